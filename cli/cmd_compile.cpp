@@ -1,0 +1,49 @@
+// `lawful compile` writes a .lawc file; `lawful disasm` shows one as text.
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "runtime/bytecode/disasm.h"
+#include "runtime/bytecode/serialize.h"
+
+namespace lawful::cli {
+
+void add_compile(CLI::App& app, int& exit_code) {
+  auto path = std::make_shared<std::string>();
+  auto output = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("compile", "Compile policies to a bytecode file (.lawc)");
+  cmd->add_option("path", *path, "A .law file or a directory of them")->required();
+  cmd->add_option("-o,--output", *output, "The .lawc file to write")->required();
+  cmd->callback([path, output, &exit_code] {
+    Loaded loaded = load(*path);
+    if (!loaded.program) {
+      exit_code = kExitFailed;
+      return;
+    }
+    std::string err;
+    if (!write_whole(*output, serialize_program(*loaded.program), &err)) {
+      print_error(err);
+      exit_code = kExitFailed;
+      return;
+    }
+    exit_code = kExitOk;
+  });
+}
+
+void add_disasm(CLI::App& app, int& exit_code) {
+  auto path = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("disasm", "Show a compiled program (a .lawc file, or policies compiled now) as text");
+  cmd->add_option("path", *path, "A .lawc file, a .law file or a directory")->required();
+  cmd->callback([path, &exit_code] {
+    Loaded loaded = load(*path);
+    if (!loaded.program) {
+      exit_code = kExitFailed;
+      return;
+    }
+    std::string text = disassemble(*loaded.program);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    exit_code = kExitOk;
+  });
+}
+
+}  // namespace lawful::cli

@@ -1,0 +1,14 @@
+// One function per `lawful` command, each registering its options on the app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace lawful::cli {
+
+// Each returns a pointer to the command's exit code, set when it runs.
+void add_check(CLI::App& app, int& exit_code);
+void add_test(CLI::App& app, int& exit_code);
+void add_compile(CLI::App& app, int& exit_code);
+void add_disasm(CLI::App& app, int& exit_code);
+
+}  // namespace lawful::cli

@@ -1,0 +1,204 @@
+// The compiler driver: parse, analyse, generate, verify; see compiler.h.
+#include "compiler/compiler.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "compiler/codegen/codegen.h"
+#include "runtime/bytecode/serialize.h"
+#include "runtime/bytecode/verifier.h"
+
+namespace fs = std::filesystem;
+
+namespace lawful {
+
+bool Compilation::is_user_file(FileId f) const {
+  return std::find(user_files.begin(), user_files.end(), f) != user_files.end();
+}
+
+namespace {
+
+struct Parsed {
+  std::unique_ptr<ast::Module> module;
+  Diagnostics diags;
+  FileId file = kNoFile;
+};
+
+// The names a module needs from others.
+std::vector<std::string> needs_of(const ast::Module& m) {
+  std::vector<std::string> out;
+  if (m.extends) out.push_back(m.extends->str());
+  for (const auto& u : m.uses) out.push_back(u.module.str());
+  for (const auto& r : m.routes)
+    if (r.target) out.push_back(r.target->str());
+  return out;
+}
+
+// Diagnostics about the same spot with the same words: an inherited rule is checked
+// once per policy that inherits it.
+void dedupe(Diagnostics& d) {
+  Diagnostics out;
+  std::set<std::tuple<int, FileId, uint32_t, uint32_t, std::string>> seen;
+  for (const Diagnostic& x : d.all()) {
+    auto key = std::make_tuple(static_cast<int>(x.code), x.span.file, x.span.begin, x.span.end, x.message);
+    if (!seen.insert(key).second) continue;
+    Diagnostic& y = out.add(x.code, x.span, x.message);
+    y = x;
+  }
+  d = std::move(out);
+}
+
+}  // namespace
+
+Compilation compile_sources(std::vector<SourceFile> user, std::vector<SourceFile> available, const CompileOptions& options) {
+  Compilation c;
+  std::vector<Parsed> parsed;
+  auto parse = [&](SourceFile f) {
+    Parsed p;
+    p.file = c.sources.add(std::move(f.path), std::move(f.text));
+    p.module = parse_module(c.sources, p.file, p.diags, options.parse);
+    return p;
+  };
+  for (SourceFile& f : user) {
+    Parsed p = parse(std::move(f));
+    c.user_files.push_back(p.file);
+    parsed.push_back(std::move(p));
+  }
+  // Files that are available but not given: included when something needs them.
+  std::vector<Parsed> extra;
+  for (SourceFile& f : available) extra.push_back(parse(std::move(f)));
+  std::set<std::string> defined;
+  std::vector<std::string> wanted;
+  for (const Parsed& p : parsed) {
+    if (p.module->kind != ast::ModuleKind::None) defined.insert(p.module->name.str());
+    for (auto& n : needs_of(*p.module)) wanted.push_back(n);
+  }
+  std::vector<bool> taken(extra.size(), false);
+  while (!wanted.empty()) {
+    std::string n = wanted.back();
+    wanted.pop_back();
+    if (defined.count(n)) continue;
+    for (size_t i = 0; i < extra.size(); ++i) {
+      if (taken[i] || extra[i].module->kind == ast::ModuleKind::None || extra[i].module->name.str() != n) continue;
+      taken[i] = true;
+      defined.insert(n);
+      for (auto& m : needs_of(*extra[i].module)) wanted.push_back(m);
+    }
+  }
+  for (size_t i = 0; i < extra.size(); ++i)
+    if (taken[i]) parsed.push_back(std::move(extra[i]));
+  for (const SourceFile& f : stdlib_sources()) parsed.push_back(parse(f));
+
+  std::vector<const ast::Module*> modules;
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (Parsed& p : parsed) {
+    c.diags.append(p.diags);
+    modules.push_back(p.module.get());
+    hash = fnv1a64(c.sources.path(p.file), hash);
+    hash = fnv1a64(c.sources.text(p.file), hash);
+    c.modules.push_back(std::move(p.module));
+  }
+  if (c.diags.has_errors()) {
+    c.diags.sort();
+    return c;
+  }
+  auto prog = std::make_shared<Program>();
+  prog->source_hash = hash;
+  sema::SemaResult sr = sema::analyze(modules, c.sources, c.diags, *prog);
+  dedupe(c.diags);
+  c.diags.sort();
+  if (c.diags.has_errors()) return c;
+  try {
+    codegen::generate(sr.functions, *prog);
+  } catch (const std::exception& e) {
+    c.diags.error(DiagCode::TooMany, {}, fmt::format("the compiled program exceeds a limit: {}", e.what()));
+    return c;
+  }
+  std::string bad = verify_program(*prog);
+  if (!bad.empty()) {
+    c.diags.error(DiagCode::TooMany, {}, fmt::format("internal error: the compiled program fails verification: {}", bad));
+    return c;
+  }
+  for (sema::CompiledTest& t : sr.tests)
+    if (c.is_user_file(t.span.file)) c.tests.push_back(std::move(t));
+  // One user policy and no router: that policy is what a caller evaluates.
+  if (!prog->has_router) {
+    int found = -1, count = 0;
+    for (size_t i = 0; i < prog->policies.size(); ++i)
+      if (c.is_user_file(prog->policies[i].pos.file)) {
+        found = static_cast<int>(i);
+        ++count;
+      }
+    if (count == 1) prog->entry_policy = found;
+  }
+  c.program = std::move(prog);
+  return c;
+}
+
+std::vector<std::string> law_files(const std::string& path, std::string* error) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+      if (it->is_regular_file() && it->path().extension() == ".law") out.push_back(it->path().string());
+    if (ec && error) *error = fmt::format("cannot read the directory {}: {}", path, ec.message());
+    std::sort(out.begin(), out.end());
+  } else if (fs::exists(path, ec)) {
+    out.push_back(path);
+  } else if (error) {
+    *error = fmt::format("no such file or directory: {}", path);
+  }
+  return out;
+}
+
+namespace {
+bool read_file(const std::string& path, std::string& text) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  text = ss.str();
+  return true;
+}
+}  // namespace
+
+Compilation compile_path(const std::string& path, const CompileOptions& options) {
+  std::string error;
+  std::vector<std::string> files = law_files(path, &error);
+  std::vector<SourceFile> user, available;
+  std::vector<std::string> unreadable;
+  for (const std::string& f : files) {
+    SourceFile sf{f, {}};
+    if (!read_file(f, sf.text)) unreadable.push_back(f);
+    else user.push_back(std::move(sf));
+  }
+  std::error_code ec;
+  if (!fs::is_directory(path, ec) && files.size() == 1) {
+    fs::path dir = fs::path(path).parent_path();
+    if (dir.empty()) dir = ".";
+    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      if (!it->is_regular_file() || it->path().extension() != ".law") continue;
+      if (fs::equivalent(it->path(), path, ec)) continue;
+      SourceFile sf{it->path().string(), {}};
+      if (read_file(sf.path, sf.text)) available.push_back(std::move(sf));
+    }
+    std::sort(available.begin(), available.end(), [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
+  }
+  Compilation c = compile_sources(std::move(user), std::move(available), options);
+  if (!error.empty()) c.diags.error(DiagCode::CannotRead, {}, error);
+  for (const std::string& f : unreadable) c.diags.error(DiagCode::CannotRead, {}, fmt::format("cannot read {}", f));
+  if (!error.empty() || !unreadable.empty()) c.program.reset();
+  else if (files.empty()) {
+    c.diags.error(DiagCode::NoEntryPoint, {}, fmt::format("no .law files in {}", path));
+    c.program.reset();
+  }
+  return c;
+}
+
+}  // namespace lawful

@@ -1,0 +1,55 @@
+// The compiler's front door: policy files (or a directory of them) in; a Program, the
+// compiled tests and every diagnostic out. The standard library is built into the
+// binary (stdlib/embed.cmake) and always loaded.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compiler/sema/sema.h"
+#include "compiler/syntax/ast.h"
+#include "compiler/syntax/diagnostics.h"
+#include "compiler/syntax/parser.h"
+#include "compiler/syntax/source.h"
+#include "runtime/bytecode/program.h"
+
+namespace lawful {
+
+struct SourceFile {
+  std::string path;
+  std::string text;
+};
+
+struct CompileOptions {
+  ParseLimits parse;
+};
+
+struct Compilation {
+  SourceManager sources;
+  Diagnostics diags;
+  std::shared_ptr<const Program> program;  // null when there are errors
+  std::vector<sema::CompiledTest> tests;   // of the user's files only
+  std::vector<std::unique_ptr<ast::Module>> modules;
+  std::vector<FileId> user_files;
+
+  bool ok() const { return program != nullptr; }
+  bool is_user_file(FileId f) const;
+};
+
+// The standard library's sources (generated at build time).
+const std::vector<SourceFile>& stdlib_sources();
+
+// `user` are compiled and their tests kept; `available` are compiled only if a user file
+// (or another included file) needs them, through `extends`, `use` or a route.
+Compilation compile_sources(std::vector<SourceFile> user, std::vector<SourceFile> available = {},
+                            const CompileOptions& options = {});
+
+// PATH is a .law file (the other .law files of its directory are available to it) or a
+// directory (every .law file under it is compiled). Unreadable paths are diagnostics.
+Compilation compile_path(const std::string& path, const CompileOptions& options = {});
+
+// Every .law file under a directory, sorted; or the file itself.
+std::vector<std::string> law_files(const std::string& path, std::string* error);
+
+}  // namespace lawful

@@ -1,0 +1,160 @@
+// Checks over a decision's rules once their conditions are typed: override cycles
+// (an error), allow and deny rules that can both win with no order between them (a
+// warning, when the compiler cannot show that their conditions exclude each other), and
+// definitions that nothing uses.
+#include <functional>
+
+#include <fmt/format.h>
+
+#include "compiler/sema/analyzer.h"
+
+namespace lawful::sema {
+
+void Analyzer::check_cycles(const MergedDecision& md, const std::vector<std::vector<uint32_t>>& overrides) {
+  size_t n = overrides.size();
+  std::vector<int> color(n, 0);  // 0 white, 1 on the stack, 2 done
+  std::vector<uint32_t> stack;
+  std::function<void(uint32_t)> visit = [&](uint32_t v) {
+    color[v] = 1;
+    stack.push_back(v);
+    for (uint32_t w : overrides[v]) {
+      if (color[w] == 1) {
+        auto start = std::find(stack.begin(), stack.end(), w);
+        std::vector<uint32_t> cycle(start, stack.end());
+        const ast::RuleDecl& first = *md.rules[cycle[0]].decl;
+        std::string names;
+        for (uint32_t c : cycle) names += md.rules[c].decl->name.text + " -> ";
+        names += first.name.text;
+        Diagnostic& d = diags_.error(DiagCode::OverrideCycle, first.name.span,
+                                     fmt::format("rules of decision '{}' override each other in a circle: {}",
+                                                 md.head->name.text, names));
+        d.help = "overrides say which rule prevails; in a circle none does. Remove one of these `overrides`";
+        for (size_t k = 0; k < cycle.size(); ++k) {
+          const ast::RuleDecl& a = *md.rules[cycle[k]].decl;
+          const ast::RuleDecl& b = *md.rules[cycle[(k + 1) % cycle.size()]].decl;
+          Span where = a.name.span;
+          for (const ast::Name& o : a.overrides)
+            if (o.text == b.name.text) where = o.span;
+          d.notes.push_back({where, fmt::format("'{}' overrides '{}'", a.name.text, b.name.text)});
+        }
+      } else if (color[w] == 0) {
+        visit(w);
+      }
+    }
+    stack.pop_back();
+    color[v] = 2;
+  };
+  for (uint32_t v = 0; v < n; ++v)
+    if (color[v] == 0) visit(v);
+}
+
+namespace {
+
+// What a condition says for certain about single facts: for each slot, the values it
+// allows (a bit per enum member or per bool value). Only conjunctions are looked into.
+using Atoms = std::map<int64_t, uint64_t>;
+
+void constrain(Atoms& atoms, int64_t slot, uint64_t allowed) {
+  auto it = atoms.find(slot);
+  if (it == atoms.end()) atoms[slot] = allowed;
+  else it->second &= allowed;
+}
+
+void collect_atoms(const Ir* ir, Atoms& atoms) {
+  if (!ir) return;
+  switch (ir->op) {
+    case IrOp::And:
+      collect_atoms(ir->kids[0].get(), atoms);
+      collect_atoms(ir->kids[1].get(), atoms);
+      return;
+    case IrOp::Slot:
+      if (ir->type == types::kBool) constrain(atoms, ir->imm, 0b10);
+      return;
+    case IrOp::Not: {
+      const Ir* k = ir->kids[0].get();
+      if (k->op == IrOp::Slot && k->type == types::kBool) constrain(atoms, k->imm, 0b01);
+      if (k->op == IrOp::InSet && k->kids[0]->op == IrOp::Slot && k->kids[1]->op == IrOp::Const)
+        constrain(atoms, k->kids[0]->imm, ~static_cast<uint64_t>(k->kids[1]->imm));
+      return;
+    }
+    case IrOp::InSet:
+      if (ir->kids[0]->op == IrOp::Slot && ir->kids[1]->op == IrOp::Const)
+        constrain(atoms, ir->kids[0]->imm, static_cast<uint64_t>(ir->kids[1]->imm));
+      return;
+    case IrOp::Cmp: {
+      const Ir* a = ir->kids[0].get();
+      const Ir* b = ir->kids[1].get();
+      if (a->op == IrOp::Const && b->op == IrOp::Slot) std::swap(a, b);
+      if (a->op != IrOp::Slot || b->op != IrOp::Const || b->imm < 0 || b->imm > 63) return;
+      uint64_t bit = uint64_t{1} << b->imm;
+      if (ir->aux == static_cast<int32_t>(CmpOp::Eq)) constrain(atoms, a->imm, bit);
+      if (ir->aux == static_cast<int32_t>(CmpOp::Ne)) constrain(atoms, a->imm, ~bit);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+bool provably_disjoint(const Ir* a, const Ir* b) {
+  Atoms x, y;
+  collect_atoms(a, x);
+  collect_atoms(b, y);
+  for (const auto& [slot, bits] : x) {
+    auto it = y.find(slot);
+    if ((it != y.end() && (bits & it->second) == 0) || bits == 0) return true;
+  }
+  for (const auto& [slot, bits] : y)
+    if (bits == 0) return true;
+  return false;
+}
+
+bool windows_disjoint(const Window& a, const Window& b) { return a.until <= b.from || b.until <= a.from; }
+
+}  // namespace
+
+void Analyzer::check_conflicts(const MergedDecision& md, const DecisionInfo& info, const std::vector<const Ir*>& conds) {
+  size_t n = info.rules.size();
+  // reach[i][j]: rule i prevails over rule j through a chain of overrides.
+  std::vector<std::vector<bool>> reach(n, std::vector<bool>(n, false));
+  for (size_t i = 0; i < n; ++i)
+    for (uint32_t j : info.rules[i].overrides) reach[i][j] = true;
+  for (size_t k = 0; k < n; ++k)
+    for (size_t i = 0; i < n; ++i)
+      if (reach[i][k])
+        for (size_t j = 0; j < n; ++j)
+          if (reach[k][j]) reach[i][j] = true;
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < n; ++j) {
+      const RuleInfo& a = info.rules[i];
+      const RuleInfo& b = info.rules[j];
+      if (a.verdict != static_cast<uint8_t>(ast::Verdict::Allow) || b.verdict != static_cast<uint8_t>(ast::Verdict::Deny))
+        continue;
+      if (reach[i][j] || reach[j][i]) continue;
+      if (windows_disjoint(a.window, b.window) || provably_disjoint(conds[i], conds[j])) continue;
+      const ast::RuleDecl& ra = *md.rules[i].decl;
+      const ast::RuleDecl& rb = *md.rules[j].decl;
+      const ast::RuleDecl& later = i > j ? ra : rb;
+      const ast::RuleDecl& earlier = i > j ? rb : ra;
+      Diagnostic& d = diags_.warn(
+          DiagCode::Conflict, later.name.span,
+          fmt::format("rules '{}' (allow) and '{}' (deny) of decision '{}' can both apply, and neither overrides the other",
+                      ra.name.text, rb.name.text, md.head->name.text));
+      d.help = fmt::format("when both apply the decision is `review`; say which prevails with `overrides {}` on '{}', or the reverse",
+                           earlier.name.text, later.name.text);
+      d.notes.push_back({earlier.name.span, fmt::format("'{}' is declared here", earlier.name.text)});
+    }
+  }
+}
+
+void Analyzer::check_unused() {
+  for (const auto& [name, unit] : policies_) {
+    for (const ast::LetDecl& l : unit->module->lets) {
+      if (used_lets_.count(&l)) continue;
+      diags_.warn(DiagCode::UnusedLet, l.name.span, fmt::format("'{}' is defined but nothing uses it", l.name.text))
+          .help = "remove it, or use it in a rule";
+    }
+  }
+}
+
+}  // namespace lawful::sema

@@ -1,0 +1,55 @@
+// Semantic analysis: parsed modules in; a Program's metadata (schema, policies,
+// decisions, rules, routes), the typed IR of every function, and the compiled tests out.
+// Names are resolved and types checked here; so are override cycles, conflicts the
+// compiler can see, and unused definitions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/sema/ir.h"
+#include "compiler/syntax/ast.h"
+#include "compiler/syntax/diagnostics.h"
+#include "runtime/bytecode/program.h"
+
+namespace lawful::sema {
+
+struct FunctionIr {
+  IrPtr body;
+  uint32_t n_locals = 0;
+  std::string label;  // "uk.pecr email consented", for the disassembler
+};
+
+struct CompiledExpect {
+  ast::Expectation::Kind kind = ast::Expectation::Verdict;
+  int32_t decision = -1;  // program decision index
+  uint8_t verdict = 0;
+  int32_t basis = -1;
+  bool has_basis = false;
+  std::string text;
+  std::vector<uint32_t> ids;  // Missing: paths; Obliges: obligation members; Rules: rule indices
+  Span span;
+};
+
+struct CompiledTest {
+  std::string title;
+  Span span;
+  uint32_t policy = 0;
+  std::optional<int32_t> as_of;
+  std::string contact_json = "{}";
+  std::string campaign_json = "{}";
+  std::vector<CompiledExpect> expects;
+};
+
+struct SemaResult {
+  std::vector<FunctionIr> functions;
+  std::vector<CompiledTest> tests;
+};
+
+// Fills `prog` (all but its code) and returns what codegen needs. Errors go to `diags`;
+// the result is only meaningful when there are none.
+SemaResult analyze(const std::vector<const ast::Module*>& modules, const SourceManager& sm, Diagnostics& diags,
+                   Program& prog);
+
+}  // namespace lawful::sema

@@ -1,0 +1,219 @@
+// `test` blocks: their facts checked against the schema and written as the JSON the
+// binder reads (one path for tests, cases and contact files), their expectations
+// resolved to decisions, bases, paths, obligations and rules.
+#include <fmt/format.h>
+
+#include "compiler/sema/analyzer.h"
+#include "runtime/vm/dates.h"
+
+namespace lawful::sema {
+
+namespace {
+
+void json_string(std::string& out, const std::string& s) {
+  out += '"';
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<int>(c));
+        else out += c;
+    }
+  }
+  out += '"';
+}
+
+}  // namespace
+
+bool Analyzer::fact_json(const ast::FactValue& v, TypeId type, bool optional, std::string& out) {
+  const Type& t = schema_.type(type);
+  auto bad = [&](const std::string& msg, const std::string& help = {}) {
+    diags_.error(DiagCode::BadFacts, v.span, msg).help = help;
+    return false;
+  };
+  if (v.kind == ast::FactValue::Null) {
+    out += "null";
+    return true;
+  }
+  switch (t.kind) {
+    case TypeKind::Record: {
+      if (v.kind != ast::FactValue::Record)
+        return bad(fmt::format("a {} is written as a record: {{ field: value, ... }}", schema_.type_name(type)));
+      const RecordDef& rec = schema_.records[t.ref];
+      out += '{';
+      bool ok = true;
+      for (size_t i = 0; i < v.fields.size(); ++i) {
+        const auto& [name, value] = v.fields[i];
+        int fi = Schema::find_field(rec, name.text);
+        if (fi < 0) {
+          std::vector<std::string> names;
+          for (const FieldDef& f : rec.fields) names.push_back(f.name);
+          diags_.error(DiagCode::BadFacts, name.span, fmt::format("'{}' has no field '{}'", rec.name, name.text)).help =
+              did_you_mean(name.text, names);
+          ok = false;
+          continue;
+        }
+        if (out.back() != '{') out += ',';
+        json_string(out, name.text);
+        out += ':';
+        const FieldDef& f = rec.fields[static_cast<size_t>(fi)];
+        ok = fact_json(value, f.type, f.optional, out) && ok;
+      }
+      out += '}';
+      (void)optional;
+      return ok;
+    }
+    case TypeKind::List: {
+      if (v.kind != ast::FactValue::List) return bad(fmt::format("a {} is written [a, b, ...]", schema_.type_name(type)));
+      out += '[';
+      bool ok = true;
+      for (size_t i = 0; i < v.items.size(); ++i) {
+        if (i) out += ',';
+        ok = fact_json(v.items[i], t.ref, false, out) && ok;
+      }
+      out += ']';
+      return ok;
+    }
+    case TypeKind::Bool:
+      if (v.kind != ast::FactValue::Bool) return bad("expected true or false");
+      out += v.ival ? "true" : "false";
+      return true;
+    case TypeKind::Int:
+      if (v.kind != ast::FactValue::Int) return bad("expected a number");
+      out += std::to_string(v.ival);
+      return true;
+    case TypeKind::String:
+      if (v.kind != ast::FactValue::String)
+        return bad("expected a string in double quotes",
+                   v.kind == ast::FactValue::Word ? fmt::format("write \"{}\"", v.text) : std::string());
+      json_string(out, v.text);
+      return true;
+    case TypeKind::Date:
+      if (v.kind == ast::FactValue::Date) {
+        out += '"' + format_date(static_cast<Days>(v.ival)) + '"';
+        return true;
+      }
+      if (v.kind == ast::FactValue::String && parse_date(v.text)) {
+        json_string(out, v.text);
+        return true;
+      }
+      return bad("expected a date, written YYYY-MM-DD");
+    case TypeKind::Enum: {
+      const EnumDef& e = schema_.enums[t.ref];
+      std::string word = v.kind == ast::FactValue::Word || v.kind == ast::FactValue::String ? v.text : std::string();
+      if (Schema::find_member(e, word) < 0) {
+        Diagnostic& d = diags_.error(DiagCode::BadFacts, v.span,
+                                     word.empty() ? fmt::format("expected a value of {}", e.name)
+                                                  : fmt::format("'{}' is not a value of {}", word, e.name));
+        d.help = did_you_mean(word, e.members);
+        if (d.help.empty()) {
+          std::string list;
+          for (size_t i = 0; i < e.members.size(); ++i) list += (i ? ", " : "") + e.members[i];
+          d.help = fmt::format("the values are: {}", list);
+        }
+        return false;
+      }
+      json_string(out, word);
+      return true;
+    }
+    default:
+      return bad(fmt::format("a {} cannot be written in test facts", schema_.type_name(type)));
+  }
+}
+
+void Analyzer::compile_tests(PolicyUnit& unit) {
+  const ast::Module& m = *unit.module;
+  for (const ast::TestDecl& t : m.tests) {
+    CompiledTest ct;
+    ct.title = t.title;
+    ct.span = t.span;
+    ct.policy = unit.index;
+    ct.as_of = t.as_of;
+    for (const auto& [role, value] : t.facts) {
+      int r = schema_.find_root(role.text);
+      if (r < 0) {
+        std::vector<std::string> names;
+        for (const RootDef& rd : schema_.roots) names.push_back(rd.name);
+        diags_.error(DiagCode::BadFacts, role.span, fmt::format("'{}' is not one of the facts", role.text)).help =
+            did_you_mean(role.text, names);
+        continue;
+      }
+      std::string json;
+      fact_json(value, schema_.record_type(schema_.roots[static_cast<size_t>(r)].record), false, json);
+      if (role.text == "contact") ct.contact_json = json;
+      else if (role.text == "campaign") ct.campaign_json = json;
+    }
+    for (const ast::Expectation& e : t.expects) {
+      CompiledExpect ce;
+      ce.kind = e.kind;
+      ce.span = e.span;
+      ce.verdict = static_cast<uint8_t>(e.verdict);
+      ce.text = e.text;
+      ce.decision = prog_.find_decision(unit.index, e.decision.text);
+      if (ce.decision < 0) {
+        std::vector<std::string> names;
+        for (uint32_t d : prog_.policies[unit.index].decisions) names.push_back(prog_.str(prog_.decisions[d].name));
+        diags_.error(DiagCode::UnknownDecision, e.decision.span,
+                     fmt::format("policy '{}' has no decision '{}'", m.name.str(), e.decision.text))
+            .help = did_you_mean(e.decision.text, names);
+        continue;
+      }
+      const DecisionInfo& di = prog_.decisions[static_cast<size_t>(ce.decision)];
+      if (e.basis) {
+        ce.has_basis = true;
+        if (e.verdict != ast::Verdict::Allow) {
+          diags_.error(DiagCode::BadExpect, e.basis->span, "only an allow has a basis");
+        } else if (prog_.basis_enum >= 0) {
+          const EnumDef& be = schema_.enums[static_cast<size_t>(prog_.basis_enum)];
+          ce.basis = Schema::find_member(be, e.basis->text);
+          if (ce.basis < 0)
+            diags_.error(DiagCode::UnknownBasis, e.basis->span, fmt::format("'{}' is not a basis", e.basis->text)).help =
+                did_you_mean(e.basis->text, be.members);
+        }
+      }
+      for (const ast::QName& q : e.items) {
+        if (e.kind == ast::Expectation::Missing) {
+          int32_t p = path_id(q.str());
+          if (p < 0) {
+            std::vector<std::string> names;
+            for (const PathDef& pd : schema_.paths) names.push_back(pd.name);
+            diags_.error(DiagCode::BadExpect, q.span, fmt::format("'{}' is not a fact", q.str())).help =
+                did_you_mean(q.str(), names);
+            continue;
+          }
+          ce.ids.push_back(static_cast<uint32_t>(p));
+        } else if (e.kind == ast::Expectation::Obliges && prog_.obligation_enum >= 0) {
+          const EnumDef& oe = schema_.enums[static_cast<size_t>(prog_.obligation_enum)];
+          int o = Schema::find_member(oe, q.str());
+          if (o < 0) {
+            diags_.error(DiagCode::UnknownObligation, q.span, fmt::format("'{}' is not an obligation", q.str())).help =
+                did_you_mean(q.str(), oe.members);
+            continue;
+          }
+          ce.ids.push_back(static_cast<uint32_t>(o));
+        } else if (e.kind == ast::Expectation::Rules) {
+          int found = -1;
+          std::vector<std::string> names;
+          for (size_t i = 0; i < di.rules.size(); ++i) {
+            names.push_back(prog_.str(di.rules[i].name));
+            if (names.back() == q.str()) found = static_cast<int>(i);
+          }
+          if (found < 0) {
+            diags_.error(DiagCode::UnknownRule, q.span,
+                         fmt::format("decision '{}' has no rule '{}'", e.decision.text, q.str()))
+                .help = did_you_mean(q.str(), names);
+            continue;
+          }
+          ce.ids.push_back(static_cast<uint32_t>(found));
+        }
+      }
+      ct.expects.push_back(std::move(ce));
+    }
+    tests.push_back(std::move(ct));
+  }
+}
+
+}  // namespace lawful::sema

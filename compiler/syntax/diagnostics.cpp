@@ -1,0 +1,147 @@
+// Diagnostic collection, rendering and name suggestions; see diagnostics.h.
+#include "compiler/syntax/diagnostics.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace lawful {
+
+namespace {
+const DiagInfo kInfos[] = {
+#define LAW_DIAG(Name, Code, Sev, Summary) {Code, Severity::Sev, Summary},
+#include "compiler/syntax/diagnostic_codes.def"
+#undef LAW_DIAG
+};
+}  // namespace
+
+const DiagInfo& diag_info(DiagCode c) { return kInfos[static_cast<size_t>(c)]; }
+
+std::vector<DiagCode> all_diag_codes() {
+  std::vector<DiagCode> v;
+  for (size_t i = 0; i < sizeof(kInfos) / sizeof(kInfos[0]); ++i) v.push_back(static_cast<DiagCode>(i));
+  return v;
+}
+
+Diagnostic& Diagnostics::add(DiagCode code, Span span, std::string message) {
+  diags_.push_back(Diagnostic{code, diag_info(code).severity, span, std::move(message), {}, {}});
+  return diags_.back();
+}
+Diagnostic& Diagnostics::error(DiagCode code, Span span, std::string message) {
+  Diagnostic& d = add(code, span, std::move(message));
+  d.severity = Severity::Error;
+  return d;
+}
+Diagnostic& Diagnostics::warn(DiagCode code, Span span, std::string message) {
+  Diagnostic& d = add(code, span, std::move(message));
+  d.severity = Severity::Warning;
+  return d;
+}
+
+size_t Diagnostics::error_count() const {
+  return static_cast<size_t>(
+      std::count_if(diags_.begin(), diags_.end(), [](const Diagnostic& d) { return d.severity == Severity::Error; }));
+}
+size_t Diagnostics::warning_count() const { return diags_.size() - error_count(); }
+
+void Diagnostics::append(const Diagnostics& other) {
+  diags_.insert(diags_.end(), other.diags_.begin(), other.diags_.end());
+}
+
+void Diagnostics::sort() {
+  std::stable_sort(diags_.begin(), diags_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    if (a.span.file != b.span.file) return a.span.file < b.span.file;
+    return a.span.begin < b.span.begin;
+  });
+}
+
+namespace {
+
+void render_snippet(std::string& out, const SourceManager& sm, Span s, bool color) {
+  if (!s.valid()) return;
+  LineCol lc = sm.line_col(s.file, s.begin);
+  std::string_view line = sm.line_text(s.file, lc.line);
+  std::string num = std::to_string(lc.line);
+  std::string pad(num.size(), ' ');
+  // Tabs keep their width under the caret so it lines up in any terminal.
+  std::string lead;
+  for (uint32_t i = 0; i + 1 < lc.col && i < line.size(); ++i) lead += line[i] == '\t' ? '\t' : ' ';
+  uint32_t width = 1;
+  if (s.end > s.begin) {
+    LineCol end = sm.line_col(s.file, s.end > 0 ? s.end - 1 : 0);
+    width = end.line == lc.line ? end.col - lc.col + 1 : static_cast<uint32_t>(line.size() + 1 - lc.col);
+    if (width == 0 || width > 400) width = 1;
+  }
+  out += fmt::format(" {} | {}\n", num, line);
+  out += fmt::format(" {} | {}{}{}{}\n", pad, lead, color ? "\x1b[1;32m" : "", std::string(width, '^'),
+                     color ? "\x1b[0m" : "");
+}
+
+}  // namespace
+
+std::string Diagnostics::render_one(const SourceManager& sm, const Diagnostic& d, bool color) {
+  std::string out;
+  const char* sev = d.severity == Severity::Error ? "error" : "warning";
+  const char* on = "";
+  const char* off = "";
+  if (color) {
+    on = d.severity == Severity::Error ? "\x1b[1;31m" : "\x1b[1;35m";
+    off = "\x1b[0m";
+  }
+  std::string where = d.span.valid() ? sm.where(d.span) + ": " : std::string();
+  out += fmt::format("{}{}{}{}: {} [{}]\n", where, on, sev, off, d.message, diag_info(d.code).code);
+  render_snippet(out, sm, d.span, color);
+  if (!d.help.empty()) out += fmt::format("help: {}\n", d.help);
+  for (const Note& n : d.notes) {
+    out += fmt::format("note: {}: {}\n", sm.where(n.span), n.message);
+    render_snippet(out, sm, n.span, color);
+  }
+  return out;
+}
+
+std::string Diagnostics::render(const SourceManager& sm, bool color) const {
+  std::string out;
+  for (const Diagnostic& d : diags_) out += render_one(sm, d, color);
+  return out;
+}
+
+namespace {
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      // A swap of two neighbours counts as one edit ("entiy" / "enitty").
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) cur[j] = std::min(cur[j], prev[j - 1]);
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+}  // namespace
+
+std::string closest_name(const std::string& wrong, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_d = static_cast<size_t>(-1);
+  for (const std::string& c : candidates) {
+    if (c == wrong) continue;
+    size_t d = edit_distance(wrong, c);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  // Close enough to be a slip of the keyboard: a third of the word, at least one edit.
+  size_t limit = std::max<size_t>(1, (wrong.size() + 2) / 3);
+  return best_d <= limit ? best : std::string();
+}
+
+std::string did_you_mean(const std::string& wrong, const std::vector<std::string>& candidates) {
+  std::string c = closest_name(wrong, candidates);
+  return c.empty() ? std::string() : fmt::format("did you mean '{}'?", c);
+}
+
+}  // namespace lawful

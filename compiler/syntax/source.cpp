@@ -1,0 +1,41 @@
+// Offsets to lines and columns; see source.h.
+#include "compiler/syntax/source.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace lawful {
+
+FileId SourceManager::add(std::string path, std::string text) {
+  File f{std::move(path), std::move(text), {0}};
+  for (uint32_t i = 0; i < f.text.size(); ++i)
+    if (f.text[i] == '\n') f.line_starts.push_back(i + 1);
+  files_.push_back(std::move(f));
+  return static_cast<FileId>(files_.size() - 1);
+}
+
+LineCol SourceManager::line_col(FileId f, uint32_t offset) const {
+  const auto& starts = files_[f].line_starts;
+  auto it = std::upper_bound(starts.begin(), starts.end(), offset);
+  uint32_t line = static_cast<uint32_t>(it - starts.begin());
+  return {line, offset - starts[line - 1] + 1};
+}
+
+std::string_view SourceManager::line_text(FileId f, uint32_t line) const {
+  const File& file = files_[f];
+  if (line == 0 || line > file.line_starts.size()) return {};
+  uint32_t b = file.line_starts[line - 1];
+  uint32_t e = line < file.line_starts.size() ? file.line_starts[line] : static_cast<uint32_t>(file.text.size());
+  std::string_view v(file.text.data() + b, e - b);
+  while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.remove_suffix(1);
+  return v;
+}
+
+std::string SourceManager::where(Span s) const {
+  if (!s.valid()) return "<builtin>";
+  LineCol lc = line_col(s.file, s.begin);
+  return fmt::format("{}:{}:{}", path(s.file), lc.line, lc.col);
+}
+
+}  // namespace lawful

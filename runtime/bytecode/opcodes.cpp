@@ -1,0 +1,29 @@
+// The opcode info table, from opcodes.def.
+#include "runtime/bytecode/opcodes.h"
+
+namespace lawful {
+
+namespace {
+const OpInfo kOps[] = {
+#define LAW_OP(Name, Format, Pops, Pushes, Taken, Meaning) {#Name, OpFormat::Format, Pops, Pushes, Taken, Meaning},
+#include "runtime/bytecode/opcodes.def"
+#undef LAW_OP
+};
+}  // namespace
+
+const OpInfo& op_info(Op op) { return kOps[static_cast<int>(op)]; }
+
+int op_words(OpFormat f) {
+  switch (f) {
+    case OpFormat::SlotSlot:
+    case OpFormat::FieldField:
+    case OpFormat::JumpJump:
+    case OpFormat::LocalJump:
+    case OpFormat::IterJump:
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+}  // namespace lawful

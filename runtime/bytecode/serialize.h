@@ -1,0 +1,24 @@
+// `.lawc` files: a compiled program on disk. The header holds a magic number, the
+// format version, a hash of the sources, the payload's length and a checksum of it;
+// loading checks all of these before decoding, and decoding checks every length
+// against what is left, so a damaged or truncated file is refused with a message.
+// The verifier (verifier.h) runs after a successful load.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "runtime/bytecode/program.h"
+
+namespace lawful {
+
+inline constexpr char kLawcMagic[4] = {'L', 'A', 'W', 'C'};
+
+uint64_t fnv1a64(std::string_view data, uint64_t h = 0xcbf29ce484222325ull);
+
+std::string serialize_program(const Program& prog);
+// Returns "" on success, else why the bytes were refused.
+std::string deserialize_program(std::string_view bytes, Program& prog);
+
+}  // namespace lawful

@@ -1,0 +1,364 @@
+// Bytecode and metadata verification; see verifier.h.
+#include "runtime/bytecode/verifier.h"
+
+#include <functional>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "runtime/bytecode/opcodes.h"
+#include "runtime/vm/builtins.h"
+
+namespace lawful {
+
+namespace {
+
+class Verifier {
+ public:
+  Verifier(const Program& p, const VerifyLimits& l) : p_(p), lim_(l) {}
+
+  std::string run() {
+    if (!schema() || !tables() || !code() || !lets() || !decisions() || !policies() || !routes()) return error_;
+    return {};
+  }
+
+ private:
+  bool fail(std::string msg) {
+    if (error_.empty()) error_ = std::move(msg);
+    return false;
+  }
+  bool str_ok(uint32_t s) const { return s < p_.strings.size(); }
+  bool fn_ok(int32_t f) const { return f == kNoFunction || (f >= 0 && static_cast<size_t>(f) < p_.functions.size()); }
+  bool pos_ok(const SourcePos& pos) const { return p_.files.empty() || pos.file < p_.files.size(); }
+
+  bool schema() {
+    const Schema& s = p_.schema;
+    if (s.types.size() < 8) return fail("schema: the basic types are missing");
+    for (size_t i = 0; i < s.types.size(); ++i) {
+      const Type& t = s.types[i];
+      if (static_cast<uint8_t>(t.kind) > static_cast<uint8_t>(TypeKind::Record)) return fail(fmt::format("schema: type {} has an unknown kind", i));
+      if (t.kind == TypeKind::Enum && t.ref >= s.enums.size()) return fail(fmt::format("schema: type {} names no enumeration", i));
+      if (t.kind == TypeKind::Record && t.ref >= s.records.size()) return fail(fmt::format("schema: type {} names no record", i));
+      if ((t.kind == TypeKind::List || t.kind == TypeKind::Set) && t.ref >= i)
+        return fail(fmt::format("schema: type {} has an element type that is not defined before it", i));
+    }
+    for (const EnumDef& e : s.enums)
+      if (e.members.size() > 62) return fail(fmt::format("schema: enumeration {} has too many values", e.name));
+    // Record sizes must be what the layout gives; recompute and compare.
+    Schema copy = s;
+    std::string err = copy.layout();
+    if (!err.empty()) return fail("schema: " + err);
+    if (copy.root_slots != s.root_slots || copy.paths.size() != s.paths.size())
+      return fail("schema: the slot layout does not match the records");
+    for (size_t r = 0; r < s.records.size(); ++r) {
+      if (copy.records[r].size != s.records[r].size) return fail(fmt::format("schema: record {} has the wrong size", s.records[r].name));
+      for (size_t f = 0; f < s.records[r].fields.size(); ++f) {
+        const FieldDef& fd = s.records[r].fields[f];
+        if (fd.type >= s.types.size()) return fail(fmt::format("schema: field {} has an unknown type", fd.name));
+        if (copy.records[r].fields[f].offset != fd.offset) return fail(fmt::format("schema: field {} has the wrong offset", fd.name));
+        const Type& ft = s.types[fd.type];
+        if (fd.has_default && ft.kind == TypeKind::String && !str_ok(static_cast<uint32_t>(fd.default_value)))
+          return fail(fmt::format("schema: field {} has a default string that does not exist", fd.name));
+        if (fd.has_default && ft.kind == TypeKind::List && fd.default_value != 0)
+          return fail(fmt::format("schema: field {} has a default list that is not empty", fd.name));
+        if (ft.kind == TypeKind::List && s.types[ft.ref].kind == TypeKind::Record && s.records[s.types[ft.ref].ref].size > 255)
+          return fail(fmt::format("schema: the elements of {} are larger than 255 slots", fd.name));
+      }
+    }
+    for (size_t i = 0; i < s.paths.size(); ++i) {
+      if (copy.paths[i].slot != s.paths[i].slot || copy.paths[i].name != s.paths[i].name)
+        return fail("schema: the path table does not match the records");
+    }
+    if (s.paths.size() > 256) return fail("schema: more than 256 fact paths");
+    if (s.as_of_path >= 0 && (static_cast<size_t>(s.as_of_path) >= s.paths.size() || s.paths[static_cast<size_t>(s.as_of_path)].slot < 0))
+      return fail("schema: the `as of` date is not a fact slot");
+    return true;
+  }
+
+  bool tables() {
+    for (const auto& set : p_.string_sets)
+      for (uint32_t s : set)
+        if (!str_ok(s)) return fail("a string set names a string that does not exist");
+    if (p_.code_paths.size() != p_.code.size()) return fail("the load-path table does not cover the code");
+    for (int16_t path : p_.code_paths)
+      if (path < -1 || (path >= 0 && static_cast<size_t>(path) >= p_.schema.paths.size()))
+        return fail("the load-path table names a fact that does not exist");
+    if (p_.basis_enum >= 0 && static_cast<size_t>(p_.basis_enum) >= p_.schema.enums.size()) return fail("the Basis enumeration does not exist");
+    if (p_.obligation_enum >= 0 && static_cast<size_t>(p_.obligation_enum) >= p_.schema.enums.size())
+      return fail("the Obligation enumeration does not exist");
+    return true;
+  }
+
+  bool code() {
+    for (size_t i = 0; i < p_.functions.size(); ++i)
+      if (!function(static_cast<uint32_t>(i))) return false;
+    return true;
+  }
+
+  bool function(uint32_t fi) {
+    const Function& f = p_.functions[fi];
+    auto where = [&](uint32_t pc) { return fmt::format("function {} at {}", fi, pc); };
+    if (f.begin >= f.end || f.end > p_.code.size()) return fail(fmt::format("function {} has bounds outside the code", fi));
+    if (f.max_stack > lim_.max_stack || f.n_locals > lim_.max_locals)
+      return fail(fmt::format("function {} asks for too much stack or too many locals", fi));
+
+    // Instruction boundaries and operands.
+    std::vector<bool> start(f.end - f.begin, false);
+    std::set<uint32_t> loop_bases;
+    for (uint32_t pc = f.begin; pc < f.end;) {
+      uint32_t w = p_.code[pc];
+      uint8_t raw = static_cast<uint8_t>(w & 0xff);
+      if (raw >= kOpCount) return fail(fmt::format("{}: no instruction has code {}", where(pc), raw));
+      Op op = decode_op(w);
+      const OpInfo& info = op_info(op);
+      int words = op_words(info.format);
+      if (pc + static_cast<uint32_t>(words) > f.end) return fail(fmt::format("{}: {} runs past the end of its function", where(pc), info.name));
+      start[pc - f.begin] = true;
+      uint32_t a = decode_a(w);
+      uint32_t b = words == 2 ? p_.code[pc + 1] : 0;
+      switch (info.format) {
+        case OpFormat::Const:
+          if (a >= p_.consts.size()) return fail(fmt::format("{}: {} names constant {}, which does not exist", where(pc), info.name, a));
+          break;
+        case OpFormat::Slot:
+          if (a >= p_.schema.root_slots) return fail(fmt::format("{}: {} reads slot {}, outside the facts", where(pc), info.name, a));
+          break;
+        case OpFormat::Local:
+          if (a >= f.n_locals) return fail(fmt::format("{}: {} uses local {}, which does not exist", where(pc), info.name, a));
+          break;
+        case OpFormat::Let:
+          if (a >= p_.lets.size()) return fail(fmt::format("{}: {} names definition {}, which does not exist", where(pc), info.name, a));
+          break;
+        case OpFormat::StrSet:
+          if (a >= p_.string_sets.size()) return fail(fmt::format("{}: {} names string set {}, which does not exist", where(pc), info.name, a));
+          break;
+        case OpFormat::Builtin:
+          if (a >= static_cast<uint32_t>(kBuiltinCount)) return fail(fmt::format("{}: no builtin has number {}", where(pc), a));
+          break;
+        case OpFormat::SlotSlot:
+          if (a >= p_.schema.root_slots || (b != kNone && b >= p_.schema.root_slots))
+            return fail(fmt::format("{}: {} names a slot outside the facts", where(pc), info.name));
+          break;
+        case OpFormat::LocalJump:
+        case OpFormat::IterJump:
+          if (static_cast<uint64_t>(a) + 3 >= f.n_locals)
+            return fail(fmt::format("{}: {} uses locals from {}, which do not exist", where(pc), info.name, a));
+          loop_bases.insert(a);
+          break;
+        default:
+          break;
+      }
+      pc += static_cast<uint32_t>(words);
+    }
+
+    // Loops keep their list and index in four locals of their own.
+    for (auto it = loop_bases.begin(); it != loop_bases.end(); ++it) {
+      auto nx = std::next(it);
+      if (nx != loop_bases.end() && *nx - *it < 4)
+        return fail(fmt::format("function {}: two loops share locals {} and {}", fi, *it, *nx));
+    }
+
+    // Jump targets, then stack heights along every path.
+    auto target_ok = [&](uint32_t t) { return t >= f.begin && t < f.end && start[t - f.begin]; };
+    std::vector<int> height(f.end - f.begin, -1);
+    std::vector<uint32_t> work{f.begin};
+    height[0] = 0;
+    while (!work.empty()) {
+      uint32_t pc = work.back();
+      work.pop_back();
+      int h = height[pc - f.begin];
+      uint32_t w = p_.code[pc];
+      Op op = decode_op(w);
+      const OpInfo& info = op_info(op);
+      int words = op_words(info.format);
+      uint32_t a = decode_a(w);
+      uint32_t b = words == 2 ? p_.code[pc + 1] : 0;
+      int pops = info.pops >= 0 ? info.pops : builtin_arity(static_cast<BuiltinId>(a));
+      if (h < pops) return fail(fmt::format("{}: {} needs {} values but the stack holds {}", where(pc), info.name, pops, h));
+      int fall = h - pops + info.pushes;
+      if (static_cast<uint32_t>(fall) > f.max_stack)
+        return fail(fmt::format("{}: the stack grows past its declared size {}", where(pc), f.max_stack));
+
+      auto flow = [&](uint32_t to, int hh, bool backward_ok) -> bool {
+        if (!target_ok(to)) return fail(fmt::format("{}: {} jumps to {}, which is not an instruction of this function", where(pc), info.name, to));
+        if (to <= pc && !backward_ok) return fail(fmt::format("{}: {} jumps backward", where(pc), info.name));
+        int& th = height[to - f.begin];
+        if (th < 0) {
+          th = hh;
+          work.push_back(to);
+        } else if (th != hh) {
+          return fail(fmt::format("{}: paths reach {} with stacks of {} and {} values", where(pc), to, th, hh));
+        }
+        return true;
+      };
+      auto next = [&]() -> bool {
+        uint32_t to = pc + static_cast<uint32_t>(words);
+        if (to >= f.end) return fail(fmt::format("{}: the code runs off the end of its function", where(pc)));
+        return flow(to, fall, false);
+      };
+
+      switch (op) {
+        case Op::Ret:
+          if (h != 1) return fail(fmt::format("{}: Ret with {} values on the stack; it needs exactly 1", where(pc), h));
+          break;
+        case Op::Jump: {
+          // The one backward jump: the end of a quantifier's body, back to its IterNext,
+          // with no IterBegin of the same loop in between (so the index only grows).
+          bool back = a <= pc;
+          if (back) {
+            if (!target_ok(a) || decode_op(p_.code[a]) != Op::IterNext)
+              return fail(fmt::format("{}: a backward jump that is not a quantifier loop", where(pc)));
+            uint32_t base = decode_a(p_.code[a]);
+            for (uint32_t q = a; q < pc;) {
+              Op qop = decode_op(p_.code[q]);
+              if (qop == Op::IterBegin && decode_a(p_.code[q]) == base)
+                return fail(fmt::format("{}: a loop that restarts itself", where(pc)));
+              q += static_cast<uint32_t>(op_words(op_info(qop).format));
+            }
+          }
+          if (!flow(a, h, back)) return false;
+          break;
+        }
+        case Op::JumpIfFalseKeep:
+        case Op::JumpIfTrueKeep:
+          if (!flow(a, h - pops + info.taken_pushes, false) || !next()) return false;
+          break;
+        case Op::Branch3:
+          if (!flow(a, h - pops + info.taken_pushes, false) || !flow(b, h - pops + info.taken_pushes, false) || !next()) return false;
+          break;
+        case Op::IterBegin:
+        case Op::AnyStep:
+        case Op::AllStep:
+        case Op::CountStep:
+          if (!flow(b, h - pops + info.taken_pushes, false) || !next()) return false;
+          break;
+        case Op::IterNext:
+          if ((b >> 24) > 255) return fail(fmt::format("{}: an element stride past 255", where(pc)));
+          if (!flow(b & 0xffffffu, h - pops + info.taken_pushes, false) || !next()) return false;
+          break;
+        case Op::StoreLocal:
+          // The list and index of a loop are the loop's own.
+          for (uint32_t base : loop_bases)
+            if (a == base || a == base + 1) return fail(fmt::format("{}: StoreLocal overwrites the state of a loop", where(pc)));
+          if (!next()) return false;
+          break;
+        default:
+          if (!next()) return false;
+      }
+      if (!error_.empty()) return false;
+    }
+    return true;
+  }
+
+  bool lets() {
+    for (const LetInfo& l : p_.lets) {
+      if (!str_ok(l.name)) return fail("a definition's name does not exist");
+      if (l.fn >= p_.functions.size()) return fail("a definition's function does not exist");
+    }
+    // Definitions may not call each other in a circle: follow Let instructions.
+    std::vector<int> color(p_.functions.size(), 0);
+    std::function<bool(uint32_t)> visit = [&](uint32_t fi) -> bool {
+      if (color[fi] == 1) return fail(fmt::format("definitions call each other in a circle through function {}", fi));
+      if (color[fi] == 2) return true;
+      color[fi] = 1;
+      const Function& f = p_.functions[fi];
+      for (uint32_t pc = f.begin; pc < f.end;) {
+        Op op = decode_op(p_.code[pc]);
+        if (op == Op::Let && !visit(p_.lets[decode_a(p_.code[pc])].fn)) return false;
+        pc += static_cast<uint32_t>(op_words(op_info(op).format));
+      }
+      color[fi] = 2;
+      return true;
+    };
+    for (uint32_t fi = 0; fi < p_.functions.size(); ++fi)
+      if (!visit(fi)) return false;
+    return true;
+  }
+
+  bool decisions() {
+    size_t n_basis = p_.basis_enum >= 0 ? p_.schema.enums[static_cast<size_t>(p_.basis_enum)].members.size() : 0;
+    size_t n_oblige = p_.obligation_enum >= 0 ? p_.schema.enums[static_cast<size_t>(p_.obligation_enum)].members.size() : 0;
+    for (size_t di = 0; di < p_.decisions.size(); ++di) {
+      const DecisionInfo& d = p_.decisions[di];
+      if (!str_ok(d.name) || d.policy >= p_.policies.size() || !fn_ok(d.guard) || !pos_ok(d.pos))
+        return fail(fmt::format("decision {} refers to something that does not exist", di));
+      if (d.rules.size() > lim_.max_rules) return fail(fmt::format("decision {} has more than {} rules", di, lim_.max_rules));
+      for (const RuleInfo& r : d.rules) {
+        if (!str_ok(r.name) || r.verdict > 2 || !fn_ok(r.cond) || !pos_ok(r.pos) || r.origin >= p_.policies.size())
+          return fail(fmt::format("a rule of decision {} refers to something that does not exist", di));
+        if (r.basis < -1 || (r.basis >= 0 && static_cast<size_t>(r.basis) >= n_basis))
+          return fail(fmt::format("a rule of decision {} has a basis that does not exist", di));
+        for (uint32_t o : r.overrides)
+          if (o >= d.rules.size()) return fail(fmt::format("a rule of decision {} overrides a rule that does not exist", di));
+        for (uint32_t c : r.cites)
+          if (!str_ok(c)) return fail(fmt::format("a rule of decision {} cites a string that does not exist", di));
+        for (uint32_t n : r.needs)
+          if (n >= p_.schema.paths.size()) return fail(fmt::format("a rule of decision {} needs a fact that does not exist", di));
+      }
+      // Overrides are acyclic.
+      std::vector<int> color(d.rules.size(), 0);
+      std::function<bool(size_t)> visit = [&](size_t i) -> bool {
+        if (color[i] == 1) return fail(fmt::format("the rules of decision {} override each other in a circle", di));
+        if (color[i] == 2) return true;
+        color[i] = 1;
+        for (uint32_t o : d.rules[i].overrides)
+          if (!visit(o)) return false;
+        color[i] = 2;
+        return true;
+      };
+      for (size_t i = 0; i < d.rules.size(); ++i)
+        if (!visit(i)) return false;
+      for (const ObligeInfo& o : d.obliges) {
+        if (o.name >= n_oblige || !fn_ok(o.cond) || !pos_ok(o.pos))
+          return fail(fmt::format("an obligation of decision {} refers to something that does not exist", di));
+        for (uint32_t c : o.cites)
+          if (!str_ok(c)) return fail(fmt::format("an obligation of decision {} cites a string that does not exist", di));
+      }
+    }
+    return true;
+  }
+
+  bool policies() {
+    std::vector<int> owner(p_.decisions.size(), -1);
+    for (size_t pi = 0; pi < p_.policies.size(); ++pi) {
+      const PolicyInfo& p = p_.policies[pi];
+      if (!str_ok(p.name) || !str_ok(p.title) || !pos_ok(p.pos)) return fail(fmt::format("policy {} refers to something that does not exist", pi));
+      for (uint32_t j : p.jurisdictions)
+        if (!str_ok(j)) return fail(fmt::format("policy {} names a jurisdiction string that does not exist", pi));
+      for (uint32_t d : p.decisions) {
+        if (d >= p_.decisions.size() || p_.decisions[d].policy != pi || owner[d] >= 0)
+          return fail(fmt::format("policy {} lists a decision that is not its own", pi));
+        owner[d] = static_cast<int>(pi);
+      }
+    }
+    return true;
+  }
+
+  bool routes() {
+    for (const Route& r : p_.routes)
+      if (!str_ok(r.country) || r.policy < -1 || (r.policy >= 0 && static_cast<size_t>(r.policy) >= p_.policies.size()))
+        return fail("a route refers to something that does not exist");
+    if (p_.route_path >= 0) {
+      if (static_cast<size_t>(p_.route_path) >= p_.schema.paths.size() || p_.schema.paths[static_cast<size_t>(p_.route_path)].slot < 0)
+        return fail("the routing fact is not a fact slot");
+    } else if (p_.has_router) {
+      return fail("a router without a routing fact");
+    }
+    if (p_.entry_policy < -1 || (p_.entry_policy >= 0 && static_cast<size_t>(p_.entry_policy) >= p_.policies.size()))
+      return fail("the entry policy does not exist");
+    return true;
+  }
+
+  const Program& p_;
+  const VerifyLimits& lim_;
+  std::string error_;
+};
+
+}  // namespace
+
+std::string verify_program(const Program& prog, const VerifyLimits& limits) {
+  Verifier v(prog, limits);
+  return v.run();
+}
+
+}  // namespace lawful

@@ -1,0 +1,432 @@
+// JSON binding with simdjson on-demand; see binder.h.
+#include "runtime/facts/binder.h"
+
+#include <simdjson.h>
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace lawful {
+
+namespace od = simdjson::ondemand;
+
+namespace {
+
+uint64_t key_hash(std::string_view k, uint64_t seed) {
+  uint64_t h = 0xcbf29ce484222325ull ^ seed;
+  for (unsigned char c : k) h = (h ^ c) * 0x100000001b3ull;
+  return h ^ (h >> 29);
+}
+
+// Field name to field index, with no collisions: each key has its own cell, so a lookup
+// is one hash and one comparison.
+struct KeyTable {
+  std::vector<int16_t> cells;
+  uint64_t mask = 0;
+  uint64_t seed = 0;
+
+  void build(const RecordDef& rec) {
+    size_t n = rec.fields.size();
+    for (size_t size = 8; size <= 65536; size *= 2) {
+      if (size < n * 2) continue;
+      for (uint64_t s = 0; s < 64; ++s) {
+        cells.assign(size, -1);
+        bool ok = true;
+        for (size_t i = 0; i < n && ok; ++i) {
+          uint64_t c = key_hash(rec.fields[i].name, s) & (size - 1);
+          if (cells[c] >= 0) ok = false;
+          else cells[c] = static_cast<int16_t>(i);
+        }
+        if (ok) {
+          mask = size - 1;
+          seed = s;
+          return;
+        }
+      }
+    }
+  }
+  int find(const RecordDef& rec, std::string_view key) const {
+    if (cells.empty()) return -1;
+    int16_t i = cells[key_hash(key, seed) & mask];
+    return i >= 0 && rec.fields[static_cast<size_t>(i)].name == key ? i : -1;
+  }
+};
+
+const char* json_type_name(od::json_type t) {
+  switch (t) {
+    case od::json_type::array: return "a list";
+    case od::json_type::object: return "an object";
+    case od::json_type::number: return "a number";
+    case od::json_type::string: return "a string";
+    case od::json_type::boolean: return "true or false";
+    case od::json_type::null: return "null";
+  }
+  return "something else";
+}
+
+// The raw bytes of a key, up to its closing quote. A key with an escape is not a field
+// name of the schema, so it never matches (and its value is ignored).
+std::string_view raw_key(od::field& f) {
+  const char* p = f.key().raw();
+  const char* q = p;
+  while (*q != '"' && *q != '\\') ++q;
+  return *q == '\\' ? std::string_view("\\") : std::string_view(p, static_cast<size_t>(q - p));
+}
+
+}  // namespace
+
+struct Binder::Impl {
+  const Program& prog;
+  const Schema& schema;
+  BindLimits limits;
+  std::vector<KeyTable> keys;                   // per record
+  std::vector<std::vector<Value>> templates;    // per record: the slots of an absent record
+  od::parser parser;
+  od::parser campaign_parser;
+  simdjson::padded_string campaign_json;
+  simdjson::padded_string copy;                 // a contact line without enough padding
+  std::string error;
+  std::string path;                             // where the binder is, for messages
+
+  Impl(const Program& p, BindLimits l) : prog(p), schema(p.schema), limits(l) {
+    keys.resize(schema.records.size());
+    templates.resize(schema.records.size());
+    for (size_t r = 0; r < schema.records.size(); ++r) keys[r].build(schema.records[r]);
+    for (size_t r = 0; r < schema.records.size(); ++r) templates[r] = make_template(static_cast<uint32_t>(r));
+  }
+
+  std::vector<Value> make_template(uint32_t r) {
+    const RecordDef& rec = schema.records[r];
+    std::vector<Value> t(rec.size, kUnknown);
+    for (const FieldDef& f : rec.fields) {
+      const Type& ft = schema.type(f.type);
+      if (ft.kind == TypeKind::Record) {
+        std::vector<Value> inner = make_template(ft.ref);
+        uint32_t at = f.offset + (f.optional ? 1 : 0);
+        std::copy(inner.begin(), inner.end(), t.begin() + at);
+        if (f.optional) t[f.offset] = kUnknown;
+      } else if (f.has_default) {
+        t[f.offset] = f.default_value;
+      }
+    }
+    return t;
+  }
+
+  void init(FactStore& fs, uint32_t record, size_t base) {
+    const std::vector<Value>& t = templates[record];
+    std::copy(t.begin(), t.end(), fs.slots.begin() + static_cast<std::ptrdiff_t>(base));
+  }
+
+  bool fail(std::string msg) {
+    error = path.empty() ? std::move(msg) : fmt::format("{}: {}", path, msg);
+    return false;
+  }
+
+  bool bind_scalar(FactStore& fs, TypeId type, od::value v, Value& out) {
+    od::json_type jt;
+    if (v.type().get(jt)) return fail("not valid JSON");
+    const Type& t = schema.type(type);
+    switch (t.kind) {
+      case TypeKind::Bool: {
+        bool b;
+        if (jt != od::json_type::boolean || v.get_bool().get(b))
+          return fail(fmt::format("expected true or false, got {}", json_type_name(jt)));
+        out = b ? kTrue : kFalse;
+        return true;
+      }
+      case TypeKind::Int: {
+        int64_t i;
+        if (jt != od::json_type::number || v.get_int64().get(i))
+          return fail(fmt::format("expected a whole number, got {}", json_type_name(jt)));
+        if (i == kUnknown) return fail("the number is out of range");
+        out = i;
+        return true;
+      }
+      case TypeKind::String:
+      case TypeKind::Date:
+      case TypeKind::Enum: {
+        std::string_view s;
+        if (jt != od::json_type::string || v.get_string().get(s)) {
+          const char* want = t.kind == TypeKind::Date ? "a date \"YYYY-MM-DD\"" : t.kind == TypeKind::Enum ? "a word" : "a string";
+          return fail(fmt::format("expected {}, got {}", want, json_type_name(jt)));
+        }
+        if (s.size() > limits.max_string)
+          return fail(fmt::format("a string of {} bytes; the limit is {}", s.size(), limits.max_string));
+        if (t.kind == TypeKind::String) {
+          out = fs.add_string(s);
+        } else if (t.kind == TypeKind::Date) {
+          auto d = parse_date(s);
+          if (!d) return fail(fmt::format("'{}' is not a date (YYYY-MM-DD)", s));
+          out = *d;
+        } else {
+          const EnumDef& e = schema.enums[t.ref];
+          int m = -1;
+          for (size_t i = 0; i < e.members.size(); ++i)
+            if (e.members[i] == s) m = static_cast<int>(i);
+          if (m < 0) {
+            std::string shown(s.substr(0, 40));
+            return fail(fmt::format("'{}' is not a value of {}", shown, e.name));
+          }
+          out = m;
+        }
+        return true;
+      }
+      default:
+        return fail(fmt::format("a {} cannot be read from JSON", schema.type_name(type)));
+    }
+  }
+
+  bool bind_list(FactStore& fs, TypeId elem, od::value v, Value& out) {
+    od::json_type jt;
+    if (v.type().get(jt)) return fail("not valid JSON");
+    od::array arr;
+    if (jt != od::json_type::array || v.get_array().get(arr))
+      return fail(fmt::format("expected a list, got {}", json_type_name(jt)));
+    size_t n;
+    if (arr.count_elements().get(n)) return fail("not valid JSON");
+    if (n > limits.max_list) return fail(fmt::format("a list of {} elements; the limit is {}", n, limits.max_list));
+    const Type& et = schema.type(elem);
+    size_t stride = et.kind == TypeKind::Record ? schema.records[et.ref].size : 1;
+    size_t start = fs.slots.size();
+    if (start + n * stride > 0x7fffffffu) return fail("the facts are too large");
+    fs.slots.resize(start + n * stride, kUnknown);
+    size_t i = 0;
+    std::string outer = path;
+    for (auto item : arr) {
+      od::value iv;
+      if (item.get(iv)) return fail("not valid JSON");
+      path = fmt::format("{}[{}]", outer, i);
+      if (et.kind == TypeKind::Record) {
+        init(fs, et.ref, start + i * stride);
+        od::object obj;
+        od::json_type ijt;
+        if (iv.type().get(ijt)) return fail("not valid JSON");
+        if (ijt != od::json_type::object || iv.get_object().get(obj))
+          return fail(fmt::format("expected an object, got {}", json_type_name(ijt)));
+        if (!bind_object(fs, et.ref, start + i * stride, obj)) return false;
+      } else {
+        Value x;
+        if (!bind_scalar(fs, elem, iv, x)) return false;
+        fs.slots[start + i] = x;
+      }
+      ++i;
+    }
+    path = outer;
+    out = make_list(static_cast<uint32_t>(start), static_cast<uint32_t>(n));
+    return true;
+  }
+
+  bool bind_object(FactStore& fs, uint32_t record, size_t base, od::object obj) {
+    const RecordDef& rec = schema.records[record];
+    std::string outer = path;
+    for (auto field : obj) {
+      od::field f;
+      if (std::move(field).get(f)) return fail("not valid JSON");
+      std::string_view key = raw_key(f);
+      int fi = keys[record].find(rec, key);
+      od::value v = f.value();
+      if (fi < 0) continue;  // not a fact of the schema: ignored
+      const FieldDef& fd = rec.fields[static_cast<size_t>(fi)];
+      od::json_type jt;
+      if (v.type().get(jt)) return fail("not valid JSON");
+      if (jt == od::json_type::null) continue;  // null is absent
+      path = outer.empty() ? fd.name : outer + "." + fd.name;
+      const Type& ft = schema.type(fd.type);
+      Value* slot = &fs.slots[base + fd.offset];
+      if (ft.kind == TypeKind::Record) {
+        od::object inner;
+        if (jt != od::json_type::object || v.get_object().get(inner))
+          return fail(fmt::format("expected an object, got {}", json_type_name(jt)));
+        size_t at = base + fd.offset + (fd.optional ? 1 : 0);
+        if (fd.optional) fs.slots[base + fd.offset] = kTrue;
+        if (!bind_object(fs, ft.ref, at, inner)) return false;
+      } else if (ft.kind == TypeKind::List) {
+        Value list = kUnknown;
+        if (!bind_list(fs, ft.ref, v, list)) return false;
+        fs.slots[base + fd.offset] = list;  // the arena may have moved: index again
+      } else {
+        Value x;
+        if (!bind_scalar(fs, fd.type, v, x)) return false;
+        *slot = x;
+      }
+    }
+    path = outer;
+    return true;
+  }
+
+  bool bind_root(FactStore& fs, uint32_t root, od::object obj) {
+    const RootDef& r = schema.roots[root];
+    init(fs, r.record, r.base);
+    path = r.name;
+    bool ok = bind_object(fs, r.record, r.base, obj);
+    if (ok) path.clear();
+    return ok;
+  }
+
+  std::string try_id(od::document& doc, bool nested) {
+    std::string_view id;
+    if (nested) {
+      od::object o;
+      if (doc.rewind(), doc.get_object().get(o)) return {};
+      od::value c;
+      if (o.find_field_unordered("contact").get(c)) return {};
+      if (c.find_field_unordered("id").get_string().get(id)) return {};
+    } else {
+      doc.rewind();
+      if (doc.find_field_unordered("id").get_string().get(id)) return {};
+    }
+    return std::string(id.substr(0, 200));
+  }
+};
+
+Binder::Binder(const Program& prog, BindLimits limits)
+    : impl_(std::make_unique<Impl>(prog, limits)), limits_(limits) {}
+Binder::~Binder() = default;
+
+void Binder::clear_root(FactStore& fs, uint32_t root) const {
+  const RootDef& r = impl_->schema.roots[root];
+  impl_->init(fs, r.record, r.base);
+}
+
+namespace {
+int root_of(const Schema& s, const char* name) { return s.find_root(name); }
+}  // namespace
+
+BindResult Binder::bind_campaign(FactStore& fs, std::string_view json) {
+  BindResult res;
+  Impl& m = *impl_;
+  fs.reset_all();
+  int c = root_of(m.schema, "campaign");
+  int k = root_of(m.schema, "contact");
+  if (k >= 0) clear_root(fs, static_cast<uint32_t>(k));
+  if (c < 0) {
+    fs.mark_campaign();
+    return res;
+  }
+  clear_root(fs, static_cast<uint32_t>(c));
+  m.campaign_json = simdjson::padded_string(json);
+  od::document doc;
+  od::object obj;
+  m.path.clear();
+  if (m.campaign_parser.iterate(m.campaign_json).get(doc) || doc.get_object().get(obj)) {
+    res.ok = false;
+    res.error = "the campaign is not a JSON object";
+  } else if (!m.bind_root(fs, static_cast<uint32_t>(c), obj)) {
+    res.ok = false;
+    res.error = m.error;
+  }
+  fs.mark_campaign();
+  return res;
+}
+
+BindResult Binder::bind_contact(FactStore& fs, const char* data, size_t len, size_t capacity) {
+  BindResult res;
+  Impl& m = *impl_;
+  fs.reset_to_campaign();
+  int k = root_of(m.schema, "contact");
+  if (k < 0) return res;
+  clear_root(fs, static_cast<uint32_t>(k));
+  if (len > limits_.max_line) {
+    res.ok = false;
+    res.error = fmt::format("a line of {} bytes; the limit is {}", len, limits_.max_line);
+    return res;
+  }
+  simdjson::padded_string_view view;
+  if (capacity >= len + simdjson::SIMDJSON_PADDING) {
+    view = simdjson::padded_string_view(data, len, capacity);
+  } else {
+    m.copy = simdjson::padded_string(data, len);
+    view = simdjson::padded_string_view(m.copy);
+  }
+  od::document doc;
+  od::object obj;
+  if (m.parser.iterate(view).get(doc) || doc.get_object().get(obj)) {
+    res.ok = false;
+    res.error = "not a JSON object";
+    return res;
+  }
+  if (!m.bind_root(fs, static_cast<uint32_t>(k), obj)) {
+    res.ok = false;
+    res.error = m.error;
+    res.id = m.try_id(doc, false);
+    return res;
+  }
+  // A document must end after its object.
+  const char* rest = nullptr;
+  if (doc.current_location().get(rest) == simdjson::SUCCESS) {
+    res.ok = false;
+    res.error = "text after the JSON object";
+  }
+  return res;
+}
+
+BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t capacity) {
+  BindResult res;
+  Impl& m = *impl_;
+  fs.reset_all();
+  int k = root_of(m.schema, "contact");
+  int c = root_of(m.schema, "campaign");
+  for (uint32_t r = 0; r < m.schema.roots.size(); ++r) clear_root(fs, r);
+  if (len > limits_.max_line) {
+    res.ok = false;
+    res.error = fmt::format("a line of {} bytes; the limit is {}", len, limits_.max_line);
+    return res;
+  }
+  simdjson::padded_string_view view;
+  if (capacity >= len + simdjson::SIMDJSON_PADDING) {
+    view = simdjson::padded_string_view(data, len, capacity);
+  } else {
+    m.copy = simdjson::padded_string(data, len);
+    view = simdjson::padded_string_view(m.copy);
+  }
+  od::document doc;
+  od::object obj;
+  if (m.parser.iterate(view).get(doc) || doc.get_object().get(obj)) {
+    res.ok = false;
+    res.error = "not a JSON object";
+    return res;
+  }
+  bool seen_contact = false, seen_campaign = false;
+  for (auto field : obj) {
+    od::field f;
+    if (std::move(field).get(f)) {
+      res.ok = false;
+      res.error = "not valid JSON";
+      return res;
+    }
+    std::string_view key = raw_key(f);
+    int root = key == "contact" ? k : key == "campaign" ? c : -1;
+    if (root < 0) continue;
+    od::object inner;
+    od::json_type jt;
+    od::value v = f.value();
+    if (v.type().get(jt) || jt != od::json_type::object || v.get_object().get(inner)) {
+      res.ok = false;
+      res.error = fmt::format("{}: expected an object", key);
+      res.id = m.try_id(doc, true);
+      return res;
+    }
+    (key == "contact" ? seen_contact : seen_campaign) = true;
+    if (!m.bind_root(fs, static_cast<uint32_t>(root), inner)) {
+      res.ok = false;
+      res.error = m.error;
+      res.id = m.try_id(doc, true);
+      return res;
+    }
+  }
+  const char* rest = nullptr;
+  if (doc.current_location().get(rest) == simdjson::SUCCESS) {
+    res.ok = false;
+    res.error = "text after the JSON object";
+    return res;
+  }
+  if (!seen_contact || !seen_campaign) {
+    res.ok = false;
+    res.error = !seen_contact ? "the case has no \"contact\" object" : "the case has no \"campaign\" object";
+    res.id = m.try_id(doc, true);
+  }
+  return res;
+}
+
+}  // namespace lawful

@@ -1,0 +1,56 @@
+// JSON to fact slots. Reads with simdjson's on-demand API straight into the slots the
+// compiler assigned (no DOM), finds each field through a collision-free hash table per
+// record built when the program is loaded, checks every value against the schema, and
+// applies the schema's defaults. simdjson stays inside binder.cpp.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "runtime/facts/fact_store.h"
+
+namespace lawful {
+
+struct BindLimits {
+  size_t max_list = 10000;        // elements in one list
+  size_t max_string = 65536;      // bytes in one string
+  size_t max_line = 1u << 20;     // bytes in one input line
+};
+
+struct BindResult {
+  bool ok = true;
+  std::string error;    // "contact.entity: 'compny' is not a value of Entity"
+  std::string id;       // the contact's id, when it could be read
+};
+
+class Binder {
+ public:
+  explicit Binder(const Program& prog, BindLimits limits = {});
+  ~Binder();
+  Binder(const Binder&) = delete;
+  Binder& operator=(const Binder&) = delete;
+
+  // The campaign, bound once; its strings stay valid until the next bind_campaign.
+  // Resets the whole store.
+  BindResult bind_campaign(FactStore& fs, std::string_view json);
+  // One contact (a JSON object), on top of the bound campaign. `data` must stay valid
+  // until the decision is made. `capacity` is how many bytes after data may be read
+  // (simdjson reads a little past the end); pass len when unsure and the text is copied.
+  BindResult bind_contact(FactStore& fs, const char* data, size_t len, size_t capacity);
+  // One case: {"contact": {...}, "campaign": {...}}, both bound from one parse.
+  BindResult bind_case(FactStore& fs, const char* data, size_t len, size_t capacity);
+
+  // Resets a root record's slots to their absent state (defaults or unknown).
+  void clear_root(FactStore& fs, uint32_t root) const;
+
+  const BindLimits& limits() const { return limits_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  BindLimits limits_;
+};
+
+}  // namespace lawful

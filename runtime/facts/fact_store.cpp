@@ -1,0 +1,39 @@
+// Fact storage; see fact_store.h.
+#include "runtime/facts/fact_store.h"
+
+#include <cstring>
+
+namespace lawful {
+
+char* ScratchArena::alloc(size_t n) {
+  while (true) {
+    if (chunk_ < chunks_.size() && used_ + n <= sizes_[chunk_]) {
+      char* p = chunks_[chunk_].get() + used_;
+      used_ += n;
+      return p;
+    }
+    if (chunk_ + 1 < chunks_.size()) {
+      ++chunk_;
+      used_ = 0;
+      continue;
+    }
+    size_t size = n > kChunk ? n : kChunk;
+    chunks_.push_back(std::make_unique<char[]>(size));
+    sizes_.push_back(size);
+    chunk_ = chunks_.size() - 1;
+    used_ = 0;
+  }
+}
+
+FactStore::FactStore(const Program& prog) : prog_(&prog) { reset_all(); }
+
+void FactStore::reset_all() {
+  slots.assign(prog_->schema.root_slots, kUnknown);
+  strings.clear();
+  strings.reserve(prog_->strings.size() + 64);
+  for (const std::string& s : prog_->strings) strings.emplace_back(s);
+  scratch.reset();
+  mark_campaign();
+}
+
+}  // namespace lawful

@@ -1,0 +1,913 @@
+// The interpreter loop and decision resolution; see vm.h.
+//
+// exec<false> is the fast path: values only. exec<true> also carries, beside every
+// value, the set of absent facts it came from (to fill `missing`) and collects every
+// fact read (for explain); it runs only when a decision needs it.
+#include "runtime/vm/vm.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "runtime/bytecode/opcodes.h"
+#include "runtime/vm/builtins.h"
+
+namespace lawful {
+
+namespace {
+
+inline Value and3(Value a, Value b) {
+  if (a == kFalse || b == kFalse) return kFalse;
+  if (a == kUnknown || b == kUnknown) return kUnknown;
+  return kTrue;
+}
+inline Value or3(Value a, Value b) {
+  if (a == kTrue || b == kTrue) return kTrue;
+  if (a == kUnknown || b == kUnknown) return kUnknown;
+  return kFalse;
+}
+
+struct Bits {
+  static bool test(const std::vector<uint64_t>& v, size_t i) { return (v[i >> 6] >> (i & 63)) & 1; }
+  static void set(std::vector<uint64_t>& v, size_t i) { v[i >> 6] |= uint64_t{1} << (i & 63); }
+  static bool intersects(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+    for (size_t i = 0; i < a.size(); ++i)
+      if (a[i] & b[i]) return true;
+    return false;
+  }
+};
+
+// Memory each function needs on the value stack, including the definitions it calls.
+size_t frame_need(const Program& prog, uint32_t fi, std::vector<size_t>& memo) {
+  if (memo[fi] != 0) return memo[fi];
+  const Function& f = prog.functions[fi];
+  size_t inner = 0;
+  for (uint32_t pc = f.begin; pc < f.end;) {
+    uint32_t w = prog.code[pc];
+    Op op = decode_op(w);
+    if (op == Op::Let) {
+      uint32_t callee = prog.lets[decode_a(w)].fn;
+      inner = std::max(inner, frame_need(prog, callee, memo));
+    }
+    pc += static_cast<uint32_t>(op_words(op_info(op).format));
+  }
+  memo[fi] = f.n_locals + f.max_stack + 1 + inner;
+  return memo[fi];
+}
+
+}  // namespace
+
+Vm::Vm(const Program& prog) : prog_(prog), facts_(prog) {
+  std::vector<size_t> memo(prog.functions.size(), 0);
+  size_t need = 16;
+  for (uint32_t f = 0; f < prog.functions.size(); ++f) need = std::max(need, frame_need(prog, f, memo));
+  stack_.assign(need, kUnknown);
+  masks_.assign(need, FactSet{});
+  let_value_.assign(prog.lets.size(), kUnknown);
+  let_gen_.assign(prog.lets.size(), 0);
+  let_tgen_.assign(prog.lets.size(), 0);
+  let_mask_.assign(prog.lets.size(), FactSet{});
+  let_reads_.assign(prog.lets.size(), FactSet{});
+  for (const DecisionInfo& d : prog.decisions) {
+    decision_rule_base_.push_back(static_cast<uint32_t>(overridden_by_.size()));
+    size_t words = (d.rules.size() + 63) / 64;
+    for (size_t i = 0; i < d.rules.size(); ++i) overridden_by_.emplace_back(words, 0);
+    for (size_t j = 0; j < d.rules.size(); ++j)
+      for (uint32_t target : d.rules[j].overrides)
+        Bits::set(overridden_by_[decision_rule_base_.back() + target], j);
+    decisive_.emplace_back(d.rules.size(), false);
+  }
+  for (const auto& set : prog.string_sets) {
+    std::vector<std::string_view> texts;
+    for (uint32_t s : set) texts.emplace_back(prog.strings[s]);
+    std::sort(texts.begin(), texts.end());
+    sorted_sets_.push_back(std::move(texts));
+  }
+  for (const Route& r : prog.routes) routes_.emplace_back(prog.strings[r.country], r.policy);
+  std::sort(routes_.begin(), routes_.end());
+  if (prog.route_path >= 0) {
+    route_path_ = prog.route_path;
+    route_slot_ = prog.schema.paths[static_cast<size_t>(prog.route_path)].slot;
+  }
+  if (prog.schema.as_of_path >= 0) as_of_slot_ = prog.schema.paths[static_cast<size_t>(prog.schema.as_of_path)].slot;
+}
+
+bool Vm::runtime_error(uint32_t pc, const char* what) {
+  if (error_.empty()) error_ = fmt::format("{} (at bytecode {})", what, pc);
+  return false;
+}
+
+template <bool kTrace>
+Value Vm::call_let(uint32_t k, FactSet* mask, FactSet* reads) {
+  if constexpr (!kTrace) {
+    if (let_gen_[k] == gen_) return let_value_[k];
+    Value v = exec<false>(prog_.lets[k].fn, nullptr, nullptr);
+    let_value_[k] = v;
+    let_gen_[k] = gen_;
+    return v;
+  } else {
+    if (let_tgen_[k] != gen_) {
+      FactSet m, r;
+      let_value_[k] = exec<true>(prog_.lets[k].fn, &m, &r);
+      let_mask_[k] = m;
+      let_reads_[k] = r;
+      let_tgen_[k] = gen_;
+      let_gen_[k] = gen_;
+    }
+    *mask = let_mask_[k];
+    if (reads) *reads |= let_reads_[k];
+    return let_value_[k];
+  }
+}
+
+template <bool kTrace>
+Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
+  const Function& f = prog_.functions[fi];
+  const size_t base = sp_;
+  Value* const locals = stack_.data() + base;
+  Value* const st = locals + f.n_locals;
+  FactSet* const mlocals = kTrace ? masks_.data() + base : nullptr;
+  FactSet* const mst = kTrace ? mlocals + f.n_locals : nullptr;
+  sp_ = base + f.n_locals + f.max_stack + 1;
+  for (uint32_t i = 0; i < f.n_locals; ++i) {
+    locals[i] = kUnknown;
+    if constexpr (kTrace) mlocals[i].clear();
+  }
+  const uint32_t* const code = prog_.code.data();
+  const Value* facts = facts_.slots.data();
+  const size_t nfacts = facts_.slots.size();
+  int top = 0;
+  uint32_t pc = f.begin;
+
+// The result of an operation on the top `n` values replaces them; when tracing, an
+// unknown result carries the union of its operands' absent facts.
+#define LAW_RESULT(n, expr)                                                   \
+  do {                                                                        \
+    Value r_ = (expr);                                                        \
+    if constexpr (kTrace) {                                                   \
+      FactSet m_;                                                             \
+      if (r_ == kUnknown)                                                     \
+        for (int i_ = 1; i_ <= (n); ++i_) m_ |= mst[top - i_];                \
+      mst[top - (n)] = m_;                                                    \
+    }                                                                         \
+    top -= (n)-1;                                                             \
+    st[top - 1] = r_;                                                         \
+  } while (0)
+
+  for (;;) {
+    const uint32_t w = code[pc];
+    switch (decode_op(w)) {
+      case Op::PushInt:
+        st[top] = decode_imm(w);
+        if constexpr (kTrace) mst[top].clear();
+        ++top;
+        ++pc;
+        break;
+      case Op::PushConst:
+        st[top] = prog_.consts[decode_a(w)];
+        if constexpr (kTrace) mst[top].clear();
+        ++top;
+        ++pc;
+        break;
+      case Op::PushUnknown:
+        st[top] = kUnknown;
+        if constexpr (kTrace) mst[top].clear();
+        ++top;
+        ++pc;
+        break;
+      case Op::LoadSlot: {
+        Value v = facts[decode_a(w)];
+        st[top] = v;
+        if constexpr (kTrace) {
+          mst[top].clear();
+          int16_t p = prog_.code_paths[pc];
+          if (p >= 0) {
+            if (reads) reads->add(static_cast<uint32_t>(p));
+            if (v == kUnknown) mst[top].add(static_cast<uint32_t>(p));
+          }
+        }
+        ++top;
+        ++pc;
+        break;
+      }
+      case Op::LoadField: {
+        Value r = st[top - 1];
+        if (r != kUnknown) {
+          uint64_t at = static_cast<uint64_t>(r) + decode_a(w);
+          if (r < 0 || at >= nfacts) return runtime_error(pc, "a record reference is out of range"), kUnknown;
+          Value v = facts[at];
+          st[top - 1] = v;
+          if constexpr (kTrace) {
+            mst[top - 1].clear();
+            int16_t p = prog_.code_paths[pc];
+            if (p >= 0) {
+              if (reads) reads->add(static_cast<uint32_t>(p));
+              if (v == kUnknown) mst[top - 1].add(static_cast<uint32_t>(p));
+            }
+          }
+        }
+        ++pc;
+        break;
+      }
+      case Op::RecordRef: {
+        uint32_t presence = code[pc + 1];
+        Value v = presence == kNone || facts[presence] != kUnknown ? static_cast<Value>(decode_a(w)) : kUnknown;
+        st[top] = v;
+        if constexpr (kTrace) {
+          mst[top].clear();
+          int16_t p = prog_.code_paths[pc];
+          if (p >= 0 && reads) reads->add(static_cast<uint32_t>(p));
+          if (p >= 0 && v == kUnknown) mst[top].add(static_cast<uint32_t>(p));
+        }
+        ++top;
+        pc += 2;
+        break;
+      }
+      case Op::SubRecord: {
+        Value r = st[top - 1];
+        uint32_t presence = code[pc + 1];
+        if (r != kUnknown) {
+          if (r < 0 || static_cast<uint64_t>(r) + decode_a(w) >= nfacts ||
+              (presence != kNone && static_cast<uint64_t>(r) + presence >= nfacts))
+            return runtime_error(pc, "a record reference is out of range"), kUnknown;
+          bool absent = presence != kNone && facts[static_cast<uint64_t>(r) + presence] == kUnknown;
+          st[top - 1] = absent ? kUnknown : r + decode_a(w);
+          if constexpr (kTrace) {
+            mst[top - 1].clear();
+            int16_t p = prog_.code_paths[pc];
+            if (p >= 0 && absent) mst[top - 1].add(static_cast<uint32_t>(p));
+          }
+        }
+        pc += 2;
+        break;
+      }
+      case Op::LoadLocal: {
+        uint32_t a = decode_a(w);
+        st[top] = locals[a];
+        if constexpr (kTrace) mst[top] = mlocals[a];
+        ++top;
+        ++pc;
+        break;
+      }
+      case Op::StoreLocal: {
+        uint32_t a = decode_a(w);
+        --top;
+        locals[a] = st[top];
+        if constexpr (kTrace) mlocals[a] = mst[top];
+        ++pc;
+        break;
+      }
+      case Op::Let: {
+        FactSet m;
+        Value v = call_let<kTrace>(decode_a(w), &m, reads);
+        if (!error_.empty()) return kUnknown;
+        st[top] = v;
+        if constexpr (kTrace) mst[top] = v == kUnknown ? m : FactSet{};
+        ++top;
+        ++pc;
+        break;
+      }
+      case Op::LoadVerdict:
+        st[top] = verdict_;
+        if constexpr (kTrace) mst[top].clear();
+        ++top;
+        ++pc;
+        break;
+      case Op::Not: {
+        Value a = st[top - 1];
+        st[top - 1] = a == kUnknown ? kUnknown : (a == kFalse ? kTrue : kFalse);
+        ++pc;
+        break;
+      }
+      case Op::And:
+        LAW_RESULT(2, and3(st[top - 2], st[top - 1]));
+        ++pc;
+        break;
+      case Op::Or:
+        LAW_RESULT(2, or3(st[top - 2], st[top - 1]));
+        ++pc;
+        break;
+      case Op::Known:
+        st[top - 1] = st[top - 1] != kUnknown ? kTrue : kFalse;
+        if constexpr (kTrace) mst[top - 1].clear();
+        ++pc;
+        break;
+      case Op::MergeIf: {
+        Value b = st[top - 1], a = st[top - 2];
+        Value r = a == b ? a : kUnknown;
+        if constexpr (kTrace) {
+          FactSet m;
+          if (r == kUnknown) {
+            m = mst[top - 1];
+            m |= mst[top - 2];
+            if (!if_masks_.empty()) m |= if_masks_.back();
+          }
+          if (!if_masks_.empty()) if_masks_.pop_back();
+          mst[top - 2] = m;
+        }
+        --top;
+        st[top - 1] = r;
+        ++pc;
+        break;
+      }
+      case Op::Jump:
+        pc = decode_a(w);
+        break;
+      case Op::JumpIfFalseKeep:
+        pc = st[top - 1] == kFalse ? decode_a(w) : pc + 1;
+        break;
+      case Op::JumpIfTrueKeep:
+        pc = st[top - 1] == kTrue ? decode_a(w) : pc + 1;
+        break;
+      case Op::Branch3: {
+        Value c = st[--top];
+        if (c == kTrue) {
+          pc += 2;
+        } else if (c == kFalse) {
+          pc = decode_a(w);
+        } else {
+          if constexpr (kTrace) if_masks_.push_back(mst[top]);
+          pc = code[pc + 1];
+        }
+        break;
+      }
+      case Op::Ret: {
+        Value r = st[top - 1];
+        if constexpr (kTrace) {
+          if (out_mask) *out_mask = r == kUnknown ? mst[top - 1] : FactSet{};
+        }
+        sp_ = base;
+        return r;
+      }
+#define LAW_CMP(OP, EXPR)                                                                  \
+  case Op::OP: {                                                                           \
+    Value b = st[top - 1], a = st[top - 2];                                                \
+    LAW_RESULT(2, (a == kUnknown || b == kUnknown) ? kUnknown : ((EXPR) ? kTrue : kFalse)); \
+    ++pc;                                                                                  \
+    break;                                                                                 \
+  }
+        LAW_CMP(Eq, a == b)
+        LAW_CMP(Ne, a != b)
+        LAW_CMP(Lt, a < b)
+        LAW_CMP(Le, a <= b)
+        LAW_CMP(Gt, a > b)
+        LAW_CMP(Ge, a >= b)
+        LAW_CMP(StrEq, facts_.text(a) == facts_.text(b))
+        LAW_CMP(StrNe, facts_.text(a) != facts_.text(b))
+#undef LAW_CMP
+      case Op::Add:
+      case Op::Sub:
+      case Op::Mul: {
+        Value b = st[top - 1], a = st[top - 2];
+        Value r = kUnknown;
+        if (a != kUnknown && b != kUnknown) {
+          Op op = decode_op(w);
+          bool overflow = op == Op::Add   ? __builtin_add_overflow(a, b, &r)
+                          : op == Op::Sub ? __builtin_sub_overflow(a, b, &r)
+                                          : __builtin_mul_overflow(a, b, &r);
+          if (overflow || r == kUnknown) return runtime_error(pc, "arithmetic overflow"), kUnknown;
+        }
+        LAW_RESULT(2, r);
+        ++pc;
+        break;
+      }
+      case Op::Neg: {
+        Value a = st[top - 1];
+        if (a != kUnknown) st[top - 1] = -a;
+        ++pc;
+        break;
+      }
+      case Op::DateAdd:
+      case Op::DateSub: {
+        Value d = st[top - 1], a = st[top - 2];
+        Value r = kUnknown;
+        if (a != kUnknown && d != kUnknown) {
+          if (a >= kDateNever) {
+            r = kDateNever;
+          } else {
+            auto out = add_duration(static_cast<Days>(a), duration_of(d), decode_op(w) == Op::DateAdd ? 1 : -1);
+            if (!out) return runtime_error(pc, "a date outside the years 1 to 9999"), kUnknown;
+            r = *out;
+          }
+        }
+        LAW_RESULT(2, r);
+        ++pc;
+        break;
+      }
+      case Op::DateDiff: {
+        Value b = st[top - 1], a = st[top - 2];
+        LAW_RESULT(2, (a == kUnknown || b == kUnknown) ? kUnknown
+                                                       : make_span(static_cast<Days>(a), static_cast<Days>(b)));
+        ++pc;
+        break;
+      }
+      case Op::SpanSplit: {
+        Value d = st[top - 1], s = st[top - 2];
+        if (d == kUnknown || s == kUnknown) {
+          if constexpr (kTrace) {
+            FactSet m = mst[top - 1];
+            m |= mst[top - 2];
+            mst[top - 1] = m;
+            mst[top - 2] = m;
+          }
+          st[top - 1] = st[top - 2] = kUnknown;
+        } else {
+          Days a = span_a(s), b = span_b(s);
+          Value end = kDateNever;
+          if (b < kDateNever) {
+            auto out = add_duration(b, duration_of(d));
+            if (!out) return runtime_error(pc, "a date outside the years 1 to 9999"), kUnknown;
+            end = *out;
+          }
+          st[top - 2] = a;
+          st[top - 1] = end;
+        }
+        ++pc;
+        break;
+      }
+      case Op::DurAdd: {
+        Value b = st[top - 1], a = st[top - 2];
+        Value r = kUnknown;
+        if (a != kUnknown && b != kUnknown) {
+          Duration x = duration_of(a), y = duration_of(b);
+          int32_t months, days;
+          if (__builtin_add_overflow(x.months, y.months, &months) || __builtin_add_overflow(x.days, y.days, &days))
+            return runtime_error(pc, "arithmetic overflow"), kUnknown;
+          r = make_duration(months, days);
+        }
+        LAW_RESULT(2, r);
+        ++pc;
+        break;
+      }
+      case Op::InSet: {
+        Value s = st[top - 1], x = st[top - 2];
+        Value r = kUnknown;
+        if (s != kUnknown && x != kUnknown) r = (x >= 0 && x < 64 && ((static_cast<uint64_t>(s) >> x) & 1)) ? kTrue : kFalse;
+        LAW_RESULT(2, r);
+        ++pc;
+        break;
+      }
+      case Op::InList:
+      case Op::InListStr: {
+        Value l = st[top - 1], x = st[top - 2];
+        Value r = kUnknown;
+        if (l != kUnknown && x != kUnknown) {
+          uint64_t start = list_start(l), n = list_count(l);
+          if (start + n > nfacts) return runtime_error(pc, "a list reference is out of range"), kUnknown;
+          r = kFalse;
+          if (decode_op(w) == Op::InList) {
+            for (uint64_t i = 0; i < n; ++i)
+              if (facts[start + i] == x) r = kTrue;
+          } else {
+            std::string_view t = facts_.text(x);
+            for (uint64_t i = 0; i < n; ++i)
+              if (facts_.text(facts[start + i]) == t) r = kTrue;
+          }
+        }
+        LAW_RESULT(2, r);
+        ++pc;
+        break;
+      }
+      case Op::InStrSet: {
+        Value x = st[top - 1];
+        if (x != kUnknown) {
+          const auto& set = sorted_sets_[decode_a(w)];
+          st[top - 1] = std::binary_search(set.begin(), set.end(), facts_.text(x)) ? kTrue : kFalse;
+        }
+        ++pc;
+        break;
+      }
+      case Op::IterBegin: {
+        Value l = st[top - 1];
+        if (l == kUnknown) {
+          pc = code[pc + 1];  // the unknown stays on the stack as the result
+        } else {
+          --top;
+          uint32_t a = decode_a(w);
+          locals[a] = l;
+          locals[a + 1] = 0;
+          if constexpr (kTrace) mlocals[a].clear();
+          pc += 2;
+        }
+        break;
+      }
+      case Op::IterNext: {
+        uint32_t a = decode_a(w);
+        uint32_t b = code[pc + 1];
+        Value l = locals[a];
+        Value i = locals[a + 1];
+        if (l == kUnknown || i < 0 || static_cast<uint64_t>(i) >= list_count(l)) {
+          pc = b & 0xffffffu;
+          break;
+        }
+        uint64_t stride = b >> 24;
+        uint64_t start = list_start(l);
+        uint64_t at = stride == 0 ? start + static_cast<uint64_t>(i) : start + static_cast<uint64_t>(i) * stride;
+        if (at + (stride == 0 ? 1 : stride) > nfacts) return runtime_error(pc, "a list reference is out of range"), kUnknown;
+        locals[a + 2] = stride == 0 ? facts[at] : static_cast<Value>(at);
+        if constexpr (kTrace) mlocals[a + 2].clear();
+        locals[a + 1] = i + 1;
+        pc += 2;
+        break;
+      }
+      case Op::AnyStep:
+      case Op::AllStep:
+      case Op::CountStep: {
+        uint32_t a = decode_a(w);
+        Value b = st[--top];
+        Value& acc = locals[a + 3];
+        Op op = decode_op(w);
+        bool exit = false;
+        if (b == kUnknown) {
+          acc = kUnknown;
+          if constexpr (kTrace) mlocals[a + 3] |= mst[top];
+          exit = op == Op::CountStep;
+        } else if (op == Op::AnyStep && b == kTrue) {
+          acc = kTrue;
+          exit = true;
+        } else if (op == Op::AllStep && b == kFalse) {
+          acc = kFalse;
+          exit = true;
+        } else if (op == Op::CountStep && b == kTrue && acc != kUnknown) {
+          ++acc;
+        }
+        if constexpr (kTrace) {
+          if (acc != kUnknown) mlocals[a + 3].clear();
+        }
+        pc = exit ? code[pc + 1] : pc + 2;
+        break;
+      }
+      case Op::Builtin: {
+        BuiltinId id = static_cast<BuiltinId>(decode_a(w));
+        int n = builtin_arity(id);
+        Value* args = st + top - n;
+        bool any_unknown = false;
+        for (int i = 0; i < n; ++i) any_unknown = any_unknown || args[i] == kUnknown;
+        Value r = kUnknown;
+        if (!any_unknown) {
+          auto text = [&](Value v) { return facts_.text(v); };
+          auto lower_copy = [&](std::string_view s) {
+            char* p = facts_.scratch.alloc(s.size() ? s.size() : 1);
+            for (size_t i = 0; i < s.size(); ++i) p[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
+            return static_cast<Value>(facts_.add_string(std::string_view(p, s.size())));
+          };
+          switch (id) {
+            case BuiltinId::Lower: r = lower_copy(text(args[0])); break;
+            case BuiltinId::Domain:
+            case BuiltinId::LocalPart: {
+              std::string_view s = text(args[0]);
+              size_t at = s.rfind('@');
+              if (at != std::string_view::npos)
+                r = lower_copy(id == BuiltinId::Domain ? s.substr(at + 1) : s.substr(0, at));
+              break;
+            }
+            case BuiltinId::StartsWith: {
+              std::string_view s = text(args[0]), p = text(args[1]);
+              r = s.substr(0, p.size()) == p ? kTrue : kFalse;
+              break;
+            }
+            case BuiltinId::EndsWith: {
+              std::string_view s = text(args[0]), p = text(args[1]);
+              r = s.size() >= p.size() && s.substr(s.size() - p.size()) == p ? kTrue : kFalse;
+              break;
+            }
+            case BuiltinId::Contains:
+              r = text(args[0]).find(text(args[1])) != std::string_view::npos ? kTrue : kFalse;
+              break;
+            case BuiltinId::Length: r = static_cast<Value>(text(args[0]).size()); break;
+            case BuiltinId::Size: r = list_count(args[0]); break;
+            case BuiltinId::Count_: break;
+          }
+        }
+        if (n == 0) {
+          st[top] = r;
+          if constexpr (kTrace) mst[top].clear();
+          ++top;
+        } else {
+          LAW_RESULT(n, r);
+        }
+        // Builtins may add strings; the facts array itself does not move.
+        ++pc;
+        break;
+      }
+      default:
+        return runtime_error(pc, "an unknown instruction"), kUnknown;
+    }
+  }
+#undef LAW_RESULT
+}
+
+template Value Vm::exec<false>(uint32_t, FactSet*, FactSet*);
+template Value Vm::exec<true>(uint32_t, FactSet*, FactSet*);
+
+Value Vm::eval_traced(int32_t fn, FactSet& mask, FactSet& reads) {
+  if (fn < 0) return kTrue;
+  return exec<true>(static_cast<uint32_t>(fn), &mask, &reads);
+}
+
+Value Vm::as_of_value(const DecideOptions& opt) const {
+  if (opt.as_of) return *opt.as_of;
+  return as_of_slot_ >= 0 ? facts_.slots[static_cast<size_t>(as_of_slot_)] : kUnknown;
+}
+
+Value Vm::window_state(const Window& w, Value as_of) const {
+  if (w.always()) return kTrue;
+  if (as_of == kUnknown) return kUnknown;
+  return as_of >= w.from && as_of < w.until ? kTrue : kFalse;
+}
+
+void Vm::begin_decision() {
+  ++gen_;
+  if (gen_ == 0) {  // wrapped: forget every cache
+    std::fill(let_gen_.begin(), let_gen_.end(), 0);
+    std::fill(let_tgen_.begin(), let_tgen_.end(), 0);
+    gen_ = 1;
+  }
+  error_.clear();
+  sp_ = 0;
+  if_masks_.clear();
+}
+
+void Vm::obligations(uint32_t d, Outcome& out) {
+  const DecisionInfo& di = prog_.decisions[d];
+  verdict_ = static_cast<Value>(out.verdict);
+  for (const ObligeInfo& o : di.obliges) {
+    Value c = eval(o.cond);
+    if (!error_.empty()) return;
+    // An obligation that might apply is kept: a duty in doubt is a duty.
+    if (c == kFalse) continue;
+    if (std::find(out.obligations.begin(), out.obligations.end(), o.name) == out.obligations.end())
+      out.obligations.push_back(o.name);
+  }
+}
+
+void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
+  const DecisionInfo& di = prog_.decisions[d];
+  const size_t n = di.rules.size();
+  const uint32_t rb = decision_rule_base_[d];
+  out.decision = static_cast<int32_t>(d);
+  out.policy = static_cast<int32_t>(di.policy);
+  const Value as_of = as_of_value(opt);
+  states_.resize(n);
+  std::vector<uint64_t>& applies = applies_;
+  applies.assign((n + 63) / 64, 0);
+  for (size_t i = 0; i < n; ++i) {
+    const RuleInfo& r = di.rules[i];
+    Value s = window_state(r.window, as_of);
+    if (s != kFalse) s = and3(s, eval(r.cond));
+    if (!error_.empty()) {
+      out.error = fmt::format("{} in rule '{}'", error_, prog_.str(r.name));
+      return;
+    }
+    states_[i] = s;
+    if (s == kTrue) Bits::set(applies, i);
+  }
+  // Winners: applicable rules that no applicable rule overrides.
+  int32_t first_winner = -1;
+  bool conflict = false;
+  for (size_t i = 0; i < n; ++i) {
+    if (states_[i] != kTrue || Bits::intersects(overridden_by_[rb + i], applies)) continue;
+    out.rules.push_back(static_cast<uint32_t>(i));
+    if (first_winner < 0) {
+      first_winner = static_cast<int32_t>(i);
+    } else if (di.rules[i].verdict != di.rules[static_cast<size_t>(first_winner)].verdict && !conflict) {
+      conflict = true;
+      out.reason_a = first_winner;
+      out.reason_b = static_cast<int32_t>(i);
+    }
+  }
+  auto add_missing = [&](size_t i) {
+    const RuleInfo& r = di.rules[i];
+    if (window_state(r.window, as_of) == kUnknown && prog_.schema.as_of_path >= 0)
+      out.missing.add(static_cast<uint32_t>(prog_.schema.as_of_path));
+    FactSet mask, reads;
+    if (eval_traced(r.cond, mask, reads) == kUnknown) out.missing |= mask;
+  };
+
+  if (first_winner < 0) {
+    out.verdict = VerdictCode::Review;
+    out.reason = Reason::NoRuleApplies;
+    for (size_t i = 0; i < n; ++i) {
+      if (states_[i] != kUnknown) continue;
+      if (out.reason != Reason::Undetermined) {
+        out.reason = Reason::Undetermined;
+        out.reason_a = static_cast<int32_t>(i);
+      }
+      out.rules.push_back(static_cast<uint32_t>(i));
+      add_missing(i);
+    }
+  } else if (conflict) {
+    out.verdict = VerdictCode::Review;
+    out.reason = Reason::Conflict;
+  } else {
+    const VerdictCode v = static_cast<VerdictCode>(di.rules[static_cast<size_t>(first_winner)].verdict);
+    bool undetermined = false;
+    if (v != VerdictCode::Review) {
+      for (size_t i = 0; i < n; ++i) {
+        if (states_[i] != kUnknown || Bits::intersects(overridden_by_[rb + i], applies)) continue;
+        if (static_cast<VerdictCode>(di.rules[i].verdict) == v) continue;
+        if (!undetermined) {
+          undetermined = true;
+          out.reason = Reason::Undetermined;
+          out.reason_a = static_cast<int32_t>(i);
+        }
+        out.rules.push_back(static_cast<uint32_t>(i));
+        add_missing(i);
+      }
+      std::sort(out.rules.begin(), out.rules.end());
+    }
+    if (undetermined) {
+      out.verdict = VerdictCode::Review;
+    } else {
+      out.verdict = v;
+      if (v == VerdictCode::Review) {
+        out.reason = Reason::ReviewRule;
+        out.reason_a = first_winner;
+        for (uint32_t i : out.rules)
+          for (uint32_t p : di.rules[i].needs) out.missing.add(p);
+      } else if (v == VerdictCode::Allow) {
+        out.basis = di.rules[static_cast<size_t>(first_winner)].basis;
+      }
+      if (coverage_)
+        for (uint32_t i : out.rules) decisive_[d][i] = true;
+    }
+  }
+  obligations(d, out);
+  if (!error_.empty()) out.error = error_;
+}
+
+void Vm::decide_decision(uint32_t d, Outcome& out, const DecideOptions& opt) {
+  out.clear();
+  begin_decision();
+  const DecisionInfo& di = prog_.decisions[d];
+  out.decision = static_cast<int32_t>(d);
+  out.policy = static_cast<int32_t>(di.policy);
+  Value g = eval(di.guard);
+  if (!error_.empty()) {
+    out.error = error_;
+    return;
+  }
+  if (g == kFalse) {
+    out.verdict = VerdictCode::Review;
+    out.reason = Reason::DecisionNotApplicable;
+    out.reason_a = static_cast<int32_t>(d);
+    return;
+  }
+  if (g == kUnknown) {
+    out.verdict = VerdictCode::Review;
+    out.reason = Reason::DecisionMayApply;
+    out.reason_a = static_cast<int32_t>(d);
+    FactSet mask, reads;
+    eval_traced(di.guard, mask, reads);
+    out.missing |= mask;
+    return;
+  }
+  resolve(d, out, opt);
+}
+
+void Vm::decide_policy(uint32_t p, Outcome& out, const DecideOptions& opt) {
+  out.clear();
+  begin_decision();
+  const PolicyInfo& pi = prog_.policies[p];
+  out.policy = static_cast<int32_t>(p);
+  Value as_of = as_of_value(opt);
+  Value in_force = window_state(pi.window, as_of);
+  if (in_force != kTrue) {
+    out.verdict = VerdictCode::Review;
+    out.reason = Reason::PolicyNotInForce;
+    if (in_force == kUnknown && prog_.schema.as_of_path >= 0)
+      out.missing.add(static_cast<uint32_t>(prog_.schema.as_of_path));
+    return;
+  }
+  int32_t applies = -1;
+  int32_t maybe = -1;
+  for (uint32_t d : pi.decisions) {
+    Value g = eval(prog_.decisions[d].guard);
+    if (!error_.empty()) {
+      out.error = error_;
+      return;
+    }
+    if (g == kTrue) {
+      if (applies >= 0) {
+        out.verdict = VerdictCode::Review;
+        out.reason = Reason::DecisionsOverlap;
+        out.reason_a = applies;
+        out.reason_b = static_cast<int32_t>(d);
+        return;
+      }
+      applies = static_cast<int32_t>(d);
+    } else if (g == kUnknown && maybe < 0) {
+      maybe = static_cast<int32_t>(d);
+    }
+  }
+  if (maybe >= 0) {
+    out.verdict = VerdictCode::Review;
+    out.reason = Reason::DecisionMayApply;
+    out.reason_a = maybe;
+    for (uint32_t d : pi.decisions) {
+      FactSet mask, reads;
+      if (eval_traced(prog_.decisions[d].guard, mask, reads) == kUnknown) out.missing |= mask;
+    }
+    return;
+  }
+  if (applies < 0) {
+    out.verdict = VerdictCode::Review;
+    out.reason = Reason::NoDecisionApplies;
+    return;
+  }
+  resolve(static_cast<uint32_t>(applies), out, opt);
+}
+
+int32_t Vm::route(Outcome& out) {
+  out.verdict = VerdictCode::Review;
+  if (route_slot_ < 0) {
+    out.reason = Reason::NoPolicyForCountry;
+    return -1;
+  }
+  Value c = facts_.slots[static_cast<size_t>(route_slot_)];
+  if (c == kUnknown) {
+    out.reason = Reason::CountryUnknown;
+    out.missing.add(static_cast<uint32_t>(route_path_));
+    return -1;
+  }
+  std::string_view text = facts_.text(c);
+  char key[8];
+  size_t len = text.size();
+  if (len <= sizeof key) {
+    for (size_t i = 0; i < len; ++i) key[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[i])));
+    std::string_view k(key, len);
+    auto it = std::lower_bound(routes_.begin(), routes_.end(), k,
+                               [](const std::pair<std::string, int32_t>& a, std::string_view b) { return a.first < b; });
+    if (it != routes_.end() && it->first == k && it->second >= 0) return it->second;
+  }
+  out.reason = Reason::NoPolicyForCountry;
+  out.missing.add(static_cast<uint32_t>(route_path_));
+  return -1;
+}
+
+void Vm::decide_routed(Outcome& out, const DecideOptions& opt) {
+  out.clear();
+  int32_t p = route(out);
+  if (p < 0) return;
+  decide_policy(static_cast<uint32_t>(p), out, opt);
+}
+
+void Vm::trace_decision(uint32_t d, DecisionTrace& trace, const DecideOptions& opt) {
+  begin_decision();
+  const DecisionInfo& di = prog_.decisions[d];
+  FactSet gm;
+  trace.guard_reads.clear();
+  Value g = eval_traced(di.guard, gm, trace.guard_reads);
+  trace.guard = g == kTrue ? RuleState::Applies : g == kFalse ? RuleState::NotApplicable : RuleState::Unknown;
+  Value as_of = as_of_value(opt);
+  trace.rules.assign(di.rules.size(), RuleTrace{});
+  for (size_t i = 0; i < di.rules.size(); ++i) {
+    RuleTrace& rt = trace.rules[i];
+    Value w = window_state(di.rules[i].window, as_of);
+    rt.window_excludes = w == kFalse;
+    Value c = eval_traced(di.rules[i].cond, rt.missing, rt.reads);
+    if (c != kUnknown) rt.missing.clear();
+    if (w == kUnknown && prog_.schema.as_of_path >= 0) {
+      rt.missing.add(static_cast<uint32_t>(prog_.schema.as_of_path));
+      rt.reads.add(static_cast<uint32_t>(prog_.schema.as_of_path));
+    }
+    Value s = w == kFalse ? kFalse : and3(w, c);
+    rt.state = s == kTrue ? RuleState::Applies : s == kFalse ? RuleState::NotApplicable : RuleState::Unknown;
+  }
+}
+
+std::string reason_text(const Program& prog, const Outcome& out) {
+  auto rule = [&](int32_t i) -> std::string {
+    if (out.decision < 0 || i < 0) return "?";
+    return prog.str(prog.decisions[static_cast<size_t>(out.decision)].rules[static_cast<size_t>(i)].name);
+  };
+  auto verdict = [&](int32_t i) -> const char* {
+    static const char* kNames[] = {"allow", "deny", "review"};
+    return kNames[prog.decisions[static_cast<size_t>(out.decision)].rules[static_cast<size_t>(i)].verdict];
+  };
+  auto decision = [&](int32_t d) { return d < 0 ? std::string("?") : prog.str(prog.decisions[static_cast<size_t>(d)].name); };
+  switch (out.reason) {
+    case Reason::None: return {};
+    case Reason::NoPolicyForCountry: return "no policy for this country";
+    case Reason::CountryUnknown: return "the country is unknown";
+    case Reason::PolicyNotInForce:
+      return out.missing.empty() ? "the policy is not in force on this date" : "the date of the campaign is unknown";
+    case Reason::NoDecisionApplies: return "no rule covers this channel";
+    case Reason::DecisionsOverlap:
+      return fmt::format("decisions '{}' and '{}' both apply", decision(out.reason_a), decision(out.reason_b));
+    case Reason::DecisionMayApply: return fmt::format("decision '{}' might apply", decision(out.reason_a));
+    case Reason::NoRuleApplies: return "no rule applies";
+    case Reason::Conflict:
+      return fmt::format("rules '{}' ({}) and '{}' ({}) both apply and neither overrides the other", rule(out.reason_a),
+                         verdict(out.reason_a), rule(out.reason_b), verdict(out.reason_b));
+    case Reason::Undetermined:
+      return fmt::format("rule '{}' might apply, and would change the outcome", rule(out.reason_a));
+    case Reason::ReviewRule: return fmt::format("rule '{}' asks for review", rule(out.reason_a));
+    case Reason::DecisionNotApplicable: return fmt::format("decision '{}' does not apply", decision(out.reason_a));
+  }
+  return {};
+}
+
+}  // namespace lawful

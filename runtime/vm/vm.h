@@ -1,0 +1,102 @@
+// The virtual machine: runs a verified Program's functions over one FactStore and
+// resolves decisions as LANGUAGE.md says (rules, overrides, conflicts, unknowns). One
+// Vm per thread; it keeps its stacks and caches between decisions and allocates nothing
+// per decision in the steady state.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/bytecode/program.h"
+#include "runtime/facts/fact_store.h"
+#include "runtime/vm/outcome.h"
+
+namespace lawful {
+
+struct DecideOptions {
+  std::optional<Days> as_of;  // instead of the facts' own date (campaign.send_date)
+};
+
+// What explain needs beyond the outcome: every rule's state and the facts it read.
+struct RuleTrace {
+  RuleState state = RuleState::NotApplicable;
+  bool window_excludes = false;
+  FactSet reads;
+  FactSet missing;
+};
+struct DecisionTrace {
+  RuleState guard = RuleState::Applies;
+  FactSet guard_reads;
+  std::vector<RuleTrace> rules;
+};
+
+class Vm {
+ public:
+  // The program must have passed the verifier.
+  explicit Vm(const Program& prog);
+
+  FactStore& facts() { return facts_; }
+  const Program& program() const { return prog_; }
+
+  // Through the router (by the contact's country).
+  void decide_routed(Outcome& out, const DecideOptions& opt = {});
+  // All decisions of one policy, by their conditions.
+  void decide_policy(uint32_t policy, Outcome& out, const DecideOptions& opt = {});
+  // One decision.
+  void decide_decision(uint32_t decision, Outcome& out, const DecideOptions& opt = {});
+
+  // Re-evaluates a decision with tracing, for explain. Call after a decide_* call on the
+  // same facts.
+  void trace_decision(uint32_t decision, DecisionTrace& trace, const DecideOptions& opt = {});
+  // The policy the router picks for the bound contact, or -1 (and why in `out`).
+  int32_t route(Outcome& out);
+
+  // Rules that decided in any decision since the counter was reset (coverage).
+  const std::vector<std::vector<bool>>& decisive() const { return decisive_; }
+  void record_coverage(bool on) { coverage_ = on; }
+
+ private:
+  template <bool kTrace>
+  Value exec(uint32_t fn, FactSet* mask, FactSet* reads);
+  template <bool kTrace>
+  Value call_let(uint32_t let, FactSet* mask, FactSet* reads);
+  Value eval(int32_t fn) { return fn < 0 ? kTrue : exec<false>(static_cast<uint32_t>(fn), nullptr, nullptr); }
+  Value eval_traced(int32_t fn, FactSet& mask, FactSet& reads);
+  Value as_of_value(const DecideOptions& opt) const;
+  Value window_state(const Window& w, Value as_of) const;
+  void begin_decision();
+  void resolve(uint32_t decision, Outcome& out, const DecideOptions& opt);
+  void obligations(uint32_t decision, Outcome& out);
+  bool runtime_error(uint32_t pc, const char* what);
+
+  const Program& prog_;
+  FactStore facts_;
+  std::vector<Value> stack_;
+  std::vector<FactSet> masks_;       // parallel to stack_ when tracing
+  std::vector<FactSet> if_masks_;    // conditions of `if`s evaluated both ways
+  size_t sp_ = 0;
+  std::vector<Value> let_value_;
+  std::vector<uint32_t> let_gen_;
+  std::vector<FactSet> let_mask_;
+  std::vector<FactSet> let_reads_;
+  std::vector<uint32_t> let_tgen_;
+  uint32_t gen_ = 0;
+  Value verdict_ = kUnknown;
+  std::string error_;
+  // Per-decision scratch.
+  std::vector<Value> states_;
+  std::vector<uint64_t> applies_;
+  std::vector<std::vector<uint64_t>> overridden_by_;  // per decision rule: bitset of rules overriding it
+  std::vector<uint32_t> decision_rule_base_;
+  std::vector<std::vector<std::string_view>> sorted_sets_;  // string sets, sorted, for lookup
+  std::vector<std::pair<std::string, int32_t>> routes_;     // sorted by country
+  int32_t route_slot_ = -1;
+  int32_t route_path_ = -1;
+  int32_t as_of_slot_ = -1;
+  std::vector<std::vector<bool>> decisive_;
+  bool coverage_ = false;
+};
+
+
+}  // namespace lawful
