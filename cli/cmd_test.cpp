@@ -18,6 +18,7 @@ struct TestOptions {
   std::vector<std::string> paths;
   std::string as_of;
   bool coverage = false;
+  double min_coverage = -1;
   bool verbose = false;
 };
 
@@ -84,9 +85,13 @@ bool holds(const Program& prog, const sema::CompiledExpect& e, const Outcome& o)
       return std::all_of(e.ids.begin(), e.ids.end(), [&](uint32_t x) {
         return std::find(o.obligations.begin(), o.obligations.end(), x) != o.obligations.end();
       });
-    case ast::Expectation::Rules:
-      return std::all_of(e.ids.begin(), e.ids.end(),
-                         [&](uint32_t r) { return std::find(o.rules.begin(), o.rules.end(), r) != o.rules.end(); });
+    case ast::Expectation::Rules: {
+      // Exactly these rules, in any order: `expect d rules a, b` reads "the rules are a and b".
+      std::vector<uint32_t> want = e.ids, got = o.rules;
+      std::sort(want.begin(), want.end());
+      std::sort(got.begin(), got.end());
+      return want == got;
+    }
   }
   return false;
 }
@@ -170,13 +175,15 @@ int run_test(const TestOptions& o) {
         double pct = total ? 100.0 * static_cast<double>(covered) / static_cast<double>(total) : 100.0;
         fmt::print("coverage {}: {}/{} rules decisive ({:.0f}%)\n", prog.str(pi.name), covered, total, pct);
         for (const std::string& m : missing) fmt::print("  never decisive: {}\n", m);
-        if (!missing.empty()) incomplete_coverage = true;
+        if (o.min_coverage >= 0 && pct + 1e-9 < o.min_coverage) {
+          fmt::print("coverage {}: below the required {:.0f}%\n", prog.str(pi.name), o.min_coverage);
+          incomplete_coverage = true;
+        }
       }
     }
   }
   fmt::print("{} passed, {} failed\n", passed, failed);
-  (void)incomplete_coverage;
-  return failed || compile_errors ? kExitFailed : kExitOk;
+  return failed || compile_errors || incomplete_coverage ? kExitFailed : kExitOk;
 }
 
 }  // namespace
@@ -187,6 +194,8 @@ void add_test(CLI::App& app, int& exit_code) {
   cmd->add_option("paths", o->paths, ".law files or directories")->required();
   cmd->add_option("--as-of", o->as_of, "Run tests that pin no date as of this date (YYYY-MM-DD)");
   cmd->add_flag("--coverage", o->coverage, "Report, per policy, the rules no test made decisive");
+  cmd->add_option("--min-coverage", o->min_coverage, "With --coverage: fail when a policy has fewer decisive rules (percent)")
+      ->check(CLI::Range(0.0, 100.0));
   cmd->add_flag("-v,--verbose", o->verbose, "List passing tests too");
   cmd->callback([o, &exit_code] { exit_code = run_test(*o); });
 }

@@ -104,7 +104,21 @@ Compilation compile_sources(std::vector<SourceFile> user, std::vector<SourceFile
     hash = fnv1a64(c.sources.text(p.file), hash);
     c.modules.push_back(std::move(p.module));
   }
-  if (c.diags.has_errors()) {
+  // Slips the AST builder reports itself (`&&`, `=`, a bad date) leave a whole tree, so
+  // analysis goes on and finds more; when the parser lost its way, it stops here.
+  bool tree_broken = std::any_of(c.diags.all().begin(), c.diags.all().end(), [](const Diagnostic& d) {
+    switch (d.code) {
+      case DiagCode::CStyleLogic:
+      case DiagCode::SingleEquals:
+      case DiagCode::BadDate:
+      case DiagCode::BadDuration:
+      case DiagCode::BadLiteral:
+        return false;
+      default:
+        return d.severity == Severity::Error;
+    }
+  });
+  if (tree_broken) {
     c.diags.sort();
     return c;
   }

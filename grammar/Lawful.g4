@@ -126,7 +126,7 @@ testItem
     ;
 
 path
-    : name ('.' name)*
+    : name ('.' word)*
     ;
 
 recordLit
@@ -155,7 +155,7 @@ factValue
 
 expr
     : primary                                                       # PrimaryExpr
-    | expr '.' name                                                 # FieldExpr
+    | expr '.' word                                                 # FieldExpr
     | expr '(' (expr (',' expr)*)? ')'                              # CallExpr
     | '-' expr                                                      # NegExpr
     | lhs=expr op='*' rhs=expr                                      # MulExpr
@@ -185,7 +185,15 @@ primary
     ;
 
 qname
-    : name ('.' name)*
+    : name ('.' word)*
+    ;
+
+// After a dot any word is a name: `lang.effective`, `contact.source`.
+word
+    : name
+    | POLICY | MODULE | ROUTING | EXTENDS | AS | LET | ENUM | DECISION | RULE | OBLIGE | WHEN
+    | OVERRIDES | CITE | EFFECTIVE | UNTIL | EXPECT | IS | ALLOW | DENY | REVIEW | VERDICT
+    | AND | OR | NOT | IN | ANY | ALL | COUNT | IF | THEN | ELSE | TRUE | FALSE | NULL_
     ;
 
 // Keywords that may also be used as names (fields, enum members, labels).

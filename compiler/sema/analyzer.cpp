@@ -542,7 +542,8 @@ void Analyzer::run(const std::vector<const ast::Module*>& modules) {
     assemble_policy(*unit);
   }
   assemble_routes();
-  check_unused();
+  // An unused definition is often the victim of a misspelling already reported.
+  if (!diags_.has_errors()) check_unused();
   for (auto& [name, unit] : policies_)
     if (unit->scope) compile_tests(*unit);
 }

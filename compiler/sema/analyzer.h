@@ -148,7 +148,7 @@ class Analyzer {
 
   // tests.cpp
   void compile_tests(PolicyUnit& unit);
-  bool fact_json(const ast::FactValue& v, TypeId type, bool optional, std::string& out);
+  bool fact_json(const ast::FactValue& v, TypeId type, const std::string& path, std::string& out);
 
  public:
   const SourceManager& sm_;

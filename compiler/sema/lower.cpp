@@ -120,7 +120,7 @@ IrPtr Analyzer::lower_word(const std::string& word, Span span, TypeId expected) 
     std::string list;
     for (size_t i = 0; i < owners.size(); ++i) list += (i ? " and " : "") + schema_.enums[owners[i]].name;
     diags_.error(DiagCode::NeedsContext, span, fmt::format("'{}' is a value of {}; which one is meant is not clear here", word, list))
-        .help = fmt::format("compare it with a field, as in `campaign.channel == {}`", word);
+        .help = fmt::format("use it beside a field of the type you mean, as in `FIELD == {}`", word);
     return error_ir(span);
   }
   return nullptr;  // not a word of any enumeration
@@ -570,6 +570,8 @@ IrPtr Analyzer::lower_compare(const ast::Expr& e, Env& env) {
     a = lower(l, env, b->type);
   } else {
     a = lower(l, env);
+    // A bare word beside an operand already in error has no type to take: say nothing.
+    if (a->type == types::kError && is_bare_word(r, env)) return error_ir(e.span);
     b = lower(r, env, a->type);
   }
   if (a->type == types::kError || b->type == types::kError) return error_ir(e.span);

@@ -28,7 +28,7 @@ void json_string(std::string& out, const std::string& s) {
 
 }  // namespace
 
-bool Analyzer::fact_json(const ast::FactValue& v, TypeId type, bool optional, std::string& out) {
+bool Analyzer::fact_json(const ast::FactValue& v, TypeId type, const std::string& path, std::string& out) {
   const Type& t = schema_.type(type);
   auto bad = [&](const std::string& msg, const std::string& help = {}) {
     diags_.error(DiagCode::BadFacts, v.span, msg).help = help;
@@ -51,7 +51,7 @@ bool Analyzer::fact_json(const ast::FactValue& v, TypeId type, bool optional, st
         if (fi < 0) {
           std::vector<std::string> names;
           for (const FieldDef& f : rec.fields) names.push_back(f.name);
-          diags_.error(DiagCode::BadFacts, name.span, fmt::format("'{}' has no field '{}'", rec.name, name.text)).help =
+          diags_.error(DiagCode::BadFacts, name.span, fmt::format("'{}' has no field '{}'", path, name.text)).help =
               did_you_mean(name.text, names);
           ok = false;
           continue;
@@ -60,10 +60,9 @@ bool Analyzer::fact_json(const ast::FactValue& v, TypeId type, bool optional, st
         json_string(out, name.text);
         out += ':';
         const FieldDef& f = rec.fields[static_cast<size_t>(fi)];
-        ok = fact_json(value, f.type, f.optional, out) && ok;
+        ok = fact_json(value, f.type, path + "." + f.name, out) && ok;
       }
       out += '}';
-      (void)optional;
       return ok;
     }
     case TypeKind::List: {
@@ -72,7 +71,7 @@ bool Analyzer::fact_json(const ast::FactValue& v, TypeId type, bool optional, st
       bool ok = true;
       for (size_t i = 0; i < v.items.size(); ++i) {
         if (i) out += ',';
-        ok = fact_json(v.items[i], t.ref, false, out) && ok;
+        ok = fact_json(v.items[i], t.ref, fmt::format("{}[{}]", path, i), out) && ok;
       }
       out += ']';
       return ok;
@@ -142,7 +141,7 @@ void Analyzer::compile_tests(PolicyUnit& unit) {
         continue;
       }
       std::string json;
-      fact_json(value, schema_.record_type(schema_.roots[static_cast<size_t>(r)].record), false, json);
+      fact_json(value, schema_.record_type(schema_.roots[static_cast<size_t>(r)].record), role.text, json);
       if (role.text == "contact") ct.contact_json = json;
       else if (role.text == "campaign") ct.campaign_json = json;
     }

@@ -182,11 +182,13 @@ class Builder {
   Span span(antlr4::tree::TerminalNode* n) const { return span(n ? n->getSymbol() : nullptr); }
 
   ast::Name name(P::NameContext* ctx) const { return {ctx ? ctx->getText() : std::string(), span(ctx)}; }
+  ast::Name name(P::WordContext* ctx) const { return {ctx ? ctx->getText() : std::string(), span(ctx)}; }
   ast::Name name(antlr4::tree::TerminalNode* n) const { return {n->getText(), span(n)}; }
 
   ast::QName path(P::PathContext* ctx) const {
     ast::QName q;
-    for (auto* n : ctx->name()) q.parts.push_back(name(n));
+    q.parts.push_back(name(ctx->name()));
+    for (auto* n : ctx->word()) q.parts.push_back(name(n));
     q.span = span(ctx);
     return q;
   }
@@ -194,7 +196,8 @@ class Builder {
   ast::QName qname(P::QnameContext* ctx) const {
     ast::QName q;
     if (!ctx) return q;
-    for (auto* n : ctx->name()) q.parts.push_back(name(n));
+    q.parts.push_back(name(ctx->name()));
+    for (auto* n : ctx->word()) q.parts.push_back(name(n));
     q.span = span(ctx);
     return q;
   }
@@ -211,6 +214,7 @@ class Builder {
   }
 
   std::string string_value(antlr4::Token* t) {
+    if (!t) return {};
     std::string raw = t->getText();
     std::string out;
     for (size_t i = 1; i + 1 < raw.size(); ++i) {
@@ -232,9 +236,11 @@ class Builder {
     }
     return out;
   }
-  std::string string_value(antlr4::tree::TerminalNode* n) { return string_value(n->getSymbol()); }
+  std::string string_value(antlr4::tree::TerminalNode* n) { return n ? string_value(n->getSymbol()) : std::string(); }
 
+  // Error recovery can leave a labelled token null; the error is already reported.
   int32_t date_value(antlr4::Token* t) {
+    if (!t) return 0;
     auto d = parse_date(t->getText());
     if (!d) {
       diags_.error(DiagCode::BadDate, span(t), fmt::format("'{}' is not a date on the calendar", t->getText()))
@@ -574,8 +580,8 @@ class Builder {
     if (auto* f = dynamic_cast<P::FieldExprContext*>(ctx)) {
       auto e = node(ast::ExprKind::Field, sp);
       e->kids.push_back(expr(f->expr(), depth + 1));
-      e->text = f->name()->getText();
-      e->name_span = span(f->name());
+      e->text = f->word()->getText();
+      e->name_span = span(f->word());
       return e;
     }
     if (auto* c = dynamic_cast<P::CallExprContext*>(ctx)) {

@@ -63,14 +63,27 @@ void render_snippet(std::string& out, const SourceManager& sm, Span s, bool colo
   std::string_view line = sm.line_text(s.file, lc.line);
   std::string num = std::to_string(lc.line);
   std::string pad(num.size(), ' ');
-  // Tabs keep their width under the caret so it lines up in any terminal.
+  // The caret sits under the span's first character and is as wide as the span's
+  // characters on this line; tabs keep their width so that it lines up in any terminal.
   std::string lead;
-  for (uint32_t i = 0; i + 1 < lc.col && i < line.size(); ++i) lead += line[i] == '\t' ? '\t' : ' ';
+  uint32_t chars = 0;
+  for (size_t i = 0; i < line.size() && chars + 1 < lc.col; ++i) {
+    unsigned char c = static_cast<unsigned char>(line[i]);
+    if ((c & 0xC0) == 0x80) continue;
+    lead += c == '\t' ? '\t' : ' ';
+    ++chars;
+  }
   uint32_t width = 1;
   if (s.end > s.begin) {
-    LineCol end = sm.line_col(s.file, s.end > 0 ? s.end - 1 : 0);
-    width = end.line == lc.line ? end.col - lc.col + 1 : static_cast<uint32_t>(line.size() + 1 - lc.col);
-    if (width == 0 || width > 400) width = 1;
+    LineCol end = sm.line_col(s.file, s.end);
+    width = end.line == lc.line && end.col > lc.col ? end.col - lc.col : 1;
+    if (end.line != lc.line) {
+      uint32_t line_chars = 0;
+      for (unsigned char c : line)
+        if ((c & 0xC0) != 0x80) ++line_chars;
+      width = line_chars >= lc.col ? line_chars - lc.col + 1 : 1;
+    }
+    if (width > 400) width = 1;
   }
   out += fmt::format(" {} | {}\n", num, line);
   out += fmt::format(" {} | {}{}{}{}\n", pad, lead, color ? "\x1b[1;32m" : "", std::string(width, '^'),

@@ -16,10 +16,16 @@ FileId SourceManager::add(std::string path, std::string text) {
 }
 
 LineCol SourceManager::line_col(FileId f, uint32_t offset) const {
-  const auto& starts = files_[f].line_starts;
+  const File& file = files_[f];
+  const auto& starts = file.line_starts;
+  if (offset > file.text.size()) offset = static_cast<uint32_t>(file.text.size());
   auto it = std::upper_bound(starts.begin(), starts.end(), offset);
   uint32_t line = static_cast<uint32_t>(it - starts.begin());
-  return {line, offset - starts[line - 1] + 1};
+  // Columns count characters (UTF-8 lead bytes), as editors do.
+  uint32_t col = 1;
+  for (uint32_t i = starts[line - 1]; i < offset; ++i)
+    if ((static_cast<unsigned char>(file.text[i]) & 0xC0) != 0x80) ++col;
+  return {line, col};
 }
 
 std::string_view SourceManager::line_text(FileId f, uint32_t line) const {

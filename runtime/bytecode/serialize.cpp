@@ -293,14 +293,17 @@ std::string serialize_program(const Program& p) {
   w.num(p.basis_enum);
   w.num(p.obligation_enum);
 
-  Writer file;
-  file.out.append(kLawcMagic, 4);
-  file.num<uint32_t>(Program::kFormatVersion);
-  file.num<uint64_t>(p.source_hash);
-  file.num<uint64_t>(w.out.size());
-  file.num<uint64_t>(fnv1a64(w.out));
-  file.out += w.out;
-  return file.out;
+  // The checksum covers everything before it in the header and the whole payload, so
+  // that no byte of the file can change unnoticed.
+  Writer head;
+  head.out.append(kLawcMagic, 4);
+  head.num<uint32_t>(Program::kFormatVersion);
+  head.num<uint64_t>(p.source_hash);
+  head.num<uint64_t>(w.out.size());
+  uint64_t sum = fnv1a64(w.out, fnv1a64(head.out));
+  head.num<uint64_t>(sum);
+  head.out += w.out;
+  return head.out;
 }
 
 std::string deserialize_program(std::string_view bytes, Program& p) {
@@ -317,7 +320,8 @@ std::string deserialize_program(std::string_view bytes, Program& p) {
   std::string_view payload = bytes.substr(kHeader);
   if (payload.size() != len)
     return payload.size() < len ? "the file is truncated" : "the file has bytes after its end";
-  if (fnv1a64(payload) != sum) return "the checksum does not match: the file is damaged";
+  if (fnv1a64(payload, fnv1a64(bytes.substr(0, kHeader - 8))) != sum)
+    return "the checksum does not match: the file is damaged";
 
   Reader r(payload);
   p = Program{};

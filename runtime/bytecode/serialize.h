@@ -1,5 +1,6 @@
 // `.lawc` files: a compiled program on disk. The header holds a magic number, the
-// format version, a hash of the sources, the payload's length and a checksum of it;
+// format version, a hash of the sources, the payload's length and a checksum of all of
+// it (FNV-1a, 64 bits: any one changed byte changes it);
 // loading checks all of these before decoding, and decoding checks every length
 // against what is left, so a damaged or truncated file is refused with a message.
 // The verifier (verifier.h) runs after a successful load.

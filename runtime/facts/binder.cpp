@@ -53,6 +53,16 @@ struct KeyTable {
   }
 };
 
+// Why a document could not be read as an object.
+std::string document_error(simdjson::error_code e) {
+  switch (e) {
+    case simdjson::INCORRECT_TYPE: return "not a JSON object";
+    case simdjson::TRAILING_CONTENT: return "text after the JSON object";
+    case simdjson::EMPTY: return "an empty line";
+    default: return std::string("not valid JSON (") + simdjson::error_message(e) + ")";
+  }
+}
+
 const char* json_type_name(od::json_type t) {
   switch (t) {
     case od::json_type::array: return "a list";
@@ -309,9 +319,11 @@ BindResult Binder::bind_campaign(FactStore& fs, std::string_view json) {
   od::document doc;
   od::object obj;
   m.path.clear();
-  if (m.campaign_parser.iterate(m.campaign_json).get(doc) || doc.get_object().get(obj)) {
+  simdjson::error_code e = m.campaign_parser.iterate(m.campaign_json).get(doc);
+  if (!e) e = doc.get_object().get(obj);
+  if (e) {
     res.ok = false;
-    res.error = "the campaign is not a JSON object";
+    res.error = "the campaign: " + document_error(e);
   } else if (!m.bind_root(fs, static_cast<uint32_t>(c), obj)) {
     res.ok = false;
     res.error = m.error;
@@ -341,9 +353,11 @@ BindResult Binder::bind_contact(FactStore& fs, const char* data, size_t len, siz
   }
   od::document doc;
   od::object obj;
-  if (m.parser.iterate(view).get(doc) || doc.get_object().get(obj)) {
+  simdjson::error_code e = m.parser.iterate(view).get(doc);
+  if (!e) e = doc.get_object().get(obj);
+  if (e) {
     res.ok = false;
-    res.error = "not a JSON object";
+    res.error = document_error(e);
     return res;
   }
   if (!m.bind_root(fs, static_cast<uint32_t>(k), obj)) {
@@ -382,9 +396,11 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
   }
   od::document doc;
   od::object obj;
-  if (m.parser.iterate(view).get(doc) || doc.get_object().get(obj)) {
+  simdjson::error_code e = m.parser.iterate(view).get(doc);
+  if (!e) e = doc.get_object().get(obj);
+  if (e) {
     res.ok = false;
-    res.error = "not a JSON object";
+    res.error = document_error(e);
     return res;
   }
   bool seen_contact = false, seen_campaign = false;

@@ -13,9 +13,9 @@ namespace lawful {
 // Days since 1970-01-01. Valid dates lie in years 1..9999.
 using Days = int32_t;
 // The date that never comes: `withdrawn_at: date default never`.
-inline constexpr Days kDateNever = 2932896;  // 9999-12-31 + 1 day
+inline constexpr Days kDateNever = 2932897;  // 9999-12-31 + 1 day
 inline constexpr Days kDateMin = -719162;    // 0001-01-01
-inline constexpr Days kDateMax = 2932896 - 1;
+inline constexpr Days kDateMax = 2932896;     // 9999-12-31
 
 struct Civil {
   int32_t year;

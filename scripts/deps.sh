@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages lawful needs to build and test, if any are missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build python3
+  antlr4 libantlr4-runtime-dev
+  libfmt-dev doctest-dev libsimdjson-dev libcli11-dev libbenchmark-dev
+  clang libclang-rt-14-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "scripts/deps.sh: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+echo "Installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

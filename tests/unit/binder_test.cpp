@@ -1,0 +1,96 @@
+// JSON to facts: types checked against the schema, absences kept apart from falsehood,
+// defaults applied, bad values named by their path, and unknown keys ignored.
+#include <doctest/doctest.h>
+
+#include "helpers.h"
+
+using namespace lawful;
+using namespace lawful::testing;
+
+namespace {
+const char* kPolicy = R"(policy t.b "binder"
+decision d:
+  rule no: deny
+    cite "no"
+  rule yes: allow basis consent
+    when contact.objected == false and (any c in contact.consents: "Acme" in c.third_parties)
+    overrides no
+    cite "yes"
+)";
+
+std::string bind_error(const std::string& json) {
+  Compilation c = compile_text(kPolicy);
+  REQUIRE(c.ok());
+  std::string err;
+  decide_case(*c.program, json, &err);
+  return err;
+}
+}  // namespace
+
+TEST_CASE("a well-formed case binds") {
+  CHECK(bind_error(R"({"contact": {"objected": false, "consents": []}, "campaign": {}})") == "");
+}
+
+TEST_CASE("wrong types are errors that name the field") {
+  CHECK(bind_error(R"({"contact": {"objected": "no"}, "campaign": {}})") ==
+        "contact.objected: expected true or false, got a string");
+  CHECK(bind_error(R"({"contact": {"entity": "compny"}, "campaign": {}})") ==
+        "contact.entity: 'compny' is not a value of Entity");
+  CHECK(bind_error(R"({"contact": {"last_contact": "2023-02-29"}, "campaign": {}})") ==
+        "contact.last_contact: '2023-02-29' is not a date (YYYY-MM-DD)");
+  CHECK(bind_error(R"({"contact": {"consents": [{"method": "ticked"}]}, "campaign": {}})") ==
+        "contact.consents[0].method: 'ticked' is not a value of ConsentMethod");
+  CHECK(bind_error(R"({"contact": {"consents": {}}, "campaign": {}})") ==
+        "contact.consents: expected a list, got an object");
+  CHECK(bind_error(R"({"contact": {"customer": []}, "campaign": {}})") ==
+        "contact.customer: expected an object, got a list");
+}
+
+TEST_CASE("malformed JSON and missing parts are errors") {
+  CHECK(bind_error(R"({"contact": {"objected": false)") != "");
+  CHECK(bind_error(R"([1, 2])") == "not a JSON object");
+  CHECK(bind_error(R"({"contact": {}})") == "the case has no \"campaign\" object");
+  CHECK(bind_error(R"({"contact": {}, "campaign": {}} {"x": 1})") == "text after the JSON object");
+  CHECK(bind_error(R"({"contact": {}, "campaign": {}} trailing)").rfind("not valid JSON", 0) == 0);
+}
+
+TEST_CASE("null is absence; unknown keys are ignored") {
+  Compilation c = compile_text(kPolicy);
+  REQUIRE(c.ok());
+  Outcome o = decide_case(*c.program, R"({"contact": {"objected": null, "nickname": "x", "consents": [{"third_parties": ["Acme"]}]}, "campaign": {}})");
+  CHECK(o.error == "");
+  CHECK(o.verdict == VerdictCode::Review);
+  o = decide_case(*c.program, R"({"contact": {"objected": false, "consents": [{"third_parties": ["Acme"]}]}, "campaign": {}})");
+  CHECK(o.verdict == VerdictCode::Allow);
+}
+
+TEST_CASE("an absent list inside a present record is empty") {
+  Compilation c = compile_text(kPolicy);
+  REQUIRE(c.ok());
+  Outcome o = decide_case(*c.program, R"({"contact": {"objected": false, "consents": [{"channel": "email"}]}, "campaign": {}})");
+  CHECK(o.verdict == VerdictCode::Deny);
+}
+
+TEST_CASE("lists longer than the limit are refused") {
+  Compilation c = compile_text(kPolicy);
+  REQUIRE(c.ok());
+  BindLimits lim;
+  lim.max_list = 3;
+  Vm vm(*c.program);
+  Binder b(*c.program, lim);
+  std::string json = R"({"contact": {"consents": [{}, {}, {}, {}]}, "campaign": {}})";
+  BindResult r = b.bind_case(vm.facts(), json.data(), json.size(), json.size());
+  CHECK_FALSE(r.ok);
+  CHECK(r.error == "contact.consents: a list of 4 elements; the limit is 3");
+}
+
+TEST_CASE("an error record keeps the contact's id when it can be read") {
+  Compilation c = compile_text(kPolicy);
+  REQUIRE(c.ok());
+  Vm vm(*c.program);
+  Binder b(*c.program);
+  std::string json = R"({"contact": {"id": "c-9", "objected": 3}, "campaign": {}})";
+  BindResult r = b.bind_case(vm.facts(), json.data(), json.size(), json.size());
+  CHECK_FALSE(r.ok);
+  CHECK(r.id == "c-9");
+}
