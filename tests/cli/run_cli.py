@@ -201,10 +201,30 @@ def test_command_reports_failures():
 
 @test
 def test_coverage():
-    pol = write("cov.law", 'policy t.cov "x"\ndecision d:\n  rule r: deny\n    cite "c"\n  rule s: allow basis consent\n    when contact.objected == false\n    overrides r\n    cite "s"\n'
-                'test "r decides" {\n  contact { objected: true }\n  expect d is deny\n}\n')
-    p = run("test", pol, "--coverage")
+    head = ('policy t.cov "x"\ndecision d:\n  rule r: deny\n    cite "c"\n  rule s: allow basis consent\n'
+            '    when contact.objected == false\n    overrides r\n    cite "s"\n')
+    r_decides = 'test "r decides" {\n  contact { objected: true }\n  expect d is deny\n}\n'
+    s_decides = 'test "s decides" {\n  contact { objected: false }\n  expect d is allow\n}\n'
+    unknown = 'test "s might apply" {\n  contact { }\n  expect d is review\n}\n'
+    p = run("test", write("cov.law", head + r_decides), "--coverage")
     check("coverage t.cov: 1/2 rules decisive (50%)" in p.stdout and "never decisive: d.s" in p.stdout, "coverage report", p)
+    # s's condition is false: s is shown not to apply; r, which always applies, is never set aside.
+    check("1/2 shown not to apply (50%)" in p.stdout and "never shown not to apply: d.r" in p.stdout
+          and "never shown not to apply: d.s" not in p.stdout, "rules shown not to apply", p)
+    check(p.returncode == 0, "coverage alone does not fail", p)
+    p = run("test", write("cov.law", head + r_decides), "--coverage", "--min-coverage", "100")
+    check(p.returncode == 1 and "coverage t.cov: below the required 100%" in p.stdout, "--min-coverage fails", p)
+    # s decides and r, overridden by it, is set aside: decisive for s, set aside for r, but r
+    # never decisive and s never set aside.
+    p = run("test", write("cov.law", head + s_decides), "--coverage", "--min-coverage", "50")
+    check("1/2 rules decisive (50%), 1/2 shown not to apply (50%)" in p.stdout and "never shown not to apply: d.s" in p.stdout
+          and "never decisive: d.r" in p.stdout and p.returncode == 0, "an overridden rule is shown not to apply", p)
+    # A rule whose condition is unknown is neither decisive nor shown not to apply.
+    p = run("test", write("cov.law", head + unknown), "--coverage")
+    check("0/2 rules decisive (0%), 0/2 shown not to apply (0%)" in p.stdout, "an unknown rule proves nothing", p)
+    # Both ways, for both rules: full coverage passes the threshold.
+    p = run("test", write("cov.law", head + r_decides + s_decides), "--coverage", "--min-coverage", "100")
+    check(p.returncode == 0 and "2/2 rules decisive (100%), 2/2 shown not to apply (100%)" in p.stdout, "full coverage", p)
 
 
 failed = 0
