@@ -5,7 +5,7 @@ usage: run_cli.py LAWFUL        (run from the repository root)
 
 Each test runs the binary as a user would and checks its output and exit status.
 """
-import json, os, pathlib, subprocess, sys, tempfile
+import json, os, pathlib, re, subprocess, sys, tempfile
 
 LAWFUL = os.path.abspath(sys.argv[1])
 ROOT = pathlib.Path.cwd()
@@ -225,6 +225,31 @@ def test_coverage():
     # Both ways, for both rules: full coverage passes the threshold.
     p = run("test", write("cov.law", head + r_decides + s_decides), "--coverage", "--min-coverage", "100")
     check(p.returncode == 0 and "2/2 rules decisive (100%), 2/2 shown not to apply (100%)" in p.stdout, "full coverage", p)
+
+
+@test
+def project_routing_covers_the_eea_and_the_policies():
+    # Every EEA member state (std.countries.eea) goes to its own policy or to eu.gdpr; a
+    # country with no policy, or none, gets review naming contact.country.
+    text = (ROOT / "stdlib/std/countries.law").read_text()
+    eea_block = text[text.index("let eea = {"):]
+    eea = re.findall(r'"([A-Z]{2})"', eea_block[:eea_block.index("}")])
+    check(len(eea) == 30, f"30 EEA states in std.countries, found {len(eea)}")
+    own = {"FR": "fr.cnil", "DE": "de.uwg", "GB": "uk.pecr", "US": "us.canspam", "CA": "ca.casl", "fr": "fr.cnil"}
+    want = {c: own.get(c, "eu.gdpr") for c in eea}
+    want.update(own)
+    rows = [{"contact": {"id": c, "country": c, "objected": False, "suppressed": False}, "campaign": {"channel": "post"}}
+            for c in want]
+    rows += [{"contact": {"id": c, "country": c, "objected": False, "suppressed": False}, "campaign": {"channel": "post"}}
+             for c in ("JP", "CH", "UK")]
+    rows.append({"contact": {"id": "none", "objected": False, "suppressed": False}, "campaign": {"channel": "post"}})
+    p = run("check", ROOT / "policies", "--cases", write("route.jsonl", "".join(json.dumps(r) + "\n" for r in rows)))
+    out = {r["id"]: r for r in records(p.stdout)}
+    for c, policy in want.items():
+        check(out[c]["policy"] == policy, f"{c} routes to {policy}, not {out[c]['policy']}", p)
+    for c in ("JP", "CH", "UK", "none"):
+        check(out[c]["verdict"] == "review" and out[c]["policy"] is None and out[c]["missing"] == ["contact.country"],
+              f"{c}: review naming contact.country", p)
 
 
 failed = 0
