@@ -252,6 +252,23 @@ def project_routing_covers_the_eea_and_the_policies():
               f"{c}: review naming contact.country", p)
 
 
+@test
+def every_policy_rule_is_documented_for_lawyers():
+    # docs/policies/<file>.md names every decision and every rule of policies/<file>.law.
+    for law in sorted((ROOT / "policies").glob("*.law")):
+        text = law.read_text()
+        if text.lstrip().startswith("routing"):
+            continue
+        doc = ROOT / "docs/policies" / (law.stem + ".md")
+        check(doc.exists(), f"{doc} documents {law.name}")
+        page = doc.read_text()
+        for d in re.findall(r"^decision (\w+)", text, re.M):
+            check(f"decision `{d}`" in page, f"{doc.name} has a section for decision `{d}`")
+        for r in re.findall(r"^\s+(?:replace )?rule (\w+):", text, re.M):
+            check(f"| `{r}` |" in page, f"{doc.name} explains rule `{r}`")
+        check("## Sources" in page, f"{doc.name} lists its sources")
+
+
 failed = 0
 for t in tests:
     try:
