@@ -1,5 +1,6 @@
 // `lawful test`: runs the `test` blocks of policies, reports failures with the expected
-// and the actual decision, and (with --coverage) the rules no test made decisive.
+// and the actual decision, and (with --coverage) the rules no test made decisive and the
+// rules no test showed not to apply (condition or window false, or overridden).
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -162,20 +163,26 @@ int run_test(const TestOptions& o) {
       for (size_t p = 0; p < prog.policies.size(); ++p) {
         const PolicyInfo& pi = prog.policies[p];
         if (!c.is_user_file(pi.pos.file)) continue;
-        size_t total = 0, covered = 0;
-        std::vector<std::string> missing;
+        size_t total = 0, covered = 0, shown = 0;
+        std::vector<std::string> never_decisive, never_set_aside;
         for (uint32_t d : pi.decisions) {
           const DecisionInfo& di = prog.decisions[d];
           for (size_t r = 0; r < di.rules.size(); ++r) {
             ++total;
+            std::string name = fmt::format("{}.{}", prog.str(di.name), prog.str(di.rules[r].name));
             if (vm.decisive()[d][r]) ++covered;
-            else missing.push_back(fmt::format("{}.{}", prog.str(di.name), prog.str(di.rules[r].name)));
+            else never_decisive.push_back(name);
+            if (vm.set_aside()[d][r]) ++shown;
+            else never_set_aside.push_back(name);
           }
         }
-        double pct = total ? 100.0 * static_cast<double>(covered) / static_cast<double>(total) : 100.0;
-        fmt::print("coverage {}: {}/{} rules decisive ({:.0f}%)\n", prog.str(pi.name), covered, total, pct);
-        for (const std::string& m : missing) fmt::print("  never decisive: {}\n", m);
-        if (o.min_coverage >= 0 && pct + 1e-9 < o.min_coverage) {
+        auto percent = [&](size_t k) { return total ? 100.0 * static_cast<double>(k) / static_cast<double>(total) : 100.0; };
+        double pct = percent(covered), pct_shown = percent(shown);
+        fmt::print("coverage {}: {}/{} rules decisive ({:.0f}%), {}/{} shown not to apply ({:.0f}%)\n", prog.str(pi.name),
+                   covered, total, pct, shown, total, pct_shown);
+        for (const std::string& m : never_decisive) fmt::print("  never decisive: {}\n", m);
+        for (const std::string& m : never_set_aside) fmt::print("  never shown not to apply: {}\n", m);
+        if (o.min_coverage >= 0 && std::min(pct, pct_shown) + 1e-9 < o.min_coverage) {
           fmt::print("coverage {}: below the required {:.0f}%\n", prog.str(pi.name), o.min_coverage);
           incomplete_coverage = true;
         }
@@ -193,8 +200,10 @@ void add_test(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand("test", "Run the test blocks of policies");
   cmd->add_option("paths", o->paths, ".law files or directories")->required();
   cmd->add_option("--as-of", o->as_of, "Run tests that pin no date as of this date (YYYY-MM-DD)");
-  cmd->add_flag("--coverage", o->coverage, "Report, per policy, the rules no test made decisive");
-  cmd->add_option("--min-coverage", o->min_coverage, "With --coverage: fail when a policy has fewer decisive rules (percent)")
+  cmd->add_flag("--coverage", o->coverage,
+                "Report, per policy, the rules no test made decisive and those no test showed not to apply");
+  cmd->add_option("--min-coverage", o->min_coverage,
+                  "With --coverage: fail when a policy has fewer rules decisive, or shown not to apply (percent)")
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_flag("-v,--verbose", o->verbose, "List passing tests too");
   cmd->callback([o, &exit_code] { exit_code = run_test(*o); });

@@ -78,6 +78,7 @@ Vm::Vm(const Program& prog) : prog_(prog), facts_(prog) {
       for (uint32_t target : d.rules[j].overrides)
         Bits::set(overridden_by_[decision_rule_base_.back() + target], j);
     decisive_.emplace_back(d.rules.size(), false);
+    set_aside_.emplace_back(d.rules.size(), false);
   }
   for (const auto& set : prog.string_sets) {
     std::vector<std::string_view> texts;
@@ -664,6 +665,10 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
     states_[i] = s;
     if (s == kTrue) Bits::set(applies, i);
   }
+  if (coverage_)
+    for (size_t i = 0; i < n; ++i)
+      if (states_[i] == kFalse || (states_[i] == kTrue && Bits::intersects(overridden_by_[rb + i], applies)))
+        set_aside_[d][i] = true;
   // Winners: applicable rules that no applicable rule overrides.
   int32_t first_winner = -1;
   bool conflict = false;

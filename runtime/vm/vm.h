@@ -52,8 +52,11 @@ class Vm {
   // The policy the router picks for the bound contact, or -1 (and why in `out`).
   int32_t route(Outcome& out);
 
-  // Rules that decided in any decision since the counter was reset (coverage).
+  // Coverage, per decision and rule, over every decision resolved with coverage on:
+  // the rules that decided, and the rules shown not to apply (their window or condition
+  // false, or overridden by a rule that applies).
   const std::vector<std::vector<bool>>& decisive() const { return decisive_; }
+  const std::vector<std::vector<bool>>& set_aside() const { return set_aside_; }
   void record_coverage(bool on) { coverage_ = on; }
 
  private:
@@ -95,6 +98,7 @@ class Vm {
   int32_t route_path_ = -1;
   int32_t as_of_slot_ = -1;
   std::vector<std::vector<bool>> decisive_;
+  std::vector<std::vector<bool>> set_aside_;
   bool coverage_ = false;
 };
 

@@ -5,7 +5,7 @@ usage: run_cli.py LAWFUL        (run from the repository root)
 
 Each test runs the binary as a user would and checks its output and exit status.
 """
-import json, os, pathlib, subprocess, sys, tempfile
+import json, os, pathlib, re, subprocess, sys, tempfile
 
 LAWFUL = os.path.abspath(sys.argv[1])
 ROOT = pathlib.Path.cwd()
@@ -201,10 +201,72 @@ def test_command_reports_failures():
 
 @test
 def test_coverage():
-    pol = write("cov.law", 'policy t.cov "x"\ndecision d:\n  rule r: deny\n    cite "c"\n  rule s: allow basis consent\n    when contact.objected == false\n    overrides r\n    cite "s"\n'
-                'test "r decides" {\n  contact { objected: true }\n  expect d is deny\n}\n')
-    p = run("test", pol, "--coverage")
+    head = ('policy t.cov "x"\ndecision d:\n  rule r: deny\n    cite "c"\n  rule s: allow basis consent\n'
+            '    when contact.objected == false\n    overrides r\n    cite "s"\n')
+    r_decides = 'test "r decides" {\n  contact { objected: true }\n  expect d is deny\n}\n'
+    s_decides = 'test "s decides" {\n  contact { objected: false }\n  expect d is allow\n}\n'
+    unknown = 'test "s might apply" {\n  contact { }\n  expect d is review\n}\n'
+    p = run("test", write("cov.law", head + r_decides), "--coverage")
     check("coverage t.cov: 1/2 rules decisive (50%)" in p.stdout and "never decisive: d.s" in p.stdout, "coverage report", p)
+    # s's condition is false: s is shown not to apply; r, which always applies, is never set aside.
+    check("1/2 shown not to apply (50%)" in p.stdout and "never shown not to apply: d.r" in p.stdout
+          and "never shown not to apply: d.s" not in p.stdout, "rules shown not to apply", p)
+    check(p.returncode == 0, "coverage alone does not fail", p)
+    p = run("test", write("cov.law", head + r_decides), "--coverage", "--min-coverage", "100")
+    check(p.returncode == 1 and "coverage t.cov: below the required 100%" in p.stdout, "--min-coverage fails", p)
+    # s decides and r, overridden by it, is set aside: decisive for s, set aside for r, but r
+    # never decisive and s never set aside.
+    p = run("test", write("cov.law", head + s_decides), "--coverage", "--min-coverage", "50")
+    check("1/2 rules decisive (50%), 1/2 shown not to apply (50%)" in p.stdout and "never shown not to apply: d.s" in p.stdout
+          and "never decisive: d.r" in p.stdout and p.returncode == 0, "an overridden rule is shown not to apply", p)
+    # A rule whose condition is unknown is neither decisive nor shown not to apply.
+    p = run("test", write("cov.law", head + unknown), "--coverage")
+    check("0/2 rules decisive (0%), 0/2 shown not to apply (0%)" in p.stdout, "an unknown rule proves nothing", p)
+    # Both ways, for both rules: full coverage passes the threshold.
+    p = run("test", write("cov.law", head + r_decides + s_decides), "--coverage", "--min-coverage", "100")
+    check(p.returncode == 0 and "2/2 rules decisive (100%), 2/2 shown not to apply (100%)" in p.stdout, "full coverage", p)
+
+
+@test
+def project_routing_covers_the_eea_and_the_policies():
+    # Every EEA member state (std.countries.eea) goes to its own policy or to eu.gdpr; a
+    # country with no policy, or none, gets review naming contact.country.
+    text = (ROOT / "stdlib/std/countries.law").read_text()
+    eea_block = text[text.index("let eea = {"):]
+    eea = re.findall(r'"([A-Z]{2})"', eea_block[:eea_block.index("}")])
+    check(len(eea) == 30, f"30 EEA states in std.countries, found {len(eea)}")
+    own = {"FR": "fr.cnil", "DE": "de.uwg", "GB": "uk.pecr", "US": "us.canspam", "CA": "ca.casl", "fr": "fr.cnil"}
+    want = {c: own.get(c, "eu.gdpr") for c in eea}
+    want.update(own)
+    rows = [{"contact": {"id": c, "country": c, "objected": False, "suppressed": False}, "campaign": {"channel": "post"}}
+            for c in want]
+    rows += [{"contact": {"id": c, "country": c, "objected": False, "suppressed": False}, "campaign": {"channel": "post"}}
+             for c in ("JP", "CH", "UK")]
+    rows.append({"contact": {"id": "none", "objected": False, "suppressed": False}, "campaign": {"channel": "post"}})
+    p = run("check", ROOT / "policies", "--cases", write("route.jsonl", "".join(json.dumps(r) + "\n" for r in rows)))
+    out = {r["id"]: r for r in records(p.stdout)}
+    for c, policy in want.items():
+        check(out[c]["policy"] == policy, f"{c} routes to {policy}, not {out[c]['policy']}", p)
+    for c in ("JP", "CH", "UK", "none"):
+        check(out[c]["verdict"] == "review" and out[c]["policy"] is None and out[c]["missing"] == ["contact.country"],
+              f"{c}: review naming contact.country", p)
+
+
+@test
+def every_policy_rule_is_documented_for_lawyers():
+    # docs/policies/<file>.md names every decision and every rule of policies/<file>.law.
+    for law in sorted((ROOT / "policies").glob("*.law")):
+        text = law.read_text()
+        if text.lstrip().startswith("routing"):
+            continue
+        doc = ROOT / "docs/policies" / (law.stem + ".md")
+        check(doc.exists(), f"{doc} documents {law.name}")
+        page = doc.read_text()
+        for d in re.findall(r"^decision (\w+)", text, re.M):
+            check(f"decision `{d}`" in page, f"{doc.name} has a section for decision `{d}`")
+        for r in re.findall(r"^\s+(?:replace )?rule (\w+):", text, re.M):
+            check(f"| `{r}` |" in page, f"{doc.name} explains rule `{r}`")
+        check("## Sources" in page, f"{doc.name} lists its sources")
 
 
 failed = 0
