@@ -397,7 +397,7 @@ lawful_status decide_json(const lawful_engine& e, std::string_view contact, std:
   Lease s(e);
   BindResult r = bind_campaign(*s, campaign);
   if (!r.ok) {
-    failed(d, LAWFUL_ERR_DATA, "the campaign: " + r.error, {}, false);
+    failed(d, LAWFUL_ERR_DATA, r.error, {}, false);
     return fail(LAWFUL_ERR_DATA, d.error);
   }
   r = bind_contact(*s, contact);
@@ -438,7 +438,7 @@ lawful_status decide_batch(const lawful_engine& e, std::string_view campaign, co
     d.line = i + 1;
     lawful_status st;
     if (!cr.ok) {
-      st = failed(d, LAWFUL_ERR_DATA, "the campaign: " + cr.error, {}, false);
+      st = failed(d, LAWFUL_ERR_DATA, cr.error, {}, false);
     } else {
       std::string_view text = contacts[i].data ? std::string_view(contacts[i].data, contacts[i].len) : std::string_view();
       BindResult r = bind_contact(*s, text);

@@ -62,6 +62,15 @@ uint64_t signature(const std::string& path) {
   return h;
 }
 
+// A path that is a symbolic link is resolved once per reload, so that a deployment that
+// swaps a link to a complete new directory is compiled whole: never half old, half new.
+std::string resolved(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_symlink(path, ec)) return path;
+  fs::path p = fs::canonical(path, ec);
+  return ec ? path : p.string();
+}
+
 // Compiles and tests the policies at `path`. On success *out is a new engine of the given
 // generation, or null when the sources are those of `unchanged_hash`.
 lawful_status build(const std::string& path, uint64_t generation, uint64_t unchanged_hash, lawful_engine** out,
@@ -118,9 +127,10 @@ lawful_engine* reloader_engine(lawful_reloader& r) {
 lawful_status reloader_new(const std::string& path, lawful_reloader** out, DiagList& diags) {
   auto r = std::make_unique<lawful_reloader>();
   r->path = path;
-  uint64_t sig = signature(path);
+  std::string now = resolved(path);
+  uint64_t sig = signature(now);
   lawful_engine* e = nullptr;
-  if (lawful_status st = build(path, 1, 0, &e, diags)) return st;
+  if (lawful_status st = build(now, 1, 0, &e, diags)) return st;
   r->current = e;
   r->seen_signature = sig;
   *out = r.release();
@@ -130,10 +140,11 @@ lawful_status reloader_new(const std::string& path, lawful_reloader** out, DiagL
 lawful_status reloader_reload(lawful_reloader& r, bool* swapped, std::shared_ptr<const DiagList>* diags_out) {
   std::lock_guard<std::mutex> lock(r.reload_mutex);
   auto diags = std::make_shared<DiagList>();
-  uint64_t sig = signature(r.path);
+  std::string now = resolved(r.path);
+  uint64_t sig = signature(now);
   lawful_engine* cur = reloader_engine(r);
   lawful_engine* next = nullptr;
-  lawful_status st = build(r.path, cur->version.generation + 1, cur->version.source_hash, &next, *diags);
+  lawful_status st = build(now, cur->version.generation + 1, cur->version.source_hash, &next, *diags);
   release(cur);
   r.seen_signature = sig;
   if (st == LAWFUL_OK && next) {
@@ -163,7 +174,7 @@ lawful_status reloader_watch(lawful_reloader& r, uint32_t interval_ms, lawful_re
         std::unique_lock<std::mutex> lock(r.watch_mutex);
         if (r.watch_cv.wait_for(lock, std::chrono::milliseconds(interval_ms), [&] { return r.watch_stop; })) return;
       }
-      uint64_t sig = signature(r.path);
+      uint64_t sig = signature(resolved(r.path));
       uint64_t seen;
       {
         std::lock_guard<std::mutex> lock(r.reload_mutex);
