@@ -331,7 +331,13 @@ const char* lawful_decision_name(const lawful_decision* d) {
 }
 
 const char* lawful_decision_reason(const lawful_decision* d) {
-  return program_of(d) && d->verdict == lawful::VerdictCode::Review ? d->reason.c_str() : nullptr;
+  if (!d) return nullptr;
+  try {
+    return lawful::api::decision_reason(*d);
+  } catch (...) {
+    fail(LAWFUL_ERR_MEMORY, "out of memory");
+    return nullptr;
+  }
 }
 
 const char* lawful_decision_error(const lawful_decision* d) {

@@ -310,9 +310,13 @@ void begin(lawful_decision& d, const lawful_engine& e) {
   d.missing.clear();
   d.id.clear();
   d.has_id = false;
-  d.reason.clear();
+  d.why = Reason::None;
+  d.why_a = d.why_b = -1;
+  d.why_missing.clear();
+  d.has_country = false;
   d.error.clear();
   d.line = 1;
+  d.reason_ready = false;
   d.json_ready = false;
 }
 
@@ -349,10 +353,17 @@ void fill(lawful_decision& d, const Program& prog, const Outcome& o, const FactS
     d.has_id = true;
   }
   if (o.verdict == VerdictCode::Review) {
-    d.reason = reason_text(prog, o);
+    d.why = o.reason;
+    d.why_a = o.reason_a;
+    d.why_b = o.reason_b;
+    d.why_missing = o.missing;
     if (o.reason == Reason::NoPolicyForCountry && prog.route_path >= 0) {
       Value c = fs.slots[static_cast<size_t>(prog.schema.paths[static_cast<size_t>(prog.route_path)].slot)];
-      if (c != kUnknown) d.reason = fmt::format("no policy for country '{}'", fs.text(c));
+      if (c != kUnknown) {
+        std::string_view country = fs.text(c);
+        d.country.assign(country.data(), country.size());
+        d.has_country = true;
+      }
     }
   }
 }
@@ -454,6 +465,26 @@ lawful_status decide_batch(const lawful_engine& e, std::string_view campaign, co
 
 // ---------------------------------------------------------------- what a decision says
 
+const char* decision_reason(const lawful_decision& d) {
+  if (!d.engine || d.status != LAWFUL_OK || d.verdict != VerdictCode::Review) return nullptr;
+  if (!d.reason_ready) {
+    if (d.has_country) {
+      d.reason = fmt::format("no policy for country '{}'", d.country);
+    } else {
+      Outcome o;
+      o.verdict = d.verdict;
+      o.decision = d.decision;
+      o.reason = d.why;
+      o.reason_a = d.why_a;
+      o.reason_b = d.why_b;
+      o.missing = d.why_missing;
+      d.reason = reason_text(*d.engine->program, o);
+    }
+    d.reason_ready = true;
+  }
+  return d.reason.c_str();
+}
+
 const char* decision_item(const lawful_decision& d, lawful_list list, size_t i) {
   if (!d.engine) return nullptr;
   const Program& prog = *d.engine->program;
@@ -527,8 +558,7 @@ const std::string& decision_json(const lawful_decision& d) {
     out += ", \"missing\": ";
     append_list(out, d, LAWFUL_MISSING, d.missing.size());
     out += ", \"reason\": ";
-    if (d.verdict == VerdictCode::Review) append_json_string(out, d.reason);
-    else out += "null";
+    append_name(out, decision_reason(d));
   }
   out += fmt::format(", \"version\": {{\"generation\": {}, \"source_hash\": \"{:016x}\"}}}}",
                      d.engine->version.generation, d.engine->version.source_hash);

@@ -45,6 +45,11 @@ lawful_status resolve(Facts& f, lawful_item item, lawful_field field, Loc& loc, 
     loc.node = -1;
     return LAWFUL_OK;
   }
+  if (item == LAWFUL_NO_ITEM) {
+    // The element that a failed add_record did not make: its fields share the failure.
+    if (const char* err = facts_error(f)) return fail(LAWFUL_ERR_DATA, err);
+    return fail(LAWFUL_ERR_ARGUMENT, "LAWFUL_NO_ITEM is not an element");
+  }
   uint32_t root = (item >> 24) - 1;
   uint32_t node = item & kMaxNodes;
   if (root >= f.roots.size() || node >= f.roots[root].n_nodes)
@@ -258,6 +263,7 @@ lawful_status facts_add_record(lawful_facts& f, lawful_item item, lawful_field f
   if (lawful_status st = resolve(f, item, field, loc, fi)) return st;
   if (fi->kind != TypeKind::List || fi->elem_kind != TypeKind::Record)
     return fail(LAWFUL_ERR_TYPE, fmt::format("{} is not a list of records", fi->name));
+  *element = LAWFUL_NO_ITEM;
   Facts::RootStore& s = f.roots[loc.root];
   uint32_t li = ensure_list(f, loc, *fi, field, false);
   if (s.lists[li].v.size() >= kLimits.max_list)

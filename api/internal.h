@@ -150,9 +150,16 @@ struct lawful_decision {
   std::vector<uint32_t> rules, cites, obligations, missing;  // rule indices, strings, members, paths
   std::string id;
   bool has_id = false;
-  std::string reason;  // for review
-  std::string error;   // for a failed decision
-  uint64_t line = 1;   // in a batch, the contact's position
+  // Why a review, kept as the VM said it and put in words only when asked for.
+  lawful::Reason why = lawful::Reason::None;
+  int32_t why_a = -1, why_b = -1;
+  lawful::FactSet why_missing;
+  std::string country;  // for "no policy for country 'JP'"
+  bool has_country = false;
+  std::string error;  // for a failed decision
+  uint64_t line = 1;  // in a batch, the contact's position
+  mutable std::string reason;
+  mutable bool reason_ready = false;
   mutable std::string json;
   mutable bool json_ready = false;
 };
@@ -229,6 +236,8 @@ lawful_status decide_facts(const lawful_engine& e, const lawful_facts& f, lawful
 lawful_status decide_batch(const lawful_engine& e, std::string_view campaign, const lawful_text* contacts,
                            size_t count, lawful_decision* const* decisions);
 const std::string& decision_json(const lawful_decision& d);
+// For a review, why, in words; else null.
+const char* decision_reason(const lawful_decision& d);
 const char* decision_item(const lawful_decision& d, lawful_list list, size_t i);
 
 // Facts.

@@ -169,7 +169,9 @@ LAWFUL_API lawful_status lawful_facts_set_empty(lawful_facts* facts, lawful_item
 LAWFUL_API lawful_status lawful_facts_add_text(lawful_facts* facts, lawful_item item, lawful_field field,
                                                const char* text, size_t len);
 /* Appends a record to a list of records (contact.consents); *element is where its
- * fields are set. */
+ * fields are set. On a data error (the list is full) *element is LAWFUL_NO_ITEM, on which
+ * every setter fails with that same data error. */
+#define LAWFUL_NO_ITEM ((lawful_item)0xffffffffu)
 LAWFUL_API lawful_status lawful_facts_add_record(lawful_facts* facts, lawful_item item, lawful_field field,
                                                  lawful_item* element);
 /* The field is absent again (for a record: the whole record; for a list: every element). */

@@ -329,7 +329,8 @@ class Facts {
   Status add_text(Item i, Field f, std::string_view t) {
     return detail::data_or_raise(lawful_facts_add_text(f_, i.id, f.id, t.data() ? t.data() : "", t.size()));
   }
-  // Appends a record to a list of records; set its fields on the returned item.
+  // Appends a record to a list of records; set its fields on the returned item. When
+  // the list is full (a data error), setting fields on the item returns that error.
   Item add_record(Field f) { return add_record(Item::top(), f); }
   Item add_record(Item i, Field f) {
     Item e;
