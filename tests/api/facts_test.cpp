@@ -258,3 +258,24 @@ TEST_CASE("facts from one engine decide on another with the same schema") {
   CHECK(d.basis() == "corporate_subscriber");
   CHECK(d.policy() == "lang.spec_example");
 }
+
+TEST_CASE("a full list: a data error, and the element that was not made shares it") {
+  Fixture x;
+  auto& f = x.facts;
+  lawful::Field consents = x.f("contact.consents"), channel = x.f("contact.consents.channel");
+  for (int i = 0; i < 10000; ++i) f.add_record(consents);
+  CHECK(f.error().empty());
+  lawful::Item none = f.add_record(consents);
+  CHECK(none.id == LAWFUL_NO_ITEM);
+  CHECK(f.error() == "contact.consents: more than 10000 elements");
+  CHECK(f.set_text(none, channel, "email") == lawful::Status::data);
+  CHECK(std::string(lawful_last_error()) == "contact.consents: more than 10000 elements");
+  CHECK(x.engine.decide(f).status() == lawful::Status::data);
+  bool taken = true;
+  for (int i = 0; i < 10000; ++i) taken = taken && f.add_text(x.f("campaign.products"), "p") == lawful::Status::ok;
+  CHECK(taken);
+  CHECK(f.add_text(x.f("campaign.products"), "p") == lawful::Status::data);
+  // Without a data error, LAWFUL_NO_ITEM is misuse.
+  f.reset();
+  CHECK(lawful_facts_set_text(f.handle(), LAWFUL_NO_ITEM, channel.id, "email", 5) == LAWFUL_ERR_ARGUMENT);
+}
