@@ -352,17 +352,22 @@ lawful_policy_version lawful_decision_version(const lawful_decision* d) {
 
 size_t lawful_decision_count(const lawful_decision* d, lawful_list list) {
   if (!program_of(d)) return 0;
-  switch (list) {
-    case LAWFUL_RULES: return d->rules.size();
-    case LAWFUL_CITES: return d->cites.size();
-    case LAWFUL_OBLIGATIONS: return d->obligations.size();
-    case LAWFUL_MISSING: return d->missing.size();
+  try {
+    return lawful::api::decision_count(*d, list);
+  } catch (...) {
+    fail(LAWFUL_ERR_MEMORY, "out of memory");
+    return 0;
   }
-  return 0;
 }
 
 const char* lawful_decision_item(const lawful_decision* d, lawful_list list, size_t i) {
-  return program_of(d) ? lawful::api::decision_item(*d, list, i) : nullptr;
+  if (!program_of(d)) return nullptr;
+  try {
+    return lawful::api::decision_item(*d, list, i);
+  } catch (...) {
+    fail(LAWFUL_ERR_MEMORY, "out of memory");
+    return nullptr;
+  }
 }
 
 const char* lawful_decision_json(const lawful_decision* d, size_t* len) {

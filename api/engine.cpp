@@ -307,12 +307,12 @@ void begin(lawful_decision& d, const lawful_engine& e) {
   d.rules.clear();
   d.cites.clear();
   d.obligations.clear();
-  d.missing.clear();
+  d.missing_set.clear();
+  d.missing_ready = false;
   d.id.clear();
   d.has_id = false;
   d.why = Reason::None;
   d.why_a = d.why_b = -1;
-  d.why_missing.clear();
   d.has_country = false;
   d.error.clear();
   d.line = 1;
@@ -338,9 +338,7 @@ void fill(lawful_decision& d, const Program& prog, const Outcome& o, const FactS
   d.decision = o.decision;
   d.rules.assign(o.rules.begin(), o.rules.end());
   d.obligations.assign(o.obligations.begin(), o.obligations.end());
-  o.missing.for_each([&](uint32_t p) {
-    if (p < prog.schema.paths.size()) d.missing.push_back(p);
-  });
+  d.missing_set = o.missing;
   if (o.decision >= 0) {
     const DecisionInfo& di = prog.decisions[static_cast<size_t>(o.decision)];
     for (uint32_t r : o.rules)
@@ -356,7 +354,6 @@ void fill(lawful_decision& d, const Program& prog, const Outcome& o, const FactS
     d.why = o.reason;
     d.why_a = o.reason_a;
     d.why_b = o.reason_b;
-    d.why_missing = o.missing;
     if (o.reason == Reason::NoPolicyForCountry && prog.route_path >= 0) {
       Value c = fs.slots[static_cast<size_t>(prog.schema.paths[static_cast<size_t>(prog.route_path)].slot)];
       if (c != kUnknown) {
@@ -477,12 +474,38 @@ const char* decision_reason(const lawful_decision& d) {
       o.reason = d.why;
       o.reason_a = d.why_a;
       o.reason_b = d.why_b;
-      o.missing = d.why_missing;
+      o.missing = d.missing_set;
       d.reason = reason_text(*d.engine->program, o);
     }
     d.reason_ready = true;
   }
   return d.reason.c_str();
+}
+
+namespace {
+// The missing facts as a list, made on first use.
+const std::vector<uint32_t>& missing_of(const lawful_decision& d) {
+  if (!d.missing_ready) {
+    d.missing.clear();
+    size_t n = d.engine ? d.engine->program->schema.paths.size() : 0;
+    if (!d.missing_set.empty())
+      d.missing_set.for_each([&](uint32_t p) {
+        if (p < n) d.missing.push_back(p);
+      });
+    d.missing_ready = true;
+  }
+  return d.missing;
+}
+}  // namespace
+
+size_t decision_count(const lawful_decision& d, lawful_list list) {
+  switch (list) {
+    case LAWFUL_RULES: return d.rules.size();
+    case LAWFUL_CITES: return d.cites.size();
+    case LAWFUL_OBLIGATIONS: return d.obligations.size();
+    case LAWFUL_MISSING: return missing_of(d).size();
+  }
+  return 0;
 }
 
 const char* decision_item(const lawful_decision& d, lawful_list list, size_t i) {
@@ -498,7 +521,7 @@ const char* decision_item(const lawful_decision& d, lawful_list list, size_t i) 
       if (i >= d.obligations.size() || prog.obligation_enum < 0) return nullptr;
       return prog.schema.enums[static_cast<size_t>(prog.obligation_enum)].members[d.obligations[i]].c_str();
     case LAWFUL_MISSING:
-      return i < d.missing.size() ? prog.schema.paths[d.missing[i]].name.c_str() : nullptr;
+      return i < missing_of(d).size() ? prog.schema.paths[d.missing[i]].name.c_str() : nullptr;
   }
   return nullptr;
 }
@@ -556,7 +579,7 @@ const std::string& decision_json(const lawful_decision& d) {
     out += ", \"obligations\": ";
     append_list(out, d, LAWFUL_OBLIGATIONS, d.obligations.size());
     out += ", \"missing\": ";
-    append_list(out, d, LAWFUL_MISSING, d.missing.size());
+    append_list(out, d, LAWFUL_MISSING, missing_of(d).size());
     out += ", \"reason\": ";
     append_name(out, decision_reason(d));
   }

@@ -147,17 +147,19 @@ struct lawful_decision {
   int32_t basis = -1;
   int32_t policy = -1;
   int32_t decision = -1;
-  std::vector<uint32_t> rules, cites, obligations, missing;  // rule indices, strings, members, paths
+  std::vector<uint32_t> rules, cites, obligations;  // rule indices, strings, members
+  lawful::FactSet missing_set;                      // paths; listed when asked for
   std::string id;
   bool has_id = false;
   // Why a review, kept as the VM said it and put in words only when asked for.
   lawful::Reason why = lawful::Reason::None;
   int32_t why_a = -1, why_b = -1;
-  lawful::FactSet why_missing;
   std::string country;  // for "no policy for country 'JP'"
   bool has_country = false;
   std::string error;  // for a failed decision
   uint64_t line = 1;  // in a batch, the contact's position
+  mutable std::vector<uint32_t> missing;
+  mutable bool missing_ready = false;
   mutable std::string reason;
   mutable bool reason_ready = false;
   mutable std::string json;
@@ -239,6 +241,7 @@ const std::string& decision_json(const lawful_decision& d);
 // For a review, why, in words; else null.
 const char* decision_reason(const lawful_decision& d);
 const char* decision_item(const lawful_decision& d, lawful_list list, size_t i);
+size_t decision_count(const lawful_decision& d, lawful_list list);
 
 // Facts.
 lawful_status facts_new(const lawful_engine& e, lawful_facts** out);
