@@ -377,6 +377,9 @@ BindResult bind_campaign(Scratch& s, std::string_view campaign) {
 }
 
 BindResult bind_contact(Scratch& s, std::string_view contact) {
+  // Too long: the binder refuses it before reading it.
+  if (contact.size() > s.binder.limits().max_line)
+    return s.binder.bind_contact(s.vm.facts(), contact.data(), contact.size(), contact.size());
   // simdjson reads a little past the end: copy into a buffer with room after the text,
   // kept from call to call.
   size_t need = contact.size() + 64;

@@ -142,10 +142,14 @@ lawful_status reloader_reload(lawful_reloader& r, bool* swapped, std::shared_ptr
   auto diags = std::make_shared<DiagList>();
   std::string now = resolved(r.path);
   uint64_t sig = signature(now);
-  lawful_engine* cur = reloader_engine(r);
+  lawful_policy_version serving;
+  {
+    lawful_engine* cur = reloader_engine(r);
+    serving = cur->version;
+    release(cur);  // the reloader keeps it: reloads are serialised, so it serves until the swap below
+  }
   lawful_engine* next = nullptr;
-  lawful_status st = build(now, cur->version.generation + 1, cur->version.source_hash, &next, *diags);
-  release(cur);
+  lawful_status st = build(now, serving.generation + 1, serving.source_hash, &next, *diags);
   r.seen_signature = sig;
   if (st == LAWFUL_OK && next) {
     lawful_engine* old;

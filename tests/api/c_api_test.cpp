@@ -295,6 +295,10 @@ TEST_CASE("decide_json: data errors, run-time errors and NULL arguments") {
   CHECK(json_of(d.d).rfind(R"({"id": "c-7", "line": 1, "error": "contact.entity: 'compny' is not a value of Entity", "version": {"generation": 1, )",
                            0) == 0);
 
+  std::string huge = "{\"id\": \"" + std::string(2u << 20, 'x') + "\"}";
+  CHECK(lawful_decide_json(e, huge.data(), huge.size(), kCampaign, LAWFUL_NUL_TERMINATED, d.d) == LAWFUL_ERR_DATA);
+  CHECK(std::string(lawful_decision_error(d.d)) == "a line of 2097162 bytes; the limit is 1048576");
+
   CHECK(lawful_decide_json(e, "{", 1, kCampaign, LAWFUL_NUL_TERMINATED, d.d) == LAWFUL_ERR_DATA);
   CHECK(lawful_decision_id(d.d) == nullptr);
   CHECK(json_of(d.d).rfind(R"({"id": null, "line": 1, "error": "not valid JSON)", 0) == 0);
