@@ -187,7 +187,7 @@ struct Field {
 // Where fields are set: the top (contact and campaign), or an element of a list of
 // records made by Facts::add_record.
 struct Item {
-  lawful_item id = LAWFUL_TOP;
+  lawful_item id = 0;  // LAWFUL_TOP
   static Item top() { return Item{}; }
 };
 
