@@ -7,7 +7,8 @@
  *
  * Rules of the API (docs/embedding.md says more):
  * - Objects are opaque handles, created by a lawful_*_new or load function and released
- *   by the matching lawful_*_free function (which accept NULL).
+ *   by the matching lawful_*_free function (which accept NULL). A function that creates
+ *   an object sets its out-parameter to NULL when it fails.
  * - Every function that can fail returns a lawful_status. The message of the last
  *   failure on the calling thread is lawful_last_error(). No exception, and no C++ type,
  *   crosses this boundary.

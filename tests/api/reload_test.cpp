@@ -240,7 +240,9 @@ TEST_CASE("the reloader's C functions, NULLs included") {
   CHECK(lawful_reloader_watch(r, 5, nullptr, nullptr) == LAWFUL_OK);
   CHECK(lawful_reloader_watch(r, 0, nullptr, nullptr) == LAWFUL_OK);
 
-  CHECK(lawful_reloader_new(nullptr, &r, nullptr) == LAWFUL_ERR_ARGUMENT);
+  lawful_reloader* other = nullptr;
+  CHECK(lawful_reloader_new(nullptr, &other, nullptr) == LAWFUL_ERR_ARGUMENT);
+  CHECK(other == nullptr);
   CHECK(lawful_reloader_new("x", nullptr, nullptr) == LAWFUL_ERR_ARGUMENT);
   lawful_reloader* none = reinterpret_cast<lawful_reloader*>(&d);
   CHECK(lawful_reloader_new("/no/such/dir", &none, &d) == LAWFUL_ERR_POLICY);
