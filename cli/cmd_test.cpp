@@ -7,9 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "runtime/facts/binder.h"
-#include "runtime/facts/records.h"
-#include "runtime/vm/vm.h"
+#include "compiler/test_runner.h"
 
 namespace lawful::cli {
 
@@ -22,80 +20,6 @@ struct TestOptions {
   double min_coverage = -1;
   bool verbose = false;
 };
-
-std::string describe(const Program& prog, const Outcome& o) {
-  std::string s = verdict_name(o.verdict);
-  if (o.verdict == VerdictCode::Allow && o.basis >= 0) s += " basis " + prog.basis_name(o.basis);
-  if (o.decision >= 0 && !o.rules.empty()) {
-    std::string rules;
-    for (uint32_t r : o.rules)
-      rules += (rules.empty() ? "" : ", ") + prog.str(prog.decisions[static_cast<size_t>(o.decision)].rules[r].name);
-    s += fmt::format(" (rules: {})", rules);
-  }
-  if (!o.missing.empty()) {
-    std::string m;
-    o.missing.for_each([&](uint32_t p) { m += (m.empty() ? "" : ", ") + prog.schema.paths[p].name; });
-    s += fmt::format(" (missing: {})", m);
-  }
-  if (o.verdict == VerdictCode::Review) s += fmt::format(" ({})", reason_text(prog, o));
-  return s;
-}
-
-std::string expected_text(const Program& prog, const sema::CompiledExpect& e) {
-  static const char* kVerdicts[] = {"allow", "deny", "review"};
-  std::string d = prog.str(prog.decisions[static_cast<size_t>(e.decision)].name);
-  switch (e.kind) {
-    case ast::Expectation::Verdict: {
-      std::string s = fmt::format("{} is {}", d, kVerdicts[e.verdict]);
-      if (e.has_basis && e.basis >= 0) s += " basis " + prog.basis_name(e.basis);
-      return s;
-    }
-    case ast::Expectation::Cites: return fmt::format("{} cites \"{}\"", d, e.text);
-    case ast::Expectation::Missing: {
-      std::string s;
-      for (uint32_t p : e.ids) s += (s.empty() ? "" : ", ") + prog.schema.paths[p].name;
-      return fmt::format("{} missing {}", d, s);
-    }
-    case ast::Expectation::Obliges: {
-      std::string s;
-      for (uint32_t o : e.ids) s += (s.empty() ? "" : ", ") + prog.obligation_name(o);
-      return fmt::format("{} obliges {}", d, s);
-    }
-    case ast::Expectation::Rules: {
-      std::string s;
-      for (uint32_t r : e.ids) s += (s.empty() ? "" : ", ") + prog.str(prog.decisions[static_cast<size_t>(e.decision)].rules[r].name);
-      return fmt::format("{} rules {}", d, s);
-    }
-  }
-  return {};
-}
-
-bool holds(const Program& prog, const sema::CompiledExpect& e, const Outcome& o) {
-  switch (e.kind) {
-    case ast::Expectation::Verdict:
-      if (static_cast<uint8_t>(o.verdict) != e.verdict) return false;
-      return !e.has_basis || o.basis == e.basis;
-    case ast::Expectation::Cites: {
-      bool found = false;
-      for_each_cite(prog, o, [&](const std::string& c) { found = found || c == e.text; });
-      return found;
-    }
-    case ast::Expectation::Missing:
-      return std::all_of(e.ids.begin(), e.ids.end(), [&](uint32_t p) { return o.missing.has(p); });
-    case ast::Expectation::Obliges:
-      return std::all_of(e.ids.begin(), e.ids.end(), [&](uint32_t x) {
-        return std::find(o.obligations.begin(), o.obligations.end(), x) != o.obligations.end();
-      });
-    case ast::Expectation::Rules: {
-      // Exactly these rules, in any order: `expect d rules a, b` reads "the rules are a and b".
-      std::vector<uint32_t> want = e.ids, got = o.rules;
-      std::sort(want.begin(), want.end());
-      std::sort(got.begin(), got.end());
-      return want == got;
-    }
-  }
-  return false;
-}
 
 int run_test(const TestOptions& o) {
   std::optional<Days> as_of;
@@ -123,42 +47,20 @@ int run_test(const TestOptions& o) {
     }
     const Program& prog = *loaded.program;
     const Compilation& c = *loaded.compilation;
-    Vm vm(prog);
-    vm.record_coverage(true);
-    Binder binder(prog);
-    Outcome out;
-    for (const sema::CompiledTest& t : c.tests) {
-      std::string json = fmt::format("{{\"contact\": {}, \"campaign\": {}}}", t.contact_json, t.campaign_json);
-      BindResult br = binder.bind_case(vm.facts(), json.data(), json.size(), json.size());
-      LineCol lc = c.sources.line_col(t.span.file, t.span.begin);
-      std::string where = fmt::format("{}:{}", c.sources.path(t.span.file), lc.line);
-      if (!br.ok) {
-        ++failed;
-        fmt::print("FAIL {}: {}\n  the test's facts cannot be read: {}\n", where, t.title, br.error);
+    TestRunOptions topt;
+    topt.as_of = as_of;
+    topt.coverage = o.coverage;
+    TestReport report = run_tests(c, topt);
+    for (const TestResult& t : report.tests) {
+      if (t.passed()) {
+        if (o.verbose) fmt::print("ok   {}: {}\n", t.where, t.title);
         continue;
       }
-      DecideOptions opt;
-      if (t.as_of) opt.as_of = *t.as_of;
-      else if (as_of) opt.as_of = as_of;
-      std::vector<std::string> failures;
-      for (const sema::CompiledExpect& e : t.expects) {
-        vm.decide_decision(static_cast<uint32_t>(e.decision), out, opt);
-        if (!out.error.empty()) {
-          failures.push_back(fmt::format("  expected: {}\n  error:    {}", expected_text(prog, e), out.error));
-        } else if (!holds(prog, e, out)) {
-          failures.push_back(fmt::format("  expected: {}\n  actual:   {} is {}", expected_text(prog, e),
-                                         prog.str(prog.decisions[static_cast<size_t>(e.decision)].name), describe(prog, out)));
-        }
-      }
-      if (failures.empty()) {
-        ++passed;
-        if (o.verbose) fmt::print("ok   {}: {}\n", where, t.title);
-      } else {
-        ++failed;
-        fmt::print("FAIL {}: {}\n", where, t.title);
-        for (const std::string& f : failures) fmt::print("{}\n", f);
-      }
+      fmt::print("FAIL {}: {}\n", t.where, t.title);
+      for (const std::string& f : t.failures) fmt::print("{}\n", f);
     }
+    passed += report.passed;
+    failed += report.failed;
     if (o.coverage) {
       for (size_t p = 0; p < prog.policies.size(); ++p) {
         const PolicyInfo& pi = prog.policies[p];
@@ -170,9 +72,9 @@ int run_test(const TestOptions& o) {
           for (size_t r = 0; r < di.rules.size(); ++r) {
             ++total;
             std::string name = fmt::format("{}.{}", prog.str(di.name), prog.str(di.rules[r].name));
-            if (vm.decisive()[d][r]) ++covered;
+            if (report.decisive[d][r]) ++covered;
             else never_decisive.push_back(name);
-            if (vm.set_aside()[d][r]) ++shown;
+            if (report.set_aside[d][r]) ++shown;
             else never_set_aside.push_back(name);
           }
         }

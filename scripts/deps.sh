@@ -7,6 +7,7 @@ packages=(
   antlr4 libantlr4-runtime-dev
   libfmt-dev doctest-dev libsimdjson-dev libcli11-dev libbenchmark-dev
   clang libclang-rt-14-dev
+  pkgconf binutils   # the API install test: pkg-config, nm
 )
 
 missing=()

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The README's second command: builds and runs every test. Unit tests, the language
-# corpus, the diagnostics, the command line and the legal scenarios run on the Release
-# build, then again on a build with AddressSanitizer and UndefinedBehaviorSanitizer.
+# corpus, the diagnostics, the command line, the embedding API and the legal scenarios run
+# on the Release build, then again on a build with AddressSanitizer and
+# UndefinedBehaviorSanitizer; the API's reload-under-load test also runs under
+# ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,5 +20,14 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAWFUL_SAN
 cmake --build build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
+
+# ---- Embedding API (issue 6): decisions from several threads while good and broken
+# policies are reloaded, under ThreadSanitizer. Builds only that test's program (and the
+# libraries it links), in its own build directory.
+echo "== ThreadSanitizer: deciding while policies are reloaded"
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAWFUL_TSAN=ON -DLAWFUL_BENCH=OFF
+cmake --build build-tsan --target lawful_reload_stress
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 build-tsan/tests/api/lawful_reload_stress 16 4
+# ---- end of the embedding API's block
 
 echo "== All tests passed"

@@ -1,0 +1,462 @@
+// The C functions of include/lawful/lawful.h: argument checks, the thread's last error,
+// and a guard that turns every exception into a status, so that none crosses the
+// boundary. The work is done in engine.cpp, facts.cpp and reload.cpp.
+#include <cstring>
+#include <new>
+
+#include "api/internal.h"
+#include "compiler/syntax/diagnostics.h"
+#include "runtime/bytecode/serialize.h"
+
+#ifndef LAWFUL_LIBRARY_VERSION
+#error "the build defines LAWFUL_LIBRARY_VERSION (the project's version)"
+#endif
+
+namespace {
+
+constexpr bool same_text(const char* a, const char* b) {
+  while (*a && *a == *b) ++a, ++b;
+  return *a == *b;
+}
+static_assert(same_text(LAWFUL_LIBRARY_VERSION, LAWFUL_VERSION_STRING),
+              "include/lawful/lawful.h's LAWFUL_VERSION_* must match the project's version in CMakeLists.txt");
+
+thread_local std::string t_last_error;
+
+using lawful::api::DiagList;
+using lawful::api::fail;
+
+template <class F>
+lawful_status guarded(F&& f) noexcept {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    return fail(LAWFUL_ERR_MEMORY, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(LAWFUL_ERR_INTERNAL, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return fail(LAWFUL_ERR_INTERNAL, "internal error");
+  }
+}
+
+lawful_status null_argument(const char* what) { return fail(LAWFUL_ERR_ARGUMENT, std::string(what) + " is NULL"); }
+
+std::string_view text_of(const char* s, size_t len) {
+  return len == LAWFUL_NUL_TERMINATED ? std::string_view(s) : std::string_view(s, len);
+}
+
+// Runs a load, handing its messages to the caller if asked.
+template <class F>
+lawful_status load(lawful_engine** engine, lawful_diagnostics** diags, F&& f) noexcept {
+  if (diags) *diags = nullptr;
+  if (!engine) return null_argument("engine");
+  *engine = nullptr;
+  return guarded([&] {
+    auto dl = std::make_shared<DiagList>();
+    std::unique_ptr<lawful_diagnostics> out;
+    if (diags) out = std::make_unique<lawful_diagnostics>();
+    lawful_status st = f(*dl);
+    if (out) {
+      out->list = std::move(dl);
+      *diags = out.release();
+    }
+    return st;
+  });
+}
+
+}  // namespace
+
+lawful_status lawful::api::fail(lawful_status status, std::string message) {
+  try {
+    t_last_error = std::move(message);
+  } catch (...) {
+    t_last_error.clear();
+  }
+  return status;
+}
+
+extern "C" {
+
+// ---------------------------------------------------------------- library
+
+const char* lawful_version(void) { return LAWFUL_LIBRARY_VERSION; }
+
+const char* lawful_status_name(lawful_status status) {
+  switch (status) {
+    case LAWFUL_OK: return "ok";
+    case LAWFUL_ERR_ARGUMENT: return "invalid argument";
+    case LAWFUL_ERR_NOT_FOUND: return "not found";
+    case LAWFUL_ERR_TYPE: return "wrong type";
+    case LAWFUL_ERR_DATA: return "data error";
+    case LAWFUL_ERR_POLICY: return "policy error";
+    case LAWFUL_ERR_TESTS: return "tests fail";
+    case LAWFUL_ERR_RUNTIME: return "run-time error";
+    case LAWFUL_ERR_SCHEMA: return "schema mismatch";
+    case LAWFUL_ERR_BUFFER: return "buffer too small";
+    case LAWFUL_ERR_MEMORY: return "out of memory";
+    case LAWFUL_ERR_INTERNAL: return "internal error";
+  }
+  return "unknown status";
+}
+
+const char* lawful_last_error(void) { return t_last_error.c_str(); }
+
+// ---------------------------------------------------------------- diagnostics
+
+size_t lawful_diagnostics_count(const lawful_diagnostics* d) { return d ? d->list->size() : 0; }
+const lawful_diagnostic* lawful_diagnostics_at(const lawful_diagnostics* d, size_t i) { return d ? d->list->at(i) : nullptr; }
+size_t lawful_diagnostics_error_count(const lawful_diagnostics* d) { return d ? d->list->errors() : 0; }
+const char* lawful_diagnostics_text(const lawful_diagnostics* d) { return d ? d->list->text().c_str() : ""; }
+void lawful_diagnostics_free(lawful_diagnostics* d) { delete d; }
+
+// ---------------------------------------------------------------- engines
+
+lawful_status lawful_engine_load_path(const char* path, lawful_engine** engine, lawful_diagnostics** diags) {
+  return load(engine, diags, [&](DiagList& dl) {
+    if (!path) return null_argument("path");
+    return lawful::api::load_path(path, engine, dl);
+  });
+}
+
+lawful_status lawful_engine_load_source(const char* name, const char* text, size_t len, lawful_engine** engine,
+                                        lawful_diagnostics** diags) {
+  return load(engine, diags, [&](DiagList& dl) {
+    if (!text) return null_argument("text");
+    return lawful::api::load_source(name && *name ? name : "policy.law", std::string(text_of(text, len)), engine, dl);
+  });
+}
+
+lawful_status lawful_engine_load_bytecode(const void* bytes, size_t len, lawful_engine** engine,
+                                          lawful_diagnostics** diags) {
+  return load(engine, diags, [&](DiagList& dl) {
+    if (!bytes && len) return null_argument("bytes");
+    return lawful::api::load_bytecode(std::string_view(static_cast<const char*>(bytes), len), engine, dl);
+  });
+}
+
+lawful_engine* lawful_engine_retain(lawful_engine* engine) { return lawful::api::retain(engine); }
+void lawful_engine_free(lawful_engine* engine) { lawful::api::release(engine); }
+
+lawful_policy_version lawful_engine_version(const lawful_engine* engine) {
+  return engine ? engine->version : lawful_policy_version{0, 0};
+}
+
+lawful_status lawful_engine_bytecode(const lawful_engine* engine, void* buffer, size_t capacity, size_t* size) {
+  if (!engine) return null_argument("engine");
+  if (!size) return null_argument("size");
+  return guarded([&] {
+    std::string bytes = lawful::serialize_program(*engine->program);
+    *size = bytes.size();
+    if (!buffer || capacity < bytes.size())
+      return fail(LAWFUL_ERR_BUFFER, "the buffer is smaller than the " + std::to_string(bytes.size()) + " bytes needed");
+    std::memcpy(buffer, bytes.data(), bytes.size());
+    return LAWFUL_OK;
+  });
+}
+
+// ---------------------------------------------------------------- facts
+
+lawful_status lawful_engine_field(const lawful_engine* engine, const char* path, lawful_field* field) {
+  if (!engine) return null_argument("engine");
+  if (!path) return null_argument("path");
+  if (!field) return null_argument("field");
+  return guarded([&] {
+    int i = engine->schema->find(path);
+    if (i < 0) {
+      std::vector<std::string> names;
+      for (const lawful::api::FieldInfo& f : engine->schema->fields) names.push_back(f.name);
+      std::string help = lawful::did_you_mean(path, names);
+      return fail(LAWFUL_ERR_NOT_FOUND, std::string("no fact is named '") + path + "'" + (help.empty() ? "" : "; " + help));
+    }
+    *field = static_cast<lawful_field>(i);
+    return LAWFUL_OK;
+  });
+}
+
+lawful_status lawful_facts_new(const lawful_engine* engine, lawful_facts** facts) {
+  if (!facts) return null_argument("facts");
+  *facts = nullptr;
+  if (!engine) return null_argument("engine");
+  return guarded([&] { return lawful::api::facts_new(*engine, facts); });
+}
+
+void lawful_facts_free(lawful_facts* facts) { delete facts; }
+
+lawful_status lawful_facts_reset(lawful_facts* facts, const char* root) {
+  if (!facts) return null_argument("facts");
+  return guarded([&] { return lawful::api::facts_reset(*facts, root); });
+}
+
+namespace {
+lawful_status put(lawful_facts* facts, lawful_item item, lawful_field field, const lawful::api::PutValue& v, bool add) {
+  if (!facts) return null_argument("facts");
+  return guarded([&] { return lawful::api::facts_put(*facts, item, field, v, add); });
+}
+}  // namespace
+
+lawful_status lawful_facts_set_bool(lawful_facts* facts, lawful_item item, lawful_field field, int value) {
+  lawful::api::PutValue v;
+  v.kind = lawful::api::Put::Bool;
+  v.number = value != 0;
+  return put(facts, item, field, v, false);
+}
+
+lawful_status lawful_facts_set_int(lawful_facts* facts, lawful_item item, lawful_field field, int64_t value) {
+  lawful::api::PutValue v;
+  v.kind = lawful::api::Put::Int;
+  v.number = value;
+  return put(facts, item, field, v, false);
+}
+
+lawful_status lawful_facts_set_date(lawful_facts* facts, lawful_item item, lawful_field field, int year, int month,
+                                    int day) {
+  lawful::api::PutValue v;
+  v.kind = lawful::api::Put::Date;
+  v.number = year;
+  v.month = month;
+  v.day = day;
+  return put(facts, item, field, v, false);
+}
+
+lawful_status lawful_facts_set_text(lawful_facts* facts, lawful_item item, lawful_field field, const char* text,
+                                    size_t len) {
+  if (!text) return null_argument("text");
+  lawful::api::PutValue v;
+  v.kind = lawful::api::Put::Text;
+  v.text = text_of(text, len);
+  return put(facts, item, field, v, false);
+}
+
+lawful_status lawful_facts_add_text(lawful_facts* facts, lawful_item item, lawful_field field, const char* text,
+                                    size_t len) {
+  if (!text) return null_argument("text");
+  lawful::api::PutValue v;
+  v.kind = lawful::api::Put::Text;
+  v.text = text_of(text, len);
+  return put(facts, item, field, v, true);
+}
+
+lawful_status lawful_facts_set_present(lawful_facts* facts, lawful_item item, lawful_field field) {
+  if (!facts) return null_argument("facts");
+  return guarded([&] { return lawful::api::facts_set_present(*facts, item, field); });
+}
+
+lawful_status lawful_facts_set_empty(lawful_facts* facts, lawful_item item, lawful_field field) {
+  if (!facts) return null_argument("facts");
+  return guarded([&] { return lawful::api::facts_set_empty(*facts, item, field); });
+}
+
+lawful_status lawful_facts_add_record(lawful_facts* facts, lawful_item item, lawful_field field, lawful_item* element) {
+  if (!facts) return null_argument("facts");
+  if (!element) return null_argument("element");
+  return guarded([&] { return lawful::api::facts_add_record(*facts, item, field, element); });
+}
+
+lawful_status lawful_facts_clear(lawful_facts* facts, lawful_item item, lawful_field field) {
+  if (!facts) return null_argument("facts");
+  return guarded([&] { return lawful::api::facts_clear(*facts, item, field); });
+}
+
+const char* lawful_facts_error(const lawful_facts* facts) { return facts ? lawful::api::facts_error(*facts) : nullptr; }
+
+// ---------------------------------------------------------------- decisions
+
+lawful_status lawful_decision_new(lawful_decision** decision) {
+  if (!decision) return null_argument("decision");
+  *decision = nullptr;
+  return guarded([&] {
+    *decision = new lawful_decision();
+    return LAWFUL_OK;
+  });
+}
+
+void lawful_decision_free(lawful_decision* decision) { delete decision; }
+
+lawful_status lawful_decide_json(const lawful_engine* engine, const char* contact, size_t contact_len,
+                                 const char* campaign, size_t campaign_len, lawful_decision* decision) {
+  if (!engine) return null_argument("engine");
+  if (!contact) return null_argument("contact");
+  if (!campaign) return null_argument("campaign");
+  if (!decision) return null_argument("decision");
+  return guarded([&] {
+    return lawful::api::decide_json(*engine, text_of(contact, contact_len), text_of(campaign, campaign_len), *decision);
+  });
+}
+
+lawful_status lawful_decide_facts(const lawful_engine* engine, const lawful_facts* facts, lawful_decision* decision) {
+  if (!engine) return null_argument("engine");
+  if (!facts) return null_argument("facts");
+  if (!decision) return null_argument("decision");
+  return guarded([&] { return lawful::api::decide_facts(*engine, *facts, *decision); });
+}
+
+lawful_status lawful_decide_batch(const lawful_engine* engine, const char* campaign, size_t campaign_len,
+                                  const lawful_text* contacts, size_t count, lawful_decision* const* decisions) {
+  if (!engine) return null_argument("engine");
+  if (!campaign) return null_argument("campaign");
+  if (count && !contacts) return null_argument("contacts");
+  if (count && !decisions) return null_argument("decisions");
+  for (size_t i = 0; i < count; ++i)
+    if (!decisions[i]) return fail(LAWFUL_ERR_ARGUMENT, "decisions[" + std::to_string(i) + "] is NULL");
+  return guarded(
+      [&] { return lawful::api::decide_batch(*engine, text_of(campaign, campaign_len), contacts, count, decisions); });
+}
+
+lawful_verdict lawful_decision_verdict(const lawful_decision* d) {
+  return d ? static_cast<lawful_verdict>(d->verdict) : LAWFUL_REVIEW;
+}
+
+namespace {
+const lawful::Program* program_of(const lawful_decision* d) {
+  return d && d->engine && d->status == LAWFUL_OK ? d->engine->program.get() : nullptr;
+}
+}  // namespace
+
+const char* lawful_decision_id(const lawful_decision* d) { return d && d->has_id ? d->id.c_str() : nullptr; }
+
+const char* lawful_decision_basis(const lawful_decision* d) {
+  const lawful::Program* p = program_of(d);
+  if (!p || d->basis < 0 || p->basis_enum < 0) return nullptr;
+  return p->schema.enums[static_cast<size_t>(p->basis_enum)].members[static_cast<size_t>(d->basis)].c_str();
+}
+
+const char* lawful_decision_policy(const lawful_decision* d) {
+  const lawful::Program* p = program_of(d);
+  return p && d->policy >= 0 ? p->str(p->policies[static_cast<size_t>(d->policy)].name).c_str() : nullptr;
+}
+
+const char* lawful_decision_name(const lawful_decision* d) {
+  const lawful::Program* p = program_of(d);
+  return p && d->decision >= 0 ? p->str(p->decisions[static_cast<size_t>(d->decision)].name).c_str() : nullptr;
+}
+
+const char* lawful_decision_reason(const lawful_decision* d) {
+  if (!d) return nullptr;
+  try {
+    return lawful::api::decision_reason(*d);
+  } catch (...) {
+    fail(LAWFUL_ERR_MEMORY, "out of memory");
+    return nullptr;
+  }
+}
+
+const char* lawful_decision_error(const lawful_decision* d) {
+  return d && d->status != LAWFUL_OK ? d->error.c_str() : nullptr;
+}
+
+lawful_status lawful_decision_status(const lawful_decision* d) { return d ? d->status : LAWFUL_ERR_ARGUMENT; }
+
+lawful_policy_version lawful_decision_version(const lawful_decision* d) {
+  return d && d->engine ? d->engine->version : lawful_policy_version{0, 0};
+}
+
+size_t lawful_decision_count(const lawful_decision* d, lawful_list list) {
+  if (!program_of(d)) return 0;
+  try {
+    return lawful::api::decision_count(*d, list);
+  } catch (...) {
+    fail(LAWFUL_ERR_MEMORY, "out of memory");
+    return 0;
+  }
+}
+
+const char* lawful_decision_item(const lawful_decision* d, lawful_list list, size_t i) {
+  if (!program_of(d)) return nullptr;
+  try {
+    return lawful::api::decision_item(*d, list, i);
+  } catch (...) {
+    fail(LAWFUL_ERR_MEMORY, "out of memory");
+    return nullptr;
+  }
+}
+
+const char* lawful_decision_json(const lawful_decision* d, size_t* len) {
+  static const char kNull[] = "null";
+  const char* out = kNull;
+  size_t n = 4;
+  if (d) {
+    try {
+      const std::string& j = lawful::api::decision_json(*d);
+      out = j.c_str();
+      n = j.size();
+    } catch (...) {
+      fail(LAWFUL_ERR_MEMORY, "out of memory");
+    }
+  }
+  if (len) *len = n;
+  return out;
+}
+
+// ---------------------------------------------------------------- reloading
+
+lawful_status lawful_reloader_new(const char* path, lawful_reloader** reloader, lawful_diagnostics** diags) {
+  if (diags) *diags = nullptr;
+  if (!reloader) return null_argument("reloader");
+  *reloader = nullptr;
+  if (!path) return null_argument("path");
+  return guarded([&] {
+    auto dl = std::make_shared<DiagList>();
+    std::unique_ptr<lawful_diagnostics> out;
+    if (diags) out = std::make_unique<lawful_diagnostics>();
+    lawful_status st = lawful::api::reloader_new(path, reloader, *dl);
+    if (out) {
+      out->list = std::move(dl);
+      *diags = out.release();
+    }
+    return st;
+  });
+}
+
+void lawful_reloader_free(lawful_reloader* reloader) { delete reloader; }
+
+lawful_engine* lawful_reloader_engine(lawful_reloader* reloader) {
+  return reloader ? lawful::api::reloader_engine(*reloader) : nullptr;
+}
+
+lawful_status lawful_reloader_reload(lawful_reloader* reloader, int* swapped, lawful_diagnostics** diags) {
+  if (diags) *diags = nullptr;
+  if (swapped) *swapped = 0;
+  if (!reloader) return null_argument("reloader");
+  return guarded([&] {
+    std::unique_ptr<lawful_diagnostics> out;
+    if (diags) out = std::make_unique<lawful_diagnostics>();
+    bool did = false;
+    std::shared_ptr<const DiagList> dl;
+    lawful_status st = lawful::api::reloader_reload(*reloader, &did, &dl);
+    if (swapped) *swapped = did ? 1 : 0;
+    if (out) {
+      out->list = std::move(dl);
+      *diags = out.release();
+    }
+    return st;
+  });
+}
+
+lawful_status lawful_reloader_watch(lawful_reloader* reloader, uint32_t interval_ms, lawful_reload_callback callback,
+                                    void* user_data) {
+  if (!reloader) return null_argument("reloader");
+  return guarded([&] { return lawful::api::reloader_watch(*reloader, interval_ms, callback, user_data); });
+}
+
+lawful_status lawful_reloader_last(lawful_reloader* reloader, lawful_diagnostics** diags) {
+  if (diags) *diags = nullptr;
+  if (!reloader) return null_argument("reloader");
+  return guarded([&] {
+    std::unique_ptr<lawful_diagnostics> out;
+    if (diags) out = std::make_unique<lawful_diagnostics>();
+    lawful_status st;
+    std::shared_ptr<const DiagList> dl;
+    {
+      std::lock_guard<std::mutex> lock(reloader->last_mutex);
+      st = reloader->last_status;
+      dl = reloader->last_diags;
+    }
+    if (out) {
+      out->list = dl ? std::move(dl) : std::make_shared<const DiagList>();
+      *diags = out.release();
+    }
+    return st;
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,595 @@
+// Engines: loading (source, directory, bytecode), the schema's field table, the pool of
+// per-thread scratch, and deciding from JSON into a decision. See internal.h.
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "api/internal.h"
+#include "compiler/compiler.h"
+#include "compiler/test_runner.h"
+#include "runtime/bytecode/serialize.h"
+#include "runtime/bytecode/verifier.h"
+#include "runtime/facts/records.h"
+
+namespace lawful::api {
+
+// ---------------------------------------------------------------- the schema
+
+SchemaInfo::SchemaInfo(const Schema& s) : schema(s) {
+  fields.resize(schema.paths.size());
+  size_t next = 0;
+  // The same walk as Schema::layout, so that field i is path i.
+  auto walk = [&](auto& self, const std::string& prefix, uint32_t record, uint32_t root, int32_t owner,
+                  uint32_t base, const std::vector<uint32_t>& presence) -> void {
+    for (const FieldDef& f : schema.records[record].fields) {
+      size_t i = next++;
+      FieldInfo& fi = fields[i];
+      fi.name = prefix + "." + f.name;
+      fi.type = f.type;
+      const Type& t = schema.type(f.type);
+      fi.kind = t.kind;
+      fi.root = root;
+      fi.owner = owner;
+      fi.offset = base + f.offset;
+      fi.optional = f.optional;
+      fi.presence = presence;
+      if (t.kind == TypeKind::Record) {
+        fi.span = (f.optional ? 1 : 0) + schema.records[t.ref].size;
+        std::vector<uint32_t> inner = presence;
+        if (f.optional) inner.push_back(fi.offset);
+        self(self, fi.name, t.ref, root, owner, fi.offset + (f.optional ? 1 : 0), inner);
+      } else if (t.kind == TypeKind::List) {
+        fi.elem = t.ref;
+        fi.elem_kind = schema.type(t.ref).kind;
+        if (fi.elem_kind == TypeKind::Record) {
+          fi.elem_record = schema.type(t.ref).ref;
+          fi.stride = schema.records[fi.elem_record].size;
+          self(self, fi.name, fi.elem_record, root, static_cast<int32_t>(i), 0, {});
+        }
+      }
+    }
+  };
+  for (uint32_t r = 0; r < schema.roots.size(); ++r)
+    walk(walk, schema.roots[r].name, schema.roots[r].record, r, -1, schema.roots[r].base, {});
+  uint64_t h = fnv1a64("lawful schema");
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i >= next || fields[i].name != schema.paths[i].name)
+      throw std::logic_error("the facts builder's field table does not match the schema's paths");
+    h = fnv1a64(fields[i].name, h);
+    h = fnv1a64(schema.type_name(fields[i].type), h);
+    h = fnv1a64(fmt::format("{}/{}/{}/{}", fields[i].offset, fields[i].owner, fields[i].span, fields[i].stride), h);
+  }
+  for (const EnumDef& e : schema.enums) {
+    h = fnv1a64(e.name, h);
+    for (const std::string& m : e.members) h = fnv1a64(m, h);
+  }
+  fingerprint = h;
+  slot_root.assign(schema.root_slots, 0);
+  for (uint32_t r = 0; r < schema.roots.size(); ++r) {
+    const RootDef& root = schema.roots[r];
+    for (uint32_t i = 0; i < schema.records[root.record].size; ++i) slot_root[root.base + i] = r;
+  }
+}
+
+int SchemaInfo::find(std::string_view path) const {
+  for (size_t i = 0; i < fields.size(); ++i)
+    if (fields[i].name == path) return static_cast<int>(i);
+  return -1;
+}
+
+// ---------------------------------------------------------------- diagnostics
+
+const char* DiagList::keep(std::string s) {
+  strings_.push_back(std::move(s));
+  return strings_.back().c_str();
+}
+
+void DiagList::add(bool error, std::string code, std::string file, uint32_t line, uint32_t col, std::string message,
+                   std::string help) {
+  lawful_diagnostic d;
+  d.is_error = error ? 1 : 0;
+  d.code = keep(std::move(code));
+  d.file = keep(std::move(file));
+  d.line = line;
+  d.column = col;
+  d.message = keep(std::move(message));
+  d.help = keep(std::move(help));
+  items_.push_back(d);
+  if (error) ++errors_;
+}
+
+void DiagList::add_compilation(const Compilation& c) {
+  for (const Diagnostic& d : c.diags.all()) {
+    std::string file;
+    LineCol lc;
+    if (d.span.valid()) {
+      file = c.sources.path(d.span.file);
+      lc = c.sources.line_col(d.span.file, d.span.begin);
+    }
+    add(d.severity == Severity::Error, diag_info(d.code).code, file, lc.line, lc.col, d.message, d.help);
+  }
+  append_text(c.diags.render(c.sources, false));
+}
+
+void DiagList::add_test_failures(const Compilation& c, const TestReport& r) {
+  for (const TestResult& t : r.tests) {
+    if (t.passed()) continue;
+    std::string why;
+    for (const std::string& f : t.failures) why += (why.empty() ? "" : "\n") + f;
+    add(true, "test", c.sources.path(t.file), t.line, t.col, fmt::format("test \"{}\" fails:\n{}", t.title, why));
+    append_text(fmt::format("FAIL {}: {}\n{}\n", t.where, t.title, why));
+  }
+  append_text(fmt::format("{} passed, {} failed\n", r.passed, r.failed));
+}
+
+std::string DiagList::first_error() const {
+  for (const lawful_diagnostic& d : items_) {
+    if (!d.is_error) continue;
+    std::string where = *d.file ? (d.line ? fmt::format("{}:{}:{}: ", d.file, d.line, d.column) : fmt::format("{}: ", d.file)) : "";
+    std::string msg = d.message;
+    size_t nl = msg.find('\n');
+    if (nl != std::string::npos) msg = msg.substr(0, nl);
+    std::string more = errors_ > 1 ? fmt::format(" (and {} more)", errors_ - 1) : "";
+    return where + msg + more;
+  }
+  return {};
+}
+
+}  // namespace lawful::api
+
+// ---------------------------------------------------------------- engines
+
+using lawful::api::Scratch;
+
+lawful_engine::lawful_engine(std::shared_ptr<const lawful::Program> p, lawful::Entry e, uint64_t generation)
+    : program(std::move(p)), entry(std::move(e)) {
+  using namespace lawful;
+  schema = std::make_shared<const api::SchemaInfo>(program->schema);
+  version.generation = generation;
+  version.source_hash = program->source_hash;
+  // The slots of each record when absent: defaults, unknown, optional records absent.
+  const Schema& s = program->schema;
+  templates.resize(s.records.size());
+  std::vector<bool> done(s.records.size(), false);
+  auto make = [&](auto& self, uint32_t r) -> const std::vector<Value>& {
+    if (done[r]) return templates[r];
+    const RecordDef& rec = s.records[r];
+    std::vector<Value> t(rec.size, kUnknown);
+    for (const FieldDef& f : rec.fields) {
+      const Type& ft = s.type(f.type);
+      if (ft.kind == TypeKind::Record) {
+        const std::vector<Value>& inner = self(self, ft.ref);
+        std::copy(inner.begin(), inner.end(), t.begin() + f.offset + (f.optional ? 1 : 0));
+        if (f.optional) t[f.offset] = kUnknown;
+      } else if (f.has_default) {
+        t[f.offset] = f.default_value;
+      }
+    }
+    templates[r] = std::move(t);
+    done[r] = true;
+    return templates[r];
+  };
+  for (uint32_t r = 0; r < s.records.size(); ++r) make(make, r);
+}
+
+std::unique_ptr<Scratch> lawful_engine::acquire() const {
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    if (!pool_.empty()) {
+      std::unique_ptr<Scratch> s = std::move(pool_.back());
+      pool_.pop_back();
+      return s;
+    }
+  }
+  return std::make_unique<Scratch>(*program);
+}
+
+void lawful_engine::release(std::unique_ptr<Scratch> s) const {
+  std::lock_guard<std::mutex> lock(pool_mutex_);
+  pool_.push_back(std::move(s));
+}
+
+lawful_decision::~lawful_decision() { lawful::api::release(engine); }
+
+namespace lawful::api {
+
+namespace {
+
+// A scratch for the length of one call, returned to its engine's pool afterwards.
+class Lease {
+ public:
+  explicit Lease(const lawful_engine& e) : e_(e), s_(e.acquire()) {}
+  ~Lease() { e_.release(std::move(s_)); }
+  Scratch& operator*() const { return *s_; }
+  Scratch* operator->() const { return s_.get(); }
+
+ private:
+  const lawful_engine& e_;
+  std::unique_ptr<Scratch> s_;
+};
+
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return in.good() || in.eof();
+}
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+lawful_engine* retain(lawful_engine* e) {
+  if (e) e->refs.fetch_add(1, std::memory_order_relaxed);
+  return e;
+}
+
+void release(lawful_engine* e) {
+  if (e && e->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete e;
+}
+
+lawful_status engine_from(std::shared_ptr<const Program> prog, uint64_t generation, lawful_engine** out,
+                          DiagList& diags) {
+  Entry entry;
+  std::string why = choose_entry(*prog, "", entry);
+  if (!why.empty()) {
+    diags.add(true, "load", "", 0, 0, why);
+    diags.append_text(fmt::format("error: {}\n", why));
+    return fail(LAWFUL_ERR_POLICY, why);
+  }
+  *out = new lawful_engine(std::move(prog), std::move(entry), generation);
+  return LAWFUL_OK;
+}
+
+namespace {
+lawful_status from_compilation(Compilation& c, lawful_engine** out, DiagList& diags) {
+  diags.add_compilation(c);
+  if (!c.ok()) return fail(LAWFUL_ERR_POLICY, "the policies do not compile: " + diags.first_error());
+  return engine_from(c.program, 1, out, diags);
+}
+}  // namespace
+
+lawful_status load_source(const std::string& name, std::string text, lawful_engine** out, DiagList& diags) {
+  Compilation c = compile_sources({SourceFile{name, std::move(text)}});
+  return from_compilation(c, out, diags);
+}
+
+lawful_status load_bytecode(std::string_view bytes, lawful_engine** out, DiagList& diags) {
+  auto prog = std::make_shared<Program>();
+  std::string why = deserialize_program(bytes, *prog);
+  if (why.empty()) {
+    why = verify_program(*prog);
+    if (!why.empty()) why = "the bytecode does not verify: " + why;
+  }
+  if (!why.empty()) {
+    diags.add(true, "load", "", 0, 0, "refused: " + why);
+    diags.append_text(fmt::format("error: refused: {}\n", why));
+    return fail(LAWFUL_ERR_POLICY, "refused: " + why);
+  }
+  return engine_from(std::move(prog), 1, out, diags);
+}
+
+lawful_status load_path(const std::string& path, lawful_engine** out, DiagList& diags) {
+  if (ends_with(path, ".lawc")) {
+    std::string bytes;
+    if (!read_file(path, bytes)) {
+      std::string why = fmt::format("cannot read {}", path);
+      diags.add(true, "load", path, 0, 0, why);
+      diags.append_text(fmt::format("error: {}\n", why));
+      return fail(LAWFUL_ERR_POLICY, why);
+    }
+    lawful_status s = load_bytecode(bytes, out, diags);
+    if (s != LAWFUL_OK) fail(s, fmt::format("{}: {}", path, diags.first_error()));
+    return s;
+  }
+  Compilation c = compile_path(path);
+  return from_compilation(c, out, diags);
+}
+
+// ---------------------------------------------------------------- deciding
+
+namespace {
+
+void begin(lawful_decision& d, const lawful_engine& e) {
+  if (d.engine != &e) {
+    release(d.engine);
+    d.engine = retain(const_cast<lawful_engine*>(&e));
+  }
+  d.status = LAWFUL_OK;
+  d.verdict = VerdictCode::Review;
+  d.basis = d.policy = d.decision = -1;
+  d.rules.clear();
+  d.cites.clear();
+  d.obligations.clear();
+  d.missing_set.clear();
+  d.missing_ready = false;
+  d.id.clear();
+  d.has_id = false;
+  d.why = Reason::None;
+  d.why_a = d.why_b = -1;
+  d.has_country = false;
+  d.error.clear();
+  d.line = 1;
+  d.reason_ready = false;
+  d.json_ready = false;
+}
+
+lawful_status failed(lawful_decision& d, lawful_status status, std::string_view error, std::string_view id,
+                     bool has_id) {
+  d.status = status;
+  d.error.assign(error.data(), error.size());
+  d.id.assign(id.data(), id.size());
+  d.has_id = has_id;
+  return status;
+}
+
+// Copies what the VM decided into the decision, resolving nothing by name: the decision
+// keeps indices into the engine's program, which it holds.
+void fill(lawful_decision& d, const Program& prog, const Outcome& o, const FactStore& fs) {
+  d.verdict = o.verdict;
+  d.basis = o.verdict == VerdictCode::Allow ? o.basis : -1;
+  d.policy = o.policy;
+  d.decision = o.decision;
+  d.rules.assign(o.rules.begin(), o.rules.end());
+  d.obligations.assign(o.obligations.begin(), o.obligations.end());
+  d.missing_set = o.missing;
+  if (o.decision >= 0) {
+    const DecisionInfo& di = prog.decisions[static_cast<size_t>(o.decision)];
+    for (uint32_t r : o.rules)
+      for (uint32_t c : di.rules[r].cites)
+        if (std::find(d.cites.begin(), d.cites.end(), c) == d.cites.end()) d.cites.push_back(c);
+  }
+  std::string_view id;
+  if (contact_id(prog, fs, id)) {
+    d.id.assign(id.data(), id.size());
+    d.has_id = true;
+  }
+  if (o.verdict == VerdictCode::Review) {
+    d.why = o.reason;
+    d.why_a = o.reason_a;
+    d.why_b = o.reason_b;
+    if (o.reason == Reason::NoPolicyForCountry && prog.route_path >= 0) {
+      Value c = fs.slots[static_cast<size_t>(prog.schema.paths[static_cast<size_t>(prog.route_path)].slot)];
+      if (c != kUnknown) {
+        std::string_view country = fs.text(c);
+        d.country.assign(country.data(), country.size());
+        d.has_country = true;
+      }
+    }
+  }
+}
+
+// Binds the campaign unless this scratch has it bound already.
+BindResult bind_campaign(Scratch& s, std::string_view campaign) {
+  if (s.campaign_bound && s.campaign == campaign) return {};
+  s.campaign_bound = false;
+  BindResult r = s.binder.bind_campaign(s.vm.facts(), campaign);
+  if (!r.ok) return r;
+  s.campaign.assign(campaign.data(), campaign.size());
+  s.campaign_bound = true;
+  return r;
+}
+
+BindResult bind_contact(Scratch& s, std::string_view contact) {
+  // Too long: the binder refuses it before reading it.
+  if (contact.size() > s.binder.limits().max_line)
+    return s.binder.bind_contact(s.vm.facts(), contact.data(), contact.size(), contact.size());
+  // simdjson reads a little past the end: copy into a buffer with room after the text,
+  // kept from call to call.
+  size_t need = contact.size() + 64;
+  if (s.buffer.size() < need) s.buffer.resize(std::max(need, s.buffer.size() * 2));
+  std::copy(contact.begin(), contact.end(), s.buffer.begin());
+  return s.binder.bind_contact(s.vm.facts(), s.buffer.data(), contact.size(), s.buffer.size());
+}
+
+lawful_status run(const lawful_engine& e, Scratch& s, lawful_decision& d) {
+  decide_entry(s.vm, e.entry, s.out);
+  if (!s.out.error.empty()) {
+    std::string_view id;
+    bool has_id = contact_id(*e.program, s.vm.facts(), id);
+    failed(d, LAWFUL_ERR_RUNTIME, s.out.error, id, has_id);
+    return LAWFUL_ERR_RUNTIME;
+  }
+  fill(d, *e.program, s.out, s.vm.facts());
+  return LAWFUL_OK;
+}
+
+}  // namespace
+
+lawful_status decide_json(const lawful_engine& e, std::string_view contact, std::string_view campaign,
+                          lawful_decision& d) {
+  begin(d, e);
+  Lease s(e);
+  BindResult r = bind_campaign(*s, campaign);
+  if (!r.ok) {
+    failed(d, LAWFUL_ERR_DATA, r.error, {}, false);
+    return fail(LAWFUL_ERR_DATA, d.error);
+  }
+  r = bind_contact(*s, contact);
+  if (!r.ok) {
+    failed(d, LAWFUL_ERR_DATA, r.error, r.id, !r.id.empty());
+    return fail(LAWFUL_ERR_DATA, d.error);
+  }
+  lawful_status st = run(e, *s, d);
+  return st == LAWFUL_OK ? st : fail(st, d.error);
+}
+
+lawful_status decide_facts(const lawful_engine& e, const lawful_facts& f, lawful_decision& d) {
+  begin(d, e);
+  if (f.schema->fingerprint != e.schema->fingerprint) {
+    failed(d, LAWFUL_ERR_SCHEMA, "the facts were built for an engine with another fact schema", {}, false);
+    return fail(LAWFUL_ERR_SCHEMA, d.error);
+  }
+  if (const char* err = facts_error(f)) {
+    failed(d, LAWFUL_ERR_DATA, err, {}, false);
+    return fail(LAWFUL_ERR_DATA, d.error);
+  }
+  Lease s(e);
+  s->campaign_bound = false;  // the store is about to hold other facts
+  facts_flatten(f, e, s->vm.facts());
+  lawful_status st = run(e, *s, d);
+  return st == LAWFUL_OK ? st : fail(st, d.error);
+}
+
+lawful_status decide_batch(const lawful_engine& e, std::string_view campaign, const lawful_text* contacts,
+                           size_t count, lawful_decision* const* decisions) {
+  Lease s(e);
+  BindResult cr = bind_campaign(*s, campaign);
+  lawful_status worst = LAWFUL_OK;
+  std::string first;
+  for (size_t i = 0; i < count; ++i) {
+    lawful_decision& d = *decisions[i];
+    begin(d, e);
+    d.line = i + 1;
+    lawful_status st;
+    if (!cr.ok) {
+      st = failed(d, LAWFUL_ERR_DATA, cr.error, {}, false);
+    } else {
+      std::string_view text = contacts[i].data ? std::string_view(contacts[i].data, contacts[i].len) : std::string_view();
+      BindResult r = bind_contact(*s, text);
+      st = r.ok ? run(e, *s, d) : failed(d, LAWFUL_ERR_DATA, r.error, r.id, !r.id.empty());
+    }
+    if (st != LAWFUL_OK && worst == LAWFUL_OK) {
+      worst = st;
+      first = fmt::format("contact {}: {}", i + 1, d.error);
+    }
+  }
+  return worst == LAWFUL_OK ? worst : fail(worst, first);
+}
+
+// ---------------------------------------------------------------- what a decision says
+
+const char* decision_reason(const lawful_decision& d) {
+  if (!d.engine || d.status != LAWFUL_OK || d.verdict != VerdictCode::Review) return nullptr;
+  if (!d.reason_ready) {
+    if (d.has_country) {
+      d.reason = fmt::format("no policy for country '{}'", d.country);
+    } else {
+      Outcome o;
+      o.verdict = d.verdict;
+      o.decision = d.decision;
+      o.reason = d.why;
+      o.reason_a = d.why_a;
+      o.reason_b = d.why_b;
+      o.missing = d.missing_set;
+      d.reason = reason_text(*d.engine->program, o);
+    }
+    d.reason_ready = true;
+  }
+  return d.reason.c_str();
+}
+
+namespace {
+// The missing facts as a list, made on first use.
+const std::vector<uint32_t>& missing_of(const lawful_decision& d) {
+  if (!d.missing_ready) {
+    d.missing.clear();
+    size_t n = d.engine ? d.engine->program->schema.paths.size() : 0;
+    if (!d.missing_set.empty())
+      d.missing_set.for_each([&](uint32_t p) {
+        if (p < n) d.missing.push_back(p);
+      });
+    d.missing_ready = true;
+  }
+  return d.missing;
+}
+}  // namespace
+
+size_t decision_count(const lawful_decision& d, lawful_list list) {
+  switch (list) {
+    case LAWFUL_RULES: return d.rules.size();
+    case LAWFUL_CITES: return d.cites.size();
+    case LAWFUL_OBLIGATIONS: return d.obligations.size();
+    case LAWFUL_MISSING: return missing_of(d).size();
+  }
+  return 0;
+}
+
+const char* decision_item(const lawful_decision& d, lawful_list list, size_t i) {
+  if (!d.engine) return nullptr;
+  const Program& prog = *d.engine->program;
+  switch (list) {
+    case LAWFUL_RULES:
+      if (i >= d.rules.size() || d.decision < 0) return nullptr;
+      return prog.str(prog.decisions[static_cast<size_t>(d.decision)].rules[d.rules[i]].name).c_str();
+    case LAWFUL_CITES:
+      return i < d.cites.size() ? prog.str(d.cites[i]).c_str() : nullptr;
+    case LAWFUL_OBLIGATIONS:
+      if (i >= d.obligations.size() || prog.obligation_enum < 0) return nullptr;
+      return prog.schema.enums[static_cast<size_t>(prog.obligation_enum)].members[d.obligations[i]].c_str();
+    case LAWFUL_MISSING:
+      return i < missing_of(d).size() ? prog.schema.paths[d.missing[i]].name.c_str() : nullptr;
+  }
+  return nullptr;
+}
+
+namespace {
+void append_name(std::string& out, const char* s) {
+  if (s) append_json_string(out, s);
+  else out += "null";
+}
+
+void append_list(std::string& out, const lawful_decision& d, lawful_list list, size_t n) {
+  out += '[';
+  for (size_t i = 0; i < n; ++i) {
+    if (i) out += ", ";
+    append_name(out, decision_item(d, list, i));
+  }
+  out += ']';
+}
+
+}  // namespace
+
+const std::string& decision_json(const lawful_decision& d) {
+  if (d.json_ready) return d.json;
+  std::string& out = d.json;
+  out.clear();
+  if (!d.engine) {
+    out = "null";
+    d.json_ready = true;
+    return out;
+  }
+  const Program& prog = *d.engine->program;
+  out += "{\"id\": ";
+  if (d.has_id) append_json_string(out, d.id);
+  else out += "null";
+  if (d.status != LAWFUL_OK) {
+    out += ", \"line\": ";
+    out += std::to_string(d.line);
+    out += ", \"error\": ";
+    append_json_string(out, d.error);
+  } else {
+    out += ", \"verdict\": \"";
+    out += verdict_name(d.verdict);
+    out += "\", \"basis\": ";
+    append_name(out, d.basis >= 0 && prog.basis_enum >= 0
+                         ? prog.schema.enums[static_cast<size_t>(prog.basis_enum)].members[static_cast<size_t>(d.basis)].c_str()
+                         : nullptr);
+    out += ", \"policy\": ";
+    append_name(out, d.policy >= 0 ? prog.str(prog.policies[static_cast<size_t>(d.policy)].name).c_str() : nullptr);
+    out += ", \"decision\": ";
+    append_name(out, d.decision >= 0 ? prog.str(prog.decisions[static_cast<size_t>(d.decision)].name).c_str() : nullptr);
+    out += ", \"rules\": ";
+    append_list(out, d, LAWFUL_RULES, d.rules.size());
+    out += ", \"cites\": ";
+    append_list(out, d, LAWFUL_CITES, d.cites.size());
+    out += ", \"obligations\": ";
+    append_list(out, d, LAWFUL_OBLIGATIONS, d.obligations.size());
+    out += ", \"missing\": ";
+    append_list(out, d, LAWFUL_MISSING, missing_of(d).size());
+    out += ", \"reason\": ";
+    append_name(out, decision_reason(d));
+  }
+  out += fmt::format(", \"version\": {{\"generation\": {}, \"source_hash\": \"{:016x}\"}}}}",
+                     d.engine->version.generation, d.engine->version.source_hash);
+  d.json_ready = true;
+  return out;
+}
+
+}  // namespace lawful::api

@@ -1,0 +1,272 @@
+// What the opaque handles of include/lawful/lawful.h are, inside the library: an engine
+// (one compiled policy version, immutable, reference-counted, with a pool of per-thread
+// scratch), facts built field by field, a decision, a diagnostics list and a reloader.
+// Only api/*.cpp include this.
+#pragma once
+
+#include <lawful/lawful.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "runtime/bytecode/program.h"
+#include "runtime/facts/binder.h"
+#include "runtime/vm/entry.h"
+#include "runtime/vm/outcome.h"
+#include "runtime/vm/vm.h"
+
+namespace lawful {
+struct Compilation;
+class Diagnostics;
+class SourceManager;
+struct TestReport;
+}  // namespace lawful
+
+namespace lawful::api {
+
+// Records a failure as the calling thread's last error and returns its status.
+lawful_status fail(lawful_status status, std::string message);
+
+// ---------------------------------------------------------------- the schema, for facts
+
+// A schema path as the facts builder needs it: where its slot is and what it holds.
+struct FieldInfo {
+  std::string name;
+  TypeId type = 0;
+  TypeKind kind = TypeKind::Error;
+  uint32_t root = 0;     // which root record (contact, campaign) it belongs to
+  int32_t owner = -1;    // the list-of-records field whose elements hold it; -1: the top level
+  uint32_t offset = 0;   // absolute slot at the top level; else the offset in the element
+  uint32_t span = 1;     // slots it covers (a record: its fields, and its presence slot)
+  bool optional = false; // an optional record: offset is its presence slot
+  std::vector<uint32_t> presence;  // presence slots of the optional records around it
+  // Lists: the element type; for records, the record and its size.
+  TypeId elem = 0;
+  TypeKind elem_kind = TypeKind::Error;
+  uint32_t elem_record = 0;
+  uint32_t stride = 1;
+};
+
+// Shared by an engine and every facts object made from it. Two engines with the same
+// fingerprint lay facts out the same way.
+struct SchemaInfo {
+  Schema schema;
+  std::vector<FieldInfo> fields;  // indexed like schema.paths
+  std::vector<uint32_t> slot_root;  // per top-level slot: its root
+  uint64_t fingerprint = 0;
+
+  explicit SchemaInfo(const Schema& s);
+  int find(std::string_view path) const;
+};
+
+// ---------------------------------------------------------------- diagnostics
+
+class DiagList {
+ public:
+  DiagList() = default;
+  DiagList(const DiagList&) = delete;  // items point into strings_
+  DiagList& operator=(const DiagList&) = delete;
+  void add(bool error, std::string code, std::string file, uint32_t line, uint32_t col, std::string message,
+           std::string help = {});
+  // The compiler's messages, and their rendering.
+  void add_compilation(const Compilation& c);
+  // A failed test per message.
+  void add_test_failures(const Compilation& c, const TestReport& r);
+  void set_text(std::string text) { text_ = std::move(text); }
+  void append_text(std::string_view text) { text_ += text; }
+
+  size_t size() const { return items_.size(); }
+  const lawful_diagnostic* at(size_t i) const { return i < items_.size() ? &items_[i] : nullptr; }
+  size_t errors() const { return errors_; }
+  const std::string& text() const { return text_; }
+  // The first error in one line, for lawful_last_error().
+  std::string first_error() const;
+
+ private:
+  std::deque<std::string> strings_;  // what items_ point into; a deque does not move them
+  std::vector<lawful_diagnostic> items_;
+  size_t errors_ = 0;
+  std::string text_;
+  const char* keep(std::string s);
+};
+
+// ---------------------------------------------------------------- scratch
+
+// What one thread needs to decide on one engine: a VM, a binder, a padded buffer for
+// JSON, and which campaign is bound. Taken from the engine's pool for one call.
+struct Scratch {
+  explicit Scratch(const Program& p) : vm(p), binder(p) {}
+  Vm vm;
+  Binder binder;
+  Outcome out;
+  std::string campaign;        // the campaign text bound into vm.facts()
+  bool campaign_bound = false;
+  std::vector<char> buffer;    // a contact's JSON with simdjson's padding after it
+};
+
+}  // namespace lawful::api
+
+// ---------------------------------------------------------------- the handles
+
+struct lawful_engine {
+  lawful_engine(std::shared_ptr<const lawful::Program> p, lawful::Entry e, uint64_t generation);
+  lawful_engine(const lawful_engine&) = delete;
+  lawful_engine& operator=(const lawful_engine&) = delete;
+
+  std::atomic<long> refs{1};
+  std::shared_ptr<const lawful::Program> program;
+  std::shared_ptr<const lawful::api::SchemaInfo> schema;
+  lawful::Entry entry;
+  lawful_policy_version version{};
+  std::vector<std::vector<lawful::Value>> templates;  // per record: the slots of an absent record
+
+  std::unique_ptr<lawful::api::Scratch> acquire() const;
+  void release(std::unique_ptr<lawful::api::Scratch> s) const;
+
+ private:
+  mutable std::mutex pool_mutex_;
+  mutable std::vector<std::unique_ptr<lawful::api::Scratch>> pool_;  // destroyed before program
+};
+
+struct lawful_diagnostics {
+  std::shared_ptr<const lawful::api::DiagList> list;
+};
+
+struct lawful_decision {
+  ~lawful_decision();
+  lawful_engine* engine = nullptr;  // a reference: the names below live in its program
+  lawful_status status = LAWFUL_OK;
+  lawful::VerdictCode verdict = lawful::VerdictCode::Review;
+  int32_t basis = -1;
+  int32_t policy = -1;
+  int32_t decision = -1;
+  std::vector<uint32_t> rules, cites, obligations;  // rule indices, strings, members
+  lawful::FactSet missing_set;                      // paths; listed when asked for
+  std::string id;
+  bool has_id = false;
+  // Why a review, kept as the VM said it and put in words only when asked for.
+  lawful::Reason why = lawful::Reason::None;
+  int32_t why_a = -1, why_b = -1;
+  std::string country;  // for "no policy for country 'JP'"
+  bool has_country = false;
+  std::string error;  // for a failed decision
+  uint64_t line = 1;  // in a batch, the contact's position
+  mutable std::vector<uint32_t> missing;
+  mutable bool missing_ready = false;
+  mutable std::string reason;
+  mutable bool reason_ready = false;
+  mutable std::string json;
+  mutable bool json_ready = false;
+};
+
+struct lawful_facts {
+  std::shared_ptr<const lawful::api::SchemaInfo> schema;
+
+  // Slot states: absent (the deciding engine's default or unknown), a value, a string of
+  // the facts (value: its index), a list of the facts (value: its index).
+  enum State : uint8_t { Absent = 0, Set = 1, Text = 2, List = 3 };
+  struct Node {  // an element of a list of records
+    uint32_t field = 0;  // the list field it belongs to
+    std::vector<lawful::Value> v;
+    std::vector<uint8_t> st;
+  };
+  struct ListData {
+    uint32_t field = 0;
+    std::vector<lawful::Value> v;  // values, or node indices for records
+    std::vector<uint8_t> st;
+  };
+  // Each root keeps its own elements, lists and strings, so that resetting the contact
+  // keeps the campaign and reuses the memory.
+  struct RootStore {
+    std::vector<Node> nodes;
+    size_t n_nodes = 0;
+    std::vector<ListData> lists;
+    size_t n_lists = 0;
+    std::string chars;
+    std::vector<std::pair<uint32_t, uint32_t>> strs;  // offset, length in chars
+    std::string error;
+  };
+  std::vector<lawful::Value> top;
+  std::vector<uint8_t> top_st;
+  std::vector<RootStore> roots;
+};
+
+struct lawful_reloader {
+  ~lawful_reloader();
+  std::string path;
+
+  std::mutex current_mutex;
+  lawful_engine* current = nullptr;  // a reference
+
+  std::mutex reload_mutex;  // one reload at a time; guards what follows
+  uint64_t seen_signature = 0;  // of the files as the last reload read them
+
+  std::mutex last_mutex;
+  lawful_status last_status = LAWFUL_OK;
+  std::shared_ptr<const lawful::api::DiagList> last_diags;
+
+  std::mutex watch_control;  // lawful_reloader_watch and free, one at a time
+  std::thread watcher;
+  std::mutex watch_mutex;
+  std::condition_variable watch_cv;
+  bool watch_stop = false;
+};
+
+namespace lawful::api {
+
+// Engines.
+lawful_status load_path(const std::string& path, lawful_engine** out, DiagList& diags);
+lawful_status load_source(const std::string& name, std::string text, lawful_engine** out, DiagList& diags);
+lawful_status load_bytecode(std::string_view bytes, lawful_engine** out, DiagList& diags);
+// From a compilation that succeeded: the engine, or why none can be made.
+lawful_status engine_from(std::shared_ptr<const Program> prog, uint64_t generation, lawful_engine** out,
+                          DiagList& diags);
+void release(lawful_engine* e);
+lawful_engine* retain(lawful_engine* e);
+
+// Decisions.
+lawful_status decide_json(const lawful_engine& e, std::string_view contact, std::string_view campaign,
+                          lawful_decision& d);
+lawful_status decide_facts(const lawful_engine& e, const lawful_facts& f, lawful_decision& d);
+lawful_status decide_batch(const lawful_engine& e, std::string_view campaign, const lawful_text* contacts,
+                           size_t count, lawful_decision* const* decisions);
+const std::string& decision_json(const lawful_decision& d);
+// For a review, why, in words; else null.
+const char* decision_reason(const lawful_decision& d);
+const char* decision_item(const lawful_decision& d, lawful_list list, size_t i);
+size_t decision_count(const lawful_decision& d, lawful_list list);
+
+// Facts.
+lawful_status facts_new(const lawful_engine& e, lawful_facts** out);
+lawful_status facts_reset(lawful_facts& f, const char* root);
+enum class Put { Bool, Int, Date, Text };
+struct PutValue {
+  Put kind = Put::Bool;
+  int64_t number = 0;     // Bool, Int; the year of a Date
+  int month = 0, day = 0;  // Date
+  std::string_view text;   // Text
+};
+// Sets a field, or with `add` appends to a list.
+lawful_status facts_put(lawful_facts& f, lawful_item item, lawful_field field, const PutValue& value, bool add);
+lawful_status facts_set_present(lawful_facts& f, lawful_item item, lawful_field field);
+lawful_status facts_set_empty(lawful_facts& f, lawful_item item, lawful_field field);
+lawful_status facts_add_record(lawful_facts& f, lawful_item item, lawful_field field, lawful_item* element);
+lawful_status facts_clear(lawful_facts& f, lawful_item item, lawful_field field);
+const char* facts_error(const lawful_facts& f);
+// Writes the facts into the VM's store, for the engine's program.
+void facts_flatten(const lawful_facts& f, const lawful_engine& e, FactStore& fs);
+
+// Reloading.
+lawful_status reloader_new(const std::string& path, lawful_reloader** out, DiagList& diags);
+lawful_status reloader_reload(lawful_reloader& r, bool* swapped, std::shared_ptr<const DiagList>* diags);
+lawful_status reloader_watch(lawful_reloader& r, uint32_t interval_ms, lawful_reload_callback cb, void* user);
+lawful_engine* reloader_engine(lawful_reloader& r);
+
+}  // namespace lawful::api

@@ -1,0 +1,137 @@
+// The test runner; see test_runner.h.
+#include "compiler/test_runner.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "runtime/facts/binder.h"
+#include "runtime/facts/records.h"
+#include "runtime/vm/vm.h"
+
+namespace lawful {
+
+namespace {
+
+std::string expected_text(const Program& prog, const sema::CompiledExpect& e) {
+  static const char* kVerdicts[] = {"allow", "deny", "review"};
+  std::string d = prog.str(prog.decisions[static_cast<size_t>(e.decision)].name);
+  switch (e.kind) {
+    case ast::Expectation::Verdict: {
+      std::string s = fmt::format("{} is {}", d, kVerdicts[e.verdict]);
+      if (e.has_basis && e.basis >= 0) s += " basis " + prog.basis_name(e.basis);
+      return s;
+    }
+    case ast::Expectation::Cites: return fmt::format("{} cites \"{}\"", d, e.text);
+    case ast::Expectation::Missing: {
+      std::string s;
+      for (uint32_t p : e.ids) s += (s.empty() ? "" : ", ") + prog.schema.paths[p].name;
+      return fmt::format("{} missing {}", d, s);
+    }
+    case ast::Expectation::Obliges: {
+      std::string s;
+      for (uint32_t o : e.ids) s += (s.empty() ? "" : ", ") + prog.obligation_name(o);
+      return fmt::format("{} obliges {}", d, s);
+    }
+    case ast::Expectation::Rules: {
+      std::string s;
+      for (uint32_t r : e.ids)
+        s += (s.empty() ? "" : ", ") + prog.str(prog.decisions[static_cast<size_t>(e.decision)].rules[r].name);
+      return fmt::format("{} rules {}", d, s);
+    }
+  }
+  return {};
+}
+
+bool holds(const Program& prog, const sema::CompiledExpect& e, const Outcome& o) {
+  switch (e.kind) {
+    case ast::Expectation::Verdict:
+      if (static_cast<uint8_t>(o.verdict) != e.verdict) return false;
+      return !e.has_basis || o.basis == e.basis;
+    case ast::Expectation::Cites: {
+      bool found = false;
+      for_each_cite(prog, o, [&](const std::string& c) { found = found || c == e.text; });
+      return found;
+    }
+    case ast::Expectation::Missing:
+      return std::all_of(e.ids.begin(), e.ids.end(), [&](uint32_t p) { return o.missing.has(p); });
+    case ast::Expectation::Obliges:
+      return std::all_of(e.ids.begin(), e.ids.end(), [&](uint32_t x) {
+        return std::find(o.obligations.begin(), o.obligations.end(), x) != o.obligations.end();
+      });
+    case ast::Expectation::Rules: {
+      // Exactly these rules, in any order: `expect d rules a, b` reads "the rules are a and b".
+      std::vector<uint32_t> want = e.ids, got = o.rules;
+      std::sort(want.begin(), want.end());
+      std::sort(got.begin(), got.end());
+      return want == got;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string describe_outcome(const Program& prog, const Outcome& o) {
+  std::string s = verdict_name(o.verdict);
+  if (o.verdict == VerdictCode::Allow && o.basis >= 0) s += " basis " + prog.basis_name(o.basis);
+  if (o.decision >= 0 && !o.rules.empty()) {
+    std::string rules;
+    for (uint32_t r : o.rules)
+      rules += (rules.empty() ? "" : ", ") + prog.str(prog.decisions[static_cast<size_t>(o.decision)].rules[r].name);
+    s += fmt::format(" (rules: {})", rules);
+  }
+  if (!o.missing.empty()) {
+    std::string m;
+    o.missing.for_each([&](uint32_t p) { m += (m.empty() ? "" : ", ") + prog.schema.paths[p].name; });
+    s += fmt::format(" (missing: {})", m);
+  }
+  if (o.verdict == VerdictCode::Review) s += fmt::format(" ({})", reason_text(prog, o));
+  return s;
+}
+
+TestReport run_tests(const Compilation& c, const TestRunOptions& options) {
+  TestReport report;
+  const Program& prog = *c.program;
+  Vm vm(prog);
+  vm.record_coverage(options.coverage);
+  Binder binder(prog);
+  Outcome out;
+  for (const sema::CompiledTest& t : c.tests) {
+    TestResult r;
+    r.title = t.title;
+    LineCol lc = c.sources.line_col(t.span.file, t.span.begin);
+    r.file = t.span.file;
+    r.line = lc.line;
+    r.col = lc.col;
+    r.where = fmt::format("{}:{}", c.sources.path(t.span.file), lc.line);
+    std::string json = fmt::format("{{\"contact\": {}, \"campaign\": {}}}", t.contact_json, t.campaign_json);
+    BindResult br = binder.bind_case(vm.facts(), json.data(), json.size(), json.size());
+    if (!br.ok) {
+      r.failures.push_back(fmt::format("  the test's facts cannot be read: {}", br.error));
+    } else {
+      DecideOptions opt;
+      if (t.as_of) opt.as_of = *t.as_of;
+      else if (options.as_of) opt.as_of = options.as_of;
+      for (const sema::CompiledExpect& e : t.expects) {
+        vm.decide_decision(static_cast<uint32_t>(e.decision), out, opt);
+        if (!out.error.empty()) {
+          r.failures.push_back(fmt::format("  expected: {}\n  error:    {}", expected_text(prog, e), out.error));
+        } else if (!holds(prog, e, out)) {
+          r.failures.push_back(fmt::format("  expected: {}\n  actual:   {} is {}", expected_text(prog, e),
+                                           prog.str(prog.decisions[static_cast<size_t>(e.decision)].name),
+                                           describe_outcome(prog, out)));
+        }
+      }
+    }
+    ++(r.passed() ? report.passed : report.failed);
+    report.tests.push_back(std::move(r));
+  }
+  if (options.coverage) {
+    report.decisive = vm.decisive();
+    report.set_aside = vm.set_aside();
+  }
+  return report;
+}
+
+}  // namespace lawful

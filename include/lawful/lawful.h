@@ -1,0 +1,273 @@
+/* lawful.h: the C API of lawful, a rules language for privacy and direct-marketing law.
+ *
+ * Load policies into an engine, describe a contact and a campaign (as JSON text, or field
+ * by field through handles), and get a decision: allow (with its legal basis), deny or
+ * review, the rules that decided and their citations, the obligations, and the facts a
+ * review needs. A reloader keeps an engine current while lawyers change the policies.
+ *
+ * Rules of the API (docs/embedding.md says more):
+ * - Objects are opaque handles, created by a lawful_*_new or load function and released
+ *   by the matching lawful_*_free function (which accept NULL). A function that creates
+ *   an object sets its out-parameter to NULL when it fails.
+ * - Every function that can fail returns a lawful_status. The message of the last
+ *   failure on the calling thread is lawful_last_error(). No exception, and no C++ type,
+ *   crosses this boundary.
+ * - Strings returned by the library are owned by the object they come from and stay
+ *   valid until that object is freed or, for a decision, filled again. Lengths passed in
+ *   may be LAWFUL_NUL_TERMINATED for a string that ends with a NUL byte.
+ * - Threads: an engine is immutable and may be used by any number of threads at once; so
+ *   may a reloader. A decision, a facts object and a diagnostics list belong to one thread
+ *   at a time.
+ */
+#ifndef LAWFUL_H
+#define LAWFUL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#  define LAWFUL_API
+#elif defined(__GNUC__)
+#  define LAWFUL_API __attribute__((visibility("default")))
+#else
+#  define LAWFUL_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The version of this header; lawful_version() gives the library's. */
+#define LAWFUL_VERSION_MAJOR 0
+#define LAWFUL_VERSION_MINOR 1
+#define LAWFUL_VERSION_PATCH 0
+#define LAWFUL_VERSION_STRING "0.1.0"
+
+#define LAWFUL_NUL_TERMINATED ((size_t)-1)
+
+typedef enum lawful_status {
+  LAWFUL_OK = 0,
+  LAWFUL_ERR_ARGUMENT = 1,   /* a NULL where an object is needed, an item or field that does not exist */
+  LAWFUL_ERR_NOT_FOUND = 2,  /* no field has that path */
+  LAWFUL_ERR_TYPE = 3,       /* the field does not take that kind of value */
+  LAWFUL_ERR_DATA = 4,       /* facts that do not fit the schema: bad JSON, 'compny' for an entity */
+  LAWFUL_ERR_POLICY = 5,     /* policies that do not compile, or bytecode that is refused */
+  LAWFUL_ERR_TESTS = 6,      /* policies whose own tests fail (reload) */
+  LAWFUL_ERR_RUNTIME = 7,    /* a decision stopped by a run-time error (an arithmetic overflow) */
+  LAWFUL_ERR_SCHEMA = 8,     /* facts built for an engine with another fact schema */
+  LAWFUL_ERR_BUFFER = 9,     /* the caller's buffer is too small; the size needed was returned */
+  LAWFUL_ERR_MEMORY = 10,    /* out of memory */
+  LAWFUL_ERR_INTERNAL = 11   /* a bug in lawful: please report it */
+} lawful_status;
+
+typedef enum lawful_verdict { LAWFUL_ALLOW = 0, LAWFUL_DENY = 1, LAWFUL_REVIEW = 2 } lawful_verdict;
+
+typedef struct lawful_engine lawful_engine;
+typedef struct lawful_diagnostics lawful_diagnostics;
+typedef struct lawful_facts lawful_facts;
+typedef struct lawful_decision lawful_decision;
+typedef struct lawful_reloader lawful_reloader;
+
+/* ------------------------------------------------------------------ library */
+
+/* The library's version, "MAJOR.MINOR.PATCH". */
+LAWFUL_API const char* lawful_version(void);
+/* "ok", "data error", ... */
+LAWFUL_API const char* lawful_status_name(lawful_status status);
+/* Why the last call that failed on this thread failed ("" if none has). Valid until the
+ * next failing call on this thread. */
+LAWFUL_API const char* lawful_last_error(void);
+
+/* ------------------------------------------------------------------ diagnostics */
+
+/* One message of the compiler (or of a loader, or a failed test of a reload). */
+typedef struct lawful_diagnostic {
+  int is_error;         /* 1: error, 0: warning */
+  const char* code;     /* "E201"; "test" for a failed test; "load" for a file or bytecode refused */
+  const char* file;     /* "" when the message is about no file */
+  uint32_t line;        /* 1-based; 0 when unknown */
+  uint32_t column;      /* 1-based, in bytes; 0 when unknown */
+  const char* message;
+  const char* help;     /* "did you mean 'entity'?", or "" */
+} lawful_diagnostic;
+
+LAWFUL_API size_t lawful_diagnostics_count(const lawful_diagnostics* diags);
+/* The i-th message, owned by the list; NULL when i is out of range. */
+LAWFUL_API const lawful_diagnostic* lawful_diagnostics_at(const lawful_diagnostics* diags, size_t i);
+LAWFUL_API size_t lawful_diagnostics_error_count(const lawful_diagnostics* diags);
+/* Every message as `lawful check` prints it: file:line:col, the line, a caret. */
+LAWFUL_API const char* lawful_diagnostics_text(const lawful_diagnostics* diags);
+LAWFUL_API void lawful_diagnostics_free(lawful_diagnostics* diags);
+
+/* ------------------------------------------------------------------ engines */
+
+/* Which policies an engine holds: `generation` counts versions (1 for an engine loaded
+ * directly; a reloader adds one at every swap), `source_hash` identifies the text. */
+typedef struct lawful_policy_version {
+  uint64_t generation;
+  uint64_t source_hash;
+} lawful_policy_version;
+
+/* Loads policies: a directory of .law files (with its routing file), one .law file (the
+ * other .law files of its directory are available to it), or a compiled .lawc file.
+ * On success *engine is set. `diags` may be NULL; otherwise *diags receives every message
+ * (warnings on success, errors on failure), to be freed. Fails with LAWFUL_ERR_POLICY. */
+LAWFUL_API lawful_status lawful_engine_load_path(const char* path, lawful_engine** engine,
+                                                 lawful_diagnostics** diags);
+/* One policy from text; `name` is the file name messages show (may be NULL). */
+LAWFUL_API lawful_status lawful_engine_load_source(const char* name, const char* text, size_t len,
+                                                   lawful_engine** engine, lawful_diagnostics** diags);
+/* The bytes of a .lawc file, checked and verified before use. */
+LAWFUL_API lawful_status lawful_engine_load_bytecode(const void* bytes, size_t len, lawful_engine** engine,
+                                                     lawful_diagnostics** diags);
+/* Another reference to the same engine; each reference is released by lawful_engine_free. */
+LAWFUL_API lawful_engine* lawful_engine_retain(lawful_engine* engine);
+LAWFUL_API void lawful_engine_free(lawful_engine* engine);
+LAWFUL_API lawful_policy_version lawful_engine_version(const lawful_engine* engine);
+/* The engine's program as .lawc bytes, into the caller's buffer: *size receives the
+ * length; LAWFUL_ERR_BUFFER when `capacity` is smaller (buffer may be NULL to ask). */
+LAWFUL_API lawful_status lawful_engine_bytecode(const lawful_engine* engine, void* buffer, size_t capacity,
+                                                size_t* size);
+
+/* ------------------------------------------------------------------ facts */
+
+/* A fact's path, resolved once ("contact.entity", "contact.consents.channel"). */
+typedef uint32_t lawful_field;
+/* Where a field is set: LAWFUL_TOP for the contact and the campaign, or an element of a
+ * list of records made by lawful_facts_add_record. */
+typedef uint32_t lawful_item;
+#define LAWFUL_TOP ((lawful_item)0)
+
+/* LAWFUL_ERR_NOT_FOUND, with a suggestion in the message, for a path the schema lacks. */
+LAWFUL_API lawful_status lawful_engine_field(const lawful_engine* engine, const char* path, lawful_field* field);
+
+/* Facts for one decision, every field absent (unknown, or its default) until set. Facts
+ * made from one engine work with every engine of the same schema (any reload of it). */
+LAWFUL_API lawful_status lawful_facts_new(const lawful_engine* engine, lawful_facts** facts);
+LAWFUL_API void lawful_facts_free(lawful_facts* facts);
+/* Makes "contact", "campaign", or (NULL) both absent again, with every item made in them. */
+LAWFUL_API lawful_status lawful_facts_reset(lawful_facts* facts, const char* root);
+
+/* Setters. `item` says where (LAWFUL_TOP, or an element of the list of records the field
+ * belongs to). Setting a field inside an optional record (contact.customer) makes the
+ * record present. A value that does not fit (an unknown enumeration word, a date that
+ * does not exist) fails with LAWFUL_ERR_DATA and is remembered: deciding these facts then
+ * gives an error decision until they are reset, as a bad JSON line would. */
+LAWFUL_API lawful_status lawful_facts_set_bool(lawful_facts* facts, lawful_item item, lawful_field field, int value);
+LAWFUL_API lawful_status lawful_facts_set_int(lawful_facts* facts, lawful_item item, lawful_field field,
+                                              int64_t value);
+LAWFUL_API lawful_status lawful_facts_set_date(lawful_facts* facts, lawful_item item, lawful_field field, int year,
+                                               int month, int day);
+/* A string field takes the text; an enumeration field a member's name ("company"); a
+ * date field "YYYY-MM-DD". */
+LAWFUL_API lawful_status lawful_facts_set_text(lawful_facts* facts, lawful_item item, lawful_field field,
+                                               const char* text, size_t len);
+/* An optional record (contact.customer) exists, its fields unknown until set. */
+LAWFUL_API lawful_status lawful_facts_set_present(lawful_facts* facts, lawful_item item, lawful_field field);
+/* A list is known and empty ("consents": []). */
+LAWFUL_API lawful_status lawful_facts_set_empty(lawful_facts* facts, lawful_item item, lawful_field field);
+/* Appends to a list of strings, enumeration members or dates, by text. */
+LAWFUL_API lawful_status lawful_facts_add_text(lawful_facts* facts, lawful_item item, lawful_field field,
+                                               const char* text, size_t len);
+/* Appends a record to a list of records (contact.consents); *element is where its
+ * fields are set. On a data error (the list is full) *element is LAWFUL_NO_ITEM, on which
+ * every setter fails with that same data error. */
+#define LAWFUL_NO_ITEM ((lawful_item)0xffffffffu)
+LAWFUL_API lawful_status lawful_facts_add_record(lawful_facts* facts, lawful_item item, lawful_field field,
+                                                 lawful_item* element);
+/* The field is absent again (for a record: the whole record; for a list: every element). */
+LAWFUL_API lawful_status lawful_facts_clear(lawful_facts* facts, lawful_item item, lawful_field field);
+/* The first data error since the facts were last reset, or NULL. */
+LAWFUL_API const char* lawful_facts_error(const lawful_facts* facts);
+
+/* ------------------------------------------------------------------ decisions */
+
+/* A decision, reused from call to call (its memory is kept). */
+LAWFUL_API lawful_status lawful_decision_new(lawful_decision** decision);
+LAWFUL_API void lawful_decision_free(lawful_decision* decision);
+
+/* Decides for one contact and one campaign, each a JSON object (FACTS.md). Fails with
+ * LAWFUL_ERR_DATA for facts that do not fit the schema, LAWFUL_ERR_RUNTIME for a run-time
+ * error; the decision then holds the error (lawful_decision_error) and its JSON is an
+ * error record. */
+LAWFUL_API lawful_status lawful_decide_json(const lawful_engine* engine, const char* contact, size_t contact_len,
+                                            const char* campaign, size_t campaign_len, lawful_decision* decision);
+/* Decides for facts built through the API. */
+LAWFUL_API lawful_status lawful_decide_facts(const lawful_engine* engine, const lawful_facts* facts,
+                                             lawful_decision* decision);
+
+/* A piece of text: one contact's JSON. */
+typedef struct lawful_text {
+  const char* data;
+  size_t len;
+} lawful_text;
+
+/* Decides for `count` contacts and one campaign, on one policy version, into
+ * decisions[0..count). LAWFUL_OK when every contact was decided; LAWFUL_ERR_DATA (or
+ * LAWFUL_ERR_RUNTIME) when some could not be: their decisions hold the error, and the
+ * error record's "line" is their 1-based position. A campaign that cannot be read makes
+ * every decision an error. */
+LAWFUL_API lawful_status lawful_decide_batch(const lawful_engine* engine, const char* campaign, size_t campaign_len,
+                                             const lawful_text* contacts, size_t count,
+                                             lawful_decision* const* decisions);
+
+/* What a decision says. Strings are NULL where FACTS.md has null. */
+LAWFUL_API lawful_verdict lawful_decision_verdict(const lawful_decision* decision);
+LAWFUL_API const char* lawful_decision_id(const lawful_decision* decision);       /* the contact's id */
+LAWFUL_API const char* lawful_decision_basis(const lawful_decision* decision);    /* for allow */
+LAWFUL_API const char* lawful_decision_policy(const lawful_decision* decision);   /* "uk.pecr" */
+LAWFUL_API const char* lawful_decision_name(const lawful_decision* decision);     /* "email" */
+LAWFUL_API const char* lawful_decision_reason(const lawful_decision* decision);   /* for review, in words */
+LAWFUL_API const char* lawful_decision_error(const lawful_decision* decision);    /* when it failed */
+/* LAWFUL_OK, or why the decision failed: LAWFUL_ERR_DATA, _RUNTIME or _SCHEMA. */
+LAWFUL_API lawful_status lawful_decision_status(const lawful_decision* decision);
+LAWFUL_API lawful_policy_version lawful_decision_version(const lawful_decision* decision);
+
+/* The lists: rules that decided, their citations, obligations, missing facts. */
+typedef enum lawful_list { LAWFUL_RULES = 0, LAWFUL_CITES = 1, LAWFUL_OBLIGATIONS = 2, LAWFUL_MISSING = 3 } lawful_list;
+LAWFUL_API size_t lawful_decision_count(const lawful_decision* decision, lawful_list list);
+LAWFUL_API const char* lawful_decision_item(const lawful_decision* decision, lawful_list list, size_t i);
+
+/* The decision record of FACTS.md with "decision", "reason" and "version" added, one
+ * JSON object without a newline; for a failed decision, the error record. Owned by the
+ * decision. `len` may be NULL. */
+LAWFUL_API const char* lawful_decision_json(const lawful_decision* decision, size_t* len);
+
+/* ------------------------------------------------------------------ reloading */
+
+/* Keeps an engine current for a policy path (a directory, a .law or a .lawc file). A new
+ * version is compiled beside the one serving and swapped in only if it compiles and every
+ * test of its policies passes; decisions under way finish on the version they started
+ * with; a failed reload keeps the serving version. The first load must succeed (and its
+ * tests pass), or lawful_reloader_new fails as a load does. */
+LAWFUL_API lawful_status lawful_reloader_new(const char* path, lawful_reloader** reloader,
+                                             lawful_diagnostics** diags);
+/* Stops watching, then frees. Engines taken from it stay valid. */
+LAWFUL_API void lawful_reloader_free(lawful_reloader* reloader);
+/* The version serving now: a new reference, released with lawful_engine_free. Decide on
+ * it as on any engine; a batch on one engine is on one version. */
+LAWFUL_API lawful_engine* lawful_reloader_engine(lawful_reloader* reloader);
+
+/* Compiles the path again now. LAWFUL_OK: *swapped (may be NULL) is 1 if a new version
+ * serves, 0 if the sources are unchanged. LAWFUL_ERR_POLICY (does not compile, or cannot
+ * be read) or LAWFUL_ERR_TESTS (tests fail): the old version serves on, and *diags (may
+ * be NULL) says why. One reload runs at a time; others wait. */
+LAWFUL_API lawful_status lawful_reloader_reload(lawful_reloader* reloader, int* swapped, lawful_diagnostics** diags);
+
+/* Called after every reload the watcher makes: the status, the generation serving after
+ * it, and the messages (valid during the call only). Runs on the watcher's thread. */
+typedef void (*lawful_reload_callback)(void* user_data, lawful_status status, uint64_t generation,
+                                       const lawful_diagnostics* diags);
+/* Watches the path: every `interval_ms` milliseconds, if the policy files changed (and
+ * stayed the same for one more interval), reloads. 0 stops watching. `callback` may be
+ * NULL. Replaces an earlier watch. */
+LAWFUL_API lawful_status lawful_reloader_watch(lawful_reloader* reloader, uint32_t interval_ms,
+                                               lawful_reload_callback callback, void* user_data);
+/* The outcome of the last reload attempt: its status, and (may be NULL) its messages. */
+LAWFUL_API lawful_status lawful_reloader_last(lawful_reloader* reloader, lawful_diagnostics** diags);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LAWFUL_H */
