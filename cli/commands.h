@@ -11,5 +11,6 @@ void add_test(CLI::App& app, int& exit_code);
 void add_compile(CLI::App& app, int& exit_code);
 void add_disasm(CLI::App& app, int& exit_code);
 void add_fmt(CLI::App& app, int& exit_code);
+void add_lint(CLI::App& app, int& exit_code);
 
 }  // namespace lawful::cli

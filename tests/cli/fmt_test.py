@@ -91,7 +91,7 @@ def formatting_changes_no_meaning():
 @test
 def the_repository_is_formatted():
     # policies/ is written by other hands too: a failure here means fmt wants a change there.
-    for tree in ("tests/lang", "policies", "stdlib"):
+    for tree in ("tests/lang", "tests/lint", "policies", "stdlib"):
         p = run("fmt", "--check", ROOT / tree)
         check(p.returncode == 0 and p.stdout == "", f"{tree} is not in the canonical layout", p)
 
