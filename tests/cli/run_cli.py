@@ -50,7 +50,7 @@ def contacts_file(rows):
 
 @test
 def help_on_every_command():
-    for cmd in ([], ["check"], ["test"], ["compile"], ["disasm"]):
+    for cmd in ([], ["check"], ["test"], ["compile"], ["disasm"], ["explain"], ["diff"], ["fmt"], ["lint"]):
         p = run(*cmd, "--help")
         check(p.returncode == 0 and "Usage" in p.stdout, f"--help for {cmd}", p)
 
