@@ -163,18 +163,32 @@ int run_test(const TestOptions& o) {
         const PolicyInfo& pi = prog.policies[p];
         if (!c.is_user_file(pi.pos.file)) continue;
         size_t total = 0, covered = 0;
-        std::vector<std::string> missing;
+        std::vector<std::string> missing, out_of_force;
+        // With --as-of, a rule not in force on that date cannot be decisive: it is
+        // reported apart, not counted against coverage.
+        auto in_force = [&](const Window& w) { return !as_of || (w.from <= *as_of && *as_of < w.until); };
         for (uint32_t d : pi.decisions) {
           const DecisionInfo& di = prog.decisions[d];
           for (size_t r = 0; r < di.rules.size(); ++r) {
+            std::string name = fmt::format("{}.{}", prog.str(di.name), prog.str(di.rules[r].name));
+            if (!in_force(pi.window) || !in_force(di.rules[r].window)) {
+              if (!vm.decisive()[d][r]) {
+                out_of_force.push_back(name);
+                continue;
+              }
+            }
             ++total;
             if (vm.decisive()[d][r]) ++covered;
-            else missing.push_back(fmt::format("{}.{}", prog.str(di.name), prog.str(di.rules[r].name)));
+            else missing.push_back(name);
           }
         }
         double pct = total ? 100.0 * static_cast<double>(covered) / static_cast<double>(total) : 100.0;
-        fmt::print("coverage {}: {}/{} rules decisive ({:.0f}%)\n", prog.str(pi.name), covered, total, pct);
+        fmt::print("coverage {}: {}/{} rules decisive ({:.0f}%)", prog.str(pi.name), covered, total, pct);
+        if (!out_of_force.empty())
+          fmt::print(", {} not in force on {}", out_of_force.size(), format_date(*as_of));
+        fmt::print("\n");
         for (const std::string& m : missing) fmt::print("  never decisive: {}\n", m);
+        for (const std::string& m : out_of_force) fmt::print("  not in force on {}: {}\n", format_date(*as_of), m);
         if (o.min_coverage >= 0 && pct + 1e-9 < o.min_coverage) {
           fmt::print("coverage {}: below the required {:.0f}%\n", prog.str(pi.name), o.min_coverage);
           incomplete_coverage = true;

@@ -207,6 +207,26 @@ def test_coverage():
     check("coverage t.cov: 1/2 rules decisive (50%)" in p.stdout and "never decisive: d.s" in p.stdout, "coverage report", p)
 
 
+
+@test
+def test_as_of_and_coverage_by_date():
+    # A regulation change: the old rule until 2026-08-11, the new ones from then.
+    pol = write("change.law", 'policy t.change "x"\ndecision d:\n'
+                '  rule old: deny\n    effective 2000-01-01 until 2026-08-11\n    cite "old"\n'
+                '  rule new: deny\n    effective 2026-08-11\n    cite "new"\n'
+                '  rule new_consent: allow basis consent\n    when contact.objected == false\n    overrides new\n'
+                '    effective 2026-08-11\n    cite "new, consent"\n'
+                'test "objected" {\n  contact { objected: true }\n  expect d is deny\n}\n')
+    p = run("test", pol, "--coverage", "--as-of", "2026-01-01", "--min-coverage", "100")
+    check(p.returncode == 0, "rules not in force on the date do not count against coverage", p)
+    check("coverage t.change: 1/1 rules decisive (100%), 2 not in force on 2026-01-01\n"
+          "  not in force on 2026-01-01: d.new\n  not in force on 2026-01-01: d.new_consent\n" in p.stdout, "report", p)
+    p = run("test", pol, "--coverage", "--as-of", "2027-01-01")
+    check("coverage t.change: 1/2 rules decisive (50%), 1 not in force on 2027-01-01\n  never decisive: d.new_consent\n"
+          "  not in force on 2027-01-01: d.old\n" in p.stdout, "after the change", p)
+    p = run("test", pol, "--coverage")
+    check("coverage t.change: 0/3 rules decisive (0%)\n" in p.stdout and p.returncode == 1, "without a date, no send date: review", p)
+
 failed = 0
 for t in tests:
     try:
