@@ -346,7 +346,8 @@ int run_diff(const DiffOptions& o) {
 
   std::string out;
   if (!o.json) {
-    out += fmt::format("{} contacts: {} decisions changed, {} unchanged", total, changed, unchanged);
+    out += fmt::format("{} contact{}: {} decision{} changed, {} unchanged", total, total == 1 ? "" : "s", changed,
+                       changed == 1 ? "" : "s", unchanged);
     if (other_reasons) out += fmt::format(" ({} of them for other rules or citations)", other_reasons);
     if (errors) out += fmt::format(", {} lines not decided", errors);
     out += "\n";
