@@ -3,12 +3,9 @@
 // it so, what overrode what, and the outcome with its citations, obligations and, for
 // `review`, the facts that would settle it. The VM's tracing pass (Vm::trace_decision)
 // supplies the states and facts; the compilation, when there is one, the source text.
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <cstdlib>
 #include <set>
 
 #include <fmt/format.h>
@@ -39,7 +36,7 @@ struct ExplainOptions {
 // A fact's value as a policy would write it (`json`: as JSON). Absent: "absent" / null.
 class ValueWriter {
  public:
-  ValueWriter(const Program& prog, const FactStore& fs) : prog_(prog), schema_(prog.schema), fs_(fs) {}
+  ValueWriter(const Program& prog, const FactStore& fs) : schema_(prog.schema), fs_(fs) {}
 
   std::string show(TypeId t, Value v, bool json) const {
     std::string out;
@@ -148,7 +145,6 @@ class ValueWriter {
     out += json ? "}" : (first ? "}" : " }");
   }
 
-  const Program& prog_;
   const Schema& schema_;
   const FactStore& fs_;
 };
@@ -566,7 +562,10 @@ int Explainer::run(const Entry& entry, bool json) {
     }
     if (policy >= 0 && !in_force) {
       const PolicyInfo& pi = prog_.policies[static_cast<size_t>(policy)];
-      o += fmt::format("\nPolicy {} is not in force ({})\n", prog_.str(pi.name), window_text(pi.window));
+      o += out.missing.empty()
+               ? fmt::format("\nPolicy {} is not in force ({})\n", prog_.str(pi.name), window_text(pi.window))
+               : fmt::format("\nPolicy {} might not be in force: the date is unknown ({})\n", prog_.str(pi.name),
+                             window_text(pi.window));
     }
     if (!decisions.empty()) {
       o += decisions.size() == 1 ? "\nDecision\n" : "\nDecisions\n";
@@ -574,6 +573,11 @@ int Explainer::run(const Entry& entry, bool json) {
         const DecisionInfo& di = prog_.decisions[d.index];
         o += fmt::format("  {}: {}{}\n", prog_.str(di.name), d.state, di.guard < 0 ? " (no condition)" : "");
         text_facts(o, d.facts, "    ");
+        if (!d.missing.empty()) {
+          std::string m;
+          for (const std::string& p : d.missing) m += (m.empty() ? "" : ", ") + p;
+          o += fmt::format("    unknown because absent: {}\n", m);
+        }
         text_source(o, d.source, "    ");
       }
     }
@@ -658,6 +662,8 @@ int Explainer::run(const Entry& entry, bool json) {
       append_json_string(o, d.state);
       o += ", \"facts\": ";
       json_facts(o, d.facts);
+      o += ", \"missing\": ";
+      json_strings(o, d.missing);
       o += ", \"source\": ";
       json_source(o, d.source);
       o += "}";

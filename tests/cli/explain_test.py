@@ -174,6 +174,28 @@ def decisions_that_do_not_apply_and_windows():
 
 
 @test
+def several_decisions_an_unknown_channel_and_a_policy_out_of_force():
+    guards = "tests/lang/guards.law"
+    c = contact("g")
+    p = run("explain", guards, "--contact", c, "--campaign", write("nochannel.json", "{}"))
+    check("Decisions\n  email: unknown\n    facts: campaign.channel is absent\n    unknown because absent: campaign.channel\n"
+          in p.stdout and "  post: unknown\n" in p.stdout, "every decision, with the fact its condition lacks", p)
+    check(p.stdout.endswith("Outcome: review\n  why: decision 'email' might apply\n"
+                            "  to settle it, the facts needed: campaign.channel\n"), "outcome", p)
+    t = json.loads(run("explain", guards, "--contact", c, "--campaign", write("nochannel.json", "{}"), "--json").stdout)
+    check([d["missing"] for d in t["decisions"]] == [["campaign.channel"], ["campaign.channel"]] and t["decision"] is None, "json", p)
+    p = run("explain", guards, "--contact", c, "--campaign", campaign(channel="post"))
+    check("Decisions\n  email: does not apply\n" in p.stdout and "  post: applies\n" in p.stdout
+          and "Rules of post\n  always: allow basis legitimate_interest -- applies, prevails\n" in p.stdout, "the one that applies", p)
+    dated = write("dated.law", 'policy t.dated "d"\n  effective 2027-01-01\n\ndecision d:\n  rule r: deny\n    cite "r"\n')
+    p = run("explain", dated, "--contact", c, "--campaign", campaign())
+    check("\nPolicy t.dated is not in force (effective 2027-01-01)\n" in p.stdout and "Decision\n" not in p.stdout, "out of force", p)
+    p = run("explain", dated, "--contact", c, "--campaign", write("nodate.json", "{}"))
+    check("\nPolicy t.dated might not be in force: the date is unknown (effective 2027-01-01)\n" in p.stdout
+          and p.stdout.endswith("  to settle it, the facts needed: campaign.send_date\n"), "unknown date", p)
+
+
+@test
 def decision_option_and_compiled_programs():
     kleene = ROOT / "tests/lang/kleene.law"
     c = contact("k", objected=True)
