@@ -66,12 +66,19 @@ int run_test(const TestOptions& o) {
         const PolicyInfo& pi = prog.policies[p];
         if (!c.is_user_file(pi.pos.file)) continue;
         size_t total = 0, covered = 0, shown = 0;
-        std::vector<std::string> never_decisive, never_set_aside;
+        std::vector<std::string> never_decisive, never_set_aside, out_of_force;
+        // With --as-of, a rule not in force on that date cannot decide: it is reported
+        // apart, not counted against coverage.
+        auto in_force = [&](const Window& w) { return !as_of || (w.from <= *as_of && *as_of < w.until); };
         for (uint32_t d : pi.decisions) {
           const DecisionInfo& di = prog.decisions[d];
           for (size_t r = 0; r < di.rules.size(); ++r) {
-            ++total;
             std::string name = fmt::format("{}.{}", prog.str(di.name), prog.str(di.rules[r].name));
+            if ((!in_force(pi.window) || !in_force(di.rules[r].window)) && !report.decisive[d][r]) {
+              out_of_force.push_back(name);
+              continue;
+            }
+            ++total;
             if (report.decisive[d][r]) ++covered;
             else never_decisive.push_back(name);
             if (report.set_aside[d][r]) ++shown;
@@ -80,10 +87,13 @@ int run_test(const TestOptions& o) {
         }
         auto percent = [&](size_t k) { return total ? 100.0 * static_cast<double>(k) / static_cast<double>(total) : 100.0; };
         double pct = percent(covered), pct_shown = percent(shown);
-        fmt::print("coverage {}: {}/{} rules decisive ({:.0f}%), {}/{} shown not to apply ({:.0f}%)\n", prog.str(pi.name),
+        fmt::print("coverage {}: {}/{} rules decisive ({:.0f}%), {}/{} shown not to apply ({:.0f}%)", prog.str(pi.name),
                    covered, total, pct, shown, total, pct_shown);
+        if (!out_of_force.empty()) fmt::print(", {} not in force on {}", out_of_force.size(), format_date(*as_of));
+        fmt::print("\n");
         for (const std::string& m : never_decisive) fmt::print("  never decisive: {}\n", m);
         for (const std::string& m : never_set_aside) fmt::print("  never shown not to apply: {}\n", m);
+        for (const std::string& m : out_of_force) fmt::print("  not in force on {}: {}\n", format_date(*as_of), m);
         if (o.min_coverage >= 0 && std::min(pct, pct_shown) + 1e-9 < o.min_coverage) {
           fmt::print("coverage {}: below the required {:.0f}%\n", prog.str(pi.name), o.min_coverage);
           incomplete_coverage = true;

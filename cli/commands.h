@@ -10,5 +10,9 @@ void add_check(CLI::App& app, int& exit_code);
 void add_test(CLI::App& app, int& exit_code);
 void add_compile(CLI::App& app, int& exit_code);
 void add_disasm(CLI::App& app, int& exit_code);
+void add_fmt(CLI::App& app, int& exit_code);
+void add_lint(CLI::App& app, int& exit_code);
+void add_explain(CLI::App& app, int& exit_code);
+void add_diff(CLI::App& app, int& exit_code);
 
 }  // namespace lawful::cli

@@ -12,6 +12,10 @@ int main(int argc, char** argv) {
   lawful::cli::add_test(app, exit_code);
   lawful::cli::add_compile(app, exit_code);
   lawful::cli::add_disasm(app, exit_code);
+  lawful::cli::add_fmt(app, exit_code);
+  lawful::cli::add_lint(app, exit_code);
+  lawful::cli::add_explain(app, exit_code);
+  lawful::cli::add_diff(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

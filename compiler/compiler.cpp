@@ -124,7 +124,9 @@ Compilation compile_sources(std::vector<SourceFile> user, std::vector<SourceFile
   }
   auto prog = std::make_shared<Program>();
   prog->source_hash = hash;
-  sema::SemaResult sr = sema::analyze(modules, c.sources, c.diags, *prog);
+  sema::SemaOptions sopt;
+  sopt.lint = options.lint;
+  sema::SemaResult sr = sema::analyze(modules, c.sources, c.diags, *prog, sopt);
   dedupe(c.diags);
   c.diags.sort();
   if (c.diags.has_errors()) return c;

@@ -23,6 +23,7 @@ struct SourceFile {
 
 struct CompileOptions {
   ParseLimits parse;
+  bool lint = false;  // the checks of `lawful lint` too (sema::SemaOptions)
 };
 
 struct Compilation {

@@ -265,9 +265,12 @@ INT         : [0-9]+;
 STRING      : '"' (~["\\\r\n] | '\\' .)* '"';
 IDENT       : [a-zA-Z_] [a-zA-Z_0-9]*;
 
+// Comments are kept off the parser's way on their own channels, so that the AST builder
+// can hand them to `lawful fmt` with their positions: `///` documents the declaration
+// that follows it (channel 2), `//` and `#` are notes (channel 3).
 DOC         : '///' ~[\r\n]* -> channel(2);
-COMMENT     : '//' ~[\r\n]* -> skip;
-HASH_COMMENT: '#' ~[\r\n]* -> skip;
+COMMENT     : '//' ~[\r\n]* -> channel(3);
+HASH_COMMENT: '#' ~[\r\n]* -> channel(3);
 WS          : [ \t\r\n]+ -> skip;
 
 // Any other character becomes a token the parser rejects with our own message.

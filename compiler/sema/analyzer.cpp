@@ -405,6 +405,7 @@ void Analyzer::assemble_decision(PolicyUnit& unit, const MergedDecision& md, uin
   for (const RuleInfo& ri : info.rules)
     cond_irs.push_back(ri.cond >= 0 ? functions[static_cast<size_t>(ri.cond)].body.get() : nullptr);
   check_conflicts(md, info, cond_irs);
+  if (lint) lint_decision(unit, md, info, cond_irs);
 
   for (const MergedOblige& mo : md.obliges) {
     const ast::ObligeDecl& o = *mo.decl;
@@ -549,8 +550,9 @@ void Analyzer::run(const std::vector<const ast::Module*>& modules) {
 }
 
 SemaResult analyze(const std::vector<const ast::Module*>& modules, const SourceManager& sm, Diagnostics& diags,
-                   Program& prog) {
+                   Program& prog, const SemaOptions& options) {
   Analyzer a(sm, diags, prog);
+  a.lint = options.lint;
   a.run(modules);
   SemaResult r;
   r.functions = std::move(a.functions);

@@ -2,7 +2,8 @@
 // modules into a Program's metadata plus one typed IR function per rule condition,
 // guard, obligation and definition; codegen then emits the bytecode. Its work is split
 // by concern over analyzer.cpp (modules, scopes, extends, assembly), schema_builder.cpp,
-// lower.cpp (names and types), checks.cpp (cycles, conflicts, unused) and tests.cpp.
+// lower.cpp (names and types), checks.cpp (cycles, conflicts, unused), lint.cpp (the
+// checks of `lawful lint`) and tests.cpp.
 #pragma once
 
 #include <map>
@@ -98,6 +99,7 @@ class Analyzer {
   std::vector<FunctionIr> functions;
   std::vector<CompiledTest> tests;
   std::map<uint32_t, const ast::Module*> policy_modules;  // program policy index → module
+  bool lint = false;  // also the checks only `lawful lint` runs (lint.cpp)
 
  private:
   // analyzer.cpp
@@ -145,6 +147,12 @@ class Analyzer {
   void check_cycles(const MergedDecision& md, const std::vector<std::vector<uint32_t>>& overrides);
   void check_conflicts(const MergedDecision& md, const DecisionInfo& info, const std::vector<const Ir*>& conds);
   void check_unused();
+
+  // lint.cpp: W103 no citation, W104 no default rule, W105 never decides, W106 windows
+  void lint_decision(const PolicyUnit& unit, const MergedDecision& md, const DecisionInfo& info,
+                     const std::vector<const Ir*>& conds);
+  bool implied(const std::vector<const Ir*>& facts, const std::map<int64_t, uint64_t>& atoms, const Ir* s, int depth);
+  void conjuncts(const Ir* ir, std::vector<const Ir*>& out, int depth);
 
   // tests.cpp
   void compile_tests(PolicyUnit& unit);

@@ -47,9 +47,16 @@ struct SemaResult {
   std::vector<CompiledTest> tests;
 };
 
+struct SemaOptions {
+  // Also the checks that only `lawful lint` runs: rules without a citation (W103),
+  // decisions without a default rule (W104), rules that never decide (W105), effective
+  // windows that nearly meet (W106).
+  bool lint = false;
+};
+
 // Fills `prog` (all but its code) and returns what codegen needs. Errors go to `diags`;
 // the result is only meaningful when there are none.
 SemaResult analyze(const std::vector<const ast::Module*>& modules, const SourceManager& sm, Diagnostics& diags,
-                   Program& prog);
+                   Program& prog, const SemaOptions& options = {});
 
 }  // namespace lawful::sema

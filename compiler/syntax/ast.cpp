@@ -54,6 +54,7 @@ ExprPtr Expr::clone() const {
   e->op = op;
   e->quant = quant;
   e->negated = negated;
+  e->parens = parens;
   e->ival = ival;
   e->months = months;
   e->days = days;

@@ -64,6 +64,7 @@ struct Expr {
   BinOp op = BinOp::And;
   Quant quant = Quant::Any;
   bool negated = false;  // `not in`
+  bool parens = false;   // written in parentheses (kept by `lawful fmt`; the span is inside them)
   int64_t ival = 0;
   int32_t months = 0;
   int32_t days = 0;
@@ -204,6 +205,7 @@ struct TestDecl {
   std::string title;
   Span span;
   std::optional<int32_t> as_of;
+  Span as_of_span;
   std::vector<std::pair<Name, FactValue>> facts;  // contact {...}, campaign {...}
   std::vector<Expectation> expects;
 };
@@ -216,6 +218,15 @@ struct UseDecl {
 
 enum class ModuleKind : uint8_t { None, Policy, Library, Routing };
 
+// A comment as written, with its position: the parser skips comments, `lawful fmt`
+// puts each one back. `///` comments are also attached to the declaration they document
+// (the `doc` fields).
+struct Comment {
+  enum Kind : uint8_t { Line, Hash, Doc } kind = Line;  // `//`, `#`, `///`
+  std::string text;  // as written, from the marker to the end of the line
+  Span span;
+};
+
 // One source file.
 struct Module {
   FileId file = kNoFile;
@@ -226,6 +237,7 @@ struct Module {
   std::optional<QName> extends;
   std::vector<Name> jurisdictions;
   std::vector<std::string> sources;
+  std::vector<Span> source_spans;  // of each `source "..."` clause
   Effective effective;
   std::string doc;
 
@@ -237,6 +249,7 @@ struct Module {
   std::vector<RecordDecl> records;
   std::vector<FactsDecl> facts;
   std::vector<RouteDecl> routes;
+  std::vector<Comment> comments;  // every comment of the file, in order
 };
 
 }  // namespace lawful::ast

@@ -163,6 +163,15 @@ class Builder {
       m->uses.push_back(std::move(d));
     }
     for (auto* t : ctx->topDecl()) top(*m, t);
+    for (antlr4::Token* t : tokens_.getTokens()) {
+      size_t type = t->getType();
+      if (type != L::COMMENT && type != L::HASH_COMMENT && type != L::DOC) continue;
+      ast::Comment c;
+      c.kind = type == L::DOC ? ast::Comment::Doc : type == L::HASH_COMMENT ? ast::Comment::Hash : ast::Comment::Line;
+      c.span = span(t);
+      c.text = t->getText();
+      m->comments.push_back(std::move(c));
+    }
     return m;
   }
 
@@ -272,6 +281,7 @@ class Builder {
           for (auto* n : j->name()) m.jurisdictions.push_back(name(n));
         } else if (auto* s = dynamic_cast<P::SourceClauseContext*>(c)) {
           m.sources.push_back(string_value(s->STRING()));
+          m.source_spans.push_back(span(s));
         } else if (auto* e = dynamic_cast<P::EffectiveClauseContext*>(c)) {
           m.effective = effective(e->effective());
         }
@@ -457,6 +467,7 @@ class Builder {
     for (auto* item : ctx->testItem()) {
       if (auto* a = dynamic_cast<P::AsOfItemContext*>(item)) {
         t.as_of = date_value(a->DATE()->getSymbol());
+        t.as_of_span = span(a);
       } else if (auto* f = dynamic_cast<P::FactsItemContext*>(item)) {
         ast::FactValue v = record_lit(f->recordLit(), 0);
         t.facts.emplace_back(name(f->role), std::move(v));
@@ -660,7 +671,11 @@ class Builder {
 
   ast::ExprPtr primary(P::PrimaryContext* ctx, int depth) {
     Span sp = span(ctx);
-    if (auto* p = dynamic_cast<P::ParenPrimaryContext*>(ctx)) return expr(p->expr(), depth + 1);
+    if (auto* p = dynamic_cast<P::ParenPrimaryContext*>(ctx)) {
+      ast::ExprPtr e = expr(p->expr(), depth + 1);
+      e->parens = true;
+      return e;
+    }
     if (auto* s = dynamic_cast<P::SetPrimaryContext*>(ctx)) {
       auto e = node(ast::ExprKind::Set, sp);
       for (auto* x : s->expr()) e->kids.push_back(expr(x, depth + 1));
@@ -754,6 +769,7 @@ bool check_depth(antlr4::CommonTokenStream& tokens, const OffsetMap& map, FileId
   size_t prev = 0;
   std::string prev_text;
   for (antlr4::Token* t : tokens.getTokens()) {
+    if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;  // comments
     std::string text = t->getText();
     size_t type = t->getType();
     switch (type) {

@@ -65,7 +65,9 @@ void function_text(const Program& p, uint32_t fi, const std::string& label, std:
     std::string path;
     if (pc < p.code_paths.size() && p.code_paths[pc] >= 0 && static_cast<size_t>(p.code_paths[pc]) < p.schema.paths.size())
       path = "  ; " + p.schema.paths[static_cast<size_t>(p.code_paths[pc])].name;
-    out += fmt::format("    {:5}  {:<16} {}{}\n", pc, info.name, operands, path);
+    std::string line = fmt::format("    {:5}  {:<16} {}{}", pc, info.name, operands, path);
+    while (!line.empty() && line.back() == ' ') line.pop_back();  // no trailing spaces: the text goes in docs
+    out += line + "\n";
     pc += static_cast<uint32_t>(op_words(info.format));
   }
 }

@@ -749,6 +749,15 @@ void Vm::decide_decision(uint32_t d, Outcome& out, const DecideOptions& opt) {
   const DecisionInfo& di = prog_.decisions[d];
   out.decision = static_cast<int32_t>(d);
   out.policy = static_cast<int32_t>(di.policy);
+  // The policy's window holds for each of its decisions, asked for one by one too.
+  Value in_force = window_state(prog_.policies[di.policy].window, as_of_value(opt));
+  if (in_force != kTrue) {
+    out.verdict = VerdictCode::Review;
+    out.reason = Reason::PolicyNotInForce;
+    if (in_force == kUnknown && prog_.schema.as_of_path >= 0)
+      out.missing.add(static_cast<uint32_t>(prog_.schema.as_of_path));
+    return;
+  }
   Value g = eval(di.guard);
   if (!error_.empty()) {
     out.error = error_;

@@ -50,7 +50,7 @@ def contacts_file(rows):
 
 @test
 def help_on_every_command():
-    for cmd in ([], ["check"], ["test"], ["compile"], ["disasm"]):
+    for cmd in ([], ["check"], ["test"], ["compile"], ["disasm"], ["explain"], ["diff"], ["fmt"], ["lint"]):
         p = run(*cmd, "--help")
         check(p.returncode == 0 and "Usage" in p.stdout, f"--help for {cmd}", p)
 
@@ -268,6 +268,30 @@ def every_policy_rule_is_documented_for_lawyers():
             check(f"| `{r}` |" in page, f"{doc.name} explains rule `{r}`")
         check("## Sources" in page, f"{doc.name} lists its sources")
 
+
+
+@test
+def test_as_of_and_coverage_by_date():
+    # A regulation change: the old rules until 2026-08-11, the new ones from then.
+    pol = write("change.law", 'policy t.change "x"\ndecision d:\n'
+                '  rule old: deny\n    effective 2000-01-01 until 2026-08-11\n    cite "old"\n'
+                '  rule old_consent: allow basis consent\n    when contact.objected == false\n    overrides old\n'
+                '    effective 2000-01-01 until 2026-08-11\n    cite "old, consent"\n'
+                '  rule new: deny\n    effective 2026-08-11\n    cite "new"\n'
+                '  rule new_consent: allow basis consent\n    when contact.objected == false\n    overrides new\n'
+                '    effective 2026-08-11\n    cite "new, consent"\n'
+                'test "objected" {\n  contact { objected: true }\n  expect d is deny\n}\n'
+                'test "not objected" {\n  contact { objected: false }\n  expect d is allow\n}\n')
+    p = run("test", pol, "--coverage", "--as-of", "2026-01-01", "--min-coverage", "100")
+    check(p.returncode == 0, "rules not in force on the date do not count against coverage", p)
+    check("coverage t.change: 2/2 rules decisive (100%), 2/2 shown not to apply (100%), 2 not in force on 2026-01-01\n"
+          "  not in force on 2026-01-01: d.new\n  not in force on 2026-01-01: d.new_consent\n" in p.stdout, "report", p)
+    p = run("test", pol, "--coverage", "--as-of", "2027-01-01", "--min-coverage", "100")
+    check(p.returncode == 0 and "coverage t.change: 2/2 rules decisive (100%), 2/2 shown not to apply (100%), 2 not in force on 2027-01-01\n"
+          "  not in force on 2027-01-01: d.old\n  not in force on 2027-01-01: d.old_consent\n" in p.stdout, "after the change", p)
+    p = run("test", pol, "--coverage")
+    check("coverage t.change: 0/4 rules decisive (0%), 2/4 shown not to apply (50%)\n" in p.stdout and p.returncode == 1,
+          "without a date, no send date: review", p)
 
 failed = 0
 for t in tests:

@@ -1,0 +1,55 @@
+// `lawful lint`: compiles policies with the checks only lint runs (compiler/sema/lint.cpp)
+// on top of the compiler's own warnings, and prints every diagnostic.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+
+namespace lawful::cli {
+
+namespace {
+
+struct LintOptions {
+  std::vector<std::string> paths;
+  bool werror = false;
+};
+
+int run_lint(const LintOptions& o) {
+  const bool color = isatty(1) && std::getenv("NO_COLOR") == nullptr;
+  size_t errors = 0, warnings = 0;
+  for (const std::string& path : o.paths) {
+    if (is_lawc(path)) {
+      print_error(fmt::format("{}: lint reads the policy source; give the .law file or directory", path));
+      ++errors;
+      continue;
+    }
+    CompileOptions opt;
+    opt.lint = true;
+    Compilation c = compile_path(path, opt);
+    std::string text = c.diags.render(c.sources, color);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    errors += c.diags.error_count();
+    warnings += c.diags.warning_count();
+  }
+  fmt::print("{} error{}, {} warning{}\n", errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
+  if (errors) return kExitFailed;
+  return warnings && o.werror ? kExitFailed : kExitOk;
+}
+
+}  // namespace
+
+void add_lint(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<LintOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "lint", "Find what a reader of a policy would want fixed: missing citations, rules that never decide, ...");
+  cmd->add_option("paths", o->paths, ".law files or directories")->required();
+  cmd->add_flag("--werror", o->werror, "Fail (exit 1) when there are warnings, not only errors");
+  cmd->callback([o, &exit_code] { exit_code = run_lint(*o); });
+}
+
+}  // namespace lawful::cli

@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""`lawful diff` end to end: on a generated contact file where the movement between two
+versions of a policy is known (a small model of both versions computes it), the counts
+per movement, the rules behind them, the contact ids, what differs between the
+versions, --json, --fail-on-change, --cases, --as-of, .lawc files and bad lines.
+
+usage: diff_test.py LAWFUL        (run from the repository root)
+"""
+import json, sys
+from collections import Counter
+
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+from clitest import *  # noqa: E402,F403
+
+OLD = """policy t.diff "Email"
+
+decision email when campaign.channel == email:
+  rule unsolicited: deny
+    cite "reg 22(2)"
+  rule consented: allow basis consent
+    when any c in contact.consents: c.channel == email
+    overrides unsolicited
+    cite "reg 22(2) consent"
+  rule corporate: allow basis corporate_subscriber
+    when contact.entity in {company, llp}
+    overrides unsolicited
+    cite "reg 22 corporate"
+  rule objection: deny
+    when contact.objected
+    overrides consented, corporate
+    cite "art 21(3)"
+"""
+
+# The new version: LLPs are no longer treated as corporate subscribers, and a contact
+# on the TPS is not emailed.
+NEW = OLD.replace("contact.entity in {company, llp}", "contact.entity == company").replace(
+    "    cite \"art 21(3)\"\n",
+    "    cite \"art 21(3)\"\n  rule tps_listed: deny\n    when contact.tps\n    overrides consented, corporate\n    cite \"house rule: TPS\"\n")
+
+CAMPAIGN = {"id": "c", "channel": "email", "send_date": "2026-12-01"}
+ENTITIES = ["company", "llp", "consumer", "sole_trader"]
+
+
+def contacts(n):
+    rows = []
+    for i in range(n):
+        row = {"id": f"k{i}", "entity": ENTITIES[i % 4], "objected": i % 7 == 0,
+               "consents": [{"channel": "email"}] if i % 3 == 0 else []}
+        if i % 11 != 0:
+            row["tps"] = i % 5 == 0  # absent (unknown) on every 11th contact
+        rows.append(row)
+    return rows
+
+
+def model(row, new):
+    """(verdict, basis) as each version decides it."""
+    consent = bool(row["consents"])
+    corporate = row["entity"] in (("company",) if new else ("company", "llp"))
+    tps = row.get("tps")  # None: unknown
+    if row["objected"]:
+        return ("deny", None)
+    allow = "consent" if consent else "corporate_subscriber" if corporate else None
+    if allow and new:
+        if tps is None:
+            return ("review", None)
+        if tps:
+            return ("deny", None)
+    return ("allow", allow) if allow else ("deny", None)
+
+
+def label(v):
+    return v[0] if v[1] is None else f"{v[0]} basis {v[1]}"
+
+
+ROWS = contacts(300)
+
+
+def setup():
+    old, new = write("diff/old/p.law", OLD), write("diff/new/p.law", NEW)
+    data = write("diff/contacts.jsonl", "".join(json.dumps(r) + "\n" for r in ROWS))
+    camp = write("diff/campaign.json", json.dumps(CAMPAIGN))
+    return old, new, data, camp
+
+
+def expected():
+    moves = Counter()
+    ids = {}
+    for r in ROWS:
+        a, b = model(r, False), model(r, True)
+        if a != b:
+            moves[(a, b)] += 1
+            ids.setdefault((a, b), []).append(r["id"])
+    return moves, ids
+
+
+@test
+def counts_per_movement_match_the_model():
+    old, new, data, camp = setup()
+    p = run("diff", old, new, "--contacts", data, "--campaign", camp, "--json")
+    check(p.returncode == 0, "diff succeeds", p)
+    t = json.loads(p.stdout)
+    moves, ids = expected()
+    check(len(moves) >= 3, f"the generated file exercises several movements: {moves}")
+    got = {((m["from"]["verdict"], m["from"]["basis"]), (m["to"]["verdict"], m["to"]["basis"])): m["count"] for m in t["movements"]}
+    check(got == dict(moves), f"movements: got {got}, expected {dict(moves)}", p)
+    check(t["contacts"] == 300 and t["changed"] == sum(moves.values()) and t["unchanged"] == 300 - t["changed"]
+          and t["errors"] == 0, "totals", p)
+    counts = [m["count"] for m in t["movements"]]
+    check(counts == sorted(counts, reverse=True), "largest movement first", p)
+    for m in t["movements"]:
+        key = ((m["from"]["verdict"], m["from"]["basis"]), (m["to"]["verdict"], m["to"]["basis"]))
+        check(m["contacts"] == ids[key][:5], f"the first contact ids of {key}", p)
+
+
+@test
+def rules_behind_each_movement_and_what_changed():
+    old, new, data, camp = setup()
+    t = json.loads(run("diff", old, new, "--contacts", data, "--campaign", camp, "--json").stdout)
+    check(sorted((c.get("rule"), c["change"]) for c in t["changes"]) == [("corporate", "changed"), ("tps_listed", "added")],
+          f"changes: {t['changes']}")
+    by = {((m["from"]["verdict"], m["from"]["basis"]), (m["to"]["verdict"], m["to"]["basis"])): m for m in t["movements"]}
+    to_review = by[(("allow", "consent"), ("review", None))]
+    check([(r["rule"], r["change"]) for r in to_review["now"]] == [("tps_listed", "added")], "review: tps_listed might apply")
+    check("consented" in [r["rule"] for r in to_review["was"]], "was decided by consented (and corporate, for companies)")
+    llp = by[(("allow", "corporate_subscriber"), ("deny", None))]
+    now = {r["rule"]: r["count"] for r in llp["now"]}
+    # A denied LLP on the TPS is denied by both rules: each rule counts the decisions it is in.
+    check(set(now) == {"unsolicited", "tps_listed"} and max(now.values()) <= llp["count"] <= sum(now.values()),
+          f"deny now by: {now}")
+
+
+@test
+def the_text_report():
+    old, new, data, camp = setup()
+    p = run("diff", old, new, "--contacts", data, "--campaign", camp)
+    moves, ids = expected()
+    changed = sum(moves.values())
+    lines = p.stdout.splitlines()
+    check(lines[0].startswith(f"300 contacts: {changed} decisions changed, {300 - changed} unchanged"), "summary line", p)
+    check("What differs between the versions\n  t.diff: rule email.corporate changed\n  t.diff: rule email.tps_listed added\n"
+          in p.stdout, "the changed rules", p)
+    for (a, b), n in moves.items():
+        check(f"\n{label(a)} -> {label(b)}: {n}\n" in p.stdout, f"movement {label(a)} -> {label(b)}", p)
+    check("  now by: t.diff: email.tps_listed (" in p.stdout and ", added)" in p.stdout, "rules marked added", p)
+    key = ((("allow", "consent"), ("review", None)))
+    first = ", ".join(ids[key][:5])
+    check(f"  contacts: {first}, and {moves[key] - 5} more\n" in p.stdout, "a few ids and how many more", p)
+
+
+@test
+def fail_on_change_for_ci():
+    old, new, data, camp = setup()
+    p = run("diff", old, new, "--contacts", data, "--campaign", camp, "--fail-on-change")
+    check(p.returncode == 1, "changes fail with --fail-on-change", p)
+    same = write("diff/same/p.law", OLD)
+    p = run("diff", old, same, "--contacts", data, "--campaign", camp, "--fail-on-change")
+    check(p.returncode == 0 and p.stdout == "300 contacts: 0 decisions changed, 300 unchanged\n", "no change passes", p)
+
+
+@test
+def cases_as_of_and_compiled_files():
+    eff = ROOT / "tests/lang/effective.law"
+    later = write("diff/later.law", eff.read_text().replace("2026-08-11", "2026-10-01"))
+    cases = write("diff/cases.jsonl", "".join(json.dumps({"contact": {"id": f"e{i}", "objected": True},
+                                                          "campaign": {"send_date": d}}) + "\n"
+                                              for i, d in enumerate(["2026-01-01", "2026-09-01", "2027-01-01"])))
+    p = run("diff", eff, later, "--cases", cases, "--json")
+    t = json.loads(p.stdout)
+    check(t["changed"] == 1 and t["movements"][0]["contacts"] == ["e1"], "only the contact sent between the two dates moves", p)
+    m = t["movements"][0]
+    check((m["from"]["verdict"], m["to"]["verdict"]) == ("deny", "allow"), "deny -> allow", p)
+    p = run("diff", eff, later, "--cases", cases, "--as-of", "2026-09-01", "--json")
+    check(json.loads(p.stdout)["changed"] == 3, "--as-of decides every case on that date", p)
+    a, b = TMP / "diff/a.lawc", TMP / "diff/b.lawc"
+    run("compile", eff, "-o", a)
+    run("compile", later, "-o", b)
+    p = run("diff", a, b, "--cases", cases, "--json")
+    check(p.returncode == 0 and json.loads(p.stdout)["changed"] == 1, "compiled programs", p)
+
+
+@test
+def bad_lines_and_usage():
+    old, new, data, camp = setup()
+    bad = write("diff/bad.jsonl", json.dumps(ROWS[1]) + "\n{oops\n\n" + json.dumps({"id": "z", "entity": "compny"}) + "\n")
+    p = run("diff", old, new, "--contacts", bad, "--campaign", camp, "--json")
+    t = json.loads(p.stdout)
+    check(p.returncode == 1 and t["errors"] == 3 and [e["line"] for e in t["error_lines"]] == [2, 3, 4], "bad lines", p)
+    check("compny" in t["error_lines"][2]["error"], "the binder's message", p)
+    check(run("diff", old, new).returncode == 2, "no input")
+    check(run("diff", old, new, "--contacts", data).returncode == 2, "contacts without campaign")
+    p = run("diff", old, TMP / "nowhere.law", "--contacts", data, "--campaign", camp)
+    check(p.returncode == 1 and "no such file" in p.stderr, "a missing version", p)
+
+
+if __name__ == "__main__":
+    main()

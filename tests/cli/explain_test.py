@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""`lawful explain` end to end: the text for a known decision, exactly; the JSON tree;
+routing, review with the facts that would settle it, windows, --decision, --as-of,
+.lawc files, and the contact file forms.
+
+usage: explain_test.py LAWFUL        (run from the repository root)
+"""
+import json, shutil, sys
+
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+from clitest import *  # noqa: E402,F403
+
+SPEC = "tests/lang/spec_example.law"  # relative: explanations show paths as given
+CAMPAIGN = {"id": "spring", "channel": "email", "unsubscribe": True, "send_date": "2026-12-01",
+            "sender": {"name": "Acme Ltd", "identified": True, "contact_address": True}}
+
+
+def campaign(**changes):
+    c = dict(CAMPAIGN, **changes)
+    return write(f"campaign-{len(changes)}.json", json.dumps(c))
+
+
+def contact(name, **fields):
+    return write(f"{name}.json", json.dumps(dict(id=name, **fields)))
+
+
+EXPECTED_COMPANY = """Decision for contact 'acme-1' as of 2026-12-01
+
+Decision
+  email: applies
+    facts: campaign.channel = email
+    tests/lang/spec_example.law:
+      20 | decision email when campaign.channel in {email, sms}:
+
+Rules of email
+  unsolicited: deny -- applies, overridden by corporate
+    no condition: applies whenever it is in force
+    tests/lang/spec_example.law:
+      22 | rule unsolicited: deny
+      23 |   cite "PECR reg 22(2)"
+  consented: allow basis consent -- does not apply
+    facts: contact.consents = []; campaign.channel = email
+    tests/lang/spec_example.law:
+      25 | rule consented: allow basis consent
+      26 |   when std.consent.valid_for(campaign.channel)
+      27 |   overrides unsolicited
+      28 |   cite "PECR reg 22(2); UK GDPR art 4(11), art 7"
+  existing_customer: allow basis soft_opt_in -- does not apply
+    facts: contact.customer is absent
+    tests/lang/spec_example.law:
+      30 | rule existing_customer: allow basis soft_opt_in
+      31 |   when soft_opt_in
+      32 |   overrides unsolicited
+      33 |   cite "PECR reg 22(3)"
+  corporate: allow basis corporate_subscriber -- applies, prevails
+    facts: contact.entity = company
+    tests/lang/spec_example.law:
+      35 | rule corporate: allow basis corporate_subscriber
+      36 |   when corporate_subscriber
+      37 |   overrides unsolicited
+      38 |   cite "PECR reg 22 (individual subscribers only)"
+  objection: deny -- does not apply
+    facts: contact.objected = false; contact.suppressed = false
+    tests/lang/spec_example.law:
+      40 | rule objection: deny
+      41 |   when contact.objected or contact.suppressed
+      42 |   overrides consented, existing_customer, corporate
+      43 |   cite "UK GDPR art 21(3)"
+  hidden_sender: deny -- does not apply
+    facts: campaign.sender.identified = true; campaign.sender.contact_address = true
+    tests/lang/spec_example.law:
+      45 | rule hidden_sender: deny
+      46 |   when not campaign.sender.identified or not campaign.sender.contact_address
+      47 |   overrides consented, existing_customer, corporate
+      48 |   cite "PECR reg 23"
+
+Outcome: allow basis corporate_subscriber
+  decided by corporate: "PECR reg 22 (individual subscribers only)"
+  obliges include_unsubscribe: "PECR reg 23(b)"
+"""
+
+
+@test
+def the_text_of_a_known_decision():
+    c = contact("acme-1", entity="company", objected=False, suppressed=False, consents=[])
+    p = run("explain", SPEC, "--contact", c, "--campaign", campaign())
+    check(p.returncode == 0 and p.stderr == "", "explain succeeds", p)
+    check(p.stdout == EXPECTED_COMPANY, "the explanation, line by line:\n" + p.stdout, p)
+
+
+@test
+def review_names_the_rule_and_the_facts_that_would_settle_it():
+    c = contact("acme-2", entity="company", consents=[])
+    p = run("explain", SPEC, "--contact", c, "--campaign", campaign())
+    out = p.stdout
+    check("  objection: deny -- unknown, might change the outcome\n" in out, "the undetermined rule", p)
+    check("    facts: contact.objected is absent; contact.suppressed is absent\n"
+          "    unknown because absent: contact.objected, contact.suppressed\n" in out, "its absent facts", p)
+    check("  corporate: allow basis corporate_subscriber -- applies, prevails\n" in out, "the allow that would win", p)
+    check(out.endswith("Outcome: review\n  why: rule 'objection' might apply, and would change the outcome\n"
+                       "  to settle it, the facts needed: contact.objected, contact.suppressed\n"), "outcome", p)
+
+
+@test
+def json_gives_the_same_tree():
+    c = contact("acme-2", entity="company", consents=[])
+    p = run("explain", SPEC, "--contact", c, "--campaign", campaign(), "--json")
+    check(p.returncode == 0, "explain --json", p)
+    t = json.loads(p.stdout)
+    check(t["contact"] == "acme-2" and t["as_of"] == "2026-12-01" and t["route"] is None, "head", p)
+    check(t["policy"] == {"name": "lang.spec_example", "title": "UK PECR 2003 and UK GDPR: direct marketing", "in_force": True}, "policy", p)
+    check(t["decision"] == "email" and t["decisions"][0]["state"] == "applies", "decision", p)
+    rules = {r["name"]: r for r in t["rules"]}
+    check(list(rules) == ["unsolicited", "consented", "existing_customer", "corporate", "objection", "hidden_sender"], "rules in order", p)
+    o = rules["objection"]
+    check(o["state"] == "unknown" and o["might_change_outcome"] and o["missing"] == ["contact.objected", "contact.suppressed"], "objection", p)
+    check(o["facts"] == [{"fact": "contact.objected", "value": None, "absent": True},
+                         {"fact": "contact.suppressed", "value": None, "absent": True}], "objection facts", p)
+    check(o["overrides"] == ["consented", "existing_customer", "corporate"] and o["cites"] == ["UK GDPR art 21(3)"], "overrides, cites", p)
+    check(rules["unsolicited"]["overridden_by"] == ["corporate"] and rules["corporate"]["prevails"], "who overrode whom", p)
+    check(rules["corporate"]["facts"] == [{"fact": "contact.entity", "value": "company", "absent": False}], "values", p)
+    src = rules["corporate"]["source"]
+    check(src["file"] == "tests/lang/spec_example.law" and src["line"] == 35 and src["text"].startswith("rule corporate:"), "source", p)
+    # The outcome is the decision record `lawful check` writes.
+    cases = write("one.jsonl", json.dumps({"contact": json.loads(c.read_text()), "campaign": CAMPAIGN}) + "\n")
+    rec = records(run("check", SPEC, "--cases", cases).stdout)[0]
+    check(t["outcome"] == rec, "outcome == check's record", p)
+
+
+@test
+def consents_and_lists_are_shown_whole():
+    c = contact("acme-3", entity="consumer", objected=False, suppressed=False,
+                consents=[{"channel": "email", "purpose": "marketing", "controller": "Acme Ltd",
+                           "given_at": "2025-01-10", "method": "unticked_checkbox"}])
+    p = run("explain", SPEC, "--contact", c, "--campaign", campaign())
+    check('facts: contact.consents = [{ channel: email, purpose: "marketing", controller: "Acme Ltd", third_parties: [], '
+          'given_at: 2025-01-10, withdrawn_at: never, method: unticked_checkbox }]' in p.stdout, "the list of consents", p)
+    check("  consented: allow basis consent -- applies, prevails\n" in p.stdout, "consented prevails", p)
+    check("Outcome: allow basis consent\n  decided by consented:" in p.stdout, "outcome", p)
+
+
+@test
+def routing_is_explained():
+    tree = TMP / "tree"
+    tree.mkdir()
+    shutil.copy(ROOT / SPEC, tree / "uk.law")
+    (tree / "route.law").write_text('routing "r"\n\nroute GB, IE to lang.spec_example\n')
+    c = contact("gb", country="GB", entity="company", objected=False, suppressed=False, consents=[])
+    p = run("explain", tree, "--contact", c, "--campaign", campaign())
+    check(p.stdout.startswith("Decision for contact 'gb' as of 2026-12-01\n\nRoute\n"
+                              "  contact.country = \"GB\": policy lang.spec_example \"UK PECR 2003 and UK GDPR: direct marketing\"\n"
+                              f"  {tree}/route.law:\n    3 | route GB, IE to lang.spec_example\n"), "the route", p)
+    jp = contact("jp", country="JP")
+    p = run("explain", tree, "--contact", jp, "--campaign", campaign())
+    check(p.stdout == "Decision for contact 'jp' as of 2026-12-01\n\nRoute\n  contact.country = \"JP\": no policy for country 'JP'\n\n"
+                      "Outcome: review\n  why: no policy for country 'JP'\n  to settle it, the facts needed: contact.country\n", "no route", p)
+    p = run("explain", tree, "--contact", contact("none"), "--campaign", campaign(), "--json")
+    t = json.loads(p.stdout)
+    check(t["route"]["country"] is None and t["route"]["policy"] is None and t["outcome"]["missing"] == ["contact.country"], "absent country", p)
+
+
+@test
+def decisions_that_do_not_apply_and_windows():
+    c = contact("post", entity="company", objected=False, suppressed=False, consents=[])
+    p = run("explain", SPEC, "--contact", c, "--campaign", campaign(channel="post"))
+    check("Decision\n  email: does not apply\n    facts: campaign.channel = post\n" in p.stdout and "Rules of" not in p.stdout, "guard false", p)
+    check(p.stdout.endswith("Outcome: review\n  why: decision 'email' does not apply\n"), "outcome", p)
+    eff = ROOT / "tests/lang/effective.law"
+    c = contact("e", objected=True)
+    p = run("explain", eff, "--contact", c, "--campaign", campaign(), "--as-of", "2026-01-01")
+    check(p.stdout.startswith("Decision for contact 'e' as of 2026-01-01\n"), "--as-of", p)
+    check("  opt_in: deny -- not in force\n    in force: effective 2026-08-11\n" in p.stdout, "a rule out of its window", p)
+    check("  opt_out: allow basis legitimate_interest -- applies, prevails\n" in p.stdout, "the old rule", p)
+
+
+@test
+def several_decisions_an_unknown_channel_and_a_policy_out_of_force():
+    guards = "tests/lang/guards.law"
+    c = contact("g")
+    p = run("explain", guards, "--contact", c, "--campaign", write("nochannel.json", "{}"))
+    check("Decisions\n  email: unknown\n    facts: campaign.channel is absent\n    unknown because absent: campaign.channel\n"
+          in p.stdout and "  post: unknown\n" in p.stdout, "every decision, with the fact its condition lacks", p)
+    check(p.stdout.endswith("Outcome: review\n  why: decision 'email' might apply\n"
+                            "  to settle it, the facts needed: campaign.channel\n"), "outcome", p)
+    t = json.loads(run("explain", guards, "--contact", c, "--campaign", write("nochannel.json", "{}"), "--json").stdout)
+    check([d["missing"] for d in t["decisions"]] == [["campaign.channel"], ["campaign.channel"]] and t["decision"] is None, "json", p)
+    p = run("explain", guards, "--contact", c, "--campaign", campaign(channel="post"))
+    check("Decisions\n  email: does not apply\n" in p.stdout and "  post: applies\n" in p.stdout
+          and "Rules of post\n  always: allow basis legitimate_interest -- applies, prevails\n" in p.stdout, "the one that applies", p)
+    dated = write("dated.law", 'policy t.dated "d"\n  effective 2027-01-01\n\ndecision d:\n  rule r: deny\n    cite "r"\n')
+    p = run("explain", dated, "--contact", c, "--campaign", campaign())
+    check("\nPolicy t.dated is not in force (effective 2027-01-01)\n" in p.stdout and "Decision\n" not in p.stdout, "out of force", p)
+    p = run("explain", dated, "--contact", c, "--campaign", write("nodate.json", "{}"))
+    check("\nPolicy t.dated might not be in force: the date is unknown (effective 2027-01-01)\n" in p.stdout
+          and p.stdout.endswith("  to settle it, the facts needed: campaign.send_date\n"), "unknown date", p)
+
+
+@test
+def decision_option_and_compiled_programs():
+    kleene = ROOT / "tests/lang/kleene.law"
+    c = contact("k", objected=True)
+    p = run("explain", kleene, "--contact", c, "--campaign", campaign(), "--decision", "nope")
+    check(p.returncode == 1 and "no decision named 'nope'" in p.stderr, "unknown decision", p)
+    lawc = TMP / "spec.lawc"
+    run("compile", SPEC, "-o", lawc)
+    c = contact("acme-1", entity="company", objected=False, suppressed=False, consents=[])
+    p = run("explain", lawc, "--contact", c, "--campaign", campaign())
+    check(p.returncode == 0 and "  corporate: allow basis corporate_subscriber -- applies, prevails\n" in p.stdout, "from .lawc", p)
+    check("    tests/lang/spec_example.law:35\n" in p.stdout and " | rule corporate" not in p.stdout, "positions without text", p)
+
+
+@test
+def contact_files():
+    lines = write("many.jsonl", "".join(json.dumps({"id": f"m{i}", "entity": "company", "objected": i == 2,
+                                                    "suppressed": False, "consents": []}) + "\n" for i in range(4)))
+    p = run("explain", SPEC, "--contact", lines, "--campaign", campaign())
+    check(p.returncode == 1 and "holds 4 contacts, one a line: say which with --id" in p.stderr, "JSON Lines need --id", p)
+    p = run("explain", SPEC, "--contact", lines, "--campaign", campaign(), "--id", "m2")
+    check(p.returncode == 0 and p.stdout.startswith("Decision for contact 'm2'") and "Outcome: deny" in p.stdout, "--id", p)
+    p = run("explain", SPEC, "--contact", lines, "--campaign", campaign(), "--id", "zz")
+    check(p.returncode == 1 and "no contact with id 'zz'" in p.stderr, "unknown id", p)
+    bad = write("bad.json", '{"id": "b", "entity": "compny"}')
+    p = run("explain", SPEC, "--contact", bad, "--campaign", campaign())
+    check(p.returncode == 1 and "contact.entity: 'compny' is not a value of Entity" in p.stderr, "bad facts", p)
+    check(run("explain", SPEC, "--contact", bad).returncode == 2, "--campaign is required")
+
+
+if __name__ == "__main__":
+    main()

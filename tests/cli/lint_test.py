@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""`lawful lint` end to end: each problem it claims to find, in a purpose-made file
+(tests/lint/problems.law, exact text in problems.expected), the variants of each check,
+what it must not flag, and --werror.
+
+usage: lint_test.py LAWFUL        (run from the repository root)
+"""
+import re, sys
+
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+from clitest import *  # noqa: E402,F403
+
+PROBLEMS = "tests/lint/problems.law"
+
+
+def lint(text, name="p.law", *extra):
+    return run("lint", write(f"lint/{name}", text), *extra)
+
+
+def policy(decisions, lets=""):
+    return f'policy t.p "p"\n{lets}\n{decisions}'
+
+
+def found(p):
+    """[(line, col, code)] of the warnings and errors in lint's output."""
+    return [(int(m[1]), int(m[2]), m[3]) for m in re.finditer(r"^\S+:(\d+):(\d+): (?:warning|error): .*\[(\w+)\]$", p.stdout, re.M)]
+
+
+def codes(p):
+    return sorted(c for _, _, c in found(p))
+
+
+@test
+def each_problem_once_with_its_position():
+    p = run("lint", PROBLEMS)
+    check(p.returncode == 0, "warnings alone do not fail", p)
+    check(p.stdout == (ROOT / "tests/lint/problems.expected").read_text(), "the exact text of problems.expected", p)
+    check(sorted(found(p)) == sorted([
+        (6, 5, "W101"),    # never_used
+        (15, 8, "W103"),   # it_company cites nothing
+        (15, 8, "W105"),   # it_company: company_block applies whenever it does
+        (22, 8, "W100"),   # b2b and company_block
+        (27, 10, "W104"),  # calls has no default
+        (30, 5, "W106"),   # opt_out ends on 2026-08-11, opt_in starts 2026-08-12
+        (36, 8, "W102"),   # consented allows without a basis
+    ]), f"codes and positions: {found(p)}", p)
+    check(p.stdout.rstrip().endswith("0 errors, 7 warnings"), "summary", p)
+
+
+@test
+def werror_makes_warnings_fail():
+    p = run("lint", "--werror", PROBLEMS)
+    check(p.returncode == 1, "--werror fails on warnings", p)
+    clean = run("lint", "--werror", ROOT / "tests/lang/spec_example.law")
+    check(clean.returncode == 0 and clean.stdout == "0 errors, 0 warnings\n", "a clean policy passes --werror", clean)
+
+
+@test
+def never_decides_follows_implication():
+    base = 'decision d:\n  rule no: deny\n    cite "c"\n'
+    cases = [
+        # (R's condition, S's condition, flagged?)
+        ("contact.entity == company", "contact.entity in {company, llp}", True),
+        ("contact.objected", "contact.objected or contact.suppressed", True),
+        ("contact.objected and contact.tps", "contact.tps", True),
+        ("contact.objected and contact.tps", None, True),
+        ("corporate and contact.tps", "contact.entity != consumer", True),
+        ("contact.objected", "contact.suppressed", False),
+        ("contact.entity in {company, llp}", "contact.entity == company", False),
+        ("contact.objected or contact.suppressed", "contact.objected", False),
+        (None, "contact.objected", False),
+    ]
+    lets = "let corporate = contact.entity in {company, llp}\n"
+    for r, s, flagged in cases:
+        when_r = f"    when {r}\n" if r else ""
+        when_s = f"    when {s}\n" if s else ""
+        text = policy(base + f'  rule r: allow basis consent\n{when_r}    overrides no\n    cite "r"\n'
+                      f'  rule s: deny\n{when_s}    overrides r\n    cite "s"\n', lets)
+        p = lint(text)
+        check(("rule 'r' never decides" in p.stdout) == flagged, f"R: {r}, S: {s}: W105 expected {flagged}", p)
+
+
+@test
+def never_decides_needs_the_window_too():
+    text = policy('decision d:\n  rule no: deny\n    cite "c"\n'
+                  '  rule r: allow basis consent\n    when contact.tps\n    overrides no\n    cite "r"\n'
+                  '  rule s: deny\n    when contact.tps\n    overrides r\n    effective 2026-01-01\n    cite "s"\n')
+    p = lint(text)
+    check("W105" not in codes(p), "s is not in force before 2026, so r decides then", p)
+
+
+@test
+def default_rules_may_take_turns():
+    turns = policy('decision d:\n  rule old: deny\n    effective 2000-01-01 until 2026-08-11\n    cite "o"\n'
+                   '  rule new: deny\n    effective 2026-08-11\n    cite "n"\n')
+    check("W104" not in codes(lint(turns)), "defaults that take turns cover every date since the first")
+    gap = policy('decision d:\n  rule old: deny\n    effective 2000-01-01 until 2020-01-01\n    cite "o"\n'
+                 '  rule new: deny\n    effective 2021-01-01\n    cite "n"\n')
+    p = lint(gap)
+    check("decision 'd' has no rule that applies whatever the facts from 2020-01-01 until 2021-01-01 [W104]" in p.stdout,
+          "a stretch without a default", p)
+    ends = policy('decision d:\n  rule old: deny\n    effective 2000-01-01 until 2020-01-01\n    cite "o"\n')
+    p = lint(ends)
+    check("has no rule that applies whatever the facts from 2020-01-01 [W104]" in p.stdout, "a default that ends", p)
+    always = policy('decision d:\n  rule x: deny\n    cite "x"\n')
+    check("W104" not in codes(lint(always)), "a rule without `when` is a default")
+
+
+@test
+def windows_that_overlap_or_meet():
+    def calls(until, start):
+        return policy('decision d:\n  rule base: deny\n    cite "b"\n'
+                      f'  rule old: allow basis consent\n    when contact.tps == false\n    overrides base\n'
+                      f'    effective 2000-01-01 until {until}\n    cite "o"\n'
+                      f'  rule new: deny\n    when contact.tps == false\n    effective {start}\n    cite "n"\n')
+    p = lint(calls("2026-08-12", "2026-08-11"))
+    check("rule 'old' ends on 2026-08-12 but 'new' takes effect on 2026-08-11: from 2026-08-11 to 2026-08-11 both are in force [W106]"
+          in p.stdout, "overlap", p)
+    check("W106" not in codes(lint(calls("2026-08-11", "2026-08-11"))), "the same date: no warning")
+    check("W106" not in codes(lint(calls("2020-01-01", "2026-08-11"))), "years apart: not a replacement")
+
+
+@test
+def errors_fail_and_compiled_files_are_refused():
+    p = lint(policy('decision d:\n  rule x: deny\n    when contact.entiy == company\n    cite "x"\n'))
+    check(p.returncode == 1 and "E201" in p.stdout and "1 error" in p.stdout, "a compile error fails lint", p)
+    lawc = TMP / "p.lawc"
+    run("compile", ROOT / "tests/lang/spec_example.law", "-o", lawc)
+    p = run("lint", lawc)
+    check(p.returncode == 1 and "lint reads the policy source" in p.stderr, ".lawc refused", p)
+
+
+@test
+def an_inherited_decision_is_placed_in_the_policy_that_reopens_it():
+    p = run("lint", ROOT / "tests/lang/extends_child.law")
+    check("extends_child.law:7:10: warning: decision 'email' of policy 'lang.child' has no rule that applies whatever the facts [W104]"
+          in p.stdout, "the child's decision block", p)
+
+
+if __name__ == "__main__":
+    main()
