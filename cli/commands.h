@@ -10,5 +10,6 @@ void add_check(CLI::App& app, int& exit_code);
 void add_test(CLI::App& app, int& exit_code);
 void add_compile(CLI::App& app, int& exit_code);
 void add_disasm(CLI::App& app, int& exit_code);
+void add_gen_contacts(CLI::App& app, int& exit_code);
 
 }  // namespace lawful::cli

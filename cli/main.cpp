@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   lawful::cli::add_test(app, exit_code);
   lawful::cli::add_compile(app, exit_code);
   lawful::cli::add_disasm(app, exit_code);
+  lawful::cli::add_gen_contacts(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

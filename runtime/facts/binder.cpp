@@ -23,18 +23,21 @@ uint64_t key_hash(std::string_view k, uint64_t seed) {
 // is one hash and one comparison.
 struct KeyTable {
   std::vector<int16_t> cells;
+  std::vector<std::string_view> names;
   uint64_t mask = 0;
   uint64_t seed = 0;
 
-  void build(const RecordDef& rec) {
-    size_t n = rec.fields.size();
+  template <class Names>
+  void build(const Names& list) {
+    names.assign(list.begin(), list.end());
+    size_t n = names.size();
     for (size_t size = 8; size <= 65536; size *= 2) {
       if (size < n * 2) continue;
       for (uint64_t s = 0; s < 64; ++s) {
         cells.assign(size, -1);
         bool ok = true;
         for (size_t i = 0; i < n && ok; ++i) {
-          uint64_t c = key_hash(rec.fields[i].name, s) & (size - 1);
+          uint64_t c = key_hash(names[i], s) & (size - 1);
           if (cells[c] >= 0) ok = false;
           else cells[c] = static_cast<int16_t>(i);
         }
@@ -46,10 +49,10 @@ struct KeyTable {
       }
     }
   }
-  int find(const RecordDef& rec, std::string_view key) const {
+  int find(std::string_view key) const {
     if (cells.empty()) return -1;
     int16_t i = cells[key_hash(key, seed) & mask];
-    return i >= 0 && rec.fields[static_cast<size_t>(i)].name == key ? i : -1;
+    return i >= 0 && names[static_cast<size_t>(i)] == key ? i : -1;
   }
 };
 
@@ -90,20 +93,36 @@ struct Binder::Impl {
   const Program& prog;
   const Schema& schema;
   BindLimits limits;
-  std::vector<KeyTable> keys;                   // per record
+  std::vector<KeyTable> keys;                   // per record: field name to field index
+  std::vector<KeyTable> members;                // per enumeration: member name to index
   std::vector<std::vector<Value>> templates;    // per record: the slots of an absent record
   od::parser parser;
   od::parser campaign_parser;
   simdjson::padded_string campaign_json;
   simdjson::padded_string copy;                 // a contact line without enough padding
   std::string error;
-  std::string path;                             // where the binder is, for messages
+  // Where the binder is, for messages: a field name, or a list index after a list's
+  // name. Kept as a stack of small frames and spelt out only when a value is wrong, so
+  // that a good line builds no strings.
+  struct Frame {
+    const std::string* name;  // null: a list index
+    size_t index;
+  };
+  static constexpr size_t kNoIndex = ~size_t{0};
+  std::vector<Frame> path;
 
   Impl(const Program& p, BindLimits l) : prog(p), schema(p.schema), limits(l) {
     keys.resize(schema.records.size());
     templates.resize(schema.records.size());
-    for (size_t r = 0; r < schema.records.size(); ++r) keys[r].build(schema.records[r]);
+    for (size_t r = 0; r < schema.records.size(); ++r) {
+      std::vector<std::string_view> names;
+      for (const FieldDef& f : schema.records[r].fields) names.emplace_back(f.name);
+      keys[r].build(names);
+    }
+    members.resize(schema.enums.size());
+    for (size_t e = 0; e < schema.enums.size(); ++e) members[e].build(schema.enums[e].members);
     for (size_t r = 0; r < schema.records.size(); ++r) templates[r] = make_template(static_cast<uint32_t>(r));
+    path.reserve(16);
   }
 
   std::vector<Value> make_template(uint32_t r) {
@@ -128,8 +147,23 @@ struct Binder::Impl {
     std::copy(t.begin(), t.end(), fs.slots.begin() + static_cast<std::ptrdiff_t>(base));
   }
 
+  std::string path_text() const {
+    std::string s;
+    for (const Frame& f : path) {
+      if (!f.name && f.index == kNoIndex) continue;
+      if (f.name) {
+        if (!s.empty()) s += '.';
+        s += *f.name;
+      } else {
+        s += fmt::format("[{}]", f.index);
+      }
+    }
+    return s;
+  }
+
   bool fail(std::string msg) {
-    error = path.empty() ? std::move(msg) : fmt::format("{}: {}", path, msg);
+    std::string where = path_text();
+    error = where.empty() ? std::move(msg) : fmt::format("{}: {}", where, msg);
     return false;
   }
 
@@ -170,13 +204,10 @@ struct Binder::Impl {
           if (!d) return fail(fmt::format("'{}' is not a date (YYYY-MM-DD)", s));
           out = *d;
         } else {
-          const EnumDef& e = schema.enums[t.ref];
-          int m = -1;
-          for (size_t i = 0; i < e.members.size(); ++i)
-            if (e.members[i] == s) m = static_cast<int>(i);
+          int m = members[t.ref].find(s);
           if (m < 0) {
             std::string shown(s.substr(0, 40));
-            return fail(fmt::format("'{}' is not a value of {}", shown, e.name));
+            return fail(fmt::format("'{}' is not a value of {}", shown, schema.enums[t.ref].name));
           }
           out = m;
         }
@@ -202,11 +233,12 @@ struct Binder::Impl {
     if (start + n * stride > 0x7fffffffu) return fail("the facts are too large");
     fs.slots.resize(start + n * stride, kUnknown);
     size_t i = 0;
-    std::string outer = path;
+    path.push_back({nullptr, kNoIndex});
     for (auto item : arr) {
       od::value iv;
       if (item.get(iv)) return fail("not valid JSON");
-      path = fmt::format("{}[{}]", outer, i);
+      path.back().index = i;
+      if (i >= n) return fail("not valid JSON");
       if (et.kind == TypeKind::Record) {
         init(fs, et.ref, start + i * stride);
         od::object obj;
@@ -222,28 +254,29 @@ struct Binder::Impl {
       }
       ++i;
     }
-    path = outer;
+    path.pop_back();
     out = make_list(static_cast<uint32_t>(start), static_cast<uint32_t>(n));
     return true;
   }
 
   bool bind_object(FactStore& fs, uint32_t record, size_t base, od::object obj) {
     const RecordDef& rec = schema.records[record];
-    std::string outer = path;
+    const KeyTable& table = keys[record];
+    path.push_back({nullptr, kNoIndex});
     for (auto field : obj) {
+      path.back().name = nullptr;
       od::field f;
       if (std::move(field).get(f)) return fail("not valid JSON");
       std::string_view key = raw_key(f);
-      int fi = keys[record].find(rec, key);
+      int fi = table.find(key);
       od::value v = f.value();
       if (fi < 0) continue;  // not a fact of the schema: ignored
       const FieldDef& fd = rec.fields[static_cast<size_t>(fi)];
       od::json_type jt;
       if (v.type().get(jt)) return fail("not valid JSON");
       if (jt == od::json_type::null) continue;  // null is absent
-      path = outer.empty() ? fd.name : outer + "." + fd.name;
+      path.back().name = &fd.name;
       const Type& ft = schema.type(fd.type);
-      Value* slot = &fs.slots[base + fd.offset];
       if (ft.kind == TypeKind::Record) {
         od::object inner;
         if (jt != od::json_type::object || v.get_object().get(inner))
@@ -258,20 +291,19 @@ struct Binder::Impl {
       } else {
         Value x;
         if (!bind_scalar(fs, fd.type, v, x)) return false;
-        *slot = x;
+        fs.slots[base + fd.offset] = x;
       }
     }
-    path = outer;
+    path.pop_back();
     return true;
   }
 
   bool bind_root(FactStore& fs, uint32_t root, od::object obj) {
     const RootDef& r = schema.roots[root];
     init(fs, r.record, r.base);
-    path = r.name;
-    bool ok = bind_object(fs, r.record, r.base, obj);
-    if (ok) path.clear();
-    return ok;
+    path.clear();
+    path.push_back({&r.name, 0});
+    return bind_object(fs, r.record, r.base, obj);
   }
 
   std::string try_id(od::document& doc, bool nested) {

@@ -1,6 +1,8 @@
 // Decision and error records in JSON; see records.h.
 #include "runtime/facts/records.h"
 
+#include <iterator>
+
 #include <fmt/format.h>
 
 namespace lawful {
@@ -14,24 +16,45 @@ const char* verdict_name(VerdictCode v) {
   return "review";
 }
 
+namespace {
+inline bool json_special(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
-  for (char c : s) {
+  size_t run = 0;  // start of the run of characters copied as they are
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (!json_special(c)) continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += buf;
-        } else {
-          out += c;
-        }
+      default: {
+        static const char kHex[] = "0123456789abcdef";
+        char buf[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out.append(buf, 6);
+      }
     }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
+void append_csv_field(std::string& out, std::string_view s) {
+  bool quote = s.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (!quote) {
+    out.append(s.data(), s.size());
+    return;
+  }
+  out += '"';
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
   }
   out += '"';
 }
@@ -108,10 +131,186 @@ void append_error_json(std::string& out, std::string_view id, bool has_id, uint6
   if (has_id) append_json_string(out, id);
   else out += "null";
   out += ", \"line\": ";
-  out += std::to_string(line);
+  fmt::format_to(std::back_inserter(out), "{}", line);
   out += ", \"error\": ";
   append_json_string(out, error);
   out += "}\n";
+}
+
+// ------------------------------------------------------------------ RecordWriter
+
+namespace {
+std::string json_text(std::string_view s) {
+  std::string out;
+  append_json_string(out, s);
+  return out;
+}
+}  // namespace
+
+const char* const RecordWriter::kCsvHeader = "line,id,verdict,basis,policy,decision,rules,cites,obligations,missing,reason,error\n";
+
+RecordWriter::RecordWriter(const Program& prog) : prog_(prog) {
+  int root = prog.schema.find_root("contact");
+  if (root >= 0) {
+    const RootDef& r = prog.schema.roots[static_cast<size_t>(root)];
+    int f = Schema::find_field(prog.schema.records[r.record], "id");
+    if (f >= 0) contact_id_slot_ = static_cast<int>(r.base + prog.schema.records[r.record].fields[static_cast<size_t>(f)].offset);
+  }
+  for (const PolicyInfo& p : prog.policies) policy_json_.push_back(json_text(prog.str(p.name)));
+  for (const DecisionInfo& d : prog.decisions) {
+    decision_json_.push_back(json_text(prog.str(d.name)));
+    rule_json_.emplace_back();
+    for (const RuleInfo& r : d.rules) rule_json_.back().push_back(json_text(prog.str(r.name)));
+  }
+  for (const std::string& s : prog.strings) string_json_.push_back(json_text(s));
+  if (prog.basis_enum >= 0)
+    for (size_t b = 0; b < prog.schema.enums[static_cast<size_t>(prog.basis_enum)].members.size(); ++b)
+      basis_.push_back(prog.basis_name(static_cast<int32_t>(b)));
+  if (prog.obligation_enum >= 0)
+    for (size_t b = 0; b < prog.schema.enums[static_cast<size_t>(prog.obligation_enum)].members.size(); ++b)
+      obligation_.push_back(prog.obligation_name(static_cast<uint32_t>(b)));
+  for (const std::string& b : basis_) basis_json_.push_back(json_text(b));
+  for (const std::string& b : obligation_) obligation_json_.push_back(json_text(b));
+  for (const PathDef& p : prog.schema.paths) path_json_.push_back(json_text(p.name));
+  scratch_.reserve(256);
+}
+
+void RecordWriter::reason(const Outcome& o, const FactStore& facts) {
+  scratch_.clear();
+  if (o.reason == Reason::NoPolicyForCountry && prog_.route_path >= 0) {
+    Value c = facts.slots[static_cast<size_t>(prog_.schema.paths[static_cast<size_t>(prog_.route_path)].slot)];
+    if (c != kUnknown) {
+      fmt::format_to(std::back_inserter(scratch_), "no policy for country '{}'", facts.text(c));
+      return;
+    }
+  }
+  append_reason_text(scratch_, prog_, o);
+}
+
+void RecordWriter::decision_json(std::string& out, const Outcome& o, const FactStore& facts) {
+  out += "{\"id\": ";
+  Value id = contact_id_slot_ >= 0 ? facts.slots[static_cast<size_t>(contact_id_slot_)] : kUnknown;
+  if (id != kUnknown && facts.valid_string(id)) append_json_string(out, facts.text(id));
+  else out += "null";
+  out += ", \"verdict\": \"";
+  out += verdict_name(o.verdict);
+  out += "\", \"basis\": ";
+  if (o.verdict == VerdictCode::Allow && o.basis >= 0 && static_cast<size_t>(o.basis) < basis_json_.size())
+    out += basis_json_[static_cast<size_t>(o.basis)];
+  else out += "null";
+  out += ", \"policy\": ";
+  if (o.policy >= 0) out += policy_json_[static_cast<size_t>(o.policy)];
+  else out += "null";
+  out += ", \"decision\": ";
+  if (o.decision >= 0) out += decision_json_[static_cast<size_t>(o.decision)];
+  else out += "null";
+  out += ", \"rules\": [";
+  for (size_t i = 0; i < o.rules.size(); ++i) {
+    if (i) out += ", ";
+    out += rule_json_[static_cast<size_t>(o.decision)][o.rules[i]];
+  }
+  out += "], \"cites\": [";
+  bool first = true;
+  if (o.decision >= 0) {
+    const DecisionInfo& d = prog_.decisions[static_cast<size_t>(o.decision)];
+    uint32_t seen[64];
+    size_t n_seen = 0;
+    for (uint32_t r : o.rules) {
+      for (uint32_t c : d.rules[r].cites) {
+        bool dup = false;
+        for (size_t i = 0; i < n_seen; ++i) dup = dup || seen[i] == c;
+        if (dup) continue;
+        if (n_seen < 64) seen[n_seen++] = c;
+        if (!first) out += ", ";
+        first = false;
+        out += string_json_[c];
+      }
+    }
+  }
+  out += "], \"obligations\": [";
+  for (size_t i = 0; i < o.obligations.size(); ++i) {
+    if (i) out += ", ";
+    out += obligation_json_[o.obligations[i]];
+  }
+  out += "], \"missing\": [";
+  first = true;
+  o.missing.for_each([&](uint32_t p) {
+    if (p >= path_json_.size()) return;
+    if (!first) out += ", ";
+    first = false;
+    out += path_json_[p];
+  });
+  out += "], \"reason\": ";
+  if (o.verdict == VerdictCode::Review) {
+    reason(o, facts);
+    append_json_string(out, scratch_);
+  } else {
+    out += "null";
+  }
+  out += "}\n";
+}
+
+void RecordWriter::error_json(std::string& out, std::string_view id, bool has_id, uint64_t line, std::string_view error) {
+  append_error_json(out, id, has_id, line, error);
+}
+
+void RecordWriter::csv_field(std::string& out, std::string_view s) { append_csv_field(out, s); }
+
+void RecordWriter::decision_csv(std::string& out, uint64_t line, const Outcome& o, const FactStore& facts) {
+  fmt::format_to(std::back_inserter(out), "{},", line);
+  Value id = contact_id_slot_ >= 0 ? facts.slots[static_cast<size_t>(contact_id_slot_)] : kUnknown;
+  if (id != kUnknown && facts.valid_string(id)) csv_field(out, facts.text(id));
+  out += ',';
+  out += verdict_name(o.verdict);
+  out += ',';
+  if (o.verdict == VerdictCode::Allow && o.basis >= 0) csv_field(out, basis_[static_cast<size_t>(o.basis)]);
+  out += ',';
+  if (o.policy >= 0) csv_field(out, prog_.str(prog_.policies[static_cast<size_t>(o.policy)].name));
+  out += ',';
+  if (o.decision >= 0) csv_field(out, prog_.str(prog_.decisions[static_cast<size_t>(o.decision)].name));
+  out += ',';
+  scratch_.clear();
+  for (size_t i = 0; i < o.rules.size(); ++i) {
+    if (i) scratch_ += " | ";
+    scratch_ += prog_.str(prog_.decisions[static_cast<size_t>(o.decision)].rules[o.rules[i]].name);
+  }
+  csv_field(out, scratch_);
+  out += ',';
+  scratch_.clear();
+  for_each_cite(prog_, o, [&](const std::string& c) {
+    if (!scratch_.empty()) scratch_ += " | ";
+    scratch_ += c;
+  });
+  csv_field(out, scratch_);
+  out += ',';
+  scratch_.clear();
+  for (size_t i = 0; i < o.obligations.size(); ++i) {
+    if (i) scratch_ += " | ";
+    scratch_ += obligation_[o.obligations[i]];
+  }
+  csv_field(out, scratch_);
+  out += ',';
+  scratch_.clear();
+  o.missing.for_each([&](uint32_t p) {
+    if (p >= prog_.schema.paths.size()) return;
+    if (!scratch_.empty()) scratch_ += " | ";
+    scratch_ += prog_.schema.paths[p].name;
+  });
+  csv_field(out, scratch_);
+  out += ',';
+  if (o.verdict == VerdictCode::Review) {
+    reason(o, facts);
+    csv_field(out, scratch_);
+  }
+  out += ",\n";
+}
+
+void RecordWriter::error_csv(std::string& out, std::string_view id, bool has_id, uint64_t line, std::string_view error) {
+  fmt::format_to(std::back_inserter(out), "{},", line);
+  if (has_id) csv_field(out, id);
+  out += ",,,,,,,,,,";
+  csv_field(out, error);
+  out += '\n';
 }
 
 }  // namespace lawful

@@ -45,4 +45,38 @@ void for_each_cite(const Program& prog, const Outcome& o, F f) {
 
 const char* verdict_name(VerdictCode v);
 
+// Writes records for one program, fast: every name a record can hold (policies,
+// decisions, rules, citations, bases, obligations, fact paths) is escaped once, here,
+// so that a record is mostly copies of ready-made text. One per thread; after the
+// first records it allocates nothing (its scratch string keeps its room).
+class RecordWriter {
+ public:
+  explicit RecordWriter(const Program& prog);
+
+  // The JSON Lines records: the same text as append_decision_json/append_error_json.
+  void decision_json(std::string& out, const Outcome& o, const FactStore& facts);
+  void error_json(std::string& out, std::string_view id, bool has_id, uint64_t line, std::string_view error);
+
+  // CSV: a header line, then one row per input line (see kCsvHeader). Lists are joined
+  // with " | ", and a field is quoted when it holds a comma, a quote or a line break.
+  static const char* const kCsvHeader;
+  void decision_csv(std::string& out, uint64_t line, const Outcome& o, const FactStore& facts);
+  void error_csv(std::string& out, std::string_view id, bool has_id, uint64_t line, std::string_view error);
+
+ private:
+  void reason(const Outcome& o, const FactStore& facts);  // into scratch_
+  void csv_field(std::string& out, std::string_view s);
+
+  const Program& prog_;
+  int contact_id_slot_ = -1;
+  std::vector<std::string> basis_, obligation_;
+  std::vector<std::string> policy_json_, decision_json_, basis_json_, obligation_json_, path_json_;
+  std::vector<std::vector<std::string>> rule_json_;   // per decision, per rule
+  std::vector<std::string> string_json_;              // per constant string (citations), on demand
+  std::string scratch_;
+};
+
+// CSV: one field as RFC 4180 writes it.
+void append_csv_field(std::string& out, std::string_view s);
+
 }  // namespace lawful

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -59,7 +60,7 @@ size_t frame_need(const Program& prog, uint32_t fi, std::vector<size_t>& memo) {
 
 }  // namespace
 
-Vm::Vm(const Program& prog) : prog_(prog), facts_(prog) {
+Vm::Vm(const Program& prog) : prog_(prog), own_facts_(prog), facts_(&own_facts_) {
   std::vector<size_t> memo(prog.functions.size(), 0);
   size_t need = 16;
   for (uint32_t f = 0; f < prog.functions.size(); ++f) need = std::max(need, frame_need(prog, f, memo));
@@ -136,8 +137,8 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
     if constexpr (kTrace) mlocals[i].clear();
   }
   const uint32_t* const code = prog_.code.data();
-  const Value* facts = facts_.slots.data();
-  const size_t nfacts = facts_.slots.size();
+  const Value* facts = facts_->slots.data();
+  const size_t nfacts = facts_->slots.size();
   int top = 0;
   uint32_t pc = f.begin;
 
@@ -354,8 +355,8 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         LAW_CMP(Le, a <= b)
         LAW_CMP(Gt, a > b)
         LAW_CMP(Ge, a >= b)
-        LAW_CMP(StrEq, facts_.text(a) == facts_.text(b))
-        LAW_CMP(StrNe, facts_.text(a) != facts_.text(b))
+        LAW_CMP(StrEq, facts_->text(a) == facts_->text(b))
+        LAW_CMP(StrNe, facts_->text(a) != facts_->text(b))
 #undef LAW_CMP
       case Op::Add:
       case Op::Sub:
@@ -461,9 +462,9 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
             for (uint64_t i = 0; i < n; ++i)
               if (facts[start + i] == x) r = kTrue;
           } else {
-            std::string_view t = facts_.text(x);
+            std::string_view t = facts_->text(x);
             for (uint64_t i = 0; i < n; ++i)
-              if (facts_.text(facts[start + i]) == t) r = kTrue;
+              if (facts_->text(facts[start + i]) == t) r = kTrue;
           }
         }
         LAW_RESULT(2, r);
@@ -474,7 +475,7 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         Value x = st[top - 1];
         if (x != kUnknown) {
           const auto& set = sorted_sets_[decode_a(w)];
-          st[top - 1] = std::binary_search(set.begin(), set.end(), facts_.text(x)) ? kTrue : kFalse;
+          st[top - 1] = std::binary_search(set.begin(), set.end(), facts_->text(x)) ? kTrue : kFalse;
         }
         ++pc;
         break;
@@ -547,11 +548,11 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         for (int i = 0; i < n; ++i) any_unknown = any_unknown || args[i] == kUnknown;
         Value r = kUnknown;
         if (!any_unknown) {
-          auto text = [&](Value v) { return facts_.text(v); };
+          auto text = [&](Value v) { return facts_->text(v); };
           auto lower_copy = [&](std::string_view s) {
-            char* p = facts_.scratch.alloc(s.size() ? s.size() : 1);
+            char* p = facts_->scratch.alloc(s.size() ? s.size() : 1);
             for (size_t i = 0; i < s.size(); ++i) p[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
-            return static_cast<Value>(facts_.add_string(std::string_view(p, s.size())));
+            return static_cast<Value>(facts_->add_string(std::string_view(p, s.size())));
           };
           switch (id) {
             case BuiltinId::Lower: r = lower_copy(text(args[0])); break;
@@ -609,7 +610,7 @@ Value Vm::eval_traced(int32_t fn, FactSet& mask, FactSet& reads) {
 
 Value Vm::as_of_value(const DecideOptions& opt) const {
   if (opt.as_of) return *opt.as_of;
-  return as_of_slot_ >= 0 ? facts_.slots[static_cast<size_t>(as_of_slot_)] : kUnknown;
+  return as_of_slot_ >= 0 ? facts_->slots[static_cast<size_t>(as_of_slot_)] : kUnknown;
 }
 
 Value Vm::window_state(const Window& w, Value as_of) const {
@@ -826,13 +827,13 @@ int32_t Vm::route(Outcome& out) {
     out.reason = Reason::NoPolicyForCountry;
     return -1;
   }
-  Value c = facts_.slots[static_cast<size_t>(route_slot_)];
+  Value c = facts_->slots[static_cast<size_t>(route_slot_)];
   if (c == kUnknown) {
     out.reason = Reason::CountryUnknown;
     out.missing.add(static_cast<uint32_t>(route_path_));
     return -1;
   }
-  std::string_view text = facts_.text(c);
+  std::string_view text = facts_->text(c);
   char key[8];
   size_t len = text.size();
   if (len <= sizeof key) {
@@ -878,8 +879,8 @@ void Vm::trace_decision(uint32_t d, DecisionTrace& trace, const DecideOptions& o
   }
 }
 
-std::string reason_text(const Program& prog, const Outcome& out) {
-  auto rule = [&](int32_t i) -> std::string {
+void append_reason_text(std::string& text, const Program& prog, const Outcome& out) {
+  auto rule = [&](int32_t i) -> std::string_view {
     if (out.decision < 0 || i < 0) return "?";
     return prog.str(prog.decisions[static_cast<size_t>(out.decision)].rules[static_cast<size_t>(i)].name);
   };
@@ -887,27 +888,41 @@ std::string reason_text(const Program& prog, const Outcome& out) {
     static const char* kNames[] = {"allow", "deny", "review"};
     return kNames[prog.decisions[static_cast<size_t>(out.decision)].rules[static_cast<size_t>(i)].verdict];
   };
-  auto decision = [&](int32_t d) { return d < 0 ? std::string("?") : prog.str(prog.decisions[static_cast<size_t>(d)].name); };
+  auto decision = [&](int32_t d) -> std::string_view {
+    return d < 0 ? std::string_view("?") : std::string_view(prog.str(prog.decisions[static_cast<size_t>(d)].name));
+  };
+  auto to = std::back_inserter(text);
   switch (out.reason) {
-    case Reason::None: return {};
-    case Reason::NoPolicyForCountry: return "no policy for this country";
-    case Reason::CountryUnknown: return "the country is unknown";
+    case Reason::None: return;
+    case Reason::NoPolicyForCountry: text += "no policy for this country"; return;
+    case Reason::CountryUnknown: text += "the country is unknown"; return;
     case Reason::PolicyNotInForce:
-      return out.missing.empty() ? "the policy is not in force on this date" : "the date of the campaign is unknown";
-    case Reason::NoDecisionApplies: return "no rule covers this channel";
+      text += out.missing.empty() ? "the policy is not in force on this date" : "the date of the campaign is unknown";
+      return;
+    case Reason::NoDecisionApplies: text += "no rule covers this channel"; return;
     case Reason::DecisionsOverlap:
-      return fmt::format("decisions '{}' and '{}' both apply", decision(out.reason_a), decision(out.reason_b));
-    case Reason::DecisionMayApply: return fmt::format("decision '{}' might apply", decision(out.reason_a));
-    case Reason::NoRuleApplies: return "no rule applies";
+      fmt::format_to(to, "decisions '{}' and '{}' both apply", decision(out.reason_a), decision(out.reason_b));
+      return;
+    case Reason::DecisionMayApply: fmt::format_to(to, "decision '{}' might apply", decision(out.reason_a)); return;
+    case Reason::NoRuleApplies: text += "no rule applies"; return;
     case Reason::Conflict:
-      return fmt::format("rules '{}' ({}) and '{}' ({}) both apply and neither overrides the other", rule(out.reason_a),
-                         verdict(out.reason_a), rule(out.reason_b), verdict(out.reason_b));
+      fmt::format_to(to, "rules '{}' ({}) and '{}' ({}) both apply and neither overrides the other", rule(out.reason_a),
+                     verdict(out.reason_a), rule(out.reason_b), verdict(out.reason_b));
+      return;
     case Reason::Undetermined:
-      return fmt::format("rule '{}' might apply, and would change the outcome", rule(out.reason_a));
-    case Reason::ReviewRule: return fmt::format("rule '{}' asks for review", rule(out.reason_a));
-    case Reason::DecisionNotApplicable: return fmt::format("decision '{}' does not apply", decision(out.reason_a));
+      fmt::format_to(to, "rule '{}' might apply, and would change the outcome", rule(out.reason_a));
+      return;
+    case Reason::ReviewRule: fmt::format_to(to, "rule '{}' asks for review", rule(out.reason_a)); return;
+    case Reason::DecisionNotApplicable:
+      fmt::format_to(to, "decision '{}' does not apply", decision(out.reason_a));
+      return;
   }
-  return {};
+}
+
+std::string reason_text(const Program& prog, const Outcome& out) {
+  std::string text;
+  append_reason_text(text, prog, out);
+  return text;
 }
 
 }  // namespace lawful

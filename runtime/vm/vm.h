@@ -36,7 +36,11 @@ class Vm {
   // The program must have passed the verifier.
   explicit Vm(const Program& prog);
 
-  FactStore& facts() { return facts_; }
+  FactStore& facts() { return *facts_; }
+  // Decide over another store (bound by the caller, for the same program) until told
+  // otherwise; null returns to the Vm's own store. Lets a caller keep many contacts
+  // bound and decide them in turn without copying.
+  void use_facts(FactStore* fs) { facts_ = fs ? fs : &own_facts_; }
   const Program& program() const { return prog_; }
 
   // Through the router (by the contact's country).
@@ -71,7 +75,8 @@ class Vm {
   bool runtime_error(uint32_t pc, const char* what);
 
   const Program& prog_;
-  FactStore facts_;
+  FactStore own_facts_;
+  FactStore* facts_;
   std::vector<Value> stack_;
   std::vector<FactSet> masks_;       // parallel to stack_ when tracing
   std::vector<FactSet> if_masks_;    // conditions of `if`s evaluated both ways
