@@ -13,10 +13,24 @@ namespace od = simdjson::ondemand;
 
 namespace {
 
-uint64_t key_hash(std::string_view k, uint64_t seed) {
-  uint64_t h = 0xcbf29ce484222325ull ^ seed;
-  for (unsigned char c : k) h = (h ^ c) * 0x100000001b3ull;
-  return h ^ (h >> 29);
+// A key's hash from its first 8 bytes, its length and its last byte: one load and one
+// multiply. `k` must have 8 readable bytes from its start (keys and strings in simdjson's
+// padded buffers do; names of the schema are copied first, see hash_name).
+inline uint64_t key_hash(std::string_view k, uint64_t seed) {
+  uint64_t x;
+  std::memcpy(&x, k.data(), 8);
+  size_t n = k.size();
+  if (n < 8) x &= (uint64_t{1} << (8 * n)) - 1;
+  if (n) x ^= static_cast<uint64_t>(static_cast<unsigned char>(k[n - 1])) << 48;
+  x ^= static_cast<uint64_t>(n) << 56;
+  x *= (0x9E3779B97F4A7C15ull + 2 * seed * 0x100000001b3ull) | 1;
+  return x >> 32;
+}
+
+uint64_t hash_name(std::string_view name, uint64_t seed) {
+  std::string padded(name);
+  padded.append(8, '\0');
+  return key_hash(std::string_view(padded.data(), name.size()), seed);
 }
 
 // Field name to field index, with no collisions: each key has its own cell, so a lookup
@@ -33,11 +47,11 @@ struct KeyTable {
     size_t n = names.size();
     for (size_t size = 8; size <= 65536; size *= 2) {
       if (size < n * 2) continue;
-      for (uint64_t s = 0; s < 64; ++s) {
+      for (uint64_t s = 0; s < 256; ++s) {
         cells.assign(size, -1);
         bool ok = true;
         for (size_t i = 0; i < n && ok; ++i) {
-          uint64_t c = key_hash(names[i], s) & (size - 1);
+          uint64_t c = hash_name(names[i], s) & (size - 1);
           if (cells[c] >= 0) ok = false;
           else cells[c] = static_cast<int16_t>(i);
         }
@@ -80,11 +94,13 @@ const char* json_type_name(od::json_type t) {
 
 // The raw bytes of a key, up to its closing quote. A key with an escape is not a field
 // name of the schema, so it never matches (and its value is ignored).
-std::string_view raw_key(od::field& f) {
+// (Its bytes lie in simdjson's padded buffer, so key_hash may read 8 from its start.)
+bool raw_key(od::field& f, std::string_view& key) {
   const char* p = f.key().raw();
   const char* q = p;
   while (*q != '"' && *q != '\\') ++q;
-  return *q == '\\' ? std::string_view("\\") : std::string_view(p, static_cast<size_t>(q - p));
+  key = std::string_view(p, static_cast<size_t>(q - p));
+  return *q == '"';
 }
 
 }  // namespace
@@ -267,8 +283,8 @@ struct Binder::Impl {
       path.back().name = nullptr;
       od::field f;
       if (std::move(field).get(f)) return fail("not valid JSON");
-      std::string_view key = raw_key(f);
-      int fi = table.find(key);
+      std::string_view key;
+      int fi = raw_key(f, key) ? table.find(key) : -1;
       od::value v = f.value();
       if (fi < 0) continue;  // not a fact of the schema: ignored
       const FieldDef& fd = rec.fields[static_cast<size_t>(fi)];
@@ -443,7 +459,8 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
       res.error = "not valid JSON";
       return res;
     }
-    std::string_view key = raw_key(f);
+    std::string_view key;
+    if (!raw_key(f, key)) key = {};
     int root = key == "contact" ? k : key == "campaign" ? c : -1;
     if (root < 0) continue;
     od::object inner;
