@@ -9,6 +9,8 @@
 // the same byte for byte whatever the number of threads.
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -380,7 +382,16 @@ int run_check(const CheckOptions& o) {
   }
 
   Output out;
-  if (!o.output.empty() && o.output != "-") {
+  struct stat st;
+  bool special = !o.output.empty() && stat(o.output.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
+  if (special) {
+    // /dev/null, a pipe: written as it is, with no temporary beside it.
+    out.f = std::fopen(o.output.c_str(), "wb");
+    if (!out.f) {
+      print_error(fmt::format("cannot write {}", o.output));
+      return kExitFailed;
+    }
+  } else if (!o.output.empty() && o.output != "-") {
     out.tmp = o.output + ".tmp";
     out.f = std::fopen(out.tmp.c_str(), "wb");
     if (!out.f) {
@@ -431,8 +442,8 @@ int run_check(const CheckOptions& o) {
   }
   if (out.f != stdout) {
     write_ok = std::fclose(out.f) == 0 && write_ok;
-    if (!write_ok || std::rename(out.tmp.c_str(), o.output.c_str()) != 0) {
-      std::remove(out.tmp.c_str());
+    if (!write_ok || (!special && std::rename(out.tmp.c_str(), o.output.c_str()) != 0)) {
+      if (!special) std::remove(out.tmp.c_str());
       print_error(fmt::format("cannot write {}", o.output));
       return kExitFailed;
     }
