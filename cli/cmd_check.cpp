@@ -85,13 +85,13 @@ struct Worker {
     return {};
   }
 
-  void error(std::string& out, std::string_view id, bool has_id, uint64_t line, std::string_view why, Tally& t) {
+  void error(TextBuffer& out, std::string_view id, bool has_id, uint64_t line, std::string_view why, Tally& t) {
     if (job.csv_out) writer.error_csv(out, id, has_id, line, why);
     else writer.error_json(out, id, has_id, line, why);
     t.error(line, why);
   }
 
-  void decide(std::string_view line, size_t capacity, uint64_t n, std::string& out, Tally& t) {
+  void decide(std::string_view line, size_t capacity, uint64_t n, TextBuffer& out, Tally& t) {
     if (blank(line)) {
       error(out, {}, false, n, "a blank line", t);
       return;
@@ -116,7 +116,7 @@ struct Worker {
   }
 
   // Decides every line of a chunk (but the first `skip`) into `out`.
-  void run(const Chunk& c, size_t skip, std::string& out, Tally& t) {
+  void run(const Chunk& c, size_t skip, TextBuffer& out, Tally& t) {
     out.clear();
     t.reset(*job.prog);
     for (size_t i = skip; i < c.lines.size(); ++i) {
@@ -145,7 +145,7 @@ struct Worker {
 struct Slot {
   Chunk chunk;
   size_t skip = 0;
-  std::string out;
+  TextBuffer out;
   Tally tally;
 };
 
@@ -153,7 +153,7 @@ struct Output {
   std::FILE* f = stdout;
   std::string tmp;  // the temporary file written, renamed into place at the end
   bool ok = true;
-  void write(const std::string& s) {
+  void write(std::string_view s) {
     if (ok && !s.empty() && std::fwrite(s.data(), 1, s.size(), f) != s.size()) ok = false;
   }
 };
@@ -408,7 +408,7 @@ int run_check(const CheckOptions& o) {
   Progress progress(!o.quiet && !o.no_progress, in.total_bytes());
   uint64_t bytes = 0;
   auto sink = [&](Slot& s) {
-    out.write(s.out);
+    out.write(s.out.view());
     total.add(s.tally);
     bytes += s.chunk.bytes;
     progress.update(total.lines, bytes);

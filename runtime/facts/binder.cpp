@@ -13,24 +13,31 @@ namespace od = simdjson::ondemand;
 
 namespace {
 
-// A key's hash from its first 8 bytes, its length and its last byte: one load and one
-// multiply. `k` must have 8 readable bytes from its start (keys and strings in simdjson's
-// padded buffers do; names of the schema are copied first, see hash_name).
-inline uint64_t key_hash(std::string_view k, uint64_t seed) {
+// A key's hash from its first 16 bytes, its last 8 and its length: a few loads and
+// multiplies, however long the key. `k` must have 16 readable bytes from its start
+// (keys and strings in simdjson's padded buffers do; the schema's names are padded
+// copies, see KeyTable::build). Names alike in all of these fall back to full_hash.
+inline uint64_t load8(const char* p, size_t avail) {
   uint64_t x;
-  std::memcpy(&x, k.data(), 8);
-  size_t n = k.size();
-  if (n < 8) x &= (uint64_t{1} << (8 * n)) - 1;
-  if (n) x ^= static_cast<uint64_t>(static_cast<unsigned char>(k[n - 1])) << 48;
-  x ^= static_cast<uint64_t>(n) << 56;
-  x *= (0x9E3779B97F4A7C15ull + 2 * seed * 0x100000001b3ull) | 1;
-  return x >> 32;
+  std::memcpy(&x, p, 8);
+  return avail >= 8 ? x : x & ((uint64_t{1} << (8 * avail)) - 1);
 }
-
-uint64_t hash_name(std::string_view name, uint64_t seed) {
-  std::string padded(name);
-  padded.append(8, '\0');
-  return key_hash(std::string_view(padded.data(), name.size()), seed);
+inline uint64_t key_hash(std::string_view k, uint64_t seed) {
+  size_t n = k.size();
+  uint64_t x = load8(k.data(), n);
+  if (n > 8) x ^= load8(k.data() + 8, n - 8) * 0x9E3779B97F4A7C15ull;
+  if (n > 16) x ^= load8(k.data() + n - 8, 8) * 0xC2B2AE3D27D4EB4Full;
+  x ^= static_cast<uint64_t>(n) << 56;
+  x ^= seed * 0x9E3779B97F4A7C15ull;
+  x *= 0xBF58476D1CE4E5B9ull;
+  x ^= x >> 31;
+  x *= 0x94D049BB133111EBull;
+  return x ^ (x >> 29);
+}
+inline uint64_t full_hash(std::string_view k, uint64_t seed) {
+  uint64_t h = 0xcbf29ce484222325ull ^ seed;
+  for (unsigned char c : k) h = (h ^ c) * 0x100000001b3ull;
+  return h ^ (h >> 29);
 }
 
 // Field name to field index, with no collisions: each key has its own cell, so a lookup
@@ -40,18 +47,30 @@ struct KeyTable {
   std::vector<std::string_view> names;
   uint64_t mask = 0;
   uint64_t seed = 0;
+  bool full = false;
 
   template <class Names>
   void build(const Names& list) {
     names.assign(list.begin(), list.end());
     size_t n = names.size();
+    std::vector<std::string> padded;
+    for (std::string_view k : names) padded.emplace_back(std::string(k) + std::string(16, '\0'));
+    auto hash = [&](size_t i, uint64_t s) {
+      std::string_view k(padded[i].data(), names[i].size());
+      return full ? full_hash(k, s) : key_hash(k, s);
+    };
     for (size_t size = 8; size <= 65536; size *= 2) {
+      if (size > 16 * n + 16 && !full) {  // the fast hash cannot tell some names apart
+        full = true;
+        size = 4;
+        continue;
+      }
       if (size < n * 2) continue;
-      for (uint64_t s = 0; s < 256; ++s) {
+      for (uint64_t s = 0; s < 64; ++s) {
         cells.assign(size, -1);
         bool ok = true;
         for (size_t i = 0; i < n && ok; ++i) {
-          uint64_t c = hash_name(names[i], s) & (size - 1);
+          uint64_t c = hash(i, s) & (size - 1);
           if (cells[c] >= 0) ok = false;
           else cells[c] = static_cast<int16_t>(i);
         }
@@ -62,10 +81,11 @@ struct KeyTable {
         }
       }
     }
+    cells.clear();  // never for the schema's few names; find() then finds nothing
   }
   int find(std::string_view key) const {
     if (cells.empty()) return -1;
-    int16_t i = cells[key_hash(key, seed) & mask];
+    int16_t i = cells[(full ? full_hash(key, seed) : key_hash(key, seed)) & mask];
     return i >= 0 && names[static_cast<size_t>(i)] == key ? i : -1;
   }
 };

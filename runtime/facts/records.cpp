@@ -16,49 +16,6 @@ const char* verdict_name(VerdictCode v) {
   return "review";
 }
 
-namespace {
-inline bool json_special(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
-}  // namespace
-
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  size_t run = 0;  // start of the run of characters copied as they are
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (!json_special(c)) continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: {
-        static const char kHex[] = "0123456789abcdef";
-        char buf[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-        out.append(buf, 6);
-      }
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out += '"';
-}
-
-void append_csv_field(std::string& out, std::string_view s) {
-  bool quote = s.find_first_of(",\"\r\n") != std::string_view::npos;
-  if (!quote) {
-    out.append(s.data(), s.size());
-    return;
-  }
-  out += '"';
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
 bool contact_id(const Program& prog, const FactStore& facts, std::string_view& id) {
   int root = prog.schema.find_root("contact");
   if (root < 0) return false;
@@ -131,7 +88,7 @@ void append_error_json(std::string& out, std::string_view id, bool has_id, uint6
   if (has_id) append_json_string(out, id);
   else out += "null";
   out += ", \"line\": ";
-  fmt::format_to(std::back_inserter(out), "{}", line);
+  append_uint(out, line);
   out += ", \"error\": ";
   append_json_string(out, error);
   out += "}\n";
@@ -187,7 +144,7 @@ void RecordWriter::reason(const Outcome& o, const FactStore& facts) {
   append_reason_text(scratch_, prog_, o);
 }
 
-void RecordWriter::decision_json(std::string& out, const Outcome& o, const FactStore& facts) {
+void RecordWriter::decision_json(TextBuffer& out, const Outcome& o, const FactStore& facts) {
   out += "{\"id\": ";
   Value id = contact_id_slot_ >= 0 ? facts.slots[static_cast<size_t>(contact_id_slot_)] : kUnknown;
   if (id != kUnknown && facts.valid_string(id)) append_json_string(out, facts.text(id));
@@ -250,14 +207,22 @@ void RecordWriter::decision_json(std::string& out, const Outcome& o, const FactS
   out += "}\n";
 }
 
-void RecordWriter::error_json(std::string& out, std::string_view id, bool has_id, uint64_t line, std::string_view error) {
-  append_error_json(out, id, has_id, line, error);
+void RecordWriter::error_json(TextBuffer& out, std::string_view id, bool has_id, uint64_t line, std::string_view error) {
+  out += "{\"id\": ";
+  if (has_id) append_json_string(out, id);
+  else out += "null";
+  out += ", \"line\": ";
+  append_uint(out, line);
+  out += ", \"error\": ";
+  append_json_string(out, error);
+  out += "}\n";
 }
 
-void RecordWriter::csv_field(std::string& out, std::string_view s) { append_csv_field(out, s); }
+void RecordWriter::csv_field(TextBuffer& out, std::string_view s) { append_csv_field(out, s); }
 
-void RecordWriter::decision_csv(std::string& out, uint64_t line, const Outcome& o, const FactStore& facts) {
-  fmt::format_to(std::back_inserter(out), "{},", line);
+void RecordWriter::decision_csv(TextBuffer& out, uint64_t line, const Outcome& o, const FactStore& facts) {
+  append_uint(out, line);
+  out += ',';
   Value id = contact_id_slot_ >= 0 ? facts.slots[static_cast<size_t>(contact_id_slot_)] : kUnknown;
   if (id != kUnknown && facts.valid_string(id)) csv_field(out, facts.text(id));
   out += ',';
@@ -305,8 +270,9 @@ void RecordWriter::decision_csv(std::string& out, uint64_t line, const Outcome& 
   out += ",\n";
 }
 
-void RecordWriter::error_csv(std::string& out, std::string_view id, bool has_id, uint64_t line, std::string_view error) {
-  fmt::format_to(std::back_inserter(out), "{},", line);
+void RecordWriter::error_csv(TextBuffer& out, std::string_view id, bool has_id, uint64_t line, std::string_view error) {
+  append_uint(out, line);
+  out += ',';
   if (has_id) csv_field(out, id);
   out += ",,,,,,,,,,";
   csv_field(out, error);

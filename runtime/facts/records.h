@@ -9,11 +9,37 @@
 
 #include "runtime/bytecode/program.h"
 #include "runtime/facts/fact_store.h"
+#include "runtime/facts/text_buffer.h"
 #include "runtime/vm/outcome.h"
 
 namespace lawful {
 
-void append_json_string(std::string& out, std::string_view s);
+// A JSON string, quoted and escaped, to a std::string or a TextBuffer.
+template <class Out>
+void append_json_string(Out& out, std::string_view s) {
+  out += '"';
+  size_t run = 0;  // start of the run of characters copied as they are
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: {
+        static const char kHex[] = "0123456789abcdef";
+        char buf[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out.append(buf, 6);
+      }
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
 
 // {"id": ..., "verdict": ..., "basis": ..., "policy": ..., "decision": ..., "rules": [...],
 //  "cites": [...], "obligations": [...], "missing": [...], "reason": ...}
@@ -54,18 +80,18 @@ class RecordWriter {
   explicit RecordWriter(const Program& prog);
 
   // The JSON Lines records: the same text as append_decision_json/append_error_json.
-  void decision_json(std::string& out, const Outcome& o, const FactStore& facts);
-  void error_json(std::string& out, std::string_view id, bool has_id, uint64_t line, std::string_view error);
+  void decision_json(TextBuffer& out, const Outcome& o, const FactStore& facts);
+  void error_json(TextBuffer& out, std::string_view id, bool has_id, uint64_t line, std::string_view error);
 
   // CSV: a header line, then one row per input line (see kCsvHeader). Lists are joined
   // with " | ", and a field is quoted when it holds a comma, a quote or a line break.
   static const char* const kCsvHeader;
-  void decision_csv(std::string& out, uint64_t line, const Outcome& o, const FactStore& facts);
-  void error_csv(std::string& out, std::string_view id, bool has_id, uint64_t line, std::string_view error);
+  void decision_csv(TextBuffer& out, uint64_t line, const Outcome& o, const FactStore& facts);
+  void error_csv(TextBuffer& out, std::string_view id, bool has_id, uint64_t line, std::string_view error);
 
  private:
   void reason(const Outcome& o, const FactStore& facts);  // into scratch_
-  void csv_field(std::string& out, std::string_view s);
+  void csv_field(TextBuffer& out, std::string_view s);
 
   const Program& prog_;
   int contact_id_slot_ = -1;
@@ -77,6 +103,18 @@ class RecordWriter {
 };
 
 // CSV: one field as RFC 4180 writes it.
-void append_csv_field(std::string& out, std::string_view s);
+template <class Out>
+void append_csv_field(Out& out, std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out.append(s.data(), s.size());
+    return;
+  }
+  out += '"';
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
 
 }  // namespace lawful

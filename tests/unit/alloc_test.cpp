@@ -84,7 +84,7 @@ TEST_CASE("binding, deciding and formatting allocate nothing once warm") {
     REQUIRE(binder.bind_campaign(vm.facts(), campaign()).ok);
     if (csv) REQUIRE(csv_binder.set_header(std::string_view(lines.text.data(), lines.text.find('\n'))) == "");
     Outcome out;
-    std::string buf;
+    TextBuffer buf;
     buf.reserve(1 << 22);
     size_t decided[3] = {0, 0, 0};
     auto run = [&](size_t from, size_t to) {
