@@ -115,10 +115,23 @@ const char* json_type_name(od::json_type t) {
 // The raw bytes of a key, up to its closing quote. A key with an escape is not a field
 // name of the schema, so it never matches (and its value is ignored).
 // (Its bytes lie in simdjson's padded buffer, so key_hash may read 8 from its start.)
+// Scans eight bytes at a time for the first '"' or '\\' (the lowest flagged byte of the
+// zero-byte test is exact).
+inline const char* quote_or_backslash(const char* q) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  for (;;) {
+    uint64_t w;
+    std::memcpy(&w, q, 8);
+    uint64_t a = w ^ (kOnes * '"'), b = w ^ (kOnes * '\\');
+    uint64_t hit = ((a - kOnes) & ~a & kHigh) | ((b - kOnes) & ~b & kHigh);
+    if (hit) return q + (__builtin_ctzll(hit) >> 3);
+    q += 8;
+  }
+}
+
 bool raw_key(od::field& f, std::string_view& key) {
   const char* p = f.key().raw();
-  const char* q = p;
-  while (*q != '"' && *q != '\\') ++q;
+  const char* q = quote_or_backslash(p);
   key = std::string_view(p, static_cast<size_t>(q - p));
   return *q == '"';
 }
@@ -203,9 +216,7 @@ struct Binder::Impl {
     return false;
   }
 
-  bool bind_scalar(FactStore& fs, TypeId type, od::value v, Value& out) {
-    od::json_type jt;
-    if (v.type().get(jt)) return fail("not valid JSON");
+  bool bind_scalar(FactStore& fs, TypeId type, od::value v, od::json_type jt, Value& out) {
     const Type& t = schema.type(type);
     switch (t.kind) {
       case TypeKind::Bool: {
@@ -285,7 +296,9 @@ struct Binder::Impl {
         if (!bind_object(fs, et.ref, start + i * stride, obj)) return false;
       } else {
         Value x;
-        if (!bind_scalar(fs, elem, iv, x)) return false;
+        od::json_type ijt;
+        if (iv.type().get(ijt)) return fail("not valid JSON");
+        if (!bind_scalar(fs, elem, iv, ijt, x)) return false;
         fs.slots[start + i] = x;
       }
       ++i;
@@ -326,7 +339,7 @@ struct Binder::Impl {
         fs.slots[base + fd.offset] = list;  // the arena may have moved: index again
       } else {
         Value x;
-        if (!bind_scalar(fs, fd.type, v, x)) return false;
+        if (!bind_scalar(fs, fd.type, v, jt, x)) return false;
         fs.slots[base + fd.offset] = x;
       }
     }

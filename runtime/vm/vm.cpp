@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <functional>
 #include <iterator>
 
 #include <fmt/format.h>
@@ -66,9 +67,154 @@ size_t frame_need(const Program& prog, uint32_t fi, std::vector<size_t>& memo) {
   return memo[fi];
 }
 
+// Instructions of the fast path only, numbered after the program's. Each replaces the
+// first word of a sequence and skips the rest, which stay in place (so no jump target
+// moves); a sequence is fused only when no jump lands inside it.
+enum Fused : uint8_t {
+  kLoadLocalField = kOpCount,  // LoadLocal a; LoadField k               (2 words)
+  kEqImm,                      // PushInt j; Eq                          (2 words)
+  kEqLocalImm,                 // LoadLocal a; PushInt j; Eq             (3 words)
+  kEqLocalFieldImm,            // LoadLocal a; LoadField k; PushInt j; Eq (4 words)
+  kCopyLocal,                  // LoadLocal a; StoreLocal b              (2 words)
+  kFusedEnd
+};
+constexpr int kAllOps = kFusedEnd;
+
+std::vector<uint32_t> fuse(const Program& prog) {
+  std::vector<uint32_t> code = prog.code;
+  const size_t n = code.size();
+  // Where jumps land.
+  std::vector<bool> target(n + 1, false);
+  for (size_t pc = 0; pc < n;) {
+    uint32_t w = code[pc];
+    Op op = decode_op(w);
+    OpFormat f = op_info(op).format;
+    switch (f) {
+      case OpFormat::Jump: target[decode_a(w)] = true; break;
+      case OpFormat::JumpJump: target[decode_a(w)] = true; target[code[pc + 1]] = true; break;
+      case OpFormat::LocalJump: target[code[pc + 1]] = true; break;
+      case OpFormat::IterJump: target[code[pc + 1] & 0xffffffu] = true; break;
+      default: break;
+    }
+    pc += static_cast<size_t>(op_words(f));
+  }
+  auto op_at = [&](size_t pc) { return pc < n ? decode_op(prog.code[pc]) : Op::Count_; };
+  // Thread jumps: a jump to a jump goes straight on; a "keep" jump whose value decides
+  // the next conditional jump goes where that one would.
+  for (size_t pc = 0; pc < n;) {
+    uint32_t w = code[pc];
+    Op op = decode_op(w);
+    if (op == Op::Jump || op == Op::JumpIfFalseKeep || op == Op::JumpIfTrueKeep) {
+      uint32_t t = decode_a(w);
+      for (int hops = 0; hops < 16 && t < n; ++hops) {
+        Op at = op_at(t);
+        if (at == Op::Jump) t = decode_a(prog.code[t]);
+        else if (op != Op::Jump && at == op) t = decode_a(prog.code[t]);
+        else if ((op == Op::JumpIfFalseKeep && at == Op::JumpIfTrueKeep) ||
+                 (op == Op::JumpIfTrueKeep && at == Op::JumpIfFalseKeep))
+          t = t + 1;
+        else break;
+      }
+      code[pc] = encode(op, t);
+    }
+    pc += static_cast<size_t>(op_words(op_info(op).format));
+  }
+  // Fuse.
+  auto inside_free = [&](size_t pc, size_t len) {
+    for (size_t i = pc + 1; i < pc + len; ++i)
+      if (i >= n || target[i]) return false;
+    return true;
+  };
+  for (size_t pc = 0; pc < n;) {
+    uint32_t w = prog.code[pc];
+    Op op = decode_op(w);
+    size_t len = static_cast<size_t>(op_words(op_info(op).format));
+    if (op == Op::LoadLocal) {
+      if (op_at(pc + 1) == Op::LoadField && op_at(pc + 2) == Op::PushInt && op_at(pc + 3) == Op::Eq && inside_free(pc, 4)) {
+        code[pc] = encode(static_cast<Op>(kEqLocalFieldImm), decode_a(w));
+        len = 4;
+      } else if (op_at(pc + 1) == Op::LoadField && inside_free(pc, 2)) {
+        code[pc] = encode(static_cast<Op>(kLoadLocalField), decode_a(w));
+        len = 2;
+      } else if (op_at(pc + 1) == Op::PushInt && op_at(pc + 2) == Op::Eq && inside_free(pc, 3)) {
+        code[pc] = encode(static_cast<Op>(kEqLocalImm), decode_a(w));
+        len = 3;
+      } else if (op_at(pc + 1) == Op::StoreLocal && inside_free(pc, 2)) {
+        code[pc] = encode(static_cast<Op>(kCopyLocal), decode_a(w));
+        len = 2;
+      }
+    } else if (op == Op::PushInt && op_at(pc + 1) == Op::Eq && inside_free(pc, 2)) {
+      code[pc] = static_cast<uint32_t>(kEqImm) | (w & ~0xffu);
+      len = 2;
+    }
+    pc += len;
+  }
+  return code;
+}
+
+// Which functions read only constants and the campaign's own slots (directly or through
+// definitions that do), and so give one value per campaign. Conservative: locals,
+// quantifiers, builtins and the verdict make a function depend on the contact.
+std::vector<bool> campaign_only(const Program& prog) {
+  const size_t nf = prog.functions.size();
+  std::vector<bool> only(nf, false);
+  int root = prog.schema.find_root("campaign");
+  if (root < 0) return only;
+  const RootDef& r = prog.schema.roots[static_cast<size_t>(root)];
+  const uint64_t lo = r.base, hi = r.base + prog.schema.records[r.record].size;
+  auto in_campaign = [&](uint64_t slot) { return slot >= lo && slot < hi; };
+  // 0 unknown yet, 1 yes, 2 no; definitions do not recurse (the verifier checks), so a
+  // depth-first walk ends.
+  std::vector<int> state(nf, 0);
+  std::function<bool(uint32_t)> check = [&](uint32_t fi) -> bool {
+    if (state[fi]) return state[fi] == 1;
+    state[fi] = 2;
+    const Function& f = prog.functions[fi];
+    bool ok = true;
+    for (uint32_t pc = f.begin; pc < f.end && ok;) {
+      uint32_t w = prog.code[pc];
+      Op op = decode_op(w);
+      switch (op) {
+        case Op::PushInt: case Op::PushConst: case Op::PushUnknown: case Op::Not: case Op::And: case Op::Or:
+        case Op::Known: case Op::MergeIf: case Op::Jump: case Op::JumpIfFalseKeep: case Op::JumpIfTrueKeep:
+        case Op::Branch3: case Op::Ret: case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge:
+        case Op::StrEq: case Op::StrNe: case Op::Add: case Op::Sub: case Op::Mul: case Op::Neg: case Op::DateAdd:
+        case Op::DateSub: case Op::DateDiff: case Op::SpanSplit: case Op::DurAdd: case Op::InSet: case Op::InStrSet:
+        case Op::SubRecord: case Op::LoadField:
+          break;  // on values that can only have come from the campaign
+        case Op::LoadSlot: ok = in_campaign(decode_a(w)); break;
+        case Op::RecordRef: {
+          uint32_t presence = prog.code[pc + 1];
+          ok = in_campaign(decode_a(w)) && (presence == kNone || in_campaign(presence));
+          break;
+        }
+        case Op::Let: ok = check(prog.lets[decode_a(w)].fn); break;
+        default: ok = false;  // locals, lists, quantifiers, builtins, the verdict
+      }
+      pc += static_cast<uint32_t>(op_words(op_info(op).format));
+    }
+    state[fi] = ok ? 1 : 2;
+    return ok;
+  };
+  for (uint32_t fi = 0; fi < nf; ++fi) only[fi] = check(fi);
+  return only;
+}
+
 }  // namespace
 
-Vm::Vm(const Program& prog) : prog_(prog), own_facts_(prog), facts_(&own_facts_) {
+Value Vm::eval_campaign_only(uint32_t fn) {
+  const uint64_t epoch = facts_->campaign_epoch();
+  if (campaign_value_epoch_[fn] == epoch && campaign_value_store_[fn] == facts_) return campaign_value_[fn];
+  Value v = exec<false>(fn, nullptr, nullptr);
+  if (error_.empty()) {
+    campaign_value_[fn] = v;
+    campaign_value_epoch_[fn] = epoch;
+    campaign_value_store_[fn] = facts_;
+  }
+  return v;
+}
+
+Vm::Vm(const Program& prog) : prog_(prog), fast_code_(fuse(prog)), own_facts_(prog), facts_(&own_facts_) {
   std::vector<size_t> memo(prog.functions.size(), 0);
   size_t need = 16;
   for (uint32_t f = 0; f < prog.functions.size(); ++f) need = std::max(need, frame_need(prog, f, memo));
@@ -79,6 +225,10 @@ Vm::Vm(const Program& prog) : prog_(prog), own_facts_(prog), facts_(&own_facts_)
   let_tgen_.assign(prog.lets.size(), 0);
   let_mask_.assign(prog.lets.size(), FactSet{});
   let_reads_.assign(prog.lets.size(), FactSet{});
+  for (bool b : campaign_only(prog)) campaign_only_.push_back(b ? 1 : 0);
+  campaign_value_.assign(prog.functions.size(), kUnknown);
+  campaign_value_epoch_.assign(prog.functions.size(), 0);
+  campaign_value_store_.assign(prog.functions.size(), nullptr);
   for (const DecisionInfo& d : prog.decisions) {
     decision_rule_base_.push_back(static_cast<uint32_t>(overridden_by_.size()));
     size_t words = (d.rules.size() + 63) / 64;
@@ -86,6 +236,8 @@ Vm::Vm(const Program& prog) : prog_(prog), own_facts_(prog), facts_(&own_facts_)
     for (size_t j = 0; j < d.rules.size(); ++j)
       for (uint32_t target : d.rules[j].overrides)
         Bits::set(overridden_by_[decision_rule_base_.back() + target], j);
+    for (size_t i = 0; i < d.rules.size(); ++i)
+      overridden64_.push_back(d.rules.size() <= 64 ? overridden_by_[decision_rule_base_.back() + i][0] : 0);
     decisive_.emplace_back(d.rules.size(), false);
   }
   for (const auto& set : prog.string_sets) {
@@ -112,7 +264,7 @@ template <bool kTrace>
 Value Vm::call_let(uint32_t k, FactSet* mask, FactSet* reads) {
   if constexpr (!kTrace) {
     if (let_gen_[k] == gen_) return let_value_[k];
-    Value v = exec<false>(prog_.lets[k].fn, nullptr, nullptr);
+    Value v = eval(static_cast<int32_t>(prog_.lets[k].fn));
     let_value_[k] = v;
     let_gen_[k] = gen_;
     return v;
@@ -144,7 +296,7 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
     locals[i] = kUnknown;
     if constexpr (kTrace) mlocals[i].clear();
   }
-  const uint32_t* const code = prog_.code.data();
+  const uint32_t* const code = kTrace ? prog_.code.data() : fast_code_.data();
   const Value* facts = facts_->slots.data();
   const size_t nfacts = facts_->slots.size();
   std::ptrdiff_t top = 0;  // not int: no sign extension on every stack access
@@ -169,21 +321,24 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
   // defined) computed goto, each instruction jumping straight to the next one's code,
   // which lets the branch predictor learn per instruction (bench/ compares the two).
 #if LAW_COMPUTED_GOTO
-  static const void* const kLabels[kOpCount] = {
+  static const void* const kLabels[kAllOps] = {
 #define LAW_OP(Name, ...) &&op_##Name,
 #include "runtime/bytecode/opcodes.def"
 #undef LAW_OP
+      &&op_LoadLocalField, &&op_EqImm, &&op_EqLocalImm, &&op_EqLocalFieldImm, &&op_CopyLocal,
   };
 #define LAW_CASE(Name) case Op::Name: op_##Name
+#define LAW_FUSED(Name) case static_cast<Op>(k##Name): op_##Name
 #define LAW_NEXT()                                          \
   do {                                                      \
     w = code[pc];                                           \
     unsigned o_ = w & 0xffu;                                \
-    if (o_ >= static_cast<unsigned>(kOpCount)) goto op_default_; \
+    if (o_ >= static_cast<unsigned>(kAllOps)) goto op_default_; \
     goto* kLabels[o_];                                      \
   } while (0)
 #else
 #define LAW_CASE(Name) case Op::Name
+#define LAW_FUSED(Name) case static_cast<Op>(k##Name)
 #define LAW_NEXT() break
 #endif
   uint32_t w;
@@ -623,6 +778,46 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         ++pc;
         LAW_NEXT();
       }
+      // The fused instructions (fast path only: the tracing path runs the program's code).
+      LAW_FUSED(LoadLocalField): {
+        Value r = locals[decode_a(w)];
+        if (r != kUnknown) {
+          uint64_t at = static_cast<uint64_t>(r) + decode_a(code[pc + 1]);
+          if (r < 0 || at >= nfacts) return runtime_error(pc, "a record reference is out of range"), kUnknown;
+          r = facts[at];
+        }
+        st[top++] = r;
+        pc += 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(EqImm): {
+        Value a = st[top - 1];
+        st[top - 1] = a == kUnknown ? kUnknown : (a == decode_imm(w) ? kTrue : kFalse);
+        pc += 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(EqLocalImm): {
+        Value a = locals[decode_a(w)];
+        st[top++] = a == kUnknown ? kUnknown : (a == decode_imm(code[pc + 1]) ? kTrue : kFalse);
+        pc += 3;
+        LAW_NEXT();
+      }
+      LAW_FUSED(EqLocalFieldImm): {
+        Value r = locals[decode_a(w)];
+        if (r != kUnknown) {
+          uint64_t at = static_cast<uint64_t>(r) + decode_a(code[pc + 1]);
+          if (r < 0 || at >= nfacts) return runtime_error(pc, "a record reference is out of range"), kUnknown;
+          r = facts[at];
+          if (r != kUnknown) r = r == decode_imm(code[pc + 2]) ? kTrue : kFalse;
+        }
+        st[top++] = r;
+        pc += 4;
+        LAW_NEXT();
+      }
+      LAW_FUSED(CopyLocal):
+        locals[decode_a(code[pc + 1])] = locals[decode_a(w)];
+        pc += 2;
+        LAW_NEXT();
       default:
       op_default_:
         return runtime_error(pc, "an unknown instruction"), kUnknown;
@@ -630,6 +825,7 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
   }
 #undef LAW_RESULT
 #undef LAW_CASE
+#undef LAW_FUSED
 #undef LAW_NEXT
 }
 
@@ -685,24 +881,46 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
   out.policy = static_cast<int32_t>(di.policy);
   const Value as_of = as_of_value(opt);
   states_.resize(n);
+  // Which rules apply: one word for up to 64 rules (every real decision), else a vector.
+  const bool small = n <= 64;
+  uint64_t applies64 = 0;
   std::vector<uint64_t>& applies = applies_;
-  applies.assign((n + 63) / 64, 0);
+  if (!small) applies.assign((n + 63) / 64, 0);
+  auto overridden = [&](size_t i) {
+    return small ? (overridden64_[rb + i] & applies64) != 0 : Bits::intersects(overridden_by_[rb + i], applies);
+  };
+  uint64_t unknown64 = 0;
   for (size_t i = 0; i < n; ++i) {
     const RuleInfo& r = di.rules[i];
-    Value s = window_state(r.window, as_of);
+    Value s = r.window.always() ? kTrue : window_state(r.window, as_of);
     if (s != kFalse) s = and3(s, eval(r.cond));
     if (!error_.empty()) {
       out.error = fmt::format("{} in rule '{}'", error_, prog_.str(r.name));
       return;
     }
     states_[i] = s;
-    if (s == kTrue) Bits::set(applies, i);
+    if (small) {
+      applies64 |= static_cast<uint64_t>(s == kTrue) << i;
+      unknown64 |= static_cast<uint64_t>(s == kUnknown) << i;
+    } else if (s == kTrue) {
+      Bits::set(applies, i);
+    }
   }
+  // The rules in a state, in rule order: by their bits for a small decision (no branch
+  // per rule to mispredict), else one by one.
+  auto each = [&](Value state, auto f) {
+    if (small) {
+      for (uint64_t m = state == kTrue ? applies64 : unknown64; m; m &= m - 1) f(static_cast<size_t>(__builtin_ctzll(m)));
+    } else {
+      for (size_t i = 0; i < n; ++i)
+        if (states_[i] == state) f(i);
+    }
+  };
   // Winners: applicable rules that no applicable rule overrides.
   int32_t first_winner = -1;
   bool conflict = false;
-  for (size_t i = 0; i < n; ++i) {
-    if (states_[i] != kTrue || Bits::intersects(overridden_by_[rb + i], applies)) continue;
+  each(kTrue, [&](size_t i) {
+    if (overridden(i)) return;
     out.rules.push_back(static_cast<uint32_t>(i));
     if (first_winner < 0) {
       first_winner = static_cast<int32_t>(i);
@@ -711,7 +929,7 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
       out.reason_a = first_winner;
       out.reason_b = static_cast<int32_t>(i);
     }
-  }
+  });
   auto add_missing = [&](size_t i) {
     const RuleInfo& r = di.rules[i];
     if (window_state(r.window, as_of) == kUnknown && prog_.schema.as_of_path >= 0)
@@ -723,15 +941,14 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
   if (first_winner < 0) {
     out.verdict = VerdictCode::Review;
     out.reason = Reason::NoRuleApplies;
-    for (size_t i = 0; i < n; ++i) {
-      if (states_[i] != kUnknown) continue;
+    each(kUnknown, [&](size_t i) {
       if (out.reason != Reason::Undetermined) {
         out.reason = Reason::Undetermined;
         out.reason_a = static_cast<int32_t>(i);
       }
       out.rules.push_back(static_cast<uint32_t>(i));
       add_missing(i);
-    }
+    });
   } else if (conflict) {
     out.verdict = VerdictCode::Review;
     out.reason = Reason::Conflict;
@@ -739,9 +956,8 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
     const VerdictCode v = static_cast<VerdictCode>(di.rules[static_cast<size_t>(first_winner)].verdict);
     bool undetermined = false;
     if (v != VerdictCode::Review) {
-      for (size_t i = 0; i < n; ++i) {
-        if (states_[i] != kUnknown || Bits::intersects(overridden_by_[rb + i], applies)) continue;
-        if (static_cast<VerdictCode>(di.rules[i].verdict) == v) continue;
+      each(kUnknown, [&](size_t i) {
+        if (overridden(i) || static_cast<VerdictCode>(di.rules[i].verdict) == v) return;
         if (!undetermined) {
           undetermined = true;
           out.reason = Reason::Undetermined;
@@ -749,8 +965,8 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
         }
         out.rules.push_back(static_cast<uint32_t>(i));
         add_missing(i);
-      }
-      std::sort(out.rules.begin(), out.rules.end());
+      });
+      if (undetermined) std::sort(out.rules.begin(), out.rules.end());  // else in rule order already
     }
     if (undetermined) {
       out.verdict = VerdictCode::Review;

@@ -65,7 +65,12 @@ class Vm {
   Value exec(uint32_t fn, FactSet* mask, FactSet* reads);
   template <bool kTrace>
   Value call_let(uint32_t let, FactSet* mask, FactSet* reads);
-  Value eval(int32_t fn) { return fn < 0 ? kTrue : exec<false>(static_cast<uint32_t>(fn), nullptr, nullptr); }
+  Value eval(int32_t fn) {
+    if (fn < 0) return kTrue;
+    if (campaign_only_[static_cast<size_t>(fn)]) return eval_campaign_only(static_cast<uint32_t>(fn));
+    return exec<false>(static_cast<uint32_t>(fn), nullptr, nullptr);
+  }
+  Value eval_campaign_only(uint32_t fn);
   Value eval_traced(int32_t fn, FactSet& mask, FactSet& reads);
   Value as_of_value(const DecideOptions& opt) const;
   Value window_state(const Window& w, Value as_of) const;
@@ -75,6 +80,10 @@ class Vm {
   bool runtime_error(uint32_t pc, const char* what);
 
   const Program& prog_;
+  // The code the fast path runs: the program's, with jumps threaded and common
+  // sequences fused into instructions of the VM's own (see fuse() in vm.cpp). The
+  // tracing path runs the program's code as it is.
+  std::vector<uint32_t> fast_code_;
   FactStore own_facts_;
   FactStore* facts_;
   std::vector<Value> stack_;
@@ -94,6 +103,14 @@ class Vm {
   std::vector<uint64_t> applies_;
   std::vector<std::vector<uint64_t>> overridden_by_;  // per decision rule: bitset of rules overriding it
   std::vector<uint32_t> decision_rule_base_;
+  std::vector<uint64_t> overridden64_;  // the same as one word, for decisions of at most 64 rules
+  // Functions that read the campaign's facts only (the guard `campaign.channel in
+  // {email, sms}`, a sender's identification) give the same value for every contact:
+  // computed once per campaign (FactStore::campaign_epoch) and store.
+  std::vector<uint8_t> campaign_only_;
+  std::vector<Value> campaign_value_;
+  std::vector<uint64_t> campaign_value_epoch_;
+  std::vector<const FactStore*> campaign_value_store_;
   std::vector<std::vector<std::string_view>> sorted_sets_;  // string sets, sorted, for lookup
   std::vector<std::pair<std::string, int32_t>> routes_;     // sorted by country
   int32_t route_slot_ = -1;
