@@ -137,7 +137,9 @@ void RecordWriter::reason(const Outcome& o, const FactStore& facts) {
   if (o.reason == Reason::NoPolicyForCountry && prog_.route_path >= 0) {
     Value c = facts.slots[static_cast<size_t>(prog_.schema.paths[static_cast<size_t>(prog_.route_path)].slot)];
     if (c != kUnknown) {
-      fmt::format_to(std::back_inserter(scratch_), "no policy for country '{}'", facts.text(c));
+      scratch_ += "no policy for country '";
+      scratch_ += facts.text(c);
+      scratch_ += '\'';
       return;
     }
   }

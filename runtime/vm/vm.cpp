@@ -226,6 +226,10 @@ Vm::Vm(const Program& prog) : prog_(prog), fast_code_(fuse(prog)), own_facts_(pr
   let_mask_.assign(prog.lets.size(), FactSet{});
   let_reads_.assign(prog.lets.size(), FactSet{});
   for (bool b : campaign_only(prog)) campaign_only_.push_back(b ? 1 : 0);
+  for (const Function& f : prog.functions) {
+    bool just_let = f.end == f.begin + 2 && decode_op(prog.code[f.begin]) == Op::Let && decode_op(prog.code[f.begin + 1]) == Op::Ret;
+    only_let_.push_back(just_let ? static_cast<int32_t>(decode_a(prog.code[f.begin])) : -1);
+  }
   campaign_value_.assign(prog.functions.size(), kUnknown);
   campaign_value_epoch_.assign(prog.functions.size(), 0);
   campaign_value_store_.assign(prog.functions.size(), nullptr);

@@ -67,7 +67,9 @@ class Vm {
   Value call_let(uint32_t let, FactSet* mask, FactSet* reads);
   Value eval(int32_t fn) {
     if (fn < 0) return kTrue;
-    if (campaign_only_[static_cast<size_t>(fn)]) return eval_campaign_only(static_cast<uint32_t>(fn));
+    const size_t f = static_cast<size_t>(fn);
+    if (campaign_only_[f]) return eval_campaign_only(static_cast<uint32_t>(fn));
+    if (only_let_[f] >= 0) return call_let<false>(static_cast<uint32_t>(only_let_[f]), nullptr, nullptr);
     return exec<false>(static_cast<uint32_t>(fn), nullptr, nullptr);
   }
   Value eval_campaign_only(uint32_t fn);
@@ -108,6 +110,7 @@ class Vm {
   // {email, sms}`, a sender's identification) give the same value for every contact:
   // computed once per campaign (FactStore::campaign_epoch) and store.
   std::vector<uint8_t> campaign_only_;
+  std::vector<int32_t> only_let_;  // a function that is `Let k; Ret` (a rule `when name`): k, else -1
   std::vector<Value> campaign_value_;
   std::vector<uint64_t> campaign_value_epoch_;
   std::vector<const FactStore*> campaign_value_store_;
