@@ -331,8 +331,8 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
 #undef LAW_OP
       &&op_LoadLocalField, &&op_EqImm, &&op_EqLocalImm, &&op_EqLocalFieldImm, &&op_CopyLocal,
   };
-#define LAW_CASE(Name) case Op::Name: op_##Name
-#define LAW_FUSED(Name) case static_cast<Op>(k##Name): op_##Name
+#define LAW_CASE(Name) case static_cast<unsigned>(Op::Name): op_##Name
+#define LAW_FUSED(Name) case k##Name: op_##Name
 #define LAW_NEXT()                                          \
   do {                                                      \
     w = code[pc];                                           \
@@ -341,14 +341,14 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
     goto* kLabels[o_];                                      \
   } while (0)
 #else
-#define LAW_CASE(Name) case Op::Name
-#define LAW_FUSED(Name) case static_cast<Op>(k##Name)
+#define LAW_CASE(Name) case static_cast<unsigned>(Op::Name)
+#define LAW_FUSED(Name) case k##Name
 #define LAW_NEXT() break
 #endif
   uint32_t w;
   for (;;) {
     w = code[pc];
-    switch (decode_op(w)) {
+    switch (w & 0xffu) {  // the program's opcodes, then the fused ones
       LAW_CASE(PushInt):
         st[top] = decode_imm(w);
         if constexpr (kTrace) mst[top].clear();
