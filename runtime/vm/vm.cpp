@@ -823,7 +823,9 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         pc += 2;
         LAW_NEXT();
       default:
+#if LAW_COMPUTED_GOTO
       op_default_:
+#endif
         return runtime_error(pc, "an unknown instruction"), kUnknown;
     }
   }
