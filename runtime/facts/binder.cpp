@@ -159,6 +159,7 @@ struct Binder::Impl {
   };
   static constexpr size_t kNoIndex = ~size_t{0};
   std::vector<Frame> path;
+  std::vector<size_t> bases;  // where the elements of the lists being read begin
 
   Impl(const Program& p, BindLimits l) : prog(p), schema(p.schema), limits(l) {
     keys.resize(schema.records.size());
@@ -172,6 +173,7 @@ struct Binder::Impl {
     for (size_t e = 0; e < schema.enums.size(); ++e) members[e].build(schema.enums[e].members);
     for (size_t r = 0; r < schema.records.size(); ++r) templates[r] = make_template(static_cast<uint32_t>(r));
     path.reserve(16);
+    bases.reserve(64);
   }
 
   std::vector<Value> make_template(uint32_t r) {
@@ -265,46 +267,74 @@ struct Binder::Impl {
     }
   }
 
+  // A list in one pass (no count first): scalar elements go to the end of the arena as
+  // they come, so they lie together; record elements too, but a list inside one (a
+  // consent's third parties) lands between them, and then the elements are gathered
+  // into one block at the end.
   bool bind_list(FactStore& fs, TypeId elem, od::value v, Value& out) {
     od::json_type jt;
     if (v.type().get(jt)) return fail("not valid JSON");
     od::array arr;
     if (jt != od::json_type::array || v.get_array().get(arr))
       return fail(fmt::format("expected a list, got {}", json_type_name(jt)));
-    size_t n;
-    if (arr.count_elements().get(n)) return fail("not valid JSON");
-    if (n > limits.max_list) return fail(fmt::format("a list of {} elements; the limit is {}", n, limits.max_list));
     const Type& et = schema.type(elem);
-    size_t stride = et.kind == TypeKind::Record ? schema.records[et.ref].size : 1;
-    size_t start = fs.slots.size();
-    if (start + n * stride > 0x7fffffffu) return fail("the facts are too large");
-    fs.slots.resize(start + n * stride, kUnknown);
+    const bool records = et.kind == TypeKind::Record;
+    const size_t stride = records ? schema.records[et.ref].size : 1;
+    const size_t start = fs.slots.size();
+    const size_t mark = bases.size();
     size_t i = 0;
     path.push_back({nullptr, kNoIndex});
     for (auto item : arr) {
       od::value iv;
       if (item.get(iv)) return fail("not valid JSON");
       path.back().index = i;
-      if (i >= n) return fail("not valid JSON");
-      if (et.kind == TypeKind::Record) {
-        init(fs, et.ref, start + i * stride);
+      if (i == limits.max_list) {
+        // Too many: count the rest, for the message.
+        size_t n = i + 1;
+        for (auto rest : arr) {
+          (void)rest;
+          ++n;
+        }
+        path.pop_back();
+        bases.resize(mark);
+        return fail(fmt::format("a list of {} elements; the limit is {}", n - 1, limits.max_list));
+      }
+      od::json_type ijt;
+      if (iv.type().get(ijt)) return fail("not valid JSON");
+      if (records) {
+        size_t at = fs.slots.size();
+        if (at + stride > 0x7fffffffu) return fail("the facts are too large");
+        fs.slots.resize(at + stride);
+        init(fs, et.ref, at);
         od::object obj;
-        od::json_type ijt;
-        if (iv.type().get(ijt)) return fail("not valid JSON");
         if (ijt != od::json_type::object || iv.get_object().get(obj))
           return fail(fmt::format("expected an object, got {}", json_type_name(ijt)));
-        if (!bind_object(fs, et.ref, start + i * stride, obj)) return false;
+        bases.push_back(at);
+        if (!bind_object(fs, et.ref, at, obj)) return false;
       } else {
         Value x;
-        od::json_type ijt;
-        if (iv.type().get(ijt)) return fail("not valid JSON");
         if (!bind_scalar(fs, elem, iv, ijt, x)) return false;
-        fs.slots[start + i] = x;
+        fs.slots.push_back(x);
       }
       ++i;
     }
     path.pop_back();
-    out = make_list(static_cast<uint32_t>(start), static_cast<uint32_t>(n));
+    size_t first = start;
+    if (records && i > 0) {
+      bool together = true;
+      for (size_t k = 0; k < i; ++k) together = together && bases[mark + k] == start + k * stride;
+      if (!together) {
+        first = fs.slots.size();
+        if (first + i * stride > 0x7fffffffu) return fail("the facts are too large");
+        fs.slots.resize(first + i * stride);
+        for (size_t k = 0; k < i; ++k)
+          std::copy_n(fs.slots.begin() + static_cast<std::ptrdiff_t>(bases[mark + k]), stride,
+                      fs.slots.begin() + static_cast<std::ptrdiff_t>(first + k * stride));
+      }
+    }
+    bases.resize(mark);
+    if (fs.slots.size() > 0x7fffffffu) return fail("the facts are too large");
+    out = make_list(static_cast<uint32_t>(first), static_cast<uint32_t>(i));
     return true;
   }
 
