@@ -330,8 +330,8 @@ int main(int argc, char** argv) {
 
     // End to end, interleaved, best of --repeat.
     double best_parse = 1e30, best_parse_avx2 = 1e30;
-    Child best1, bestn, best_uk;
-    best1.seconds = bestn.seconds = best_uk.seconds = 1e30;
+    Child best1, bestn, best_uk, best_null;
+    best1.seconds = bestn.seconds = best_uk.seconds = best_null.seconds = 1e30;
     std::string out = a.work + "/decisions.jsonl";
     bench::ParseCount pc;
     for (int rep = 0; rep < a.repeat; ++rep) {
@@ -347,6 +347,7 @@ int main(int argc, char** argv) {
       };
       keep(best1, run({a.lawful, "check", a.policies, "--contacts", file, "--campaign", a.campaign, "-o", out, "--quiet", "--threads", "1"}));
       keep(best_uk, run({a.lawful, "check", a.uk, "--contacts", file, "--campaign", a.campaign, "-o", out, "--quiet", "--threads", "1"}));
+      keep(best_null, run({a.lawful, "check", a.policies, "--contacts", file, "--campaign", a.campaign, "-o", "/dev/null", "--quiet", "--threads", "1"}));
       keep(bestn, run({a.lawful, "check", a.policies, "--contacts", file, "--campaign", a.campaign, "-o", out, "--quiet",
                        "--threads", std::to_string(threads)}));
     }
@@ -359,6 +360,8 @@ int main(int argc, char** argv) {
                  100 * best_parse / best_parse_avx2);
     fmt::print("| `lawful check {}` | 1 | {} | {:.0f}% | {:.1f} MiB |\n", a.policies, rate(n / best1.seconds),
                100 * best_parse / best1.seconds, best1.max_rss_kb / 1024.0);
+    fmt::print("| `lawful check {}`, output to /dev/null | 1 | {} | {:.0f}% | {:.1f} MiB |\n", a.policies,
+               rate(n / best_null.seconds), 100 * best_parse / best_null.seconds, best_null.max_rss_kb / 1024.0);
     fmt::print("| `lawful check {}` | 1 | {} | {:.0f}% | {:.1f} MiB |\n", a.uk, rate(n / best_uk.seconds),
                100 * best_parse / best_uk.seconds, best_uk.max_rss_kb / 1024.0);
     fmt::print("| `lawful check {}` | {} | {} | {:.0f}% | {:.1f} MiB |\n", a.policies, threads, rate(n / bestn.seconds),
