@@ -76,6 +76,13 @@ enum Fused : uint8_t {
   kEqLocalImm,                 // LoadLocal a; PushInt j; Eq             (3 words)
   kEqLocalFieldImm,            // LoadLocal a; LoadField k; PushInt j; Eq (4 words)
   kCopyLocal,                  // LoadLocal a; StoreLocal b              (2 words)
+  kCopyLoadField,              // LoadLocal a; StoreLocal b; LoadLocal b; LoadField k (4 words)
+  kSlotLe,                     // LoadSlot s; Le                         (2 words)
+  kSlotGt,                     // LoadSlot s; Gt                         (2 words)
+  kSlotStrEq,                  // LoadSlot s; StrEq                      (2 words)
+  kImmStrEq,                   // PushInt j; StrEq                       (2 words)
+  kImmInSet,                   // PushInt j; InSet                       (2 words)
+  kAndJumpIfFalse,             // And; JumpIfFalseKeep t                 (2 words)
   kFusedEnd
 };
 constexpr int kAllOps = kFusedEnd;
@@ -139,12 +146,28 @@ std::vector<uint32_t> fuse(const Program& prog) {
       } else if (op_at(pc + 1) == Op::PushInt && op_at(pc + 2) == Op::Eq && inside_free(pc, 3)) {
         code[pc] = encode(static_cast<Op>(kEqLocalImm), decode_a(w));
         len = 3;
+      } else if (op_at(pc + 1) == Op::StoreLocal && op_at(pc + 2) == Op::LoadLocal && op_at(pc + 3) == Op::LoadField &&
+                 decode_a(prog.code[pc + 1]) == decode_a(prog.code[pc + 2]) && inside_free(pc, 4)) {
+        code[pc] = encode(static_cast<Op>(kCopyLoadField), decode_a(w));
+        len = 4;
       } else if (op_at(pc + 1) == Op::StoreLocal && inside_free(pc, 2)) {
         code[pc] = encode(static_cast<Op>(kCopyLocal), decode_a(w));
         len = 2;
       }
-    } else if (op == Op::PushInt && op_at(pc + 1) == Op::Eq && inside_free(pc, 2)) {
-      code[pc] = static_cast<uint32_t>(kEqImm) | (w & ~0xffu);
+    } else if (op == Op::PushInt && inside_free(pc, 2) &&
+               (op_at(pc + 1) == Op::Eq || op_at(pc + 1) == Op::StrEq || op_at(pc + 1) == Op::InSet)) {
+      Op next = op_at(pc + 1);
+      uint32_t f = next == Op::Eq ? kEqImm : next == Op::StrEq ? kImmStrEq : kImmInSet;
+      code[pc] = f | (w & ~0xffu);
+      len = 2;
+    } else if (op == Op::And && op_at(pc + 1) == Op::JumpIfFalseKeep && inside_free(pc, 2)) {
+      code[pc] = kAndJumpIfFalse;
+      len = 2;
+    } else if (op == Op::LoadSlot && inside_free(pc, 2) &&
+               (op_at(pc + 1) == Op::Le || op_at(pc + 1) == Op::Gt || op_at(pc + 1) == Op::StrEq)) {
+      Op next = op_at(pc + 1);
+      uint32_t f = next == Op::Le ? kSlotLe : next == Op::Gt ? kSlotGt : kSlotStrEq;
+      code[pc] = f | (w & ~0xffu);
       len = 2;
     }
     pc += len;
@@ -330,6 +353,8 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
 #include "runtime/bytecode/opcodes.def"
 #undef LAW_OP
       &&op_LoadLocalField, &&op_EqImm, &&op_EqLocalImm, &&op_EqLocalFieldImm, &&op_CopyLocal,
+      &&op_CopyLoadField, &&op_SlotLe, &&op_SlotGt, &&op_SlotStrEq, &&op_ImmStrEq, &&op_ImmInSet,
+      &&op_AndJumpIfFalse,
   };
 #define LAW_CASE(Name) case static_cast<unsigned>(Op::Name): op_##Name
 #define LAW_FUSED(Name) case k##Name: op_##Name
@@ -822,6 +847,56 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         locals[decode_a(code[pc + 1])] = locals[decode_a(w)];
         pc += 2;
         LAW_NEXT();
+      LAW_FUSED(CopyLoadField): {
+        Value r = locals[decode_a(w)];
+        locals[decode_a(code[pc + 1])] = r;
+        if (r != kUnknown) {
+          uint64_t at = static_cast<uint64_t>(r) + decode_a(code[pc + 3]);
+          if (r < 0 || at >= nfacts) return runtime_error(pc, "a record reference is out of range"), kUnknown;
+          r = facts[at];
+        }
+        st[top++] = r;
+        pc += 4;
+        LAW_NEXT();
+      }
+      LAW_FUSED(AndJumpIfFalse): {
+        Value r = and3(st[top - 2], st[top - 1]);
+        --top;
+        st[top - 1] = r;
+        pc = r == kFalse ? decode_a(code[pc + 1]) : pc + 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(SlotLe): {
+        Value a = st[top - 1], b = facts[decode_a(w)];
+        st[top - 1] = a == kUnknown || b == kUnknown ? kUnknown : (a <= b ? kTrue : kFalse);
+        pc += 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(SlotGt): {
+        Value a = st[top - 1], b = facts[decode_a(w)];
+        st[top - 1] = a == kUnknown || b == kUnknown ? kUnknown : (a > b ? kTrue : kFalse);
+        pc += 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(SlotStrEq): {
+        Value a = st[top - 1], b = facts[decode_a(w)];
+        st[top - 1] = a == kUnknown || b == kUnknown ? kUnknown : (facts_->text(a) == facts_->text(b) ? kTrue : kFalse);
+        pc += 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(ImmStrEq): {
+        Value a = st[top - 1], b = decode_imm(w);
+        st[top - 1] = a == kUnknown ? kUnknown : (facts_->text(a) == facts_->text(b) ? kTrue : kFalse);
+        pc += 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(ImmInSet): {
+        Value x = st[top - 1], set = decode_imm(w);
+        st[top - 1] = x == kUnknown ? kUnknown
+                                    : (x >= 0 && x < 64 && ((static_cast<uint64_t>(set) >> x) & 1)) ? kTrue : kFalse;
+        pc += 2;
+        LAW_NEXT();
+      }
       default:
 #if LAW_COMPUTED_GOTO
       op_default_:
