@@ -12,6 +12,17 @@
 
 namespace lawful::cli {
 
+uint64_t peak_memory_kib() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return 0;
+  char line[256];
+  uint64_t kib = 0;
+  while (std::fgets(line, sizeof line, f))
+    if (std::sscanf(line, "VmHWM: %lu kB", &kib) == 1) break;
+  std::fclose(f);
+  return kib;
+}
+
 void Tally::reset(const Program& prog) {
   lines = errors = 0;
   verdicts = {};
@@ -107,8 +118,10 @@ std::string summary_text(const Program& prog, const Tally& t, const RunFacts& r)
   auto out = std::back_inserter(s);
   uint64_t decided = t.lines - t.errors;
   double rate = r.seconds > 0 ? static_cast<double>(t.lines) / r.seconds : 0;
-  fmt::format_to(out, "lawful check: {} lines in {} ({}, {} thread{})\n", grouped(t.lines), duration_text(r.seconds),
+  fmt::format_to(out, "lawful check: {} lines in {} ({}, {} thread{}", grouped(t.lines), duration_text(r.seconds),
                  rate_text(rate), r.threads, r.threads == 1 ? "" : "s");
+  if (r.peak_kib) fmt::format_to(out, ", peak memory {:.1f} MiB", static_cast<double>(r.peak_kib) / 1024.0);
+  s += ")\n";
   fmt::format_to(out, "  {:<28} {:>12} {:>12} {:>12} {:>12}\n", "jurisdiction (policy)", "allow", "deny", "review",
                  "total");
   for (size_t p = 0; p < t.policies.size(); ++p) {
@@ -175,8 +188,9 @@ std::string summary_json(const Program& prog, const Tally& t, const RunFacts& r)
     s += "null";
   }
   double rate = r.seconds > 0 ? static_cast<double>(t.lines) / r.seconds : 0;
-  fmt::format_to(out, ", \"threads\": {}, \"elapsed_seconds\": {:.3f}, \"lines_per_second\": {:.0f}}}\n", r.threads,
+  fmt::format_to(out, ", \"threads\": {}, \"elapsed_seconds\": {:.3f}, \"lines_per_second\": {:.0f}", r.threads,
                  r.seconds, rate);
+  fmt::format_to(out, ", \"peak_memory_kib\": {}}}\n", r.peak_kib);
   return s;
 }
 

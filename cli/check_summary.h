@@ -65,7 +65,12 @@ struct RunFacts {
   std::string policies;
   unsigned threads = 1;
   double seconds = 0;
+  uint64_t peak_kib = 0;  // the process's peak resident memory (VmHWM), 0 if unknown
 };
+
+// This process's peak resident memory in KiB, from /proc/self/status (VmHWM: this
+// program's own, unlike getrusage, which keeps the peak of whatever ran before exec).
+uint64_t peak_memory_kib();
 
 // The table on standard error.
 std::string summary_text(const Program& prog, const Tally& t, const RunFacts& r);

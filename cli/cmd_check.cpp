@@ -457,6 +457,7 @@ int run_check(const CheckOptions& o) {
   facts.policies = o.path;
   facts.threads = threads;
   facts.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  facts.peak_kib = peak_memory_kib();
   if (!o.quiet) std::fputs(summary_text(prog, total, facts).c_str(), stderr);
   if (!o.summary.empty()) {
     std::string e;

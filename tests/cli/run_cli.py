@@ -318,6 +318,7 @@ def check_summary_on_stderr_and_as_json():
     gb = [x for x in s["policies"] if x["policy"] == "uk.pecr"][0]
     check(gb["jurisdictions"] == ["GB"] and gb["allow"] + gb["deny"] + gb["review"] == sum(1 for r in recs if r["policy"] == "uk.pecr"), "by jurisdiction")
     check(s["elapsed_seconds"] > 0 and s["lines_per_second"] > 0, "time and rate")
+    check(s["peak_memory_kib"] > 0 and "peak memory" in p.stderr, "peak memory", p)
     p = run("check", "policies", "--contacts", contacts, "--campaign", ROOT / "examples/campaign.json", "-o", TMP / "d.jsonl", "--quiet")
     check(p.returncode == 0 and p.stderr == "", "--quiet says nothing", p)
 
