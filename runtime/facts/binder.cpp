@@ -45,6 +45,7 @@ inline uint64_t full_hash(std::string_view k, uint64_t seed) {
 struct KeyTable {
   std::vector<int16_t> cells;
   std::vector<std::string_view> names;
+  std::vector<std::string> padded_names;  // each name and 16 zero bytes
   uint64_t mask = 0;
   uint64_t seed = 0;
   bool full = false;
@@ -53,7 +54,8 @@ struct KeyTable {
   void build(const Names& list) {
     names.assign(list.begin(), list.end());
     size_t n = names.size();
-    std::vector<std::string> padded;
+    std::vector<std::string>& padded = padded_names;
+    padded.clear();
     for (std::string_view k : names) padded.emplace_back(std::string(k) + std::string(16, '\0'));
     auto hash = [&](size_t i, uint64_t s) {
       std::string_view k(padded[i].data(), names[i].size());
@@ -86,7 +88,19 @@ struct KeyTable {
   int find(std::string_view key) const {
     if (cells.empty()) return -1;
     int16_t i = cells[(full ? full_hash(key, seed) : key_hash(key, seed)) & mask];
-    return i >= 0 && names[static_cast<size_t>(i)] == key ? i : -1;
+    if (i < 0) return -1;
+    std::string_view name = names[static_cast<size_t>(i)];
+    if (name.size() != key.size()) return -1;
+    // Up to 16 bytes by two loads each (the key's buffer and the padded name allow it).
+    const size_t n = key.size();
+    if (n <= 16) {
+      const char* a = key.data();
+      const char* b = padded_names[static_cast<size_t>(i)].data();
+      uint64_t diff = load8(a, n) ^ load8(b, n);
+      if (n > 8) diff |= load8(a + 8, n - 8) ^ load8(b + 8, n - 8);
+      return diff == 0 ? i : -1;
+    }
+    return name == key ? i : -1;
   }
 };
 
@@ -218,7 +232,7 @@ struct Binder::Impl {
     return false;
   }
 
-  bool bind_scalar(FactStore& fs, TypeId type, od::value v, od::json_type jt, Value& out) {
+  [[gnu::always_inline]] bool bind_scalar(FactStore& fs, TypeId type, od::value v, od::json_type jt, Value& out) {
     const Type& t = schema.type(type);
     switch (t.kind) {
       case TypeKind::Bool: {
@@ -312,7 +326,7 @@ struct Binder::Impl {
         bases.push_back(at);
         if (!bind_object(fs, et.ref, at, obj)) return false;
       } else {
-        Value x;
+        Value x = kUnknown;
         if (!bind_scalar(fs, elem, iv, ijt, x)) return false;
         fs.slots.push_back(x);
       }
@@ -368,7 +382,7 @@ struct Binder::Impl {
         if (!bind_list(fs, ft.ref, v, list)) return false;
         fs.slots[base + fd.offset] = list;  // the arena may have moved: index again
       } else {
-        Value x;
+        Value x = kUnknown;
         if (!bind_scalar(fs, fd.type, v, jt, x)) return false;
         fs.slots[base + fd.offset] = x;
       }

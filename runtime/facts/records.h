@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -15,11 +16,24 @@
 namespace lawful {
 
 // A JSON string, quoted and escaped, to a std::string or a TextBuffer.
+// Whether any of 8 bytes is a control character, '"' or '\\' (the zero-byte test).
+inline bool json_special8(const char* p) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  uint64_t q = w ^ (kOnes * '"'), b = w ^ (kOnes * '\\');
+  uint64_t hit = ((w - kOnes * 0x20) & ~w) | ((q - kOnes) & ~q) | ((b - kOnes) & ~b);
+  return (hit & kHigh) != 0;
+}
+
 template <class Out>
 void append_json_string(Out& out, std::string_view s) {
   out += '"';
   size_t run = 0;  // start of the run of characters copied as they are
-  for (size_t i = 0; i < s.size(); ++i) {
+  size_t i = 0;
+  // Eight bytes at a time while there is nothing to escape (the usual case).
+  while (i + 8 <= s.size() && !json_special8(s.data() + i)) i += 8;
+  for (; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(s.data() + run, i - run);
