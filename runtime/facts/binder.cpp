@@ -174,6 +174,7 @@ struct Binder::Impl {
   static constexpr size_t kNoIndex = ~size_t{0};
   std::vector<Frame> path;
   std::vector<size_t> bases;  // where the elements of the lists being read begin
+  int contact_root = -1, campaign_root = -1;
 
   Impl(const Program& p, BindLimits l) : prog(p), schema(p.schema), limits(l) {
     keys.resize(schema.records.size());
@@ -187,6 +188,8 @@ struct Binder::Impl {
     for (size_t e = 0; e < schema.enums.size(); ++e) members[e].build(schema.enums[e].members);
     for (size_t r = 0; r < schema.records.size(); ++r) templates[r] = make_template(static_cast<uint32_t>(r));
     path.reserve(16);
+    contact_root = schema.find_root("contact");
+    campaign_root = schema.find_root("campaign");
     bases.reserve(64);
   }
 
@@ -424,16 +427,13 @@ void Binder::clear_root(FactStore& fs, uint32_t root) const {
   impl_->init(fs, r.record, r.base);
 }
 
-namespace {
-int root_of(const Schema& s, const char* name) { return s.find_root(name); }
-}  // namespace
 
 BindResult Binder::bind_campaign(FactStore& fs, std::string_view json) {
   BindResult res;
   Impl& m = *impl_;
   fs.reset_all();
-  int c = root_of(m.schema, "campaign");
-  int k = root_of(m.schema, "contact");
+  int c = m.campaign_root;
+  int k = m.contact_root;
   if (k >= 0) clear_root(fs, static_cast<uint32_t>(k));
   if (c < 0) {
     fs.mark_campaign();
@@ -461,7 +461,7 @@ BindResult Binder::bind_contact(FactStore& fs, const char* data, size_t len, siz
   BindResult res;
   Impl& m = *impl_;
   fs.reset_to_campaign();
-  int k = root_of(m.schema, "contact");
+  int k = m.contact_root;
   if (k < 0) return res;
   clear_root(fs, static_cast<uint32_t>(k));
   if (len > limits_.max_line) {
@@ -504,8 +504,8 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
   BindResult res;
   Impl& m = *impl_;
   fs.reset_all();
-  int k = root_of(m.schema, "contact");
-  int c = root_of(m.schema, "campaign");
+  int k = m.contact_root;
+  int c = m.campaign_root;
   for (uint32_t r = 0; r < m.schema.roots.size(); ++r) clear_root(fs, r);
   if (len > limits_.max_line) {
     res.ok = false;
