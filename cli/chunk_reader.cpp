@@ -31,10 +31,15 @@ ChunkReader::~ChunkReader() {
   if (own_ && f_) std::fclose(f_);
 }
 
-bool ChunkReader::next(Chunk& c) {
+void ChunkReader::prepare(Chunk& c) const {
   // Room for a carried line start (at most max_line bytes), a block, and padding.
   const size_t cap = max_line_ + block_ + kPadding;
   if (c.data.size() != cap) c.data.assign(cap, '\0');
+}
+
+bool ChunkReader::next(Chunk& c) {
+  const size_t cap = max_line_ + block_ + kPadding;
+  prepare(c);
   c.lines.clear();
   c.first_line = line_no_ + 1;
   c.bytes = 0;

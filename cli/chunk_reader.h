@@ -42,6 +42,9 @@ class ChunkReader {
 
   // Fills `c` with the next lines; false at the end of input.
   bool next(Chunk& c);
+  // Gives `c` its buffer now (next() would on first use), so that a pipeline's memory
+  // is all taken at the start and its peak does not depend on how long the input is.
+  void prepare(Chunk& c) const;
   bool failed() const { return failed_; }
   // The input's size when it is a regular file, else 0 (for progress).
   uint64_t total_bytes() const { return total_; }
