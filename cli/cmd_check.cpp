@@ -1,12 +1,33 @@
-// `lawful check`: decide for every input line, in order, one record per line.
+// `lawful check`: decide for every input line, in order, one record per line, on as
+// many threads as asked.
+//
+// The pipeline: a reader cuts the input into chunks of whole lines (cli/chunk_reader),
+// workers each with their own Vm, Binder, record writer and output buffer decide a
+// chunk at a time, and the writer (this thread) writes the chunks' output in input
+// order. A fixed pool of chunks goes round, so memory stays the same however long the
+// input; with one thread the same functions run one after the other, so the output is
+// the same byte for byte whatever the number of threads.
+#include <unistd.h>
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <iterator>
+#include <memory>
+#include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 
+#include "cli/check_summary.h"
+#include "cli/chunk_reader.h"
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "cli/line_reader.h"
 #include "runtime/facts/binder.h"
+#include "runtime/facts/csv_binder.h"
 #include "runtime/facts/records.h"
 #include "runtime/vm/entry.h"
 #include "runtime/vm/vm.h"
@@ -23,6 +44,12 @@ struct CheckOptions {
   std::string contacts;
   std::string campaign;
   std::string output;
+  std::string format = "jsonl";
+  std::string input_format = "auto";
+  std::string summary;
+  unsigned threads = 0;
+  bool quiet = false;
+  bool no_progress = false;
 };
 
 bool blank(std::string_view s) {
@@ -31,7 +58,246 @@ bool blank(std::string_view s) {
   return true;
 }
 
+// What every worker shares, read-only.
+struct Job {
+  const Program* prog = nullptr;
+  Entry entry;
+  DecideOptions opt;
+  bool cases = false;
+  bool csv_in = false;
+  bool csv_out = false;
+  const std::string* campaign = nullptr;  // JSON text, or null with --cases
+  std::string csv_header;
+};
+
+// One worker's machine: reused for every chunk it decides.
+struct Worker {
+  explicit Worker(const Job& j)
+      : job(j), vm(*j.prog), binder(*j.prog), csv(*j.prog, binder), writer(*j.prog) {}
+
+  // Binds the campaign and the CSV header; "" or what is wrong.
+  std::string start() {
+    if (job.campaign) {
+      BindResult r = binder.bind_campaign(vm.facts(), *job.campaign);
+      if (!r.ok) return r.error;
+    }
+    if (job.csv_in) return csv.set_header(job.csv_header);
+    return {};
+  }
+
+  void error(TextBuffer& out, std::string_view id, bool has_id, uint64_t line, std::string_view why, Tally& t) {
+    if (job.csv_out) writer.error_csv(out, id, has_id, line, why);
+    else writer.error_json(out, id, has_id, line, why);
+    t.error(line, why);
+  }
+
+  void decide(std::string_view line, size_t capacity, uint64_t n, TextBuffer& out, Tally& t) {
+    if (blank(line)) {
+      error(out, {}, false, n, "a blank line", t);
+      return;
+    }
+    BindResult r = job.csv_in  ? csv.bind_row(vm.facts(), line)
+                   : job.cases ? binder.bind_case(vm.facts(), line.data(), line.size(), capacity)
+                               : binder.bind_contact(vm.facts(), line.data(), line.size(), capacity);
+    if (!r.ok) {
+      error(out, r.id, !r.id.empty(), n, r.error, t);
+      return;
+    }
+    decide_entry(vm, job.entry, outcome, job.opt);
+    if (!outcome.error.empty()) {
+      std::string_view id;
+      bool has = contact_id(*job.prog, vm.facts(), id);
+      error(out, id, has, n, outcome.error, t);
+      return;
+    }
+    if (job.csv_out) writer.decision_csv(out, n, outcome, vm.facts());
+    else writer.decision_json(out, outcome, vm.facts());
+    t.count(outcome);
+  }
+
+  // Decides every line of a chunk (but the first `skip`) into `out`.
+  void run(const Chunk& c, size_t skip, TextBuffer& out, Tally& t) {
+    out.clear();
+    t.reset(*job.prog);
+    for (size_t i = skip; i < c.lines.size(); ++i) {
+      uint64_t n = c.first_line + i;
+      if (c.lines[i].too_long) {
+        tmp.clear();
+        fmt::format_to(std::back_inserter(tmp), "a line of {} bytes; the limit is {}", c.lines[i].too_long,
+                       binder.limits().max_line);
+        error(out, {}, false, n, tmp, t);
+        continue;
+      }
+      decide(c.line(i), c.capacity(i), n, out, t);
+    }
+  }
+
+  const Job& job;
+  Vm vm;
+  Binder binder;
+  CsvBinder csv;
+  RecordWriter writer;
+  Outcome outcome;
+  std::string tmp;
+};
+
+// Output room a chunk's records usually fit in (about 4 times its input); taken at the
+// start, with the chunks' buffers, so memory is flat from the first line.
+constexpr size_t kOutputRoom = 1u << 20;
+
+// A chunk with what its worker made of it.
+struct Slot {
+  Chunk chunk;
+  size_t skip = 0;
+  TextBuffer out;
+  Tally tally;
+};
+
+struct Output {
+  std::FILE* f = stdout;
+  std::string tmp;  // the temporary file written, renamed into place at the end
+  bool ok = true;
+  void write(std::string_view s) {
+    if (ok && !s.empty() && std::fwrite(s.data(), 1, s.size(), f) != s.size()) ok = false;
+  }
+};
+
+// The threaded run. The reader and the workers hand slots round through three queues
+// under one lock: free -> read -> done (indexed by sequence number) -> free.
+class Pipeline {
+ public:
+  Pipeline(const Job& job, unsigned threads, ChunkReader& in) : job_(job), threads_(threads), in_(in) {
+    size_t n = 2 * static_cast<size_t>(threads) + 2;
+    for (size_t i = 0; i < n; ++i) slots_.push_back(std::make_unique<Slot>());
+    for (auto& s : slots_) free_.push_back(s.get());
+    if (threads > 1)
+      for (auto& s : slots_) {
+        in_.prepare(s->chunk);
+        s->out.prefault(kOutputRoom);
+      }
+    done_.assign(n, nullptr);
+  }
+
+  // Runs everything; calls `sink` for every slot in input order, on this thread.
+  template <class Sink>
+  std::string run(Slot* first, Sink sink) {
+    std::vector<std::unique_ptr<Worker>> workers;
+    for (unsigned i = 0; i < threads_; ++i) {
+      workers.push_back(std::make_unique<Worker>(job_));
+      std::string why = workers.back()->start();
+      if (!why.empty()) return why;
+    }
+    // The first chunk (read already, for a CSV header) goes first.
+    first->chunk.seq = 0;
+    {
+      std::lock_guard<std::mutex> g(m_);
+      for (auto it = free_.begin(); it != free_.end(); ++it)
+        if (*it == first) {
+          free_.erase(it);
+          break;
+        }
+      read_.push_back(first);
+    }
+    std::thread reader([this] { read_loop(1); });
+    std::vector<std::thread> pool;
+    for (unsigned i = 0; i < threads_; ++i) pool.emplace_back([this, w = workers[i].get()] { work_loop(*w); });
+    uint64_t next = 0;
+    for (;;) {
+      Slot* s = nullptr;
+      {
+        std::unique_lock<std::mutex> g(m_);
+        cv_.wait(g, [&] { return done_[next % done_.size()] != nullptr || (reading_done_ && next == read_count_); });
+        s = done_[next % done_.size()];
+        if (!s) break;
+        done_[next % done_.size()] = nullptr;
+      }
+      sink(*s);
+      ++next;
+      {
+        std::lock_guard<std::mutex> g(m_);
+        free_.push_back(s);
+      }
+      cv_.notify_all();
+    }
+    {
+      std::lock_guard<std::mutex> g(m_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    reader.join();
+    for (auto& t : pool) t.join();
+    return {};
+  }
+
+  Slot* take_free() {
+    Slot* s = free_.back();
+    free_.pop_back();
+    return s;
+  }
+
+ private:
+  void read_loop(uint64_t seq) {
+    for (;;) {
+      Slot* s = nullptr;
+      {
+        std::unique_lock<std::mutex> g(m_);
+        cv_.wait(g, [&] { return !free_.empty() || stop_; });
+        if (stop_) break;
+        s = free_.back();
+        free_.pop_back();
+      }
+      s->skip = 0;
+      bool more = in_.next(s->chunk);
+      std::lock_guard<std::mutex> g(m_);
+      if (!more) {
+        free_.push_back(s);
+        break;
+      }
+      s->chunk.seq = seq++;
+      read_.push_back(s);
+      cv_.notify_all();
+    }
+    std::lock_guard<std::mutex> g(m_);
+    reading_done_ = true;
+    read_count_ = seq;
+    cv_.notify_all();
+  }
+
+  void work_loop(Worker& w) {
+    for (;;) {
+      Slot* s = nullptr;
+      {
+        std::unique_lock<std::mutex> g(m_);
+        cv_.wait(g, [&] { return !read_.empty() || stop_ || (reading_done_ && read_.empty()); });
+        if (read_.empty()) return;
+        s = read_.front();
+        read_.erase(read_.begin());
+      }
+      w.run(s->chunk, s->skip, s->out, s->tally);
+      {
+        std::lock_guard<std::mutex> g(m_);
+        done_[s->chunk.seq % done_.size()] = s;
+      }
+      cv_.notify_all();
+    }
+  }
+
+  const Job& job_;
+  unsigned threads_;
+  ChunkReader& in_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::vector<Slot*> free_;
+  std::vector<Slot*> read_;  // in sequence order
+  std::vector<Slot*> done_;  // by sequence number modulo the pool's size
+  bool reading_done_ = false;
+  bool stop_ = false;
+  uint64_t read_count_ = 1;  // the first chunk is read before the pipeline starts
+};
+
 int run_check(const CheckOptions& o) {
+  auto started = std::chrono::steady_clock::now();
   if (o.cases.empty() == o.contacts.empty()) {
     print_error("give either --cases FILE, or --contacts FILE with --campaign FILE");
     return kExitUsage;
@@ -40,104 +306,174 @@ int run_check(const CheckOptions& o) {
     print_error("--contacts needs --campaign FILE");
     return kExitUsage;
   }
-  DecideOptions opt;
+  if (o.format != "jsonl" && o.format != "csv") {
+    print_error(fmt::format("--format {}: give jsonl or csv", o.format));
+    return kExitUsage;
+  }
+  const std::string& input = o.cases.empty() ? o.contacts : o.cases;
+  bool csv_in = o.input_format == "csv" ||
+                (o.input_format == "auto" && input.size() > 4 && input.compare(input.size() - 4, 4, ".csv") == 0);
+  if (o.input_format != "auto" && o.input_format != "csv" && o.input_format != "jsonl") {
+    print_error(fmt::format("--input-format {}: give jsonl or csv", o.input_format));
+    return kExitUsage;
+  }
+  if (csv_in && !o.cases.empty()) {
+    print_error("--cases reads JSON Lines only (a case holds a contact and a campaign)");
+    return kExitUsage;
+  }
+  Job job;
   if (!o.as_of.empty()) {
     std::string err;
-    opt.as_of = parse_as_of(o.as_of, &err);
-    if (!opt.as_of) {
+    job.opt.as_of = parse_as_of(o.as_of, &err);
+    if (!job.opt.as_of) {
       print_error(err);
       return kExitUsage;
     }
   }
+  unsigned threads = o.threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  if (threads > 256) threads = 256;
+
   Loaded loaded = load(o.path);
   if (!loaded.program) return kExitFailed;
   const Program& prog = *loaded.program;
-  Entry entry;
-  std::string why = choose_entry(prog, o.decision, entry);
+  job.prog = &prog;
+  std::string why = choose_entry(prog, o.decision, job.entry);
   if (!why.empty()) {
     print_error(why);
     return kExitFailed;
   }
-
-  Vm vm(prog);
-  Binder binder(prog);
+  job.cases = !o.cases.empty();
+  job.csv_in = csv_in;
+  job.csv_out = o.format == "csv";
+  std::string campaign;
   if (!o.campaign.empty()) {
-    std::string text, err;
-    if (!read_whole(o.campaign, text, &err)) {
+    std::string err;
+    if (!read_whole(o.campaign, campaign, &err)) {
       print_error(err);
       return kExitFailed;
     }
-    BindResult r = binder.bind_campaign(vm.facts(), text);
-    if (!r.ok) {
-      print_error(fmt::format("{}: {}", o.campaign, r.error));
-      return kExitFailed;
-    }
+    job.campaign = &campaign;
   }
-  LineReader in;
+
+  BindLimits limits;
+  ChunkReader in;
   std::string err;
-  if (!in.open(o.cases.empty() ? o.contacts : o.cases, &err)) {
+  if (!in.open(input, limits.max_line, threads == 1 ? (1u << 20) : (1u << 18), &err)) {
     print_error(err);
     return kExitFailed;
   }
-  std::FILE* out = stdout;
-  std::string tmp;
-  if (!o.output.empty() && o.output != "-") {
-    tmp = o.output + ".tmp";
-    out = std::fopen(tmp.c_str(), "wb");
-    if (!out) {
-      print_error(fmt::format("cannot write {}", tmp));
+  // The first chunk, read now for the CSV header.
+  Pipeline pipe(job, threads, in);
+  Slot* first = pipe.take_free();
+  bool any_input = in.next(first->chunk);
+  if (job.csv_in) {
+    if (!any_input || first->chunk.lines.empty()) {
+      print_error(fmt::format("{}: no header row (CSV input starts with the names of its columns)", input));
+      return kExitFailed;
+    }
+    if (first->chunk.lines[0].too_long) {
+      print_error(fmt::format("{}: the header row is too long", input));
+      return kExitFailed;
+    }
+    job.csv_header = std::string(first->chunk.line(0));
+    first->skip = 1;
+  }
+  {
+    // Check the campaign and header once, here, with a clear message.
+    Worker probe(job);
+    std::string bad = probe.start();
+    if (!bad.empty()) {
+      print_error(job.csv_in && bad.rfind("the header", 0) == 0 ? fmt::format("{}: {}", input, bad)
+                                                                 : fmt::format("{}: {}", o.campaign, bad));
       return kExitFailed;
     }
   }
-  Outcome outcome;
-  std::string buf;
-  bool any_error = false;
-  std::string_view line;
-  size_t capacity = 0;
-  while (in.next(line, capacity)) {
-    uint64_t n = in.line_number();
-    if (blank(line)) {
-      append_error_json(buf, {}, false, n, "a blank line");
-      any_error = true;
-    } else {
-      BindResult r = o.cases.empty() ? binder.bind_contact(vm.facts(), line.data(), line.size(), capacity)
-                                     : binder.bind_case(vm.facts(), line.data(), line.size(), capacity);
-      if (!r.ok) {
-        append_error_json(buf, r.id, !r.id.empty(), n, r.error);
-        any_error = true;
-      } else {
-        decide_entry(vm, entry, outcome, opt);
-        if (!outcome.error.empty()) {
-          std::string_view id;
-          bool has = contact_id(prog, vm.facts(), id);
-          append_error_json(buf, id, has, n, outcome.error);
-          any_error = true;
-        } else {
-          append_decision_json(buf, prog, outcome, vm.facts());
-        }
-      }
+
+  Output out;
+  struct stat st;
+  bool special = !o.output.empty() && stat(o.output.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
+  if (special) {
+    // /dev/null, a pipe: written as it is, with no temporary beside it.
+    out.f = std::fopen(o.output.c_str(), "wb");
+    if (!out.f) {
+      print_error(fmt::format("cannot write {}", o.output));
+      return kExitFailed;
     }
-    if (buf.size() > (1u << 16)) {
-      if (std::fwrite(buf.data(), 1, buf.size(), out) != buf.size()) break;
-      buf.clear();
+  } else if (!o.output.empty() && o.output != "-") {
+    out.tmp = o.output + ".tmp";
+    out.f = std::fopen(out.tmp.c_str(), "wb");
+    if (!out.f) {
+      print_error(fmt::format("cannot write {}", out.tmp));
+      return kExitFailed;
     }
   }
-  bool write_ok = std::fwrite(buf.data(), 1, buf.size(), out) == buf.size();
-  write_ok = std::fflush(out) == 0 && write_ok;
+  std::vector<char> obuf(1u << 20);
+  std::setvbuf(out.f, obuf.data(), _IOFBF, obuf.size());
+  if (job.csv_out) out.write(RecordWriter::kCsvHeader);
+
+  Tally total;
+  total.reset(prog);
+  Progress progress(!o.quiet && !o.no_progress, in.total_bytes());
+  uint64_t bytes = 0;
+  auto sink = [&](Slot& s) {
+    out.write(s.out.view());
+    total.add(s.tally);
+    bytes += s.chunk.bytes;
+    progress.update(total.lines, bytes);
+  };
+  if (!any_input) {
+    // Nothing to decide.
+  } else if (threads == 1) {
+    Worker w(job);
+    w.start();
+    Slot* s = first;
+    for (;;) {
+      w.run(s->chunk, s->skip, s->out, s->tally);
+      sink(*s);
+      s->skip = 0;
+      if (!in.next(s->chunk)) break;
+    }
+  } else {
+    std::string bad = pipe.run(first, sink);
+    if (!bad.empty()) {
+      print_error(bad);
+      return kExitFailed;
+    }
+  }
+  progress.finish();
+
+  bool any_error = total.errors > 0;
+  bool write_ok = out.ok && std::fflush(out.f) == 0;
   if (in.failed()) {
     print_error("reading the input failed");
     any_error = true;
   }
-  if (out != stdout) {
-    write_ok = std::fclose(out) == 0 && write_ok;
-    if (!write_ok || std::rename(tmp.c_str(), o.output.c_str()) != 0) {
-      std::remove(tmp.c_str());
+  if (out.f != stdout) {
+    write_ok = std::fclose(out.f) == 0 && write_ok;
+    if (!write_ok || (!special && std::rename(out.tmp.c_str(), o.output.c_str()) != 0)) {
+      if (!special) std::remove(out.tmp.c_str());
       print_error(fmt::format("cannot write {}", o.output));
       return kExitFailed;
     }
   } else if (!write_ok) {
     print_error("cannot write the output");
     return kExitFailed;
+  }
+
+  RunFacts facts;
+  facts.input = input;
+  facts.policies = o.path;
+  facts.threads = threads;
+  facts.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  facts.peak_kib = peak_memory_kib();
+  if (!o.quiet) std::fputs(summary_text(prog, total, facts).c_str(), stderr);
+  if (!o.summary.empty()) {
+    std::string e;
+    if (!write_whole(o.summary, summary_json(prog, total, facts), &e)) {
+      print_error(e);
+      return kExitFailed;
+    }
   }
   return any_error ? kExitFailed : kExitOk;
 }
@@ -151,9 +487,17 @@ void add_check(CLI::App& app, int& exit_code) {
   cmd->add_option("--decision", o->decision, "Evaluate this decision rather than the whole policy");
   cmd->add_option("--as-of", o->as_of, "Take rules as in force on this date (YYYY-MM-DD) instead of the send date");
   cmd->add_option("--cases", o->cases, "JSON Lines of {\"contact\": ..., \"campaign\": ...}");
-  cmd->add_option("--contacts", o->contacts, "JSON Lines, one contact a line ('-' for standard input)");
+  cmd->add_option("--contacts", o->contacts,
+                  "Contacts: JSON Lines, one a line, or CSV with a header row naming the fields ('-' for standard input)");
   cmd->add_option("--campaign", o->campaign, "One campaign as a JSON object");
+  cmd->add_option("--input-format", o->input_format,
+                  "jsonl or csv; auto (the default) takes CSV for a file named *.csv, else JSON Lines");
   cmd->add_option("-o,--output", o->output, "Write the decisions here instead of standard output");
+  cmd->add_option("--format", o->format, "Output: jsonl (the default; FACTS.md's records) or csv");
+  cmd->add_option("--threads", o->threads, "Threads deciding (default: all cores); the output is the same for any number");
+  cmd->add_option("--summary", o->summary, "Also write the summary as JSON to this file");
+  cmd->add_flag("-q,--quiet", o->quiet, "No progress bar and no summary on standard error");
+  cmd->add_flag("--no-progress", o->no_progress, "No progress bar (it shows only when standard error is a terminal)");
   cmd->callback([o, &exit_code] { exit_code = run_check(*o); });
 }
 

@@ -14,5 +14,6 @@ void add_fmt(CLI::App& app, int& exit_code);
 void add_lint(CLI::App& app, int& exit_code);
 void add_explain(CLI::App& app, int& exit_code);
 void add_diff(CLI::App& app, int& exit_code);
+void add_gen_contacts(CLI::App& app, int& exit_code);
 
 }  // namespace lawful::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   lawful::cli::add_lint(app, exit_code);
   lawful::cli::add_explain(app, exit_code);
   lawful::cli::add_diff(app, exit_code);
+  lawful::cli::add_gen_contacts(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -12,7 +12,7 @@ failed = 0
 files = sorted(pathlib.Path("tests/diag").glob("*.law"))
 env = dict(os.environ, NO_COLOR="1")
 for law in files:
-    p = subprocess.run([lawful, "check", str(law), "--cases", "/dev/null"], capture_output=True, text=True, env=env)
+    p = subprocess.run([lawful, "check", str(law), "--cases", "/dev/null", "--quiet"], capture_output=True, text=True, env=env)
     expected_file = law.with_suffix(".expected")
     got = p.stderr
     want_status = 1 if ": error:" in got else 0

@@ -13,7 +13,28 @@ namespace od = simdjson::ondemand;
 
 namespace {
 
-uint64_t key_hash(std::string_view k, uint64_t seed) {
+// A key's hash from its first 16 bytes, its last 8 and its length: a few loads and
+// multiplies, however long the key. `k` must have 16 readable bytes from its start
+// (keys and strings in simdjson's padded buffers do; the schema's names are padded
+// copies, see KeyTable::build). Names alike in all of these fall back to full_hash.
+inline uint64_t load8(const char* p, size_t avail) {
+  uint64_t x;
+  std::memcpy(&x, p, 8);
+  return avail >= 8 ? x : x & ((uint64_t{1} << (8 * avail)) - 1);
+}
+inline uint64_t key_hash(std::string_view k, uint64_t seed) {
+  size_t n = k.size();
+  uint64_t x = load8(k.data(), n);
+  if (n > 8) x ^= load8(k.data() + 8, n - 8) * 0x9E3779B97F4A7C15ull;
+  if (n > 16) x ^= load8(k.data() + n - 8, 8) * 0xC2B2AE3D27D4EB4Full;
+  x ^= static_cast<uint64_t>(n) << 56;
+  x ^= seed * 0x9E3779B97F4A7C15ull;
+  x *= 0xBF58476D1CE4E5B9ull;
+  x ^= x >> 31;
+  x *= 0x94D049BB133111EBull;
+  return x ^ (x >> 29);
+}
+inline uint64_t full_hash(std::string_view k, uint64_t seed) {
   uint64_t h = 0xcbf29ce484222325ull ^ seed;
   for (unsigned char c : k) h = (h ^ c) * 0x100000001b3ull;
   return h ^ (h >> 29);
@@ -23,18 +44,35 @@ uint64_t key_hash(std::string_view k, uint64_t seed) {
 // is one hash and one comparison.
 struct KeyTable {
   std::vector<int16_t> cells;
+  std::vector<std::string_view> names;
+  std::vector<std::string> padded_names;  // each name and 16 zero bytes
   uint64_t mask = 0;
   uint64_t seed = 0;
+  bool full = false;
 
-  void build(const RecordDef& rec) {
-    size_t n = rec.fields.size();
+  template <class Names>
+  void build(const Names& list) {
+    names.assign(list.begin(), list.end());
+    size_t n = names.size();
+    std::vector<std::string>& padded = padded_names;
+    padded.clear();
+    for (std::string_view k : names) padded.emplace_back(std::string(k) + std::string(16, '\0'));
+    auto hash = [&](size_t i, uint64_t s) {
+      std::string_view k(padded[i].data(), names[i].size());
+      return full ? full_hash(k, s) : key_hash(k, s);
+    };
     for (size_t size = 8; size <= 65536; size *= 2) {
+      if (size > 16 * n + 16 && !full) {  // the fast hash cannot tell some names apart
+        full = true;
+        size = 4;
+        continue;
+      }
       if (size < n * 2) continue;
       for (uint64_t s = 0; s < 64; ++s) {
         cells.assign(size, -1);
         bool ok = true;
         for (size_t i = 0; i < n && ok; ++i) {
-          uint64_t c = key_hash(rec.fields[i].name, s) & (size - 1);
+          uint64_t c = hash(i, s) & (size - 1);
           if (cells[c] >= 0) ok = false;
           else cells[c] = static_cast<int16_t>(i);
         }
@@ -45,11 +83,24 @@ struct KeyTable {
         }
       }
     }
+    cells.clear();  // never for the schema's few names; find() then finds nothing
   }
-  int find(const RecordDef& rec, std::string_view key) const {
+  int find(std::string_view key) const {
     if (cells.empty()) return -1;
-    int16_t i = cells[key_hash(key, seed) & mask];
-    return i >= 0 && rec.fields[static_cast<size_t>(i)].name == key ? i : -1;
+    int16_t i = cells[(full ? full_hash(key, seed) : key_hash(key, seed)) & mask];
+    if (i < 0) return -1;
+    std::string_view name = names[static_cast<size_t>(i)];
+    if (name.size() != key.size()) return -1;
+    // Up to 16 bytes by two loads each (the key's buffer and the padded name allow it).
+    const size_t n = key.size();
+    if (n <= 16) {
+      const char* a = key.data();
+      const char* b = padded_names[static_cast<size_t>(i)].data();
+      uint64_t diff = load8(a, n) ^ load8(b, n);
+      if (n > 8) diff |= load8(a + 8, n - 8) ^ load8(b + 8, n - 8);
+      return diff == 0 ? i : -1;
+    }
+    return name == key ? i : -1;
   }
 };
 
@@ -77,11 +128,26 @@ const char* json_type_name(od::json_type t) {
 
 // The raw bytes of a key, up to its closing quote. A key with an escape is not a field
 // name of the schema, so it never matches (and its value is ignored).
-std::string_view raw_key(od::field& f) {
+// (Its bytes lie in simdjson's padded buffer, so key_hash may read 8 from its start.)
+// Scans eight bytes at a time for the first '"' or '\\' (the lowest flagged byte of the
+// zero-byte test is exact).
+inline const char* quote_or_backslash(const char* q) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  for (;;) {
+    uint64_t w;
+    std::memcpy(&w, q, 8);
+    uint64_t a = w ^ (kOnes * '"'), b = w ^ (kOnes * '\\');
+    uint64_t hit = ((a - kOnes) & ~a & kHigh) | ((b - kOnes) & ~b & kHigh);
+    if (hit) return q + (__builtin_ctzll(hit) >> 3);
+    q += 8;
+  }
+}
+
+bool raw_key(od::field& f, std::string_view& key) {
   const char* p = f.key().raw();
-  const char* q = p;
-  while (*q != '"' && *q != '\\') ++q;
-  return *q == '\\' ? std::string_view("\\") : std::string_view(p, static_cast<size_t>(q - p));
+  const char* q = quote_or_backslash(p);
+  key = std::string_view(p, static_cast<size_t>(q - p));
+  return *q == '"';
 }
 
 }  // namespace
@@ -90,20 +156,41 @@ struct Binder::Impl {
   const Program& prog;
   const Schema& schema;
   BindLimits limits;
-  std::vector<KeyTable> keys;                   // per record
+  std::vector<KeyTable> keys;                   // per record: field name to field index
+  std::vector<KeyTable> members;                // per enumeration: member name to index
   std::vector<std::vector<Value>> templates;    // per record: the slots of an absent record
   od::parser parser;
   od::parser campaign_parser;
   simdjson::padded_string campaign_json;
   simdjson::padded_string copy;                 // a contact line without enough padding
   std::string error;
-  std::string path;                             // where the binder is, for messages
+  // Where the binder is, for messages: a field name, or a list index after a list's
+  // name. Kept as a stack of small frames and spelt out only when a value is wrong, so
+  // that a good line builds no strings.
+  struct Frame {
+    const std::string* name;  // null: a list index
+    size_t index;
+  };
+  static constexpr size_t kNoIndex = ~size_t{0};
+  std::vector<Frame> path;
+  std::vector<size_t> bases;  // where the elements of the lists being read begin
+  int contact_root = -1, campaign_root = -1;
 
   Impl(const Program& p, BindLimits l) : prog(p), schema(p.schema), limits(l) {
     keys.resize(schema.records.size());
     templates.resize(schema.records.size());
-    for (size_t r = 0; r < schema.records.size(); ++r) keys[r].build(schema.records[r]);
+    for (size_t r = 0; r < schema.records.size(); ++r) {
+      std::vector<std::string_view> names;
+      for (const FieldDef& f : schema.records[r].fields) names.emplace_back(f.name);
+      keys[r].build(names);
+    }
+    members.resize(schema.enums.size());
+    for (size_t e = 0; e < schema.enums.size(); ++e) members[e].build(schema.enums[e].members);
     for (size_t r = 0; r < schema.records.size(); ++r) templates[r] = make_template(static_cast<uint32_t>(r));
+    path.reserve(16);
+    contact_root = schema.find_root("contact");
+    campaign_root = schema.find_root("campaign");
+    bases.reserve(64);
   }
 
   std::vector<Value> make_template(uint32_t r) {
@@ -128,14 +215,27 @@ struct Binder::Impl {
     std::copy(t.begin(), t.end(), fs.slots.begin() + static_cast<std::ptrdiff_t>(base));
   }
 
+  std::string path_text() const {
+    std::string s;
+    for (const Frame& f : path) {
+      if (!f.name && f.index == kNoIndex) continue;
+      if (f.name) {
+        if (!s.empty()) s += '.';
+        s += *f.name;
+      } else {
+        s += fmt::format("[{}]", f.index);
+      }
+    }
+    return s;
+  }
+
   bool fail(std::string msg) {
-    error = path.empty() ? std::move(msg) : fmt::format("{}: {}", path, msg);
+    std::string where = path_text();
+    error = where.empty() ? std::move(msg) : fmt::format("{}: {}", where, msg);
     return false;
   }
 
-  bool bind_scalar(FactStore& fs, TypeId type, od::value v, Value& out) {
-    od::json_type jt;
-    if (v.type().get(jt)) return fail("not valid JSON");
+  [[gnu::always_inline]] bool bind_scalar(FactStore& fs, TypeId type, od::value v, od::json_type jt, Value& out) {
     const Type& t = schema.type(type);
     switch (t.kind) {
       case TypeKind::Bool: {
@@ -170,13 +270,10 @@ struct Binder::Impl {
           if (!d) return fail(fmt::format("'{}' is not a date (YYYY-MM-DD)", s));
           out = *d;
         } else {
-          const EnumDef& e = schema.enums[t.ref];
-          int m = -1;
-          for (size_t i = 0; i < e.members.size(); ++i)
-            if (e.members[i] == s) m = static_cast<int>(i);
+          int m = members[t.ref].find(s);
           if (m < 0) {
             std::string shown(s.substr(0, 40));
-            return fail(fmt::format("'{}' is not a value of {}", shown, e.name));
+            return fail(fmt::format("'{}' is not a value of {}", shown, schema.enums[t.ref].name));
           }
           out = m;
         }
@@ -187,63 +284,95 @@ struct Binder::Impl {
     }
   }
 
+  // A list in one pass (no count first): scalar elements go to the end of the arena as
+  // they come, so they lie together; record elements too, but a list inside one (a
+  // consent's third parties) lands between them, and then the elements are gathered
+  // into one block at the end.
   bool bind_list(FactStore& fs, TypeId elem, od::value v, Value& out) {
     od::json_type jt;
     if (v.type().get(jt)) return fail("not valid JSON");
     od::array arr;
     if (jt != od::json_type::array || v.get_array().get(arr))
       return fail(fmt::format("expected a list, got {}", json_type_name(jt)));
-    size_t n;
-    if (arr.count_elements().get(n)) return fail("not valid JSON");
-    if (n > limits.max_list) return fail(fmt::format("a list of {} elements; the limit is {}", n, limits.max_list));
     const Type& et = schema.type(elem);
-    size_t stride = et.kind == TypeKind::Record ? schema.records[et.ref].size : 1;
-    size_t start = fs.slots.size();
-    if (start + n * stride > 0x7fffffffu) return fail("the facts are too large");
-    fs.slots.resize(start + n * stride, kUnknown);
+    const bool records = et.kind == TypeKind::Record;
+    const size_t stride = records ? schema.records[et.ref].size : 1;
+    const size_t start = fs.slots.size();
+    const size_t mark = bases.size();
     size_t i = 0;
-    std::string outer = path;
+    path.push_back({nullptr, kNoIndex});
     for (auto item : arr) {
       od::value iv;
       if (item.get(iv)) return fail("not valid JSON");
-      path = fmt::format("{}[{}]", outer, i);
-      if (et.kind == TypeKind::Record) {
-        init(fs, et.ref, start + i * stride);
+      path.back().index = i;
+      if (i == limits.max_list) {
+        // Too many: count the rest, for the message.
+        size_t n = i + 1;
+        for (auto rest : arr) {
+          (void)rest;
+          ++n;
+        }
+        path.pop_back();
+        bases.resize(mark);
+        return fail(fmt::format("a list of {} elements; the limit is {}", n - 1, limits.max_list));
+      }
+      od::json_type ijt;
+      if (iv.type().get(ijt)) return fail("not valid JSON");
+      if (records) {
+        size_t at = fs.slots.size();
+        if (at + stride > 0x7fffffffu) return fail("the facts are too large");
+        fs.slots.resize(at + stride);
+        init(fs, et.ref, at);
         od::object obj;
-        od::json_type ijt;
-        if (iv.type().get(ijt)) return fail("not valid JSON");
         if (ijt != od::json_type::object || iv.get_object().get(obj))
           return fail(fmt::format("expected an object, got {}", json_type_name(ijt)));
-        if (!bind_object(fs, et.ref, start + i * stride, obj)) return false;
+        bases.push_back(at);
+        if (!bind_object(fs, et.ref, at, obj)) return false;
       } else {
-        Value x;
-        if (!bind_scalar(fs, elem, iv, x)) return false;
-        fs.slots[start + i] = x;
+        Value x = kUnknown;
+        if (!bind_scalar(fs, elem, iv, ijt, x)) return false;
+        fs.slots.push_back(x);
       }
       ++i;
     }
-    path = outer;
-    out = make_list(static_cast<uint32_t>(start), static_cast<uint32_t>(n));
+    path.pop_back();
+    size_t first = start;
+    if (records && i > 0) {
+      bool together = true;
+      for (size_t k = 0; k < i; ++k) together = together && bases[mark + k] == start + k * stride;
+      if (!together) {
+        first = fs.slots.size();
+        if (first + i * stride > 0x7fffffffu) return fail("the facts are too large");
+        fs.slots.resize(first + i * stride);
+        for (size_t k = 0; k < i; ++k)
+          std::copy_n(fs.slots.begin() + static_cast<std::ptrdiff_t>(bases[mark + k]), stride,
+                      fs.slots.begin() + static_cast<std::ptrdiff_t>(first + k * stride));
+      }
+    }
+    bases.resize(mark);
+    if (fs.slots.size() > 0x7fffffffu) return fail("the facts are too large");
+    out = make_list(static_cast<uint32_t>(first), static_cast<uint32_t>(i));
     return true;
   }
 
   bool bind_object(FactStore& fs, uint32_t record, size_t base, od::object obj) {
     const RecordDef& rec = schema.records[record];
-    std::string outer = path;
+    const KeyTable& table = keys[record];
+    path.push_back({nullptr, kNoIndex});
     for (auto field : obj) {
+      path.back().name = nullptr;
       od::field f;
       if (std::move(field).get(f)) return fail("not valid JSON");
-      std::string_view key = raw_key(f);
-      int fi = keys[record].find(rec, key);
+      std::string_view key;
+      int fi = raw_key(f, key) ? table.find(key) : -1;
       od::value v = f.value();
       if (fi < 0) continue;  // not a fact of the schema: ignored
       const FieldDef& fd = rec.fields[static_cast<size_t>(fi)];
       od::json_type jt;
       if (v.type().get(jt)) return fail("not valid JSON");
       if (jt == od::json_type::null) continue;  // null is absent
-      path = outer.empty() ? fd.name : outer + "." + fd.name;
+      path.back().name = &fd.name;
       const Type& ft = schema.type(fd.type);
-      Value* slot = &fs.slots[base + fd.offset];
       if (ft.kind == TypeKind::Record) {
         od::object inner;
         if (jt != od::json_type::object || v.get_object().get(inner))
@@ -256,22 +385,21 @@ struct Binder::Impl {
         if (!bind_list(fs, ft.ref, v, list)) return false;
         fs.slots[base + fd.offset] = list;  // the arena may have moved: index again
       } else {
-        Value x;
-        if (!bind_scalar(fs, fd.type, v, x)) return false;
-        *slot = x;
+        Value x = kUnknown;
+        if (!bind_scalar(fs, fd.type, v, jt, x)) return false;
+        fs.slots[base + fd.offset] = x;
       }
     }
-    path = outer;
+    path.pop_back();
     return true;
   }
 
   bool bind_root(FactStore& fs, uint32_t root, od::object obj) {
     const RootDef& r = schema.roots[root];
     init(fs, r.record, r.base);
-    path = r.name;
-    bool ok = bind_object(fs, r.record, r.base, obj);
-    if (ok) path.clear();
-    return ok;
+    path.clear();
+    path.push_back({&r.name, 0});
+    return bind_object(fs, r.record, r.base, obj);
   }
 
   std::string try_id(od::document& doc, bool nested) {
@@ -299,16 +427,13 @@ void Binder::clear_root(FactStore& fs, uint32_t root) const {
   impl_->init(fs, r.record, r.base);
 }
 
-namespace {
-int root_of(const Schema& s, const char* name) { return s.find_root(name); }
-}  // namespace
 
 BindResult Binder::bind_campaign(FactStore& fs, std::string_view json) {
   BindResult res;
   Impl& m = *impl_;
   fs.reset_all();
-  int c = root_of(m.schema, "campaign");
-  int k = root_of(m.schema, "contact");
+  int c = m.campaign_root;
+  int k = m.contact_root;
   if (k >= 0) clear_root(fs, static_cast<uint32_t>(k));
   if (c < 0) {
     fs.mark_campaign();
@@ -336,7 +461,7 @@ BindResult Binder::bind_contact(FactStore& fs, const char* data, size_t len, siz
   BindResult res;
   Impl& m = *impl_;
   fs.reset_to_campaign();
-  int k = root_of(m.schema, "contact");
+  int k = m.contact_root;
   if (k < 0) return res;
   clear_root(fs, static_cast<uint32_t>(k));
   if (len > limits_.max_line) {
@@ -379,8 +504,8 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
   BindResult res;
   Impl& m = *impl_;
   fs.reset_all();
-  int k = root_of(m.schema, "contact");
-  int c = root_of(m.schema, "campaign");
+  int k = m.contact_root;
+  int c = m.campaign_root;
   for (uint32_t r = 0; r < m.schema.roots.size(); ++r) clear_root(fs, r);
   if (len > limits_.max_line) {
     res.ok = false;
@@ -411,7 +536,8 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
       res.error = "not valid JSON";
       return res;
     }
-    std::string_view key = raw_key(f);
+    std::string_view key;
+    if (!raw_key(f, key)) key = {};
     int root = key == "contact" ? k : key == "campaign" ? c : -1;
     if (root < 0) continue;
     od::object inner;

@@ -1,6 +1,7 @@
 // Fact storage; see fact_store.h.
 #include "runtime/facts/fact_store.h"
 
+#include <atomic>
 #include <cstring>
 
 namespace lawful {
@@ -23,6 +24,11 @@ char* ScratchArena::alloc(size_t n) {
     chunk_ = chunks_.size() - 1;
     used_ = 0;
   }
+}
+
+uint64_t FactStore::next_epoch() {
+  static std::atomic<uint64_t> epoch{0};
+  return ++epoch;
 }
 
 FactStore::FactStore(const Program& prog) : prog_(&prog) { reset_all(); }

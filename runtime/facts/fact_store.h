@@ -53,7 +53,11 @@ class FactStore {
   void mark_campaign() {
     campaign_slots_ = slots.size();
     campaign_strings_ = strings.size();
+    campaign_epoch_ = next_epoch();
   }
+  // Changes whenever the campaign part changes, unique across stores: what the VM keys
+  // its per-campaign results on.
+  uint64_t campaign_epoch() const { return campaign_epoch_; }
   void reset_to_campaign() {
     slots.resize(campaign_slots_);
     strings.resize(campaign_strings_);
@@ -67,6 +71,8 @@ class FactStore {
   const Program* prog_;
   size_t campaign_slots_ = 0;
   size_t campaign_strings_ = 0;
+  uint64_t campaign_epoch_ = 0;
+  static uint64_t next_epoch();
 };
 
 }  // namespace lawful

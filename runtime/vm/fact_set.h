@@ -22,8 +22,8 @@ class FactSet {
   void clear() { w_[0] = w_[1] = w_[2] = w_[3] = 0; }
   template <class F>
   void for_each(F f) const {
-    for (uint32_t i = 0; i < kCapacity; ++i)
-      if (has(i)) f(i);
+    for (uint32_t w = 0; w < 4; ++w)
+      for (uint64_t bits = w_[w]; bits; bits &= bits - 1) f(w * 64 + static_cast<uint32_t>(__builtin_ctzll(bits)));
   }
 
  private:

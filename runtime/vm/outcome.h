@@ -55,6 +55,8 @@ struct Outcome {
 struct Program;
 // Names a review's reason in words, for decision records and explain.
 std::string reason_text(const Program& prog, const Outcome& out);
+// The same, appended to `text` (no allocation once `text` has room).
+void append_reason_text(std::string& text, const Program& prog, const Outcome& out);
 
 // The rule states of one evaluated decision, for explain and coverage.
 enum class RuleState : uint8_t { NotApplicable, Applies, Unknown };

@@ -8,11 +8,21 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <functional>
+#include <iterator>
 
 #include <fmt/format.h>
 
 #include "runtime/bytecode/opcodes.h"
 #include "runtime/vm/builtins.h"
+
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(LAWFUL_VM_SWITCH)
+#define LAW_COMPUTED_GOTO 1
+// Labels as values are an extension of GCC and Clang.
+#pragma GCC diagnostic ignored "-Wpedantic"
+#else
+#define LAW_COMPUTED_GOTO 0
+#endif
 
 namespace lawful {
 
@@ -57,9 +67,177 @@ size_t frame_need(const Program& prog, uint32_t fi, std::vector<size_t>& memo) {
   return memo[fi];
 }
 
+// Instructions of the fast path only, numbered after the program's. Each replaces the
+// first word of a sequence and skips the rest, which stay in place (so no jump target
+// moves); a sequence is fused only when no jump lands inside it.
+enum Fused : uint8_t {
+  kLoadLocalField = kOpCount,  // LoadLocal a; LoadField k               (2 words)
+  kEqImm,                      // PushInt j; Eq                          (2 words)
+  kEqLocalImm,                 // LoadLocal a; PushInt j; Eq             (3 words)
+  kEqLocalFieldImm,            // LoadLocal a; LoadField k; PushInt j; Eq (4 words)
+  kCopyLocal,                  // LoadLocal a; StoreLocal b              (2 words)
+  kCopyLoadField,              // LoadLocal a; StoreLocal b; LoadLocal b; LoadField k (4 words)
+  kSlotLe,                     // LoadSlot s; Le                         (2 words)
+  kSlotGt,                     // LoadSlot s; Gt                         (2 words)
+  kSlotStrEq,                  // LoadSlot s; StrEq                      (2 words)
+  kImmStrEq,                   // PushInt j; StrEq                       (2 words)
+  kImmInSet,                   // PushInt j; InSet                       (2 words)
+  kAndJumpIfFalse,             // And; JumpIfFalseKeep t                 (2 words)
+  kFusedEnd
+};
+constexpr int kAllOps = kFusedEnd;
+
+std::vector<uint32_t> fuse(const Program& prog) {
+  std::vector<uint32_t> code = prog.code;
+  const size_t n = code.size();
+  // Where jumps land.
+  std::vector<bool> target(n + 1, false);
+  for (size_t pc = 0; pc < n;) {
+    uint32_t w = code[pc];
+    Op op = decode_op(w);
+    OpFormat f = op_info(op).format;
+    switch (f) {
+      case OpFormat::Jump: target[decode_a(w)] = true; break;
+      case OpFormat::JumpJump: target[decode_a(w)] = true; target[code[pc + 1]] = true; break;
+      case OpFormat::LocalJump: target[code[pc + 1]] = true; break;
+      case OpFormat::IterJump: target[code[pc + 1] & 0xffffffu] = true; break;
+      default: break;
+    }
+    pc += static_cast<size_t>(op_words(f));
+  }
+  auto op_at = [&](size_t pc) { return pc < n ? decode_op(prog.code[pc]) : Op::Count_; };
+  // Thread jumps: a jump to a jump goes straight on; a "keep" jump whose value decides
+  // the next conditional jump goes where that one would.
+  for (size_t pc = 0; pc < n;) {
+    uint32_t w = code[pc];
+    Op op = decode_op(w);
+    if (op == Op::Jump || op == Op::JumpIfFalseKeep || op == Op::JumpIfTrueKeep) {
+      uint32_t t = decode_a(w);
+      for (int hops = 0; hops < 16 && t < n; ++hops) {
+        Op at = op_at(t);
+        if (at == Op::Jump) t = decode_a(prog.code[t]);
+        else if (op != Op::Jump && at == op) t = decode_a(prog.code[t]);
+        else if ((op == Op::JumpIfFalseKeep && at == Op::JumpIfTrueKeep) ||
+                 (op == Op::JumpIfTrueKeep && at == Op::JumpIfFalseKeep))
+          t = t + 1;
+        else break;
+      }
+      code[pc] = encode(op, t);
+    }
+    pc += static_cast<size_t>(op_words(op_info(op).format));
+  }
+  // Fuse.
+  auto inside_free = [&](size_t pc, size_t len) {
+    for (size_t i = pc + 1; i < pc + len; ++i)
+      if (i >= n || target[i]) return false;
+    return true;
+  };
+  for (size_t pc = 0; pc < n;) {
+    uint32_t w = prog.code[pc];
+    Op op = decode_op(w);
+    size_t len = static_cast<size_t>(op_words(op_info(op).format));
+    if (op == Op::LoadLocal) {
+      if (op_at(pc + 1) == Op::LoadField && op_at(pc + 2) == Op::PushInt && op_at(pc + 3) == Op::Eq && inside_free(pc, 4)) {
+        code[pc] = encode(static_cast<Op>(kEqLocalFieldImm), decode_a(w));
+        len = 4;
+      } else if (op_at(pc + 1) == Op::LoadField && inside_free(pc, 2)) {
+        code[pc] = encode(static_cast<Op>(kLoadLocalField), decode_a(w));
+        len = 2;
+      } else if (op_at(pc + 1) == Op::PushInt && op_at(pc + 2) == Op::Eq && inside_free(pc, 3)) {
+        code[pc] = encode(static_cast<Op>(kEqLocalImm), decode_a(w));
+        len = 3;
+      } else if (op_at(pc + 1) == Op::StoreLocal && op_at(pc + 2) == Op::LoadLocal && op_at(pc + 3) == Op::LoadField &&
+                 decode_a(prog.code[pc + 1]) == decode_a(prog.code[pc + 2]) && inside_free(pc, 4)) {
+        code[pc] = encode(static_cast<Op>(kCopyLoadField), decode_a(w));
+        len = 4;
+      } else if (op_at(pc + 1) == Op::StoreLocal && inside_free(pc, 2)) {
+        code[pc] = encode(static_cast<Op>(kCopyLocal), decode_a(w));
+        len = 2;
+      }
+    } else if (op == Op::PushInt && inside_free(pc, 2) &&
+               (op_at(pc + 1) == Op::Eq || op_at(pc + 1) == Op::StrEq || op_at(pc + 1) == Op::InSet)) {
+      Op next = op_at(pc + 1);
+      uint32_t f = next == Op::Eq ? kEqImm : next == Op::StrEq ? kImmStrEq : kImmInSet;
+      code[pc] = f | (w & ~0xffu);
+      len = 2;
+    } else if (op == Op::And && op_at(pc + 1) == Op::JumpIfFalseKeep && inside_free(pc, 2)) {
+      code[pc] = kAndJumpIfFalse;
+      len = 2;
+    } else if (op == Op::LoadSlot && inside_free(pc, 2) &&
+               (op_at(pc + 1) == Op::Le || op_at(pc + 1) == Op::Gt || op_at(pc + 1) == Op::StrEq)) {
+      Op next = op_at(pc + 1);
+      uint32_t f = next == Op::Le ? kSlotLe : next == Op::Gt ? kSlotGt : kSlotStrEq;
+      code[pc] = f | (w & ~0xffu);
+      len = 2;
+    }
+    pc += len;
+  }
+  return code;
+}
+
+// Which functions read only constants and the campaign's own slots (directly or through
+// definitions that do), and so give one value per campaign. Conservative: locals,
+// quantifiers, builtins and the verdict make a function depend on the contact.
+std::vector<bool> campaign_only(const Program& prog) {
+  const size_t nf = prog.functions.size();
+  std::vector<bool> only(nf, false);
+  int root = prog.schema.find_root("campaign");
+  if (root < 0) return only;
+  const RootDef& r = prog.schema.roots[static_cast<size_t>(root)];
+  const uint64_t lo = r.base, hi = r.base + prog.schema.records[r.record].size;
+  auto in_campaign = [&](uint64_t slot) { return slot >= lo && slot < hi; };
+  // 0 unknown yet, 1 yes, 2 no; definitions do not recurse (the verifier checks), so a
+  // depth-first walk ends.
+  std::vector<int> state(nf, 0);
+  std::function<bool(uint32_t)> check = [&](uint32_t fi) -> bool {
+    if (state[fi]) return state[fi] == 1;
+    state[fi] = 2;
+    const Function& f = prog.functions[fi];
+    bool ok = true;
+    for (uint32_t pc = f.begin; pc < f.end && ok;) {
+      uint32_t w = prog.code[pc];
+      Op op = decode_op(w);
+      switch (op) {
+        case Op::PushInt: case Op::PushConst: case Op::PushUnknown: case Op::Not: case Op::And: case Op::Or:
+        case Op::Known: case Op::MergeIf: case Op::Jump: case Op::JumpIfFalseKeep: case Op::JumpIfTrueKeep:
+        case Op::Branch3: case Op::Ret: case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge:
+        case Op::StrEq: case Op::StrNe: case Op::Add: case Op::Sub: case Op::Mul: case Op::Neg: case Op::DateAdd:
+        case Op::DateSub: case Op::DateDiff: case Op::SpanSplit: case Op::DurAdd: case Op::InSet: case Op::InStrSet:
+        case Op::SubRecord: case Op::LoadField:
+          break;  // on values that can only have come from the campaign
+        case Op::LoadSlot: ok = in_campaign(decode_a(w)); break;
+        case Op::RecordRef: {
+          uint32_t presence = prog.code[pc + 1];
+          ok = in_campaign(decode_a(w)) && (presence == kNone || in_campaign(presence));
+          break;
+        }
+        case Op::Let: ok = check(prog.lets[decode_a(w)].fn); break;
+        default: ok = false;  // locals, lists, quantifiers, builtins, the verdict
+      }
+      pc += static_cast<uint32_t>(op_words(op_info(op).format));
+    }
+    state[fi] = ok ? 1 : 2;
+    return ok;
+  };
+  for (uint32_t fi = 0; fi < nf; ++fi) only[fi] = check(fi);
+  return only;
+}
+
 }  // namespace
 
-Vm::Vm(const Program& prog) : prog_(prog), facts_(prog) {
+Value Vm::eval_campaign_only(uint32_t fn) {
+  const uint64_t epoch = facts_->campaign_epoch();
+  if (campaign_value_epoch_[fn] == epoch && campaign_value_store_[fn] == facts_) return campaign_value_[fn];
+  Value v = exec<false>(fn, nullptr, nullptr);
+  if (error_.empty()) {
+    campaign_value_[fn] = v;
+    campaign_value_epoch_[fn] = epoch;
+    campaign_value_store_[fn] = facts_;
+  }
+  return v;
+}
+
+Vm::Vm(const Program& prog) : prog_(prog), fast_code_(fuse(prog)), own_facts_(prog), facts_(&own_facts_) {
   std::vector<size_t> memo(prog.functions.size(), 0);
   size_t need = 16;
   for (uint32_t f = 0; f < prog.functions.size(); ++f) need = std::max(need, frame_need(prog, f, memo));
@@ -70,6 +248,30 @@ Vm::Vm(const Program& prog) : prog_(prog), facts_(prog) {
   let_tgen_.assign(prog.lets.size(), 0);
   let_mask_.assign(prog.lets.size(), FactSet{});
   let_reads_.assign(prog.lets.size(), FactSet{});
+  // An `if` whose condition is unknown keeps its condition's facts on if_masks_ until
+  // both branches are merged. Each Branch3 instruction is open at most once at a time
+  // (definitions do not recurse), so their number bounds the stack: reserved now, it
+  // never grows while deciding.
+  size_t branches = 0;
+  for (uint32_t pc = 0; pc < prog.code.size();) {
+    Op op = decode_op(prog.code[pc]);
+    if (op == Op::Branch3) ++branches;
+    pc += static_cast<uint32_t>(op_words(op_info(op).format));
+  }
+  if_masks_.reserve(branches + 1);
+  // The most rules and obligations one outcome can list, to reserve them once.
+  for (const DecisionInfo& d : prog.decisions) {
+    max_rules_ = std::max(max_rules_, d.rules.size());
+    max_obliges_ = std::max(max_obliges_, d.obliges.size());
+  }
+  for (bool b : campaign_only(prog)) campaign_only_.push_back(b ? 1 : 0);
+  for (const Function& f : prog.functions) {
+    bool just_let = f.end == f.begin + 2 && decode_op(prog.code[f.begin]) == Op::Let && decode_op(prog.code[f.begin + 1]) == Op::Ret;
+    only_let_.push_back(just_let ? static_cast<int32_t>(decode_a(prog.code[f.begin])) : -1);
+  }
+  campaign_value_.assign(prog.functions.size(), kUnknown);
+  campaign_value_epoch_.assign(prog.functions.size(), 0);
+  campaign_value_store_.assign(prog.functions.size(), nullptr);
   for (const DecisionInfo& d : prog.decisions) {
     decision_rule_base_.push_back(static_cast<uint32_t>(overridden_by_.size()));
     size_t words = (d.rules.size() + 63) / 64;
@@ -77,6 +279,8 @@ Vm::Vm(const Program& prog) : prog_(prog), facts_(prog) {
     for (size_t j = 0; j < d.rules.size(); ++j)
       for (uint32_t target : d.rules[j].overrides)
         Bits::set(overridden_by_[decision_rule_base_.back() + target], j);
+    for (size_t i = 0; i < d.rules.size(); ++i)
+      overridden64_.push_back(d.rules.size() <= 64 ? overridden_by_[decision_rule_base_.back() + i][0] : 0);
     decisive_.emplace_back(d.rules.size(), false);
     set_aside_.emplace_back(d.rules.size(), false);
   }
@@ -104,7 +308,7 @@ template <bool kTrace>
 Value Vm::call_let(uint32_t k, FactSet* mask, FactSet* reads) {
   if constexpr (!kTrace) {
     if (let_gen_[k] == gen_) return let_value_[k];
-    Value v = exec<false>(prog_.lets[k].fn, nullptr, nullptr);
+    Value v = eval(static_cast<int32_t>(prog_.lets[k].fn));
     let_value_[k] = v;
     let_gen_[k] = gen_;
     return v;
@@ -136,10 +340,10 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
     locals[i] = kUnknown;
     if constexpr (kTrace) mlocals[i].clear();
   }
-  const uint32_t* const code = prog_.code.data();
-  const Value* facts = facts_.slots.data();
-  const size_t nfacts = facts_.slots.size();
-  int top = 0;
+  const uint32_t* const code = kTrace ? prog_.code.data() : fast_code_.data();
+  const Value* facts = facts_->slots.data();
+  const size_t nfacts = facts_->slots.size();
+  std::ptrdiff_t top = 0;  // not int: no sign extension on every stack access
   uint32_t pc = f.begin;
 
 // The result of an operation on the top `n` values replaces them; when tracing, an
@@ -157,28 +361,55 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
     st[top - 1] = r_;                                                         \
   } while (0)
 
+  // Dispatch: a `switch` in a loop, or (GCC and Clang, unless LAWFUL_VM_SWITCH is
+  // defined) computed goto, each instruction jumping straight to the next one's code,
+  // which lets the branch predictor learn per instruction (bench/ compares the two).
+#if LAW_COMPUTED_GOTO
+  static const void* const kLabels[kAllOps] = {
+#define LAW_OP(Name, ...) &&op_##Name,
+#include "runtime/bytecode/opcodes.def"
+#undef LAW_OP
+      &&op_LoadLocalField, &&op_EqImm, &&op_EqLocalImm, &&op_EqLocalFieldImm, &&op_CopyLocal,
+      &&op_CopyLoadField, &&op_SlotLe, &&op_SlotGt, &&op_SlotStrEq, &&op_ImmStrEq, &&op_ImmInSet,
+      &&op_AndJumpIfFalse,
+  };
+#define LAW_CASE(Name) case static_cast<unsigned>(Op::Name): op_##Name
+#define LAW_FUSED(Name) case k##Name: op_##Name
+#define LAW_NEXT()                                          \
+  do {                                                      \
+    w = code[pc];                                           \
+    unsigned o_ = w & 0xffu;                                \
+    if (o_ >= static_cast<unsigned>(kAllOps)) goto op_default_; \
+    goto* kLabels[o_];                                      \
+  } while (0)
+#else
+#define LAW_CASE(Name) case static_cast<unsigned>(Op::Name)
+#define LAW_FUSED(Name) case k##Name
+#define LAW_NEXT() break
+#endif
+  uint32_t w;
   for (;;) {
-    const uint32_t w = code[pc];
-    switch (decode_op(w)) {
-      case Op::PushInt:
+    w = code[pc];
+    switch (w & 0xffu) {  // the program's opcodes, then the fused ones
+      LAW_CASE(PushInt):
         st[top] = decode_imm(w);
         if constexpr (kTrace) mst[top].clear();
         ++top;
         ++pc;
-        break;
-      case Op::PushConst:
+        LAW_NEXT();
+      LAW_CASE(PushConst):
         st[top] = prog_.consts[decode_a(w)];
         if constexpr (kTrace) mst[top].clear();
         ++top;
         ++pc;
-        break;
-      case Op::PushUnknown:
+        LAW_NEXT();
+      LAW_CASE(PushUnknown):
         st[top] = kUnknown;
         if constexpr (kTrace) mst[top].clear();
         ++top;
         ++pc;
-        break;
-      case Op::LoadSlot: {
+        LAW_NEXT();
+      LAW_CASE(LoadSlot): {
         Value v = facts[decode_a(w)];
         st[top] = v;
         if constexpr (kTrace) {
@@ -191,9 +422,9 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         }
         ++top;
         ++pc;
-        break;
+        LAW_NEXT();
       }
-      case Op::LoadField: {
+      LAW_CASE(LoadField): {
         Value r = st[top - 1];
         if (r != kUnknown) {
           uint64_t at = static_cast<uint64_t>(r) + decode_a(w);
@@ -210,9 +441,9 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
           }
         }
         ++pc;
-        break;
+        LAW_NEXT();
       }
-      case Op::RecordRef: {
+      LAW_CASE(RecordRef): {
         uint32_t presence = code[pc + 1];
         Value v = presence == kNone || facts[presence] != kUnknown ? static_cast<Value>(decode_a(w)) : kUnknown;
         st[top] = v;
@@ -224,9 +455,9 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         }
         ++top;
         pc += 2;
-        break;
+        LAW_NEXT();
       }
-      case Op::SubRecord: {
+      LAW_CASE(SubRecord): {
         Value r = st[top - 1];
         uint32_t presence = code[pc + 1];
         if (r != kUnknown) {
@@ -242,25 +473,25 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
           }
         }
         pc += 2;
-        break;
+        LAW_NEXT();
       }
-      case Op::LoadLocal: {
+      LAW_CASE(LoadLocal): {
         uint32_t a = decode_a(w);
         st[top] = locals[a];
         if constexpr (kTrace) mst[top] = mlocals[a];
         ++top;
         ++pc;
-        break;
+        LAW_NEXT();
       }
-      case Op::StoreLocal: {
+      LAW_CASE(StoreLocal): {
         uint32_t a = decode_a(w);
         --top;
         locals[a] = st[top];
         if constexpr (kTrace) mlocals[a] = mst[top];
         ++pc;
-        break;
+        LAW_NEXT();
       }
-      case Op::Let: {
+      LAW_CASE(Let): {
         FactSet m;
         Value v = call_let<kTrace>(decode_a(w), &m, reads);
         if (!error_.empty()) return kUnknown;
@@ -268,34 +499,34 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         if constexpr (kTrace) mst[top] = v == kUnknown ? m : FactSet{};
         ++top;
         ++pc;
-        break;
+        LAW_NEXT();
       }
-      case Op::LoadVerdict:
+      LAW_CASE(LoadVerdict):
         st[top] = verdict_;
         if constexpr (kTrace) mst[top].clear();
         ++top;
         ++pc;
-        break;
-      case Op::Not: {
+        LAW_NEXT();
+      LAW_CASE(Not): {
         Value a = st[top - 1];
         st[top - 1] = a == kUnknown ? kUnknown : (a == kFalse ? kTrue : kFalse);
         ++pc;
-        break;
+        LAW_NEXT();
       }
-      case Op::And:
+      LAW_CASE(And):
         LAW_RESULT(2, and3(st[top - 2], st[top - 1]));
         ++pc;
-        break;
-      case Op::Or:
+        LAW_NEXT();
+      LAW_CASE(Or):
         LAW_RESULT(2, or3(st[top - 2], st[top - 1]));
         ++pc;
-        break;
-      case Op::Known:
+        LAW_NEXT();
+      LAW_CASE(Known):
         st[top - 1] = st[top - 1] != kUnknown ? kTrue : kFalse;
         if constexpr (kTrace) mst[top - 1].clear();
         ++pc;
-        break;
-      case Op::MergeIf: {
+        LAW_NEXT();
+      LAW_CASE(MergeIf): {
         Value b = st[top - 1], a = st[top - 2];
         Value r = a == b ? a : kUnknown;
         if constexpr (kTrace) {
@@ -311,18 +542,18 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         --top;
         st[top - 1] = r;
         ++pc;
-        break;
+        LAW_NEXT();
       }
-      case Op::Jump:
+      LAW_CASE(Jump):
         pc = decode_a(w);
-        break;
-      case Op::JumpIfFalseKeep:
+        LAW_NEXT();
+      LAW_CASE(JumpIfFalseKeep):
         pc = st[top - 1] == kFalse ? decode_a(w) : pc + 1;
-        break;
-      case Op::JumpIfTrueKeep:
+        LAW_NEXT();
+      LAW_CASE(JumpIfTrueKeep):
         pc = st[top - 1] == kTrue ? decode_a(w) : pc + 1;
-        break;
-      case Op::Branch3: {
+        LAW_NEXT();
+      LAW_CASE(Branch3): {
         Value c = st[--top];
         if (c == kTrue) {
           pc += 2;
@@ -332,9 +563,9 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
           if constexpr (kTrace) if_masks_.push_back(mst[top]);
           pc = code[pc + 1];
         }
-        break;
+        LAW_NEXT();
       }
-      case Op::Ret: {
+      LAW_CASE(Ret): {
         Value r = st[top - 1];
         if constexpr (kTrace) {
           if (out_mask) *out_mask = r == kUnknown ? mst[top - 1] : FactSet{};
@@ -343,11 +574,11 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         return r;
       }
 #define LAW_CMP(OP, EXPR)                                                                  \
-  case Op::OP: {                                                                           \
+  LAW_CASE(OP): {                                                                           \
     Value b = st[top - 1], a = st[top - 2];                                                \
     LAW_RESULT(2, (a == kUnknown || b == kUnknown) ? kUnknown : ((EXPR) ? kTrue : kFalse)); \
     ++pc;                                                                                  \
-    break;                                                                                 \
+    LAW_NEXT();                                                                                 \
   }
         LAW_CMP(Eq, a == b)
         LAW_CMP(Ne, a != b)
@@ -355,12 +586,12 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         LAW_CMP(Le, a <= b)
         LAW_CMP(Gt, a > b)
         LAW_CMP(Ge, a >= b)
-        LAW_CMP(StrEq, facts_.text(a) == facts_.text(b))
-        LAW_CMP(StrNe, facts_.text(a) != facts_.text(b))
+        LAW_CMP(StrEq, facts_->text(a) == facts_->text(b))
+        LAW_CMP(StrNe, facts_->text(a) != facts_->text(b))
 #undef LAW_CMP
-      case Op::Add:
-      case Op::Sub:
-      case Op::Mul: {
+      LAW_CASE(Add):
+      LAW_CASE(Sub):
+      LAW_CASE(Mul): {
         Value b = st[top - 1], a = st[top - 2];
         Value r = kUnknown;
         if (a != kUnknown && b != kUnknown) {
@@ -372,16 +603,16 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         }
         LAW_RESULT(2, r);
         ++pc;
-        break;
+        LAW_NEXT();
       }
-      case Op::Neg: {
+      LAW_CASE(Neg): {
         Value a = st[top - 1];
         if (a != kUnknown) st[top - 1] = -a;
         ++pc;
-        break;
+        LAW_NEXT();
       }
-      case Op::DateAdd:
-      case Op::DateSub: {
+      LAW_CASE(DateAdd):
+      LAW_CASE(DateSub): {
         Value d = st[top - 1], a = st[top - 2];
         Value r = kUnknown;
         if (a != kUnknown && d != kUnknown) {
@@ -395,16 +626,16 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         }
         LAW_RESULT(2, r);
         ++pc;
-        break;
+        LAW_NEXT();
       }
-      case Op::DateDiff: {
+      LAW_CASE(DateDiff): {
         Value b = st[top - 1], a = st[top - 2];
         LAW_RESULT(2, (a == kUnknown || b == kUnknown) ? kUnknown
                                                        : make_span(static_cast<Days>(a), static_cast<Days>(b)));
         ++pc;
-        break;
+        LAW_NEXT();
       }
-      case Op::SpanSplit: {
+      LAW_CASE(SpanSplit): {
         Value d = st[top - 1], s = st[top - 2];
         if (d == kUnknown || s == kUnknown) {
           if constexpr (kTrace) {
@@ -426,9 +657,9 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
           st[top - 1] = end;
         }
         ++pc;
-        break;
+        LAW_NEXT();
       }
-      case Op::DurAdd: {
+      LAW_CASE(DurAdd): {
         Value b = st[top - 1], a = st[top - 2];
         Value r = kUnknown;
         if (a != kUnknown && b != kUnknown) {
@@ -440,18 +671,18 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         }
         LAW_RESULT(2, r);
         ++pc;
-        break;
+        LAW_NEXT();
       }
-      case Op::InSet: {
+      LAW_CASE(InSet): {
         Value s = st[top - 1], x = st[top - 2];
         Value r = kUnknown;
         if (s != kUnknown && x != kUnknown) r = (x >= 0 && x < 64 && ((static_cast<uint64_t>(s) >> x) & 1)) ? kTrue : kFalse;
         LAW_RESULT(2, r);
         ++pc;
-        break;
+        LAW_NEXT();
       }
-      case Op::InList:
-      case Op::InListStr: {
+      LAW_CASE(InList):
+      LAW_CASE(InListStr): {
         Value l = st[top - 1], x = st[top - 2];
         Value r = kUnknown;
         if (l != kUnknown && x != kUnknown) {
@@ -462,25 +693,25 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
             for (uint64_t i = 0; i < n; ++i)
               if (facts[start + i] == x) r = kTrue;
           } else {
-            std::string_view t = facts_.text(x);
+            std::string_view t = facts_->text(x);
             for (uint64_t i = 0; i < n; ++i)
-              if (facts_.text(facts[start + i]) == t) r = kTrue;
+              if (facts_->text(facts[start + i]) == t) r = kTrue;
           }
         }
         LAW_RESULT(2, r);
         ++pc;
-        break;
+        LAW_NEXT();
       }
-      case Op::InStrSet: {
+      LAW_CASE(InStrSet): {
         Value x = st[top - 1];
         if (x != kUnknown) {
           const auto& set = sorted_sets_[decode_a(w)];
-          st[top - 1] = std::binary_search(set.begin(), set.end(), facts_.text(x)) ? kTrue : kFalse;
+          st[top - 1] = std::binary_search(set.begin(), set.end(), facts_->text(x)) ? kTrue : kFalse;
         }
         ++pc;
-        break;
+        LAW_NEXT();
       }
-      case Op::IterBegin: {
+      LAW_CASE(IterBegin): {
         Value l = st[top - 1];
         if (l == kUnknown) {
           pc = code[pc + 1];  // the unknown stays on the stack as the result
@@ -492,16 +723,16 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
           if constexpr (kTrace) mlocals[a].clear();
           pc += 2;
         }
-        break;
+        LAW_NEXT();
       }
-      case Op::IterNext: {
+      LAW_CASE(IterNext): {
         uint32_t a = decode_a(w);
         uint32_t b = code[pc + 1];
         Value l = locals[a];
         Value i = locals[a + 1];
         if (l == kUnknown || i < 0 || static_cast<uint64_t>(i) >= list_count(l)) {
           pc = b & 0xffffffu;
-          break;
+          LAW_NEXT();
         }
         uint64_t stride = b >> 24;
         uint64_t start = list_start(l);
@@ -511,11 +742,11 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         if constexpr (kTrace) mlocals[a + 2].clear();
         locals[a + 1] = i + 1;
         pc += 2;
-        break;
+        LAW_NEXT();
       }
-      case Op::AnyStep:
-      case Op::AllStep:
-      case Op::CountStep: {
+      LAW_CASE(AnyStep):
+      LAW_CASE(AllStep):
+      LAW_CASE(CountStep): {
         uint32_t a = decode_a(w);
         Value b = st[--top];
         Value& acc = locals[a + 3];
@@ -538,9 +769,9 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
           if (acc != kUnknown) mlocals[a + 3].clear();
         }
         pc = exit ? code[pc + 1] : pc + 2;
-        break;
+        LAW_NEXT();
       }
-      case Op::Builtin: {
+      LAW_CASE(Builtin): {
         BuiltinId id = static_cast<BuiltinId>(decode_a(w));
         int n = builtin_arity(id);
         Value* args = st + top - n;
@@ -548,11 +779,11 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         for (int i = 0; i < n; ++i) any_unknown = any_unknown || args[i] == kUnknown;
         Value r = kUnknown;
         if (!any_unknown) {
-          auto text = [&](Value v) { return facts_.text(v); };
+          auto text = [&](Value v) { return facts_->text(v); };
           auto lower_copy = [&](std::string_view s) {
-            char* p = facts_.scratch.alloc(s.size() ? s.size() : 1);
+            char* p = facts_->scratch.alloc(s.size() ? s.size() : 1);
             for (size_t i = 0; i < s.size(); ++i) p[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
-            return static_cast<Value>(facts_.add_string(std::string_view(p, s.size())));
+            return static_cast<Value>(facts_->add_string(std::string_view(p, s.size())));
           };
           switch (id) {
             case BuiltinId::Lower: r = lower_copy(text(args[0])); break;
@@ -591,13 +822,109 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         }
         // Builtins may add strings; the facts array itself does not move.
         ++pc;
-        break;
+        LAW_NEXT();
+      }
+      // The fused instructions (fast path only: the tracing path runs the program's code).
+      LAW_FUSED(LoadLocalField): {
+        Value r = locals[decode_a(w)];
+        if (r != kUnknown) {
+          uint64_t at = static_cast<uint64_t>(r) + decode_a(code[pc + 1]);
+          if (r < 0 || at >= nfacts) return runtime_error(pc, "a record reference is out of range"), kUnknown;
+          r = facts[at];
+        }
+        st[top++] = r;
+        pc += 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(EqImm): {
+        Value a = st[top - 1];
+        st[top - 1] = a == kUnknown ? kUnknown : (a == decode_imm(w) ? kTrue : kFalse);
+        pc += 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(EqLocalImm): {
+        Value a = locals[decode_a(w)];
+        st[top++] = a == kUnknown ? kUnknown : (a == decode_imm(code[pc + 1]) ? kTrue : kFalse);
+        pc += 3;
+        LAW_NEXT();
+      }
+      LAW_FUSED(EqLocalFieldImm): {
+        Value r = locals[decode_a(w)];
+        if (r != kUnknown) {
+          uint64_t at = static_cast<uint64_t>(r) + decode_a(code[pc + 1]);
+          if (r < 0 || at >= nfacts) return runtime_error(pc, "a record reference is out of range"), kUnknown;
+          r = facts[at];
+          if (r != kUnknown) r = r == decode_imm(code[pc + 2]) ? kTrue : kFalse;
+        }
+        st[top++] = r;
+        pc += 4;
+        LAW_NEXT();
+      }
+      LAW_FUSED(CopyLocal):
+        locals[decode_a(code[pc + 1])] = locals[decode_a(w)];
+        pc += 2;
+        LAW_NEXT();
+      LAW_FUSED(CopyLoadField): {
+        Value r = locals[decode_a(w)];
+        locals[decode_a(code[pc + 1])] = r;
+        if (r != kUnknown) {
+          uint64_t at = static_cast<uint64_t>(r) + decode_a(code[pc + 3]);
+          if (r < 0 || at >= nfacts) return runtime_error(pc, "a record reference is out of range"), kUnknown;
+          r = facts[at];
+        }
+        st[top++] = r;
+        pc += 4;
+        LAW_NEXT();
+      }
+      LAW_FUSED(AndJumpIfFalse): {
+        Value r = and3(st[top - 2], st[top - 1]);
+        --top;
+        st[top - 1] = r;
+        pc = r == kFalse ? decode_a(code[pc + 1]) : pc + 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(SlotLe): {
+        Value a = st[top - 1], b = facts[decode_a(w)];
+        st[top - 1] = a == kUnknown || b == kUnknown ? kUnknown : (a <= b ? kTrue : kFalse);
+        pc += 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(SlotGt): {
+        Value a = st[top - 1], b = facts[decode_a(w)];
+        st[top - 1] = a == kUnknown || b == kUnknown ? kUnknown : (a > b ? kTrue : kFalse);
+        pc += 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(SlotStrEq): {
+        Value a = st[top - 1], b = facts[decode_a(w)];
+        st[top - 1] = a == kUnknown || b == kUnknown ? kUnknown : (facts_->text(a) == facts_->text(b) ? kTrue : kFalse);
+        pc += 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(ImmStrEq): {
+        Value a = st[top - 1], b = decode_imm(w);
+        st[top - 1] = a == kUnknown ? kUnknown : (facts_->text(a) == facts_->text(b) ? kTrue : kFalse);
+        pc += 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(ImmInSet): {
+        Value x = st[top - 1], set = decode_imm(w);
+        st[top - 1] = x == kUnknown ? kUnknown
+                                    : (x >= 0 && x < 64 && ((static_cast<uint64_t>(set) >> x) & 1)) ? kTrue : kFalse;
+        pc += 2;
+        LAW_NEXT();
       }
       default:
+#if LAW_COMPUTED_GOTO
+      op_default_:
+#endif
         return runtime_error(pc, "an unknown instruction"), kUnknown;
     }
   }
 #undef LAW_RESULT
+#undef LAW_CASE
+#undef LAW_FUSED
+#undef LAW_NEXT
 }
 
 template Value Vm::exec<false>(uint32_t, FactSet*, FactSet*);
@@ -610,7 +937,7 @@ Value Vm::eval_traced(int32_t fn, FactSet& mask, FactSet& reads) {
 
 Value Vm::as_of_value(const DecideOptions& opt) const {
   if (opt.as_of) return *opt.as_of;
-  return as_of_slot_ >= 0 ? facts_.slots[static_cast<size_t>(as_of_slot_)] : kUnknown;
+  return as_of_slot_ >= 0 ? facts_->slots[static_cast<size_t>(as_of_slot_)] : kUnknown;
 }
 
 Value Vm::window_state(const Window& w, Value as_of) const {
@@ -646,34 +973,58 @@ void Vm::obligations(uint32_t d, Outcome& out) {
 
 void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
   const DecisionInfo& di = prog_.decisions[d];
+  // Once per Outcome: its lists never grow after this, whatever the contact.
+  if (out.rules.capacity() < max_rules_) out.rules.reserve(max_rules_);
+  if (out.obligations.capacity() < max_obliges_) out.obligations.reserve(max_obliges_);
   const size_t n = di.rules.size();
   const uint32_t rb = decision_rule_base_[d];
   out.decision = static_cast<int32_t>(d);
   out.policy = static_cast<int32_t>(di.policy);
   const Value as_of = as_of_value(opt);
   states_.resize(n);
+  // Which rules apply: one word for up to 64 rules (every real decision), else a vector.
+  const bool small = n <= 64;
+  uint64_t applies64 = 0;
   std::vector<uint64_t>& applies = applies_;
-  applies.assign((n + 63) / 64, 0);
+  if (!small) applies.assign((n + 63) / 64, 0);
+  auto overridden = [&](size_t i) {
+    return small ? (overridden64_[rb + i] & applies64) != 0 : Bits::intersects(overridden_by_[rb + i], applies);
+  };
+  uint64_t unknown64 = 0;
   for (size_t i = 0; i < n; ++i) {
     const RuleInfo& r = di.rules[i];
-    Value s = window_state(r.window, as_of);
+    Value s = r.window.always() ? kTrue : window_state(r.window, as_of);
     if (s != kFalse) s = and3(s, eval(r.cond));
     if (!error_.empty()) {
       out.error = fmt::format("{} in rule '{}'", error_, prog_.str(r.name));
       return;
     }
     states_[i] = s;
-    if (s == kTrue) Bits::set(applies, i);
+    if (small) {
+      applies64 |= static_cast<uint64_t>(s == kTrue) << i;
+      unknown64 |= static_cast<uint64_t>(s == kUnknown) << i;
+    } else if (s == kTrue) {
+      Bits::set(applies, i);
+    }
   }
   if (coverage_)
     for (size_t i = 0; i < n; ++i)
-      if (states_[i] == kFalse || (states_[i] == kTrue && Bits::intersects(overridden_by_[rb + i], applies)))
-        set_aside_[d][i] = true;
+      if (states_[i] == kFalse || (states_[i] == kTrue && overridden(i))) set_aside_[d][i] = true;
+  // The rules in a state, in rule order: by their bits for a small decision (no branch
+  // per rule to mispredict), else one by one.
+  auto each = [&](Value state, auto f) {
+    if (small) {
+      for (uint64_t m = state == kTrue ? applies64 : unknown64; m; m &= m - 1) f(static_cast<size_t>(__builtin_ctzll(m)));
+    } else {
+      for (size_t i = 0; i < n; ++i)
+        if (states_[i] == state) f(i);
+    }
+  };
   // Winners: applicable rules that no applicable rule overrides.
   int32_t first_winner = -1;
   bool conflict = false;
-  for (size_t i = 0; i < n; ++i) {
-    if (states_[i] != kTrue || Bits::intersects(overridden_by_[rb + i], applies)) continue;
+  each(kTrue, [&](size_t i) {
+    if (overridden(i)) return;
     out.rules.push_back(static_cast<uint32_t>(i));
     if (first_winner < 0) {
       first_winner = static_cast<int32_t>(i);
@@ -682,7 +1033,7 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
       out.reason_a = first_winner;
       out.reason_b = static_cast<int32_t>(i);
     }
-  }
+  });
   auto add_missing = [&](size_t i) {
     const RuleInfo& r = di.rules[i];
     if (window_state(r.window, as_of) == kUnknown && prog_.schema.as_of_path >= 0)
@@ -694,15 +1045,14 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
   if (first_winner < 0) {
     out.verdict = VerdictCode::Review;
     out.reason = Reason::NoRuleApplies;
-    for (size_t i = 0; i < n; ++i) {
-      if (states_[i] != kUnknown) continue;
+    each(kUnknown, [&](size_t i) {
       if (out.reason != Reason::Undetermined) {
         out.reason = Reason::Undetermined;
         out.reason_a = static_cast<int32_t>(i);
       }
       out.rules.push_back(static_cast<uint32_t>(i));
       add_missing(i);
-    }
+    });
   } else if (conflict) {
     out.verdict = VerdictCode::Review;
     out.reason = Reason::Conflict;
@@ -710,9 +1060,8 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
     const VerdictCode v = static_cast<VerdictCode>(di.rules[static_cast<size_t>(first_winner)].verdict);
     bool undetermined = false;
     if (v != VerdictCode::Review) {
-      for (size_t i = 0; i < n; ++i) {
-        if (states_[i] != kUnknown || Bits::intersects(overridden_by_[rb + i], applies)) continue;
-        if (static_cast<VerdictCode>(di.rules[i].verdict) == v) continue;
+      each(kUnknown, [&](size_t i) {
+        if (overridden(i) || static_cast<VerdictCode>(di.rules[i].verdict) == v) return;
         if (!undetermined) {
           undetermined = true;
           out.reason = Reason::Undetermined;
@@ -720,8 +1069,8 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
         }
         out.rules.push_back(static_cast<uint32_t>(i));
         add_missing(i);
-      }
-      std::sort(out.rules.begin(), out.rules.end());
+      });
+      if (undetermined) std::sort(out.rules.begin(), out.rules.end());  // else in rule order already
     }
     if (undetermined) {
       out.verdict = VerdictCode::Review;
@@ -840,13 +1189,13 @@ int32_t Vm::route(Outcome& out) {
     out.reason = Reason::NoPolicyForCountry;
     return -1;
   }
-  Value c = facts_.slots[static_cast<size_t>(route_slot_)];
+  Value c = facts_->slots[static_cast<size_t>(route_slot_)];
   if (c == kUnknown) {
     out.reason = Reason::CountryUnknown;
     out.missing.add(static_cast<uint32_t>(route_path_));
     return -1;
   }
-  std::string_view text = facts_.text(c);
+  std::string_view text = facts_->text(c);
   char key[8];
   size_t len = text.size();
   if (len <= sizeof key) {
@@ -892,8 +1241,8 @@ void Vm::trace_decision(uint32_t d, DecisionTrace& trace, const DecideOptions& o
   }
 }
 
-std::string reason_text(const Program& prog, const Outcome& out) {
-  auto rule = [&](int32_t i) -> std::string {
+void append_reason_text(std::string& text, const Program& prog, const Outcome& out) {
+  auto rule = [&](int32_t i) -> std::string_view {
     if (out.decision < 0 || i < 0) return "?";
     return prog.str(prog.decisions[static_cast<size_t>(out.decision)].rules[static_cast<size_t>(i)].name);
   };
@@ -901,27 +1250,41 @@ std::string reason_text(const Program& prog, const Outcome& out) {
     static const char* kNames[] = {"allow", "deny", "review"};
     return kNames[prog.decisions[static_cast<size_t>(out.decision)].rules[static_cast<size_t>(i)].verdict];
   };
-  auto decision = [&](int32_t d) { return d < 0 ? std::string("?") : prog.str(prog.decisions[static_cast<size_t>(d)].name); };
+  auto decision = [&](int32_t d) -> std::string_view {
+    return d < 0 ? std::string_view("?") : std::string_view(prog.str(prog.decisions[static_cast<size_t>(d)].name));
+  };
+  auto to = std::back_inserter(text);
   switch (out.reason) {
-    case Reason::None: return {};
-    case Reason::NoPolicyForCountry: return "no policy for this country";
-    case Reason::CountryUnknown: return "the country is unknown";
+    case Reason::None: return;
+    case Reason::NoPolicyForCountry: text += "no policy for this country"; return;
+    case Reason::CountryUnknown: text += "the country is unknown"; return;
     case Reason::PolicyNotInForce:
-      return out.missing.empty() ? "the policy is not in force on this date" : "the date of the campaign is unknown";
-    case Reason::NoDecisionApplies: return "no rule covers this channel";
+      text += out.missing.empty() ? "the policy is not in force on this date" : "the date of the campaign is unknown";
+      return;
+    case Reason::NoDecisionApplies: text += "no rule covers this channel"; return;
     case Reason::DecisionsOverlap:
-      return fmt::format("decisions '{}' and '{}' both apply", decision(out.reason_a), decision(out.reason_b));
-    case Reason::DecisionMayApply: return fmt::format("decision '{}' might apply", decision(out.reason_a));
-    case Reason::NoRuleApplies: return "no rule applies";
+      fmt::format_to(to, "decisions '{}' and '{}' both apply", decision(out.reason_a), decision(out.reason_b));
+      return;
+    case Reason::DecisionMayApply: fmt::format_to(to, "decision '{}' might apply", decision(out.reason_a)); return;
+    case Reason::NoRuleApplies: text += "no rule applies"; return;
     case Reason::Conflict:
-      return fmt::format("rules '{}' ({}) and '{}' ({}) both apply and neither overrides the other", rule(out.reason_a),
-                         verdict(out.reason_a), rule(out.reason_b), verdict(out.reason_b));
+      fmt::format_to(to, "rules '{}' ({}) and '{}' ({}) both apply and neither overrides the other", rule(out.reason_a),
+                     verdict(out.reason_a), rule(out.reason_b), verdict(out.reason_b));
+      return;
     case Reason::Undetermined:
-      return fmt::format("rule '{}' might apply, and would change the outcome", rule(out.reason_a));
-    case Reason::ReviewRule: return fmt::format("rule '{}' asks for review", rule(out.reason_a));
-    case Reason::DecisionNotApplicable: return fmt::format("decision '{}' does not apply", decision(out.reason_a));
+      fmt::format_to(to, "rule '{}' might apply, and would change the outcome", rule(out.reason_a));
+      return;
+    case Reason::ReviewRule: fmt::format_to(to, "rule '{}' asks for review", rule(out.reason_a)); return;
+    case Reason::DecisionNotApplicable:
+      fmt::format_to(to, "decision '{}' does not apply", decision(out.reason_a));
+      return;
   }
-  return {};
+}
+
+std::string reason_text(const Program& prog, const Outcome& out) {
+  std::string text;
+  append_reason_text(text, prog, out);
+  return text;
 }
 
 }  // namespace lawful

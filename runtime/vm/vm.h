@@ -36,7 +36,11 @@ class Vm {
   // The program must have passed the verifier.
   explicit Vm(const Program& prog);
 
-  FactStore& facts() { return facts_; }
+  FactStore& facts() { return *facts_; }
+  // Decide over another store (bound by the caller, for the same program) until told
+  // otherwise; null returns to the Vm's own store. Lets a caller keep many contacts
+  // bound and decide them in turn without copying.
+  void use_facts(FactStore* fs) { facts_ = fs ? fs : &own_facts_; }
   const Program& program() const { return prog_; }
 
   // Through the router (by the contact's country).
@@ -64,7 +68,14 @@ class Vm {
   Value exec(uint32_t fn, FactSet* mask, FactSet* reads);
   template <bool kTrace>
   Value call_let(uint32_t let, FactSet* mask, FactSet* reads);
-  Value eval(int32_t fn) { return fn < 0 ? kTrue : exec<false>(static_cast<uint32_t>(fn), nullptr, nullptr); }
+  Value eval(int32_t fn) {
+    if (fn < 0) return kTrue;
+    const size_t f = static_cast<size_t>(fn);
+    if (campaign_only_[f]) return eval_campaign_only(static_cast<uint32_t>(fn));
+    if (only_let_[f] >= 0) return call_let<false>(static_cast<uint32_t>(only_let_[f]), nullptr, nullptr);
+    return exec<false>(static_cast<uint32_t>(fn), nullptr, nullptr);
+  }
+  Value eval_campaign_only(uint32_t fn);
   Value eval_traced(int32_t fn, FactSet& mask, FactSet& reads);
   Value as_of_value(const DecideOptions& opt) const;
   Value window_state(const Window& w, Value as_of) const;
@@ -74,7 +85,12 @@ class Vm {
   bool runtime_error(uint32_t pc, const char* what);
 
   const Program& prog_;
-  FactStore facts_;
+  // The code the fast path runs: the program's, with jumps threaded and common
+  // sequences fused into instructions of the VM's own (see fuse() in vm.cpp). The
+  // tracing path runs the program's code as it is.
+  std::vector<uint32_t> fast_code_;
+  FactStore own_facts_;
+  FactStore* facts_;
   std::vector<Value> stack_;
   std::vector<FactSet> masks_;       // parallel to stack_ when tracing
   std::vector<FactSet> if_masks_;    // conditions of `if`s evaluated both ways
@@ -90,8 +106,19 @@ class Vm {
   // Per-decision scratch.
   std::vector<Value> states_;
   std::vector<uint64_t> applies_;
+  size_t max_rules_ = 0;
+  size_t max_obliges_ = 0;
   std::vector<std::vector<uint64_t>> overridden_by_;  // per decision rule: bitset of rules overriding it
   std::vector<uint32_t> decision_rule_base_;
+  std::vector<uint64_t> overridden64_;  // the same as one word, for decisions of at most 64 rules
+  // Functions that read the campaign's facts only (the guard `campaign.channel in
+  // {email, sms}`, a sender's identification) give the same value for every contact:
+  // computed once per campaign (FactStore::campaign_epoch) and store.
+  std::vector<uint8_t> campaign_only_;
+  std::vector<int32_t> only_let_;  // a function that is `Let k; Ret` (a rule `when name`): k, else -1
+  std::vector<Value> campaign_value_;
+  std::vector<uint64_t> campaign_value_epoch_;
+  std::vector<const FactStore*> campaign_value_store_;
   std::vector<std::vector<std::string_view>> sorted_sets_;  // string sets, sorted, for lookup
   std::vector<std::pair<std::string, int32_t>> routes_;     // sorted by country
   int32_t route_slot_ = -1;

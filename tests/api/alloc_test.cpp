@@ -115,9 +115,10 @@ TEST_CASE("deciding from JSON, in batches and through a reloader allocates nothi
 }
 
 TEST_CASE("the counter sees the library's own allocations") {
-  // A control for the cases above: long field paths make the binder allocate, inside
-  // liblawful.so, and the counter must see it.
+  // A control for the cases above: a contact the binder refuses makes it write its
+  // error message, inside liblawful.so, and the counter must see that.
   lawful::Engine e = lawful::Engine::load(policies()).value();
   lawful::Decision d;
-  CHECK(allocations([&] { e.decide(kConsumerWithConsent, kCampaign, d); }) > 0);
+  CHECK(allocations([&] { e.decide(R"({"id": "x", "objected": "no"})", kCampaign, d); }) > 0);
+  CHECK_FALSE(d.ok());
 }

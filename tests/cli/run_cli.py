@@ -293,6 +293,213 @@ def test_as_of_and_coverage_by_date():
     check("coverage t.change: 0/4 rules decisive (0%), 2/4 shown not to apply (50%)\n" in p.stdout and p.returncode == 1,
           "without a date, no send date: review", p)
 
+def lines_of(text):
+    return [json.loads(l) for l in text.split("\n") if l != ""]
+
+
+@test
+def check_accounts_for_every_line_of_a_bad_file():
+    good = {"id": "g", "entity": "company", "objected": False, "suppressed": False, "consents": []}
+    rows = [
+        json.dumps(good).encode(),
+        b"{not json",
+        b"",
+        b"   \t",
+        b'{"id": "big", "email": "' + b"x" * (2 << 20) + b'"}',   # over the 1 MiB line limit
+        '{"id": "utf", "email": "caf'.encode() + b"\xc3\x28" + b'@x.fr"}',  # bad UTF-8
+        json.dumps({"id": "t1", "objected": "no"}).encode(),
+        json.dumps({"id": "t2", "consents": {"channel": "email"}}).encode(),
+        json.dumps({"id": "t3", "last_contact": 20240101}).encode(),
+        b"[1, 2, 3]",
+        json.dumps({"id": "crlf", "entity": "llp", "objected": False, "suppressed": False}).encode() + b"\r",
+        json.dumps({"id": "last", "entity": "company", "objected": False, "suppressed": False}).encode(),  # no newline
+    ]
+    path = TMP / "bad.jsonl"
+    path.write_bytes(b"\n".join(rows))
+    camp = write("campaign.json", json.dumps(CAMPAIGN))
+    outs = []
+    for threads in ("1", "2", "3"):
+        p = subprocess.run([LAWFUL, "check", str(SPEC), "--contacts", str(path), "--campaign", str(camp), "--threads", threads],
+                           capture_output=True, env=ENV, timeout=120)
+        check(p.returncode == 1, "bad lines exit 1")
+        outs.append(p.stdout)
+        out = lines_of(p.stdout.decode())
+        check(len(out) == len(rows), f"one record per line: {len(out)} for {len(rows)}")
+        check(out[0]["id"] == "g" and out[0]["verdict"] == "allow", "good line decided")
+        for i in range(1, 10):
+            check(out[i]["line"] == i + 1 and out[i]["error"], f"line {i + 1} is an error record: {out[i]}")
+        check("blank" in out[2]["error"] and "blank" in out[3]["error"], "blank lines")
+        check(out[4] == {"id": None, "line": 5, "error": f"a line of {len(rows[4])} bytes; the limit is 1048576"}, f"huge line: {out[4]}")
+        check("UTF" in out[5]["error"] or "utf" in out[5]["error"].lower(), f"bad UTF-8: {out[5]}")
+        check(out[6] == {"id": "t1", "line": 7, "error": "contact.objected: expected true or false, got a string"}, f"t1: {out[6]}")
+        check(out[7]["id"] == "t2" and out[7]["error"] == "contact.consents: expected a list, got an object", f"t2: {out[7]}")
+        check(out[8]["id"] == "t3" and "last_contact" in out[8]["error"], f"t3: {out[8]}")
+        check(out[9]["error"] == "not a JSON object", f"array: {out[9]}")
+        check(out[10]["id"] == "crlf" and out[10]["verdict"] == "allow", "CRLF line")
+        check(out[11]["id"] == "last" and out[11]["verdict"] == "allow", "last line without newline")
+        check("error lines: 9 (the first: line 2:" in p.stderr.decode(), "summary counts the error lines")
+    check(outs[0] == outs[1] == outs[2], "the same output for 1, 2 and 3 threads")
+
+
+def gen(n, seed=1, fmt="jsonl"):
+    path = TMP / f"gen-{n}-{seed}.{'csv' if fmt == 'csv' else 'jsonl'}"
+    p = run("gen-contacts", "--n", n, "--seed", seed, "--format", fmt, "-o", path)
+    check(p.returncode == 0, "gen-contacts", p)
+    return path
+
+
+@test
+def gen_contacts_is_realistic_and_repeatable():
+    a, b = gen(3000), gen(3000)
+    check(a.read_bytes() == b.read_bytes(), "the same seed gives the same file")
+    check(gen(3000, seed=2).read_bytes() != a.read_bytes(), "another seed another file")
+    rows = [json.loads(l) for l in a.read_text().splitlines()]
+    check(len(rows) == 3000 and len({r["id"] for r in rows}) == 3000, "3000 contacts with distinct ids")
+    countries = {r["country"] for r in rows}
+    for c in ("GB", "FR", "DE", "IE", "ES", "IT", "US", "CA", "JP"):
+        check(c in countries, f"contacts from {c}")
+    entities = {r.get("entity") for r in rows}
+    check({"company", "consumer", "sole_trader", "llp", None} <= entities, f"entities {entities}")
+    check(any(r.get("consents") for r in rows) and any("consents" not in r for r in rows), "consents given, and unknown")
+    check(any("customer" in r for r in rows) and any(r.get("objected") for r in rows), "customers and objections")
+    check(any("withdrawn_at" in c for r in rows for c in r.get("consents", [])), "withdrawn consents")
+    for field in ("objected", "suppressed", "tps", "bloctel", "dnc"):
+        check(any(field in r for r in rows) and any(field not in r for r in rows), f"{field} known and unknown")
+    csv_rows = gen(3000, fmt="csv").read_text().splitlines()
+    check(len(csv_rows) == 3001 and csv_rows[0].startswith("id,email,"), "CSV: a header and a row per contact")
+
+
+@test
+def check_threads_give_identical_output():
+    contacts = gen(20000, seed=5)
+    camp = ROOT / "examples/campaign.json"
+    outs = {}
+    for fmt in ("jsonl", "csv"):
+        for threads in ("1", "2", "4"):
+            out = TMP / f"dec-{threads}.{fmt}"
+            p = run("check", "policies", "--contacts", contacts, "--campaign", camp, "--threads", threads, "--format", fmt, "-o", out)
+            check(p.returncode == 0, f"check --threads {threads}", p)
+            outs[(fmt, threads)] = out.read_bytes()
+        check(outs[(fmt, "1")] == outs[(fmt, "2")] == outs[(fmt, "4")], f"{fmt}: byte-identical for 1, 2 and 4 threads")
+    recs = lines_of(outs[("jsonl", "1")].decode())
+    check(len(recs) == 20000 and [r["id"] for r in recs] == [f"c-{i:08}" for i in range(1, 20001)], "in input order")
+    check(len(outs[("csv", "1")].decode().splitlines()) == 20001, "CSV: a header and a row per contact")
+
+
+@test
+def check_summary_on_stderr_and_as_json():
+    contacts = gen(5000, seed=3)
+    summary = TMP / "summary.json"
+    p = run("check", "policies", "--contacts", contacts, "--campaign", ROOT / "examples/campaign.json", "-o", TMP / "d.jsonl",
+            "--summary", summary)
+    check(p.returncode == 0, "check", p)
+    check("lawful check: 5,000 lines" in p.stderr and "GB (uk.pecr)" in p.stderr and "(no policy)" in p.stderr, "summary table", p)
+    check("\r" not in p.stderr, "no progress bar when standard error is not a terminal", p)
+    s = json.loads(summary.read_text())
+    recs = lines_of((TMP / "d.jsonl").read_text())
+    for v in ("allow", "deny", "review"):
+        check(s["verdicts"][v] == sum(1 for r in recs if r.get("verdict") == v), f"summary counts {v}")
+    check(s["lines"] == 5000 and s["errors"] == 0 and s["decisions"] == 5000, f"summary lines {s}")
+    check(sum(s["bases"].values()) == s["verdicts"]["allow"], "bases add up to the allows")
+    gb = [x for x in s["policies"] if x["policy"] == "uk.pecr"][0]
+    check(gb["jurisdictions"] == ["GB"] and gb["allow"] + gb["deny"] + gb["review"] == sum(1 for r in recs if r["policy"] == "uk.pecr"), "by jurisdiction")
+    check(s["elapsed_seconds"] > 0 and s["lines_per_second"] > 0, "time and rate")
+    check(s["peak_memory_kib"] > 0 and "peak memory" in p.stderr, "peak memory", p)
+    p = run("check", "policies", "--contacts", contacts, "--campaign", ROOT / "examples/campaign.json", "-o", TMP / "d.jsonl", "--quiet")
+    check(p.returncode == 0 and p.stderr == "", "--quiet says nothing", p)
+
+
+@test
+def check_shows_progress_on_a_terminal():
+    import pty
+    contacts = gen(20000, seed=4)
+    master, slave = pty.openpty()
+    p = subprocess.run([LAWFUL, "check", "policies", "--contacts", str(contacts), "--campaign", str(ROOT / "examples/campaign.json"),
+                        "-o", str(TMP / "p.jsonl"), "--threads", "1"], stdout=subprocess.DEVNULL, stderr=slave, env=ENV, timeout=120)
+    os.close(slave)
+    err = b""
+    try:
+        while True:
+            chunk = os.read(master, 65536)
+            if not chunk:
+                break
+            err += chunk
+    except OSError:
+        pass
+    os.close(master)
+    text = err.decode(errors="replace")
+    check(p.returncode == 0 and "lawful check: 20,000 lines" in text, f"summary on the terminal: {text[-300:]!r}")
+    # The bar redraws at most every 200 ms; a slow machine shows it, a fast one may finish first.
+    if "\r\x1b[K" in text:
+        check("contacts" in text and "/s" in text, f"the bar shows contacts and rate: {text[:300]!r}")
+
+
+@test
+def check_csv_contacts_in_and_csv_out():
+    import csv, io
+    text = ("\ufeffid,entity,objected,suppressed,country,email,customer.opt_out_offered,nickname\n"
+            "a,company,false,false,GB,a@x.co.uk,,whatever\n"
+            "\"b, the second\",sole_trader,FALSE,false,GB,\"b\"\"q\"\"@x.com\",true,\n"
+            "c,compny,false,false,GB,,,\n"
+            "d,company,maybe,false,GB,,,\n"
+            "e,company,false\n"
+            "\n"
+            "f,llp,,false,GB,,,\n")
+    path = TMP / "contacts.csv"
+    path.write_text(text, encoding="utf-8")
+    camp = write("campaign.json", json.dumps(CAMPAIGN))
+    p = run("check", SPEC, "--contacts", path, "--campaign", camp)
+    check(p.returncode == 1, "bad rows exit 1", p)
+    out = records(p.stdout)
+    check(len(out) == 7, f"one record per row after the header: {len(out)}", p)
+    check(out[0]["id"] == "a" and out[0]["verdict"] == "allow" and out[0]["basis"] == "corporate_subscriber", f"a: {out[0]}")
+    # No consents column: the consents are unknown, so a sole trader is `review`, never allow.
+    check(out[1]["id"] == "b, the second" and out[1]["verdict"] == "review" and "contact.consents" in out[1]["missing"], f"quoted id: {out[1]}")
+    check(out[2] == {"id": "c", "line": 4, "error": "contact.entity: 'compny' is not a value of Entity"}, f"c: {out[2]}")
+    check(out[3] == {"id": "d", "line": 5, "error": "contact.objected: expected true or false, got 'maybe'"}, f"d: {out[3]}")
+    check(out[4]["id"] == "e" and out[4]["line"] == 6 and "3 cells; the header has 8" in out[4]["error"], f"e: {out[4]}")
+    check(out[5]["line"] == 7 and "blank" in out[5]["error"], f"blank: {out[5]}")
+    check(out[6]["id"] == "f" and out[6]["verdict"] == "review" and out[6]["missing"] == ["contact.objected"], f"f: {out[6]}")
+    # CSV out: a header, then one row per input row, errors included.
+    p = run("check", SPEC, "--contacts", path, "--campaign", camp, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(p.stdout)))
+    check(len(rows) == 7 and list(rows[0]) == ["line", "id", "verdict", "basis", "policy", "decision", "rules", "cites",
+                                                "obligations", "missing", "reason", "error"], f"CSV header: {p.stdout[:200]!r}")
+    check(rows[0]["line"] == "2" and rows[0]["verdict"] == "allow" and rows[0]["obligations"] == "include_unsubscribe", f"row a: {rows[0]}")
+    check(rows[1]["id"] == "b, the second" and rows[1]["rules"] == "unsolicited | consented | existing_customer", f"row b: {rows[1]}")
+    check(rows[1]["cites"] == "PECR reg 22(2) | PECR reg 22(2); UK GDPR art 4(11), art 7 | PECR reg 22(3)", f"cites: {rows[1]}")
+    check(rows[2]["error"] == "contact.entity: 'compny' is not a value of Entity" and rows[2]["verdict"] == "", f"row c: {rows[2]}")
+    check(rows[6]["missing"] == "contact.objected" and "might apply" in rows[6]["reason"], f"row f: {rows[6]}")
+    # A list cannot come from one cell; --input-format csv for a file not named .csv.
+    bad = write("bad.txt", "id,consents\nx,[]\n")
+    p = run("check", SPEC, "--contacts", bad, "--campaign", camp, "--input-format", "csv")
+    check(p.returncode == 1 and "column 'consents' is a list" in p.stderr, "list column refused", p)
+    p = run("check", SPEC, "--cases", path, "--input-format", "csv")
+    check(p.returncode == 2, "--cases is JSON Lines only", p)
+
+
+@test
+def check_generated_csv_and_jsonl_agree():
+    # The same contacts as CSV and as JSON Lines (CSV without the lists) decide alike
+    # wherever the lists do not matter: companies without consents.
+    j = [json.loads(l) for l in gen(2000, seed=9).read_text().splitlines()]
+    import csv
+    c = list(csv.DictReader(open(gen(2000, seed=9, fmt="csv"), encoding="utf-8")))
+    check(len(j) == len(c) and all(a["id"] == b["id"] and a.get("entity", "") == b["entity"] for a, b in zip(j, c)), "same contacts")
+    p = run("check", "policies", "--contacts", gen(2000, seed=9, fmt="csv"), "--campaign", ROOT / "examples/campaign.json", "--quiet")
+    check(p.returncode == 0 and len(records(p.stdout)) == 2000, "generated CSV decides without errors", p)
+
+
+@test
+def check_output_to_dev_null_and_stdin():
+    contacts = gen(1000, seed=6)
+    p = run("check", "policies", "--contacts", contacts, "--campaign", ROOT / "examples/campaign.json", "-o", "/dev/null", "--quiet")
+    check(p.returncode == 0 and p.stdout == "", "-o /dev/null", p)
+    p = subprocess.run([LAWFUL, "check", "policies", "--contacts", "-", "--campaign", str(ROOT / "examples/campaign.json"), "--quiet"],
+                       input=contacts.read_bytes(), capture_output=True, env=ENV, timeout=120)
+    check(p.returncode == 0 and len(p.stdout.splitlines()) == 1000, "standard input")
+
+
 failed = 0
 for t in tests:
     try:

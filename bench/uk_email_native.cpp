@@ -1,0 +1,357 @@
+// The UK email decision by hand; see uk_email_native.h.
+#include "bench/uk_email_native.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace lawful::bench {
+
+namespace {
+
+// Values only.
+struct Plain {
+  using T = Value;
+  static T leaf(Value v, uint32_t) { return v; }
+  static T known(Value v) { return v; }
+  static Value v(const T& t) { return t; }
+  static T and2(const T& a, const T& b) {
+    if (a == kFalse || b == kFalse) return kFalse;
+    return a == kUnknown || b == kUnknown ? kUnknown : kTrue;
+  }
+  static T or2(const T& a, const T& b) {
+    if (a == kTrue || b == kTrue) return kTrue;
+    return a == kUnknown || b == kUnknown ? kUnknown : kFalse;
+  }
+  static T not1(const T& a) { return a == kUnknown ? kUnknown : (a == kFalse ? kTrue : kFalse); }
+  // A boolean computed from operands `ops`, unknown when one of them is.
+  static T from(Value r, const T&) { return r; }
+  static T from(Value r, const T&, const T&) { return r; }
+  static void acc_unknown(T& acc, const T&) { acc = kUnknown; }
+};
+
+// Values with the absent facts they came from.
+struct Masked {
+  struct T {
+    Value v;
+    FactSet m;
+  };
+  static T leaf(Value v, uint32_t path) {
+    T t{v, {}};
+    if (v == kUnknown) t.m.add(path);
+    return t;
+  }
+  static T known(Value v) { return {v, {}}; }
+  static Value v(const T& t) { return t.v; }
+  static T join(Value r, const T& a, const T& b) {
+    T t{r, {}};
+    if (r == kUnknown) {
+      t.m = a.m;
+      t.m |= b.m;
+    }
+    return t;
+  }
+  static T and2(const T& a, const T& b) { return join(Plain::and2(a.v, b.v), a, b); }
+  static T or2(const T& a, const T& b) { return join(Plain::or2(a.v, b.v), a, b); }
+  static T not1(const T& a) { return {Plain::not1(a.v), a.m}; }
+  static T from(Value r, const T& a) { return {r, r == kUnknown ? a.m : FactSet{}}; }
+  static T from(Value r, const T& a, const T& b) { return join(r, a, b); }
+  static void acc_unknown(T& acc, const T& x) {
+    acc.v = kUnknown;
+    acc.m |= x.m;
+  }
+};
+
+template <class L>
+using T = typename L::T;
+
+// The rules' conditions, each as uk.law and std.consent write it.
+template <class L>
+struct Rules {
+  const UkEmailNative::Slots& s;
+  const UkEmailNative::ConsentFields& c;
+  const UkEmailNative::Paths& p;
+  const UkEmailNative::Members& m;
+  const FactStore& f;
+
+  Value slot(uint32_t i) const { return f.slots[i]; }
+  bool str_eq(Value a, Value b) const { return f.text(a) == f.text(b); }
+
+  // std.consent.valid_for(campaign.channel)
+  T<L> consented() const {
+    T<L> list = L::leaf(slot(s.consents), p.consents);
+    if (L::v(list) == kUnknown) return list;
+    T<L> channel = L::leaf(slot(s.channel), p.channel);
+    T<L> name = L::leaf(slot(s.sender_name), p.sender_name);
+    T<L> send = L::leaf(slot(s.send_date), p.send_date);
+    T<L> acc = L::known(kFalse);
+    uint32_t start = list_start(L::v(list)), n = list_count(L::v(list));
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint32_t at = start + i * c.stride;
+      // covers(c, channel)
+      T<L> cch = L::leaf(slot(at + c.channel), p.c_channel);
+      T<L> covers;
+      Value ch = L::v(channel);
+      if (ch == kUnknown) {
+        covers = L::from(kUnknown, channel, cch);
+      } else {
+        Value want = ch == m.email ? m.c_email : ch == m.sms ? m.c_sms : ch == m.phone_live ? m.c_phone
+                   : ch == m.automated_call ? m.c_automated_call : m.c_post;
+        covers = L::from(L::v(cch) == kUnknown ? kUnknown : L::v(cch) == want ? kTrue : kFalse, cch);
+      }
+      if (L::v(covers) == kFalse) continue;
+      // c.purpose == "marketing"
+      T<L> purpose = L::leaf(slot(at + c.purpose), p.c_purpose);
+      Value pv = L::v(purpose);
+      T<L> marketing = L::from(pv == kUnknown ? kUnknown : f.text(pv) == "marketing" ? kTrue : kFalse, purpose);
+      if (L::v(marketing) == kFalse) continue;
+      // given_to_sender(c)
+      T<L> controller = L::leaf(slot(at + c.controller), p.c_controller);
+      Value cv = L::v(controller), nv = L::v(name);
+      T<L> is_controller = L::from(cv == kUnknown || nv == kUnknown ? kUnknown : str_eq(cv, nv) ? kTrue : kFalse,
+                                   controller, name);
+      T<L> named = L::from(kUnknown, name);
+      if (nv != kUnknown) {
+        Value tp = slot(at + c.third_parties);
+        Value r = kFalse;
+        for (uint32_t k = 0; k < list_count(tp); ++k)
+          if (str_eq(slot(list_start(tp) + k), nv)) r = kTrue;
+        named = L::known(r);
+      }
+      T<L> to_sender = L::or2(is_controller, named);
+      if (L::v(to_sender) == kFalse) continue;
+      // freely_given(c)
+      T<L> method = L::leaf(slot(at + c.method), p.c_method);
+      Value mv = L::v(method);
+      T<L> free = L::from(mv == kUnknown ? kUnknown : ((m.unfree_methods >> mv) & 1) ? kFalse : kTrue, method);
+      if (L::v(free) == kFalse) continue;
+      // in_force(c)
+      T<L> given = L::leaf(slot(at + c.given_at), p.c_given_at);
+      Value gv = L::v(given), sv = L::v(send);
+      T<L> after = L::from(gv == kUnknown || sv == kUnknown ? kUnknown : gv <= sv ? kTrue : kFalse, given, send);
+      Value wv = slot(at + c.withdrawn_at);  // default: never
+      T<L> standing = L::from(wv == kUnknown || sv == kUnknown ? kUnknown : wv > sv ? kTrue : kFalse, send);
+      T<L> in_force = L::and2(after, standing);
+      T<L> all = L::and2(L::and2(L::and2(covers, marketing), L::and2(to_sender, free)), in_force);
+      if (L::v(all) == kTrue) return L::known(kTrue);
+      if (L::v(all) == kUnknown) L::acc_unknown(acc, all);
+    }
+    return acc;
+  }
+
+  // soft_opt_in
+  T<L> existing_customer() const {
+    if (slot(s.customer) == kUnknown) return L::known(kFalse);  // known(contact.customer)
+    T<L> offered = L::leaf(slot(s.opt_out_offered), p.opt_out_offered);
+    if (L::v(offered) == kFalse) return offered;
+    T<L> unsub = L::leaf(slot(s.unsubscribe), p.unsubscribe);
+    if (L::v(unsub) == kFalse) return unsub;
+    T<L> products = L::leaf(slot(s.products), p.products);
+    T<L> any = products;
+    if (L::v(products) != kUnknown) {
+      Value pl = L::v(products), bought = slot(s.purchased), talked = slot(s.negotiated);
+      Value r = kFalse;
+      for (uint32_t i = 0; i < list_count(pl) && r == kFalse; ++i) {
+        Value x = slot(list_start(pl) + i);
+        for (uint32_t k = 0; k < list_count(bought) && r == kFalse; ++k)
+          if (str_eq(slot(list_start(bought) + k), x)) r = kTrue;
+        for (uint32_t k = 0; k < list_count(talked) && r == kFalse; ++k)
+          if (str_eq(slot(list_start(talked) + k), x)) r = kTrue;
+      }
+      any = L::known(r);
+    }
+    return L::and2(L::and2(offered, unsub), any);
+  }
+
+  // corporate_subscriber
+  T<L> corporate() const {
+    T<L> e = L::leaf(slot(s.entity), p.entity);
+    Value ev = L::v(e);
+    return L::from(ev == kUnknown ? kUnknown : ((m.corporate_entities >> ev) & 1) ? kTrue : kFalse, e);
+  }
+  T<L> objection() const {
+    return L::or2(L::leaf(slot(s.objected), p.objected), L::leaf(slot(s.suppressed), p.suppressed));
+  }
+  T<L> hidden_sender() const {
+    return L::or2(L::not1(L::leaf(slot(s.identified), p.identified)),
+                  L::not1(L::leaf(slot(s.contact_address), p.contact_address)));
+  }
+  T<L> rule(int i) const {
+    switch (i) {
+      case 1: return consented();
+      case 2: return existing_customer();
+      case 3: return corporate();
+      case 4: return objection();
+      case 5: return hidden_sender();
+      default: return L::known(kTrue);  // unsolicited
+    }
+  }
+};
+
+uint32_t path(const Program& prog, const char* name) {
+  int p = prog.schema.find_path(name);
+  if (p < 0) throw std::runtime_error(std::string("no fact path ") + name);
+  return static_cast<uint32_t>(p);
+}
+uint32_t slot(const Program& prog, const char* name) {
+  int s = prog.schema.paths[path(prog, name)].slot;
+  if (s < 0) throw std::runtime_error(std::string("no slot for ") + name);
+  return static_cast<uint32_t>(s);
+}
+Value member(const Program& prog, const char* e, const char* m) {
+  int ei = prog.schema.find_enum(e);
+  if (ei < 0) throw std::runtime_error(std::string("no enumeration ") + e);
+  int mi = Schema::find_member(prog.schema.enums[static_cast<size_t>(ei)], m);
+  if (mi < 0) throw std::runtime_error(std::string("no member ") + m);
+  return mi;
+}
+
+// Rule order and overrides of uk.law's `email`: 0 unsolicited (deny), 1 consented,
+// 2 existing_customer, 3 corporate (allow, each overriding 0), 4 objection, 5
+// hidden_sender (deny, each overriding 1, 2, 3).
+constexpr uint32_t kOverriddenBy[6] = {0b001110, 0b110000, 0b110000, 0b110000, 0, 0};
+constexpr VerdictCode kVerdict[6] = {VerdictCode::Deny,  VerdictCode::Allow, VerdictCode::Allow,
+                                     VerdictCode::Allow, VerdictCode::Deny,  VerdictCode::Deny};
+
+}  // namespace
+
+UkEmailNative::UkEmailNative(const Program& prog, uint32_t decision) : decision_(decision) {
+  const DecisionInfo& d = prog.decisions.at(decision);
+  policy_ = d.policy;
+  const char* names[6] = {"unsolicited", "consented", "existing_customer", "corporate", "objection", "hidden_sender"};
+  if (d.rules.size() != 6) throw std::runtime_error("the decision is not uk.law's email (6 rules)");
+  for (int i = 0; i < 6; ++i)
+    if (prog.str(d.rules[static_cast<size_t>(i)].name) != names[i])
+      throw std::runtime_error("the decision is not uk.law's email (rule order)");
+  s_ = {slot(prog, "contact.entity"),           slot(prog, "contact.objected"),
+        slot(prog, "contact.suppressed"),       slot(prog, "contact.consents"),
+        slot(prog, "contact.customer"),         slot(prog, "contact.customer.opt_out_offered"),
+        slot(prog, "contact.customer.purchased"), slot(prog, "contact.customer.negotiated"),
+        slot(prog, "campaign.channel"),         slot(prog, "campaign.unsubscribe"),
+        slot(prog, "campaign.products"),        slot(prog, "campaign.sender.name"),
+        slot(prog, "campaign.sender.identified"), slot(prog, "campaign.sender.contact_address"),
+        slot(prog, "campaign.send_date")};
+  const RecordDef& consent = prog.schema.records.at(static_cast<size_t>(prog.schema.find_record("Consent")));
+  auto off = [&](const char* f) {
+    int i = Schema::find_field(consent, f);
+    if (i < 0) throw std::runtime_error(std::string("no consent field ") + f);
+    return consent.fields[static_cast<size_t>(i)].offset;
+  };
+  c_ = {consent.size, off("channel"), off("purpose"), off("controller"), off("third_parties"), off("given_at"),
+        off("withdrawn_at"), off("method")};
+  p_ = {path(prog, "contact.entity"),         path(prog, "contact.objected"),
+        path(prog, "contact.suppressed"),     path(prog, "contact.consents"),
+        path(prog, "contact.consents.channel"), path(prog, "contact.consents.purpose"),
+        path(prog, "contact.consents.controller"), path(prog, "contact.consents.given_at"),
+        path(prog, "contact.consents.method"), path(prog, "contact.customer.opt_out_offered"),
+        path(prog, "campaign.channel"),       path(prog, "campaign.unsubscribe"),
+        path(prog, "campaign.products"),      path(prog, "campaign.sender.name"),
+        path(prog, "campaign.sender.identified"), path(prog, "campaign.sender.contact_address"),
+        path(prog, "campaign.send_date")};
+  m_.email = member(prog, "CampaignChannel", "email");
+  m_.sms = member(prog, "CampaignChannel", "sms");
+  m_.phone_live = member(prog, "CampaignChannel", "phone_live");
+  m_.automated_call = member(prog, "CampaignChannel", "automated_call");
+  m_.post = member(prog, "CampaignChannel", "post");
+  m_.c_email = member(prog, "ConsentChannel", "email");
+  m_.c_sms = member(prog, "ConsentChannel", "sms");
+  m_.c_phone = member(prog, "ConsentChannel", "phone");
+  m_.c_automated_call = member(prog, "ConsentChannel", "automated_call");
+  m_.c_post = member(prog, "ConsentChannel", "post");
+  m_.corporate_entities = 0;
+  for (const char* e : {"company", "llp", "public_body", "scottish_partnership"})
+    m_.corporate_entities |= uint64_t{1} << member(prog, "Entity", e);
+  m_.unfree_methods = 0;
+  for (const char* e : {"pre_ticked", "bundled", "inferred"})
+    m_.unfree_methods |= uint64_t{1} << member(prog, "ConsentMethod", e);
+  auto basis = [&](const char* b) { return static_cast<int32_t>(member(prog, "Basis", b)); };
+  basis_consent_ = basis("consent");
+  basis_soft_opt_in_ = basis("soft_opt_in");
+  basis_corporate_ = basis("corporate_subscriber");
+  include_unsubscribe_ = static_cast<uint32_t>(member(prog, "Obligation", "include_unsubscribe"));
+}
+
+void UkEmailNative::decide(const FactStore& facts, Outcome& out) const {
+  out.clear();
+  out.decision = static_cast<int32_t>(decision_);
+  out.policy = static_cast<int32_t>(policy_);
+  Rules<Plain> r{s_, c_, p_, m_, facts};
+  // The guard: campaign.channel in {email, sms}.
+  Value ch = facts.slots[s_.channel];
+  if (ch == kUnknown) {
+    out.reason = Reason::DecisionMayApply;
+    out.reason_a = static_cast<int32_t>(decision_);
+    out.missing.add(p_.channel);
+    return;
+  }
+  if (ch != m_.email && ch != m_.sms) {
+    out.reason = Reason::DecisionNotApplicable;
+    out.reason_a = static_cast<int32_t>(decision_);
+    return;
+  }
+  Value st[6];
+  uint32_t applies = 1, unknown = 0;  // rule 0 always applies
+  st[0] = kTrue;
+  for (int i = 1; i < 6; ++i) {
+    st[i] = r.rule(i);
+    if (st[i] == kTrue) applies |= 1u << i;
+    if (st[i] == kUnknown) unknown |= 1u << i;
+  }
+  auto add_missing = [&](int i) {
+    Rules<Masked> t{s_, c_, p_, m_, facts};
+    Masked::T x = t.rule(i);
+    if (x.v == kUnknown) out.missing |= x.m;
+  };
+  int first = -1;
+  bool conflict = false;
+  for (int i = 0; i < 6; ++i) {
+    if (!((applies >> i) & 1) || (kOverriddenBy[i] & applies)) continue;
+    out.rules.push_back(static_cast<uint32_t>(i));
+    if (first < 0) {
+      first = i;
+    } else if (kVerdict[i] != kVerdict[first] && !conflict) {
+      conflict = true;
+      out.reason_a = first;
+      out.reason_b = i;
+    }
+  }
+  if (first < 0) {
+    out.reason = Reason::NoRuleApplies;
+    for (int i = 0; i < 6; ++i) {
+      if (!((unknown >> i) & 1)) continue;
+      if (out.reason != Reason::Undetermined) {
+        out.reason = Reason::Undetermined;
+        out.reason_a = i;
+      }
+      out.rules.push_back(static_cast<uint32_t>(i));
+      add_missing(i);
+    }
+    return;
+  }
+  if (conflict) {
+    out.reason = Reason::Conflict;
+    return;
+  }
+  const VerdictCode v = kVerdict[first];
+  bool undetermined = false;
+  for (int i = 0; i < 6; ++i) {
+    if (!((unknown >> i) & 1) || (kOverriddenBy[i] & applies) || kVerdict[i] == v) continue;
+    if (!undetermined) {
+      undetermined = true;
+      out.reason = Reason::Undetermined;
+      out.reason_a = i;
+    }
+    out.rules.push_back(static_cast<uint32_t>(i));
+    add_missing(i);
+  }
+  if (undetermined) {
+    std::sort(out.rules.begin(), out.rules.end());
+    return;
+  }
+  out.verdict = v;
+  if (v == VerdictCode::Allow) {
+    out.basis = first == 1 ? basis_consent_ : first == 2 ? basis_soft_opt_in_ : basis_corporate_;
+    out.obligations.push_back(include_unsubscribe_);
+  }
+}
+
+}  // namespace lawful::bench

@@ -1,0 +1,57 @@
+// The UK email decision of policies/uk.law (the example of LANGUAGE.md), written by
+// hand in C++ over the same bound facts the VM reads: the floor the interpreter is
+// measured against. It computes the same outcome: verdict, basis, deciding rules,
+// obligation, and for `review` the facts that would settle it and why.
+//
+// Kleene logic is written once, as templates over two "logics": Plain carries values
+// only (the fast path, what a programmer would write), Masked also carries which
+// absent facts a value came from, and runs only to fill `missing` for a review, as the
+// VM's tracing path does.
+#pragma once
+
+#include <string>
+
+#include "runtime/bytecode/program.h"
+#include "runtime/facts/fact_store.h"
+#include "runtime/vm/outcome.h"
+
+namespace lawful::bench {
+
+class UkEmailNative {
+ public:
+  // Finds the slots, enumeration members and rule indices by name; `decision` is the
+  // decision's index in `prog` (uk.pecr's `email`). Throws std::runtime_error when the
+  // program is not the one expected.
+  UkEmailNative(const Program& prog, uint32_t decision);
+  void decide(const FactStore& facts, Outcome& out) const;
+
+  struct Slots {
+    uint32_t entity, objected, suppressed, consents, customer, opt_out_offered, purchased, negotiated;
+    uint32_t channel, unsubscribe, products, sender_name, identified, contact_address, send_date;
+  };
+  struct ConsentFields {
+    uint32_t stride, channel, purpose, controller, third_parties, given_at, withdrawn_at, method;
+  };
+  struct Paths {
+    uint32_t entity, objected, suppressed, consents, c_channel, c_purpose, c_controller, c_given_at, c_method;
+    uint32_t opt_out_offered, channel, unsubscribe, products, sender_name, identified, contact_address, send_date;
+  };
+  struct Members {
+    Value email, sms, phone_live, automated_call, post;          // CampaignChannel
+    Value c_email, c_sms, c_phone, c_automated_call, c_post;     // ConsentChannel
+    uint64_t corporate_entities;                                 // bit set of Entity
+    uint64_t unfree_methods;                                     // pre_ticked, bundled, inferred
+  };
+
+ private:
+  uint32_t decision_;
+  uint32_t policy_ = 0;
+  int32_t basis_consent_, basis_soft_opt_in_, basis_corporate_;
+  uint32_t include_unsubscribe_;
+  Slots s_;
+  ConsentFields c_;
+  Paths p_;
+  Members m_;
+};
+
+}  // namespace lawful::bench

@@ -1,0 +1,114 @@
+// Chunked line reading; see chunk_reader.h.
+#include "cli/chunk_reader.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace lawful::cli {
+
+bool ChunkReader::open(const std::string& path, size_t max_line, size_t block, std::string* error) {
+  if (path == "-") {
+    f_ = stdin;
+  } else {
+    f_ = std::fopen(path.c_str(), "rb");
+    if (!f_) {
+      if (error) *error = path + ": " + std::strerror(errno);
+      return false;
+    }
+    own_ = true;
+  }
+  struct stat st;
+  if (fstat(fileno(f_), &st) == 0 && S_ISREG(st.st_mode)) total_ = static_cast<uint64_t>(st.st_size);
+  max_line_ = max_line;
+  block_ = block;
+  carry_.reserve(max_line + 1);
+  return true;
+}
+
+ChunkReader::~ChunkReader() {
+  if (own_ && f_) std::fclose(f_);
+}
+
+void ChunkReader::prepare(Chunk& c) const {
+  // Room for a carried line start (at most max_line bytes), a block, and padding.
+  const size_t cap = max_line_ + block_ + kPadding;
+  if (c.data.size() != cap) c.data.assign(cap, '\0');
+}
+
+bool ChunkReader::next(Chunk& c) {
+  const size_t cap = max_line_ + block_ + kPadding;
+  prepare(c);
+  c.lines.clear();
+  c.first_line = line_no_ + 1;
+  c.bytes = 0;
+  while (c.lines.empty()) {
+    if (eof_ && carry_.empty()) return false;
+    size_t have = carry_.size();
+    if (have) std::memcpy(c.data.data(), carry_.data(), have);
+    carry_.clear();
+    size_t n = 0;
+    if (!eof_) {
+      n = std::fread(c.data.data() + have, 1, cap - kPadding - have, f_);
+      if (n < cap - kPadding - have) {
+        if (std::ferror(f_)) failed_ = true;
+        eof_ = true;
+      }
+    }
+    c.bytes += n;
+    const size_t end = have + n;
+    std::memset(c.data.data() + end, 0, kPadding);
+    char* const base = c.data.data();
+    size_t pos = 0;
+    while (pos < end) {
+      char* nl = static_cast<char*>(std::memchr(base + pos, '\n', end - pos));
+      if (!nl) break;
+      size_t stop = static_cast<size_t>(nl - base);
+      if (skipping_) {
+        // The end of a line too long to keep.
+        ++line_no_;
+        c.lines.push_back({static_cast<uint32_t>(stop), 0, skipped_ + (stop - pos)});
+        skipping_ = false;
+      } else {
+        size_t len = stop - pos;
+        ++line_no_;
+        if (len > max_line_) {
+          c.lines.push_back({static_cast<uint32_t>(pos), 0, len});
+        } else {
+          if (len > 0 && base[pos + len - 1] == '\r') --len;
+          c.lines.push_back({static_cast<uint32_t>(pos), static_cast<uint32_t>(len), 0});
+        }
+      }
+      pos = stop + 1;
+    }
+    // What is left is the start of a line.
+    size_t rest = end - pos;
+    if (skipping_) {
+      skipped_ += rest;
+    } else if (rest > max_line_) {
+      skipping_ = true;
+      skipped_ = rest;
+    } else if (rest > 0) {
+      carry_.assign(base + pos, base + end);
+    }
+    if (eof_) {
+      if (skipping_) {
+        ++line_no_;
+        c.lines.push_back({static_cast<uint32_t>(end), 0, skipped_});
+        skipping_ = false;
+      } else if (!carry_.empty()) {
+        // The last line, without a newline: it is already in this chunk's buffer.
+        size_t len = carry_.size();
+        carry_.clear();
+        ++line_no_;
+        if (len > 0 && base[pos + len - 1] == '\r') --len;
+        c.lines.push_back({static_cast<uint32_t>(pos), static_cast<uint32_t>(len), 0});
+      }
+      if (c.lines.empty()) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace lawful::cli

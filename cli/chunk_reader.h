@@ -1,0 +1,66 @@
+// Reads a file (or standard input) in chunks of whole lines, for the threads of
+// `lawful check`. A chunk's lines lie back to back in one buffer with padding after the
+// last, so the JSON parser can read a little past any line's end without a copy.
+// Memory is bounded by the chunk size plus the longest line accepted: a line longer
+// than `max_line` is skipped without being held, and reported as such, so that it
+// still gets its error record.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lawful::cli {
+
+struct ChunkLine {
+  uint32_t offset = 0;  // in Chunk::data
+  uint32_t length = 0;  // without the end of line
+  uint64_t too_long = 0;  // non-zero: the line was skipped; its length in bytes
+};
+
+struct Chunk {
+  std::vector<char> data;
+  std::vector<ChunkLine> lines;
+  uint64_t first_line = 0;  // the number of lines[0], from 1
+  uint64_t bytes = 0;       // input bytes this chunk consumed
+  uint64_t seq = 0;
+
+  std::string_view line(size_t i) const { return {data.data() + lines[i].offset, lines[i].length}; }
+  // How many bytes from line i's start may be read (the line, the rest, the padding).
+  size_t capacity(size_t i) const { return data.size() - lines[i].offset; }
+};
+
+class ChunkReader {
+ public:
+  static constexpr size_t kPadding = 64;
+
+  // "-" is standard input. `block` is how much new input a chunk takes at most.
+  bool open(const std::string& path, size_t max_line, size_t block, std::string* error);
+  ~ChunkReader();
+
+  // Fills `c` with the next lines; false at the end of input.
+  bool next(Chunk& c);
+  // Gives `c` its buffer now (next() would on first use), so that a pipeline's memory
+  // is all taken at the start and its peak does not depend on how long the input is.
+  void prepare(Chunk& c) const;
+  bool failed() const { return failed_; }
+  // The input's size when it is a regular file, else 0 (for progress).
+  uint64_t total_bytes() const { return total_; }
+
+ private:
+  std::FILE* f_ = nullptr;
+  bool own_ = false;
+  bool eof_ = false;
+  bool failed_ = false;
+  size_t max_line_ = 0;
+  size_t block_ = 0;
+  std::vector<char> carry_;  // the start of a line the last chunk could not end
+  bool skipping_ = false;    // inside a line longer than max_line
+  uint64_t skipped_ = 0;
+  uint64_t line_no_ = 0;
+  uint64_t total_ = 0;
+};
+
+}  // namespace lawful::cli

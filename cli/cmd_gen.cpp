@@ -1,0 +1,78 @@
+// `lawful gen-contacts`: writes a synthetic CRM export (see gen_contacts.h).
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/gen_contacts.h"
+
+namespace lawful::cli {
+
+namespace {
+
+struct GenCommand {
+  GenOptions gen;
+  std::string output;
+  std::string format = "jsonl";
+};
+
+int run_gen(const GenCommand& c) {
+  if (c.format != "jsonl" && c.format != "csv") {
+    print_error(fmt::format("--format {}: give jsonl or csv", c.format));
+    return kExitUsage;
+  }
+  GenOptions g = c.gen;
+  g.csv = c.format == "csv";
+  std::FILE* f = stdout;
+  std::string tmp;
+  if (!c.output.empty() && c.output != "-") {
+    tmp = c.output + ".tmp";
+    f = std::fopen(tmp.c_str(), "wb");
+    if (!f) {
+      print_error(fmt::format("cannot write {}", tmp));
+      return kExitFailed;
+    }
+  }
+  ContactGenerator gen(g);
+  std::string buf;
+  buf.reserve(1u << 20);
+  if (g.csv) gen.header(buf);
+  bool ok = true;
+  for (uint64_t i = 0; i < g.n && ok; ++i) {
+    gen.contact(buf, i);
+    if (buf.size() >= (1u << 20) - 4096) {
+      ok = std::fwrite(buf.data(), 1, buf.size(), f) == buf.size();
+      buf.clear();
+    }
+  }
+  ok = ok && std::fwrite(buf.data(), 1, buf.size(), f) == buf.size();
+  ok = std::fflush(f) == 0 && ok;
+  if (f != stdout) {
+    ok = std::fclose(f) == 0 && ok;
+    if (!ok || std::rename(tmp.c_str(), c.output.c_str()) != 0) {
+      std::remove(tmp.c_str());
+      print_error(fmt::format("cannot write {}", c.output));
+      return kExitFailed;
+    }
+  } else if (!ok) {
+    print_error("cannot write the output");
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_gen_contacts(CLI::App& app, int& exit_code) {
+  auto c = std::make_shared<GenCommand>();
+  CLI::App* cmd = app.add_subcommand("gen-contacts", "Write a synthetic CRM export (contacts) for trials and benchmarks");
+  cmd->add_option("--n", c->gen.n, "How many contacts (default 1000)");
+  cmd->add_option("--seed", c->gen.seed, "The random seed; the same seed gives the same file (default 1)");
+  cmd->add_option("--sender", c->gen.sender, "The sender most consents name (default: Northwind Ltd, as examples/campaign.json)");
+  cmd->add_option("--format", c->format, "jsonl (the default; every fact) or csv (scalar fields only)");
+  cmd->add_option("-o,--output", c->output, "Write here instead of standard output");
+  cmd->callback([c, &exit_code] { exit_code = run_gen(*c); });
+}
+
+}  // namespace lawful::cli

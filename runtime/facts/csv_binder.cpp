@@ -1,0 +1,221 @@
+// CSV rows to slots; see csv_binder.h.
+#include "runtime/facts/csv_binder.h"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace lawful {
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+CsvBinder::CsvBinder(const Program& prog, const Binder& binder) : prog_(prog), binder_(binder) {
+  contact_root_ = prog.schema.find_root("contact");
+  cells_.reserve(64);
+}
+
+bool CsvBinder::split(std::string_view line, FactStore& fs, std::string* error) {
+  cells_.clear();
+  size_t i = 0;
+  const size_t n = line.size();
+  for (;;) {
+    if (i < n && line[i] == '"') {
+      // A quoted field: "" is a quote. Unquoted into the store's scratch memory when it
+      // holds a quote, else a view of the line.
+      size_t start = ++i;
+      bool has_quote = false;
+      for (;;) {
+        if (i >= n) {
+          *error = fmt::format("column {}: a quoted field is not closed", cells_.size() + 1);
+          return false;
+        }
+        if (line[i] == '"') {
+          if (i + 1 < n && line[i + 1] == '"') {
+            has_quote = true;
+            i += 2;
+            continue;
+          }
+          break;
+        }
+        ++i;
+      }
+      std::string_view raw = line.substr(start, i - start);
+      ++i;  // the closing quote
+      if (has_quote) {
+        char* p = fs.scratch.alloc(raw.size() ? raw.size() : 1);
+        size_t k = 0;
+        for (size_t j = 0; j < raw.size(); ++j) {
+          p[k++] = raw[j];
+          if (raw[j] == '"') ++j;
+        }
+        raw = std::string_view(p, k);
+      }
+      cells_.push_back(raw);
+      while (i < n && (line[i] == ' ' || line[i] == '\t')) ++i;
+      if (i < n && line[i] != ',') {
+        *error = fmt::format("column {}: text after a quoted field", cells_.size());
+        return false;
+      }
+    } else {
+      size_t comma = line.find(',', i);
+      size_t end = comma == std::string_view::npos ? n : comma;
+      cells_.push_back(trim(line.substr(i, end - i)));
+      i = end;
+    }
+    if (i >= n) return true;
+    ++i;  // the comma
+  }
+}
+
+std::string CsvBinder::set_header(std::string_view line) {
+  if (contact_root_ < 0) return "the program has no contact facts";
+  if (line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);  // a byte-order mark
+  FactStore scratch(prog_);
+  std::string err;
+  if (!split(line, scratch, &err)) return "the header: " + err;
+  const Schema& s = prog_.schema;
+  const RootDef& root = s.roots[static_cast<size_t>(contact_root_)];
+  cols_.clear();
+  id_col_ = -1;
+  bool any = false;
+  for (std::string_view cell : cells_) {
+    Column col;
+    col.name = std::string(cell);
+    // Walk the dotted name through records.
+    uint32_t record = root.record;
+    uint32_t base = root.base;
+    std::string_view rest = cell;
+    bool known = true;
+    for (;;) {
+      size_t dot = rest.find('.');
+      std::string part(rest.substr(0, dot));
+      int fi = Schema::find_field(s.records[record], part);
+      if (fi < 0) {
+        known = false;
+        break;
+      }
+      const FieldDef& fd = s.records[record].fields[static_cast<size_t>(fi)];
+      const Type& t = s.type(fd.type);
+      if (dot == std::string_view::npos) {
+        if (t.kind == TypeKind::Record)
+          return fmt::format("the header: column '{}' is a record; name its fields ({}.{})", cell, cell,
+                             s.records[t.ref].fields.empty() ? "..." : s.records[t.ref].fields[0].name);
+        if (t.kind == TypeKind::List)
+          return fmt::format("the header: column '{}' is a list, which one cell cannot hold; use JSON Lines for lists",
+                             cell);
+        col.slot = static_cast<int32_t>(base + fd.offset);
+        col.type = fd.type;
+        break;
+      }
+      if (t.kind != TypeKind::Record) {
+        known = false;
+        break;
+      }
+      if (fd.optional) col.presence = static_cast<int32_t>(base + fd.offset);
+      base = base + fd.offset + (fd.optional ? 1 : 0);
+      record = t.ref;
+      rest = rest.substr(dot + 1);
+    }
+    if (!known) col.slot = -1;
+    for (const Column& c : cols_)
+      if (c.slot >= 0 && c.slot == col.slot) return fmt::format("the header: column '{}' is named twice", cell);
+    any = any || col.slot >= 0;
+    if (col.name == "id") id_col_ = static_cast<int>(cols_.size());
+    cols_.push_back(std::move(col));
+  }
+  if (!any) return "the header names no field of a contact (id, country, entity, ...)";
+  return {};
+}
+
+BindResult CsvBinder::bind_row(FactStore& fs, std::string_view line) {
+  BindResult res;
+  fs.reset_to_campaign();
+  binder_.clear_root(fs, static_cast<uint32_t>(contact_root_));
+  std::string err;
+  auto fail = [&](std::string msg) {
+    res.ok = false;
+    res.error = std::move(msg);
+    // The id, when its cell could be read, so that the error record carries it.
+    if (id_col_ >= 0 && static_cast<size_t>(id_col_) < cells_.size())
+      res.id = std::string(cells_[static_cast<size_t>(id_col_)].substr(0, 200));
+    return res;
+  };
+  if (line.size() > binder_.limits().max_line)
+    return fail(fmt::format("a line of {} bytes; the limit is {}", line.size(), binder_.limits().max_line));
+  if (!split(line, fs, &err)) {
+    cells_.clear();
+    return fail(err);
+  }
+  if (cells_.size() != cols_.size())
+    return fail(fmt::format("a row of {} cells; the header has {}", cells_.size(), cols_.size()));
+  const Schema& s = prog_.schema;
+  for (size_t i = 0; i < cols_.size(); ++i) {
+    const Column& col = cols_[i];
+    std::string_view cell = cells_[i];
+    if (col.slot < 0 || cell.empty()) continue;
+    const Type& t = s.type(col.type);
+    Value v = kUnknown;
+    switch (t.kind) {
+      case TypeKind::Bool:
+        if (iequals(cell, "true")) v = kTrue;
+        else if (iequals(cell, "false")) v = kFalse;
+        else return fail(fmt::format("contact.{}: expected true or false, got '{}'", col.name, cell.substr(0, 40)));
+        break;
+      case TypeKind::Int: {
+        int64_t x = 0;
+        auto r = std::from_chars(cell.data(), cell.data() + cell.size(), x);
+        if (r.ec != std::errc() || r.ptr != cell.data() + cell.size() || x == kUnknown)
+          return fail(fmt::format("contact.{}: expected a whole number, got '{}'", col.name, cell.substr(0, 40)));
+        v = x;
+        break;
+      }
+      case TypeKind::String:
+        if (cell.size() > binder_.limits().max_string)
+          return fail(fmt::format("contact.{}: a string of {} bytes; the limit is {}", col.name, cell.size(),
+                                  binder_.limits().max_string));
+        v = fs.add_string(cell);
+        break;
+      case TypeKind::Date: {
+        auto d = parse_date(cell);
+        if (!d) return fail(fmt::format("contact.{}: '{}' is not a date (YYYY-MM-DD)", col.name, cell.substr(0, 40)));
+        v = *d;
+        break;
+      }
+      case TypeKind::Enum: {
+        const EnumDef& e = s.enums[t.ref];
+        int m = -1;
+        for (size_t k = 0; k < e.members.size(); ++k)
+          if (e.members[k] == cell) m = static_cast<int>(k);
+        if (m < 0) return fail(fmt::format("contact.{}: '{}' is not a value of {}", col.name, cell.substr(0, 40), e.name));
+        v = m;
+        break;
+      }
+      default:
+        return fail(fmt::format("contact.{}: a {} cannot be read from CSV", col.name, s.type_name(col.type)));
+    }
+    fs.slots[static_cast<size_t>(col.slot)] = v;
+    if (col.presence >= 0) fs.slots[static_cast<size_t>(col.presence)] = kTrue;
+  }
+  return res;
+}
+
+}  // namespace lawful

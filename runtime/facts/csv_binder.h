@@ -1,0 +1,48 @@
+// CSV contacts to fact slots. The header row names the contact's scalar fields
+// (`id,country,entity,objected`), and with a dot the scalar fields of its records
+// (`customer.opt_out_offered`); each later row is one contact. An empty cell is an
+// absent fact; a column the schema does not know is ignored, as a JSON key would be; a
+// column naming a list cannot be read from one cell and is refused at the header.
+// Fields are separated by commas and may be quoted as RFC 4180 says ("a ""b"", c"); a
+// row is one line (a quoted field cannot hold a line break).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/facts/binder.h"
+
+namespace lawful {
+
+class CsvBinder {
+ public:
+  // `binder` supplies the absent state of the contact (defaults); it must outlive this.
+  CsvBinder(const Program& prog, const Binder& binder);
+
+  // Reads the header row. Returns "" or why the header cannot be used.
+  std::string set_header(std::string_view line);
+  // One row, on top of the bound campaign (as Binder::bind_contact). The line's text
+  // must stay valid until the decision is made.
+  BindResult bind_row(FactStore& fs, std::string_view line);
+
+  size_t columns() const { return cols_.size(); }
+
+ private:
+  struct Column {
+    std::string name;       // as the header says
+    int32_t slot = -1;      // -1: ignored
+    TypeId type = 0;
+    int32_t presence = -1;  // an optional record's presence slot, set when the cell is given
+  };
+  bool split(std::string_view line, FactStore& fs, std::string* error);
+
+  const Program& prog_;
+  const Binder& binder_;
+  int contact_root_ = -1;
+  int id_col_ = -1;
+  std::vector<Column> cols_;
+  std::vector<std::string_view> cells_;  // the current row, unquoted
+};
+
+}  // namespace lawful

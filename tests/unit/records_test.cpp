@@ -1,0 +1,58 @@
+// Records: JSON strings escaped exactly (the fast path skips eight plain bytes at a
+// time), CSV fields quoted when they must be.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "runtime/facts/records.h"
+
+using namespace lawful;
+
+namespace {
+std::string json(std::string_view s) {
+  std::string out;
+  append_json_string(out, s);
+  TextBuffer b;
+  append_json_string(b, s);
+  CHECK(std::string(b.view()) == out);  // the same for both outputs
+  return out;
+}
+std::string csv(std::string_view s) {
+  std::string out;
+  append_csv_field(out, s);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("JSON strings are escaped wherever the special character falls") {
+  CHECK(json("") == "\"\"");
+  CHECK(json("plain") == "\"plain\"");
+  CHECK(json("0123456789abcdefXYZ") == "\"0123456789abcdefXYZ\"");
+  for (size_t at = 0; at < 20; ++at) {
+    for (char c : {'"', '\\', '\n', '\t', '\x01', '\x1f'}) {
+      std::string s(20, 'a');
+      s[at] = c;
+      std::string want = "\"" + std::string(at, 'a');
+      switch (c) {
+        case '"': want += "\\\""; break;
+        case '\\': want += "\\\\"; break;
+        case '\n': want += "\\n"; break;
+        case '\t': want += "\\t"; break;
+        case '\x01': want += "\\u0001"; break;
+        default: want += "\\u001f";
+      }
+      want += std::string(19 - at, 'a') + "\"";
+      CHECK(json(s) == want);
+    }
+  }
+  CHECK(json("Müller, Zoë, 東京 and more text") == "\"Müller, Zoë, 東京 and more text\"");  // UTF-8 as it is
+  CHECK(json(" !#$%&'()*+,-./[]^_`{|}~\x7f") == "\" !#$%&'()*+,-./[]^_`{|}~\x7f\"");
+}
+
+TEST_CASE("CSV fields are quoted only when they must be") {
+  CHECK(csv("plain") == "plain");
+  CHECK(csv("a, b") == "\"a, b\"");
+  CHECK(csv("say \"hi\"") == "\"say \"\"hi\"\"\"");
+  CHECK(csv("two\nlines") == "\"two\nlines\"");
+  CHECK(csv("PECR reg 22(2); UK GDPR art 4(11), art 7") == "\"PECR reg 22(2); UK GDPR art 4(11), art 7\"");
+}
