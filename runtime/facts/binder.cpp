@@ -84,6 +84,40 @@ std::string_view raw_key(od::field& f) {
   return *q == '\\' ? std::string_view("\\") : std::string_view(p, static_cast<size_t>(q - p));
 }
 
+// At most n bytes of s, cut before a character rather than inside one: what is shown
+// in an error record must stay valid UTF-8 (simdjson has checked that s is).
+std::string_view utf8_prefix(std::string_view s, size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+// Whether objects and lists nest deeper than `limit` anywhere in the text. The binder
+// itself only follows the schema, and simdjson skips other values without recursion, so
+// depth costs nothing here; the limit is for what reads the same lines after us. Most
+// lines hold fewer brackets than the limit, which one pass the compiler vectorizes shows.
+bool nests_deeper_than(const char* p, size_t n, size_t limit) {
+  size_t opens = 0;
+  for (size_t i = 0; i < n; ++i) opens += (p[i] == '[') | (p[i] == '{');
+  if (opens <= limit) return false;
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < n; ++i) {
+    char c = p[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 struct Binder::Impl {
@@ -167,7 +201,7 @@ struct Binder::Impl {
           out = fs.add_string(s);
         } else if (t.kind == TypeKind::Date) {
           auto d = parse_date(s);
-          if (!d) return fail(fmt::format("'{}' is not a date (YYYY-MM-DD)", s));
+          if (!d) return fail(fmt::format("'{}' is not a date (YYYY-MM-DD)", utf8_prefix(s, 40)));
           out = *d;
         } else {
           const EnumDef& e = schema.enums[t.ref];
@@ -175,7 +209,7 @@ struct Binder::Impl {
           for (size_t i = 0; i < e.members.size(); ++i)
             if (e.members[i] == s) m = static_cast<int>(i);
           if (m < 0) {
-            std::string shown(s.substr(0, 40));
+            std::string shown(utf8_prefix(s, 40));
             return fail(fmt::format("'{}' is not a value of {}", shown, e.name));
           }
           out = m;
@@ -286,7 +320,7 @@ struct Binder::Impl {
       doc.rewind();
       if (doc.find_field_unordered("id").get_string().get(id)) return {};
     }
-    return std::string(id.substr(0, 200));
+    return std::string(utf8_prefix(id, 200));
   }
 };
 
@@ -315,6 +349,14 @@ BindResult Binder::bind_campaign(FactStore& fs, std::string_view json) {
     return res;
   }
   clear_root(fs, static_cast<uint32_t>(c));
+  if (json.size() > limits_.max_line || nests_deeper_than(json.data(), json.size(), limits_.max_depth)) {
+    res.ok = false;
+    res.error = json.size() > limits_.max_line
+                    ? fmt::format("the campaign: {} bytes; the limit is {}", json.size(), limits_.max_line)
+                    : fmt::format("the campaign: objects and lists nested more than {} deep", limits_.max_depth);
+    fs.mark_campaign();
+    return res;
+  }
   m.campaign_json = simdjson::padded_string(json);
   od::document doc;
   od::object obj;
@@ -342,6 +384,11 @@ BindResult Binder::bind_contact(FactStore& fs, const char* data, size_t len, siz
   if (len > limits_.max_line) {
     res.ok = false;
     res.error = fmt::format("a line of {} bytes; the limit is {}", len, limits_.max_line);
+    return res;
+  }
+  if (nests_deeper_than(data, len, limits_.max_depth)) {
+    res.ok = false;
+    res.error = fmt::format("objects and lists nested more than {} deep", limits_.max_depth);
     return res;
   }
   simdjson::padded_string_view view;
@@ -385,6 +432,11 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
   if (len > limits_.max_line) {
     res.ok = false;
     res.error = fmt::format("a line of {} bytes; the limit is {}", len, limits_.max_line);
+    return res;
+  }
+  if (nests_deeper_than(data, len, limits_.max_depth)) {
+    res.ok = false;
+    res.error = fmt::format("objects and lists nested more than {} deep", limits_.max_depth);
     return res;
   }
   simdjson::padded_string_view view;
