@@ -15,6 +15,32 @@ namespace lawful {
 
 namespace {
 
+// Strings of a program end up in decision records, which are JSON: they must be UTF-8
+// (the compiler's are: sources are checked when read). Overlong forms, surrogates and
+// code points past U+10FFFF are refused as JSON parsers refuse them.
+bool valid_utf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    uint32_t cp = c & (0x7f >> n);
+    for (size_t k = 1; k < n; ++k) {
+      unsigned char d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n;
+  }
+  return true;
+}
+
 class Verifier {
  public:
   Verifier(const Program& p, const VerifyLimits& l) : p_(p), lim_(l) {}
@@ -46,6 +72,19 @@ class Verifier {
     }
     for (const EnumDef& e : s.enums)
       if (e.members.size() > 62) return fail(fmt::format("schema: enumeration {} has too many values", e.name));
+    // Names go into decision records (missing facts, bases, obligations): UTF-8 only.
+    for (const EnumDef& e : s.enums) {
+      if (!valid_utf8(e.name)) return fail("schema: a name that is not valid UTF-8");
+      for (const std::string& m : e.members)
+        if (!valid_utf8(m)) return fail("schema: a name that is not valid UTF-8");
+    }
+    for (const RecordDef& r : s.records) {
+      if (!valid_utf8(r.name)) return fail("schema: a name that is not valid UTF-8");
+      for (const FieldDef& f : r.fields)
+        if (!valid_utf8(f.name)) return fail("schema: a name that is not valid UTF-8");
+    }
+    for (const RootDef& r : s.roots)
+      if (!valid_utf8(r.name)) return fail("schema: a name that is not valid UTF-8");
     // Bounds first: the layout below follows these indices.
     if (s.types.size() > 64 * lim_.max_records || s.enums.size() > lim_.max_records ||
         s.records.size() > lim_.max_records || s.roots.size() > 16)
@@ -68,7 +107,8 @@ class Verifier {
       for (size_t f = 0; f < s.records[r].fields.size(); ++f) {
         const FieldDef& fd = s.records[r].fields[f];
         if (fd.type >= s.types.size()) return fail(fmt::format("schema: field {} has an unknown type", fd.name));
-        if (copy.records[r].fields[f].offset != fd.offset) return fail(fmt::format("schema: field {} has the wrong offset", fd.name));
+        if (copy.records[r].fields[f].offset != fd.offset || copy.records[r].fields[f].path != fd.path)
+          return fail(fmt::format("schema: field {} has the wrong offset", fd.name));
         const Type& ft = s.types[fd.type];
         if (fd.has_default && ft.kind == TypeKind::String && !str_ok(static_cast<uint32_t>(fd.default_value)))
           return fail(fmt::format("schema: field {} has a default string that does not exist", fd.name));
@@ -78,6 +118,8 @@ class Verifier {
           return fail(fmt::format("schema: the elements of {} are larger than 255 slots", fd.name));
       }
     }
+    for (size_t i = 0; i < s.roots.size(); ++i)
+      if (copy.roots[i].base != s.roots[i].base) return fail(fmt::format("schema: root {} is not where the layout puts it", s.roots[i].name));
     for (size_t i = 0; i < s.paths.size(); ++i) {
       if (copy.paths[i].slot != s.paths[i].slot || copy.paths[i].name != s.paths[i].name ||
           copy.paths[i].type != s.paths[i].type)
@@ -90,6 +132,8 @@ class Verifier {
   }
 
   bool tables() {
+    for (size_t i = 0; i < p_.strings.size(); ++i)
+      if (!valid_utf8(p_.strings[i])) return fail(fmt::format("string {} is not valid UTF-8", i));
     for (const auto& set : p_.string_sets)
       for (uint32_t s : set)
         if (!str_ok(s)) return fail("a string set names a string that does not exist");
