@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <cstring>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -20,23 +21,26 @@ uint64_t key_hash(std::string_view k, uint64_t seed) {
 }
 
 // Field name to field index, with no collisions: each key has its own cell, so a lookup
-// is one hash and one comparison.
+// is one hash and one comparison. A record with so many fields that no small table
+// without collisions turns up (hundreds; the schema's have a dozen) uses a map.
 struct KeyTable {
-  std::vector<int16_t> cells;
+  std::vector<int32_t> cells;
   uint64_t mask = 0;
   uint64_t seed = 0;
+  std::unordered_map<std::string_view, int> fallback;
 
   void build(const RecordDef& rec) {
     size_t n = rec.fields.size();
-    for (size_t size = 8; size <= 65536; size *= 2) {
-      if (size < n * 2) continue;
-      for (uint64_t s = 0; s < 64; ++s) {
+    size_t first = 8;
+    while (first < n * 2) first *= 2;
+    for (size_t size = first; size <= first * 8; size *= 2) {
+      for (uint64_t s = 0; s < 16; ++s) {
         cells.assign(size, -1);
         bool ok = true;
         for (size_t i = 0; i < n && ok; ++i) {
           uint64_t c = key_hash(rec.fields[i].name, s) & (size - 1);
           if (cells[c] >= 0) ok = false;
-          else cells[c] = static_cast<int16_t>(i);
+          else cells[c] = static_cast<int32_t>(i);
         }
         if (ok) {
           mask = size - 1;
@@ -45,10 +49,15 @@ struct KeyTable {
         }
       }
     }
+    cells.clear();
+    for (size_t i = 0; i < n; ++i) fallback.emplace(rec.fields[i].name, static_cast<int>(i));
   }
   int find(const RecordDef& rec, std::string_view key) const {
-    if (cells.empty()) return -1;
-    int16_t i = cells[key_hash(key, seed) & mask];
+    if (cells.empty()) {
+      auto it = fallback.find(key);
+      return it == fallback.end() ? -1 : it->second;
+    }
+    int32_t i = cells[key_hash(key, seed) & mask];
     return i >= 0 && rec.fields[static_cast<size_t>(i)].name == key ? i : -1;
   }
 };
