@@ -200,10 +200,11 @@ struct Binder::Impl {
       case TypeKind::Date:
       case TypeKind::Enum: {
         std::string_view s;
-        if (jt != od::json_type::string || v.get_string().get(s)) {
+        if (jt != od::json_type::string) {
           const char* want = t.kind == TypeKind::Date ? "a date \"YYYY-MM-DD\"" : t.kind == TypeKind::Enum ? "a word" : "a string";
           return fail(fmt::format("expected {}, got {}", want, json_type_name(jt)));
         }
+        if (v.get_string().get(s)) return fail("not valid JSON (a string with a bad escape)");
         if (s.size() > limits.max_string)
           return fail(fmt::format("a string of {} bytes; the limit is {}", s.size(), limits.max_string));
         if (t.kind == TypeKind::String) {
@@ -275,6 +276,7 @@ struct Binder::Impl {
     std::string outer = path;
     for (auto field : obj) {
       od::field f;
+      path = outer;  // not the field before: the error is between fields
       if (std::move(field).get(f)) return fail("not valid JSON");
       std::string_view key = raw_key(f);
       int fi = keys[record].find(rec, key);
@@ -317,16 +319,20 @@ struct Binder::Impl {
     return ok;
   }
 
-  std::string try_id(od::document& doc, bool nested) {
+  // The id of a line that could not be bound, for its error record, if it can be read.
+  // The document is parsed again: after a JSON error simdjson abandons the first one,
+  // and rewinding it would follow a null parser.
+  std::string try_id(simdjson::padded_string_view view, bool nested) {
+    od::document doc;
+    if (parser.iterate(view).get(doc)) return {};
     std::string_view id;
     if (nested) {
       od::object o;
-      if (doc.rewind(), doc.get_object().get(o)) return {};
+      if (doc.get_object().get(o)) return {};
       od::value c;
       if (o.find_field_unordered("contact").get(c)) return {};
       if (c.find_field_unordered("id").get_string().get(id)) return {};
     } else {
-      doc.rewind();
       if (doc.find_field_unordered("id").get_string().get(id)) return {};
     }
     return std::string(utf8_prefix(id, 200));
@@ -419,7 +425,7 @@ BindResult Binder::bind_contact(FactStore& fs, const char* data, size_t len, siz
   if (!m.bind_root(fs, static_cast<uint32_t>(k), obj)) {
     res.ok = false;
     res.error = m.error;
-    res.id = m.try_id(doc, false);
+    res.id = m.try_id(view, false);
     return res;
   }
   // A document must end after its object.
@@ -481,14 +487,14 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
     if (v.type().get(jt) || jt != od::json_type::object || v.get_object().get(inner)) {
       res.ok = false;
       res.error = fmt::format("{}: expected an object", key);
-      res.id = m.try_id(doc, true);
+      res.id = m.try_id(view, true);
       return res;
     }
     (key == "contact" ? seen_contact : seen_campaign) = true;
     if (!m.bind_root(fs, static_cast<uint32_t>(root), inner)) {
       res.ok = false;
       res.error = m.error;
-      res.id = m.try_id(doc, true);
+      res.id = m.try_id(view, true);
       return res;
     }
   }
@@ -501,7 +507,7 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
   if (!seen_contact || !seen_campaign) {
     res.ok = false;
     res.error = !seen_contact ? "the case has no \"contact\" object" : "the case has no \"campaign\" object";
-    res.id = m.try_id(doc, true);
+    res.id = m.try_id(view, true);
   }
   return res;
 }

@@ -123,3 +123,26 @@ TEST_CASE("a record with a thousand fields still finds every one") {
   CHECK(slot("objected") == kTrue);
   CHECK(slot(name(500)) == kUnknown);
 }
+
+TEST_CASE("a line broken after some fields gives an error record with its id") {
+  // Regression (contact fuzz target): after a JSON error simdjson abandons the document,
+  // and looking for the id rewound it through a null parser: `lawful check` crashed on a
+  // line with a missing colon, losing every row.
+  Compilation c = compile_text(kPolicy);
+  REQUIRE(c.ok());
+  Vm vm(*c.program);
+  Binder binder(*c.program);
+  std::string contact = R"({"id": "x1", "objected": false, "a" "b", "consents": []})";
+  BindResult r = binder.bind_contact(vm.facts(), contact.data(), contact.size(), contact.size());
+  CHECK(!r.ok);
+  CHECK(r.error == "contact: not valid JSON");
+  CHECK(r.id == "x1");
+  std::string line = R"({"contact": {"id": "x2", "objected": false, "a" "b"}, "campaign": {}})";
+  r = binder.bind_case(vm.facts(), line.data(), line.size(), line.size());
+  CHECK(!r.ok);
+  CHECK(r.error == "contact: not valid JSON");
+  CHECK(r.id == "x2");
+  // The binder is still good for the next line.
+  std::string good = R"({"id": "x3", "objected": true})";
+  CHECK(binder.bind_contact(vm.facts(), good.data(), good.size(), good.size()).ok);
+}
