@@ -859,8 +859,9 @@ IrPtr Analyzer::lower(const ast::Expr& e, Env& env, TypeId expected) {
 bool Analyzer::call_too_deep(const ast::LetDecl* decl, Span span) {
   if (call_stack_.size() < limits_.max_call_depth) return false;
   Diagnostic& d = diags_.error(DiagCode::TooDeep, span,
-                               fmt::format("'{}' is used inside more than {} definitions, one inside another",
-                                           decl->name.text, limits_.max_call_depth));
+                               fmt::format("'{}' is used here inside {} other definitions, one inside another; "
+                                           "the limit is {}",
+                                           decl->name.text, call_stack_.size(), limits_.max_call_depth));
   d.help = "definitions may use definitions, but not without end: flatten the chain";
   limit_hit_ = true;
   return true;

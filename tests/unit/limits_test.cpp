@@ -145,7 +145,7 @@ TEST_CASE("definitions used inside definitions: 64 deep, then E106") {
   CHECK(decide_case(*ok.program, kObjected).verdict == VerdictCode::Deny);
   Compilation over = compile_text(chain(64));
   REQUIRE(error_with(over, DiagCode::TooDeep));
-  CHECK(error_with(over, DiagCode::TooDeep)->message == "'f0' is used inside more than 64 definitions, one inside another");
+  CHECK(error_with(over, DiagCode::TooDeep)->message == "'f0' is used here inside 64 other definitions, one inside another; the limit is 64");
 
   // The same with definitions without parameters (functions of the program).
   auto lets = [](size_t n) {
