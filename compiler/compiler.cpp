@@ -1,7 +1,10 @@
 // The compiler driver: parse, analyse, generate, verify; see compiler.h.
 #include "compiler/compiler.h"
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -56,7 +59,59 @@ void dedupe(Diagnostics& d) {
 
 }  // namespace
 
+namespace {
+
+// Parsing, analysis and code generation recurse along expressions. The limits (E106,
+// SemaLimits) bound the depth, but what a level costs depends on the build (a sanitizer
+// build's frames are several times larger) and the caller's thread may have a small
+// stack. So compilation runs on a thread of its own with a stack sized for the limits,
+// not for the caller: the deepest input the limits allow compiles in every build.
+constexpr size_t kCompileStack = size_t{256} << 20;  // reserved, committed only as used
+
+template <class F>
+void run_with_compile_stack(F& f) {
+  struct Job {
+    F* f;
+    std::exception_ptr error;
+  } job{&f, nullptr};
+  pthread_attr_t attr;
+  pthread_t thread;
+  bool started = pthread_attr_init(&attr) == 0 && pthread_attr_setstacksize(&attr, kCompileStack) == 0 &&
+                 pthread_create(
+                     &thread, &attr,
+                     [](void* p) -> void* {
+                       Job* j = static_cast<Job*>(p);
+                       try {
+                         (*j->f)();
+                       } catch (...) {
+                         j->error = std::current_exception();
+                       }
+                       return nullptr;
+                     },
+                     &job) == 0;
+  pthread_attr_destroy(&attr);
+  if (!started) {
+    f();  // no thread to be had: compile here, on the caller's stack
+    return;
+  }
+  pthread_join(thread, nullptr);
+  if (job.error) std::rethrow_exception(job.error);
+}
+
+Compilation compile_here(std::vector<SourceFile> user, std::vector<SourceFile> available, const CompileOptions& options);
+
+}  // namespace
+
 Compilation compile_sources(std::vector<SourceFile> user, std::vector<SourceFile> available, const CompileOptions& options) {
+  Compilation c;
+  auto job = [&] { c = compile_here(std::move(user), std::move(available), options); };
+  run_with_compile_stack(job);
+  return c;
+}
+
+namespace {
+
+Compilation compile_here(std::vector<SourceFile> user, std::vector<SourceFile> available, const CompileOptions& options) {
   Compilation c;
   std::vector<Parsed> parsed;
   auto parse = [&](SourceFile f) {
@@ -154,6 +209,8 @@ Compilation compile_sources(std::vector<SourceFile> user, std::vector<SourceFile
   c.program = std::move(prog);
   return c;
 }
+
+}  // namespace
 
 std::vector<std::string> law_files(const std::string& path, std::string* error) {
   std::vector<std::string> out;
