@@ -9,7 +9,6 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -229,13 +228,19 @@ std::vector<std::string> law_files(const std::string& path, std::string* error) 
 }
 
 namespace {
-bool read_file(const std::string& path, std::string& text) {
+// Reads at most `limit` + 1 bytes: a source over the limit is refused (E003) without
+// being held in memory, however large it is.
+bool read_file(const std::string& path, std::string& text, size_t limit) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  text = ss.str();
-  return true;
+  text.clear();
+  char buf[1 << 16];
+  while (text.size() <= limit && in.read(buf, sizeof buf).gcount() > 0) {
+    text.append(buf, static_cast<size_t>(in.gcount()));
+    if (!in) break;
+  }
+  if (text.size() > limit + 1) text.resize(limit + 1);
+  return !in.bad();
 }
 }  // namespace
 
@@ -246,7 +251,7 @@ Compilation compile_path(const std::string& path, const CompileOptions& options)
   std::vector<std::string> unreadable;
   for (const std::string& f : files) {
     SourceFile sf{f, {}};
-    if (!read_file(f, sf.text)) unreadable.push_back(f);
+    if (!read_file(f, sf.text, options.parse.max_bytes)) unreadable.push_back(f);
     else user.push_back(std::move(sf));
   }
   std::error_code ec;
@@ -257,7 +262,7 @@ Compilation compile_path(const std::string& path, const CompileOptions& options)
       if (!it->is_regular_file() || it->path().extension() != ".law") continue;
       if (fs::equivalent(it->path(), path, ec)) continue;
       SourceFile sf{it->path().string(), {}};
-      if (read_file(sf.path, sf.text)) available.push_back(std::move(sf));
+      if (read_file(sf.path, sf.text, options.parse.max_bytes)) available.push_back(std::move(sf));
     }
     std::sort(available.begin(), available.end(), [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
   }

@@ -94,7 +94,10 @@ class ErrorListener : public antlr4::BaseErrorListener {
         diags_.error(DiagCode::BadCharacter, span, "a string that is not closed on its line")
             .help = "strings are written between double quotes on one line: \"PECR reg 22(2)\"";
       } else {
-        diags_.error(DiagCode::BadCharacter, span, fmt::format("unexpected character '{}'", t));
+        bool control = t.size() == 1 && (static_cast<unsigned char>(t[0]) < 0x20 || t[0] == 0x7f);
+        diags_.error(DiagCode::BadCharacter, span,
+                     control ? fmt::format("unexpected control character U+{:04X}", static_cast<unsigned char>(t[0]))
+                             : fmt::format("unexpected character '{}'", t));
       }
       return;
     }
@@ -651,7 +654,7 @@ class Builder {
     if (auto* o = dynamic_cast<P::OrExprContext*>(ctx)) return binary(ast::BinOp::Or, ctx, o->lhs, o->rhs, depth);
     if (auto* q = dynamic_cast<P::QuantExprContext*>(ctx)) {
       auto e = node(ast::ExprKind::Quant, sp);
-      size_t qt = q->q ? q->q->getType() : L::ANY;
+      size_t qt = q->q ? q->q->getType() : static_cast<size_t>(L::ANY);
       e->quant = qt == L::ANY ? ast::Quant::Any : qt == L::ALL ? ast::Quant::All : ast::Quant::Count;
       e->text = text(q->var);
       e->name_span = span(q->var);
@@ -811,8 +814,10 @@ std::unique_ptr<ast::Module> parse_module(const SourceManager& sm, FileId file, 
     return m;
   };
   if (text.size() > limits.max_bytes) {
+    // Files are read only up to one byte past the limit (compiler.cpp): say "more than".
     diags.error(DiagCode::TooLarge, {file, 0, 0},
-                fmt::format("the file has {} bytes; the limit is {}", text.size(), limits.max_bytes));
+                fmt::format("the file has more than {} bytes, the limit", limits.max_bytes))
+        .help = "split it into a policy and modules it uses (`use`)";
     return empty();
   }
   size_t bad = invalid_utf8_at(text);
