@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -33,9 +32,24 @@ bool read_whole(const std::string& path, std::string& out, std::string* error) {
     if (error) *error = fmt::format("cannot read {}", path);
     return false;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
+  // A campaign or a compiled program; neither is anywhere near this, and a file of any
+  // size must not exhaust memory before it is refused.
+  constexpr size_t kMaxFile = size_t{256} << 20;
+  out.clear();
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf).gcount() > 0) {
+    out.append(buf, static_cast<size_t>(in.gcount()));
+    if (out.size() > kMaxFile) {
+      out.clear();
+      if (error) *error = fmt::format("{}: more than {} bytes; lawful reads files of at most 256 MiB", path, kMaxFile);
+      return false;
+    }
+    if (!in) break;
+  }
+  if (in.bad()) {
+    if (error) *error = fmt::format("cannot read {}", path);
+    return false;
+  }
   return true;
 }
 

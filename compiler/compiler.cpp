@@ -1,12 +1,14 @@
 // The compiler driver: parse, analyse, generate, verify; see compiler.h.
 #include "compiler/compiler.h"
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -56,7 +58,59 @@ void dedupe(Diagnostics& d) {
 
 }  // namespace
 
+namespace {
+
+// Parsing, analysis and code generation recurse along expressions. The limits (E106,
+// SemaLimits) bound the depth, but what a level costs depends on the build (a sanitizer
+// build's frames are several times larger) and the caller's thread may have a small
+// stack. So compilation runs on a thread of its own with a stack sized for the limits,
+// not for the caller: the deepest input the limits allow compiles in every build.
+constexpr size_t kCompileStack = size_t{256} << 20;  // reserved, committed only as used
+
+template <class F>
+void run_with_compile_stack(F& f) {
+  struct Job {
+    F* f;
+    std::exception_ptr error;
+  } job{&f, nullptr};
+  pthread_attr_t attr;
+  pthread_t thread;
+  bool started = pthread_attr_init(&attr) == 0 && pthread_attr_setstacksize(&attr, kCompileStack) == 0 &&
+                 pthread_create(
+                     &thread, &attr,
+                     [](void* p) -> void* {
+                       Job* j = static_cast<Job*>(p);
+                       try {
+                         (*j->f)();
+                       } catch (...) {
+                         j->error = std::current_exception();
+                       }
+                       return nullptr;
+                     },
+                     &job) == 0;
+  pthread_attr_destroy(&attr);
+  if (!started) {
+    f();  // no thread to be had: compile here, on the caller's stack
+    return;
+  }
+  pthread_join(thread, nullptr);
+  if (job.error) std::rethrow_exception(job.error);
+}
+
+Compilation compile_here(std::vector<SourceFile> user, std::vector<SourceFile> available, const CompileOptions& options);
+
+}  // namespace
+
 Compilation compile_sources(std::vector<SourceFile> user, std::vector<SourceFile> available, const CompileOptions& options) {
+  Compilation c;
+  auto job = [&] { c = compile_here(std::move(user), std::move(available), options); };
+  run_with_compile_stack(job);
+  return c;
+}
+
+namespace {
+
+Compilation compile_here(std::vector<SourceFile> user, std::vector<SourceFile> available, const CompileOptions& options) {
   Compilation c;
   std::vector<Parsed> parsed;
   auto parse = [&](SourceFile f) {
@@ -157,6 +211,8 @@ Compilation compile_sources(std::vector<SourceFile> user, std::vector<SourceFile
   return c;
 }
 
+}  // namespace
+
 std::vector<std::string> law_files(const std::string& path, std::string* error) {
   std::vector<std::string> out;
   std::error_code ec;
@@ -174,13 +230,19 @@ std::vector<std::string> law_files(const std::string& path, std::string* error) 
 }
 
 namespace {
-bool read_file(const std::string& path, std::string& text) {
+// Reads at most `limit` + 1 bytes: a source over the limit is refused (E003) without
+// being held in memory, however large it is.
+bool read_file(const std::string& path, std::string& text, size_t limit) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  text = ss.str();
-  return true;
+  text.clear();
+  char buf[1 << 16];
+  while (text.size() <= limit && in.read(buf, sizeof buf).gcount() > 0) {
+    text.append(buf, static_cast<size_t>(in.gcount()));
+    if (!in) break;
+  }
+  if (text.size() > limit + 1) text.resize(limit + 1);
+  return !in.bad();
 }
 }  // namespace
 
@@ -191,7 +253,7 @@ Compilation compile_path(const std::string& path, const CompileOptions& options)
   std::vector<std::string> unreadable;
   for (const std::string& f : files) {
     SourceFile sf{f, {}};
-    if (!read_file(f, sf.text)) unreadable.push_back(f);
+    if (!read_file(f, sf.text, options.parse.max_bytes)) unreadable.push_back(f);
     else user.push_back(std::move(sf));
   }
   std::error_code ec;
@@ -202,7 +264,7 @@ Compilation compile_path(const std::string& path, const CompileOptions& options)
       if (!it->is_regular_file() || it->path().extension() != ".law") continue;
       if (fs::equivalent(it->path(), path, ec)) continue;
       SourceFile sf{it->path().string(), {}};
-      if (read_file(sf.path, sf.text)) available.push_back(std::move(sf));
+      if (read_file(sf.path, sf.text, options.parse.max_bytes)) available.push_back(std::move(sf));
     }
     std::sort(available.begin(), available.end(), [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
   }

@@ -4,10 +4,15 @@
 // opcodes.def.
 #include "compiler/codegen/codegen.h"
 
+#include <algorithm>
+#include <functional>
 #include <map>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 #include "runtime/bytecode/opcodes.h"
+#include "runtime/bytecode/verifier.h"
 
 namespace lawful::codegen {
 
@@ -25,12 +30,39 @@ class Emitter {
     fn.begin = static_cast<uint32_t>(prog_.code.size());
     depth_ = 0;
     max_depth_ = 0;
+    label_ = &f.label;
     gen(*f.body);
     emit(Op::Ret);
     fn.end = static_cast<uint32_t>(prog_.code.size());
     fn.max_stack = static_cast<uint32_t>(max_depth_);
     fn.n_locals = f.n_locals;
+    if (fn.max_stack > limits_.max_stack)
+      throw std::runtime_error(fmt::format("'{}' needs a stack of {} values; the limit is {}", f.label, fn.max_stack,
+                                           limits_.max_stack));
+    if (fn.n_locals > limits_.max_locals)
+      throw std::runtime_error(fmt::format("'{}' needs {} local values; the limit is {}", f.label, fn.n_locals,
+                                           limits_.max_locals));
     prog_.functions.push_back(fn);
+  }
+
+  // The VM's stack for the deepest chain of definitions (as the verifier computes it).
+  void check_frames() {
+    std::vector<uint64_t> memo(prog_.functions.size(), 0);
+    std::function<uint64_t(uint32_t)> need = [&](uint32_t fi) -> uint64_t {
+      if (memo[fi]) return memo[fi];
+      const Function& f = prog_.functions[fi];
+      uint64_t inner = 0;
+      for (uint32_t pc = f.begin; pc < f.end;) {
+        Op op = decode_op(prog_.code[pc]);
+        if (op == Op::Let) inner = std::max(inner, need(prog_.lets[decode_a(prog_.code[pc])].fn));
+        pc += static_cast<uint32_t>(op_words(op_info(op).format));
+      }
+      return memo[fi] = uint64_t{f.n_locals} + f.max_stack + 1 + inner;
+    };
+    for (uint32_t fi = 0; fi < prog_.functions.size(); ++fi)
+      if (need(fi) > limits_.max_frame)
+        throw std::runtime_error(fmt::format("its definitions, one inside another, need more than {} stack values",
+                                             limits_.max_frame));
   }
 
  private:
@@ -46,6 +78,13 @@ class Emitter {
 
   uint32_t emit(Op op, uint32_t a = 0, int32_t path = -1) {
     if (a > kMaxOperand) throw std::runtime_error("an operand does not fit in 24 bits");
+    // `if` inside the branches of `if` doubles the code at each level (an unknown
+    // condition evaluates both branches): stop at the bytecode's limit, saying where.
+    if (prog_.code.size() + 2 > limits_.max_code)
+      throw std::runtime_error(fmt::format(
+          "'{}' compiles to more than {} instructions; `if` inside the branches of `if` doubles the code at each "
+          "level: put inner `if`s in definitions without parameters",
+          label_ ? *label_ : std::string(), limits_.max_code));
     uint32_t at = here();
     prog_.code.push_back(encode(op, a));
     prog_.code_paths.push_back(static_cast<int16_t>(path));
@@ -239,6 +278,8 @@ class Emitter {
   }
 
   Program& prog_;
+  const VerifyLimits limits_;
+  const std::string* label_ = nullptr;
   int depth_ = 0;
   int max_depth_ = 0;
   std::map<int64_t, uint32_t> const_ids_;
@@ -249,6 +290,7 @@ class Emitter {
 void generate(const std::vector<sema::FunctionIr>& functions, Program& prog) {
   Emitter em(prog);
   for (const sema::FunctionIr& f : functions) em.function(f);
+  em.check_frames();
 }
 
 }  // namespace lawful::codegen

@@ -15,6 +15,9 @@ Analyzer::Analyzer(const SourceManager& sm, Diagnostics& diags, Program& prog)
 uint32_t Analyzer::intern(const std::string& s) {
   auto it = string_ids_.find(s);
   if (it != string_ids_.end()) return it->second;
+  if (prog_.strings.size() == limits_.max_strings)
+    diags_.error(DiagCode::TooMany, {}, fmt::format("the policies have more than {} distinct strings (names, "
+                                                    "citations and literals)", limits_.max_strings));
   uint32_t id = static_cast<uint32_t>(prog_.strings.size());
   prog_.strings.push_back(s);
   string_ids_.emplace(s, id);
@@ -85,6 +88,13 @@ void Analyzer::collect(const std::vector<const ast::Module*>& modules) {
       misplaced(m->kind != ast::ModuleKind::Policy, t.span, "a test", "tests belong in the policy they test");
     for (const auto& r : m->routes)
       misplaced(m->kind != ast::ModuleKind::Routing, r.span, "a route", "routes belong in the one `routing` file");
+    if (m->lets.size() > limits_.max_lets)
+      diags_.error(DiagCode::TooMany, m->lets[limits_.max_lets].name.span,
+                   fmt::format("more than {} definitions in one module", limits_.max_lets))
+          .help = "split the module in two, with `use`";
+    if (m->decisions.size() > limits_.max_decisions)
+      diags_.error(DiagCode::TooMany, m->decisions[limits_.max_decisions].name.span,
+                   fmt::format("more than {} decisions in one policy", limits_.max_decisions));
 
     switch (m->kind) {
       case ast::ModuleKind::Library: {
@@ -317,6 +327,14 @@ void Analyzer::assemble_decision(PolicyUnit& unit, const MergedDecision& md, uin
   info.name = intern(md.head->name.text);
   info.policy = unit.index;
   info.pos = pos(md.head->name.span);
+  if (md.rules.size() > limits_.max_rules) {
+    // Inherited rules count too: the limit is on the decision a contact is decided by.
+    diags_.error(DiagCode::TooMany, md.head->name.span,
+                 fmt::format("decision '{}' has {} rules; the limit is {}", md.head->name.text, md.rules.size(),
+                             limits_.max_rules))
+        .help = "split it into decisions with narrower conditions, or into policies";
+    return;
+  }
   if (md.head->guard) {
     Env env;
     FnCtx fn;

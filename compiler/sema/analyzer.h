@@ -122,10 +122,13 @@ class Analyzer {
 
   // lower.cpp
  public:
+  // Lowers one expression, within the limits on depth and size (SemaLimits).
   IrPtr lower(const ast::Expr& e, Env& env, TypeId expected = types::kError);
   IrPtr lower_condition(const ast::Expr& e, Env& env, const char* what);
 
  private:
+  IrPtr lower_node(const ast::Expr& e, Env& env, TypeId expected);
+  bool call_too_deep(const ast::LetDecl* decl, Span span);
   IrPtr lower_chain(const ast::Expr& e, Env& env, TypeId expected);
   IrPtr lower_call(const ast::Expr& e, Env& env);
   IrPtr lower_binary(const ast::Expr& e, Env& env);
@@ -171,6 +174,11 @@ class Analyzer {
   std::map<std::string, std::unique_ptr<PolicyUnit>> policies_;
   std::map<std::pair<Scope*, const ast::LetDecl*>, std::unique_ptr<LetInst>> lets_;
   std::vector<std::pair<Scope*, const ast::LetDecl*>> call_stack_;
+  SemaLimits limits_;
+  uint32_t lower_depth_ = 0;
+  uint64_t lowered_ = 0;
+  bool limit_hit_ = false;            // a size or depth limit was reported: lowering stops
+  std::vector<uint32_t> let_depth_;   // per program let: its function and the lets below it
   std::set<const ast::LetDecl*> used_lets_;
   std::map<std::string, uint32_t> string_ids_;
 };

@@ -51,10 +51,8 @@ void Analyzer::check_cycles(const MergedDecision& md, const std::vector<std::vec
 
 namespace {
 
-bool provably_disjoint(const Ir* a, const Ir* b) {
-  Atoms x, y;
-  collect_atoms(a, x);
-  collect_atoms(b, y);
+// Atoms: what a condition says for certain about single facts (atoms.h).
+bool provably_disjoint(const Atoms& x, const Atoms& y) {
   for (const auto& [slot, bits] : x) {
     auto it = y.find(slot);
     if ((it != y.end() && (bits & it->second) == 0) || bits == 0) return true;
@@ -70,23 +68,27 @@ bool windows_disjoint(const Window& a, const Window& b) { return a.until <= b.fr
 
 void Analyzer::check_conflicts(const MergedDecision& md, const DecisionInfo& info, const std::vector<const Ir*>& conds) {
   size_t n = info.rules.size();
-  // reach[i][j]: rule i prevails over rule j through a chain of overrides.
-  std::vector<std::vector<bool>> reach(n, std::vector<bool>(n, false));
+  // reach[i] bit j: rule i prevails over rule j through a chain of overrides. Bit sets
+  // and atoms computed once per rule keep this fast at the limit of rules per decision.
+  const size_t words = (n + 63) / 64;
+  std::vector<std::vector<uint64_t>> reach(n, std::vector<uint64_t>(words, 0));
+  auto bit = [&](size_t i, size_t j) { return (reach[i][j >> 6] >> (j & 63)) & 1; };
   for (size_t i = 0; i < n; ++i)
-    for (uint32_t j : info.rules[i].overrides) reach[i][j] = true;
+    for (uint32_t j : info.rules[i].overrides) reach[i][j >> 6] |= uint64_t{1} << (j & 63);
   for (size_t k = 0; k < n; ++k)
     for (size_t i = 0; i < n; ++i)
-      if (reach[i][k])
-        for (size_t j = 0; j < n; ++j)
-          if (reach[k][j]) reach[i][j] = true;
+      if (bit(i, k))
+        for (size_t w = 0; w < words; ++w) reach[i][w] |= reach[k][w];
+  std::vector<Atoms> atoms(n);
+  for (size_t i = 0; i < n; ++i) collect_atoms(conds[i], atoms[i]);
   for (size_t i = 0; i < n; ++i) {
     for (size_t j = 0; j < n; ++j) {
       const RuleInfo& a = info.rules[i];
       const RuleInfo& b = info.rules[j];
       if (a.verdict != static_cast<uint8_t>(ast::Verdict::Allow) || b.verdict != static_cast<uint8_t>(ast::Verdict::Deny))
         continue;
-      if (reach[i][j] || reach[j][i]) continue;
-      if (windows_disjoint(a.window, b.window) || provably_disjoint(conds[i], conds[j])) continue;
+      if (bit(i, j) || bit(j, i)) continue;
+      if (windows_disjoint(a.window, b.window) || provably_disjoint(atoms[i], atoms[j])) continue;
       const ast::RuleDecl& ra = *md.rules[i].decl;
       const ast::RuleDecl& rb = *md.rules[j].decl;
       const ast::RuleDecl& later = i > j ? ra : rb;

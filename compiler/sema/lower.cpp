@@ -3,6 +3,7 @@
 // reported once, where it starts: an operand already in error yields kError silently.
 #include <algorithm>
 #include <cstring>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -41,6 +42,16 @@ CmpOp cmp_of(ast::BinOp op) {
     case ast::BinOp::Gt: return CmpOp::Gt;
     default: return CmpOp::Ge;
   }
+}
+
+// How deep the program's definitions go below this expression (a Let is computed in
+// its own function, which may compute others).
+uint32_t lets_below(const Ir& ir, const std::vector<uint32_t>& let_depth) {
+  uint32_t d = 0;
+  if (ir.op == IrOp::Let && ir.imm >= 0 && static_cast<size_t>(ir.imm) < let_depth.size())
+    d = let_depth[static_cast<size_t>(ir.imm)];
+  for (const IrPtr& k : ir.kids) d = std::max(d, lets_below(*k, let_depth));
+  return d;
 }
 
 CmpOp flip(CmpOp op) {
@@ -201,6 +212,7 @@ IrPtr Analyzer::let_ref(Scope* scope, const ast::LetDecl* decl, Span span) {
     return error_ir(span);
   }
   if (inst.state == 0) {
+    if (call_too_deep(decl, span)) return error_ir(span);
     inst.state = 1;
     FnCtx fn;
     Env env;
@@ -214,10 +226,22 @@ IrPtr Analyzer::let_ref(Scope* scope, const ast::LetDecl* decl, Span span) {
     if (is_constant(*body)) {
       inst.constant = std::move(body);
     } else if (body->type != types::kError) {
-      std::string full = scope->name + "." + decl->name.text;
-      int32_t f = add_function(std::move(body), fn, full);
-      inst.program_let = static_cast<int32_t>(prog_.lets.size());
-      prog_.lets.push_back(LetInfo{intern(full), static_cast<uint32_t>(f)});
+      // Definitions are computed by the VM one inside another, each a level of its
+      // stack: bound how deep (the verifier checks the same).
+      uint32_t depth = 1 + lets_below(*body, let_depth_);
+      if (depth > limits_.max_let_depth) {
+        diags_.error(DiagCode::TooDeep, decl->name.span,
+                     fmt::format("'{}' is computed from more than {} definitions, one inside another",
+                                 decl->name.text, limits_.max_let_depth))
+            .help = "definitions may use definitions, but not without end: flatten the chain";
+        limit_hit_ = true;
+      } else {
+        std::string full = scope->name + "." + decl->name.text;
+        int32_t f = add_function(std::move(body), fn, full);
+        inst.program_let = static_cast<int32_t>(prog_.lets.size());
+        prog_.lets.push_back(LetInfo{intern(full), static_cast<uint32_t>(f)});
+        let_depth_.push_back(depth);
+      }
     }
     inst.state = 2;
   }
@@ -267,6 +291,7 @@ IrPtr Analyzer::instantiate(Scope* home, const ast::LetDecl* decl, std::vector<I
     }
   }
   if (bad) return error_ir(span);
+  if (call_too_deep(decl, span)) return error_ir(span);
   uint32_t first = env.fn->alloc(static_cast<uint32_t>(args.size()));
   Env callee;
   callee.scope = home;
@@ -540,6 +565,7 @@ IrPtr Analyzer::lower_set_literal(const ast::Expr& e, Env& env, TypeId elem) {
   }
   if (et.kind == TypeKind::String) {
     std::vector<uint32_t> ids;
+    std::unordered_set<uint32_t> seen;  // a set literal may hold a great many strings
     bool bad = false;
     for (const auto& k : e.kids) {
       if (k->kind != ast::ExprKind::String) {
@@ -548,7 +574,7 @@ IrPtr Analyzer::lower_set_literal(const ast::Expr& e, Env& env, TypeId elem) {
         continue;
       }
       uint32_t id = intern(k->text);
-      if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+      if (seen.insert(id).second) ids.push_back(id);
     }
     if (bad) return error_ir(e.span);
     auto ir = make_ir(IrOp::StrSet, schema_.set_of(types::kString), e.span);
@@ -804,6 +830,45 @@ IrPtr Analyzer::lower_if(const ast::Expr& e, Env& env, TypeId expected) {
 }
 
 IrPtr Analyzer::lower(const ast::Expr& e, Env& env, TypeId expected) {
+  // Calls to definitions with parameters are expanded here, so the expression being
+  // lowered can be far deeper and larger than any declaration the parser bounded (a
+  // definition calling another twice doubles it). Stop at the limits with one error.
+  if (limit_hit_) return error_ir(e.span);
+  if (++lowered_ > limits_.max_nodes) {
+    limit_hit_ = true;
+    diags_.error(DiagCode::TooMany, e.span,
+                 fmt::format("more than {} operations once calls to definitions are expanded", limits_.max_nodes))
+        .help = "a definition that calls another twice doubles it at each level; compute shared parts once in a "
+                "definition without parameters";
+    return error_ir(e.span);
+  }
+  if (lower_depth_ >= limits_.max_expr_depth) {
+    limit_hit_ = true;
+    diags_.error(DiagCode::TooDeep, e.span,
+                 fmt::format("expressions nested more than {} deep once calls to definitions are expanded",
+                             limits_.max_expr_depth))
+        .help = "split the expression with definitions without parameters, which are computed on their own";
+    return error_ir(e.span);
+  }
+  ++lower_depth_;
+  IrPtr ir = lower_node(e, env, expected);
+  --lower_depth_;
+  return ir;
+}
+
+bool Analyzer::call_too_deep(const ast::LetDecl* decl, Span span) {
+  if (call_stack_.size() < limits_.max_call_depth) return false;
+  Diagnostic& d = diags_.error(DiagCode::TooDeep, span,
+                               fmt::format("'{}' is used here inside {} other definitions, one inside another; "
+                                           "the limit is {}",
+                                           decl->name.text, call_stack_.size(), limits_.max_call_depth));
+  d.help = "definitions may use definitions, but not without end: flatten the chain";
+  limit_hit_ = true;
+  return true;
+}
+
+
+IrPtr Analyzer::lower_node(const ast::Expr& e, Env& env, TypeId expected) {
   auto constant = [&](TypeId t, int64_t v) {
     auto ir = make_ir(IrOp::Const, t, e.span);
     ir->imm = v;

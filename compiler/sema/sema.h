@@ -42,6 +42,20 @@ struct CompiledTest {
   std::vector<CompiledExpect> expects;
 };
 
+// Limits of analysis (docs/security.md). Each one exceeded is a diagnostic at the place
+// that exceeds it, never a crash, a stack overflow or a run without end; the ones the
+// bytecode also has agree with VerifyLimits, so that what compiles also verifies.
+struct SemaLimits {
+  uint32_t max_rules = 1024;       // rules in one decision (E004)
+  uint32_t max_decisions = 1024;   // decisions in one policy (E004)
+  uint32_t max_lets = 4096;        // definitions in one module (E004)
+  uint32_t max_call_depth = 64;    // definitions used inside definitions, while expanding (E106)
+  uint32_t max_let_depth = 64;     // definitions computed inside definitions, at run time (E106)
+  uint32_t max_expr_depth = 4096;  // expression nesting once calls are expanded (E106)
+  uint64_t max_nodes = 1000000;    // expression nodes once calls are expanded (E004)
+  uint32_t max_strings = 65536;    // distinct strings in one program: names, citations, literals (E004)
+};
+
 struct SemaResult {
   std::vector<FunctionIr> functions;
   std::vector<CompiledTest> tests;

@@ -94,7 +94,10 @@ class ErrorListener : public antlr4::BaseErrorListener {
         diags_.error(DiagCode::BadCharacter, span, "a string that is not closed on its line")
             .help = "strings are written between double quotes on one line: \"PECR reg 22(2)\"";
       } else {
-        diags_.error(DiagCode::BadCharacter, span, fmt::format("unexpected character '{}'", t));
+        bool control = t.size() == 1 && (static_cast<unsigned char>(t[0]) < 0x20 || t[0] == 0x7f);
+        diags_.error(DiagCode::BadCharacter, span,
+                     control ? fmt::format("unexpected control character U+{:04X}", static_cast<unsigned char>(t[0]))
+                             : fmt::format("unexpected character '{}'", t));
       }
       return;
     }
@@ -192,7 +195,14 @@ class Builder {
 
   ast::Name name(P::NameContext* ctx) const { return {ctx ? ctx->getText() : std::string(), span(ctx)}; }
   ast::Name name(P::WordContext* ctx) const { return {ctx ? ctx->getText() : std::string(), span(ctx)}; }
-  ast::Name name(antlr4::tree::TerminalNode* n) const { return {n->getText(), span(n)}; }
+  ast::Name name(antlr4::tree::TerminalNode* n) const { return {n ? n->getText() : std::string(), span(n)}; }
+
+  // Error recovery can leave any labelled token or sub-rule of a tree null (the error is
+  // already reported): every access below goes through these.
+  static antlr4::Token* sym(antlr4::tree::TerminalNode* n) { return n ? n->getSymbol() : nullptr; }
+  static std::string text(antlr4::Token* t) { return t ? t->getText() : std::string(); }
+  static std::string text(antlr4::tree::TerminalNode* n) { return n ? n->getText() : std::string(); }
+  static std::string text(antlr4::ParserRuleContext* ctx) { return ctx ? ctx->getText() : std::string(); }
 
   ast::QName path(P::PathContext* ctx) const {
     ast::QName q;
@@ -261,6 +271,7 @@ class Builder {
 
   ast::Effective effective(P::EffectiveContext* ctx) {
     ast::Effective e;
+    if (!ctx) return e;
     e.present = true;
     e.span = span(ctx);
     e.from = date_value(ctx->from);
@@ -341,7 +352,7 @@ class Builder {
       t.elem = std::make_unique<ast::TypeRef>(type_ref(l->typeRef()));
     } else if (auto* n = dynamic_cast<P::NamedTypeContext*>(ctx)) {
       t.kind = ast::TypeRef::Named;
-      t.name = n->name()->getText();
+      t.name = text(n->name());
     }
     return t;
   }
@@ -349,7 +360,7 @@ class Builder {
   ast::EnumDecl enum_decl(P::EnumDeclContext* ctx) {
     ast::EnumDecl d;
     auto names = ctx->name();
-    d.name = name(names[0]);
+    d.name = name(names.empty() ? nullptr : names[0]);
     for (size_t i = 1; i < names.size(); ++i) d.members.push_back(name(names[i]));
     d.doc = doc_before(ctx);
     d.span = span(ctx);
@@ -466,8 +477,10 @@ class Builder {
     t.span = span(ctx);
     for (auto* item : ctx->testItem()) {
       if (auto* a = dynamic_cast<P::AsOfItemContext*>(item)) {
-        t.as_of = date_value(a->DATE()->getSymbol());
-        t.as_of_span = span(a);
+        if (a->DATE()) {
+          t.as_of = date_value(sym(a->DATE()));
+          t.as_of_span = span(a);
+        }
       } else if (auto* f = dynamic_cast<P::FactsItemContext*>(item)) {
         ast::FactValue v = record_lit(f->recordLit(), 0);
         t.facts.emplace_back(name(f->role), std::move(v));
@@ -522,6 +535,7 @@ class Builder {
     ast::FactValue v;
     v.kind = ast::FactValue::Record;
     v.span = span(ctx);
+    if (!ctx) return v;
     for (auto* f : ctx->fieldInit()) v.fields.emplace_back(name(f->name()), fact_value(f->factValue(), depth + 1));
     return v;
   }
@@ -538,11 +552,11 @@ class Builder {
       v.text = string_value(s->STRING());
     } else if (auto* d = dynamic_cast<P::DateValueContext*>(ctx)) {
       v.kind = ast::FactValue::Date;
-      v.text = d->DATE()->getText();
-      v.ival = date_value(d->DATE()->getSymbol());
+      v.text = text(d->DATE());
+      v.ival = date_value(sym(d->DATE()));
     } else if (auto* i = dynamic_cast<P::IntValueContext*>(ctx)) {
       v.kind = ast::FactValue::Int;
-      v.ival = int_value(i->INT()->getSymbol());
+      v.ival = int_value(sym(i->INT()));
       if (has_terminal(i, "-")) v.ival = -v.ival;
     } else if (auto* b = dynamic_cast<P::BoolValueContext*>(ctx)) {
       v.kind = ast::FactValue::Bool;
@@ -551,12 +565,13 @@ class Builder {
       v.kind = ast::FactValue::Null;
     } else if (auto* w = dynamic_cast<P::WordValueContext*>(ctx)) {
       v.kind = ast::FactValue::Word;
-      v.text = w->name()->getText();
+      v.text = text(w->name());
     }
     return v;
   }
 
   int64_t int_value(antlr4::Token* t) {
+    if (!t) return 0;
     const std::string s = t->getText();
     int64_t v = 0;
     for (char c : s) {
@@ -591,7 +606,7 @@ class Builder {
     if (auto* f = dynamic_cast<P::FieldExprContext*>(ctx)) {
       auto e = node(ast::ExprKind::Field, sp);
       e->kids.push_back(expr(f->expr(), depth + 1));
-      e->text = f->word()->getText();
+      e->text = text(f->word());
       e->name_span = span(f->word());
       return e;
     }
@@ -607,7 +622,7 @@ class Builder {
     }
     if (auto* m = dynamic_cast<P::MulExprContext*>(ctx)) return binary(ast::BinOp::Mul, ctx, m->lhs, m->rhs, depth);
     if (auto* a = dynamic_cast<P::AddExprContext*>(ctx))
-      return binary(a->op->getText() == "+" ? ast::BinOp::Add : ast::BinOp::Sub, ctx, a->lhs, a->rhs, depth);
+      return binary(text(a->op) == "+" ? ast::BinOp::Add : ast::BinOp::Sub, ctx, a->lhs, a->rhs, depth);
     if (auto* i = dynamic_cast<P::InExprContext*>(ctx)) {
       auto e = node(ast::ExprKind::In, sp);
       e->negated = i->NOT() != nullptr;
@@ -621,11 +636,11 @@ class Builder {
                                                                 {">", ast::BinOp::Gt},  {">=", ast::BinOp::Ge}};
       ast::BinOp op = ast::BinOp::Eq;
       for (auto& [t, o] : kOps)
-        if (c->op->getText() == t) op = o;
+        if (text(c->op) == t) op = o;
       return binary(op, ctx, c->lhs, c->rhs, depth);
     }
     if (auto* m = dynamic_cast<P::MistakeExprContext*>(ctx)) {
-      std::string op = m->op->getText();
+      std::string op = text(m->op);
       ast::BinOp fixed = ast::BinOp::Eq;
       if (op == "=") {
         diags_.error(DiagCode::SingleEquals, span(m->op), "'=' does not compare; write '=='")
@@ -652,8 +667,9 @@ class Builder {
     if (auto* o = dynamic_cast<P::OrExprContext*>(ctx)) return binary(ast::BinOp::Or, ctx, o->lhs, o->rhs, depth);
     if (auto* q = dynamic_cast<P::QuantExprContext*>(ctx)) {
       auto e = node(ast::ExprKind::Quant, sp);
-      e->quant = q->q->getType() == L::ANY ? ast::Quant::Any : q->q->getType() == L::ALL ? ast::Quant::All : ast::Quant::Count;
-      e->text = q->var->getText();
+      size_t qt = q->q ? q->q->getType() : static_cast<size_t>(L::ANY);
+      e->quant = qt == L::ANY ? ast::Quant::Any : qt == L::ALL ? ast::Quant::All : ast::Quant::Count;
+      e->text = text(q->var);
       e->name_span = span(q->var);
       e->kids.push_back(expr(q->coll, depth + 1));
       e->kids.push_back(expr(q->body, depth + 1));
@@ -691,12 +707,12 @@ class Builder {
       auto units = n->IDENT();
       if (units.empty()) {
         auto e = node(ast::ExprKind::Int, sp);
-        e->ival = int_value(ints[0]->getSymbol());
+        e->ival = ints.empty() ? 0 : int_value(sym(ints[0]));
         return e;
       }
       auto e = node(ast::ExprKind::Duration, sp);
       for (size_t i = 0; i < units.size() && i < ints.size(); ++i) {
-        int64_t k = int_value(ints[i]->getSymbol());
+        int64_t k = int_value(sym(ints[i]));
         std::string u = units[i]->getText();
         int64_t months = 0, days = 0;
         if (u == "year" || u == "years") months = k * 12;
@@ -725,7 +741,7 @@ class Builder {
     }
     if (auto* d = dynamic_cast<P::DatePrimaryContext*>(ctx)) {
       auto e = node(ast::ExprKind::Date, sp);
-      e->ival = date_value(d->DATE()->getSymbol());
+      e->ival = date_value(sym(d->DATE()));
       return e;
     }
     if (auto* b = dynamic_cast<P::BoolPrimaryContext*>(ctx)) {
@@ -742,7 +758,7 @@ class Builder {
     if (dynamic_cast<P::VerdictRefPrimaryContext*>(ctx)) return node(ast::ExprKind::VerdictRef, sp);
     if (auto* n = dynamic_cast<P::NamePrimaryContext*>(ctx)) {
       auto e = node(ast::ExprKind::Name, sp);
-      e->text = n->name()->getText();
+      e->text = text(n->name());
       return e;
     }
     return node(ast::ExprKind::Error, sp);
@@ -816,8 +832,10 @@ std::unique_ptr<ast::Module> parse_module(const SourceManager& sm, FileId file, 
     return m;
   };
   if (text.size() > limits.max_bytes) {
+    // Files are read only up to one byte past the limit (compiler.cpp): say "more than".
     diags.error(DiagCode::TooLarge, {file, 0, 0},
-                fmt::format("the file has {} bytes; the limit is {}", text.size(), limits.max_bytes));
+                fmt::format("the file has more than {} bytes, the limit", limits.max_bytes))
+        .help = "split it into a policy and modules it uses (`use`)";
     return empty();
   }
   size_t bad = invalid_utf8_at(text);

@@ -85,7 +85,30 @@ void render_snippet(std::string& out, const SourceManager& sm, Span s, bool colo
     }
     if (width > 400) width = 1;
   }
-  out += fmt::format(" {} | {}\n", num, line);
+  // A line too long to read (a minified file, binary junk) is shown as a window around
+  // the span, and control characters as '?' so that a file cannot drive the terminal.
+  constexpr size_t kMaxLine = 512, kBefore = 60, kWindow = 160;
+  size_t from = 0, to = line.size();
+  if (line.size() > kMaxLine) {
+    size_t at = s.begin - static_cast<size_t>(line.data() - sm.text(s.file).data());
+    from = at > kBefore ? at - kBefore : 0;
+    while (from > 0 && (static_cast<unsigned char>(line[from]) & 0xC0) == 0x80) --from;
+    to = std::min(line.size(), from + kWindow);
+    while (to < line.size() && (static_cast<unsigned char>(line[to]) & 0xC0) == 0x80) ++to;
+    lead = from > 0 ? "   " : "";
+    for (size_t i = from; i < at && i < line.size(); ++i) {
+      unsigned char c = static_cast<unsigned char>(line[i]);
+      if ((c & 0xC0) != 0x80) lead += c == '\t' ? '\t' : ' ';
+    }
+    width = std::min<uint32_t>(width, static_cast<uint32_t>(kWindow));
+  }
+  std::string shown = from > 0 ? "..." : "";
+  for (size_t i = from; i < to; ++i) {
+    unsigned char c = static_cast<unsigned char>(line[i]);
+    shown += (c < 0x20 && c != '\t') || c == 0x7f ? '?' : static_cast<char>(c);
+  }
+  if (to < line.size()) shown += "...";
+  out += fmt::format(" {} | {}\n", num, shown);
   out += fmt::format(" {} | {}{}{}{}\n", pad, lead, color ? "\x1b[1;32m" : "", std::string(width, '^'),
                      color ? "\x1b[0m" : "");
 }
@@ -137,18 +160,21 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 }  // namespace
 
 std::string closest_name(const std::string& wrong, const std::vector<std::string>& candidates) {
+  // Close enough to be a slip of the keyboard: a third of the word, at least one edit.
+  size_t limit = std::max<size_t>(1, (wrong.size() + 2) / 3);
   std::string best;
   size_t best_d = static_cast<size_t>(-1);
+  // No name is this long; comparing one with every candidate would take a while.
+  if (wrong.size() > 128) return best;
   for (const std::string& c : candidates) {
     if (c == wrong) continue;
+    if (c.size() > wrong.size() + limit || wrong.size() > c.size() + limit) continue;  // too far apart anyway
     size_t d = edit_distance(wrong, c);
     if (d < best_d) {
       best_d = d;
       best = c;
     }
   }
-  // Close enough to be a slip of the keyboard: a third of the word, at least one edit.
-  size_t limit = std::max<size_t>(1, (wrong.size() + 2) / 3);
   return best_d <= limit ? best : std::string();
 }
 

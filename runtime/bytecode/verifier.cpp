@@ -1,7 +1,9 @@
 // Bytecode and metadata verification; see verifier.h.
 #include "runtime/bytecode/verifier.h"
 
+#include <algorithm>
 #include <functional>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -12,6 +14,32 @@
 namespace lawful {
 
 namespace {
+
+// Strings of a program end up in decision records, which are JSON: they must be UTF-8
+// (the compiler's are: sources are checked when read). Overlong forms, surrogates and
+// code points past U+10FFFF are refused as JSON parsers refuse them.
+bool valid_utf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    uint32_t cp = c & (0x7f >> n);
+    for (size_t k = 1; k < n; ++k) {
+      unsigned char d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n;
+  }
+  return true;
+}
 
 class Verifier {
  public:
@@ -44,6 +72,30 @@ class Verifier {
     }
     for (const EnumDef& e : s.enums)
       if (e.members.size() > 62) return fail(fmt::format("schema: enumeration {} has too many values", e.name));
+    // Names go into decision records (missing facts, bases, obligations): UTF-8 only.
+    for (const EnumDef& e : s.enums) {
+      if (!valid_utf8(e.name)) return fail("schema: a name that is not valid UTF-8");
+      for (const std::string& m : e.members)
+        if (!valid_utf8(m)) return fail("schema: a name that is not valid UTF-8");
+    }
+    for (const RecordDef& r : s.records) {
+      if (!valid_utf8(r.name)) return fail("schema: a name that is not valid UTF-8");
+      for (const FieldDef& f : r.fields)
+        if (!valid_utf8(f.name)) return fail("schema: a name that is not valid UTF-8");
+    }
+    for (const RootDef& r : s.roots)
+      if (!valid_utf8(r.name)) return fail("schema: a name that is not valid UTF-8");
+    // Bounds first: the layout below follows these indices.
+    if (s.types.size() > 64 * lim_.max_records || s.enums.size() > lim_.max_records ||
+        s.records.size() > lim_.max_records || s.roots.size() > 16)
+      return fail("schema: more types, enumerations, records or roots than the limits allow");
+    for (const RecordDef& r : s.records) {
+      if (r.fields.size() > lim_.max_records) return fail(fmt::format("schema: record {} has too many fields", r.name));
+      for (const FieldDef& f : r.fields)
+        if (f.type >= s.types.size()) return fail(fmt::format("schema: field {} has an unknown type", f.name));
+    }
+    for (const RootDef& r : s.roots)
+      if (r.record >= s.records.size()) return fail(fmt::format("schema: root {} names no record", r.name));
     // Record sizes must be what the layout gives; recompute and compare.
     Schema copy = s;
     std::string err = copy.layout();
@@ -55,7 +107,8 @@ class Verifier {
       for (size_t f = 0; f < s.records[r].fields.size(); ++f) {
         const FieldDef& fd = s.records[r].fields[f];
         if (fd.type >= s.types.size()) return fail(fmt::format("schema: field {} has an unknown type", fd.name));
-        if (copy.records[r].fields[f].offset != fd.offset) return fail(fmt::format("schema: field {} has the wrong offset", fd.name));
+        if (copy.records[r].fields[f].offset != fd.offset || copy.records[r].fields[f].path != fd.path)
+          return fail(fmt::format("schema: field {} has the wrong offset", fd.name));
         const Type& ft = s.types[fd.type];
         if (fd.has_default && ft.kind == TypeKind::String && !str_ok(static_cast<uint32_t>(fd.default_value)))
           return fail(fmt::format("schema: field {} has a default string that does not exist", fd.name));
@@ -65,8 +118,11 @@ class Verifier {
           return fail(fmt::format("schema: the elements of {} are larger than 255 slots", fd.name));
       }
     }
+    for (size_t i = 0; i < s.roots.size(); ++i)
+      if (copy.roots[i].base != s.roots[i].base) return fail(fmt::format("schema: root {} is not where the layout puts it", s.roots[i].name));
     for (size_t i = 0; i < s.paths.size(); ++i) {
-      if (copy.paths[i].slot != s.paths[i].slot || copy.paths[i].name != s.paths[i].name)
+      if (copy.paths[i].slot != s.paths[i].slot || copy.paths[i].name != s.paths[i].name ||
+          copy.paths[i].type != s.paths[i].type)
         return fail("schema: the path table does not match the records");
     }
     if (s.paths.size() > 256) return fail("schema: more than 256 fact paths");
@@ -76,6 +132,8 @@ class Verifier {
   }
 
   bool tables() {
+    for (size_t i = 0; i < p_.strings.size(); ++i)
+      if (!valid_utf8(p_.strings[i])) return fail(fmt::format("string {} is not valid UTF-8", i));
     for (const auto& set : p_.string_sets)
       for (uint32_t s : set)
         if (!str_ok(s)) return fail("a string set names a string that does not exist");
@@ -90,6 +148,11 @@ class Verifier {
   }
 
   bool code() {
+    if (p_.code.size() > lim_.max_code) return fail(fmt::format("more than {} code words", lim_.max_code));
+    // Functions in order, each its own code: verification stays linear in the file.
+    for (size_t i = 1; i < p_.functions.size(); ++i)
+      if (p_.functions[i].begin < p_.functions[i - 1].end)
+        return fail(fmt::format("function {} overlaps the function before it", i));
     for (size_t i = 0; i < p_.functions.size(); ++i)
       if (!function(static_cast<uint32_t>(i))) return false;
     return true;
@@ -105,6 +168,7 @@ class Verifier {
     // Instruction boundaries and operands.
     std::vector<bool> start(f.end - f.begin, false);
     std::set<uint32_t> loop_bases;
+    std::map<uint32_t, std::vector<uint32_t>> begins;  // loop base -> its IterBegins, in order
     for (uint32_t pc = f.begin; pc < f.end;) {
       uint32_t w = p_.code[pc];
       uint8_t raw = static_cast<uint8_t>(w & 0xff);
@@ -144,6 +208,7 @@ class Verifier {
           if (static_cast<uint64_t>(a) + 3 >= f.n_locals)
             return fail(fmt::format("{}: {} uses locals from {}, which do not exist", where(pc), info.name, a));
           loop_bases.insert(a);
+          if (op == Op::IterBegin) begins[a].push_back(pc);
           break;
         default:
           break;
@@ -160,6 +225,11 @@ class Verifier {
 
     // Jump targets, then stack heights along every path.
     auto target_ok = [&](uint32_t t) { return t >= f.begin && t < f.end && start[t - f.begin]; };
+    struct Loop {
+      uint32_t head;  // the IterNext jumped back to
+      uint32_t back;  // the Jump
+    };
+    std::vector<Loop> loops;
     std::vector<int> height(f.end - f.begin, -1);
     std::vector<uint32_t> work{f.begin};
     height[0] = 0;
@@ -209,12 +279,12 @@ class Verifier {
             if (!target_ok(a) || decode_op(p_.code[a]) != Op::IterNext)
               return fail(fmt::format("{}: a backward jump that is not a quantifier loop", where(pc)));
             uint32_t base = decode_a(p_.code[a]);
-            for (uint32_t q = a; q < pc;) {
-              Op qop = decode_op(p_.code[q]);
-              if (qop == Op::IterBegin && decode_a(p_.code[q]) == base)
-                return fail(fmt::format("{}: a loop that restarts itself", where(pc)));
-              q += static_cast<uint32_t>(op_words(op_info(qop).format));
+            auto it = begins.find(base);
+            if (it != begins.end()) {
+              auto first = std::lower_bound(it->second.begin(), it->second.end(), a);
+              if (first != it->second.end() && *first < pc) return fail(fmt::format("{}: a loop that restarts itself", where(pc)));
             }
+            loops.push_back({a, pc});
           }
           if (!flow(a, h, back)) return false;
           break;
@@ -238,14 +308,37 @@ class Verifier {
           break;
         case Op::StoreLocal:
           // The list and index of a loop are the loop's own.
-          for (uint32_t base : loop_bases)
-            if (a == base || a == base + 1) return fail(fmt::format("{}: StoreLocal overwrites the state of a loop", where(pc)));
+          if (loop_bases.count(a) || (a > 0 && loop_bases.count(a - 1)))
+            return fail(fmt::format("{}: StoreLocal overwrites the state of a loop", where(pc)));
           if (!next()) return false;
           break;
         default:
           if (!next()) return false;
       }
       if (!error_.empty()) return false;
+    }
+    return loops_terminate(fi, loops);
+  }
+
+  // Every loop ends: a loop is the code from an IterNext to a Jump back to it. Loops
+  // nest or are apart (never overlap), and the IterNext's exit lies after the Jump, so
+  // once the list is done the loop is left for good; with the checks above (no IterBegin
+  // of the same loop inside it, its list and index never stored to) its index only grows.
+  template <class Loop>
+  bool loops_terminate(uint32_t fi, std::vector<Loop>& loops) {
+    for (const Loop& l : loops) {
+      uint32_t exit = p_.code[l.head + 1] & 0xffffffu;
+      if (exit <= l.back) return fail(fmt::format("function {} at {}: a loop whose exit is inside it", fi, l.head));
+    }
+    std::sort(loops.begin(), loops.end(), [](const Loop& a, const Loop& b) {
+      return a.head != b.head ? a.head < b.head : a.back > b.back;
+    });
+    std::vector<uint32_t> open;  // ends of the loops that enclose the current one
+    for (const Loop& l : loops) {
+      while (!open.empty() && open.back() < l.head) open.pop_back();
+      if (!open.empty() && l.back > open.back())
+        return fail(fmt::format("function {} at {}: loops that overlap without nesting", fi, l.head));
+      open.push_back(l.back);
     }
     return true;
   }
@@ -255,23 +348,43 @@ class Verifier {
       if (!str_ok(l.name)) return fail("a definition's name does not exist");
       if (l.fn >= p_.functions.size()) return fail("a definition's function does not exist");
     }
-    // Definitions may not call each other in a circle: follow Let instructions.
+    // Definitions may not call each other in a circle, nor more than max_let_depth deep
+    // (the VM recurses once per call), and the deepest chain of calls must fit the VM's
+    // stack: follow Let instructions. The recursion is as deep as the chain being
+    // followed, which the depth check bounds.
     std::vector<int> color(p_.functions.size(), 0);
-    std::function<bool(uint32_t)> visit = [&](uint32_t fi) -> bool {
+    std::vector<uint32_t> height(p_.functions.size(), 0);  // calls below, this one included
+    std::vector<uint64_t> frame(p_.functions.size(), 0);   // VM stack for this call and below
+    std::function<bool(uint32_t, uint32_t)> visit = [&](uint32_t fi, uint32_t depth) -> bool {
       if (color[fi] == 1) return fail(fmt::format("definitions call each other in a circle through function {}", fi));
       if (color[fi] == 2) return true;
+      if (depth > lim_.max_let_depth)
+        return fail(fmt::format("definitions call each other more than {} deep (at function {})", lim_.max_let_depth, fi));
       color[fi] = 1;
       const Function& f = p_.functions[fi];
+      uint32_t h = 0;
+      uint64_t inner = 0;
       for (uint32_t pc = f.begin; pc < f.end;) {
         Op op = decode_op(p_.code[pc]);
-        if (op == Op::Let && !visit(p_.lets[decode_a(p_.code[pc])].fn)) return false;
+        if (op == Op::Let) {
+          uint32_t callee = p_.lets[decode_a(p_.code[pc])].fn;
+          if (!visit(callee, depth + 1)) return false;
+          h = std::max(h, height[callee]);
+          inner = std::max(inner, frame[callee]);
+        }
         pc += static_cast<uint32_t>(op_words(op_info(op).format));
       }
+      height[fi] = h + 1;
+      frame[fi] = uint64_t{f.n_locals} + f.max_stack + 1 + inner;
+      if (height[fi] > lim_.max_let_depth + 1)
+        return fail(fmt::format("definitions call each other more than {} deep (at function {})", lim_.max_let_depth, fi));
+      if (frame[fi] > lim_.max_frame)
+        return fail(fmt::format("function {} and the definitions it calls need more than {} stack values", fi, lim_.max_frame));
       color[fi] = 2;
       return true;
     };
     for (uint32_t fi = 0; fi < p_.functions.size(); ++fi)
-      if (!visit(fi)) return false;
+      if (!visit(fi, 0)) return false;
     return true;
   }
 

@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <cstring>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -41,14 +42,16 @@ inline uint64_t full_hash(std::string_view k, uint64_t seed) {
 }
 
 // Field name to field index, with no collisions: each key has its own cell, so a lookup
-// is one hash and one comparison.
+// is one hash and one comparison. A record with so many fields that no small table
+// without collisions turns up (hundreds; the schema's have a dozen) uses a map.
 struct KeyTable {
-  std::vector<int16_t> cells;
+  std::vector<int32_t> cells;
   std::vector<std::string_view> names;
   std::vector<std::string> padded_names;  // each name and 16 zero bytes
   uint64_t mask = 0;
   uint64_t seed = 0;
   bool full = false;
+  std::unordered_map<std::string_view, int> fallback;  // when no table turns up
 
   template <class Names>
   void build(const Names& list) {
@@ -74,7 +77,7 @@ struct KeyTable {
         for (size_t i = 0; i < n && ok; ++i) {
           uint64_t c = hash(i, s) & (size - 1);
           if (cells[c] >= 0) ok = false;
-          else cells[c] = static_cast<int16_t>(i);
+          else cells[c] = static_cast<int32_t>(i);
         }
         if (ok) {
           mask = size - 1;
@@ -83,11 +86,15 @@ struct KeyTable {
         }
       }
     }
-    cells.clear();  // never for the schema's few names; find() then finds nothing
+    cells.clear();  // never for the schema's few names
+    for (size_t i = 0; i < n; ++i) fallback.emplace(names[i], static_cast<int>(i));
   }
   int find(std::string_view key) const {
-    if (cells.empty()) return -1;
-    int16_t i = cells[(full ? full_hash(key, seed) : key_hash(key, seed)) & mask];
+    if (cells.empty()) {
+      auto it = fallback.find(key);
+      return it == fallback.end() ? -1 : it->second;
+    }
+    int32_t i = cells[(full ? full_hash(key, seed) : key_hash(key, seed)) & mask];
     if (i < 0) return -1;
     std::string_view name = names[static_cast<size_t>(i)];
     if (name.size() != key.size()) return -1;
@@ -148,6 +155,40 @@ bool raw_key(od::field& f, std::string_view& key) {
   const char* q = quote_or_backslash(p);
   key = std::string_view(p, static_cast<size_t>(q - p));
   return *q == '"';
+}
+
+// At most n bytes of s, cut before a character rather than inside one: what is shown
+// in an error record must stay valid UTF-8 (simdjson has checked that s is).
+std::string_view utf8_prefix(std::string_view s, size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+// Whether objects and lists nest deeper than `limit` anywhere in the text. The binder
+// itself only follows the schema, and simdjson skips other values without recursion, so
+// depth costs nothing here; the limit is for what reads the same lines after us. Most
+// lines hold fewer brackets than the limit, which one pass the compiler vectorizes shows.
+bool nests_deeper_than(const char* p, size_t n, size_t limit) {
+  size_t opens = 0;
+  for (size_t i = 0; i < n; ++i) opens += (p[i] == '[') | (p[i] == '{');
+  if (opens <= limit) return false;
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < n; ++i) {
+    char c = p[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -257,22 +298,23 @@ struct Binder::Impl {
       case TypeKind::Date:
       case TypeKind::Enum: {
         std::string_view s;
-        if (jt != od::json_type::string || v.get_string().get(s)) {
+        if (jt != od::json_type::string) {
           const char* want = t.kind == TypeKind::Date ? "a date \"YYYY-MM-DD\"" : t.kind == TypeKind::Enum ? "a word" : "a string";
           return fail(fmt::format("expected {}, got {}", want, json_type_name(jt)));
         }
+        if (v.get_string().get(s)) return fail("not valid JSON (a string with a bad escape)");
         if (s.size() > limits.max_string)
           return fail(fmt::format("a string of {} bytes; the limit is {}", s.size(), limits.max_string));
         if (t.kind == TypeKind::String) {
           out = fs.add_string(s);
         } else if (t.kind == TypeKind::Date) {
           auto d = parse_date(s);
-          if (!d) return fail(fmt::format("'{}' is not a date (YYYY-MM-DD)", s));
+          if (!d) return fail(fmt::format("'{}' is not a date (YYYY-MM-DD)", utf8_prefix(s, 40)));
           out = *d;
         } else {
           int m = members[t.ref].find(s);
           if (m < 0) {
-            std::string shown(s.substr(0, 40));
+            std::string shown(utf8_prefix(s, 40));
             return fail(fmt::format("'{}' is not a value of {}", shown, schema.enums[t.ref].name));
           }
           out = m;
@@ -402,19 +444,23 @@ struct Binder::Impl {
     return bind_object(fs, r.record, r.base, obj);
   }
 
-  std::string try_id(od::document& doc, bool nested) {
+  // The id of a line that could not be bound, for its error record, if it can be read.
+  // The document is parsed again: after a JSON error simdjson abandons the first one,
+  // and rewinding it would follow a null parser.
+  std::string try_id(simdjson::padded_string_view view, bool nested) {
+    od::document doc;
+    if (parser.iterate(view).get(doc)) return {};
     std::string_view id;
     if (nested) {
       od::object o;
-      if (doc.rewind(), doc.get_object().get(o)) return {};
+      if (doc.get_object().get(o)) return {};
       od::value c;
       if (o.find_field_unordered("contact").get(c)) return {};
       if (c.find_field_unordered("id").get_string().get(id)) return {};
     } else {
-      doc.rewind();
       if (doc.find_field_unordered("id").get_string().get(id)) return {};
     }
-    return std::string(id.substr(0, 200));
+    return std::string(utf8_prefix(id, 200));
   }
 };
 
@@ -440,6 +486,14 @@ BindResult Binder::bind_campaign(FactStore& fs, std::string_view json) {
     return res;
   }
   clear_root(fs, static_cast<uint32_t>(c));
+  if (json.size() > limits_.max_line || nests_deeper_than(json.data(), json.size(), limits_.max_depth)) {
+    res.ok = false;
+    res.error = json.size() > limits_.max_line
+                    ? fmt::format("the campaign: {} bytes; the limit is {}", json.size(), limits_.max_line)
+                    : fmt::format("the campaign: objects and lists nested more than {} deep", limits_.max_depth);
+    fs.mark_campaign();
+    return res;
+  }
   m.campaign_json = simdjson::padded_string(json);
   od::document doc;
   od::object obj;
@@ -469,6 +523,11 @@ BindResult Binder::bind_contact(FactStore& fs, const char* data, size_t len, siz
     res.error = fmt::format("a line of {} bytes; the limit is {}", len, limits_.max_line);
     return res;
   }
+  if (nests_deeper_than(data, len, limits_.max_depth)) {
+    res.ok = false;
+    res.error = fmt::format("objects and lists nested more than {} deep", limits_.max_depth);
+    return res;
+  }
   simdjson::padded_string_view view;
   if (capacity >= len + simdjson::SIMDJSON_PADDING) {
     view = simdjson::padded_string_view(data, len, capacity);
@@ -488,7 +547,7 @@ BindResult Binder::bind_contact(FactStore& fs, const char* data, size_t len, siz
   if (!m.bind_root(fs, static_cast<uint32_t>(k), obj)) {
     res.ok = false;
     res.error = m.error;
-    res.id = m.try_id(doc, false);
+    res.id = m.try_id(view, false);
     return res;
   }
   // A document must end after its object.
@@ -510,6 +569,11 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
   if (len > limits_.max_line) {
     res.ok = false;
     res.error = fmt::format("a line of {} bytes; the limit is {}", len, limits_.max_line);
+    return res;
+  }
+  if (nests_deeper_than(data, len, limits_.max_depth)) {
+    res.ok = false;
+    res.error = fmt::format("objects and lists nested more than {} deep", limits_.max_depth);
     return res;
   }
   simdjson::padded_string_view view;
@@ -546,14 +610,14 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
     if (v.type().get(jt) || jt != od::json_type::object || v.get_object().get(inner)) {
       res.ok = false;
       res.error = fmt::format("{}: expected an object", key);
-      res.id = m.try_id(doc, true);
+      res.id = m.try_id(view, true);
       return res;
     }
     (key == "contact" ? seen_contact : seen_campaign) = true;
     if (!m.bind_root(fs, static_cast<uint32_t>(root), inner)) {
       res.ok = false;
       res.error = m.error;
-      res.id = m.try_id(doc, true);
+      res.id = m.try_id(view, true);
       return res;
     }
   }
@@ -566,7 +630,7 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
   if (!seen_contact || !seen_campaign) {
     res.ok = false;
     res.error = !seen_contact ? "the case has no \"contact\" object" : "the case has no \"campaign\" object";
-    res.id = m.try_id(doc, true);
+    res.id = m.try_id(view, true);
   }
   return res;
 }

@@ -13,10 +13,13 @@
 
 namespace lawful {
 
+// Limits on one input line (a contact, a case) or campaign; exceeding one gives that
+// line an error record. docs/security.md lists them with the others.
 struct BindLimits {
   size_t max_list = 10000;        // elements in one list
   size_t max_string = 65536;      // bytes in one string
   size_t max_line = 1u << 20;     // bytes in one input line
+  size_t max_depth = 64;          // objects and lists nested in one line, in any key
 };
 
 struct BindResult {

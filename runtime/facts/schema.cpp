@@ -93,6 +93,9 @@ std::string Schema::layout() {
       } else {
         off += 1;
       }
+      // Records nested by value double at each level: stop long before the sizes wrap.
+      if (off > kMaxSlots && error.empty()) error = fmt::format("record '{}' has more than {} slots", records[r].name, kMaxSlots);
+      if (!error.empty()) return;
     }
     records[r].size = off;
     state[r] = 2;
@@ -110,13 +113,25 @@ std::string Schema::layout() {
   for (RootDef& root : roots) {
     root.base = base;
     base += records[root.record].size;
+    if (base > kMaxSlots) return fmt::format("the facts have more than {} slots", kMaxSlots);
   }
   root_slots = base;
 
   paths.clear();
+  std::vector<bool> on_path(records.size(), false);
   std::function<void(const std::string&, uint32_t, int64_t)> walk = [&](const std::string& prefix, uint32_t r,
                                                                         int64_t slot_base) {
+    // A record may not hold, through lists, a list of itself: its facts would have no end.
+    if (on_path[r]) {
+      if (error.empty()) error = fmt::format("record '{}' contains a list of itself", records[r].name);
+      return;
+    }
+    on_path[r] = true;
     for (FieldDef& f : records[r].fields) {
+      if (paths.size() >= kMaxPaths) {
+        if (error.empty()) error = fmt::format("the facts have more than {} fields", kMaxPaths);
+        return;
+      }
       std::string name = prefix + "." + f.name;
       const Type& t = types[f.type];
       int32_t slot = slot_base < 0 ? -1 : static_cast<int32_t>(slot_base + f.offset);
@@ -129,9 +144,10 @@ std::string Schema::layout() {
         walk(name, types[t.ref].ref, -1);
       }
     }
+    on_path[r] = false;
   };
   for (RootDef& root : roots) walk(root.name, root.record, root.base);
-  return {};
+  return error;
 }
 
 }  // namespace lawful

@@ -89,7 +89,11 @@ class Schema {
   static int find_member(const EnumDef& e, const std::string& name);
 
   // Assigns field offsets, record sizes, root bases and the path table. Returns an
-  // error message, or "" on success.
+  // error message, or "" on success. The caps keep a hostile schema (records nested by
+  // value in records, each level doubling) from exhausting memory before anything
+  // checks it; real schemas are far smaller.
+  static constexpr uint32_t kMaxSlots = 1u << 20;
+  static constexpr size_t kMaxPaths = 4096;
   std::string layout();
 };
 

@@ -237,7 +237,9 @@ Value Vm::eval_campaign_only(uint32_t fn) {
   return v;
 }
 
-Vm::Vm(const Program& prog) : prog_(prog), fast_code_(fuse(prog)), own_facts_(prog), facts_(&own_facts_) {
+Vm::Vm(const Program& prog, const VmLimits& limits)
+    : prog_(prog), fast_code_(fuse(prog)), own_facts_(prog), facts_(&own_facts_), limits_(limits) {
+  steps_error_ = fmt::format("the decision takes more than {} steps of quantifiers", limits_.max_steps);
   std::vector<size_t> memo(prog.functions.size(), 0);
   size_t need = 16;
   for (uint32_t f = 0; f < prog.functions.size(); ++f) need = std::max(need, frame_need(prog, f, memo));
@@ -331,6 +333,13 @@ template <bool kTrace>
 Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
   const Function& f = prog_.functions[fi];
   const size_t base = sp_;
+  // Every way out, a run-time error included, gives the frame back: the next function
+  // evaluated (explain traces every rule, even after one failed) starts where this did.
+  struct FrameGuard {
+    size_t& sp;
+    size_t base;
+    ~FrameGuard() { sp = base; }
+  } frame_guard{sp_, base};
   Value* const locals = stack_.data() + base;
   Value* const st = locals + f.n_locals;
   FactSet* const mlocals = kTrace ? masks_.data() + base : nullptr;
@@ -738,6 +747,7 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         uint64_t start = list_start(l);
         uint64_t at = stride == 0 ? start + static_cast<uint64_t>(i) : start + static_cast<uint64_t>(i) * stride;
         if (at + (stride == 0 ? 1 : stride) > nfacts) return runtime_error(pc, "a list reference is out of range"), kUnknown;
+        if (++steps_ > limits_.max_steps) return runtime_error(pc, steps_error_.c_str()), kUnknown;
         locals[a + 2] = stride == 0 ? facts[at] : static_cast<Value>(at);
         if constexpr (kTrace) mlocals[a + 2].clear();
         locals[a + 1] = i + 1;
@@ -763,7 +773,9 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
           acc = kFalse;
           exit = true;
         } else if (op == Op::CountStep && b == kTrue && acc != kUnknown) {
-          ++acc;
+          // Only a forged program can start the count near the top; never wrap.
+          if (__builtin_add_overflow(acc, 1, &acc) || acc == kUnknown)
+            return runtime_error(pc, "arithmetic overflow"), kUnknown;
         }
         if constexpr (kTrace) {
           if (acc != kUnknown) mlocals[a + 3].clear();
@@ -955,6 +967,7 @@ void Vm::begin_decision() {
   }
   error_.clear();
   sp_ = 0;
+  steps_ = 0;
   if_masks_.clear();
 }
 

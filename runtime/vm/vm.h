@@ -31,10 +31,17 @@ struct DecisionTrace {
   std::vector<RuleTrace> rules;
 };
 
+// What one decision may take. Loops are the only code that runs more than once per
+// decision (a quantifier over a list, nested ones multiply), so their steps are counted;
+// a decision that needs more stops with an error record instead of running for hours.
+struct VmLimits {
+  uint64_t max_steps = 100'000'000;  // quantifier steps (elements visited) per decision
+};
+
 class Vm {
  public:
   // The program must have passed the verifier.
-  explicit Vm(const Program& prog);
+  explicit Vm(const Program& prog, const VmLimits& limits = {});
 
   FactStore& facts() { return *facts_; }
   // Decide over another store (bound by the caller, for the same program) until told
@@ -101,6 +108,9 @@ class Vm {
   std::vector<FactSet> let_reads_;
   std::vector<uint32_t> let_tgen_;
   uint32_t gen_ = 0;
+  VmLimits limits_;
+  uint64_t steps_ = 0;
+  std::string steps_error_;
   Value verdict_ = kUnknown;
   std::string error_;
   // Per-decision scratch.

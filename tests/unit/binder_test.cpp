@@ -2,6 +2,8 @@
 // defaults applied, bad values named by their path, and unknown keys ignored.
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include "helpers.h"
 
 using namespace lawful;
@@ -93,4 +95,54 @@ TEST_CASE("an error record keeps the contact's id when it can be read") {
   BindResult r = b.bind_case(vm.facts(), json.data(), json.size(), json.size());
   CHECK_FALSE(r.ok);
   CHECK(r.id == "c-9");
+}
+
+TEST_CASE("a record with a thousand fields still finds every one") {
+  // Regression: when no collision-free table turned up for so many keys, the last failed
+  // attempt was kept, and most fields were silently never bound (absent, so unknown).
+  Compilation c = compile_text(kPolicy);
+  REQUIRE(c.ok());
+  Program p = *c.program;
+  int contact = p.schema.find_record("Contact");
+  REQUIRE(contact >= 0);
+  auto name = [](uint32_t i) { return fmt::format("field_{:08x}", i * 2654435761u); };
+  for (uint32_t i = 0; i < 1000; ++i)
+    p.schema.records[static_cast<size_t>(contact)].fields.push_back(FieldDef{name(i), types::kBool});
+  REQUIRE(p.schema.layout() == "");
+  FactStore fs(p);
+  Binder binder(p);
+  std::string line = fmt::format(R"({{"{}": true, "{}": false, "objected": true}})", name(0), name(999));
+  REQUIRE(binder.bind_contact(fs, line.data(), line.size(), line.size()).ok);
+  const RecordDef& rec = p.schema.records[static_cast<size_t>(contact)];
+  uint32_t base = p.schema.roots[static_cast<size_t>(p.schema.find_root("contact"))].base;
+  auto slot = [&](const std::string& field) {
+    return fs.slots[base + rec.fields[static_cast<size_t>(Schema::find_field(rec, field))].offset];
+  };
+  CHECK(slot(name(0)) == kTrue);
+  CHECK(slot(name(999)) == kFalse);
+  CHECK(slot("objected") == kTrue);
+  CHECK(slot(name(500)) == kUnknown);
+}
+
+TEST_CASE("a line broken after some fields gives an error record with its id") {
+  // Regression (contact fuzz target): after a JSON error simdjson abandons the document,
+  // and looking for the id rewound it through a null parser: `lawful check` crashed on a
+  // line with a missing colon, losing every row.
+  Compilation c = compile_text(kPolicy);
+  REQUIRE(c.ok());
+  Vm vm(*c.program);
+  Binder binder(*c.program);
+  std::string contact = R"({"id": "x1", "objected": false, "a" "b", "consents": []})";
+  BindResult r = binder.bind_contact(vm.facts(), contact.data(), contact.size(), contact.size());
+  CHECK(!r.ok);
+  CHECK(r.error == "contact: not valid JSON");
+  CHECK(r.id == "x1");
+  std::string line = R"({"contact": {"id": "x2", "objected": false, "a" "b"}, "campaign": {}})";
+  r = binder.bind_case(vm.facts(), line.data(), line.size(), line.size());
+  CHECK(!r.ok);
+  CHECK(r.error == "contact: not valid JSON");
+  CHECK(r.id == "x2");
+  // The binder is still good for the next line.
+  std::string good = R"({"id": "x3", "objected": true})";
+  CHECK(binder.bind_contact(vm.facts(), good.data(), good.size(), good.size()).ok);
 }

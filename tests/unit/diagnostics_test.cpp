@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "compiler/syntax/diagnostics.h"
+#include "helpers.h"
 
 using namespace lawful;
 
@@ -45,4 +46,44 @@ TEST_CASE("columns count characters, not bytes") {
   FileId f = sm.add("p.law", "cite \"réf\" §x\n");
   LineCol lc = sm.line_col(f, 12);  // the § (byte 12: é takes two)
   CHECK(lc.col == 12);
+}
+
+TEST_CASE("a very long line is shown as a window around the span; control characters as '?'") {
+  SourceManager sm;
+  std::string text = "let x = " + std::string(100000, 'a') + " or contact.entiy\n";
+  FileId f = sm.add("long.law", text);
+  Diagnostics d;
+  uint32_t at = static_cast<uint32_t>(text.find("entiy"));
+  d.error(DiagCode::UnknownField, Span{f, at, at + 5}, "'contact' has no field 'entiy'");
+  std::string out = d.render(sm);
+  CHECK(out.size() < 600);
+  std::string line = out.substr(out.find('\n') + 1);
+  std::string snippet = line.substr(0, line.find('\n'));
+  std::string carets = line.substr(line.find('\n') + 1);
+  CHECK(snippet.find(" 1 | ...") == 0);
+  CHECK(snippet.find("contact.entiy") != std::string::npos);
+  // The caret is under the 'e' of "entiy".
+  CHECK(carets.find('^') == snippet.find("entiy"));
+  CHECK(carets.find("^^^^^") != std::string::npos);
+
+  FileId g = sm.add("ctl.law", "when \x1b]0;owned\x07 contact\n");
+  Diagnostics e;
+  e.error(DiagCode::BadCharacter, Span{g, 5, 6}, "unexpected character");
+  std::string r = e.render(sm);
+  CHECK(r.find('\x1b') == std::string::npos);
+  CHECK(r.find('\x07') == std::string::npos);
+  CHECK(r.find("when ?]0;owned? contact") != std::string::npos);
+}
+
+TEST_CASE("suggestions for a very long word are not searched for") {
+  std::string word(1u << 20, 'x');
+  CHECK(did_you_mean(word, {"entity", "email"}) == "");
+  CHECK(did_you_mean("emial", {"entity", std::string(100000, 'e'), "email"}) == "did you mean 'email'?");
+}
+
+TEST_CASE("a control character in a policy is named, not printed") {
+  Compilation c = lawful::testing::compile_text("policy p.x \"t\"\ndecision d:\n  rule r: deny\n    when \x1b[2J contact.objected\n");
+  REQUIRE(!c.diags.all().empty());
+  CHECK(c.diags.all()[0].message == "unexpected control character U+001B");
+  CHECK(c.diags.render(c.sources).find('\x1b') == std::string::npos);
 }
