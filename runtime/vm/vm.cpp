@@ -362,8 +362,10 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
     Value r_ = (expr);                                                        \
     if constexpr (kTrace) {                                                   \
       FactSet m_;                                                             \
-      if (r_ == kUnknown)                                                     \
-        for (int i_ = 1; i_ <= (n); ++i_) m_ |= mst[top - i_];                \
+      for (int i_ = 1; i_ <= (n); ++i_) {                                     \
+        if (r_ == kUnknown) m_ |= mst[top - i_];                              \
+        else m_.merge_sources(mst[top - i_]);                                 \
+      }                                                                       \
       mst[top - (n)] = m_;                                                    \
     }                                                                         \
     top -= (n)-1;                                                             \
@@ -427,6 +429,7 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
           if (p >= 0) {
             if (reads) reads->add(static_cast<uint32_t>(p));
             if (v == kUnknown) mst[top].add(static_cast<uint32_t>(p));
+            mst[top].add_source(static_cast<uint32_t>(p));
           }
         }
         ++top;
@@ -446,6 +449,7 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
             if (p >= 0) {
               if (reads) reads->add(static_cast<uint32_t>(p));
               if (v == kUnknown) mst[top - 1].add(static_cast<uint32_t>(p));
+              mst[top - 1].add_source(static_cast<uint32_t>(p));
             }
           }
         }
@@ -831,6 +835,10 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
           ++top;
         } else {
           LAW_RESULT(n, r);
+          // Known arguments a builtin cannot read (an address without '@'): the facts
+          // they came from would settle it.
+          if constexpr (kTrace)
+            if (r == kUnknown && !any_unknown) mst[top - 1].promote_sources();
         }
         // Builtins may add strings; the facts array itself does not move.
         ++pc;
