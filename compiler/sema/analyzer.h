@@ -156,6 +156,7 @@ class Analyzer {
                      const std::vector<const Ir*>& conds);
   bool implied(const std::vector<const Ir*>& facts, const std::map<int64_t, uint64_t>& atoms, const Ir* s, int depth);
   void conjuncts(const Ir* ir, std::vector<const Ir*>& out, int depth);
+  bool covers_an_enumeration(const DecisionInfo& info, const std::vector<const Ir*>& conds) const;
 
   // tests.cpp
   void compile_tests(PolicyUnit& unit);

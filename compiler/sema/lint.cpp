@@ -2,7 +2,8 @@
 // its rules' conditions are typed:
 //   W103 a rule without a citation;
 //   W104 a decision with no rule that applies whatever the facts (at some date after the
-//        first such rule takes effect);
+//        first such rule takes effect), unless rules that each test one enumeration fact
+//        cover all of its values between them on every date;
 //   W105 a rule that never decides: a rule that overrides it applies whenever it does;
 //   W106 effective windows that nearly meet: a rule ends within a year of another's start,
 //        leaving days when neither is in force, or days when both are.
@@ -41,10 +42,85 @@ std::string date_text(int32_t d) { return format_date(static_cast<Days>(d)); }
 
 constexpr int kMaxDepth = 32;
 
+// Whether `ir` only says which values one enumeration fact has: `f == v`, `f in {...}`,
+// or an `or` of those on the same fact. Gives the fact's slot, its type and the values.
+bool one_fact_values(const Ir* ir, int64_t& slot, TypeId& type, uint64_t& values, int depth = 0) {
+  if (!ir || depth > kMaxDepth) return false;
+  if (ir->op == IrOp::Or) {
+    int64_t s1 = 0, s2 = 0;
+    TypeId t1 = 0, t2 = 0;
+    uint64_t v1 = 0, v2 = 0;
+    if (!one_fact_values(ir->kids[0].get(), s1, t1, v1, depth + 1) ||
+        !one_fact_values(ir->kids[1].get(), s2, t2, v2, depth + 1) || s1 != s2)
+      return false;
+    slot = s1;
+    type = t1;
+    values = v1 | v2;
+    return true;
+  }
+  const Ir* a = nullptr;
+  const Ir* b = nullptr;
+  if (ir->op == IrOp::InSet || (ir->op == IrOp::Cmp && ir->aux == static_cast<int32_t>(CmpOp::Eq))) {
+    a = ir->kids[0].get();
+    b = ir->kids[1].get();
+    if (ir->op == IrOp::Cmp && a->op == IrOp::Const) std::swap(a, b);
+  }
+  if (!a || a->op != IrOp::Slot || b->op != IrOp::Const) return false;
+  if (ir->op == IrOp::Cmp && (b->imm < 0 || b->imm > 63)) return false;
+  slot = a->imm;
+  type = a->type;
+  values = ir->op == IrOp::InSet ? static_cast<uint64_t>(b->imm) : uint64_t{1} << b->imm;
+  return true;
+}
+
 }  // namespace
 
-// The conditions that hold whenever `ir` is true: its conjuncts, through `and` and
-// through definitions without parameters.
+// Rules that each test one enumeration fact and cover all of its values between them, on
+// every date from the first on which they do (before it, the law did not exist yet): once the fact is known, one of them
+// applies (when it is absent the decision is `review` naming it, as it should be).
+// `entity == consumer`, `entity in {company, ...}` and `entity == unknown` are such a set.
+bool Analyzer::covers_an_enumeration(const DecisionInfo& info, const std::vector<const Ir*>& conds) const {
+  struct Part {
+    Window window;
+    uint64_t values;
+  };
+  std::map<int64_t, std::vector<Part>> parts;  // by slot
+  std::map<int64_t, TypeId> types_of;
+  for (size_t i = 0; i < info.rules.size(); ++i) {
+    int64_t slot = 0;
+    TypeId type = 0;
+    uint64_t values = 0;
+    if (!one_fact_values(conds[i], slot, type, values)) continue;
+    parts[slot].push_back({info.rules[i].window, values});
+    types_of[slot] = type;
+  }
+  for (const auto& [slot, ps] : parts) {
+    const Type& t = schema_.type(types_of[slot]);
+    if (t.kind != TypeKind::Enum) continue;
+    size_t m = schema_.enums[t.ref].members.size();
+    uint64_t all = m >= 64 ? ~uint64_t{0} : (uint64_t{1} << m) - 1;
+    // Coverage can only change where a window starts or ends.
+    int32_t first = kAlwaysUntil;
+    for (const Part& p : ps) first = std::min(first, p.window.from);
+    std::vector<int32_t> dates{first};
+    for (const Part& p : ps)
+      for (int32_t d : {p.window.from, p.window.until})
+        if (d > first && d < kAlwaysUntil) dates.push_back(d);
+    std::sort(dates.begin(), dates.end());
+    bool begun = false, everywhere = true;  // from the first date every value is covered
+    for (int32_t d : dates) {
+      uint64_t values = 0;
+      for (const Part& p : ps)
+        if (p.window.from <= d && d < p.window.until) values |= p.values;
+      bool full = (values & all) == all;
+      begun = begun || full;
+      everywhere = everywhere && (full || !begun);
+    }
+    if (begun && everywhere) return true;
+  }
+  return false;
+}
+
 void Analyzer::conjuncts(const Ir* ir, std::vector<const Ir*>& out, int depth) {
   if (!ir) return;
   if (ir->op == IrOp::And && depth < kMaxDepth) {
@@ -121,7 +197,8 @@ void Analyzer::lint_decision(const PolicyUnit& unit, const MergedDecision& md, c
   std::sort(defaults.begin(), defaults.end(), [](const Window& a, const Window& b) { return a.from < b.from; });
   std::string message;
   if (defaults.empty()) {
-    message = fmt::format("decision '{}'{} has no rule that applies whatever the facts", dname, of_policy);
+    if (!covers_an_enumeration(info, conds))
+      message = fmt::format("decision '{}'{} has no rule that applies whatever the facts", dname, of_policy);
   } else {
     // The first stretch of time no default covers, if any, after the first one takes
     // effect (before it, the law did not exist yet).

@@ -107,6 +107,26 @@ def default_rules_may_take_turns():
 
 
 @test
+def rules_that_cover_every_value_of_an_enumeration_are_a_default():
+    kinds = ("  rule consumer: deny\n    when contact.entity == consumer\n    cite \"c\"\n"
+             "  rule business: allow basis legitimate_interest\n"
+             "    when contact.entity in {company, llp, public_body, scottish_partnership, partnership} "
+             "or contact.entity == sole_trader\n    cite \"b\"\n")
+    unknown = "  rule unknown_kind: review\n    when contact.entity == unknown\n    cite \"u\"\n"
+    check("W104" not in codes(lint(policy("decision d:\n" + kinds + unknown))), "every kind of entity is covered")
+    check("W104" in codes(lint(policy("decision d:\n" + kinds))), "'unknown' is not covered")
+    # A value covered by rules that take turns, from the first date all are covered.
+    turns = kinds.replace("  rule consumer: deny\n", "  rule consumer: deny\n    effective 2016-06-01 until 2026-08-11\n") + \
+        "  rule consumer_later: deny\n    when contact.entity == consumer\n    effective 2026-08-11\n    cite \"l\"\n"
+    check("W104" not in codes(lint(policy("decision d:\n" + turns + unknown))), "consumers covered by rules in turn")
+    hole = turns.replace("effective 2026-08-11\n", "effective 2027-01-01\n")
+    check("W104" in codes(lint(policy("decision d:\n" + hole + unknown))), "consumers uncovered for a while")
+    # A condition on something else besides the fact does not cover its values.
+    partial = kinds.replace("when contact.entity == consumer", "when contact.entity == consumer and contact.objected")
+    check("W104" in codes(lint(policy("decision d:\n" + partial + unknown))), "a narrower condition")
+
+
+@test
 def windows_that_overlap_or_meet():
     def calls(until, start):
         return policy('decision d:\n  rule base: deny\n    cite "b"\n'
