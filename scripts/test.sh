@@ -33,9 +33,9 @@ TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 build-tsan/tests/api/lawful
 
 # ---- fuzzing (tests/fuzz): a clang build of the libFuzzer targets, each run from its
 # seeds and regressions for a bounded time; any crash, leak or hang fails the run.
-echo "== Fuzzing smoke: each libFuzzer target for ${LAWFUL_FUZZ_SMOKE_SECONDS:-45} s (clang, ASan, UBSan)"
+echo "== Fuzzing smoke: each libFuzzer target for ${LAWFUL_FUZZ_SMOKE_SECONDS:-30} s (clang, ASan, UBSan)"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAWFUL_FUZZ=ON \
-  -DLAWFUL_TESTS=OFF -DLAWFUL_FUZZ_SMOKE_SECONDS="${LAWFUL_FUZZ_SMOKE_SECONDS:-45}"
+  -DLAWFUL_TESTS=OFF -DLAWFUL_FUZZ_SMOKE_SECONDS="${LAWFUL_FUZZ_SMOKE_SECONDS:-30}"
 cmake --build build-fuzz --target fuzz-smoke
 # ---- end of fuzzing
 
