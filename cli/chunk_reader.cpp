@@ -50,10 +50,25 @@ bool ChunkReader::next(Chunk& c) {
     carry_.clear();
     size_t n = 0;
     if (!eof_) {
-      n = std::fread(c.data.data() + have, 1, cap - kPadding - have, f_);
-      if (n < cap - kPadding - have) {
-        if (std::ferror(f_)) failed_ = true;
+      const size_t want = cap - kPadding - have;
+      for (;;) {
+        // A stop asked for (a signal) ends the input here; a read the signal broke off
+        // (EINTR) is taken up again otherwise.
+        if (stop_ && stop_->load(std::memory_order_relaxed)) {
+          interrupted_ = eof_ = true;
+          break;
+        }
+        n += std::fread(c.data.data() + have + n, 1, want - n, f_);
+        if (n == want) break;
+        if (std::ferror(f_)) {
+          if (errno == EINTR) {
+            std::clearerr(f_);
+            continue;
+          }
+          failed_ = true;
+        }
         eof_ = true;
+        break;
       }
     }
     c.bytes += n;
@@ -92,7 +107,12 @@ bool ChunkReader::next(Chunk& c) {
     } else if (rest > 0) {
       carry_.assign(base + pos, base + end);
     }
-    if (eof_) {
+    if (interrupted_) {
+      // The start of a line is not a line: it is read again when the run is resumed.
+      carry_.clear();
+      skipping_ = false;
+      if (c.lines.empty()) return false;
+    } else if (eof_) {
       if (skipping_) {
         ++line_no_;
         c.lines.push_back({static_cast<uint32_t>(end), 0, skipped_});
