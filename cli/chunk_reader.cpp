@@ -1,7 +1,9 @@
 // Chunked line reading; see chunk_reader.h.
 #include "cli/chunk_reader.h"
 
+#include <poll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -51,24 +53,34 @@ bool ChunkReader::next(Chunk& c) {
     size_t n = 0;
     if (!eof_) {
       const size_t want = cap - kPadding - have;
-      for (;;) {
-        // A stop asked for (a signal) ends the input here; a read the signal broke off
-        // (EINTR) is taken up again otherwise.
+      char* const to = c.data.data() + have;
+      const int fd = fileno(f_);
+      while (n < want) {
+        // A stop asked for (a signal) ends the input here. The handler also writes to
+        // `wake_fd_`, so a read waiting for more input cannot miss it.
         if (stop_ && stop_->load(std::memory_order_relaxed)) {
           interrupted_ = eof_ = true;
           break;
         }
-        n += std::fread(c.data.data() + have + n, 1, want - n, f_);
-        if (n == want) break;
-        if (std::ferror(f_)) {
-          if (errno == EINTR) {
-            std::clearerr(f_);
-            continue;
+        if (wake_fd_ >= 0) {
+          pollfd p[2] = {{fd, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+          if (::poll(p, 2, -1) < 0 && errno != EINTR) {
+            failed_ = eof_ = true;
+            break;
           }
-          failed_ = true;
+          if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) continue;
         }
-        eof_ = true;
-        break;
+        ssize_t r = ::read(fd, to + n, want - n);
+        if (r < 0) {
+          if (errno == EINTR) continue;
+          failed_ = eof_ = true;
+          break;
+        }
+        if (r == 0) {
+          eof_ = true;
+          break;
+        }
+        n += static_cast<size_t>(r);
       }
     }
     c.bytes += n;

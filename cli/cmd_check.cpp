@@ -173,16 +173,27 @@ void say(const std::string& message) {
 std::atomic<int> g_stop_signal{0};
 static_assert(std::atomic<int>::is_always_lock_free, "set from a signal handler");
 
-extern "C" void on_stop_signal(int sig) { g_stop_signal.store(sig, std::memory_order_relaxed); }
+// A pipe the handler writes to, so that a read waiting for input wakes (ChunkReader).
+int g_wake_pipe[2] = {-1, -1};
+
+extern "C" void on_stop_signal(int sig) {
+  int saved = errno;
+  g_stop_signal.store(sig, std::memory_order_relaxed);
+  if (g_wake_pipe[1] >= 0) {
+    ssize_t ignored = ::write(g_wake_pipe[1], "!", 1);
+    (void)ignored;
+  }
+  errno = saved;
+}
 
 void install_signal_handlers() {
+  if (g_wake_pipe[0] < 0 && ::pipe2(g_wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0) g_wake_pipe[0] = g_wake_pipe[1] = -1;
   struct sigaction sa = {};
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
-  // Without SA_RESTART: a read of standard input waiting for more breaks off, so the
-  // run stops even when its input has stalled (the line reader then looks at the flag;
-  // Output takes a broken-off write up again). A second signal finds the default
-  // action and ends the process at once.
+  // A second signal finds the default action and ends the process at once. Without
+  // SA_RESTART, a broken-off read or write is taken up again by its loop (after a look
+  // at the flag, for reads); the wake pipe makes sure a waiting read sees it.
   sa.sa_flags = SA_RESETHAND;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
@@ -540,7 +551,7 @@ int run_check(const CheckOptions& o) {
   // The first chunk, read now for the CSV header.
   Pipeline pipe(job, threads, in);
   Slot* first = pipe.take_free();
-  in.stop_when(&g_stop_signal);
+  in.stop_when(&g_stop_signal, g_wake_pipe[0]);
   bool any_input = in.next(first->chunk);
   if (!any_input && in.interrupted()) {
     say(fmt::format("interrupted after {} lines; resume with --from-line {}{}", o.from_line - 1, o.from_line,
