@@ -5,7 +5,7 @@
 #   scripts/tsan_check.sh LAWFUL [CONTACTS]        (run from the repository root)
 set -euo pipefail
 lawful=$1
-n=${2:-20000}
+n=${2:-8000}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
