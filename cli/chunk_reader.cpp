@@ -1,7 +1,9 @@
 // Chunked line reading; see chunk_reader.h.
 #include "cli/chunk_reader.h"
 
+#include <poll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -50,10 +52,35 @@ bool ChunkReader::next(Chunk& c) {
     carry_.clear();
     size_t n = 0;
     if (!eof_) {
-      n = std::fread(c.data.data() + have, 1, cap - kPadding - have, f_);
-      if (n < cap - kPadding - have) {
-        if (std::ferror(f_)) failed_ = true;
-        eof_ = true;
+      const size_t want = cap - kPadding - have;
+      char* const to = c.data.data() + have;
+      const int fd = fileno(f_);
+      while (n < want) {
+        // A stop asked for (a signal) ends the input here. The handler also writes to
+        // `wake_fd_`, so a read waiting for more input cannot miss it.
+        if (stop_ && stop_->load(std::memory_order_relaxed)) {
+          interrupted_ = eof_ = true;
+          break;
+        }
+        if (wake_fd_ >= 0) {
+          pollfd p[2] = {{fd, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+          if (::poll(p, 2, -1) < 0 && errno != EINTR) {
+            failed_ = eof_ = true;
+            break;
+          }
+          if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) continue;
+        }
+        ssize_t r = ::read(fd, to + n, want - n);
+        if (r < 0) {
+          if (errno == EINTR) continue;
+          failed_ = eof_ = true;
+          break;
+        }
+        if (r == 0) {
+          eof_ = true;
+          break;
+        }
+        n += static_cast<size_t>(r);
       }
     }
     c.bytes += n;
@@ -92,7 +119,12 @@ bool ChunkReader::next(Chunk& c) {
     } else if (rest > 0) {
       carry_.assign(base + pos, base + end);
     }
-    if (eof_) {
+    if (interrupted_) {
+      // The start of a line is not a line: it is read again when the run is resumed.
+      carry_.clear();
+      skipping_ = false;
+      if (c.lines.empty()) return false;
+    } else if (eof_) {
       if (skipping_) {
         ++line_no_;
         c.lines.push_back({static_cast<uint32_t>(end), 0, skipped_});

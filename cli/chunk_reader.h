@@ -6,6 +6,7 @@
 // still gets its error record.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -46,6 +47,14 @@ class ChunkReader {
   // is all taken at the start and its peak does not depend on how long the input is.
   void prepare(Chunk& c) const;
   bool failed() const { return failed_; }
+  // Reading stops (as at the end of the input, without the line begun) once `*stop` is
+  // non-zero; whoever sets it writes a byte to `wake_fd` (a pipe), which wakes a read
+  // waiting for input. interrupted() says so.
+  void stop_when(const std::atomic<int>* stop, int wake_fd) {
+    stop_ = stop;
+    wake_fd_ = wake_fd;
+  }
+  bool interrupted() const { return interrupted_; }
   // The input's size when it is a regular file, else 0 (for progress).
   uint64_t total_bytes() const { return total_; }
 
@@ -54,6 +63,9 @@ class ChunkReader {
   bool own_ = false;
   bool eof_ = false;
   bool failed_ = false;
+  bool interrupted_ = false;
+  const std::atomic<int>* stop_ = nullptr;
+  int wake_fd_ = -1;
   size_t max_line_ = 0;
   size_t block_ = 0;
   std::vector<char> carry_;  // the start of a line the last chunk could not end

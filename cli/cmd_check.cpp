@@ -7,14 +7,20 @@
 // order. A fixed pool of chunks goes round, so memory stays the same however long the
 // input; with one thread the same functions run one after the other, so the output is
 // the same byte for byte whatever the number of threads.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <iterator>
 #include <memory>
 #include <mutex>
@@ -48,6 +54,7 @@ struct CheckOptions {
   std::string input_format = "auto";
   std::string summary;
   unsigned threads = 0;
+  uint64_t from_line = 1;
   bool quiet = false;
   bool no_progress = false;
 };
@@ -68,6 +75,7 @@ struct Job {
   bool csv_out = false;
   const std::string* campaign = nullptr;  // JSON text, or null with --cases
   std::string csv_header;
+  uint64_t from_line = 1;  // lines before it are read (and counted) but not decided
 };
 
 // One worker's machine: reused for every chunk it decides.
@@ -121,6 +129,7 @@ struct Worker {
     t.reset(*job.prog);
     for (size_t i = skip; i < c.lines.size(); ++i) {
       uint64_t n = c.first_line + i;
+      if (n < job.from_line) continue;
       if (c.lines[i].too_long) {
         tmp.clear();
         fmt::format_to(std::back_inserter(tmp), "a line of {} bytes; the limit is {}", c.lines[i].too_long,
@@ -153,12 +162,158 @@ struct Slot {
   Tally tally;
 };
 
+// The messages of this command's faults, as `lawful check: ...` on standard error.
+void say(const std::string& message) {
+  fmt::print(stderr, "lawful check: {}\n", message);
+  std::fflush(stderr);
+}
+
+// The signal (SIGINT, SIGTERM) that asked the run to stop, or 0. The handler only sets
+// it; the writer (the main thread) looks at it between chunks and while it waits.
+std::atomic<int> g_stop_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free, "set from a signal handler");
+
+// A pipe the handler writes to, so that a read waiting for input wakes (ChunkReader).
+int g_wake_pipe[2] = {-1, -1};
+
+extern "C" void on_stop_signal(int sig) {
+  int saved = errno;
+  g_stop_signal.store(sig, std::memory_order_relaxed);
+  if (g_wake_pipe[1] >= 0) {
+    ssize_t ignored = ::write(g_wake_pipe[1], "!", 1);
+    (void)ignored;
+  }
+  errno = saved;
+}
+
+void install_signal_handlers() {
+  if (g_wake_pipe[0] < 0 && ::pipe2(g_wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0) g_wake_pipe[0] = g_wake_pipe[1] = -1;
+  struct sigaction sa = {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  // A second signal finds the default action and ends the process at once. Without
+  // SA_RESTART, a broken-off read or write is taken up again by its loop (after a look
+  // at the flag, for reads); the wake pipe makes sure a waiting read sees it.
+  sa.sa_flags = SA_RESETHAND;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  // A closed pipe is a write error (EPIPE), reported as such, not a silent death.
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+// Where the records go: standard output, a device or pipe named by -o (written as it
+// is), or -o FILE through a temporary file beside it, renamed into place when complete.
+// Buffered here and written with write(2), which is taken up again when a signal breaks
+// it off, so that a record is never torn.
 struct Output {
-  std::FILE* f = stdout;
-  std::string tmp;  // the temporary file written, renamed into place at the end
+  static constexpr size_t kBuffer = 1u << 20;
+  int fd = STDOUT_FILENO;
+  bool own = false;                       // fd is ours to close
+  std::string where = "standard output";  // for messages
+  std::string path;                       // -o FILE, when written through `tmp`
+  std::string tmp;                        // the temporary, "" once renamed or removed
   bool ok = true;
+  int err = 0;  // errno of the first failed write
+  std::unique_ptr<char[]> buf{new char[kBuffer]};
+  size_t used = 0;
+
+  Output() = default;
+  Output(const Output&) = delete;
+  Output& operator=(const Output&) = delete;
+  // Every way out that did not rename the temporary removes it.
+  ~Output() { discard(); }
+
+  // -o naming a device or a pipe.
+  bool open_special(const std::string& file) {
+    where = file;
+    fd = ::open(file.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    own = fd >= 0;
+    if (!own) err = errno;
+    return own;
+  }
+
+  // Opens FILE.tmp.PID (another suffix if that exists), created here and nowhere else.
+  bool open_temporary(const std::string& file) {
+    path = where = file;
+    std::string base = fmt::format("{}.tmp.{}", file, static_cast<long>(getpid()));
+    for (int k = 0; k < 100; ++k) {
+      std::string name = k ? fmt::format("{}.{}", base, k) : base;
+      fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (fd >= 0) {
+        own = true;
+        tmp = name;
+        return true;
+      }
+      if (errno != EEXIST) break;
+    }
+    err = errno;
+    return false;
+  }
+
   void write(std::string_view s) {
-    if (ok && !s.empty() && std::fwrite(s.data(), 1, s.size(), f) != s.size()) ok = false;
+    if (!ok || s.empty()) return;
+    if (s.size() > kBuffer - used) {
+      flush();
+      if (s.size() >= kBuffer) {
+        put(s.data(), s.size());
+        return;
+      }
+    }
+    std::memcpy(buf.get() + used, s.data(), s.size());
+    used += s.size();
+  }
+  bool flush() {
+    if (ok && used) put(buf.get(), used);
+    used = 0;
+    return ok;
+  }
+  // Flushes, and for a temporary makes it durable, then closes; false if anything was
+  // not written.
+  bool close() {
+    flush();
+    if (own) {
+      if (ok && !tmp.empty() && ::fsync(fd) != 0) fail();
+      if (::close(fd) != 0) fail();
+      own = false;
+      fd = -1;
+    }
+    return ok;
+  }
+  // Closes and removes the temporary.
+  void discard() {
+    if (tmp.empty()) return;
+    if (own) ::close(fd);
+    own = false;
+    fd = -1;
+    ::unlink(tmp.c_str());
+    tmp.clear();
+  }
+  // The temporary becomes `name`.
+  bool commit(const std::string& name) {
+    if (std::rename(tmp.c_str(), name.c_str()) != 0) {
+      fail();
+      return false;
+    }
+    tmp.clear();
+    return true;
+  }
+  std::string cannot_write() const { return fmt::format("cannot write {}: {}", where, std::strerror(err)); }
+
+ private:
+  void put(const char* p, size_t n) {
+    while (ok && n > 0) {
+      ssize_t w = ::write(fd, p, n);
+      if (w < 0) {
+        if (errno != EINTR) fail();
+        continue;
+      }
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
+  }
+  void fail() {
+    if (ok) err = errno ? errno : EIO;
+    ok = false;
   }
 };
 
@@ -178,9 +333,10 @@ class Pipeline {
     done_.assign(n, nullptr);
   }
 
-  // Runs everything; calls `sink` for every slot in input order, on this thread.
-  template <class Sink>
-  std::string run(Slot* first, Sink sink) {
+  // Runs everything; calls `sink` for every slot in input order, on this thread, and
+  // `poll` before each and every 50 ms while it waits (`poll` may end the process).
+  template <class Sink, class Poll>
+  std::string run(Slot* first, Sink sink, Poll poll) {
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned i = 0; i < threads_; ++i) {
       workers.push_back(std::make_unique<Worker>(job_));
@@ -206,11 +362,17 @@ class Pipeline {
       Slot* s = nullptr;
       {
         std::unique_lock<std::mutex> g(m_);
-        cv_.wait(g, [&] { return done_[next % done_.size()] != nullptr || (reading_done_ && next == read_count_); });
+        auto ready = [&] { return done_[next % done_.size()] != nullptr || (reading_done_ && next == read_count_); };
+        while (!cv_.wait_for(g, std::chrono::milliseconds(50), ready)) {
+          g.unlock();
+          poll();
+          g.lock();
+        }
         s = done_[next % done_.size()];
         if (!s) break;
         done_[next % done_.size()] = nullptr;
       }
+      poll();
       sink(*s);
       ++next;
       {
@@ -298,6 +460,11 @@ class Pipeline {
 
 int run_check(const CheckOptions& o) {
   auto started = std::chrono::steady_clock::now();
+  install_signal_handlers();
+  if (o.from_line == 0) {
+    print_error("--from-line counts lines from 1");
+    return kExitUsage;
+  }
   if (o.cases.empty() == o.contacts.empty()) {
     print_error("give either --cases FILE, or --contacts FILE with --campaign FILE");
     return kExitUsage;
@@ -345,6 +512,7 @@ int run_check(const CheckOptions& o) {
   }
   job.cases = !o.cases.empty();
   job.csv_in = csv_in;
+  job.from_line = o.from_line;
   job.csv_out = o.format == "csv";
   std::string campaign;
   if (!o.campaign.empty()) {
@@ -363,10 +531,33 @@ int run_check(const CheckOptions& o) {
     print_error(err);
     return kExitFailed;
   }
+  // The output is opened before anything is read from the input, so that a signal
+  // from now on finds a run that can say how far it got.
+  Output out;
+  struct stat st;
+  bool special = !o.output.empty() && stat(o.output.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
+  if (special) {
+    // /dev/null, a pipe, a terminal: written as it is, with no temporary beside it.
+    if (!out.open_special(o.output)) {
+      say(out.cannot_write());
+      return kExitFailed;
+    }
+  } else if (!o.output.empty() && o.output != "-") {
+    if (!out.open_temporary(o.output)) {
+      say(out.cannot_write());
+      return kExitFailed;
+    }
+  }
   // The first chunk, read now for the CSV header.
   Pipeline pipe(job, threads, in);
   Slot* first = pipe.take_free();
+  in.stop_when(&g_stop_signal, g_wake_pipe[0]);
   bool any_input = in.next(first->chunk);
+  if (!any_input && in.interrupted()) {
+    say(fmt::format("interrupted after {} lines; resume with --from-line {}{}", o.from_line - 1, o.from_line,
+                    out.path.empty() ? "" : fmt::format(" ({} was not written)", o.output)));
+    return 128 + g_stop_signal.load();  // ~Output removes the temporary
+  }
   if (job.csv_in) {
     if (!any_input || first->chunk.lines.empty()) {
       print_error(fmt::format("{}: no header row (CSV input starts with the names of its columns)", input));
@@ -390,36 +581,53 @@ int run_check(const CheckOptions& o) {
     }
   }
 
-  Output out;
-  struct stat st;
-  bool special = !o.output.empty() && stat(o.output.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
-  if (special) {
-    // /dev/null, a pipe: written as it is, with no temporary beside it.
-    out.f = std::fopen(o.output.c_str(), "wb");
-    if (!out.f) {
-      print_error(fmt::format("cannot write {}", o.output));
-      return kExitFailed;
-    }
-  } else if (!o.output.empty() && o.output != "-") {
-    out.tmp = o.output + ".tmp";
-    out.f = std::fopen(out.tmp.c_str(), "wb");
-    if (!out.f) {
-      print_error(fmt::format("cannot write {}", out.tmp));
-      return kExitFailed;
-    }
-  }
-  std::vector<char> obuf(1u << 20);
-  std::setvbuf(out.f, obuf.data(), _IOFBF, obuf.size());
-  if (job.csv_out) out.write(RecordWriter::kCsvHeader);
+  // A resumed run's CSV goes after the first run's, which has the header.
+  if (job.csv_out && job.from_line <= 1) out.write(RecordWriter::kCsvHeader);
 
   Tally total;
   total.reset(prog);
   Progress progress(!o.quiet && !o.no_progress, in.total_bytes());
   uint64_t bytes = 0;
+  // The last input line whose record is out (lines before --from-line count as done).
+  uint64_t done_line = job.from_line - 1;
+  // Ends the run early: output that cannot be written, or a signal. Whole chunks have
+  // been handed to `out` in order, so standard output (or a device) holds a prefix of
+  // whole records; a temporary is removed, or with a signal kept as FILE.partial when it
+  // holds something. Other threads may be busy: the process ends here, without them.
+  auto stop = [&](int sig) {
+    progress.finish();
+    if (!sig) {
+      out.discard();
+      say(out.cannot_write());
+      std::_Exit(kExitFailed);
+    }
+    int code = 128 + sig;
+    bool kept = out.close();
+    std::string partial;
+    if (!out.tmp.empty()) {
+      if (kept && done_line >= job.from_line) {
+        partial = o.output + ".partial";
+        if (!out.commit(partial)) partial.clear();
+      }
+      out.discard();
+    }
+    if (!kept) say(out.cannot_write());
+    std::string where = partial.empty() ? std::string()
+                                        : fmt::format(" (lines {} to {} are in {}; {} was not written)", job.from_line,
+                                                      done_line, partial, o.output);
+    if (partial.empty() && !out.path.empty()) where = fmt::format(" ({} was not written)", o.output);
+    say(fmt::format("interrupted after {} lines; resume with --from-line {}{}", done_line, done_line + 1, where));
+    std::_Exit(code);
+  };
+  auto poll = [&] {
+    if (int sig = g_stop_signal.load(std::memory_order_relaxed)) stop(sig);
+  };
   auto sink = [&](Slot& s) {
     out.write(s.out.view());
+    if (!out.ok) stop(0);
     total.add(s.tally);
     bytes += s.chunk.bytes;
+    if (!s.chunk.lines.empty()) done_line = std::max(done_line, s.chunk.first_line + s.chunk.lines.size() - 1);
     progress.update(total.lines, bytes);
   };
   if (!any_input) {
@@ -429,36 +637,33 @@ int run_check(const CheckOptions& o) {
     w.start();
     Slot* s = first;
     for (;;) {
+      poll();
       w.run(s->chunk, s->skip, s->out, s->tally);
+      poll();
       sink(*s);
       s->skip = 0;
       if (!in.next(s->chunk)) break;
     }
   } else {
-    std::string bad = pipe.run(first, sink);
+    std::string bad = pipe.run(first, sink, poll);
     if (!bad.empty()) {
       print_error(bad);
       return kExitFailed;
     }
   }
+  // The input ended because of a signal (a run that ended on its own is complete, even
+  // if a signal came at the last moment).
+  if (in.interrupted()) stop(g_stop_signal.load());
   progress.finish();
 
   bool any_error = total.errors > 0;
-  bool write_ok = out.ok && std::fflush(out.f) == 0;
   if (in.failed()) {
     print_error("reading the input failed");
     any_error = true;
   }
-  if (out.f != stdout) {
-    write_ok = std::fclose(out.f) == 0 && write_ok;
-    if (!write_ok || (!special && std::rename(out.tmp.c_str(), o.output.c_str()) != 0)) {
-      if (!special) std::remove(out.tmp.c_str());
-      print_error(fmt::format("cannot write {}", o.output));
-      return kExitFailed;
-    }
-  } else if (!write_ok) {
-    print_error("cannot write the output");
-    return kExitFailed;
+  if (!out.close() || (!out.tmp.empty() && !out.commit(o.output))) {
+    say(out.cannot_write());
+    return kExitFailed;  // ~Output removes the temporary
   }
 
   RunFacts facts;
@@ -495,6 +700,8 @@ void add_check(CLI::App& app, int& exit_code) {
   cmd->add_option("-o,--output", o->output, "Write the decisions here instead of standard output");
   cmd->add_option("--format", o->format, "Output: jsonl (the default; FACTS.md's records) or csv");
   cmd->add_option("--threads", o->threads, "Threads deciding (default: all cores); the output is the same for any number");
+  cmd->add_option("--from-line", o->from_line,
+                  "Decide from this input line on (the lines before are skipped, still counted; a CSV header is still read)");
   cmd->add_option("--summary", o->summary, "Also write the summary as JSON to this file");
   cmd->add_flag("-q,--quiet", o->quiet, "No progress bar and no summary on standard error");
   cmd->add_flag("--no-progress", o->no_progress, "No progress bar (it shows only when standard error is a terminal)");

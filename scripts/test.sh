@@ -3,7 +3,7 @@
 # corpus, the diagnostics, the command line, the embedding API, the malicious .lawc files,
 # the fuzz regressions and the legal scenarios run on the Release build, then again on a
 # build with AddressSanitizer and UndefinedBehaviorSanitizer; the API's reload under
-# load runs under ThreadSanitizer;
+# load and the threaded `lawful check` run under ThreadSanitizer;
 # then each fuzz target runs for a bounded time on a clang build (docs/security.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,11 +31,17 @@ cmake --build build-tsan --target lawful_reload_stress
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 build-tsan/tests/api/lawful_reload_stress 16 4
 # ---- end of the embedding API's block
 
+# ---- lawful check on several threads (issue 7), under ThreadSanitizer: generated
+# contacts decided on 4 threads, JSON Lines and CSV, must give one thread's output.
+echo "== ThreadSanitizer: lawful check --threads 4"
+cmake --build build-tsan --target lawful
+scripts/tsan_check.sh build-tsan/lawful
+
 # ---- fuzzing (tests/fuzz): a clang build of the libFuzzer targets, each run from its
 # seeds and regressions for a bounded time; any crash, leak or hang fails the run.
-echo "== Fuzzing smoke: each libFuzzer target for ${LAWFUL_FUZZ_SMOKE_SECONDS:-45} s (clang, ASan, UBSan)"
+echo "== Fuzzing smoke: each libFuzzer target for ${LAWFUL_FUZZ_SMOKE_SECONDS:-30} s (clang, ASan, UBSan)"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAWFUL_FUZZ=ON \
-  -DLAWFUL_TESTS=OFF -DLAWFUL_FUZZ_SMOKE_SECONDS="${LAWFUL_FUZZ_SMOKE_SECONDS:-45}"
+  -DLAWFUL_TESTS=OFF -DLAWFUL_FUZZ_SMOKE_SECONDS="${LAWFUL_FUZZ_SMOKE_SECONDS:-30}"
 cmake --build build-fuzz --target fuzz-smoke
 # ---- end of fuzzing
 

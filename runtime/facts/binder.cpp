@@ -157,14 +157,6 @@ bool raw_key(od::field& f, std::string_view& key) {
   return *q == '"';
 }
 
-// At most n bytes of s, cut before a character rather than inside one: what is shown
-// in an error record must stay valid UTF-8 (simdjson has checked that s is).
-std::string_view utf8_prefix(std::string_view s, size_t n) {
-  if (s.size() <= n) return s;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n);
-}
-
 // Whether objects and lists nest deeper than `limit` anywhere in the text. The binder
 // itself only follows the schema, and simdjson skips other values without recursion, so
 // depth costs nothing here; the limit is for what reads the same lines after us. Most
@@ -634,5 +626,16 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
   }
   return res;
 }
+
+// At most n bytes of s, cut before a character rather than inside one: what is shown
+// in an error record must stay valid UTF-8 (simdjson, or the CSV binder, has checked
+// that s is).
+std::string_view utf8_prefix(std::string_view s, size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+bool valid_utf8(std::string_view s) { return simdjson::validate_utf8(s.data(), s.size()); }
 
 }  // namespace lawful

@@ -28,6 +28,11 @@ struct BindResult {
   std::string id;       // the contact's id, when it could be read
 };
 
+// Whether `s` is valid UTF-8 (what a record may show of the input must be).
+bool valid_utf8(std::string_view s);
+// At most n bytes of s (valid UTF-8), cut before a character rather than inside one.
+std::string_view utf8_prefix(std::string_view s, size_t n);
+
 class Binder {
  public:
   explicit Binder(const Program& prog, BindLimits limits = {});

@@ -89,6 +89,7 @@ bool CsvBinder::split(std::string_view line, FactStore& fs, std::string* error) 
 std::string CsvBinder::set_header(std::string_view line) {
   if (contact_root_ < 0) return "the program has no contact facts";
   if (line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);  // a byte-order mark
+  if (!valid_utf8(line)) return "the header is not valid UTF-8";
   FactStore scratch(prog_);
   std::string err;
   if (!split(line, scratch, &err)) return "the header: " + err;
@@ -156,11 +157,16 @@ BindResult CsvBinder::bind_row(FactStore& fs, std::string_view line) {
     res.error = std::move(msg);
     // The id, when its cell could be read, so that the error record carries it.
     if (id_col_ >= 0 && static_cast<size_t>(id_col_) < cells_.size())
-      res.id = std::string(cells_[static_cast<size_t>(id_col_)].substr(0, 200));
+      res.id = std::string(utf8_prefix(cells_[static_cast<size_t>(id_col_)], 200));
     return res;
   };
   if (line.size() > binder_.limits().max_line)
     return fail(fmt::format("a line of {} bytes; the limit is {}", line.size(), binder_.limits().max_line));
+  // Checked first: every message below may quote the row, and a record must be UTF-8.
+  if (!valid_utf8(line)) {
+    cells_.clear();
+    return fail("the row is not valid UTF-8");
+  }
   if (!split(line, fs, &err)) {
     cells_.clear();
     return fail(err);
@@ -178,13 +184,13 @@ BindResult CsvBinder::bind_row(FactStore& fs, std::string_view line) {
       case TypeKind::Bool:
         if (iequals(cell, "true")) v = kTrue;
         else if (iequals(cell, "false")) v = kFalse;
-        else return fail(fmt::format("contact.{}: expected true or false, got '{}'", col.name, cell.substr(0, 40)));
+        else return fail(fmt::format("contact.{}: expected true or false, got '{}'", col.name, utf8_prefix(cell, 40)));
         break;
       case TypeKind::Int: {
         int64_t x = 0;
         auto r = std::from_chars(cell.data(), cell.data() + cell.size(), x);
         if (r.ec != std::errc() || r.ptr != cell.data() + cell.size() || x == kUnknown)
-          return fail(fmt::format("contact.{}: expected a whole number, got '{}'", col.name, cell.substr(0, 40)));
+          return fail(fmt::format("contact.{}: expected a whole number, got '{}'", col.name, utf8_prefix(cell, 40)));
         v = x;
         break;
       }
@@ -196,7 +202,7 @@ BindResult CsvBinder::bind_row(FactStore& fs, std::string_view line) {
         break;
       case TypeKind::Date: {
         auto d = parse_date(cell);
-        if (!d) return fail(fmt::format("contact.{}: '{}' is not a date (YYYY-MM-DD)", col.name, cell.substr(0, 40)));
+        if (!d) return fail(fmt::format("contact.{}: '{}' is not a date (YYYY-MM-DD)", col.name, utf8_prefix(cell, 40)));
         v = *d;
         break;
       }
@@ -205,7 +211,7 @@ BindResult CsvBinder::bind_row(FactStore& fs, std::string_view line) {
         int m = -1;
         for (size_t k = 0; k < e.members.size(); ++k)
           if (e.members[k] == cell) m = static_cast<int>(k);
-        if (m < 0) return fail(fmt::format("contact.{}: '{}' is not a value of {}", col.name, cell.substr(0, 40), e.name));
+        if (m < 0) return fail(fmt::format("contact.{}: '{}' is not a value of {}", col.name, utf8_prefix(cell, 40), e.name));
         v = m;
         break;
       }

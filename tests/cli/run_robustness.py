@@ -84,6 +84,55 @@ def every_contact_line_gets_one_record_in_order():
     check(time.time() - start < 120, "bounded time")
 
 
+# CSV rows a CRM export might produce, each with what its record says.
+CSV_HEADER = b"id,country,entity,objected,suppressed"
+CSV_GOOD = b"good,GB,company,false,false"
+CSV_BAD = [
+    (b"caf\xe9,GB,company,false,false", "the row is not valid UTF-8"),
+    (b"\xff\xfe,GB,company,false,false", "the row is not valid UTF-8"),
+    (b"bad,GB," + "\u00e9".encode() * 30 + b",false,false", "is not a value of Entity"),
+    (b'"open,GB,company,false,false', "a quoted field is not closed"),
+    (b'"q"x,GB,company,false,false', "text after a quoted field"),
+    (b"few,GB", "a row of 2 cells; the header has 5"),
+    (b"nul\x00,GB,company,maybe,false", "expected true or false"),
+    (b"big," + b"n" * (2 << 20), "a line of 2097156 bytes; the limit is 1048576"),
+    (b" \t ", "a blank line"),
+]
+
+
+@test
+def every_csv_row_gets_one_record_in_order():
+    lines = [CSV_HEADER]
+    for bad, _ in CSV_BAD:
+        lines += [CSV_GOOD, bad]
+    lines.append(CSV_GOOD)
+    path = TMP / "contacts.csv"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    for fmt in ("jsonl", "csv"):
+        p = run("check", POLICIES, "--contacts", path, "--campaign", CAMPAIGN, "--format", fmt)
+        check(p.returncode == 1, "bad rows make the exit status 1", p)
+        p.stdout.decode("utf-8")  # records are UTF-8, always
+        if fmt == "csv":
+            import csv, io
+            rows = list(csv.DictReader(io.StringIO(p.stdout.decode("utf-8"), newline="")))
+            check(len(rows) == len(lines) - 1 and [int(r["line"]) for r in rows] == list(range(2, len(lines) + 1)),
+                  "one CSV row per input row, in order", p)
+            continue
+        out = records(p)
+        check(len(out) == len(lines) - 1, f"{len(lines) - 1} rows, {len(out)} records", p)
+        for i, (bad, says) in enumerate(CSV_BAD):
+            good, rec = out[2 * i], out[2 * i + 1]
+            check(good.get("id") == "good" and "verdict" in good, f"line {2 * i + 2} decided: {good}")
+            check(rec.get("line") == 2 * i + 3 and says in rec.get("error", ""),
+                  f"line {2 * i + 3} ({bad[:40]!r}): expected an error record with {says!r}, got {str(rec)[:300]}")
+        check("verdict" in out[-1], "the last row is decided")
+    # A header that is not UTF-8 is refused with a message, not a crash.
+    bad_header = TMP / "bad-header.csv"
+    bad_header.write_bytes(b"id,caf\xe9\ngood,x\n")
+    p = run("check", POLICIES, "--contacts", bad_header, "--campaign", CAMPAIGN)
+    check(p.returncode == 1 and b"the header is not valid UTF-8" in p.stderr, "a header not UTF-8", p)
+
+
 @test
 def every_case_line_gets_one_record_in_order():
     camp = json.loads(CAMPAIGN.read_text())

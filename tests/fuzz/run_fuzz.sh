@@ -30,6 +30,7 @@ options=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_
 case $target in
   compile)          options+=(-dict="$src/policy.dict" -max_len=8192) ;;
   contact|case)     options+=(-dict="$src/json.dict" -max_len=8192) ;;
+  csv)              options+=(-dict="$src/csv.dict" -max_len=8192) ;;
   lawc)             options+=(-max_len=65536) ;;
 esac
 
