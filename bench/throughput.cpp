@@ -1,6 +1,6 @@
 // Throughput of the main job, measured side by side in one run (docs/performance.md):
 //
-//   in memory   the VM deciding uk.law's `email` over contacts already bound, against
+//   in memory   the VM deciding uk.law's `electronic_mail` over contacts already bound, against
 //               the same decision written by hand in C++ (bench/uk_email_native), on
 //               the same stores, pass after pass, best of --repeat per batch; the two
 //               must agree on every outcome
@@ -308,8 +308,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     auto uk = compile(a.uk);
-    int decision = uk->find_decision(0, "email");
-    if (decision < 0) throw std::runtime_error(a.uk + " has no decision 'email'");
+    int decision = uk->find_decision(0, "electronic_mail");
+    if (decision < 0) throw std::runtime_error(a.uk + " has no decision 'electronic_mail'");
 
     fmt::print("lawful throughput: {} contacts ({}), campaign {}\n", a.n, file, a.campaign);
     fmt::print("machine: {} threads; simdjson stage 1 kernel (runtime): {}; on-demand stage 2 kernel (build): {}\n",
@@ -322,7 +322,7 @@ int main(int argc, char** argv) {
     // In memory, one thread: VM and hand-written side by side.
     InMemory one;
     in_memory(a, file, *uk, static_cast<uint32_t>(decision), campaign, 0, 1, true, one);
-    fmt::print("\n## In memory (facts already bound), decision `email` of {}\n", a.uk);
+    fmt::print("\n## In memory (facts already bound), decision `electronic_mail` of {}\n", a.uk);
     fmt::print("| what | threads | decisions/s | ns/decision |\n|---|---|---|---|\n");
     fmt::print("| hand-written C++ (floor) | 1 | {} | {:.1f} |\n", rate(one.decisions / one.native_seconds),
                1e9 * one.native_seconds / one.decisions);
