@@ -115,6 +115,13 @@ class Vm {
   std::string error_;
   // Per-decision scratch.
   std::vector<Value> states_;
+  // Per decision, per obligation: the rule whose condition is the same code as what the
+  // obligation asks beside `verdict == v` (`when verdict == allow and valid_for(...)`
+  // repeats a rule's `when`), else -1; resolve keeps the rules' values in conds_, with
+  // cond_known_ telling which it computed, so the obligation reuses them.
+  std::vector<std::vector<int32_t>> oblige_rule_;
+  std::vector<Value> conds_;
+  std::vector<uint8_t> cond_known_;
   std::vector<uint64_t> applies_;
   size_t max_rules_ = 0;
   size_t max_obliges_ = 0;
@@ -126,6 +133,10 @@ class Vm {
   // computed once per campaign (FactStore::campaign_epoch) and store.
   std::vector<uint8_t> campaign_only_;
   std::vector<int32_t> only_let_;  // a function that is `Let k; Ret` (a rule `when name`): k, else -1
+  // A function that starts `verdict == v` (an obligation's `when verdict == allow ...`):
+  // v, else -1; verdict_only_: that comparison is all of it.
+  std::vector<int32_t> verdict_guard_;
+  std::vector<uint8_t> verdict_only_;
   std::vector<Value> campaign_value_;
   std::vector<uint64_t> campaign_value_epoch_;
   std::vector<const FactStore*> campaign_value_store_;
