@@ -85,6 +85,11 @@ enum Fused : uint8_t {
   kAndJumpIfFalse,             // And; JumpIfFalseKeep t                 (2 words)
   kLowerImmStrEq,              // Builtin lower; PushInt j; StrEq         (3 words)
   kLowerSlotLowerStrEq,        // Builtin lower; LoadSlot s; Builtin lower; StrEq (4 words)
+  kEqLocalImmJumpIfFalse,      // LoadLocal a; PushInt j; Eq; JumpIfFalseKeep t (4 words)
+  kOrJumpIfTrue,               // Or; JumpIfTrueKeep t                   (2 words)
+  kCopyLocal2,                 // LoadLocal a; StoreLocal b; LoadLocal c; StoreLocal d (4 words)
+  kAnyStepJump,                // AnyStep a, exit; Jump t (a loop's end)  (3 words)
+  kAllStepJump,                // AllStep a, exit; Jump t                (3 words)
   kFusedEnd
 };
 constexpr int kAllOps = kFusedEnd;
@@ -196,7 +201,11 @@ std::vector<uint32_t> fuse(const Program& prog) {
     Op op = decode_op(w);
     size_t len = static_cast<size_t>(op_words(op_info(op).format));
     if (op == Op::LoadLocal) {
-      if (op_at(pc + 1) == Op::LoadField && op_at(pc + 2) == Op::PushInt && op_at(pc + 3) == Op::Eq && inside_free(pc, 4)) {
+      if (op_at(pc + 1) == Op::PushInt && op_at(pc + 2) == Op::Eq && op_at(pc + 3) == Op::JumpIfFalseKeep &&
+          inside_free(pc, 4)) {
+        code[pc] = encode(static_cast<Op>(kEqLocalImmJumpIfFalse), decode_a(w));
+        len = 4;
+      } else if (op_at(pc + 1) == Op::LoadField && op_at(pc + 2) == Op::PushInt && op_at(pc + 3) == Op::Eq && inside_free(pc, 4)) {
         code[pc] = encode(static_cast<Op>(kEqLocalFieldImm), decode_a(w));
         len = 4;
       } else if (op_at(pc + 1) == Op::LoadField && inside_free(pc, 2)) {
@@ -208,6 +217,10 @@ std::vector<uint32_t> fuse(const Program& prog) {
       } else if (op_at(pc + 1) == Op::StoreLocal && op_at(pc + 2) == Op::LoadLocal && op_at(pc + 3) == Op::LoadField &&
                  decode_a(prog.code[pc + 1]) == decode_a(prog.code[pc + 2]) && inside_free(pc, 4)) {
         code[pc] = encode(static_cast<Op>(kCopyLoadField), decode_a(w));
+        len = 4;
+      } else if (op_at(pc + 1) == Op::StoreLocal && op_at(pc + 2) == Op::LoadLocal && op_at(pc + 3) == Op::StoreLocal &&
+                 inside_free(pc, 4)) {
+        code[pc] = encode(static_cast<Op>(kCopyLocal2), decode_a(w));
         len = 4;
       } else if (op_at(pc + 1) == Op::StoreLocal && inside_free(pc, 2)) {
         code[pc] = encode(static_cast<Op>(kCopyLocal), decode_a(w));
@@ -230,6 +243,12 @@ std::vector<uint32_t> fuse(const Program& prog) {
         code[pc] = kLowerSlotLowerStrEq;  // the slot is the LoadSlot's
         len = 4;
       }
+    } else if (op == Op::Or && op_at(pc + 1) == Op::JumpIfTrueKeep && inside_free(pc, 2)) {
+      code[pc] = kOrJumpIfTrue;
+      len = 2;
+    } else if ((op == Op::AnyStep || op == Op::AllStep) && op_at(pc + 2) == Op::Jump && inside_free(pc, 3)) {
+      code[pc] = encode(static_cast<Op>(op == Op::AnyStep ? kAnyStepJump : kAllStepJump), decode_a(w));
+      len = 3;
     } else if (op == Op::And && op_at(pc + 1) == Op::JumpIfFalseKeep && inside_free(pc, 2)) {
       code[pc] = kAndJumpIfFalse;
       len = 2;
@@ -482,7 +501,8 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
 #undef LAW_OP
       &&op_LoadLocalField, &&op_EqImm, &&op_EqLocalImm, &&op_EqLocalFieldImm, &&op_CopyLocal,
       &&op_CopyLoadField, &&op_SlotLe, &&op_SlotGt, &&op_SlotStrEq, &&op_ImmStrEq, &&op_ImmInSet,
-      &&op_AndJumpIfFalse, &&op_LowerImmStrEq, &&op_LowerSlotLowerStrEq,
+      &&op_AndJumpIfFalse, &&op_LowerImmStrEq, &&op_LowerSlotLowerStrEq, &&op_EqLocalImmJumpIfFalse,
+      &&op_OrJumpIfTrue, &&op_CopyLocal2, &&op_AnyStepJump, &&op_AllStepJump,
   };
 #define LAW_CASE(Name) case static_cast<unsigned>(Op::Name): op_##Name
 #define LAW_FUSED(Name) case k##Name: op_##Name
@@ -1026,6 +1046,49 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         st[top - 1] = x == kUnknown ? kUnknown
                                     : (x >= 0 && x < 64 && ((static_cast<uint64_t>(set) >> x) & 1)) ? kTrue : kFalse;
         pc += 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(EqLocalImmJumpIfFalse): {
+        Value a = locals[decode_a(w)];
+        Value r = a == kUnknown ? kUnknown : (a == decode_imm(code[pc + 1]) ? kTrue : kFalse);
+        st[top++] = r;
+        pc = r == kFalse ? decode_a(code[pc + 3]) : pc + 4;
+        LAW_NEXT();
+      }
+      LAW_FUSED(OrJumpIfTrue): {
+        Value r = or3(st[top - 2], st[top - 1]);
+        --top;
+        st[top - 1] = r;
+        pc = r == kTrue ? decode_a(code[pc + 1]) : pc + 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(CopyLocal2):
+        locals[decode_a(code[pc + 1])] = locals[decode_a(w)];
+        locals[decode_a(code[pc + 3])] = locals[decode_a(code[pc + 2])];
+        pc += 4;
+        LAW_NEXT();
+      LAW_FUSED(AnyStepJump): {
+        Value b = st[--top];
+        Value& acc = locals[decode_a(w) + 3];
+        if (b == kTrue) {
+          acc = kTrue;
+          pc = code[pc + 1];
+        } else {
+          if (b == kUnknown) acc = kUnknown;
+          pc = decode_a(code[pc + 2]);
+        }
+        LAW_NEXT();
+      }
+      LAW_FUSED(AllStepJump): {
+        Value b = st[--top];
+        Value& acc = locals[decode_a(w) + 3];
+        if (b == kFalse) {
+          acc = kFalse;
+          pc = code[pc + 1];
+        } else {
+          if (b == kUnknown) acc = kUnknown;
+          pc = decode_a(code[pc + 2]);
+        }
         LAW_NEXT();
       }
       LAW_FUSED(LowerImmStrEq): {
