@@ -359,6 +359,25 @@ Vm::Vm(const Program& prog, const VmLimits& limits)
   for (const Function& f : prog.functions) {
     bool just_let = f.end == f.begin + 2 && decode_op(prog.code[f.begin]) == Op::Let && decode_op(prog.code[f.begin + 1]) == Op::Ret;
     only_let_.push_back(just_let ? static_cast<int32_t>(decode_a(prog.code[f.begin])) : -1);
+    // LoadSlot s; PushInt k; Eq or InSet; Ret, and LoadSlot a; JumpIfTrueKeep ret; LoadSlot b; Or; Ret.
+    Tiny t;
+    const uint32_t* c = prog.code.data() + f.begin;
+    const uint32_t len = f.end - f.begin;
+    if (len == 4 && decode_op(c[0]) == Op::LoadSlot && decode_op(c[1]) == Op::PushInt &&
+        (decode_op(c[2]) == Op::Eq || decode_op(c[2]) == Op::InSet) && decode_op(c[3]) == Op::Ret &&
+        decode_a(c[0]) < own_facts_.slots.size()) {
+      t.kind = decode_op(c[2]) == Op::Eq ? Tiny::SlotEq : Tiny::SlotInSet;
+      t.a = decode_a(c[0]);
+      t.imm = decode_imm(c[1]);
+    } else if (len == 5 && decode_op(c[0]) == Op::LoadSlot && decode_op(c[1]) == Op::JumpIfTrueKeep &&
+               decode_a(c[1]) == f.end - 1 && decode_op(c[2]) == Op::LoadSlot && decode_op(c[3]) == Op::Or &&
+               decode_op(c[4]) == Op::Ret && decode_a(c[0]) < own_facts_.slots.size() &&
+               decode_a(c[2]) < own_facts_.slots.size()) {
+      t.kind = Tiny::SlotOrSlot;
+      t.a = decode_a(c[0]);
+      t.b = decode_a(c[2]);
+    }
+    tiny_.push_back(t);
   }
   for (const Function& f : prog.functions) {
     // LoadVerdict; PushInt v; Eq; then Ret, or JumpIfFalseKeep to the closing Ret.

@@ -80,7 +80,32 @@ class Vm {
     const size_t f = static_cast<size_t>(fn);
     if (campaign_only_[f]) return eval_campaign_only(static_cast<uint32_t>(fn));
     if (only_let_[f] >= 0) return call_let<false>(static_cast<uint32_t>(only_let_[f]), nullptr, nullptr);
+    const Tiny& t = tiny_[f];
+    if (t.kind != Tiny::None) return eval_tiny(t);
     return exec<false>(static_cast<uint32_t>(fn), nullptr, nullptr);
+  }
+  // Functions of one test on a fact (a rule `when contact.entity == unknown`, a
+  // definition `contact.objected or contact.suppressed`), computed without a frame.
+  struct Tiny {
+    enum Kind : uint8_t { None, SlotEq, SlotInSet, SlotOrSlot } kind = None;
+    uint32_t a = 0, b = 0;  // slots
+    Value imm = 0;
+  };
+  Value eval_tiny(const Tiny& t) const {
+    const Value* slots = facts_->slots.data();
+    Value x = slots[t.a];
+    switch (t.kind) {
+      case Tiny::SlotEq: return x == kUnknown ? kUnknown : (x == t.imm ? kTrue : kFalse);
+      case Tiny::SlotInSet:
+        return x == kUnknown ? kUnknown : (x >= 0 && x < 64 && ((static_cast<uint64_t>(t.imm) >> x) & 1)) ? kTrue : kFalse;
+      case Tiny::SlotOrSlot: {
+        if (x == kTrue) return kTrue;
+        Value y = slots[t.b];
+        if (y == kTrue) return kTrue;
+        return x == kUnknown || y == kUnknown ? kUnknown : kFalse;
+      }
+      default: return kUnknown;
+    }
   }
   Value eval_campaign_only(uint32_t fn);
   Value eval_traced(int32_t fn, FactSet& mask, FactSet& reads);
@@ -132,6 +157,7 @@ class Vm {
   // {email, sms}`, a sender's identification) give the same value for every contact:
   // computed once per campaign (FactStore::campaign_epoch) and store.
   std::vector<uint8_t> campaign_only_;
+  std::vector<Tiny> tiny_;
   std::vector<int32_t> only_let_;  // a function that is `Let k; Ret` (a rule `when name`): k, else -1
   // A function that starts `verdict == v` (an obligation's `when verdict == allow ...`):
   // v, else -1; verdict_only_: that comparison is all of it.
