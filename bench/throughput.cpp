@@ -340,7 +340,7 @@ int main(int argc, char** argv) {
       total += r.decisions;
     }
     fmt::print("| VM | {} | {} | {:.1f} |\n", threads, rate(total / slowest), 1e9 * slowest / total);
-    fmt::print("\nVM / hand-written speed: {:.2f} (target: at least 0.20); outcomes compared: {}, disagreements: {}\n",
+    fmt::print("\nVM / hand-written speed: {:.3f} (target: at least 0.20); outcomes compared: {}, disagreements: {}\n",
                one.native_seconds / one.vm_seconds, one.decisions, one.disagreements);
     fmt::print("verdicts: allow {}, deny {}, review {}\n", one.verdicts[0], one.verdicts[1], one.verdicts[2]);
 

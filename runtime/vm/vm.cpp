@@ -90,6 +90,10 @@ enum Fused : uint8_t {
   kCopyLocal2,                 // LoadLocal a; StoreLocal b; LoadLocal c; StoreLocal d (4 words)
   kAnyStepJump,                // AnyStep a, exit; Jump t (a loop's end)  (3 words)
   kAllStepJump,                // AllStep a, exit; Jump t                (3 words)
+  kAndJumpIfTrue,              // And; JumpIfTrueKeep t                  (2 words)
+  kOrJumpIfFalse,              // Or; JumpIfFalseKeep t                  (2 words)
+  kNotAndJumpIfFalse,          // Not; And; JumpIfFalseKeep t            (3 words)
+  kAndAnd,                     // And; And                               (2 words)
   kFusedEnd
 };
 constexpr int kAllOps = kFusedEnd;
@@ -243,6 +247,18 @@ std::vector<uint32_t> fuse(const Program& prog) {
         code[pc] = kLowerSlotLowerStrEq;  // the slot is the LoadSlot's
         len = 4;
       }
+    } else if (op == Op::And && op_at(pc + 1) == Op::JumpIfTrueKeep && inside_free(pc, 2)) {
+      code[pc] = kAndJumpIfTrue;
+      len = 2;
+    } else if (op == Op::Or && op_at(pc + 1) == Op::JumpIfFalseKeep && inside_free(pc, 2)) {
+      code[pc] = kOrJumpIfFalse;
+      len = 2;
+    } else if (op == Op::Not && op_at(pc + 1) == Op::And && op_at(pc + 2) == Op::JumpIfFalseKeep && inside_free(pc, 3)) {
+      code[pc] = kNotAndJumpIfFalse;
+      len = 3;
+    } else if (op == Op::And && op_at(pc + 1) == Op::And && inside_free(pc, 2)) {
+      code[pc] = kAndAnd;
+      len = 2;
     } else if (op == Op::Or && op_at(pc + 1) == Op::JumpIfTrueKeep && inside_free(pc, 2)) {
       code[pc] = kOrJumpIfTrue;
       len = 2;
@@ -521,7 +537,8 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
       &&op_LoadLocalField, &&op_EqImm, &&op_EqLocalImm, &&op_EqLocalFieldImm, &&op_CopyLocal,
       &&op_CopyLoadField, &&op_SlotLe, &&op_SlotGt, &&op_SlotStrEq, &&op_ImmStrEq, &&op_ImmInSet,
       &&op_AndJumpIfFalse, &&op_LowerImmStrEq, &&op_LowerSlotLowerStrEq, &&op_EqLocalImmJumpIfFalse,
-      &&op_OrJumpIfTrue, &&op_CopyLocal2, &&op_AnyStepJump, &&op_AllStepJump,
+      &&op_OrJumpIfTrue, &&op_CopyLocal2, &&op_AnyStepJump, &&op_AllStepJump, &&op_AndJumpIfTrue,
+      &&op_OrJumpIfFalse, &&op_NotAndJumpIfFalse, &&op_AndAnd,
   };
 #define LAW_CASE(Name) case static_cast<unsigned>(Op::Name): op_##Name
 #define LAW_FUSED(Name) case k##Name: op_##Name
@@ -1079,6 +1096,36 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         --top;
         st[top - 1] = r;
         pc = r == kTrue ? decode_a(code[pc + 1]) : pc + 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(AndJumpIfTrue): {
+        Value r = and3(st[top - 2], st[top - 1]);
+        --top;
+        st[top - 1] = r;
+        pc = r == kTrue ? decode_a(code[pc + 1]) : pc + 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(OrJumpIfFalse): {
+        Value r = or3(st[top - 2], st[top - 1]);
+        --top;
+        st[top - 1] = r;
+        pc = r == kFalse ? decode_a(code[pc + 1]) : pc + 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(NotAndJumpIfFalse): {
+        Value b = st[top - 1];
+        b = b == kUnknown ? kUnknown : (b == kFalse ? kTrue : kFalse);
+        Value r = and3(st[top - 2], b);
+        --top;
+        st[top - 1] = r;
+        pc = r == kFalse ? decode_a(code[pc + 2]) : pc + 3;
+        LAW_NEXT();
+      }
+      LAW_FUSED(AndAnd): {
+        Value r = and3(st[top - 3], and3(st[top - 2], st[top - 1]));
+        top -= 2;
+        st[top - 1] = r;
+        pc += 2;
         LAW_NEXT();
       }
       LAW_FUSED(CopyLocal2):
