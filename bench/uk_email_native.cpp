@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string_view>
 
 namespace lawful::bench {
 
@@ -76,6 +77,19 @@ struct Rules {
   Value slot(uint32_t i) const { return f.slots[i]; }
   bool str_eq(Value a, Value b) const { return f.text(a) == f.text(b); }
 
+  // lower(a) == lower(b) for ASCII letters, as the language's lower() is, without copying.
+  static bool iequal(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+      if (static_cast<unsigned>(x - 'A') < 26u) x = static_cast<unsigned char>(x + 32);
+      if (static_cast<unsigned>(y - 'A') < 26u) y = static_cast<unsigned char>(y + 32);
+      if (x != y) return false;
+    }
+    return true;
+  }
+  bool str_ieq(Value a, Value b) const { return iequal(f.text(a), f.text(b)); }
+
   // std.consent.valid_for(campaign.channel)
   T<L> consented() const {
     T<L> list = L::leaf(slot(s.consents), p.consents);
@@ -99,23 +113,27 @@ struct Rules {
         covers = L::from(L::v(cch) == kUnknown ? kUnknown : L::v(cch) == want ? kTrue : kFalse, cch);
       }
       if (L::v(covers) == kFalse) continue;
-      // c.purpose == "marketing"
+      // lower(c.purpose) == "marketing"
       T<L> purpose = L::leaf(slot(at + c.purpose), p.c_purpose);
       Value pv = L::v(purpose);
-      T<L> marketing = L::from(pv == kUnknown ? kUnknown : f.text(pv) == "marketing" ? kTrue : kFalse, purpose);
+      T<L> marketing = L::from(pv == kUnknown ? kUnknown : iequal(f.text(pv), "marketing") ? kTrue : kFalse, purpose);
       if (L::v(marketing) == kFalse) continue;
-      // given_to_sender(c)
+      // given_to_sender(c): lower(controller) == lower(sender), or a third party is the sender
       T<L> controller = L::leaf(slot(at + c.controller), p.c_controller);
       Value cv = L::v(controller), nv = L::v(name);
-      T<L> is_controller = L::from(cv == kUnknown || nv == kUnknown ? kUnknown : str_eq(cv, nv) ? kTrue : kFalse,
+      T<L> is_controller = L::from(cv == kUnknown || nv == kUnknown ? kUnknown : str_ieq(cv, nv) ? kTrue : kFalse,
                                    controller, name);
-      T<L> named = L::from(kUnknown, name);
-      if (nv != kUnknown) {
-        Value tp = slot(at + c.third_parties);
-        Value r = kFalse;
-        for (uint32_t k = 0; k < list_count(tp); ++k)
-          if (str_eq(slot(list_start(tp) + k), nv)) r = kTrue;
-        named = L::known(r);
+      T<L> named = L::known(kFalse);
+      Value tp = slot(at + c.third_parties);  // defaults to []
+      if (list_count(tp) > 0) {
+        if (nv == kUnknown) {
+          named = L::from(kUnknown, name);
+        } else {
+          Value r = kFalse;
+          for (uint32_t k = 0; k < list_count(tp) && r == kFalse; ++k)
+            if (str_ieq(slot(list_start(tp) + k), nv)) r = kTrue;
+          named = L::known(r);
+        }
       }
       T<L> to_sender = L::or2(is_controller, named);
       if (L::v(to_sender) == kFalse) continue;
@@ -138,28 +156,42 @@ struct Rules {
     return acc;
   }
 
-  // soft_opt_in
-  T<L> existing_customer() const {
+  // Whether a list of strings holds x (x known); unknown when the list is.
+  T<L> in_list(uint32_t list_slot, uint32_t path, Value x) const {
+    T<L> l = L::leaf(slot(list_slot), path);
+    Value lv = L::v(l);
+    if (lv == kUnknown) return l;
+    for (uint32_t k = 0; k < list_count(lv); ++k)
+      if (str_eq(slot(list_start(lv) + k), x)) return L::known(kTrue);
+    return L::known(kFalse);
+  }
+
+  // soft_opt_in: std.customers.bought_or_negotiated_what_is_promoted and
+  // std.customers.opt_out_offered_and_carried
+  T<L> soft_opt_in() const {
     if (slot(s.customer) == kUnknown) return L::known(kFalse);  // known(contact.customer)
-    T<L> offered = L::leaf(slot(s.opt_out_offered), p.opt_out_offered);
-    if (L::v(offered) == kFalse) return offered;
-    T<L> unsub = L::leaf(slot(s.unsubscribe), p.unsubscribe);
-    if (L::v(unsub) == kFalse) return unsub;
+    // bought_or_negotiated_what_is_promoted
     T<L> products = L::leaf(slot(s.products), p.products);
-    T<L> any = products;
-    if (L::v(products) != kUnknown) {
-      Value pl = L::v(products), bought = slot(s.purchased), talked = slot(s.negotiated);
-      Value r = kFalse;
-      for (uint32_t i = 0; i < list_count(pl) && r == kFalse; ++i) {
+    Value pl = L::v(products);
+    T<L> bought = products;  // size(products) > 0 and all p in products: ..., both unknown with the list
+    if (pl != kUnknown) {
+      if (list_count(pl) == 0) return L::known(kFalse);
+      T<L> all = L::known(kTrue);
+      for (uint32_t i = 0; i < list_count(pl); ++i) {
         Value x = slot(list_start(pl) + i);
-        for (uint32_t k = 0; k < list_count(bought) && r == kFalse; ++k)
-          if (str_eq(slot(list_start(bought) + k), x)) r = kTrue;
-        for (uint32_t k = 0; k < list_count(talked) && r == kFalse; ++k)
-          if (str_eq(slot(list_start(talked) + k), x)) r = kTrue;
+        T<L> either = L::or2(in_list(s.purchased, p.purchased, x), in_list(s.negotiated, p.negotiated, x));
+        if (L::v(either) == kFalse) {
+          all = L::known(kFalse);
+          break;
+        }
+        if (L::v(either) == kUnknown) L::acc_unknown(all, either);
       }
-      any = L::known(r);
+      bought = all;
     }
-    return L::and2(L::and2(offered, unsub), any);
+    if (L::v(bought) == kFalse) return bought;
+    // opt_out_offered_and_carried
+    T<L> carried = L::and2(L::leaf(slot(s.opt_out_offered), p.opt_out_offered), L::leaf(slot(s.unsubscribe), p.unsubscribe));
+    return L::and2(bought, carried);
   }
 
   // corporate_subscriber
@@ -168,21 +200,28 @@ struct Rules {
     Value ev = L::v(e);
     return L::from(ev == kUnknown ? kUnknown : ((m.corporate_entities >> ev) & 1) ? kTrue : kFalse, e);
   }
+  // contact.entity == unknown
+  T<L> entity_unknown() const {
+    T<L> e = L::leaf(slot(s.entity), p.entity);
+    Value ev = L::v(e);
+    return L::from(ev == kUnknown ? kUnknown : ev == m.entity_unknown ? kTrue : kFalse, e);
+  }
   T<L> objection() const {
     return L::or2(L::leaf(slot(s.objected), p.objected), L::leaf(slot(s.suppressed), p.suppressed));
   }
-  T<L> hidden_sender() const {
+  T<L> concealed_sender() const {
     return L::or2(L::not1(L::leaf(slot(s.identified), p.identified)),
                   L::not1(L::leaf(slot(s.contact_address), p.contact_address)));
   }
   T<L> rule(int i) const {
     switch (i) {
-      case 1: return consented();
-      case 2: return existing_customer();
-      case 3: return corporate();
-      case 4: return objection();
-      case 5: return hidden_sender();
-      default: return L::known(kTrue);  // unsolicited
+      case 1: return corporate();
+      case 2: return consented();
+      case 3: return soft_opt_in();
+      case 4: return entity_unknown();
+      case 5: return objection();
+      case 6: return concealed_sender();
+      default: return L::known(kTrue);  // no_consent
     }
   }
 };
@@ -205,23 +244,27 @@ Value member(const Program& prog, const char* e, const char* m) {
   return mi;
 }
 
-// Rule order and overrides of uk.law's `email`: 0 unsolicited (deny), 1 consented,
-// 2 existing_customer, 3 corporate (allow, each overriding 0), 4 objection, 5
-// hidden_sender (deny, each overriding 1, 2, 3).
-constexpr uint32_t kOverriddenBy[6] = {0b001110, 0b110000, 0b110000, 0b110000, 0, 0};
-constexpr VerdictCode kVerdict[6] = {VerdictCode::Deny,  VerdictCode::Allow, VerdictCode::Allow,
-                                     VerdictCode::Allow, VerdictCode::Deny,  VerdictCode::Deny};
+// Rule order and overrides of uk.law's `electronic_mail`: 0 no_consent (deny), 1
+// corporate (allow, overrides 0), 2 consented and 3 existing_customer (allow, override 0
+// and 4), 4 subscriber_unknown (review, overrides 0), 5 objection and 6
+// concealed_sender (deny, each overriding 1, 2, 3, 4). Bit j of kOverriddenBy[i]: rule j
+// overrides rule i.
+constexpr uint32_t kOverriddenBy[7] = {0b0011110, 0b1100000, 0b1100000, 0b1100000, 0b1101100, 0, 0};
+constexpr VerdictCode kVerdict[7] = {VerdictCode::Deny,  VerdictCode::Allow, VerdictCode::Allow, VerdictCode::Allow,
+                                     VerdictCode::Review, VerdictCode::Deny, VerdictCode::Deny};
+constexpr int kRules = 7;
 
 }  // namespace
 
 UkEmailNative::UkEmailNative(const Program& prog, uint32_t decision) : decision_(decision) {
   const DecisionInfo& d = prog.decisions.at(decision);
   policy_ = d.policy;
-  const char* names[6] = {"unsolicited", "consented", "existing_customer", "corporate", "objection", "hidden_sender"};
-  if (d.rules.size() != 6) throw std::runtime_error("the decision is not uk.law's email (6 rules)");
-  for (int i = 0; i < 6; ++i)
+  const char* names[kRules] = {"no_consent", "corporate", "consented", "existing_customer", "subscriber_unknown",
+                               "objection", "concealed_sender"};
+  if (d.rules.size() != kRules) throw std::runtime_error("the decision is not uk.law's electronic_mail (7 rules)");
+  for (int i = 0; i < kRules; ++i)
     if (prog.str(d.rules[static_cast<size_t>(i)].name) != names[i])
-      throw std::runtime_error("the decision is not uk.law's email (rule order)");
+      throw std::runtime_error("the decision is not uk.law's electronic_mail (rule order)");
   s_ = {slot(prog, "contact.entity"),           slot(prog, "contact.objected"),
         slot(prog, "contact.suppressed"),       slot(prog, "contact.consents"),
         slot(prog, "contact.customer"),         slot(prog, "contact.customer.opt_out_offered"),
@@ -229,7 +272,7 @@ UkEmailNative::UkEmailNative(const Program& prog, uint32_t decision) : decision_
         slot(prog, "campaign.channel"),         slot(prog, "campaign.unsubscribe"),
         slot(prog, "campaign.products"),        slot(prog, "campaign.sender.name"),
         slot(prog, "campaign.sender.identified"), slot(prog, "campaign.sender.contact_address"),
-        slot(prog, "campaign.send_date")};
+        slot(prog, "campaign.send_date"),       slot(prog, "campaign.lia_recorded")};
   const RecordDef& consent = prog.schema.records.at(static_cast<size_t>(prog.schema.find_record("Consent")));
   auto off = [&](const char* f) {
     int i = Schema::find_field(consent, f);
@@ -243,6 +286,7 @@ UkEmailNative::UkEmailNative(const Program& prog, uint32_t decision) : decision_
         path(prog, "contact.consents.channel"), path(prog, "contact.consents.purpose"),
         path(prog, "contact.consents.controller"), path(prog, "contact.consents.given_at"),
         path(prog, "contact.consents.method"), path(prog, "contact.customer.opt_out_offered"),
+        path(prog, "contact.customer.purchased"), path(prog, "contact.customer.negotiated"),
         path(prog, "campaign.channel"),       path(prog, "campaign.unsubscribe"),
         path(prog, "campaign.products"),      path(prog, "campaign.sender.name"),
         path(prog, "campaign.sender.identified"), path(prog, "campaign.sender.contact_address"),
@@ -260,6 +304,7 @@ UkEmailNative::UkEmailNative(const Program& prog, uint32_t decision) : decision_
   m_.corporate_entities = 0;
   for (const char* e : {"company", "llp", "public_body", "scottish_partnership"})
     m_.corporate_entities |= uint64_t{1} << member(prog, "Entity", e);
+  m_.entity_unknown = member(prog, "Entity", "unknown");
   m_.unfree_methods = 0;
   for (const char* e : {"pre_ticked", "bundled", "inferred"})
     m_.unfree_methods |= uint64_t{1} << member(prog, "ConsentMethod", e);
@@ -267,7 +312,14 @@ UkEmailNative::UkEmailNative(const Program& prog, uint32_t decision) : decision_
   basis_consent_ = basis("consent");
   basis_soft_opt_in_ = basis("soft_opt_in");
   basis_corporate_ = basis("corporate_subscriber");
-  include_unsubscribe_ = static_cast<uint32_t>(member(prog, "Obligation", "include_unsubscribe"));
+  auto obligation = [&](const char* o) { return static_cast<uint32_t>(member(prog, "Obligation", o)); };
+  identify_sender_ = obligation("identify_sender");
+  include_contact_address_ = obligation("include_contact_address");
+  include_unsubscribe_ = obligation("include_unsubscribe");
+  honour_objection_ = obligation("honour_objection");
+  keep_consent_record_ = obligation("keep_consent_record");
+  record_lia_ = obligation("record_lia");
+  entity_path_ = p_.entity;
 }
 
 void UkEmailNative::decide(const FactStore& facts, Outcome& out) const {
@@ -288,10 +340,10 @@ void UkEmailNative::decide(const FactStore& facts, Outcome& out) const {
     out.reason_a = static_cast<int32_t>(decision_);
     return;
   }
-  Value st[6];
+  Value st[kRules];
   uint32_t applies = 1, unknown = 0;  // rule 0 always applies
   st[0] = kTrue;
-  for (int i = 1; i < 6; ++i) {
+  for (int i = 1; i < kRules; ++i) {
     st[i] = r.rule(i);
     if (st[i] == kTrue) applies |= 1u << i;
     if (st[i] == kUnknown) unknown |= 1u << i;
@@ -303,7 +355,7 @@ void UkEmailNative::decide(const FactStore& facts, Outcome& out) const {
   };
   int first = -1;
   bool conflict = false;
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < kRules; ++i) {
     if (!((applies >> i) & 1) || (kOverriddenBy[i] & applies)) continue;
     out.rules.push_back(static_cast<uint32_t>(i));
     if (first < 0) {
@@ -316,7 +368,7 @@ void UkEmailNative::decide(const FactStore& facts, Outcome& out) const {
   }
   if (first < 0) {
     out.reason = Reason::NoRuleApplies;
-    for (int i = 0; i < 6; ++i) {
+    for (int i = 0; i < kRules; ++i) {
       if (!((unknown >> i) & 1)) continue;
       if (out.reason != Reason::Undetermined) {
         out.reason = Reason::Undetermined;
@@ -333,25 +385,40 @@ void UkEmailNative::decide(const FactStore& facts, Outcome& out) const {
   }
   const VerdictCode v = kVerdict[first];
   bool undetermined = false;
-  for (int i = 0; i < 6; ++i) {
-    if (!((unknown >> i) & 1) || (kOverriddenBy[i] & applies) || kVerdict[i] == v) continue;
-    if (!undetermined) {
-      undetermined = true;
-      out.reason = Reason::Undetermined;
-      out.reason_a = i;
+  if (v != VerdictCode::Review) {
+    for (int i = 0; i < kRules; ++i) {
+      if (!((unknown >> i) & 1) || (kOverriddenBy[i] & applies) || kVerdict[i] == v) continue;
+      if (!undetermined) {
+        undetermined = true;
+        out.reason = Reason::Undetermined;
+        out.reason_a = i;
+      }
+      out.rules.push_back(static_cast<uint32_t>(i));
+      add_missing(i);
     }
-    out.rules.push_back(static_cast<uint32_t>(i));
-    add_missing(i);
   }
   if (undetermined) {
     std::sort(out.rules.begin(), out.rules.end());
     return;
   }
   out.verdict = v;
-  if (v == VerdictCode::Allow) {
-    out.basis = first == 1 ? basis_consent_ : first == 2 ? basis_soft_opt_in_ : basis_corporate_;
-    out.obligations.push_back(include_unsubscribe_);
+  if (v == VerdictCode::Review) {  // subscriber_unknown, which needs contact.entity
+    out.reason = Reason::ReviewRule;
+    out.reason_a = first;
+    out.missing.add(entity_path_);
+    return;
   }
+  if (v != VerdictCode::Allow) return;
+  out.basis = first == 2 ? basis_consent_ : first == 3 ? basis_soft_opt_in_ : basis_corporate_;
+  // The obligations, in the policy's order; one that might apply is kept.
+  out.obligations.push_back(identify_sender_);
+  out.obligations.push_back(include_contact_address_);
+  out.obligations.push_back(include_unsubscribe_);
+  out.obligations.push_back(honour_objection_);
+  if (st[2] != kFalse) out.obligations.push_back(keep_consent_record_);
+  Value lia = facts.slots[s_.lia_recorded];
+  Value corp_and_no_lia = Plain::and2(st[1], Plain::not1(lia));
+  if (corp_and_no_lia != kFalse) out.obligations.push_back(record_lia_);
 }
 
 }  // namespace lawful::bench

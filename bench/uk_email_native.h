@@ -1,7 +1,9 @@
-// The UK email decision of policies/uk.law (the example of LANGUAGE.md), written by
-// hand in C++ over the same bound facts the VM reads: the floor the interpreter is
-// measured against. It computes the same outcome: verdict, basis, deciding rules,
-// obligation, and for `review` the facts that would settle it and why.
+// The UK email decision of policies/uk.law (`electronic_mail`, with std.consent and
+// std.customers), written by hand in C++ over the same bound facts the VM reads: the
+// floor the interpreter is measured against. It computes the same outcome: verdict,
+// basis, deciding rules, obligations, and for `review` the facts that would settle it
+// and why. Text is compared as the policy's lower() compares it (ASCII letters), in
+// place.
 //
 // Kleene logic is written once, as templates over two "logics": Plain carries values
 // only (the fast path, what a programmer would write), Masked also carries which
@@ -20,26 +22,27 @@ namespace lawful::bench {
 class UkEmailNative {
  public:
   // Finds the slots, enumeration members and rule indices by name; `decision` is the
-  // decision's index in `prog` (uk.pecr's `email`). Throws std::runtime_error when the
+  // decision's index in `prog` (uk.pecr's `electronic_mail`). Throws std::runtime_error when the
   // program is not the one expected.
   UkEmailNative(const Program& prog, uint32_t decision);
   void decide(const FactStore& facts, Outcome& out) const;
 
   struct Slots {
     uint32_t entity, objected, suppressed, consents, customer, opt_out_offered, purchased, negotiated;
-    uint32_t channel, unsubscribe, products, sender_name, identified, contact_address, send_date;
+    uint32_t channel, unsubscribe, products, sender_name, identified, contact_address, send_date, lia_recorded;
   };
   struct ConsentFields {
     uint32_t stride, channel, purpose, controller, third_parties, given_at, withdrawn_at, method;
   };
   struct Paths {
     uint32_t entity, objected, suppressed, consents, c_channel, c_purpose, c_controller, c_given_at, c_method;
-    uint32_t opt_out_offered, channel, unsubscribe, products, sender_name, identified, contact_address, send_date;
+    uint32_t opt_out_offered, purchased, negotiated, channel, unsubscribe, products, sender_name, identified, contact_address, send_date;
   };
   struct Members {
     Value email, sms, phone_live, automated_call, post;          // CampaignChannel
     Value c_email, c_sms, c_phone, c_automated_call, c_post;     // ConsentChannel
     uint64_t corporate_entities;                                 // bit set of Entity
+    Value entity_unknown;                                        // Entity's `unknown`
     uint64_t unfree_methods;                                     // pre_ticked, bundled, inferred
   };
 
@@ -47,7 +50,9 @@ class UkEmailNative {
   uint32_t decision_;
   uint32_t policy_ = 0;
   int32_t basis_consent_, basis_soft_opt_in_, basis_corporate_;
-  uint32_t include_unsubscribe_;
+  uint32_t identify_sender_, include_contact_address_, include_unsubscribe_, honour_objection_;
+  uint32_t keep_consent_record_, record_lia_;
+  uint32_t entity_path_ = 0;
   Slots s_;
   ConsentFields c_;
   Paths p_;

@@ -1,7 +1,7 @@
 // One decision in the VM, per policy (Google Benchmark). Every .law file of policies/
 // with decisions is compiled alone and decided (its default entry) over 4096 generated
 // contacts bound beforehand, one after another; `policies/` as a whole goes through the
-// router. The hand-written UK email decision runs over the same stores for comparison.
+// router. The hand-written UK email decision (electronic_mail) runs over the same stores for comparison.
 //
 // usage: lawful_vm_bench [--policies DIR] [--campaign FILE] [Google Benchmark flags]
 #include <benchmark/benchmark.h>
@@ -77,7 +77,7 @@ void decide_vm(benchmark::State& state, std::shared_ptr<Bound> b) {
 }
 
 void decide_native(benchmark::State& state, std::shared_ptr<Bound> b) {
-  int d = b->prog->find_decision(0, "email");
+  int d = b->prog->find_decision(0, "electronic_mail");
   bench::UkEmailNative native(*b->prog, static_cast<uint32_t>(d));
   Outcome out;
   size_t i = 0;

@@ -1,6 +1,7 @@
 // Decision and error records in JSON; see records.h.
 #include "runtime/facts/records.h"
 
+#include <algorithm>
 #include <iterator>
 
 #include <fmt/format.h>
@@ -130,6 +131,8 @@ RecordWriter::RecordWriter(const Program& prog) : prog_(prog) {
   for (const std::string& b : obligation_) obligation_json_.push_back(json_text(b));
   for (const PathDef& p : prog.schema.paths) path_json_.push_back(json_text(p.name));
   scratch_.reserve(256);
+  tails_.resize(kTails);
+  for (Tail& t : tails_) t.text.reserve(kTailRoom);
 }
 
 void RecordWriter::reason(const Outcome& o, const FactStore& facts) {
@@ -151,6 +154,51 @@ void RecordWriter::decision_json(TextBuffer& out, const Outcome& o, const FactSt
   Value id = contact_id_slot_ >= 0 ? facts.slots[static_cast<size_t>(contact_id_slot_)] : kUnknown;
   if (id != kUnknown && facts.valid_string(id)) append_json_string(out, facts.text(id));
   else out += "null";
+  const size_t nr = o.rules.size(), no = o.obligations.size();
+  if (o.reason == Reason::NoPolicyForCountry || nr > kTailList || no > kTailList) {
+    decision_tail_json(out, o, facts);
+    return;
+  }
+  uint64_t h = static_cast<uint64_t>(o.verdict) | static_cast<uint64_t>(o.reason) << 8 |
+               static_cast<uint64_t>(static_cast<uint32_t>(o.basis) & 0xff) << 16 |
+               static_cast<uint64_t>(static_cast<uint32_t>(o.decision) & 0xffff) << 24 |
+               static_cast<uint64_t>(static_cast<uint32_t>(o.reason_a) & 0xff) << 40;
+  for (uint32_t r : o.rules) h = (h ^ r) * 0x9E3779B97F4A7C15ull;
+  for (uint32_t b : o.obligations) h = (h ^ (b + 0x100)) * 0xC2B2AE3D27D4EB4Full;
+  for (unsigned w = 0; w < 4; ++w) h = (h ^ o.missing.word(w)) * 0x9E3779B97F4A7C15ull;
+  h ^= static_cast<uint64_t>(static_cast<uint32_t>(o.policy)) ^ (static_cast<uint64_t>(static_cast<uint32_t>(o.reason_b)) << 20);
+  Tail& t = tails_[(h ^ (h >> 29)) & (kTails - 1)];
+  bool hit = t.used && t.verdict == o.verdict && t.reason == o.reason && t.basis == o.basis && t.policy == o.policy &&
+             t.decision == o.decision && t.reason_a == o.reason_a && t.reason_b == o.reason_b && t.n_rules == nr &&
+             t.n_obligations == no && t.missing == o.missing;
+  for (size_t i = 0; hit && i < nr; ++i) hit = t.rules[i] == o.rules[i];
+  for (size_t i = 0; hit && i < no; ++i) hit = t.obligations[i] == o.obligations[i];
+  if (hit) {
+    out += t.text;
+    return;
+  }
+  const size_t at = out.size();
+  decision_tail_json(out, o, facts);
+  const std::string_view tail = out.view().substr(at);
+  if (tail.size() > kTailRoom) return;  // kept only where its room was taken
+  t.used = true;
+  t.verdict = o.verdict;
+  t.reason = o.reason;
+  t.basis = o.basis;
+  t.policy = o.policy;
+  t.decision = o.decision;
+  t.reason_a = o.reason_a;
+  t.reason_b = o.reason_b;
+  t.n_rules = static_cast<uint8_t>(nr);
+  t.n_obligations = static_cast<uint8_t>(no);
+  std::copy(o.rules.begin(), o.rules.end(), t.rules);
+  std::copy(o.obligations.begin(), o.obligations.end(), t.obligations);
+  t.missing = o.missing;
+  t.text.assign(tail.data(), tail.size());
+}
+
+// A JSON record after its id: from the verdict to the end of the line.
+void RecordWriter::decision_tail_json(TextBuffer& out, const Outcome& o, const FactStore& facts) {
   out += ", \"verdict\": \"";
   out += verdict_name(o.verdict);
   out += "\", \"basis\": ";

@@ -96,6 +96,8 @@ const char* verdict_name(VerdictCode v);
 // so that a record is mostly copies of ready-made text. One per thread; after the
 // first records it allocates nothing (its scratch string keeps its room).
 class RecordWriter {
+  static constexpr size_t kTailList = 16;  // outcomes with more rules or obligations are not kept
+
  public:
   explicit RecordWriter(const Program& prog);
 
@@ -112,6 +114,24 @@ class RecordWriter {
  private:
   void reason(const Outcome& o, const FactStore& facts);  // into scratch_
   void csv_field(TextBuffer& out, std::string_view s);
+  void decision_tail_json(TextBuffer& out, const Outcome& o, const FactStore& facts);
+
+  // Everything of a JSON record after its id depends on the outcome only (but a reason
+  // naming the contact's country), and most contacts share a few outcomes: the text
+  // after the id is kept per outcome, in a small table indexed by the outcome's hash,
+  // each entry with its room taken at the start (so nothing is allocated per record).
+  struct Tail {
+    bool used = false;
+    uint8_t n_rules = 0, n_obligations = 0;
+    VerdictCode verdict = VerdictCode::Review;
+    Reason reason = Reason::None;
+    int32_t basis = -1, policy = -1, decision = -1, reason_a = -1, reason_b = -1;
+    uint32_t rules[kTailList] = {}, obligations[kTailList] = {};
+    FactSet missing;
+    std::string text;
+  };
+  static constexpr size_t kTails = 64, kTailRoom = 1024;
+  std::vector<Tail> tails_;
 
   const Program& prog_;
   int contact_id_slot_ = -1;

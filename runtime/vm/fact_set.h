@@ -32,6 +32,10 @@ class FactSet {
     for (int i = 0; i < 4; ++i) w_[i] |= s_[i];
   }
   bool empty() const { return (w_[0] | w_[1] | w_[2] | w_[3]) == 0; }
+  bool operator==(const FactSet& o) const {
+    return ((w_[0] ^ o.w_[0]) | (w_[1] ^ o.w_[1]) | (w_[2] ^ o.w_[2]) | (w_[3] ^ o.w_[3])) == 0;
+  }
+  uint64_t word(unsigned i) const { return w_[i & 3]; }
   void clear() { w_[0] = w_[1] = w_[2] = w_[3] = s_[0] = s_[1] = s_[2] = s_[3] = 0; }
   template <class F>
   void for_each(F f) const {

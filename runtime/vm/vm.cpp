@@ -83,9 +83,77 @@ enum Fused : uint8_t {
   kImmStrEq,                   // PushInt j; StrEq                       (2 words)
   kImmInSet,                   // PushInt j; InSet                       (2 words)
   kAndJumpIfFalse,             // And; JumpIfFalseKeep t                 (2 words)
+  kLowerImmStrEq,              // Builtin lower; PushInt j; StrEq         (3 words)
+  kLowerSlotLowerStrEq,        // Builtin lower; LoadSlot s; Builtin lower; StrEq (4 words)
+  kEqLocalImmJumpIfFalse,      // LoadLocal a; PushInt j; Eq; JumpIfFalseKeep t (4 words)
+  kOrJumpIfTrue,               // Or; JumpIfTrueKeep t                   (2 words)
+  kCopyLocal2,                 // LoadLocal a; StoreLocal b; LoadLocal c; StoreLocal d (4 words)
+  kAnyStepJump,                // AnyStep a, exit; Jump t (a loop's end)  (3 words)
+  kAllStepJump,                // AllStep a, exit; Jump t                (3 words)
+  kAndJumpIfTrue,              // And; JumpIfTrueKeep t                  (2 words)
+  kOrJumpIfFalse,              // Or; JumpIfFalseKeep t                  (2 words)
+  kNotAndJumpIfFalse,          // Not; And; JumpIfFalseKeep t            (3 words)
+  kAndAnd,                     // And; And                               (2 words)
   kFusedEnd
 };
 constexpr int kAllOps = kFusedEnd;
+
+// lower(a) == b, and lower(a) == lower(b) when `b_too`, as the builtin `lower` (which maps
+// the ASCII capitals, std::tolower in the "C" locale) and StrEq compute them, without
+// copying either text.
+inline bool lower_equal(std::string_view a, std::string_view b, bool b_too) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    unsigned x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    x += (x - 'A' < 26u) ? 32u : 0u;
+    if (b_too) y += (y - 'A' < 26u) ? 32u : 0u;
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// Whether code[a, a + n) and code[b, b + n) are the same instructions, jumps landing at
+// the same places relative to their starts (and within them), reading no verdict.
+bool same_code(const Program& prog, uint32_t a, uint32_t b, uint32_t n) {
+  const std::vector<uint32_t>& code = prog.code;
+  if (a + n > code.size() || b + n > code.size()) return false;
+  auto rel = [&](uint32_t t, uint32_t start, uint32_t& out) {
+    if (t < start || t > start + n) return false;
+    out = t - start;
+    return true;
+  };
+  for (uint32_t i = 0; i < n;) {
+    uint32_t wa = code[a + i], wb = code[b + i];
+    Op op = decode_op(wa);
+    if (decode_op(wb) != op || op == Op::LoadVerdict || op >= Op::Count_) return false;
+    OpFormat f = op_info(op).format;
+    uint32_t words = static_cast<uint32_t>(op_words(f));
+    if (i + words > n) return false;
+    uint32_t ra, rb;
+    switch (f) {
+      case OpFormat::Jump:
+        if (!rel(decode_a(wa), a, ra) || !rel(decode_a(wb), b, rb) || ra != rb) return false;
+        break;
+      case OpFormat::JumpJump:
+        if (!rel(decode_a(wa), a, ra) || !rel(decode_a(wb), b, rb) || ra != rb) return false;
+        if (!rel(code[a + i + 1], a, ra) || !rel(code[b + i + 1], b, rb) || ra != rb) return false;
+        break;
+      case OpFormat::LocalJump:
+        if (wa != wb || !rel(code[a + i + 1], a, ra) || !rel(code[b + i + 1], b, rb) || ra != rb) return false;
+        break;
+      case OpFormat::IterJump:
+        if (wa != wb || (code[a + i + 1] >> 24) != (code[b + i + 1] >> 24) ||
+            !rel(code[a + i + 1] & 0xffffffu, a, ra) || !rel(code[b + i + 1] & 0xffffffu, b, rb) || ra != rb)
+          return false;
+        break;
+      default:
+        for (uint32_t k = 0; k < words; ++k)
+          if (code[a + i + k] != code[b + i + k]) return false;
+    }
+    i += words;
+  }
+  return true;
+}
 
 std::vector<uint32_t> fuse(const Program& prog) {
   std::vector<uint32_t> code = prog.code;
@@ -137,7 +205,11 @@ std::vector<uint32_t> fuse(const Program& prog) {
     Op op = decode_op(w);
     size_t len = static_cast<size_t>(op_words(op_info(op).format));
     if (op == Op::LoadLocal) {
-      if (op_at(pc + 1) == Op::LoadField && op_at(pc + 2) == Op::PushInt && op_at(pc + 3) == Op::Eq && inside_free(pc, 4)) {
+      if (op_at(pc + 1) == Op::PushInt && op_at(pc + 2) == Op::Eq && op_at(pc + 3) == Op::JumpIfFalseKeep &&
+          inside_free(pc, 4)) {
+        code[pc] = encode(static_cast<Op>(kEqLocalImmJumpIfFalse), decode_a(w));
+        len = 4;
+      } else if (op_at(pc + 1) == Op::LoadField && op_at(pc + 2) == Op::PushInt && op_at(pc + 3) == Op::Eq && inside_free(pc, 4)) {
         code[pc] = encode(static_cast<Op>(kEqLocalFieldImm), decode_a(w));
         len = 4;
       } else if (op_at(pc + 1) == Op::LoadField && inside_free(pc, 2)) {
@@ -150,6 +222,10 @@ std::vector<uint32_t> fuse(const Program& prog) {
                  decode_a(prog.code[pc + 1]) == decode_a(prog.code[pc + 2]) && inside_free(pc, 4)) {
         code[pc] = encode(static_cast<Op>(kCopyLoadField), decode_a(w));
         len = 4;
+      } else if (op_at(pc + 1) == Op::StoreLocal && op_at(pc + 2) == Op::LoadLocal && op_at(pc + 3) == Op::StoreLocal &&
+                 inside_free(pc, 4)) {
+        code[pc] = encode(static_cast<Op>(kCopyLocal2), decode_a(w));
+        len = 4;
       } else if (op_at(pc + 1) == Op::StoreLocal && inside_free(pc, 2)) {
         code[pc] = encode(static_cast<Op>(kCopyLocal), decode_a(w));
         len = 2;
@@ -160,6 +236,35 @@ std::vector<uint32_t> fuse(const Program& prog) {
       uint32_t f = next == Op::Eq ? kEqImm : next == Op::StrEq ? kImmStrEq : kImmInSet;
       code[pc] = f | (w & ~0xffu);
       len = 2;
+    } else if (op == Op::Builtin && static_cast<BuiltinId>(decode_a(w)) == BuiltinId::Lower) {
+      auto lower_at = [&](size_t at) {
+        return op_at(at) == Op::Builtin && static_cast<BuiltinId>(decode_a(prog.code[at])) == BuiltinId::Lower;
+      };
+      if (op_at(pc + 1) == Op::PushInt && op_at(pc + 2) == Op::StrEq && inside_free(pc, 3)) {
+        code[pc] = kLowerImmStrEq;  // the string is the PushInt's, read from there
+        len = 3;
+      } else if (op_at(pc + 1) == Op::LoadSlot && lower_at(pc + 2) && op_at(pc + 3) == Op::StrEq && inside_free(pc, 4)) {
+        code[pc] = kLowerSlotLowerStrEq;  // the slot is the LoadSlot's
+        len = 4;
+      }
+    } else if (op == Op::And && op_at(pc + 1) == Op::JumpIfTrueKeep && inside_free(pc, 2)) {
+      code[pc] = kAndJumpIfTrue;
+      len = 2;
+    } else if (op == Op::Or && op_at(pc + 1) == Op::JumpIfFalseKeep && inside_free(pc, 2)) {
+      code[pc] = kOrJumpIfFalse;
+      len = 2;
+    } else if (op == Op::Not && op_at(pc + 1) == Op::And && op_at(pc + 2) == Op::JumpIfFalseKeep && inside_free(pc, 3)) {
+      code[pc] = kNotAndJumpIfFalse;
+      len = 3;
+    } else if (op == Op::And && op_at(pc + 1) == Op::And && inside_free(pc, 2)) {
+      code[pc] = kAndAnd;
+      len = 2;
+    } else if (op == Op::Or && op_at(pc + 1) == Op::JumpIfTrueKeep && inside_free(pc, 2)) {
+      code[pc] = kOrJumpIfTrue;
+      len = 2;
+    } else if ((op == Op::AnyStep || op == Op::AllStep) && op_at(pc + 2) == Op::Jump && inside_free(pc, 3)) {
+      code[pc] = encode(static_cast<Op>(op == Op::AnyStep ? kAnyStepJump : kAllStepJump), decode_a(w));
+      len = 3;
     } else if (op == Op::And && op_at(pc + 1) == Op::JumpIfFalseKeep && inside_free(pc, 2)) {
       code[pc] = kAndJumpIfFalse;
       len = 2;
@@ -270,6 +375,57 @@ Vm::Vm(const Program& prog, const VmLimits& limits)
   for (const Function& f : prog.functions) {
     bool just_let = f.end == f.begin + 2 && decode_op(prog.code[f.begin]) == Op::Let && decode_op(prog.code[f.begin + 1]) == Op::Ret;
     only_let_.push_back(just_let ? static_cast<int32_t>(decode_a(prog.code[f.begin])) : -1);
+    // LoadSlot s; PushInt k; Eq or InSet; Ret, and LoadSlot a; JumpIfTrueKeep ret; LoadSlot b; Or; Ret.
+    Tiny t;
+    const uint32_t* c = prog.code.data() + f.begin;
+    const uint32_t len = f.end - f.begin;
+    if (len == 4 && decode_op(c[0]) == Op::LoadSlot && decode_op(c[1]) == Op::PushInt &&
+        (decode_op(c[2]) == Op::Eq || decode_op(c[2]) == Op::InSet) && decode_op(c[3]) == Op::Ret &&
+        decode_a(c[0]) < own_facts_.slots.size()) {
+      t.kind = decode_op(c[2]) == Op::Eq ? Tiny::SlotEq : Tiny::SlotInSet;
+      t.a = decode_a(c[0]);
+      t.imm = decode_imm(c[1]);
+    } else if (len == 5 && decode_op(c[0]) == Op::LoadSlot && decode_op(c[1]) == Op::JumpIfTrueKeep &&
+               decode_a(c[1]) == f.end - 1 && decode_op(c[2]) == Op::LoadSlot && decode_op(c[3]) == Op::Or &&
+               decode_op(c[4]) == Op::Ret && decode_a(c[0]) < own_facts_.slots.size() &&
+               decode_a(c[2]) < own_facts_.slots.size()) {
+      t.kind = Tiny::SlotOrSlot;
+      t.a = decode_a(c[0]);
+      t.b = decode_a(c[2]);
+    }
+    tiny_.push_back(t);
+  }
+  for (const Function& f : prog.functions) {
+    // LoadVerdict; PushInt v; Eq; then Ret, or JumpIfFalseKeep to the closing Ret.
+    const uint32_t* c = prog.code.data() + f.begin;
+    bool starts = f.end >= f.begin + 4 && decode_op(c[0]) == Op::LoadVerdict && decode_op(c[1]) == Op::PushInt &&
+                  decode_op(c[2]) == Op::Eq && decode_op(prog.code[f.end - 1]) == Op::Ret;
+    bool only = starts && f.end == f.begin + 4;
+    bool guard = starts && (only || (decode_op(c[3]) == Op::JumpIfFalseKeep && decode_a(c[3]) == f.end - 1));
+    verdict_guard_.push_back(guard ? decode_imm(c[1]) : -1);
+    verdict_only_.push_back(only ? 1 : 0);
+  }
+  for (const DecisionInfo& d : prog.decisions) {
+    oblige_rule_.emplace_back(d.obliges.size(), -1);
+    for (size_t k = 0; k < d.obliges.size(); ++k) {
+      int32_t fo = d.obliges[k].cond;
+      if (fo < 0 || verdict_guard_[static_cast<size_t>(fo)] < 0 || verdict_only_[static_cast<size_t>(fo)]) continue;
+      // LoadVerdict; PushInt v; Eq; JumpIfFalseKeep end; <the rule's code>; And; Ret
+      const Function& of = prog.functions[static_cast<size_t>(fo)];
+      if (of.end < of.begin + 7 || decode_op(prog.code[of.end - 2]) != Op::And) continue;
+      const uint32_t body = of.begin + 4, len = of.end - 2 - body;
+      for (size_t i = 0; i < d.rules.size(); ++i) {
+        int32_t fr = d.rules[i].cond;
+        if (fr < 0) continue;
+        const Function& rf = prog.functions[static_cast<size_t>(fr)];
+        if (rf.end - rf.begin != len + 1 || rf.n_locals != of.n_locals || decode_op(prog.code[rf.end - 1]) != Op::Ret)
+          continue;
+        if (same_code(prog, rf.begin, body, len)) {
+          oblige_rule_.back()[k] = static_cast<int32_t>(i);
+          break;
+        }
+      }
+    }
   }
   campaign_value_.assign(prog.functions.size(), kUnknown);
   campaign_value_epoch_.assign(prog.functions.size(), 0);
@@ -382,7 +538,9 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
 #undef LAW_OP
       &&op_LoadLocalField, &&op_EqImm, &&op_EqLocalImm, &&op_EqLocalFieldImm, &&op_CopyLocal,
       &&op_CopyLoadField, &&op_SlotLe, &&op_SlotGt, &&op_SlotStrEq, &&op_ImmStrEq, &&op_ImmInSet,
-      &&op_AndJumpIfFalse,
+      &&op_AndJumpIfFalse, &&op_LowerImmStrEq, &&op_LowerSlotLowerStrEq, &&op_EqLocalImmJumpIfFalse,
+      &&op_OrJumpIfTrue, &&op_CopyLocal2, &&op_AnyStepJump, &&op_AllStepJump, &&op_AndJumpIfTrue,
+      &&op_OrJumpIfFalse, &&op_NotAndJumpIfFalse, &&op_AndAnd,
   };
 #define LAW_CASE(Name) case static_cast<unsigned>(Op::Name): op_##Name
 #define LAW_FUSED(Name) case k##Name: op_##Name
@@ -934,6 +1092,93 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         pc += 2;
         LAW_NEXT();
       }
+      LAW_FUSED(EqLocalImmJumpIfFalse): {
+        Value a = locals[decode_a(w)];
+        Value r = a == kUnknown ? kUnknown : (a == decode_imm(code[pc + 1]) ? kTrue : kFalse);
+        st[top++] = r;
+        pc = r == kFalse ? decode_a(code[pc + 3]) : pc + 4;
+        LAW_NEXT();
+      }
+      LAW_FUSED(OrJumpIfTrue): {
+        Value r = or3(st[top - 2], st[top - 1]);
+        --top;
+        st[top - 1] = r;
+        pc = r == kTrue ? decode_a(code[pc + 1]) : pc + 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(AndJumpIfTrue): {
+        Value r = and3(st[top - 2], st[top - 1]);
+        --top;
+        st[top - 1] = r;
+        pc = r == kTrue ? decode_a(code[pc + 1]) : pc + 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(OrJumpIfFalse): {
+        Value r = or3(st[top - 2], st[top - 1]);
+        --top;
+        st[top - 1] = r;
+        pc = r == kFalse ? decode_a(code[pc + 1]) : pc + 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(NotAndJumpIfFalse): {
+        Value b = st[top - 1];
+        b = b == kUnknown ? kUnknown : (b == kFalse ? kTrue : kFalse);
+        Value r = and3(st[top - 2], b);
+        --top;
+        st[top - 1] = r;
+        pc = r == kFalse ? decode_a(code[pc + 2]) : pc + 3;
+        LAW_NEXT();
+      }
+      LAW_FUSED(AndAnd): {
+        Value r = and3(st[top - 3], and3(st[top - 2], st[top - 1]));
+        top -= 2;
+        st[top - 1] = r;
+        pc += 2;
+        LAW_NEXT();
+      }
+      LAW_FUSED(CopyLocal2):
+        locals[decode_a(code[pc + 1])] = locals[decode_a(w)];
+        locals[decode_a(code[pc + 3])] = locals[decode_a(code[pc + 2])];
+        pc += 4;
+        LAW_NEXT();
+      LAW_FUSED(AnyStepJump): {
+        Value b = st[--top];
+        Value& acc = locals[decode_a(w) + 3];
+        if (b == kTrue) {
+          acc = kTrue;
+          pc = code[pc + 1];
+        } else {
+          if (b == kUnknown) acc = kUnknown;
+          pc = decode_a(code[pc + 2]);
+        }
+        LAW_NEXT();
+      }
+      LAW_FUSED(AllStepJump): {
+        Value b = st[--top];
+        Value& acc = locals[decode_a(w) + 3];
+        if (b == kFalse) {
+          acc = kFalse;
+          pc = code[pc + 1];
+        } else {
+          if (b == kUnknown) acc = kUnknown;
+          pc = decode_a(code[pc + 2]);
+        }
+        LAW_NEXT();
+      }
+      LAW_FUSED(LowerImmStrEq): {
+        Value a = st[top - 1];
+        if (a != kUnknown)
+          st[top - 1] = lower_equal(facts_->text(a), facts_->text(decode_imm(code[pc + 1])), false) ? kTrue : kFalse;
+        pc += 3;
+        LAW_NEXT();
+      }
+      LAW_FUSED(LowerSlotLowerStrEq): {
+        Value a = st[top - 1], b = facts[decode_a(code[pc + 1])];
+        st[top - 1] = a == kUnknown || b == kUnknown ? kUnknown
+                                                     : (lower_equal(facts_->text(a), facts_->text(b), true) ? kTrue : kFalse);
+        pc += 4;
+        LAW_NEXT();
+      }
       default:
 #if LAW_COMPUTED_GOTO
       op_default_:
@@ -982,8 +1227,17 @@ void Vm::begin_decision() {
 void Vm::obligations(uint32_t d, Outcome& out) {
   const DecisionInfo& di = prog_.decisions[d];
   verdict_ = static_cast<Value>(out.verdict);
-  for (const ObligeInfo& o : di.obliges) {
-    Value c = eval(o.cond);
+  const std::vector<int32_t>& same = oblige_rule_[d];
+  for (size_t k = 0; k < di.obliges.size(); ++k) {
+    const ObligeInfo& o = di.obliges[k];
+    // `verdict == v and ...`: false for any other verdict, without running it; and
+    // when the rest is a rule's condition, computed already, its value.
+    const int32_t v = o.cond >= 0 ? verdict_guard_[static_cast<size_t>(o.cond)] : -1;
+    if (v >= 0 && verdict_ != v) continue;
+    const int32_t r = same[k];
+    Value c = v >= 0 && verdict_only_[static_cast<size_t>(o.cond)] ? kTrue
+              : r >= 0 && cond_known_[static_cast<size_t>(r)] ? conds_[static_cast<size_t>(r)]
+                                                                : eval(o.cond);
     if (!error_.empty()) return;
     // An obligation that might apply is kept: a duty in doubt is a duty.
     if (c == kFalse) continue;
@@ -1003,6 +1257,8 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
   out.policy = static_cast<int32_t>(di.policy);
   const Value as_of = as_of_value(opt);
   states_.resize(n);
+  conds_.resize(n);
+  cond_known_.assign(n, 0);
   // Which rules apply: one word for up to 64 rules (every real decision), else a vector.
   const bool small = n <= 64;
   uint64_t applies64 = 0;
@@ -1015,7 +1271,12 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
   for (size_t i = 0; i < n; ++i) {
     const RuleInfo& r = di.rules[i];
     Value s = r.window.always() ? kTrue : window_state(r.window, as_of);
-    if (s != kFalse) s = and3(s, eval(r.cond));
+    if (s != kFalse) {
+      Value c = eval(r.cond);
+      conds_[i] = c;
+      cond_known_[i] = 1;
+      s = and3(s, c);
+    }
     if (!error_.empty()) {
       out.error = fmt::format("{} in rule '{}'", error_, prog_.str(r.name));
       return;

@@ -80,7 +80,32 @@ class Vm {
     const size_t f = static_cast<size_t>(fn);
     if (campaign_only_[f]) return eval_campaign_only(static_cast<uint32_t>(fn));
     if (only_let_[f] >= 0) return call_let<false>(static_cast<uint32_t>(only_let_[f]), nullptr, nullptr);
+    const Tiny& t = tiny_[f];
+    if (t.kind != Tiny::None) return eval_tiny(t);
     return exec<false>(static_cast<uint32_t>(fn), nullptr, nullptr);
+  }
+  // Functions of one test on a fact (a rule `when contact.entity == unknown`, a
+  // definition `contact.objected or contact.suppressed`), computed without a frame.
+  struct Tiny {
+    enum Kind : uint8_t { None, SlotEq, SlotInSet, SlotOrSlot } kind = None;
+    uint32_t a = 0, b = 0;  // slots
+    Value imm = 0;
+  };
+  Value eval_tiny(const Tiny& t) const {
+    const Value* slots = facts_->slots.data();
+    Value x = slots[t.a];
+    switch (t.kind) {
+      case Tiny::SlotEq: return x == kUnknown ? kUnknown : (x == t.imm ? kTrue : kFalse);
+      case Tiny::SlotInSet:
+        return x == kUnknown ? kUnknown : (x >= 0 && x < 64 && ((static_cast<uint64_t>(t.imm) >> x) & 1)) ? kTrue : kFalse;
+      case Tiny::SlotOrSlot: {
+        if (x == kTrue) return kTrue;
+        Value y = slots[t.b];
+        if (y == kTrue) return kTrue;
+        return x == kUnknown || y == kUnknown ? kUnknown : kFalse;
+      }
+      default: return kUnknown;
+    }
   }
   Value eval_campaign_only(uint32_t fn);
   Value eval_traced(int32_t fn, FactSet& mask, FactSet& reads);
@@ -115,6 +140,13 @@ class Vm {
   std::string error_;
   // Per-decision scratch.
   std::vector<Value> states_;
+  // Per decision, per obligation: the rule whose condition is the same code as what the
+  // obligation asks beside `verdict == v` (`when verdict == allow and valid_for(...)`
+  // repeats a rule's `when`), else -1; resolve keeps the rules' values in conds_, with
+  // cond_known_ telling which it computed, so the obligation reuses them.
+  std::vector<std::vector<int32_t>> oblige_rule_;
+  std::vector<Value> conds_;
+  std::vector<uint8_t> cond_known_;
   std::vector<uint64_t> applies_;
   size_t max_rules_ = 0;
   size_t max_obliges_ = 0;
@@ -125,7 +157,12 @@ class Vm {
   // {email, sms}`, a sender's identification) give the same value for every contact:
   // computed once per campaign (FactStore::campaign_epoch) and store.
   std::vector<uint8_t> campaign_only_;
+  std::vector<Tiny> tiny_;
   std::vector<int32_t> only_let_;  // a function that is `Let k; Ret` (a rule `when name`): k, else -1
+  // A function that starts `verdict == v` (an obligation's `when verdict == allow ...`):
+  // v, else -1; verdict_only_: that comparison is all of it.
+  std::vector<int32_t> verdict_guard_;
+  std::vector<uint8_t> verdict_only_;
   std::vector<Value> campaign_value_;
   std::vector<uint64_t> campaign_value_epoch_;
   std::vector<const FactStore*> campaign_value_store_;

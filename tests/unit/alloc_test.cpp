@@ -120,3 +120,36 @@ TEST_CASE("binding, deciding and formatting allocate nothing once warm") {
     CHECK(decided[2] > 0);
   }
 }
+
+TEST_CASE("records written from the kept text after the id are the records written whole") {
+  // RecordWriter keeps the text after the id per outcome; every record must still be,
+  // byte for byte, what append_decision_json writes from nothing: for every verdict,
+  // reviews with their missing facts and reasons, and routed contacts without a policy.
+  Compilation c = compile_path(LAWFUL_SOURCE_DIR "/policies");
+  REQUIRE(c.ok());
+  const Program& prog = *c.program;
+  Lines lines = generate(3000, false);
+  Vm vm(prog);
+  Binder binder(prog);
+  RecordWriter writer(prog);
+  Entry entry;
+  REQUIRE(choose_entry(prog, "", entry).empty());
+  REQUIRE(binder.bind_campaign(vm.facts(), campaign()).ok);
+  Outcome out;
+  TextBuffer buf;
+  std::string want;
+  size_t differ = 0, reasons = 0;
+  for (size_t i = 0; i < lines.spans.size(); ++i) {
+    auto [at, len] = lines.spans[i];
+    REQUIRE(binder.bind_contact(vm.facts(), lines.text.data() + at, len, lines.text.size() - at).ok);
+    decide_entry(vm, entry, out);
+    if (out.reason == Reason::NoPolicyForCountry) ++reasons;
+    buf.clear();
+    writer.decision_json(buf, out, vm.facts());
+    want.clear();
+    append_decision_json(want, prog, out, vm.facts());
+    if (std::string(buf.view()) != want && ++differ < 4) CHECK(std::string(buf.view()) == want);
+  }
+  CHECK(differ == 0);
+  CHECK(reasons > 0);  // the reason that names the country, never kept, was written too
+}
