@@ -149,10 +149,19 @@ class Verifier {
 
   bool code() {
     if (p_.code.size() > lim_.max_code) return fail(fmt::format("more than {} code words", lim_.max_code));
-    // Functions in order, each its own code: verification stays linear in the file.
-    for (size_t i = 1; i < p_.functions.size(); ++i)
+    // Functions in order, each its own code, and together all of it: verification stays
+    // linear in the file, and no word escapes it (the VM's set-up passes over the whole
+    // code as instructions).
+    if (!p_.code.empty() && (p_.functions.empty() || p_.functions.front().begin != 0))
+      return fail("code before the first function");
+    for (size_t i = 1; i < p_.functions.size(); ++i) {
       if (p_.functions[i].begin < p_.functions[i - 1].end)
         return fail(fmt::format("function {} overlaps the function before it", i));
+      if (p_.functions[i].begin > p_.functions[i - 1].end)
+        return fail(fmt::format("code between function {} and function {}", i - 1, i));
+    }
+    if (!p_.functions.empty() && p_.functions.back().end != p_.code.size())
+      return fail("code after the last function");
     for (size_t i = 0; i < p_.functions.size(); ++i)
       if (!function(static_cast<uint32_t>(i))) return false;
     return true;
@@ -223,8 +232,26 @@ class Verifier {
         return fail(fmt::format("function {}: two loops share locals {} and {}", fi, *it, *nx));
     }
 
-    // Jump targets, then stack heights along every path.
+    // Jump targets: every jump lands on an instruction of its function, reachable or not
+    // (the VM's set-up reads all of them); then stack heights along every path.
     auto target_ok = [&](uint32_t t) { return t >= f.begin && t < f.end && start[t - f.begin]; };
+    for (uint32_t pc = f.begin; pc < f.end;) {
+      uint32_t w = p_.code[pc];
+      const OpInfo& info = op_info(decode_op(w));
+      uint32_t t1 = kNone, t2 = kNone;
+      switch (info.format) {
+        case OpFormat::Jump: t1 = decode_a(w); break;
+        case OpFormat::JumpJump: t1 = decode_a(w); t2 = p_.code[pc + 1]; break;
+        case OpFormat::LocalJump: t1 = p_.code[pc + 1]; break;
+        case OpFormat::IterJump: t1 = p_.code[pc + 1] & 0xffffffu; break;
+        default: break;
+      }
+      for (uint32_t t : {t1, t2})
+        if (t != kNone && !target_ok(t))
+          return fail(fmt::format("{}: {} jumps to {}, which is not an instruction of this function", where(pc),
+                                  info.name, t));
+      pc += static_cast<uint32_t>(op_words(info.format));
+    }
     struct Loop {
       uint32_t head;  // the IterNext jumped back to
       uint32_t back;  // the Jump

@@ -163,6 +163,19 @@ std::vector<Case> cases() {
          uint32_t next = find(p, fn, Op::IterNext);
          p.code[find(p, fn, Op::IterBegin) + 1] = next + 1;  // the IterNext's second word
        }},
+      // Found by the lawc fuzzer: a jump no path reaches still has to land in its function
+      // (the VM's set-up reads every instruction).
+      {"jump_outside_in_dead_code", "refused", "which is not an instruction of this function",
+       [](Program& p) {
+         run_as_rule(p, add_function(p, {encode(Op::PushInt, 1), encode(Op::Ret), encode(Op::JumpIfFalseKeep, 8388677)},
+                                     1, 0));
+       }},
+      {"code_after_the_last_function", "refused", "code after the last function",
+       [](Program& p) {
+         run_as_rule(p, add_function(p, {encode(Op::PushInt, 1), encode(Op::Ret)}, 1, 0));
+         p.code.push_back(encode(Op::JumpIfFalseKeep, 8388677));  // a word of no function
+         p.code_paths.push_back(-1);
+       }},
       {"jump_backward", "refused", "jumps backward",
        [](Program& p) {
          uint32_t at = find(p, fn_of_rule(p, "consented"), Op::JumpIfFalseKeep);
