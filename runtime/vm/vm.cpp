@@ -1054,13 +1054,17 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         pc += 4;
         LAW_NEXT();
       }
-      LAW_FUSED(AndJumpIfFalse): {
-        Value r = and3(st[top - 2], st[top - 1]);
-        --top;
-        st[top - 1] = r;
-        pc = r == kFalse ? decode_a(code[pc + 1]) : pc + 2;
-        LAW_NEXT();
-      }
+// A Kleene `and`/`or` of the two values on top, then a jump when it gives `when`
+// (the "keep" jumps: the value stays on the stack either way).
+#define LAW_LOGIC_JUMP(Name, fn, when)                              \
+  LAW_FUSED(Name) : {                                               \
+    Value r_ = fn(st[top - 2], st[top - 1]);                        \
+    --top;                                                          \
+    st[top - 1] = r_;                                               \
+    pc = r_ == (when) ? decode_a(code[pc + 1]) : pc + 2;            \
+    LAW_NEXT();                                                     \
+  }
+      LAW_LOGIC_JUMP(AndJumpIfFalse, and3, kFalse);
       LAW_FUSED(SlotLe): {
         Value a = st[top - 1], b = facts[decode_a(w)];
         st[top - 1] = a == kUnknown || b == kUnknown ? kUnknown : (a <= b ? kTrue : kFalse);
@@ -1099,27 +1103,9 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         pc = r == kFalse ? decode_a(code[pc + 3]) : pc + 4;
         LAW_NEXT();
       }
-      LAW_FUSED(OrJumpIfTrue): {
-        Value r = or3(st[top - 2], st[top - 1]);
-        --top;
-        st[top - 1] = r;
-        pc = r == kTrue ? decode_a(code[pc + 1]) : pc + 2;
-        LAW_NEXT();
-      }
-      LAW_FUSED(AndJumpIfTrue): {
-        Value r = and3(st[top - 2], st[top - 1]);
-        --top;
-        st[top - 1] = r;
-        pc = r == kTrue ? decode_a(code[pc + 1]) : pc + 2;
-        LAW_NEXT();
-      }
-      LAW_FUSED(OrJumpIfFalse): {
-        Value r = or3(st[top - 2], st[top - 1]);
-        --top;
-        st[top - 1] = r;
-        pc = r == kFalse ? decode_a(code[pc + 1]) : pc + 2;
-        LAW_NEXT();
-      }
+      LAW_LOGIC_JUMP(OrJumpIfTrue, or3, kTrue);
+      LAW_LOGIC_JUMP(AndJumpIfTrue, and3, kTrue);
+      LAW_LOGIC_JUMP(OrJumpIfFalse, or3, kFalse);
       LAW_FUSED(NotAndJumpIfFalse): {
         Value b = st[top - 1];
         b = b == kUnknown ? kUnknown : (b == kFalse ? kTrue : kFalse);
@@ -1189,6 +1175,7 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
 #undef LAW_RESULT
 #undef LAW_CASE
 #undef LAW_FUSED
+#undef LAW_LOGIC_JUMP
 #undef LAW_NEXT
 }
 
