@@ -5,43 +5,15 @@ usage: run_cli.py LAWFUL        (run from the repository root)
 
 Each test runs the binary as a user would and checks its output and exit status.
 """
-import json, os, pathlib, re, subprocess, sys, tempfile
+import json, os, re, subprocess, sys
 
-LAWFUL = os.path.abspath(sys.argv[1])
-ROOT = pathlib.Path.cwd()
-TMP = pathlib.Path(tempfile.mkdtemp(prefix="lawful-cli-"))
-ENV = dict(os.environ, NO_COLOR="1")
-tests, failures = [], []
-
-
-def test(fn):
-    tests.append(fn)
-    return fn
-
-
-def run(*args, stdin=None):
-    return subprocess.run([LAWFUL, *map(str, args)], capture_output=True, text=True, input=stdin, env=ENV, timeout=120)
-
-
-def check(cond, msg, p=None):
-    if not cond:
-        extra = f"\n    exit {p.returncode}\n    stdout: {p.stdout[:800]!r}\n    stderr: {p.stderr[:800]!r}" if p else ""
-        raise AssertionError(msg + extra)
-
-
-def records(text):
-    return [json.loads(l) for l in text.splitlines() if l.strip()]
+sys.path.insert(0, os.path.dirname(__file__))
+from clitest import *  # noqa: E402,F403
 
 
 SPEC = ROOT / "tests/lang/spec_example.law"
 CAMPAIGN = {"id": "c1", "channel": "email", "unsubscribe": True, "send_date": "2026-12-01",
             "sender": {"name": "Acme Ltd", "identified": True, "contact_address": True}}
-
-
-def write(name, text):
-    p = TMP / name
-    p.write_text(text)
-    return p
 
 
 def contacts_file(rows):
@@ -100,7 +72,7 @@ def check_cases_and_output_file():
     check(p.returncode == 0 and p.stdout == "", "-o writes to the file, not stdout", p)
     r = records(out.read_text())
     check(len(r) == 1 and r[0]["verdict"] == "deny", "decision in the file", p)
-    check(not (TMP / "out.jsonl.tmp").exists(), "no temporary file left")
+    check(not list(TMP.glob("out.jsonl.tmp*")), "no temporary file left")
 
 
 @test
@@ -500,16 +472,4 @@ def check_output_to_dev_null_and_stdin():
     check(p.returncode == 0 and len(p.stdout.splitlines()) == 1000, "standard input")
 
 
-failed = 0
-for t in tests:
-    try:
-        t()
-        print(f"ok   {t.__name__}")
-    except AssertionError as e:
-        failed += 1
-        print(f"FAIL {t.__name__}: {e}")
-    except subprocess.TimeoutExpired:
-        failed += 1
-        print(f"FAIL {t.__name__}: timed out")
-print(f"{len(tests) - failed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+main()
