@@ -262,11 +262,7 @@ lawful_status load_source(const std::string& name, std::string text, lawful_engi
 
 lawful_status load_bytecode(std::string_view bytes, lawful_engine** out, DiagList& diags) {
   auto prog = std::make_shared<Program>();
-  std::string why = deserialize_program(bytes, *prog);
-  if (why.empty()) {
-    why = verify_program(*prog);
-    if (!why.empty()) why = "the bytecode does not verify: " + why;
-  }
+  std::string why = load_verified_program(bytes, *prog);
   if (!why.empty()) {
     diags.add(true, "load", "", 0, 0, "refused: " + why);
     diags.append_text(fmt::format("error: refused: {}\n", why));

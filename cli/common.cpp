@@ -9,7 +9,6 @@
 
 #include <fmt/format.h>
 
-#include "runtime/bytecode/serialize.h"
 #include "runtime/bytecode/verifier.h"
 
 namespace lawful::cli {
@@ -85,11 +84,7 @@ Loaded load(const std::string& path) {
       return l;
     }
     auto prog = std::make_shared<Program>();
-    std::string why = deserialize_program(bytes, *prog);
-    if (why.empty()) {
-      why = verify_program(*prog);
-      if (!why.empty()) why = "the bytecode does not verify: " + why;
-    }
+    std::string why = load_verified_program(bytes, *prog);
     if (!why.empty()) {
       print_error(fmt::format("{}: refused: {}", path, why));
       return l;

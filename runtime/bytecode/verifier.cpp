@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "runtime/bytecode/opcodes.h"
+#include "runtime/bytecode/serialize.h"
 #include "runtime/vm/builtins.h"
 
 namespace lawful {
@@ -499,6 +500,15 @@ class Verifier {
 std::string verify_program(const Program& prog, const VerifyLimits& limits) {
   Verifier v(prog, limits);
   return v.run();
+}
+
+std::string load_verified_program(std::string_view bytes, Program& prog) {
+  std::string why = deserialize_program(bytes, prog);
+  if (why.empty()) {
+    why = verify_program(prog);
+    if (!why.empty()) why = "the bytecode does not verify: " + why;
+  }
+  return why;
 }
 
 }  // namespace lawful

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "runtime/bytecode/program.h"
 
@@ -33,5 +34,9 @@ struct VerifyLimits {
 // Returns "" when the program is sound, else the first problem, naming the function
 // and the instruction.
 std::string verify_program(const Program& prog, const VerifyLimits& limits = {});
+
+// Reads a .lawc file's bytes (header, checksum, contents) and verifies the program: ""
+// when it may run, else why it is refused.
+std::string load_verified_program(std::string_view bytes, Program& prog);
 
 }  // namespace lawful

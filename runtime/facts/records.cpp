@@ -8,6 +8,23 @@
 
 namespace lawful {
 
+namespace {
+
+// `{"id": ..., "line": N, "error": "..."}`: the record of a line that was not decided.
+template <class Out>
+void error_record(Out& out, std::string_view id, bool has_id, uint64_t line, std::string_view error) {
+  out += "{\"id\": ";
+  if (has_id) append_json_string(out, id);
+  else out += "null";
+  out += ", \"line\": ";
+  append_uint(out, line);
+  out += ", \"error\": ";
+  append_json_string(out, error);
+  out += "}\n";
+}
+
+}  // namespace
+
 const char* verdict_name(VerdictCode v) {
   switch (v) {
     case VerdictCode::Allow: return "allow";
@@ -85,14 +102,7 @@ void append_decision_json(std::string& out, const Program& prog, const Outcome& 
 }
 
 void append_error_json(std::string& out, std::string_view id, bool has_id, uint64_t line, std::string_view error) {
-  out += "{\"id\": ";
-  if (has_id) append_json_string(out, id);
-  else out += "null";
-  out += ", \"line\": ";
-  append_uint(out, line);
-  out += ", \"error\": ";
-  append_json_string(out, error);
-  out += "}\n";
+  error_record(out, id, has_id, line, error);
 }
 
 // ------------------------------------------------------------------ RecordWriter
@@ -247,14 +257,7 @@ void RecordWriter::decision_tail_json(TextBuffer& out, const Outcome& o, const F
 }
 
 void RecordWriter::error_json(TextBuffer& out, std::string_view id, bool has_id, uint64_t line, std::string_view error) {
-  out += "{\"id\": ";
-  if (has_id) append_json_string(out, id);
-  else out += "null";
-  out += ", \"line\": ";
-  append_uint(out, line);
-  out += ", \"error\": ";
-  append_json_string(out, error);
-  out += "}\n";
+  error_record(out, id, has_id, line, error);
 }
 
 void RecordWriter::csv_field(TextBuffer& out, std::string_view s) { append_csv_field(out, s); }
