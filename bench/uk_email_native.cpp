@@ -65,6 +65,12 @@ struct Masked {
 template <class L>
 using T = typename L::T;
 
+uint64_t domain_hash(std::string_view d) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : d) h = (h ^ c) * 0x100000001b3ull;
+  return h ^ (h >> 32);
+}
+
 // The rules' conditions, each as uk.law and std.consent write it.
 template <class L>
 struct Rules {
@@ -72,6 +78,7 @@ struct Rules {
   const UkEmailNative::ConsentFields& c;
   const UkEmailNative::Paths& p;
   const UkEmailNative::Members& m;
+  const UkEmailNative::DomainSet& web;
   const FactStore& f;
 
   Value slot(uint32_t i) const { return f.slots[i]; }
@@ -194,6 +201,39 @@ struct Rules {
     return L::and2(bought, carried);
   }
 
+  // organisation_mailbox: campaign.channel == sms or std.email.kind != personal, where
+  // the kind is contact.email_kind when known, else `personal` for an address at a
+  // webmail domain (after the last '@', lower case) and another kind for any other
+  // address; unknown without an address or without '@'.
+  T<L> organisation_mailbox() const {
+    if (slot(s.channel) == m.sms) return L::known(kTrue);  // known: the decision's guard
+    Value kind = slot(s.email_kind);
+    T<L> org;
+    if (kind != kUnknown) {
+      org = L::known(kind != m.personal ? kTrue : kFalse);
+    } else {
+      Value e = slot(s.email);
+      std::string_view addr = e == kUnknown ? std::string_view() : f.text(e);
+      size_t at = addr.rfind('@');
+      if (e == kUnknown || at == std::string_view::npos) {
+        org = L::leaf(kUnknown, p.email);
+      } else {
+        std::string_view d = addr.substr(at + 1);
+        char low[64];
+        bool webmail = false;
+        if (d.size() <= sizeof low) {  // every listed domain is shorter
+          for (size_t i = 0; i < d.size(); ++i) {
+            char c = d[i];
+            low[i] = static_cast<unsigned>(c - 'A') < 26u ? static_cast<char>(c + 32) : c;
+          }
+          webmail = web.contains(std::string_view(low, d.size()));
+        }
+        org = L::known(webmail ? kFalse : kTrue);
+      }
+    }
+    return org;
+  }
+
   // corporate_subscriber
   T<L> corporate() const {
     T<L> e = L::leaf(slot(s.entity), p.entity);
@@ -215,10 +255,10 @@ struct Rules {
   }
   T<L> rule(int i) const {
     switch (i) {
-      case 1: return corporate();
+      case 1: return L::and2(corporate(), organisation_mailbox());
       case 2: return consented();
       case 3: return soft_opt_in();
-      case 4: return entity_unknown();
+      case 4: return L::and2(entity_unknown(), organisation_mailbox());
       case 5: return objection();
       case 6: return concealed_sender();
       default: return L::known(kTrue);  // no_consent
@@ -256,6 +296,25 @@ constexpr int kRules = 7;
 
 }  // namespace
 
+void UkEmailNative::DomainSet::build(const std::vector<std::string>& domains) {
+  size_t size = 16;
+  while (size < domains.size() * 4) size *= 2;
+  cells.assign(size, std::string());
+  mask = size - 1;
+  for (const std::string& d : domains) {
+    uint64_t i = domain_hash(d) & mask;
+    while (!cells[i].empty() && cells[i] != d) i = (i + 1) & mask;
+    cells[i] = d;
+  }
+}
+
+bool UkEmailNative::DomainSet::contains(std::string_view d) const {
+  for (uint64_t i = domain_hash(d) & mask;; i = (i + 1) & mask) {
+    if (cells[i].empty()) return false;
+    if (cells[i] == d) return true;
+  }
+}
+
 UkEmailNative::UkEmailNative(const Program& prog, uint32_t decision) : decision_(decision) {
   const DecisionInfo& d = prog.decisions.at(decision);
   policy_ = d.policy;
@@ -272,7 +331,8 @@ UkEmailNative::UkEmailNative(const Program& prog, uint32_t decision) : decision_
         slot(prog, "campaign.channel"),         slot(prog, "campaign.unsubscribe"),
         slot(prog, "campaign.products"),        slot(prog, "campaign.sender.name"),
         slot(prog, "campaign.sender.identified"), slot(prog, "campaign.sender.contact_address"),
-        slot(prog, "campaign.send_date"),       slot(prog, "campaign.lia_recorded")};
+        slot(prog, "campaign.send_date"),       slot(prog, "campaign.lia_recorded"),
+        slot(prog, "contact.email"),            slot(prog, "contact.email_kind")};
   const RecordDef& consent = prog.schema.records.at(static_cast<size_t>(prog.schema.find_record("Consent")));
   auto off = [&](const char* f) {
     int i = Schema::find_field(consent, f);
@@ -290,7 +350,7 @@ UkEmailNative::UkEmailNative(const Program& prog, uint32_t decision) : decision_
         path(prog, "campaign.channel"),       path(prog, "campaign.unsubscribe"),
         path(prog, "campaign.products"),      path(prog, "campaign.sender.name"),
         path(prog, "campaign.sender.identified"), path(prog, "campaign.sender.contact_address"),
-        path(prog, "campaign.send_date")};
+        path(prog, "campaign.send_date"),     path(prog, "contact.email")};
   m_.email = member(prog, "CampaignChannel", "email");
   m_.sms = member(prog, "CampaignChannel", "sms");
   m_.phone_live = member(prog, "CampaignChannel", "phone_live");
@@ -305,6 +365,15 @@ UkEmailNative::UkEmailNative(const Program& prog, uint32_t decision) : decision_
   for (const char* e : {"company", "llp", "public_body", "scottish_partnership"})
     m_.corporate_entities |= uint64_t{1} << member(prog, "Entity", e);
   m_.entity_unknown = member(prog, "Entity", "unknown");
+  m_.personal = member(prog, "EmailKind", "personal");
+  const std::vector<uint32_t>* domains = nullptr;
+  for (const auto& set : prog.string_sets)
+    for (uint32_t id : set)
+      if (prog.str(id) == "gmail.com") domains = &set;
+  if (!domains) throw std::runtime_error("no constant set of webmail domains (std.email)");
+  std::vector<std::string> texts;
+  for (uint32_t id : *domains) texts.push_back(prog.str(id));
+  webmail_.build(texts);
   m_.unfree_methods = 0;
   for (const char* e : {"pre_ticked", "bundled", "inferred"})
     m_.unfree_methods |= uint64_t{1} << member(prog, "ConsentMethod", e);
@@ -326,7 +395,7 @@ void UkEmailNative::decide(const FactStore& facts, Outcome& out) const {
   out.clear();
   out.decision = static_cast<int32_t>(decision_);
   out.policy = static_cast<int32_t>(policy_);
-  Rules<Plain> r{s_, c_, p_, m_, facts};
+  Rules<Plain> r{s_, c_, p_, m_, webmail_, facts};
   // The guard: campaign.channel in {email, sms}.
   Value ch = facts.slots[s_.channel];
   if (ch == kUnknown) {
@@ -340,7 +409,7 @@ void UkEmailNative::decide(const FactStore& facts, Outcome& out) const {
     out.reason_a = static_cast<int32_t>(decision_);
     return;
   }
-  Value st[kRules];
+  Value st[kRules] = {};
   uint32_t applies = 1, unknown = 0;  // rule 0 always applies
   st[0] = kTrue;
   for (int i = 1; i < kRules; ++i) {
@@ -349,7 +418,7 @@ void UkEmailNative::decide(const FactStore& facts, Outcome& out) const {
     if (st[i] == kUnknown) unknown |= 1u << i;
   }
   auto add_missing = [&](int i) {
-    Rules<Masked> t{s_, c_, p_, m_, facts};
+    Rules<Masked> t{s_, c_, p_, m_, webmail_, facts};
     Masked::T x = t.rule(i);
     if (x.v == kUnknown) out.missing |= x.m;
   };

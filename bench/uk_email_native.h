@@ -5,6 +5,10 @@
 // and why. Text is compared as the policy's lower() compares it (ASCII letters), in
 // place.
 //
+// std.email's list of webmail domains is taken from the compiled program (the one
+// constant set of strings that holds "gmail.com"), so that both sides decide over the
+// same list; the hand-written side looks it up in its own hash table.
+//
 // Kleene logic is written once, as templates over two "logics": Plain carries values
 // only (the fast path, what a programmer would write), Masked also carries which
 // absent facts a value came from, and runs only to fill `missing` for a review, as the
@@ -12,6 +16,8 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "runtime/bytecode/program.h"
 #include "runtime/facts/fact_store.h"
@@ -30,6 +36,7 @@ class UkEmailNative {
   struct Slots {
     uint32_t entity, objected, suppressed, consents, customer, opt_out_offered, purchased, negotiated;
     uint32_t channel, unsubscribe, products, sender_name, identified, contact_address, send_date, lia_recorded;
+    uint32_t email, email_kind;
   };
   struct ConsentFields {
     uint32_t stride, channel, purpose, controller, third_parties, given_at, withdrawn_at, method;
@@ -37,6 +44,7 @@ class UkEmailNative {
   struct Paths {
     uint32_t entity, objected, suppressed, consents, c_channel, c_purpose, c_controller, c_given_at, c_method;
     uint32_t opt_out_offered, purchased, negotiated, channel, unsubscribe, products, sender_name, identified, contact_address, send_date;
+    uint32_t email;
   };
   struct Members {
     Value email, sms, phone_live, automated_call, post;          // CampaignChannel
@@ -44,6 +52,14 @@ class UkEmailNative {
     uint64_t corporate_entities;                                 // bit set of Entity
     Value entity_unknown;                                        // Entity's `unknown`
     uint64_t unfree_methods;                                     // pre_ticked, bundled, inferred
+    Value personal;                                              // EmailKind's `personal`
+  };
+  // std.email's webmail domains (lower case), as an open-addressing hash table.
+  struct DomainSet {
+    std::vector<std::string> cells;  // empty: a free cell
+    uint64_t mask = 0;
+    void build(const std::vector<std::string>& domains);
+    bool contains(std::string_view d) const;
   };
 
  private:
@@ -57,6 +73,7 @@ class UkEmailNative {
   ConsentFields c_;
   Paths p_;
   Members m_;
+  DomainSet webmail_;
 };
 
 }  // namespace lawful::bench
