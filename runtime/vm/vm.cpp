@@ -328,7 +328,100 @@ std::vector<bool> campaign_only(const Program& prog) {
   return only;
 }
 
+// One simple test at code[pc] for a chain (see Vm::Chain): its term and where the code
+// after it begins, or false.
+bool chain_term(const Program& prog, uint32_t pc, uint32_t end, size_t nslots, Vm::Term& t, uint32_t& next) {
+  auto op = [&](uint32_t at) { return at < end ? decode_op(prog.code[at]) : Op::Ret; };
+  const Op first = op(pc);
+  const bool slot = first == Op::LoadSlot && decode_a(prog.code[pc]) < nslots;
+  const bool let = first == Op::Let && decode_a(prog.code[pc]) < prog.lets.size();
+  const bool verdict = first == Op::LoadVerdict;
+  if (!slot && !let && !verdict) return false;
+  t.a = verdict ? 0 : decode_a(prog.code[pc]);
+  t.imm = 0;
+  if (op(pc + 1) == Op::PushInt && pc + 2 < end) {
+    const Op cmp = op(pc + 2);
+    t.imm = decode_imm(prog.code[pc + 1]);
+    next = pc + 3;
+    if (cmp == Op::Eq) t.kind = slot ? Vm::Term::SlotEq : let ? Vm::Term::LetEq : Vm::Term::VerdictEq;
+    else if (cmp == Op::Ne && !verdict) t.kind = slot ? Vm::Term::SlotNe : Vm::Term::LetNe;
+    else if (cmp == Op::InSet && slot) t.kind = Vm::Term::SlotInSet;
+    else return false;
+    return true;
+  }
+  if (verdict) return false;
+  if (slot && op(pc + 1) == Op::Not) {
+    t.kind = Vm::Term::NotSlot;
+    next = pc + 2;
+    return true;
+  }
+  t.kind = slot ? Vm::Term::Slot : Vm::Term::Let;
+  next = pc + 1;
+  return true;
+}
+
+// Whether function fi is `t0 (JumpIfFalseKeep L; t; And; L:)* Ret` (or the same with
+// JumpIfTrueKeep and Or) of at least two simple terms; if so, its terms are appended.
+bool chain_of(const Program& prog, uint32_t fi, size_t nslots, Vm::Chain& c, std::vector<Vm::Term>& terms) {
+  const Function& f = prog.functions[fi];
+  if (f.n_locals != 0 || f.end <= f.begin) return false;
+  std::vector<Vm::Term> found(1);
+  uint32_t pc = f.begin;
+  if (!chain_term(prog, pc, f.end, nslots, found[0], pc)) return false;
+  int joined = -1;  // 0 and, 1 or
+  while (pc < f.end && decode_op(prog.code[pc]) != Op::Ret) {
+    const Op j = decode_op(prog.code[pc]);
+    const int kind = j == Op::JumpIfFalseKeep ? 0 : j == Op::JumpIfTrueKeep ? 1 : -1;
+    if (kind < 0 || (joined >= 0 && kind != joined)) return false;
+    joined = kind;
+    const uint32_t target = decode_a(prog.code[pc]);
+    Vm::Term t;
+    if (!chain_term(prog, pc + 1, f.end, nslots, t, pc)) return false;
+    if (pc >= f.end || decode_op(prog.code[pc]) != (kind == 0 ? Op::And : Op::Or)) return false;
+    ++pc;
+    if (target != pc) return false;  // the jump lands after this term's And (Or)
+    found.push_back(t);
+  }
+  if (joined < 0 || pc != f.end - 1) return false;
+  c.is_or = joined == 1;
+  c.first = static_cast<uint32_t>(terms.size());
+  c.count = static_cast<uint32_t>(found.size());
+  terms.insert(terms.end(), found.begin(), found.end());
+  return true;
+}
+
 }  // namespace
+
+Value Vm::eval_chain(const Chain& c) {
+  const Value stop = c.is_or ? kTrue : kFalse;
+  Value acc = c.is_or ? kFalse : kTrue;
+  const Value* slots = facts_->slots.data();
+  for (const Term* t = terms_.data() + c.first, *e = t + c.count; t != e; ++t) {
+    Value x;
+    switch (t->kind) {
+      case Term::Let:
+      case Term::LetEq:
+      case Term::LetNe:
+        x = call_let<false>(t->a, nullptr, nullptr);
+        if (!error_.empty()) return kUnknown;
+        if (t->kind != Term::Let && x != kUnknown) x = (x == t->imm) == (t->kind == Term::LetEq) ? kTrue : kFalse;
+        break;
+      case Term::Slot: x = slots[t->a]; break;
+      case Term::NotSlot: x = slots[t->a]; x = x == kUnknown ? kUnknown : x == kFalse ? kTrue : kFalse; break;
+      case Term::SlotEq: x = slots[t->a]; if (x != kUnknown) x = x == t->imm ? kTrue : kFalse; break;
+      case Term::SlotNe: x = slots[t->a]; if (x != kUnknown) x = x != t->imm ? kTrue : kFalse; break;
+      case Term::SlotInSet:
+        x = slots[t->a];
+        if (x != kUnknown) x = (x >= 0 && x < 64 && ((static_cast<uint64_t>(t->imm) >> x) & 1)) ? kTrue : kFalse;
+        break;
+      case Term::VerdictEq: x = verdict_ == kUnknown ? kUnknown : verdict_ == t->imm ? kTrue : kFalse; break;
+      default: x = kUnknown;
+    }
+    if (x == stop) return stop;
+    if (x == kUnknown) acc = kUnknown;
+  }
+  return acc;
+}
 
 Value Vm::eval_campaign_only(uint32_t fn) {
   const uint64_t epoch = facts_->campaign_epoch();
@@ -394,6 +487,9 @@ Vm::Vm(const Program& prog, const VmLimits& limits)
       t.b = decode_a(c[2]);
     }
     tiny_.push_back(t);
+    Chain ch;
+    if (t.kind == Tiny::None && !just_let) chain_of(prog, static_cast<uint32_t>(tiny_.size() - 1), own_facts_.slots.size(), ch, terms_);
+    chain_.push_back(ch);
   }
   for (const Function& f : prog.functions) {
     // LoadVerdict; PushInt v; Eq; then Ret, or JumpIfFalseKeep to the closing Ret.

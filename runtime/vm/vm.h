@@ -70,6 +70,20 @@ class Vm {
   const std::vector<std::vector<bool>>& set_aside() const { return set_aside_; }
   void record_coverage(bool on) { coverage_ = on; }
 
+  // Functions that are a chain of simple tests all joined by `and`, or all by `or` (a
+  // rule `when corporate_subscriber and organisation_mailbox`, an obligation `when
+  // verdict == allow and ... and not campaign.lia_recorded`), computed term by term
+  // without a frame, stopping at the first false (true for `or`) as the code does.
+  // The VM's own; public only for the code analysis in vm.cpp.
+  struct Term {
+    enum Kind : uint8_t { Let, Slot, NotSlot, SlotEq, SlotNe, SlotInSet, VerdictEq, LetEq, LetNe } kind;
+    uint32_t a;  // a slot or a definition
+    Value imm;
+  };
+  struct Chain {
+    bool is_or = false;
+    uint32_t first = 0, count = 0;  // terms_[first, first + count); 0: not a chain
+  };
  private:
   template <bool kTrace>
   Value exec(uint32_t fn, FactSet* mask, FactSet* reads);
@@ -82,8 +96,10 @@ class Vm {
     if (only_let_[f] >= 0) return call_let<false>(static_cast<uint32_t>(only_let_[f]), nullptr, nullptr);
     const Tiny& t = tiny_[f];
     if (t.kind != Tiny::None) return eval_tiny(t);
+    if (chain_[f].count) return eval_chain(chain_[f]);
     return exec<false>(static_cast<uint32_t>(fn), nullptr, nullptr);
   }
+  Value eval_chain(const Chain& c);
   // Functions of one test on a fact (a rule `when contact.entity == unknown`, a
   // definition `contact.objected or contact.suppressed`), computed without a frame.
   struct Tiny {
@@ -158,6 +174,8 @@ class Vm {
   // computed once per campaign (FactStore::campaign_epoch) and store.
   std::vector<uint8_t> campaign_only_;
   std::vector<Tiny> tiny_;
+  std::vector<Chain> chain_;  // per function
+  std::vector<Term> terms_;
   std::vector<int32_t> only_let_;  // a function that is `Let k; Ret` (a rule `when name`): k, else -1
   // A function that starts `verdict == v` (an obligation's `when verdict == allow ...`):
   // v, else -1; verdict_only_: that comparison is all of it.

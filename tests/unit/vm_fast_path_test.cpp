@@ -1,0 +1,124 @@
+// The VM's fast path computes some functions without running their code: a chain of
+// simple tests joined by `and` or by `or` (Vm::Chain), a single test on a fact (Tiny).
+// The tracing path (explain, missing facts) always runs the code. Both must give the
+// same value for every combination of true, false and absent facts.
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/unit/helpers.h"
+
+using namespace lawful;
+
+namespace {
+
+// Each decision: a fallback `deny` and one `allow` rule whose condition is a chain, so
+// that the verdict shows the condition's value (allow: true, deny: false, review:
+// unknown). The obligation's condition is a chain after `verdict == allow`.
+const char* kChains = R"LAW(policy t.chains "Chains"
+
+let objected = contact.objected
+let entity = contact.entity
+
+decision all_and:
+  rule fallback: deny
+    cite "x"
+  rule r: allow basis consent
+    when objected and not contact.suppressed and contact.entity == company
+         and entity != unknown and contact.tps and entity == company
+    overrides fallback
+    cite "x"
+  oblige honour_objection when verdict == allow and contact.ctps and not contact.suppressed
+    cite "x"
+
+decision all_or:
+  rule fallback: deny
+    cite "x"
+  rule r: allow basis consent
+    when contact.objected or contact.entity in {llp, public_body} or objected
+         or entity != sole_trader or not contact.suppressed or contact.entity != consumer
+    overrides fallback
+    cite "x"
+
+decision mixed:
+  rule fallback: deny
+    cite "x"
+  rule r: allow basis consent
+    when (objected or contact.tps) and entity == company
+    overrides fallback
+    cite "x"
+)LAW";
+
+const char* kBool[] = {"true", "false", nullptr};
+const char* kEntity[] = {"company", "llp", "sole_trader", "consumer", "unknown", nullptr};
+
+Value verdict_value(const Outcome& o) {
+  return o.verdict == VerdictCode::Allow ? kTrue : o.verdict == VerdictCode::Deny ? kFalse : kUnknown;
+}
+Value state_value(RuleState s) {
+  return s == RuleState::Applies ? kTrue : s == RuleState::NotApplicable ? kFalse : kUnknown;
+}
+
+}  // namespace
+
+TEST_CASE("chains of tests computed without a frame agree with their code") {
+  Compilation c = testing::compile_text(kChains);
+  REQUIRE(c.ok());
+  const Program& prog = *c.program;
+  Vm vm(prog);
+  Binder binder(prog);
+  int p = prog.find_policy("t.chains");
+  REQUIRE(p >= 0);
+  int checked = 0, allowed = 0, denied = 0, unknown = 0;
+  for (const char* name : {"all_and", "all_or", "mixed"}) {
+    int d = prog.find_decision(static_cast<uint32_t>(p), name);
+    REQUIRE(d >= 0);
+    for (int a = 0; a < 3; ++a)
+      for (int b = 0; b < 3; ++b)
+        for (int t = 0; t < 3; ++t)
+          for (int ct = 0; ct < 3; ++ct)
+            for (int e = 0; e < 6; ++e) {
+              std::string contact;
+              auto field = [&](const char* k, const char* v, bool quote) {
+                if (!v) return;
+                if (!contact.empty()) contact += ", ";
+                contact += quote ? fmt::format("\"{}\": \"{}\"", k, v) : fmt::format("\"{}\": {}", k, v);
+              };
+              field("objected", kBool[a], false);
+              field("suppressed", kBool[b], false);
+              field("tps", kBool[t], false);
+              field("ctps", kBool[ct], false);
+              field("entity", kEntity[e], true);
+              std::string json = fmt::format("{{\"contact\": {{{}}}, \"campaign\": {{}}}}", contact);
+              BindResult br = binder.bind_case(vm.facts(), json.data(), json.size(), json.size());
+              REQUIRE_MESSAGE(br.ok, json);
+              Outcome out;
+              vm.decide_decision(static_cast<uint32_t>(d), out);
+              REQUIRE(out.error.empty());
+              DecisionTrace trace;
+              vm.trace_decision(static_cast<uint32_t>(d), trace);
+              REQUIRE(trace.rules.size() == 2);
+              const Value traced = state_value(trace.rules[1].state);
+              INFO(name, ": ", json);
+              CHECK(verdict_value(out) == traced);
+              // The obligation: kept when its condition is not false (verdict allow).
+              if (std::string(name) == "all_and" && out.verdict == VerdictCode::Allow) {
+                const bool ctps_false = kBool[ct] && std::string(kBool[ct]) == "false";
+                const bool suppressed_true = kBool[b] && std::string(kBool[b]) == "true";
+                CHECK(out.obligations.size() == (ctps_false || suppressed_true ? 0u : 1u));
+              }
+              ++checked;
+              allowed += traced == kTrue;
+              denied += traced == kFalse;
+              unknown += traced == kUnknown;
+            }
+  }
+  CHECK(checked == 3 * 3 * 3 * 3 * 3 * 6);
+  // Every outcome occurs, so each way out of a chain was taken.
+  CHECK(allowed > 0);
+  CHECK(denied > 0);
+  CHECK(unknown > 0);
+}
