@@ -491,6 +491,10 @@ Vm::Vm(const Program& prog, const VmLimits& limits)
     if (t.kind == Tiny::None && !just_let) chain_of(prog, static_cast<uint32_t>(tiny_.size() - 1), own_facts_.slots.size(), ch, terms_);
     chain_.push_back(ch);
   }
+  // A function that starts `verdict == v` (an obligation's `when verdict == allow ...`):
+  // v, else -1; only: that comparison is all of it.
+  std::vector<int32_t> verdict_guard;
+  std::vector<uint8_t> verdict_only;
   for (const Function& f : prog.functions) {
     // LoadVerdict; PushInt v; Eq; then Ret, or JumpIfFalseKeep to the closing Ret.
     const uint32_t* c = prog.code.data() + f.begin;
@@ -498,14 +502,27 @@ Vm::Vm(const Program& prog, const VmLimits& limits)
                   decode_op(c[2]) == Op::Eq && decode_op(prog.code[f.end - 1]) == Op::Ret;
     bool only = starts && f.end == f.begin + 4;
     bool guard = starts && (only || (decode_op(c[3]) == Op::JumpIfFalseKeep && decode_a(c[3]) == f.end - 1));
-    verdict_guard_.push_back(guard ? decode_imm(c[1]) : -1);
-    verdict_only_.push_back(only ? 1 : 0);
+    verdict_guard.push_back(guard ? decode_imm(c[1]) : -1);
+    verdict_only.push_back(only ? 1 : 0);
   }
   for (const DecisionInfo& d : prog.decisions) {
-    oblige_rule_.emplace_back(d.obliges.size(), -1);
+    oblige_base_.push_back(static_cast<uint32_t>(oblige_steps_.size()));
+    bool unique = true;
     for (size_t k = 0; k < d.obliges.size(); ++k) {
-      int32_t fo = d.obliges[k].cond;
-      if (fo < 0 || verdict_guard_[static_cast<size_t>(fo)] < 0 || verdict_only_[static_cast<size_t>(fo)]) continue;
+      const int32_t fo = d.obliges[k].cond;
+      ObligeStep step;
+      step.name = d.obliges[k].name;
+      step.fn = fo;
+      for (size_t j = 0; j < k; ++j) unique = unique && d.obliges[j].name != step.name;
+      if (fo < 0) {
+        step.always = 1;
+        oblige_steps_.push_back(step);
+        continue;
+      }
+      step.verdict = verdict_guard[static_cast<size_t>(fo)];
+      step.always = verdict_only[static_cast<size_t>(fo)];
+      oblige_steps_.push_back(step);
+      if (step.verdict < 0 || step.always) continue;
       // LoadVerdict; PushInt v; Eq; JumpIfFalseKeep end; <the rule's code>; And; Ret
       const Function& of = prog.functions[static_cast<size_t>(fo)];
       if (of.end < of.begin + 7 || decode_op(prog.code[of.end - 2]) != Op::And) continue;
@@ -517,12 +534,14 @@ Vm::Vm(const Program& prog, const VmLimits& limits)
         if (rf.end - rf.begin != len + 1 || rf.n_locals != of.n_locals || decode_op(prog.code[rf.end - 1]) != Op::Ret)
           continue;
         if (same_code(prog, rf.begin, body, len)) {
-          oblige_rule_.back()[k] = static_cast<int32_t>(i);
+          oblige_steps_.back().rule = static_cast<int32_t>(i);
           break;
         }
       }
     }
+    oblige_unique_.push_back(unique ? 1 : 0);
   }
+  oblige_base_.push_back(static_cast<uint32_t>(oblige_steps_.size()));
   campaign_value_.assign(prog.functions.size(), kUnknown);
   campaign_value_epoch_.assign(prog.functions.size(), 0);
   campaign_value_store_.assign(prog.functions.size(), nullptr);
@@ -1308,24 +1327,21 @@ void Vm::begin_decision() {
 }
 
 void Vm::obligations(uint32_t d, Outcome& out) {
-  const DecisionInfo& di = prog_.decisions[d];
   verdict_ = static_cast<Value>(out.verdict);
-  const std::vector<int32_t>& same = oblige_rule_[d];
-  for (size_t k = 0; k < di.obliges.size(); ++k) {
-    const ObligeInfo& o = di.obliges[k];
+  const bool unique = oblige_unique_[d];
+  for (const ObligeStep *o = oblige_steps_.data() + oblige_base_[d], *e = oblige_steps_.data() + oblige_base_[d + 1];
+       o != e; ++o) {
     // `verdict == v and ...`: false for any other verdict, without running it; and
     // when the rest is a rule's condition, computed already, its value.
-    const int32_t v = o.cond >= 0 ? verdict_guard_[static_cast<size_t>(o.cond)] : -1;
-    if (v >= 0 && verdict_ != v) continue;
-    const int32_t r = same[k];
-    Value c = v >= 0 && verdict_only_[static_cast<size_t>(o.cond)] ? kTrue
-              : r >= 0 && cond_known_[static_cast<size_t>(r)] ? conds_[static_cast<size_t>(r)]
-                                                                : eval(o.cond);
+    if (o->verdict >= 0 && verdict_ != o->verdict) continue;
+    Value c = o->always                                  ? kTrue
+              : o->rule >= 0 && cond_known_[static_cast<size_t>(o->rule)] ? conds_[static_cast<size_t>(o->rule)]
+                                                     : eval(o->fn);
     if (!error_.empty()) return;
     // An obligation that might apply is kept: a duty in doubt is a duty.
     if (c == kFalse) continue;
-    if (std::find(out.obligations.begin(), out.obligations.end(), o.name) == out.obligations.end())
-      out.obligations.push_back(o.name);
+    if (unique || std::find(out.obligations.begin(), out.obligations.end(), o->name) == out.obligations.end())
+      out.obligations.push_back(o->name);
   }
 }
 

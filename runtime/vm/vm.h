@@ -156,11 +156,23 @@ class Vm {
   std::string error_;
   // Per-decision scratch.
   std::vector<Value> states_;
-  // Per decision, per obligation: the rule whose condition is the same code as what the
-  // obligation asks beside `verdict == v` (`when verdict == allow and valid_for(...)`
-  // repeats a rule's `when`), else -1; resolve keeps the rules' values in conds_, with
-  // cond_known_ telling which it computed, so the obligation reuses them.
-  std::vector<std::vector<int32_t>> oblige_rule_;
+  // Per decision, its obligations in order (oblige_steps_[oblige_base_[d],
+  // oblige_base_[d + 1])): the verdict its condition starts with (`when verdict == allow
+  // and ...`), -1 if none; whether that comparison is all of it; and the rule whose
+  // condition is the same code as the rest (`... and valid_for(...)` repeats a rule's
+  // `when`), else -1: resolve keeps the rules' values in conds_, with cond_known_ telling
+  // which it computed, so the obligation reuses them. oblige_unique_: no obligation is
+  // named twice in the decision, so none needs looking for in the outcome first.
+  struct ObligeStep {
+    int32_t verdict = -1;
+    int32_t rule = -1;
+    int32_t fn = -1;
+    uint32_t name = 0;
+    uint8_t always = 0;
+  };
+  std::vector<ObligeStep> oblige_steps_;
+  std::vector<uint32_t> oblige_base_;
+  std::vector<uint8_t> oblige_unique_;
   std::vector<Value> conds_;
   std::vector<uint8_t> cond_known_;
   std::vector<uint64_t> applies_;
@@ -177,10 +189,6 @@ class Vm {
   std::vector<Chain> chain_;  // per function
   std::vector<Term> terms_;
   std::vector<int32_t> only_let_;  // a function that is `Let k; Ret` (a rule `when name`): k, else -1
-  // A function that starts `verdict == v` (an obligation's `when verdict == allow ...`):
-  // v, else -1; verdict_only_: that comparison is all of it.
-  std::vector<int32_t> verdict_guard_;
-  std::vector<uint8_t> verdict_only_;
   std::vector<Value> campaign_value_;
   std::vector<uint64_t> campaign_value_epoch_;
   std::vector<const FactStore*> campaign_value_store_;

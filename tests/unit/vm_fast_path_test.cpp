@@ -122,3 +122,27 @@ TEST_CASE("chains of tests computed without a frame agree with their code") {
   CHECK(denied > 0);
   CHECK(unknown > 0);
 }
+
+// The compiler refuses an obligation named twice in a decision (E204), but a program
+// from elsewhere (a .lawc file) may hold one: the outcome still lists it once.
+TEST_CASE("an obligation named twice in a program is listed once") {
+  Compilation c = testing::compile_text(R"LAW(policy t.twice "Twice"
+decision d:
+  rule yes: allow basis consent
+    cite "x"
+  oblige screen_tps when contact.tps cite "x"
+  oblige include_unsubscribe when verdict == allow cite "x"
+)LAW");
+  REQUIRE(c.ok());
+  Program prog = *c.program;
+  REQUIRE(prog.decisions.size() == 1);
+  prog.decisions[0].obliges.push_back(prog.decisions[0].obliges[0]);  // screen_tps again
+  Vm vm(prog);
+  Binder binder(prog);
+  std::string json = R"({"contact": {"tps": true}, "campaign": {}})";
+  REQUIRE(binder.bind_case(vm.facts(), json.data(), json.size(), json.size()).ok);
+  Outcome out;
+  vm.decide_decision(0, out);
+  REQUIRE(out.verdict == VerdictCode::Allow);
+  CHECK(out.obligations.size() == 2);
+}
