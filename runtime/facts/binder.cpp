@@ -206,6 +206,7 @@ struct Binder::Impl {
   od::parser parser;
   od::parser campaign_parser;
   simdjson::padded_string campaign_json;
+  uint64_t campaign_epoch = 0;  // of campaign_json's text, once it bound without error
   simdjson::padded_string copy;                 // a contact line without enough padding
   std::string error;
   // Where the binder is, for messages: a field name, or a list index after a list's
@@ -497,7 +498,13 @@ BindResult Binder::bind_campaign(FactStore& fs, std::string_view json) {
     fs.mark_campaign();
     return res;
   }
-  m.campaign_json = simdjson::padded_string(json);
+  // The same text as the last campaign bound without error: the same campaign part,
+  // under the same epoch, with its strings in the same buffer (which stays).
+  const bool same = m.campaign_epoch != 0 && json == std::string_view(m.campaign_json.data(), m.campaign_json.size());
+  if (!same) {
+    m.campaign_json = simdjson::padded_string(json);
+    m.campaign_epoch = 0;
+  }
   od::document doc;
   od::object obj;
   m.path.clear();
@@ -510,7 +517,9 @@ BindResult Binder::bind_campaign(FactStore& fs, std::string_view json) {
     res.ok = false;
     res.error = m.error;
   }
-  fs.mark_campaign();
+  if (res.ok && !m.campaign_epoch) m.campaign_epoch = FactStore::next_epoch();
+  if (!res.ok) m.campaign_epoch = 0;
+  fs.mark_campaign(m.campaign_epoch);
   return res;
 }
 

@@ -40,8 +40,9 @@ class Binder {
   Binder(const Binder&) = delete;
   Binder& operator=(const Binder&) = delete;
 
-  // The campaign, bound once; its strings stay valid until the next bind_campaign.
-  // Resets the whole store.
+  // The campaign, bound once; its strings stay valid until the next bind_campaign of
+  // another text. Resets the whole store. Stores bound to the same text, one after
+  // another, share its campaign epoch (FactStore::mark_campaign).
   BindResult bind_campaign(FactStore& fs, std::string_view json);
   // One contact (a JSON object), on top of the bound campaign. `data` must stay valid
   // until the decision is made. `capacity` is how many bytes after data may be read

@@ -49,15 +49,22 @@ class FactStore {
   }
   bool valid_string(Value id) const { return id >= 0 && static_cast<uint64_t>(id) < strings.size(); }
 
-  // Marks: what stays when the next contact is bound (the campaign's part).
-  void mark_campaign() {
+  // Marks: what stays when the next contact is bound (the campaign's part). `epoch`
+  // names the campaign part's content: 0 for a new one; a binder passes the epoch of
+  // the same campaign text it bound before into a store reset for it, whose campaign
+  // part is then the same, value for value.
+  void mark_campaign(uint64_t epoch = 0) {
     campaign_slots_ = slots.size();
     campaign_strings_ = strings.size();
-    campaign_epoch_ = next_epoch();
+    campaign_epoch_ = epoch ? epoch : next_epoch();
   }
-  // Changes whenever the campaign part changes, unique across stores: what the VM keys
-  // its per-campaign results on.
+  // Changes whenever the campaign part changes; two stores share one only when their
+  // campaign parts are the same (see mark_campaign): what the VM keys its per-campaign
+  // results on, so that a Vm deciding over many stores of one campaign (a batch of the
+  // API, the benchmarks) computes them once.
   uint64_t campaign_epoch() const { return campaign_epoch_; }
+  // A new epoch, never given before in this process.
+  static uint64_t next_epoch();
   void reset_to_campaign() {
     slots.resize(campaign_slots_);
     strings.resize(campaign_strings_);
@@ -72,7 +79,6 @@ class FactStore {
   size_t campaign_slots_ = 0;
   size_t campaign_strings_ = 0;
   uint64_t campaign_epoch_ = 0;
-  static uint64_t next_epoch();
 };
 
 }  // namespace lawful

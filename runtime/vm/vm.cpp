@@ -425,12 +425,11 @@ Value Vm::eval_chain(const Chain& c) {
 
 Value Vm::eval_campaign_only(uint32_t fn) {
   const uint64_t epoch = facts_->campaign_epoch();
-  if (campaign_value_epoch_[fn] == epoch && campaign_value_store_[fn] == facts_) return campaign_value_[fn];
+  if (campaign_value_epoch_[fn] == epoch) return campaign_value_[fn];
   Value v = exec<false>(fn, nullptr, nullptr);
   if (error_.empty()) {
     campaign_value_[fn] = v;
     campaign_value_epoch_[fn] = epoch;
-    campaign_value_store_[fn] = facts_;
   }
   return v;
 }
@@ -544,7 +543,6 @@ Vm::Vm(const Program& prog, const VmLimits& limits)
   oblige_base_.push_back(static_cast<uint32_t>(oblige_steps_.size()));
   campaign_value_.assign(prog.functions.size(), kUnknown);
   campaign_value_epoch_.assign(prog.functions.size(), 0);
-  campaign_value_store_.assign(prog.functions.size(), nullptr);
   for (const DecisionInfo& d : prog.decisions) {
     decision_rule_base_.push_back(static_cast<uint32_t>(overridden_by_.size()));
     size_t words = (d.rules.size() + 63) / 64;

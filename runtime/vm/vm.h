@@ -183,7 +183,7 @@ class Vm {
   std::vector<uint64_t> overridden64_;  // the same as one word, for decisions of at most 64 rules
   // Functions that read the campaign's facts only (the guard `campaign.channel in
   // {email, sms}`, a sender's identification) give the same value for every contact:
-  // computed once per campaign (FactStore::campaign_epoch) and store.
+  // computed once per campaign (FactStore::campaign_epoch).
   std::vector<uint8_t> campaign_only_;
   std::vector<Tiny> tiny_;
   std::vector<Chain> chain_;  // per function
@@ -191,7 +191,6 @@ class Vm {
   std::vector<int32_t> only_let_;  // a function that is `Let k; Ret` (a rule `when name`): k, else -1
   std::vector<Value> campaign_value_;
   std::vector<uint64_t> campaign_value_epoch_;
-  std::vector<const FactStore*> campaign_value_store_;
   std::vector<std::vector<std::string_view>> sorted_sets_;  // string sets, sorted, for lookup
   std::vector<std::pair<std::string, int32_t>> routes_;     // sorted by country
   int32_t route_slot_ = -1;

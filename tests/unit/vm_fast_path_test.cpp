@@ -146,3 +146,47 @@ decision d:
   REQUIRE(out.verdict == VerdictCode::Allow);
   CHECK(out.obligations.size() == 2);
 }
+
+// Campaign-only functions (a decision's guard on the channel) are computed once per
+// campaign epoch. Stores bound to the same campaign text by one binder share the epoch;
+// any other text, a failed bind or another binder gives a new one, so that a Vm deciding
+// over stores of different campaigns in turn never reuses another campaign's value.
+TEST_CASE("campaign-only values are shared by stores of one campaign and no others") {
+  Compilation c = testing::compile_text(R"LAW(policy t.guard "Guard"
+decision mail when campaign.channel == email:
+  rule yes: allow basis consent
+    cite "x"
+)LAW");
+  REQUIRE(c.ok());
+  const Program& prog = *c.program;
+  Binder binder(prog), other(prog);
+  FactStore a(prog), b(prog), p(prog), q(prog), bad(prog);
+  const std::string email = R"({"channel": "email"})", post = R"({"channel": "post"})";
+  REQUIRE(binder.bind_campaign(a, email).ok);
+  REQUIRE(binder.bind_campaign(b, email).ok);
+  CHECK(a.campaign_epoch() == b.campaign_epoch());
+  REQUIRE(binder.bind_campaign(p, post).ok);
+  CHECK(p.campaign_epoch() != a.campaign_epoch());
+  REQUIRE(other.bind_campaign(q, email).ok);
+  CHECK(q.campaign_epoch() != a.campaign_epoch());
+  CHECK_FALSE(binder.bind_campaign(bad, R"({"channel": "fax"})").ok);
+  REQUIRE(binder.bind_campaign(b, email).ok);  // after a failure: a new epoch
+  CHECK(b.campaign_epoch() != a.campaign_epoch());
+  CHECK(b.campaign_epoch() != bad.campaign_epoch());
+
+  Vm vm(prog);
+  const std::string contact = "{}";
+  for (int round = 0; round < 3; ++round) {
+    for (FactStore* fs : {&a, &p, &q, &b}) {
+      Binder& by = fs == &q ? other : binder;
+      REQUIRE(by.bind_contact(*fs, contact.data(), contact.size(), contact.size()).ok);
+      vm.use_facts(fs);
+      Outcome out;
+      vm.decide_decision(0, out);
+      const bool is_email = fs != &p;
+      CHECK(out.verdict == (is_email ? VerdictCode::Allow : VerdictCode::Review));
+      CHECK(out.reason == (is_email ? Reason::None : Reason::DecisionNotApplicable));
+    }
+  }
+  vm.use_facts(nullptr);
+}
