@@ -109,6 +109,29 @@ struct KeyTable {
     }
     return name == key ? i : -1;
   }
+  // Whether the raw key at p (in a padded buffer, as for key_hash) is exactly name i:
+  // its bytes, then the closing quote. A name has no quote or backslash, so a key that
+  // matches has no escape either.
+  bool matches(size_t i, const char* p) const {
+    const size_t n = names[i].size();
+    const char* b = padded_names[i].data();
+    if (n <= 16) {
+      uint64_t diff = load8(p, n) ^ load8(b, n);
+      if (n > 8) diff |= load8(p + 8, n - 8) ^ load8(b + 8, n - 8);
+      return diff == 0 && p[n] == '"';
+    }
+    return std::memcmp(p, b, n) == 0 && p[n] == '"';
+  }
+};
+
+// Which field of a record came after which, last time: CRM exports write their keys in
+// one order (some left out on some lines), so the next key is first compared with the
+// field that followed the previous one before (a few loads), and looked up in the
+// KeyTable only when it differs (the scan for its closing quote and a hash). State 0 is
+// the start of the object, f + 1 after field f, and n + 1 after a key not in the schema.
+struct FieldPlan {
+  std::vector<int32_t> next;  // per state: the field that came next last time, or -1
+  explicit FieldPlan(size_t fields = 0) : next(fields + 2, -1) {}
 };
 
 // Why a document could not be read as an object.
@@ -201,6 +224,7 @@ struct Binder::Impl {
   const Schema& schema;
   BindLimits limits;
   std::vector<KeyTable> keys;                   // per record: field name to field index
+  std::vector<FieldPlan> plans;                 // per record: the order of its fields last time
   std::vector<KeyTable> members;                // per enumeration: member name to index
   std::vector<std::vector<Value>> templates;    // per record: the slots of an absent record
   od::parser parser;
@@ -223,6 +247,7 @@ struct Binder::Impl {
 
   Impl(const Program& p, BindLimits l) : prog(p), schema(p.schema), limits(l) {
     keys.resize(schema.records.size());
+    for (const RecordDef& r : schema.records) plans.emplace_back(r.fields.size());
     templates.resize(schema.records.size());
     for (size_t r = 0; r < schema.records.size(); ++r) {
       std::vector<std::string_view> names;
@@ -404,13 +429,21 @@ struct Binder::Impl {
   bool bind_object(FactStore& fs, uint32_t record, size_t base, od::object obj) {
     const RecordDef& rec = schema.records[record];
     const KeyTable& table = keys[record];
+    int32_t* const plan = plans[record].next.data();
+    const int32_t unknown_key = static_cast<int32_t>(rec.fields.size()) + 1;
+    int32_t state = 0;
     path.push_back({nullptr, kNoIndex});
     for (auto field : obj) {
       path.back().name = nullptr;
       od::field f;
       if (std::move(field).get(f)) return fail("not valid JSON");
-      std::string_view key;
-      int fi = raw_key(f, key) ? table.find(key) : -1;
+      int fi = plan[state];
+      if (fi < 0 || !table.matches(static_cast<size_t>(fi), f.key().raw())) {
+        std::string_view key;
+        fi = raw_key(f, key) ? table.find(key) : -1;
+        plan[state] = fi;
+      }
+      state = fi < 0 ? unknown_key : fi + 1;
       od::value v = f.value();
       if (fi < 0) continue;  // not a fact of the schema: ignored
       const FieldDef& fd = rec.fields[static_cast<size_t>(fi)];
