@@ -563,6 +563,10 @@ Vm::Vm(const Program& prog, const VmLimits& limits)
   }
   for (const Route& r : prog.routes) routes_.emplace_back(prog.strings[r.country], r.policy);
   std::sort(routes_.begin(), routes_.end());
+  route2_.assign(26 * 26, -1);
+  for (const auto& [country, policy] : routes_)
+    if (country.size() == 2 && country[0] >= 'A' && country[0] <= 'Z' && country[1] >= 'A' && country[1] <= 'Z')
+      route2_[static_cast<size_t>((country[0] - 'A') * 26 + (country[1] - 'A'))] = policy;
   if (prog.route_path >= 0) {
     route_path_ = prog.route_path;
     route_slot_ = prog.schema.paths[static_cast<size_t>(prog.route_path)].slot;
@@ -1575,6 +1579,17 @@ int32_t Vm::route(Outcome& out) {
     return -1;
   }
   std::string_view text = facts_->text(c);
+  if (text.size() == 2) {  // an ISO code: by the table (every two-letter route is in it)
+    const unsigned a = (static_cast<unsigned char>(text[0]) | 0x20u) - 'a';
+    const unsigned b = (static_cast<unsigned char>(text[1]) | 0x20u) - 'a';
+    if (a < 26 && b < 26) {
+      const int32_t p = route2_[a * 26 + b];
+      if (p >= 0) return p;
+      out.reason = Reason::NoPolicyForCountry;
+      out.missing.add(static_cast<uint32_t>(route_path_));
+      return -1;
+    }
+  }
   char key[8];
   size_t len = text.size();
   if (len <= sizeof key) {

@@ -193,6 +193,7 @@ class Vm {
   std::vector<uint64_t> campaign_value_epoch_;
   std::vector<std::vector<std::string_view>> sorted_sets_;  // string sets, sorted, for lookup
   std::vector<std::pair<std::string, int32_t>> routes_;     // sorted by country
+  std::vector<int32_t> route2_;  // two-letter countries, 26 * 26, in either case: the policy or -1
   int32_t route_slot_ = -1;
   int32_t route_path_ = -1;
   int32_t as_of_slot_ = -1;

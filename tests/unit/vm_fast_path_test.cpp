@@ -190,3 +190,43 @@ decision mail when campaign.channel == email:
   }
   vm.use_facts(nullptr);
 }
+
+// The router looks a two-letter country up in a table of its own, in either case, and
+// any other country by name; both must agree with the routes.
+TEST_CASE("the router finds countries in either case, and no others") {
+  Compilation c = compile_sources({SourceFile{"a.law", R"LAW(policy t.a "A"
+decision d:
+  rule yes: allow basis consent
+    cite "a"
+)LAW"},
+                                   SourceFile{"b.law", R"LAW(policy t.b "B"
+decision d:
+  rule no: deny
+    cite "b"
+)LAW"},
+                                   SourceFile{"route.law", "routing \"R\"\nroute GB, AZ to t.a\nroute ZA to t.b\n"}});
+  REQUIRE(c.ok());
+  const Program& prog = *c.program;
+  struct Want {
+    const char* country;
+    VerdictCode verdict;
+    Reason reason;
+  };
+  const Want wants[] = {
+      {"GB", VerdictCode::Allow, Reason::None},           {"gb", VerdictCode::Allow, Reason::None},
+      {"gB", VerdictCode::Allow, Reason::None},           {"az", VerdictCode::Allow, Reason::None},
+      {"ZA", VerdictCode::Deny, Reason::None},            {"za", VerdictCode::Deny, Reason::None},
+      {"FR", VerdictCode::Review, Reason::NoPolicyForCountry}, {"G1", VerdictCode::Review, Reason::NoPolicyForCountry},
+      {"G[", VerdictCode::Review, Reason::NoPolicyForCountry}, {"GBR", VerdictCode::Review, Reason::NoPolicyForCountry},
+      {"G", VerdictCode::Review, Reason::NoPolicyForCountry},  {"", VerdictCode::Review, Reason::NoPolicyForCountry},
+  };
+  for (const Want& w : wants) {
+    std::string json = fmt::format(R"({{"contact": {{"country": "{}"}}, "campaign": {{}}}})", w.country);
+    std::string err;
+    Outcome out = testing::decide_case(prog, json, &err);
+    INFO(w.country);
+    REQUIRE(err.empty());
+    CHECK(out.verdict == w.verdict);
+    CHECK(out.reason == w.reason);
+  }
+}
