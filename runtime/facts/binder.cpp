@@ -124,12 +124,14 @@ struct KeyTable {
   }
 };
 
-// Which field of a record came after which, last time: CRM exports write their keys in
-// one order (some left out on some lines), so the next key is first compared with the
-// field that followed the previous one before (a few loads), and looked up in the
-// KeyTable only when it differs (the scan for its closing quote and a hash). State 0 is
-// the start of the object, f + 1 after field f, and n + 1 after a key not in the schema.
+// Which field of a record came after which: CRM exports write their keys in one order,
+// some left out on some lines. The next key is first compared with the field that
+// followed the previous one before, then with the few after that one (keys left out),
+// a few loads each, and looked up in the KeyTable only when none is it (the scan for its
+// closing quote and a hash), which then becomes the expected one. State 0 is the start
+// of the object, f + 1 after field f, and n + 1 after a key not in the schema.
 struct FieldPlan {
+  static constexpr int32_t kLookahead = 3;
   std::vector<int32_t> next;  // per state: the field that came next last time, or -1
   explicit FieldPlan(size_t fields = 0) : next(fields + 2, -1) {}
 };
@@ -437,8 +439,16 @@ struct Binder::Impl {
       path.back().name = nullptr;
       od::field f;
       if (std::move(field).get(f)) return fail("not valid JSON");
-      int fi = plan[state];
-      if (fi < 0 || !table.matches(static_cast<size_t>(fi), f.key().raw())) {
+      // The expected field, else the ones after it (a key left out of this line).
+      const char* raw = f.key().raw();
+      int fi = -1;
+      for (int32_t k = 0, cand = plan[state]; k < FieldPlan::kLookahead && cand >= 0; ++k, cand = plan[cand + 1]) {
+        if (table.matches(static_cast<size_t>(cand), raw)) {
+          fi = cand;
+          break;
+        }
+      }
+      if (fi < 0) {
         std::string_view key;
         fi = raw_key(f, key) ? table.find(key) : -1;
         plan[state] = fi;
