@@ -463,6 +463,9 @@ Vm::Vm(const Program& prog, const VmLimits& limits)
     max_rules_ = std::max(max_rules_, d.rules.size());
     max_obliges_ = std::max(max_obliges_, d.obliges.size());
   }
+  states_.assign(max_rules_, kUnknown);
+  conds_.assign(max_rules_, kUnknown);
+  cond_gen_.assign(max_rules_, 0);
   for (bool b : campaign_only(prog)) campaign_only_.push_back(b ? 1 : 0);
   for (const Function& f : prog.functions) {
     bool just_let = f.end == f.begin + 2 && decode_op(prog.code[f.begin]) == Op::Let && decode_op(prog.code[f.begin + 1]) == Op::Ret;
@@ -545,6 +548,7 @@ Vm::Vm(const Program& prog, const VmLimits& limits)
   campaign_value_epoch_.assign(prog.functions.size(), 0);
   for (const DecisionInfo& d : prog.decisions) {
     decision_rule_base_.push_back(static_cast<uint32_t>(overridden_by_.size()));
+    for (const RuleInfo& r : d.rules) rule_fast_.push_back({r.cond, static_cast<uint8_t>(r.window.always() ? 1 : 0)});
     size_t words = (d.rules.size() + 63) / 64;
     for (size_t i = 0; i < d.rules.size(); ++i) overridden_by_.emplace_back(words, 0);
     for (size_t j = 0; j < d.rules.size(); ++j)
@@ -1320,6 +1324,7 @@ void Vm::begin_decision() {
   if (gen_ == 0) {  // wrapped: forget every cache
     std::fill(let_gen_.begin(), let_gen_.end(), 0);
     std::fill(let_tgen_.begin(), let_tgen_.end(), 0);
+    std::fill(cond_gen_.begin(), cond_gen_.end(), 0);
     gen_ = 1;
   }
   error_.clear();
@@ -1337,7 +1342,7 @@ void Vm::obligations(uint32_t d, Outcome& out) {
     // when the rest is a rule's condition, computed already, its value.
     if (o->verdict >= 0 && verdict_ != o->verdict) continue;
     Value c = o->always                                  ? kTrue
-              : o->rule >= 0 && cond_known_[static_cast<size_t>(o->rule)] ? conds_[static_cast<size_t>(o->rule)]
+              : o->rule >= 0 && cond_gen_[static_cast<size_t>(o->rule)] == gen_ ? conds_[static_cast<size_t>(o->rule)]
                                                      : eval(o->fn);
     if (!error_.empty()) return;
     // An obligation that might apply is kept: a duty in doubt is a duty.
@@ -1357,9 +1362,7 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
   out.decision = static_cast<int32_t>(d);
   out.policy = static_cast<int32_t>(di.policy);
   const Value as_of = as_of_value(opt);
-  states_.resize(n);
-  conds_.resize(n);
-  cond_known_.assign(n, 0);
+  const RuleFast* const fast = rule_fast_.data() + rb;
   // Which rules apply: one word for up to 64 rules (every real decision), else a vector.
   const bool small = n <= 64;
   uint64_t applies64 = 0;
@@ -1370,16 +1373,15 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
   };
   uint64_t unknown64 = 0;
   for (size_t i = 0; i < n; ++i) {
-    const RuleInfo& r = di.rules[i];
-    Value s = r.window.always() ? kTrue : window_state(r.window, as_of);
+    Value s = fast[i].always ? kTrue : window_state(di.rules[i].window, as_of);
     if (s != kFalse) {
-      Value c = eval(r.cond);
+      Value c = eval(fast[i].cond);
       conds_[i] = c;
-      cond_known_[i] = 1;
+      cond_gen_[i] = gen_;
       s = and3(s, c);
     }
     if (!error_.empty()) {
-      out.error = fmt::format("{} in rule '{}'", error_, prog_.str(r.name));
+      out.error = fmt::format("{} in rule '{}'", error_, prog_.str(di.rules[i].name));
       return;
     }
     states_[i] = s;

@@ -160,7 +160,7 @@ class Vm {
   // oblige_base_[d + 1])): the verdict its condition starts with (`when verdict == allow
   // and ...`), -1 if none; whether that comparison is all of it; and the rule whose
   // condition is the same code as the rest (`... and valid_for(...)` repeats a rule's
-  // `when`), else -1: resolve keeps the rules' values in conds_, with cond_known_ telling
+  // `when`), else -1: resolve keeps the rules' values in conds_, with cond_gen_ telling
   // which it computed, so the obligation reuses them. oblige_unique_: no obligation is
   // named twice in the decision, so none needs looking for in the outcome first.
   struct ObligeStep {
@@ -174,7 +174,14 @@ class Vm {
   std::vector<uint32_t> oblige_base_;
   std::vector<uint8_t> oblige_unique_;
   std::vector<Value> conds_;
-  std::vector<uint8_t> cond_known_;
+  std::vector<uint32_t> cond_gen_;  // gen_ of the decision that computed conds_[i]
+  // Per decision rule (at decision_rule_base_): what resolve reads of it for every
+  // contact, side by side.
+  struct RuleFast {
+    int32_t cond;
+    uint8_t always;  // no effective window
+  };
+  std::vector<RuleFast> rule_fast_;
   std::vector<uint64_t> applies_;
   size_t max_rules_ = 0;
   size_t max_obliges_ = 0;
