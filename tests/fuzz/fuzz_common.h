@@ -86,6 +86,39 @@ inline void check_record(const std::string& record) {
     finding("a record that is not a JSON object: " + record);
 }
 
+// The fast path (fused instructions, functions computed without a frame, values cached
+// per campaign) against the traced path, which runs the verified code as it is: when
+// the rules were resolved, the outcome's rules that the trace says apply are exactly the
+// rules that apply and that no applying rule overrides, and any other rule it lists is
+// one whose state the trace finds unknown.
+inline void check_fast_against_traced(const Program& prog, const Outcome& out, const DecisionTrace& t) {
+  switch (out.reason) {
+    case Reason::None: case Reason::NoRuleApplies: case Reason::Conflict: case Reason::Undetermined:
+    case Reason::ReviewRule:
+      break;
+    default:
+      return;  // decided before its rules (the guard, the window, the router)
+  }
+  const DecisionInfo& d = prog.decisions[static_cast<size_t>(out.decision)];
+  if (t.rules.size() != d.rules.size()) finding("the trace does not have one state per rule");
+  std::vector<bool> overridden(d.rules.size(), false);
+  for (size_t j = 0; j < d.rules.size(); ++j)
+    if (t.rules[j].state == RuleState::Applies)
+      for (uint32_t i : d.rules[j].overrides) overridden[i] = true;
+  std::vector<bool> listed(d.rules.size(), false);
+  for (uint32_t r : out.rules) {
+    if (r >= d.rules.size()) finding("the outcome lists a rule that does not exist");
+    listed[r] = true;
+    if (t.rules[r].state == RuleState::NotApplicable)
+      finding("the outcome lists a rule the traced code finds not to apply: " + prog.str(d.rules[r].name));
+  }
+  for (size_t i = 0; i < d.rules.size(); ++i) {
+    const bool winner = t.rules[i].state == RuleState::Applies && !overridden[i];
+    if (t.rules[i].state == RuleState::Applies && listed[i] != winner)
+      finding("the fast path and the traced code disagree on rule " + prog.str(d.rules[i].name));
+  }
+}
+
 // Decides the bound facts with `entry` and writes the record (or the error record) the
 // way `lawful check` does; with `trace`, also re-runs the deciding decision traced, as
 // explain does.
@@ -105,6 +138,7 @@ inline void decide_and_record(Vm& vm, const Entry& entry, bool trace) {
   if (trace && out.decision >= 0) {
     DecisionTrace t;
     vm.trace_decision(static_cast<uint32_t>(out.decision), t);
+    if (out.error.empty()) check_fast_against_traced(prog, out, t);
   }
 }
 

@@ -2,7 +2,7 @@
 // and a line `//@file NAME` starts another, so that `extends`, `use` and routing files
 // are reached. Whatever compiles must also verify, survive the .lawc round trip
 // unchanged, decide fixed cases (each record one line of valid JSON) and run its own
-// tests without a crash.
+// tests without a crash, the fast path agreeing with the traced code on every rule.
 #include <cstddef>
 #include <cstdint>
 
@@ -74,6 +74,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (e.decision < 0 || static_cast<size_t>(e.decision) >= prog.decisions.size())
         fuzz::finding("a compiled test names a decision that does not exist");
       vm.decide_decision(static_cast<uint32_t>(e.decision), out, opt);
+      if (out.error.empty()) {
+        DecisionTrace trace;
+        vm.trace_decision(static_cast<uint32_t>(e.decision), trace, opt);
+        fuzz::check_fast_against_traced(prog, out, trace);
+      }
     }
   }
   return 0;
