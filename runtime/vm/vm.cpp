@@ -1330,6 +1330,11 @@ void Vm::begin_decision() {
   error_.clear();
   sp_ = 0;
   steps_ = 0;
+  // The verdict is known only to obligations, which come after the rules. The compiler
+  // lets nothing else read it, but a .lawc from elsewhere may: it reads unknown then,
+  // not the verdict of the contact before (the lawc fuzzer found the fast and traced
+  // paths disagreeing on such a program).
+  verdict_ = kUnknown;
   if_masks_.clear();
 }
 
