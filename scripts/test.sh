@@ -5,27 +5,54 @@
 # build with AddressSanitizer and UndefinedBehaviorSanitizer; the API's reload under
 # load and the threaded `lawful check` run under ThreadSanitizer;
 # then each fuzz target runs for a bounded time on a clang build (docs/security.md).
+# Each phase's wall time is printed as it ends, and all of them at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+phase_name=""
+phase_start=$SECONDS
+phase_times=()
+# phase NAME: ends the running phase (printing its time) and starts NAME.
+phase() {
+  if [ -n "$phase_name" ]; then
+    phase_times+=("$(printf '%5d s  %s' $((SECONDS - phase_start)) "$phase_name")")
+    echo "-- ${phase_times[-1]}"
+  fi
+  phase_name=$1
+  phase_start=$SECONDS
+  if [ -n "$phase_name" ]; then echo "== $phase_name"; fi
+}
+times_summary() {
+  local status=$?
+  phase ""
+  echo "== Time per phase (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
+  printf '%s\n' "${phase_times[@]}"
+  printf '%5d s  all\n' "$SECONDS"
+  return $status
+}
+trap times_summary EXIT
+
+phase "Dependencies"
 scripts/deps.sh
 jobs=$(nproc)
 
-echo "== Release build"
+phase "Release build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build build
+phase "Release tests"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
-echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
+phase "AddressSanitizer + UndefinedBehaviorSanitizer build"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAWFUL_SANITIZE=ON -DLAWFUL_BENCH=OFF
 cmake --build build-asan
+phase "AddressSanitizer + UndefinedBehaviorSanitizer tests"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
 
 # ---- Embedding API (issue 6): decisions from several threads while good and broken
 # policies are reloaded, under ThreadSanitizer. Builds only that test's program (and the
 # libraries it links), in its own build directory.
-echo "== ThreadSanitizer: deciding while policies are reloaded"
+phase "ThreadSanitizer: deciding while policies are reloaded"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAWFUL_TSAN=ON -DLAWFUL_BENCH=OFF
 cmake --build build-tsan --target lawful_reload_stress
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 build-tsan/tests/api/lawful_reload_stress 16 4
@@ -33,16 +60,17 @@ TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 build-tsan/tests/api/lawful
 
 # ---- lawful check on several threads (issue 7), under ThreadSanitizer: generated
 # contacts decided on 4 threads, JSON Lines and CSV, must give one thread's output.
-echo "== ThreadSanitizer: lawful check --threads 4"
+phase "ThreadSanitizer: lawful check --threads 4"
 cmake --build build-tsan --target lawful
 scripts/tsan_check.sh build-tsan/lawful
 
 # ---- fuzzing (tests/fuzz): a clang build of the libFuzzer targets, each run from its
 # seeds and regressions for a bounded time; any crash, leak or hang fails the run.
-echo "== Fuzzing smoke: each libFuzzer target for ${LAWFUL_FUZZ_SMOKE_SECONDS:-30} s (clang, ASan, UBSan)"
+phase "Fuzzing smoke: each libFuzzer target for ${LAWFUL_FUZZ_SMOKE_SECONDS:-30} s (clang, ASan, UBSan)"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAWFUL_FUZZ=ON \
   -DLAWFUL_TESTS=OFF -DLAWFUL_FUZZ_SMOKE_SECONDS="${LAWFUL_FUZZ_SMOKE_SECONDS:-30}"
 cmake --build build-fuzz --target fuzz-smoke
 # ---- end of fuzzing
 
+phase ""
 echo "== All tests passed"
