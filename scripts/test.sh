@@ -5,29 +5,40 @@
 # build with AddressSanitizer and UndefinedBehaviorSanitizer; the API's reload under
 # load and the threaded `lawful check` run under ThreadSanitizer;
 # then each fuzz target runs for a bounded time on a clang build (docs/security.md).
-# Each phase's wall time is printed as it ends, and all of them at the end.
+# Each phase prints its wall time and CPU time as it ends, and all of them at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 phase_name=""
 phase_start=$SECONDS
+phase_cpu=0
 phase_times=()
-# phase NAME: ends the running phase (printing its time) and starts NAME.
+times_file=$(mktemp)
+# Sets cpu to the CPU time (user + system, whole seconds) of every command this script
+# has waited for: bash's `times`, run in this shell (a subshell would not see them).
+cpu_now() {
+  times > "$times_file"
+  cpu=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } printf "%d", s }' "$times_file")
+}
+# phase NAME: ends the running phase (printing its wall and CPU time) and starts NAME.
 phase() {
+  cpu_now
   if [ -n "$phase_name" ]; then
-    phase_times+=("$(printf '%5d s  %s' $((SECONDS - phase_start)) "$phase_name")")
-    echo "-- ${phase_times[-1]}"
+    echo "== done in $((SECONDS - phase_start)) s (CPU $((cpu - phase_cpu)) s): $phase_name"
+    phase_times+=("$(printf '%5d s %6d s  %s' $((SECONDS - phase_start)) $((cpu - phase_cpu)) "$phase_name")")
   fi
   phase_name=$1
   phase_start=$SECONDS
+  phase_cpu=$cpu
   if [ -n "$phase_name" ]; then echo "== $phase_name"; fi
 }
 times_summary() {
   local status=$?
   phase ""
-  echo "== Time per phase (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
+  echo "== Time per phase: wall, CPU (user + system); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   printf '%s\n' "${phase_times[@]}"
-  printf '%5d s  all\n' "$SECONDS"
+  printf '%5d s %6d s  all\n' "$SECONDS" "$cpu"
+  rm -f "$times_file"
   return $status
 }
 trap times_summary EXIT
