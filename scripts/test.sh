@@ -53,8 +53,14 @@ cmake --build build
 phase "Release tests"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
+# The GCC sanitizer builds compile at -O1 (the level the sanitizers' documentation names
+# for reasonable speed) with line tables only (-g1): the checks are those of -O2, which
+# only optimises some away, reports still name each frame's function, file and line, and
+# a file compiles in about half the time of -O2 -g (compiler/sema/analyzer.cpp: 36 s -> 18 s).
+sanitizer_build=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG")
+
 phase "AddressSanitizer + UndefinedBehaviorSanitizer build"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAWFUL_SANITIZE=ON -DLAWFUL_BENCH=OFF
+cmake -S . -B build-asan -G Ninja "${sanitizer_build[@]}" -DLAWFUL_SANITIZE=ON -DLAWFUL_BENCH=OFF
 cmake --build build-asan
 phase "AddressSanitizer + UndefinedBehaviorSanitizer tests"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -64,7 +70,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 # policies are reloaded, under ThreadSanitizer. Builds only that test's program (and the
 # libraries it links), in its own build directory.
 phase "ThreadSanitizer: deciding while policies are reloaded"
-cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAWFUL_TSAN=ON -DLAWFUL_BENCH=OFF
+cmake -S . -B build-tsan -G Ninja "${sanitizer_build[@]}" -DLAWFUL_TSAN=ON -DLAWFUL_BENCH=OFF
 cmake --build build-tsan --target lawful_reload_stress
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 build-tsan/tests/api/lawful_reload_stress 16 4
 # ---- end of the embedding API's block
