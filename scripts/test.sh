@@ -83,9 +83,11 @@ scripts/tsan_check.sh build-tsan/lawful
 
 # ---- fuzzing (tests/fuzz): a clang build of the libFuzzer targets, each run from its
 # seeds and regressions for a bounded time; any crash, leak or hang fails the run.
-phase "Fuzzing smoke: each libFuzzer target for ${LAWFUL_FUZZ_SMOKE_SECONDS:-30} s (clang, ASan, UBSan)"
+phase "Fuzzing build (clang, ASan, UBSan)"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAWFUL_FUZZ=ON \
-  -DLAWFUL_TESTS=OFF -DLAWFUL_FUZZ_SMOKE_SECONDS="${LAWFUL_FUZZ_SMOKE_SECONDS:-30}"
+  -DLAWFUL_TESTS=OFF -DLAWFUL_FUZZ_SMOKE_SECONDS="${LAWFUL_FUZZ_SMOKE_SECONDS:-30}" -DLAWFUL_FUZZ_SMOKE_JOBS="$jobs"
+cmake --build build-fuzz --target fuzzers
+phase "Fuzzing smoke: each libFuzzer target for ${LAWFUL_FUZZ_SMOKE_SECONDS:-30} s, $jobs at once"
 cmake --build build-fuzz --target fuzz-smoke
 # ---- end of fuzzing
 
