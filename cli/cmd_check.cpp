@@ -685,27 +685,27 @@ int run_check(const CheckOptions& o) {
 
 }  // namespace
 
-void add_check(CLI::App& app, int& exit_code) {
+void add_check(Command& app, int& exit_code) {
   auto o = std::make_shared<CheckOptions>();
-  CLI::App* cmd = app.add_subcommand("check", "Decide for every contact (or case) and print one decision per line");
-  cmd->add_option("path", o->path, "A .law file, a directory of them (with its routing file), or a .lawc file")->required();
-  cmd->add_option("--decision", o->decision, "Evaluate this decision rather than the whole policy");
-  cmd->add_option("--as-of", o->as_of, "Take rules as in force on this date (YYYY-MM-DD) instead of the send date");
-  cmd->add_option("--cases", o->cases, "JSON Lines of {\"contact\": ..., \"campaign\": ...}");
-  cmd->add_option("--contacts", o->contacts,
-                  "Contacts: JSON Lines, one a line, or CSV with a header row naming the fields ('-' for standard input)");
-  cmd->add_option("--campaign", o->campaign, "One campaign as a JSON object");
-  cmd->add_option("--input-format", o->input_format,
-                  "jsonl or csv; auto (the default) takes CSV for a file named *.csv, else JSON Lines");
-  cmd->add_option("-o,--output", o->output, "Write the decisions here instead of standard output");
-  cmd->add_option("--format", o->format, "Output: jsonl (the default; FACTS.md's records) or csv");
-  cmd->add_option("--threads", o->threads, "Threads deciding (default: all cores); the output is the same for any number");
-  cmd->add_option("--from-line", o->from_line,
-                  "Decide from this input line on (the lines before are skipped, still counted; a CSV header is still read)");
-  cmd->add_option("--summary", o->summary, "Also write the summary as JSON to this file");
-  cmd->add_flag("-q,--quiet", o->quiet, "No progress bar and no summary on standard error");
-  cmd->add_flag("--no-progress", o->no_progress, "No progress bar (it shows only when standard error is a terminal)");
-  cmd->callback([o, &exit_code] { exit_code = run_check(*o); });
+  Command cmd = app.add_subcommand("check", "Decide for every contact (or case) and print one decision per line");
+  cmd.add_option("path", o->path, "A .law file, a directory of them (with its routing file), or a .lawc file").required();
+  cmd.add_option("--decision", o->decision, "Evaluate this decision rather than the whole policy");
+  cmd.add_option("--as-of", o->as_of, "Take rules as in force on this date (YYYY-MM-DD) instead of the send date");
+  cmd.add_option("--cases", o->cases, "JSON Lines of {\"contact\": ..., \"campaign\": ...}");
+  cmd.add_option("--contacts", o->contacts,
+                 "Contacts: JSON Lines, one a line, or CSV with a header row naming the fields ('-' for standard input)");
+  cmd.add_option("--campaign", o->campaign, "One campaign as a JSON object");
+  cmd.add_option("--input-format", o->input_format,
+                 "jsonl or csv; auto (the default) takes CSV for a file named *.csv, else JSON Lines");
+  cmd.add_option("-o,--output", o->output, "Write the decisions here instead of standard output");
+  cmd.add_option("--format", o->format, "Output: jsonl (the default; FACTS.md's records) or csv");
+  cmd.add_option("--threads", o->threads, "Threads deciding (default: all cores); the output is the same for any number");
+  cmd.add_option("--from-line", o->from_line,
+                 "Decide from this input line on (the lines before are skipped, still counted; a CSV header is still read)");
+  cmd.add_option("--summary", o->summary, "Also write the summary as JSON to this file");
+  cmd.add_flag("-q,--quiet", o->quiet, "No progress bar and no summary on standard error");
+  cmd.add_flag("--no-progress", o->no_progress, "No progress bar (it shows only when standard error is a terminal)");
+  cmd.callback([o, &exit_code] { exit_code = run_check(*o); });
 }
 
 }  // namespace lawful::cli

@@ -8,13 +8,13 @@
 
 namespace lawful::cli {
 
-void add_compile(CLI::App& app, int& exit_code) {
+void add_compile(Command& app, int& exit_code) {
   auto path = std::make_shared<std::string>();
   auto output = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("compile", "Compile policies to a bytecode file (.lawc)");
-  cmd->add_option("path", *path, "A .law file or a directory of them")->required();
-  cmd->add_option("-o,--output", *output, "The .lawc file to write")->required();
-  cmd->callback([path, output, &exit_code] {
+  Command cmd = app.add_subcommand("compile", "Compile policies to a bytecode file (.lawc)");
+  cmd.add_option("path", *path, "A .law file or a directory of them").required();
+  cmd.add_option("-o,--output", *output, "The .lawc file to write").required();
+  cmd.callback([path, output, &exit_code] {
     Loaded loaded = load(*path);
     if (!loaded.program) {
       exit_code = kExitFailed;
@@ -30,11 +30,11 @@ void add_compile(CLI::App& app, int& exit_code) {
   });
 }
 
-void add_disasm(CLI::App& app, int& exit_code) {
+void add_disasm(Command& app, int& exit_code) {
   auto path = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("disasm", "Show a compiled program (a .lawc file, or policies compiled now) as text");
-  cmd->add_option("path", *path, "A .lawc file, a .law file or a directory")->required();
-  cmd->callback([path, &exit_code] {
+  Command cmd = app.add_subcommand("disasm", "Show a compiled program (a .lawc file, or policies compiled now) as text");
+  cmd.add_option("path", *path, "A .lawc file, a .law file or a directory").required();
+  cmd.callback([path, &exit_code] {
     Loaded loaded = load(*path);
     if (!loaded.program) {
       exit_code = kExitFailed;

@@ -464,20 +464,20 @@ int run_diff(const DiffOptions& o) {
 
 }  // namespace
 
-void add_diff(CLI::App& app, int& exit_code) {
+void add_diff(Command& app, int& exit_code) {
   auto o = std::make_shared<DiffOptions>();
-  CLI::App* cmd = app.add_subcommand("diff", "Decide every contact with two versions of the policies and show what moves");
-  cmd->add_option("old", o->old_path, "The policies before the change: a .law file, a directory, or a .lawc file")->required();
-  cmd->add_option("new", o->new_path, "The policies after the change")->required();
-  cmd->add_option("--decision", o->decision, "Evaluate this decision rather than the whole policy");
-  cmd->add_option("--as-of", o->as_of, "Take rules as in force on this date (YYYY-MM-DD) instead of the send date");
-  cmd->add_option("--cases", o->cases, "JSON Lines of {\"contact\": ..., \"campaign\": ...}");
-  cmd->add_option("--contacts", o->contacts, "JSON Lines, one contact a line ('-' for standard input)");
-  cmd->add_option("--campaign", o->campaign, "One campaign as a JSON object");
-  cmd->add_option("--examples", o->examples, "Contact ids to show per movement (default 5)");
-  cmd->add_flag("--json", o->json, "The same report as one JSON object");
-  cmd->add_flag("--fail-on-change", o->fail_on_change, "Exit 1 when any decision changes (for CI)");
-  cmd->callback([o, &exit_code] { exit_code = run_diff(*o); });
+  Command cmd = app.add_subcommand("diff", "Decide every contact with two versions of the policies and show what moves");
+  cmd.add_option("old", o->old_path, "The policies before the change: a .law file, a directory, or a .lawc file").required();
+  cmd.add_option("new", o->new_path, "The policies after the change").required();
+  cmd.add_option("--decision", o->decision, "Evaluate this decision rather than the whole policy");
+  cmd.add_option("--as-of", o->as_of, "Take rules as in force on this date (YYYY-MM-DD) instead of the send date");
+  cmd.add_option("--cases", o->cases, "JSON Lines of {\"contact\": ..., \"campaign\": ...}");
+  cmd.add_option("--contacts", o->contacts, "JSON Lines, one contact a line ('-' for standard input)");
+  cmd.add_option("--campaign", o->campaign, "One campaign as a JSON object");
+  cmd.add_option("--examples", o->examples, "Contact ids to show per movement (default 5)");
+  cmd.add_flag("--json", o->json, "The same report as one JSON object");
+  cmd.add_flag("--fail-on-change", o->fail_on_change, "Exit 1 when any decision changes (for CI)");
+  cmd.callback([o, &exit_code] { exit_code = run_diff(*o); });
 }
 
 }  // namespace lawful::cli

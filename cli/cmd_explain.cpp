@@ -822,17 +822,17 @@ int run_explain(const ExplainOptions& o) {
 
 }  // namespace
 
-void add_explain(CLI::App& app, int& exit_code) {
+void add_explain(Command& app, int& exit_code) {
   auto o = std::make_shared<ExplainOptions>();
-  CLI::App* cmd = app.add_subcommand("explain", "Show how one decision was reached, rule by rule, with the facts and citations");
-  cmd->add_option("path", o->path, "A .law file, a directory of them (with its routing file), or a .lawc file")->required();
-  cmd->add_option("--contact", o->contact, "The contact: a JSON object, or JSON Lines with --id")->required();
-  cmd->add_option("--campaign", o->campaign, "The campaign, a JSON object")->required();
-  cmd->add_option("--id", o->id, "With a JSON Lines --contact file: the contact with this id");
-  cmd->add_option("--decision", o->decision, "Explain this decision rather than the whole policy");
-  cmd->add_option("--as-of", o->as_of, "Take rules as in force on this date (YYYY-MM-DD) instead of the send date");
-  cmd->add_flag("--json", o->json, "The same explanation as one JSON object, for programs");
-  cmd->callback([o, &exit_code] { exit_code = run_explain(*o); });
+  Command cmd = app.add_subcommand("explain", "Show how one decision was reached, rule by rule, with the facts and citations");
+  cmd.add_option("path", o->path, "A .law file, a directory of them (with its routing file), or a .lawc file").required();
+  cmd.add_option("--contact", o->contact, "The contact: a JSON object, or JSON Lines with --id").required();
+  cmd.add_option("--campaign", o->campaign, "The campaign, a JSON object").required();
+  cmd.add_option("--id", o->id, "With a JSON Lines --contact file: the contact with this id");
+  cmd.add_option("--decision", o->decision, "Explain this decision rather than the whole policy");
+  cmd.add_option("--as-of", o->as_of, "Take rules as in force on this date (YYYY-MM-DD) instead of the send date");
+  cmd.add_flag("--json", o->json, "The same explanation as one JSON object, for programs");
+  cmd.callback([o, &exit_code] { exit_code = run_explain(*o); });
 }
 
 }  // namespace lawful::cli

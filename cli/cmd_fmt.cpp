@@ -88,12 +88,12 @@ int run_fmt(const FmtOptions& o) {
 
 }  // namespace
 
-void add_fmt(CLI::App& app, int& exit_code) {
+void add_fmt(Command& app, int& exit_code) {
   auto o = std::make_shared<FmtOptions>();
-  CLI::App* cmd = app.add_subcommand("fmt", "Rewrite .law files in the canonical layout, keeping every comment");
-  cmd->add_option("paths", o->paths, ".law files or directories ('-': standard input to standard output)")->required();
-  cmd->add_flag("--check", o->check, "Change nothing; list the files that are not formatted, and fail if there are any");
-  cmd->callback([o, &exit_code] { exit_code = run_fmt(*o); });
+  Command cmd = app.add_subcommand("fmt", "Rewrite .law files in the canonical layout, keeping every comment");
+  cmd.add_option("paths", o->paths, ".law files or directories ('-': standard input to standard output)").required();
+  cmd.add_flag("--check", o->check, "Change nothing; list the files that are not formatted, and fail if there are any");
+  cmd.callback([o, &exit_code] { exit_code = run_fmt(*o); });
 }
 
 }  // namespace lawful::cli

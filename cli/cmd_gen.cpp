@@ -64,15 +64,15 @@ int run_gen(const GenCommand& c) {
 
 }  // namespace
 
-void add_gen_contacts(CLI::App& app, int& exit_code) {
+void add_gen_contacts(Command& app, int& exit_code) {
   auto c = std::make_shared<GenCommand>();
-  CLI::App* cmd = app.add_subcommand("gen-contacts", "Write a synthetic CRM export (contacts) for trials and benchmarks");
-  cmd->add_option("--n", c->gen.n, "How many contacts (default 1000)");
-  cmd->add_option("--seed", c->gen.seed, "The random seed; the same seed gives the same file (default 1)");
-  cmd->add_option("--sender", c->gen.sender, "The sender most consents name (default: Northwind Ltd, as examples/campaign.json)");
-  cmd->add_option("--format", c->format, "jsonl (the default; every fact) or csv (scalar fields only)");
-  cmd->add_option("-o,--output", c->output, "Write here instead of standard output");
-  cmd->callback([c, &exit_code] { exit_code = run_gen(*c); });
+  Command cmd = app.add_subcommand("gen-contacts", "Write a synthetic CRM export (contacts) for trials and benchmarks");
+  cmd.add_option("--n", c->gen.n, "How many contacts (default 1000)");
+  cmd.add_option("--seed", c->gen.seed, "The random seed; the same seed gives the same file (default 1)");
+  cmd.add_option("--sender", c->gen.sender, "The sender most consents name (default: Northwind Ltd, as examples/campaign.json)");
+  cmd.add_option("--format", c->format, "jsonl (the default; every fact) or csv (scalar fields only)");
+  cmd.add_option("-o,--output", c->output, "Write here instead of standard output");
+  cmd.callback([c, &exit_code] { exit_code = run_gen(*c); });
 }
 
 }  // namespace lawful::cli

@@ -43,13 +43,13 @@ int run_lint(const LintOptions& o) {
 
 }  // namespace
 
-void add_lint(CLI::App& app, int& exit_code) {
+void add_lint(Command& app, int& exit_code) {
   auto o = std::make_shared<LintOptions>();
-  CLI::App* cmd = app.add_subcommand(
+  Command cmd = app.add_subcommand(
       "lint", "Find what a reader of a policy would want fixed: missing citations, rules that never decide, ...");
-  cmd->add_option("paths", o->paths, ".law files or directories")->required();
-  cmd->add_flag("--werror", o->werror, "Fail (exit 1) when there are warnings, not only errors");
-  cmd->callback([o, &exit_code] { exit_code = run_lint(*o); });
+  cmd.add_option("paths", o->paths, ".law files or directories").required();
+  cmd.add_flag("--werror", o->werror, "Fail (exit 1) when there are warnings, not only errors");
+  cmd.callback([o, &exit_code] { exit_code = run_lint(*o); });
 }
 
 }  // namespace lawful::cli

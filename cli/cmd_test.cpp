@@ -107,18 +107,18 @@ int run_test(const TestOptions& o) {
 
 }  // namespace
 
-void add_test(CLI::App& app, int& exit_code) {
+void add_test(Command& app, int& exit_code) {
   auto o = std::make_shared<TestOptions>();
-  CLI::App* cmd = app.add_subcommand("test", "Run the test blocks of policies");
-  cmd->add_option("paths", o->paths, ".law files or directories")->required();
-  cmd->add_option("--as-of", o->as_of, "Run tests that pin no date as of this date (YYYY-MM-DD)");
-  cmd->add_flag("--coverage", o->coverage,
-                "Report, per policy, the rules no test made decisive and those no test showed not to apply");
-  cmd->add_option("--min-coverage", o->min_coverage,
-                  "With --coverage: fail when a policy has fewer rules decisive, or shown not to apply (percent)")
-      ->check(CLI::Range(0.0, 100.0));
-  cmd->add_flag("-v,--verbose", o->verbose, "List passing tests too");
-  cmd->callback([o, &exit_code] { exit_code = run_test(*o); });
+  Command cmd = app.add_subcommand("test", "Run the test blocks of policies");
+  cmd.add_option("paths", o->paths, ".law files or directories").required();
+  cmd.add_option("--as-of", o->as_of, "Run tests that pin no date as of this date (YYYY-MM-DD)");
+  cmd.add_flag("--coverage", o->coverage,
+               "Report, per policy, the rules no test made decisive and those no test showed not to apply");
+  cmd.add_option("--min-coverage", o->min_coverage,
+                 "With --coverage: fail when a policy has fewer rules decisive, or shown not to apply (percent)")
+      .check_range(0.0, 100.0);
+  cmd.add_flag("-v,--verbose", o->verbose, "List passing tests too");
+  cmd.callback([o, &exit_code] { exit_code = run_test(*o); });
 }
 
 }  // namespace lawful::cli

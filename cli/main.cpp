@@ -1,22 +1,69 @@
-// The `lawful` command: subcommands for deciding, testing and compiling policies.
+// The `lawful` command: subcommands for deciding, testing and compiling policies. The
+// only file that includes CLI11: the commands register their options through
+// cli/commands.h, implemented here.
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 #include "cli/common.h"
 
+namespace lawful::cli {
+
+Option Option::required() {
+  option_->required();
+  return *this;
+}
+
+Option Option::check_range(double min, double max) {
+  option_->check(CLI::Range(min, max));
+  return *this;
+}
+
+Command Command::add_subcommand(const std::string& name, const std::string& description) {
+  return Command(app_->add_subcommand(name, description));
+}
+
+Option Command::add_option(const std::string& name, std::string& into, const std::string& description) {
+  return Option(app_->add_option(name, into, description));
+}
+
+Option Command::add_option(const std::string& name, std::vector<std::string>& into, const std::string& description) {
+  return Option(app_->add_option(name, into, description));
+}
+
+Option Command::add_option(const std::string& name, unsigned& into, const std::string& description) {
+  return Option(app_->add_option(name, into, description));
+}
+
+Option Command::add_option(const std::string& name, uint64_t& into, const std::string& description) {
+  return Option(app_->add_option(name, into, description));
+}
+
+Option Command::add_option(const std::string& name, double& into, const std::string& description) {
+  return Option(app_->add_option(name, into, description));
+}
+
+Option Command::add_flag(const std::string& name, bool& into, const std::string& description) {
+  return Option(app_->add_flag(name, into, description));
+}
+
+void Command::callback(std::function<void()> run) { app_->callback(std::move(run)); }
+
+}  // namespace lawful::cli
+
 int main(int argc, char** argv) {
   CLI::App app{"lawful: rules for privacy and direct-marketing law, decided contact by contact"};
   app.require_subcommand(1);
   int exit_code = lawful::cli::kExitOk;
-  lawful::cli::add_check(app, exit_code);
-  lawful::cli::add_test(app, exit_code);
-  lawful::cli::add_compile(app, exit_code);
-  lawful::cli::add_disasm(app, exit_code);
-  lawful::cli::add_fmt(app, exit_code);
-  lawful::cli::add_lint(app, exit_code);
-  lawful::cli::add_explain(app, exit_code);
-  lawful::cli::add_diff(app, exit_code);
-  lawful::cli::add_gen_contacts(app, exit_code);
+  lawful::cli::Command root(&app);
+  lawful::cli::add_check(root, exit_code);
+  lawful::cli::add_test(root, exit_code);
+  lawful::cli::add_compile(root, exit_code);
+  lawful::cli::add_disasm(root, exit_code);
+  lawful::cli::add_fmt(root, exit_code);
+  lawful::cli::add_lint(root, exit_code);
+  lawful::cli::add_explain(root, exit_code);
+  lawful::cli::add_diff(root, exit_code);
+  lawful::cli::add_gen_contacts(root, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -4,7 +4,6 @@
 #include <cstdlib>
 #include <new>
 
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "cli/gen_contacts.h"

@@ -1,3 +1,0 @@
-// The API tests: doctest's main.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
-#include <doctest/doctest.h>
