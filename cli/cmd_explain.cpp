@@ -610,7 +610,7 @@ int Explainer::run(const Entry& entry, bool json) {
     if (out.verdict == VerdictCode::Allow && out.basis >= 0) o += " basis " + prog_.basis_name(out.basis);
     o += "\n";
     if (!out.error.empty()) o += fmt::format("  the decision failed: {}\n", out.error);
-    if (out.verdict == VerdictCode::Review) o += fmt::format("  why: {}\n", why(out));
+    if (out.verdict == VerdictCode::Review && out.error.empty()) o += fmt::format("  why: {}\n", why(out));
     if (out.verdict != VerdictCode::Review && out.decision >= 0) {
       const DecisionInfo& di = prog_.decisions[static_cast<size_t>(out.decision)];
       for (uint32_t r : out.rules)

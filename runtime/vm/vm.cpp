@@ -579,8 +579,17 @@ Vm::Vm(const Program& prog, const VmLimits& limits)
 }
 
 bool Vm::runtime_error(uint32_t pc, const char* what) {
-  if (error_.empty()) error_ = fmt::format("{} (at bytecode {})", what, pc);
+  if (error_.empty()) {
+    error_ = what;
+    error_pc_ = pc;
+  }
   return false;
+}
+
+std::string Vm::located_error(const char* kind, const std::string& name, const SourcePos& pos) const {
+  std::string where = pos.file < prog_.files.size() ? fmt::format("{}:{}:{}; ", prog_.files[pos.file], pos.line, pos.col)
+                                                    : std::string();
+  return fmt::format("{} in {} '{}' ({}bytecode {})", error_, kind, name, where, error_pc_);
 }
 
 template <bool kTrace>
@@ -1349,7 +1358,11 @@ void Vm::obligations(uint32_t d, Outcome& out) {
     Value c = o->always                                  ? kTrue
               : o->rule >= 0 && cond_gen_[static_cast<size_t>(o->rule)] == gen_ ? conds_[static_cast<size_t>(o->rule)]
                                                      : eval(o->fn);
-    if (!error_.empty()) return;
+    if (!error_.empty()) {
+      const ObligeInfo& oi = prog_.decisions[d].obliges[static_cast<size_t>(o - oblige_steps_.data() - oblige_base_[d])];
+      out.error = located_error("obligation", prog_.obligation_name(oi.name), oi.pos);
+      return;
+    }
     // An obligation that might apply is kept: a duty in doubt is a duty.
     if (c == kFalse) continue;
     if (unique || std::find(out.obligations.begin(), out.obligations.end(), o->name) == out.obligations.end())
@@ -1386,7 +1399,7 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
       s = and3(s, c);
     }
     if (!error_.empty()) {
-      out.error = fmt::format("{} in rule '{}'", error_, prog_.str(di.rules[i].name));
+      out.error = located_error("rule", prog_.str(di.rules[i].name), di.rules[i].pos);
       return;
     }
     states_[i] = s;
@@ -1479,7 +1492,6 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
     }
   }
   obligations(d, out);
-  if (!error_.empty()) out.error = error_;
 }
 
 void Vm::decide_decision(uint32_t d, Outcome& out, const DecideOptions& opt) {
@@ -1499,7 +1511,7 @@ void Vm::decide_decision(uint32_t d, Outcome& out, const DecideOptions& opt) {
   }
   Value g = eval(di.guard);
   if (!error_.empty()) {
-    out.error = error_;
+    out.error = located_error("the condition of decision", prog_.str(di.name), di.pos);
     return;
   }
   if (g == kFalse) {
@@ -1539,7 +1551,7 @@ void Vm::decide_policy(uint32_t p, Outcome& out, const DecideOptions& opt) {
   for (uint32_t d : pi.decisions) {
     Value g = eval(prog_.decisions[d].guard);
     if (!error_.empty()) {
-      out.error = error_;
+      out.error = located_error("the condition of decision", prog_.str(prog_.decisions[d].name), prog_.decisions[d].pos);
       return;
     }
     if (g == kTrue) {

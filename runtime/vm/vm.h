@@ -131,6 +131,10 @@ class Vm {
   void resolve(uint32_t decision, Outcome& out, const DecideOptions& opt);
   void obligations(uint32_t decision, Outcome& out);
   bool runtime_error(uint32_t pc, const char* what);
+  // The run-time error, said where it happened: "<what> in rule 'far' (uk.law:3:3;
+  // bytecode 2)". `kind` and `name` say which part of the policy was being evaluated,
+  // `pos` where it is declared.
+  std::string located_error(const char* kind, const std::string& name, const SourcePos& pos) const;
 
   const Program& prog_;
   // The code the fast path runs: the program's, with jumps threaded and common
@@ -153,7 +157,8 @@ class Vm {
   uint64_t steps_ = 0;
   std::string steps_error_;
   Value verdict_ = kUnknown;
-  std::string error_;
+  std::string error_;      // the first run-time error of the decision, or empty
+  uint32_t error_pc_ = 0;  // where in the code it happened
   // Per-decision scratch.
   std::vector<Value> states_;
   // Per decision, its obligations in order (oblige_steps_[oblige_base_[d],

@@ -5,7 +5,7 @@ routing, review with the facts that would settle it, windows, --decision, --as-o
 
 usage: explain_test.py LAWFUL        (run from the repository root)
 """
-import json, shutil, sys
+import json, re, shutil, sys
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
 from clitest import *  # noqa: E402,F403
@@ -223,6 +223,22 @@ def contact_files():
     p = run("explain", SPEC, "--contact", bad, "--campaign", campaign())
     check(p.returncode == 1 and "contact.entity: 'compny' is not a value of Entity" in p.stderr, "bad facts", p)
     check(run("explain", SPEC, "--contact", bad).returncode == 2, "--campaign is required")
+
+
+@test
+def a_run_time_error_says_where_and_gives_no_empty_reason():
+    law = write("overflow.law", 'policy t.overflow "A run-time error"\ndecision d:\n  rule far: allow basis consent\n'
+                '    when campaign.send_date + 9000 years > contact.last_contact\n    cite "far"\n')
+    c = contact("x", last_contact="2020-01-01")
+    p = run("explain", law, "--contact", c, "--campaign", campaign())
+    check(p.returncode == 1, "a failed decision exits 1", p)
+    tail = p.stdout[p.stdout.find("Outcome: "):]
+    check(re.fullmatch("Outcome: review\n  the decision failed: a date outside the years 1 to 9999 in rule 'far' "
+                       + re.escape(f"({law}:3:8; bytecode ") + "[0-9]+\\)\n", tail) is not None,
+          "the error, where it happened, and no empty 'why'", p)
+    p = run("check", law, "--contacts", c, "--campaign", campaign(), "--quiet")
+    rec = json.loads(p.stdout)
+    check(p.returncode == 1 and rec["error"].startswith("a date outside the years 1 to 9999 in rule 'far' ("), "check's record", p)
 
 
 if __name__ == "__main__":

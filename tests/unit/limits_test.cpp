@@ -267,6 +267,41 @@ TEST_CASE("a run-time error while tracing leaves the VM's stack as it was") {
   }
 }
 
+TEST_CASE("a run-time error says where: the rule, obligation or decision condition, its file:line:col") {
+  const std::string far = "campaign.send_date + 9000 years > 2020-01-01";
+  const std::string line = R"({"contact": {"objected": true}, "campaign": {"channel": "email", "send_date": "2026-01-01"}})";
+  auto error_of = [&](const std::string& text) {
+    Compilation c = compile_text(text, "where.law");
+    REQUIRE_MESSAGE(c.ok(), c.diags.render(c.sources));
+    Vm vm(*c.program);
+    Binder binder(*c.program);
+    REQUIRE(binder.bind_case(vm.facts(), line.data(), line.size(), line.size()).ok);
+    Outcome out;
+    vm.decide_decision(0, out);
+    Outcome twice;  // the same from the policy's entry (decide_policy)
+    Entry entry;
+    REQUIRE(choose_entry(*c.program, "", entry) == "");
+    decide_entry(vm, entry, twice);
+    CHECK(twice.error == out.error);
+    return out.error;
+  };
+  // In a rule: the rule's name and where it is declared (line 3, the name at column 8).
+  std::string rule = std::string(kHead) + kDecision + "  rule far: deny\n    when " + far + "\n    cite \"x\"\n";
+  std::string e = error_of(rule);
+  CHECK(e.rfind("a date outside the years 1 to 9999 in rule 'far' (where.law:3:8; bytecode ", 0) == 0);
+  CHECK(e.back() == ')');
+  // In an obligation, once a rule has decided.
+  std::string oblige = std::string(kHead) + kDecision + "  rule r: deny\n    when contact.objected\n    cite \"x\"\n" +
+                       "  oblige honour_objection when " + far + " cite \"y\"\n";
+  e = error_of(oblige);
+  CHECK(e.rfind("a date outside the years 1 to 9999 in obligation 'honour_objection' (where.law:6:10; bytecode ", 0) == 0);
+  // In the condition of a decision.
+  std::string guard = std::string(kHead) + "decision email when " + far + ":\n" +
+                      "  rule r: deny\n    when contact.objected\n    cite \"x\"\n";
+  e = error_of(guard);
+  CHECK(e.rfind("a date outside the years 1 to 9999 in the condition of decision 'email' (where.law:2:10; bytecode ", 0) == 0);
+}
+
 TEST_CASE("a line: length, list length, string length, nesting depth") {
   Compilation c = compile_text(rule_policy("contact.objected"));
   REQUIRE(c.ok());
