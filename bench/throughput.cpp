@@ -7,7 +7,9 @@
 //   end to end  `lawful check` itself (a child process, from the file to an output
 //               file), against a parse-only pass (simdjson reading every field, in this
 //               process) as the ceiling; single-threaded and with all threads, best of
-//               --repeat, with each child's peak memory
+//               --repeat, with each child's peak memory; and once with
+//               bench/free_decision.law (one rule, no condition), what binding and
+//               writing records leave of parse-only whatever deciding costs
 //   memory      --memory-check: `lawful gen-contacts --n N | lawful check ... -` for 1M
 //               and 10M contacts, the peak memory of the check process for each
 //
@@ -46,6 +48,7 @@ struct Args {
   std::string lawful = "build/lawful";
   std::string policies = "policies";
   std::string uk = "policies/uk.law";
+  std::string free_decision = "bench/free_decision.law";  // one rule, no condition
   std::string campaign = "examples/campaign.json";
   std::string work = "build/bench-data";
   uint64_t n = 1000000;
@@ -285,6 +288,7 @@ int main(int argc, char** argv) {
     if (k == "--lawful") a.lawful = val();
     else if (k == "--policies") a.policies = val();
     else if (k == "--uk") a.uk = val();
+    else if (k == "--free-decision") a.free_decision = val();
     else if (k == "--campaign") a.campaign = val();
     else if (k == "--work") a.work = val();
     else if (k == "--n") a.n = std::stoull(val());
@@ -348,8 +352,8 @@ int main(int argc, char** argv) {
 
     // End to end, interleaved, best of --repeat.
     double best_parse = 1e30, best_parse_avx2 = 1e30;
-    Child best1, bestn, best_uk, best_null, best_start;
-    best1.seconds = bestn.seconds = best_uk.seconds = best_null.seconds = best_start.seconds = 1e30;
+    Child best1, bestn, best_uk, best_null, best_start, best_free, best_free_start;
+    for (Child* c : {&best1, &bestn, &best_uk, &best_null, &best_start, &best_free, &best_free_start}) c->seconds = 1e30;
     // The fixed cost inside every `lawful check` run (starting, compiling the policies),
     // measured alone on an empty input: the parse-only pass, in this process, has none.
     std::string empty = a.work + "/empty.jsonl";
@@ -372,6 +376,10 @@ int main(int argc, char** argv) {
       keep(best_null, run({a.lawful, "check", a.policies, "--contacts", file, "--campaign", a.campaign, "-o", "/dev/null", "--quiet", "--threads", "1"}));
       keep(bestn, run({a.lawful, "check", a.policies, "--contacts", file, "--campaign", a.campaign, "-o", out, "--quiet",
                        "--threads", std::to_string(threads)}));
+      keep(best_free, run({a.lawful, "check", a.free_decision, "--contacts", file, "--campaign", a.campaign, "-o", "/dev/null",
+                           "--quiet", "--threads", "1"}));
+      keep(best_free_start, run({a.lawful, "check", a.free_decision, "--contacts", empty, "--campaign", a.campaign, "-o",
+                                 "/dev/null", "--quiet", "--threads", "1"}));
       keep(best_start, run({a.lawful, "check", a.policies, "--contacts", empty, "--campaign", a.campaign, "-o", "/dev/null",
                             "--quiet", "--threads", "1"}));
     }
@@ -390,9 +398,16 @@ int main(int argc, char** argv) {
                100 * best_parse / best_uk.seconds, best_uk.max_rss_kb / 1024.0);
     fmt::print("| `lawful check {}` | {} | {} | {:.0f}% | {:.1f} MiB |\n", a.policies, threads, rate(n / bestn.seconds),
                100 * best_parse / bestn.seconds, bestn.max_rss_kb / 1024.0);
+    fmt::print("| `lawful check {}` (deciding costs nothing: binding and records only), to /dev/null | 1 | {} | {:.0f}% | "
+               "{:.1f} MiB |\n",
+               a.free_decision, rate(n / best_free.seconds), 100 * best_parse / best_free.seconds,
+               best_free.max_rss_kb / 1024.0);
     fmt::print("\nstartup of `lawful check {}` (empty input: start, compile, exit): {:.3f} s, included in each run above;\n"
                "without it, to /dev/null: {:.0f}% of parse-only\n",
                a.policies, best_start.seconds, 100 * best_parse / std::max(1e-9, best_null.seconds - best_start.seconds));
+    fmt::print("startup of `lawful check {}`: {:.3f} s; without it: {:.0f}% of parse-only\n", a.free_decision,
+               best_free_start.seconds,
+               100 * best_parse / std::max(1e-9, best_free.seconds - best_free_start.seconds));
     fmt::print("\nparse-only read {} lines, {} fields, {} errors\n", pc.lines, pc.fields, pc.errors);
 
     if (a.memory_check) {
