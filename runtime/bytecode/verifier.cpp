@@ -135,6 +135,9 @@ class Verifier {
   bool tables() {
     for (size_t i = 0; i < p_.strings.size(); ++i)
       if (!valid_utf8(p_.strings[i])) return fail(fmt::format("string {} is not valid UTF-8", i));
+    // File names are shown too: in run-time errors, which records carry as JSON.
+    for (size_t i = 0; i < p_.files.size(); ++i)
+      if (!valid_utf8(p_.files[i])) return fail(fmt::format("file name {} is not valid UTF-8", i));
     for (const auto& set : p_.string_sets)
       for (uint32_t s : set)
         if (!str_ok(s)) return fail("a string set names a string that does not exist");

@@ -275,6 +275,9 @@ std::vector<Case> cases() {
        [](Program& p) { p.routes.push_back(Route{0, 5}); }},
       {"as_of_not_a_fact", "refused", "the `as of` date is not a fact slot", [](Program& p) { p.schema.as_of_path = 999; }},
       {"string_not_utf8", "refused", "is not valid UTF-8", [](Program& p) { p.strings[1] = "caf\xe9"; }},
+      // A run-time error names the rule's file, and the message goes into a JSON
+      // record (found by the lawc fuzzer).
+      {"file_name_not_utf8", "refused", "file name 0 is not valid UTF-8", [](Program& p) { p.files[0] = "caf\xe9.law"; }},
       // ------------------------------------------------------------ definitions and metadata
       {"definition_calls_itself", "refused", "call each other in a circle",
        [](Program& p) {
