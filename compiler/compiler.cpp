@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -27,7 +29,7 @@ bool Compilation::is_user_file(FileId f) const {
 namespace {
 
 struct Parsed {
-  std::unique_ptr<ast::Module> module;
+  std::shared_ptr<const ast::Module> module;
   Diagnostics diags;
   FileId file = kNoFile;
 };
@@ -54,6 +56,57 @@ void dedupe(Diagnostics& d) {
     y = x;
   }
   d = std::move(out);
+}
+
+// The standard library parsed, for the compilations that follow in this process
+// (CompileOptions::reuse_stdlib). Its text is built into the binary, so only two things
+// make one parse differ from another: the FileIds its spans carry (the library's files
+// come after the user's and the available files they take, so they move with their
+// number) and the parse limits. An entry is kept for each; the modules are immutable and
+// shared, so a compilation on another thread may hold an entry while it is replaced.
+struct StdlibParse {
+  std::vector<std::shared_ptr<const ast::Module>> modules;
+  std::vector<Diagnostics> diags;
+};
+
+class StdlibCache {
+ public:
+  // The library's files are already in `sm`, from `first` on, in stdlib_sources() order.
+  std::shared_ptr<const StdlibParse> get(const SourceManager& sm, FileId first, const ParseLimits& limits) {
+    Key key{first, limits.max_bytes, limits.max_depth, limits.max_errors};
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = entries_.find(key);
+      if (it != entries_.end()) return it->second;
+    }
+    // Parsed outside the lock: two threads may both parse the same entry; one is kept.
+    auto parse = std::make_shared<StdlibParse>(parse_stdlib(sm, first, limits));
+    std::lock_guard<std::mutex> lock(mu_);
+    if (entries_.size() >= kMaxEntries && !entries_.count(key)) entries_.clear();
+    return entries_.emplace(key, std::move(parse)).first->second;
+  }
+
+  static StdlibParse parse_stdlib(const SourceManager& sm, FileId first, const ParseLimits& limits) {
+    StdlibParse p;
+    for (size_t i = 0; i < stdlib_sources().size(); ++i) {
+      FileId f = first + static_cast<FileId>(i);
+      p.diags.emplace_back();
+      p.modules.push_back(parse_module(sm, f, p.diags.back(), limits));
+    }
+    return p;
+  }
+
+ private:
+  using Key = std::tuple<FileId, size_t, int, int>;
+  static constexpr size_t kMaxEntries = 16;  // compilations of up to 16 numberings
+  std::mutex mu_;
+  std::map<Key, std::shared_ptr<const StdlibParse>> entries_;
+};
+
+// Never destroyed: a thread still compiling while the process exits must not find it gone.
+StdlibCache& stdlib_cache() {
+  static StdlibCache* cache = new StdlibCache;
+  return *cache;
 }
 
 }  // namespace
@@ -147,7 +200,19 @@ Compilation compile_here(std::vector<SourceFile> user, std::vector<SourceFile> a
   }
   for (size_t i = 0; i < extra.size(); ++i)
     if (taken[i]) parsed.push_back(std::move(extra[i]));
-  for (const SourceFile& f : stdlib_sources()) parsed.push_back(parse(f));
+  FileId first_std = static_cast<FileId>(c.sources.size());
+  for (const SourceFile& f : stdlib_sources()) c.sources.add(f.path, f.text);
+  std::shared_ptr<const StdlibParse> std_parse =
+      options.reuse_stdlib
+          ? stdlib_cache().get(c.sources, first_std, options.parse)
+          : std::make_shared<StdlibParse>(StdlibCache::parse_stdlib(c.sources, first_std, options.parse));
+  for (size_t i = 0; i < std_parse->modules.size(); ++i) {
+    Parsed p;
+    p.file = first_std + static_cast<FileId>(i);
+    p.module = std_parse->modules[i];
+    p.diags = std_parse->diags[i];
+    parsed.push_back(std::move(p));
+  }
 
   std::vector<const ast::Module*> modules;
   uint64_t hash = 0xcbf29ce484222325ull;

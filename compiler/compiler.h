@@ -1,6 +1,7 @@
 // The compiler's front door: policy files (or a directory of them) in; a Program, the
 // compiled tests and every diagnostic out. The standard library is built into the
-// binary (stdlib/embed.cmake) and always loaded.
+// binary (stdlib/embed.cmake) and always loaded; its parsed modules are kept for the
+// compilations that follow (CompileOptions::reuse_stdlib).
 #pragma once
 
 #include <memory>
@@ -24,6 +25,11 @@ struct SourceFile {
 struct CompileOptions {
   ParseLimits parse;
   bool lint = false;  // the checks of `lawful lint` too (sema::SemaOptions)
+  // Take the standard library's modules as parsed by an earlier compilation in this
+  // process, when there is one for the same file numbering and parse limits (parsing
+  // it is most of the time of a small compilation). The program, diagnostics and AST
+  // are the same either way; false parses it afresh.
+  bool reuse_stdlib = true;
 };
 
 struct Compilation {
@@ -31,7 +37,9 @@ struct Compilation {
   Diagnostics diags;
   std::shared_ptr<const Program> program;  // null when there are errors
   std::vector<sema::CompiledTest> tests;   // of the user's files only
-  std::vector<std::unique_ptr<ast::Module>> modules;
+  // Every file's module, in the order analysed. The standard library's may be shared
+  // with other compilations (reuse_stdlib): modules are never changed once parsed.
+  std::vector<std::shared_ptr<const ast::Module>> modules;
   std::vector<FileId> user_files;
 
   bool ok() const { return program != nullptr; }

@@ -9,8 +9,10 @@ namespace lawful {
 
 FileId SourceManager::add(std::string path, std::string text) {
   File f{std::move(path), std::move(text), {0}};
-  for (uint32_t i = 0; i < f.text.size(); ++i)
-    if (f.text[i] == '\n') f.line_starts.push_back(i + 1);
+  // find() is memchr: a loop over every byte, instrumented in the fuzz build, took 9% of
+  // the compile fuzz target's time (every compilation adds the standard library's 15 KB).
+  for (size_t i = f.text.find('\n'); i != std::string::npos; i = f.text.find('\n', i + 1))
+    f.line_starts.push_back(static_cast<uint32_t>(i + 1));
   files_.push_back(std::move(f));
   return static_cast<FileId>(files_.size() - 1);
 }
