@@ -255,7 +255,7 @@ struct Output {
   };
   Mark base;
   std::vector<Mark> marks;
-  uint64_t handed = 0;            // bytes handed to write()
+  uint64_t handed = 0;              // bytes handed to write()
   const char* put_start = nullptr;  // the bytes of the last put(), from offset put_offset
   uint64_t put_offset = 0;
   const char* rest = nullptr;  // what a stop left of the last put (in `buf` or a slot's output)
@@ -298,9 +298,7 @@ struct Output {
     return flush();
   }
   // The records of lines up to `line` have all been handed over.
-  void mark(uint64_t line) {
-    marks.push_back({handed, line});
-  }
+  void mark(uint64_t line) { marks.push_back({handed, line}); }
   bool flush() {
     if (ok && used) put(buf.get(), used);
     used = 0;
@@ -320,7 +318,8 @@ struct Output {
     uint64_t line = base.line, last_end = base.end;
     bool quoted = false;
     for (uint64_t off = base.end; off < end; ++off, ++p) {
-      if (csv && *p == '"') quoted = !quoted;
+      if (csv && *p == '"')
+        quoted = !quoted;
       else if (*p == '\n' && !quoted) {
         ++line;
         last_end = off + 1;
@@ -659,7 +658,8 @@ int run_check(const CheckOptions& o) {
     if (!kept && !cut) say(out.file.error());
     std::string where;
     if (!partial.empty())
-      where = fmt::format(" (lines {} to {} are in {}; {} was not written)", job.from_line, done_line, partial, o.output);
+      where =
+          fmt::format(" (lines {} to {} are in {}; {} was not written)", job.from_line, done_line, partial, o.output);
     else if (to_file)
       where = fmt::format(" ({} was not written)", o.output);
     else if (torn)

@@ -35,8 +35,10 @@ void print_stderr(std::string_view text) {
 }
 
 void print_error(const std::string& message) {
-  if (color_stderr()) print_stderr(fmt::format("lawful: \x1b[1;31merror\x1b[0m: {}\n", message));
-  else print_stderr(fmt::format("lawful: error: {}\n", message));
+  if (color_stderr())
+    print_stderr(fmt::format("lawful: \x1b[1;31merror\x1b[0m: {}\n", message));
+  else
+    print_stderr(fmt::format("lawful: error: {}\n", message));
 }
 
 void reserve_standard_descriptors() {

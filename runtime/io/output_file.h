@@ -70,10 +70,10 @@ class OutputFile {
   bool is_open() const { return fd_ >= 0; }
   bool replaces() const { return !temporary_.empty(); }  // written through a temporary
   bool stopped() const { return stopped_; }
-  uint64_t written() const { return written_; }           // bytes written so far
+  uint64_t written() const { return written_; }  // bytes written so far
   int fd() const { return fd_; }
-  const std::string& name() const { return name_; }        // for messages
-  const std::string& target() const { return target_; }    // the file replaced (links resolved)
+  const std::string& name() const { return name_; }      // for messages
+  const std::string& target() const { return target_; }  // the file replaced (links resolved)
   const std::string& temporary() const { return temporary_; }
   int error_number() const { return errno_; }
   // "cannot write NAME: REASON".
@@ -105,8 +105,7 @@ class OutputFile {
 };
 
 // Writes `data` to `path` by the rule above; false with `*error` ("cannot write P: ...").
-bool write_file(const std::string& path, std::string_view data, std::string* error,
-                const OutputOptions& options = {});
+bool write_file(const std::string& path, std::string_view data, std::string* error, const OutputOptions& options = {});
 
 // Removes the temporaries of every OutputFile open in this process. Async-signal-safe
 // (unlink only): for a signal handler that then ends the process.
