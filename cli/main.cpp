@@ -3,6 +3,9 @@
 // cli/commands.h, implemented here.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <new>
+
 #include "cli/commands.h"
 #include "cli/common.h"
 
@@ -73,6 +76,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return lawful::cli::kExitUsage;
+  } catch (const std::bad_alloc&) {
+    // Memory is linear in the input everywhere, but a machine (or a ulimit) may have
+    // less: a clear error, never an abort. What was allocated is free again here.
+    std::fputs("lawful: error: out of memory\n", stderr);
+    return lawful::cli::kExitFailed;
   }
   return exit_code;
 }
