@@ -22,6 +22,10 @@ bool ChunkReader::open(const std::string& path, size_t max_line, size_t block, s
     own_ = true;
   }
   struct stat st;
+  if (fstat(fileno(f_), &st) == 0 && S_ISDIR(st.st_mode)) {  // fopen opens a folder; read would fail
+    if (error) *error = (path == "-" ? std::string("standard input") : path) + ": " + std::strerror(EISDIR);
+    return false;
+  }
   if (fstat(fileno(f_), &st) == 0 && S_ISREG(st.st_mode)) total_ = static_cast<uint64_t>(st.st_size);
   max_line_ = max_line;
   block_ = block;
@@ -65,6 +69,7 @@ bool ChunkReader::next(Chunk& c) {
         if (wake_fd_ >= 0) {
           pollfd p[2] = {{fd, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
           if (::poll(p, 2, -1) < 0 && errno != EINTR) {
+            error_ = std::strerror(errno);
             failed_ = eof_ = true;
             break;
           }
@@ -73,6 +78,7 @@ bool ChunkReader::next(Chunk& c) {
         ssize_t r = ::read(fd, to + n, want - n);
         if (r < 0) {
           if (errno == EINTR) continue;
+          error_ = std::strerror(errno);
           failed_ = eof_ = true;
           break;
         }

@@ -47,6 +47,7 @@ class ChunkReader {
   // is all taken at the start and its peak does not depend on how long the input is.
   void prepare(Chunk& c) const;
   bool failed() const { return failed_; }
+  const std::string& error() const { return error_; }  // why, when failed()
   // Reading stops (as at the end of the input, without the line begun) once `*stop` is
   // non-zero; whoever sets it writes a byte to `wake_fd` (a pipe), which wakes a read
   // waiting for input. interrupted() says so.
@@ -63,6 +64,7 @@ class ChunkReader {
   bool own_ = false;
   bool eof_ = false;
   bool failed_ = false;
+  std::string error_;
   bool interrupted_ = false;
   const std::atomic<int>* stop_ = nullptr;
   int wake_fd_ = -1;

@@ -658,7 +658,7 @@ int run_check(const CheckOptions& o) {
 
   bool any_error = total.errors > 0;
   if (in.failed()) {
-    print_error("reading the input failed");
+    print_error(fmt::format("cannot read {}: {}", input == "-" ? "standard input" : input, in.error()));
     any_error = true;
   }
   if (!out.close() || (!out.tmp.empty() && !out.commit(o.output))) {

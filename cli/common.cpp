@@ -1,9 +1,12 @@
 // Shared command helpers; see common.h.
 #include "cli/common.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 
@@ -27,8 +30,10 @@ bool is_lawc(const std::string& path) { return path.size() > 5 && path.compare(p
 
 bool read_whole(const std::string& path, std::string& out, std::string* error) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (error) *error = fmt::format("cannot read {}", path);
+  struct stat st;
+  if (!in || (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))) {  // a folder opens, and reads nothing
+    int why = !in ? errno : EISDIR;
+    if (error) *error = fmt::format("cannot read {}: {}", path, why ? std::strerror(why) : "cannot open it");
     return false;
   }
   // A campaign or a compiled program; neither is anywhere near this, and a file of any
