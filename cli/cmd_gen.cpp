@@ -5,6 +5,7 @@
 #include "cli/common.h"
 #include "cli/gen_contacts.h"
 #include "runtime/io/output_file.h"
+#include "runtime/facts/binder.h"
 
 namespace lawful::cli {
 
@@ -19,6 +20,10 @@ struct GenCommand {
 int run_gen(const GenCommand& c) {
   if (c.format != "jsonl" && c.format != "csv") {
     print_error(fmt::format("--format {}: give jsonl or csv", c.format));
+    return kExitUsage;
+  }
+  if (!valid_utf8(c.gen.sender)) {  // it goes into every consent: the lines must stay valid JSON
+    print_error("--sender: not valid UTF-8");
     return kExitUsage;
   }
   GenOptions g = c.gen;

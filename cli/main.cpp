@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <new>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -90,6 +91,11 @@ int main(int argc, char** argv) {
     } else {
       lawful::cli::print_error(e.what());
     }
+    return lawful::cli::kExitFailed;
+  } catch (const std::bad_alloc&) {
+    // Memory is linear in the input everywhere, but a machine (or a ulimit) may have
+    // less: a clear error, never an abort. What was allocated is free again here.
+    lawful::cli::print_error("out of memory");
     return lawful::cli::kExitFailed;
   }
   // Output that never reached standard output is a failure, whatever the command said.
