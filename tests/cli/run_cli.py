@@ -389,7 +389,11 @@ def check_summary_on_stderr_and_as_json():
     check(p.returncode == 0, "check", p)
     check("lawful check: 5,000 lines" in p.stderr and "GB (uk.pecr)" in p.stderr and "(no policy)" in p.stderr, "summary table", p)
     check("\r" not in p.stderr, "no progress bar when standard error is not a terminal", p)
+    pairs = json.loads(summary.read_text(), object_pairs_hook=lambda kv: kv)
+    keys = [k for k, _ in pairs]
+    check(len(keys) == len(set(keys)), f"no key twice in the summary: {keys}")
     s = json.loads(summary.read_text())
+    check(s["policy_path"] == "policies" and isinstance(s["policies"], list), "the path, and the per-policy table")
     recs = lines_of((TMP / "d.jsonl").read_text())
     for v in ("allow", "deny", "review"):
         check(s["verdicts"][v] == sum(1 for r in recs if r.get("verdict") == v), f"summary counts {v}")
