@@ -233,6 +233,18 @@ def fmt_of_a_symlinked_policy_keeps_the_link_and_the_mode():
     no_temporaries(d)
 
 
+@test
+def read_and_write_errors_name_the_file_and_the_reason():
+    # Finding 12, in part: compile named FILE.tmp and no reason; a folder as the
+    # contacts said `reading the input failed`.
+    d = folder("reasons")
+    p = compile_to(d / "no" / "x.lawc")
+    check(p.returncode == 1 and f"cannot write {d / 'no' / 'x.lawc'}: No such file or directory" in p.stderr.decode(),
+          "compile -o in a missing folder", p)
+    p = lawful("check", "policies", "--contacts", d, "--campaign", CAMPAIGN, "-q")
+    check(p.returncode == 1 and f"cannot read {d}: Is a directory" in p.stderr.decode(), "a folder as the contacts", p)
+
+
 # ------------------------------------------------------------------ finding 2
 
 @test
