@@ -245,6 +245,23 @@ def read_and_write_errors_name_the_file_and_the_reason():
     check(p.returncode == 1 and f"cannot read {d}: Is a directory" in p.stderr.decode(), "a folder as the contacts", p)
 
 
+@test
+def decisions_and_summary_to_one_file_is_a_usage_error():
+    # One of the concerns of issue 17: the summary replaced the decisions.
+    d = folder("same")
+    contacts = gen(10)
+    (d / "out.jsonl").write_text("old\n")
+    os.symlink("out.jsonl", d / "link")
+    for summary in [d / "out.jsonl", d / "link", d / "." / "out.jsonl"]:
+        p = lawful("check", "policies", "--contacts", contacts, "--campaign", CAMPAIGN, "-q", "-o", d / "out.jsonl",
+                   "--summary", summary)
+        check(p.returncode == 2 and "name the same file" in p.stderr.decode(), f"--summary {summary}", p)
+        check((d / "out.jsonl").read_text() == "old\n", "nothing written")
+    null = char_device(d / "null", 3)
+    p = lawful("check", "policies", "--contacts", contacts, "--campaign", CAMPAIGN, "-q", "-o", null, "--summary", null)
+    check(p.returncode == 0, "a device twice is fine", p)
+
+
 # ------------------------------------------------------------------ finding 2
 
 @test
