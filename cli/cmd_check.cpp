@@ -560,7 +560,7 @@ int run_check(const CheckOptions& o) {
   };
   if (!o.campaign.empty()) {
     std::string err;
-    if (!read_whole(o.campaign, campaign, &err)) {
+    if (!read_whole(o.campaign, campaign, &err, &g_stop_signal)) {
       if (g_stop_signal.load()) return interrupted_early();
       print_error(err);
       return kExitFailed;

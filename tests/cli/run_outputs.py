@@ -445,6 +445,10 @@ def signals_stop_a_check_waiting_to_open_a_fifo():
     check("interrupted after 0 lines; resume with --from-line 1" in err, f"says nothing was done: {err}")
     err = check_stopped_while_opening(check_args(fifo_in, "--from-line", 7), "the same, resumed", signal.SIGINT)
     check("interrupted after 6 lines; resume with --from-line 7" in err, f"resume where asked: {err}")
+    # The campaign is a FIFO with no writer.
+    err = check_stopped_while_opening([LAWFUL, "check", "policies", "--contacts", gen(10), "--campaign", fifo_in, "-q"],
+                                      "--campaign FIFO with no writer")
+    check("interrupted after 0 lines" in err, f"says nothing was done: {err}")
     # The output is a FIFO with no reader yet.
     fifo_out = d / "out"
     os.mkfifo(fifo_out)
