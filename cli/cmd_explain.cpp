@@ -724,6 +724,8 @@ int Explainer::run(const Entry& entry, bool json) {
     }
     o += "}\n";
   }
+  // The text quotes the policy's strings and the contact's: it must not drive the terminal.
+  if (!json) o = terminal_safe(o);
   std::fwrite(o.data(), 1, o.size(), stdout);
   return out.error.empty() ? kExitOk : kExitFailed;
 }
