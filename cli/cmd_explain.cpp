@@ -797,12 +797,13 @@ int run_explain(const ExplainOptions& o) {
   }
   std::vector<std::string> candidates;
   if (!contact_candidates(o, candidates)) return kExitFailed;
-  bool bound = false;
-  for (std::string& c : candidates) {
-    contact = std::move(c);
-    r = binder.bind_contact(vm.facts(), contact.data(), contact.size(), contact.size());
+  // Every line with the id is bound, to count them; the first is explained.
+  size_t first = candidates.size(), carrying = 0;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const std::string& c = candidates[i];
+    r = binder.bind_contact(vm.facts(), c.data(), c.size(), c.size());
     if (!r.ok) {
-      if (o.id.empty() || r.id == o.id) {
+      if (first == candidates.size() && (o.id.empty() || r.id == o.id)) {
         print_error(fmt::format("{}: {}", o.contact, r.error));
         return kExitFailed;
       }
@@ -810,14 +811,21 @@ int run_explain(const ExplainOptions& o) {
     }
     std::string_view id;
     if (o.id.empty() || (contact_id(prog, vm.facts(), id) && id == o.id)) {
-      bound = true;
-      break;
+      if (first == candidates.size()) first = i;
+      ++carrying;
     }
   }
-  if (!bound) {
+  if (first == candidates.size()) {
     print_error(fmt::format("{}: no contact with id '{}'", o.contact, o.id));
     return kExitFailed;
   }
+  if (carrying > 1)
+    std::fputs(terminal_safe(fmt::format("lawful: note: {} contacts of {} have the id '{}': this is the first\n", carrying,
+                                         o.contact, o.id))
+                   .c_str(),
+               stderr);
+  contact = std::move(candidates[first]);
+  r = binder.bind_contact(vm.facts(), contact.data(), contact.size(), contact.size());
   Explainer ex(prog, loaded.compilation.get(), vm, opt);
   return ex.run(entry, o.json);
 }

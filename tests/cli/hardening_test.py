@@ -315,4 +315,15 @@ def concerns_many_threads_take_little_memory():
     check(p.returncode == 0 and p.stdout.decode() == one.stdout, "--threads 1000 in 1 GB, the output of one thread", p)
 
 
+@test
+def concerns_explain_says_when_an_id_repeats():
+    rows = [{"id": "x", "country": "GB", "objected": True}, {"id": "y", "country": "GB"}, {"id": "x", "country": "US"}]
+    contacts = write("repeat.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    p = run("explain", "policies", "--contact", contacts, "--id", "x", "--campaign", CAMPAIGN, "--json")
+    check(p.returncode == 0 and json.loads(p.stdout)["route"]["country"] == "GB", "the first is explained", p)
+    check(f"lawful: note: 2 contacts of {contacts} have the id 'x': this is the first" in p.stderr, "and the note says so", p)
+    p = run("explain", "policies", "--contact", contacts, "--id", "y", "--campaign", CAMPAIGN, "--json")
+    check(p.returncode == 0 and p.stderr == "", "no note for an id on one line", p)
+
+
 main()
