@@ -326,4 +326,17 @@ def concerns_explain_says_when_an_id_repeats():
     check(p.returncode == 0 and p.stderr == "", "no note for an id on one line", p)
 
 
+@test
+def concerns_output_and_summary_in_one_file():
+    out = TMP / "same.jsonl"
+    out.write_text("kept\n")
+    p = run("check", "policies", "--contacts", CONTACTS, "--campaign", CAMPAIGN, "-o", out, "--summary", out, "--quiet")
+    check(p.returncode == 2 and "name the same file" in p.stderr and out.read_text() == "kept\n", "refused, file kept", p)
+    link = TMP / "same-link.jsonl"
+    if not link.exists():
+        link.symlink_to(out)
+    p = run("check", "policies", "--contacts", CONTACTS, "--campaign", CAMPAIGN, "-o", out, "--summary", link, "--quiet")
+    check(p.returncode == 2 and out.read_text() == "kept\n", "a link to it too", p)
+
+
 main()
