@@ -4,8 +4,8 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/gen_contacts.h"
-#include "runtime/facts/binder.h"
 #include "runtime/io/output_file.h"
+#include "runtime/facts/binder.h"
 
 namespace lawful::cli {
 

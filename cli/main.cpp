@@ -82,11 +82,6 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     exit_code = lawful::cli::kExitUsage;
-  } catch (const std::bad_alloc&) {
-    // Memory is linear in the input everywhere, but a machine (or a ulimit) may have
-    // less: a clear error, never an abort. What was allocated is free again here.
-    std::fputs("lawful: error: out of memory\n", stderr);
-    return lawful::cli::kExitFailed;
   } catch (const std::system_error& e) {
     // fmt::print to standard output throws when the write fails (a full disk, a closed
     // pipe); the commands' output is then incomplete.
@@ -96,6 +91,11 @@ int main(int argc, char** argv) {
     } else {
       lawful::cli::print_error(e.what());
     }
+    return lawful::cli::kExitFailed;
+  } catch (const std::bad_alloc&) {
+    // Memory is linear in the input everywhere, but a machine (or a ulimit) may have
+    // less: a clear error, never an abort. What was allocated is free again here.
+    lawful::cli::print_error("out of memory");
     return lawful::cli::kExitFailed;
   }
   // Output that never reached standard output is a failure, whatever the command said.
