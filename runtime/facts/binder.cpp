@@ -481,8 +481,11 @@ struct Binder::Impl {
     const int32_t unknown_key = static_cast<int32_t>(rec.fields.size()) + 1;
     int32_t state = 0;
     path.push_back({nullptr, kNoIndex});
-    const size_t seen_at = seen.size();  // this object's fields seen, a bit each
-    seen.resize(seen_at + (rec.fields.size() + 63) / 64, 0);
+    // This object's fields seen, a bit each: in a word here for the first 64 (every
+    // record of the standard facts), in `seen` for the others.
+    uint64_t seen_first = 0;
+    const size_t seen_at = seen.size();
+    if (rec.fields.size() > 64) seen.resize(seen_at + (rec.fields.size() - 1) / 64, 0);
     for (auto field : obj) {
       path.back().name = nullptr;
       od::field f;
@@ -507,13 +510,21 @@ struct Binder::Impl {
       const FieldDef& fd = rec.fields[static_cast<size_t>(fi)];
       // A fact given twice: which one a reader takes differs between tools, and taking
       // the last silently could turn an objection into none (docs/security.md).
-      uint64_t& word = seen[seen_at + static_cast<size_t>(fi) / 64];
-      const uint64_t bit = uint64_t{1} << (static_cast<size_t>(fi) % 64);
-      if (word & bit) {
+      bool again;
+      if (fi < 64) {  // kept in a register: a shift, a test and an or a field
+        const uint64_t bit = uint64_t{1} << fi;
+        again = (seen_first & bit) != 0;
+        seen_first |= bit;
+      } else {
+        uint64_t& word = seen[seen_at + static_cast<size_t>(fi) / 64 - 1];
+        const uint64_t bit = uint64_t{1} << (fi % 64);
+        again = (word & bit) != 0;
+        word |= bit;
+      }
+      if (__builtin_expect(again, 0)) {
         path.back().name = &fd.name;
         return fail("the key appears twice");
       }
-      word |= bit;
       od::json_type jt;
       if (v.type().get(jt)) return fail("not valid JSON");
       if (jt == od::json_type::null) continue;  // null is absent
@@ -537,7 +548,7 @@ struct Binder::Impl {
       }
     }
     path.pop_back();
-    seen.resize(seen_at);
+    if (rec.fields.size() > 64) seen.resize(seen_at);
     return true;
   }
 
