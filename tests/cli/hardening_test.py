@@ -297,6 +297,16 @@ def concerns_no_escape_codes_reach_the_terminal():
     check(p.returncode == 1 and b"[E213]" in p.stdout, "lint finds the route twice", p)
     check(b"\x1b" not in p.stdout and b"\x07" not in p.stdout and b"\xc2\x9b" not in p.stdout, "no escape codes from lint", p)
     (d / "route.law").write_text('routing "x"\n\nroute GB to p.esc\n')
+    with open(d / "p.law", "a") as f:
+        f.write('\ntest "title \x1b[2J" {\n  contact { entity: company }\n  expect email cites "x\x1b[5m"\n}\n')
+    p = subprocess.run([LAWFUL, "test", str(d)], capture_output=True, env=ENV, timeout=60)
+    check(p.returncode == 1 and b"FAIL" in p.stdout and b"title ?[2J" in p.stdout, "test: the failing test, made safe", p)
+    check(b"\x1b" not in p.stdout and b"\xc2\x9b" not in p.stdout, "no escape codes from test", p)
+    lawc = TMP / "esc.lawc"
+    check(run("compile", d, "-o", lawc).returncode == 0, "compile")
+    p = subprocess.run([LAWFUL, "disasm", str(lawc)], capture_output=True, env=ENV, timeout=60)
+    check(p.returncode == 0 and b"reg ?[31m22?2J" in p.stdout, "disasm shows the citation, made safe", p)
+    check(b"\x1b" not in p.stdout and b"\x07" not in p.stdout and b"\xc2\x9b" not in p.stdout, "no escape codes from disasm", p)
     contact = write("esc-contact.json", json.dumps({"id": "c\x1b[2J", "country": "GB", "email": "\x1b]0;x\x07@b.c"}))
     p = subprocess.run([LAWFUL, "explain", str(d), "--contact", str(contact), "--campaign", str(CAMPAIGN)],
                        capture_output=True, env=ENV, timeout=60)
