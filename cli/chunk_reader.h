@@ -58,6 +58,8 @@ class ChunkReader {
     wake_fd_ = wake_fd;
   }
   bool interrupted() const { return interrupted_; }
+  // Lines read so far (all of them, once next() has said the input ended).
+  uint64_t lines() const { return line_no_; }
   // The input's size when it is a regular file, else 0 (for progress).
   uint64_t total_bytes() const { return total_; }
 

@@ -40,7 +40,8 @@ void add_disasm(Command& app, int& exit_code) {
       exit_code = kExitFailed;
       return;
     }
-    std::string text = disassemble(*loaded.program);
+    // A .lawc from elsewhere may hold any text in its strings: not to drive the terminal.
+    std::string text = terminal_safe(disassemble(*loaded.program));
     std::fwrite(text.data(), 1, text.size(), stdout);
     exit_code = kExitOk;
   });

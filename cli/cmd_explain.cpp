@@ -724,6 +724,8 @@ int Explainer::run(const Entry& entry, bool json) {
     }
     o += "}\n";
   }
+  // The text quotes the policy's strings and the contact's: it must not drive the terminal.
+  if (!json) o = terminal_safe(o);
   std::fwrite(o.data(), 1, o.size(), stdout);
   return out.error.empty() ? kExitOk : kExitFailed;
 }
@@ -806,12 +808,13 @@ int run_explain(const ExplainOptions& o) {
   }
   std::vector<std::string> candidates;
   if (!contact_candidates(o, contact_name, candidates)) return kExitFailed;
-  bool bound = false;
-  for (std::string& c : candidates) {
-    contact = std::move(c);
-    r = binder.bind_contact(vm.facts(), contact.data(), contact.size(), contact.size());
+  // Every line with the id is bound, to count them; the first is explained.
+  size_t first = candidates.size(), carrying = 0;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const std::string& c = candidates[i];
+    r = binder.bind_contact(vm.facts(), c.data(), c.size(), c.size());
     if (!r.ok) {
-      if (o.id.empty() || r.id == o.id) {
+      if (first == candidates.size() && (o.id.empty() || r.id == o.id)) {
         print_error(fmt::format("{}: {}", contact_name, r.error));
         return kExitFailed;
       }
@@ -819,14 +822,19 @@ int run_explain(const ExplainOptions& o) {
     }
     std::string_view id;
     if (o.id.empty() || (contact_id(prog, vm.facts(), id) && id == o.id)) {
-      bound = true;
-      break;
+      if (first == candidates.size()) first = i;
+      ++carrying;
     }
   }
-  if (!bound) {
+  if (first == candidates.size()) {
     print_error(fmt::format("{}: no contact with id '{}'", contact_name, o.id));
     return kExitFailed;
   }
+  if (carrying > 1)
+    print_stderr(terminal_safe(fmt::format("lawful: note: {} contacts of {} have the id '{}': this is the first\n",
+                                           carrying, contact_name, o.id)));
+  contact = std::move(candidates[first]);
+  r = binder.bind_contact(vm.facts(), contact.data(), contact.size(), contact.size());
   Explainer ex(prog, loaded.compilation.get(), vm, opt);
   return ex.run(entry, o.json);
 }

@@ -127,12 +127,30 @@ void render_snippet(std::string& out, const SourceManager& sm, Span s, bool colo
     shown += (c < 0x20 && c != '\t') || c == 0x7f ? '?' : static_cast<char>(c);
   }
   if (to < line.size()) shown += "...";
-  out += fmt::format(" {} | {}\n", num, shown);
+  out += fmt::format(" {} | {}\n", num, terminal_safe(shown));
   out += fmt::format(" {} | {}{}{}{}\n", pad, lead, color ? "\x1b[1;32m" : "", std::string(width, '^'),
                      color ? "\x1b[0m" : "");
 }
 
 }  // namespace
+
+std::string terminal_safe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
+      out += '?';
+    } else if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      out += '?';  // U+0080 to U+009F, two bytes in UTF-8
+      ++i;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
 
 std::string Diagnostics::render_one(const SourceManager& sm, const Diagnostic& d, bool color) {
   std::string out;
@@ -143,12 +161,13 @@ std::string Diagnostics::render_one(const SourceManager& sm, const Diagnostic& d
     on = d.severity == Severity::Error ? "\x1b[1;31m" : "\x1b[1;35m";
     off = "\x1b[0m";
   }
-  std::string where = d.span.valid() ? sm.where(d.span) + ": " : std::string();
-  out += fmt::format("{}{}{}{}: {} [{}]\n", where, on, sev, off, d.message, diag_info(d.code).code);
+  // Messages quote the policy's strings and paths: shown as terminal_safe text.
+  std::string where = d.span.valid() ? terminal_safe(sm.where(d.span)) + ": " : std::string();
+  out += fmt::format("{}{}{}{}: {} [{}]\n", where, on, sev, off, terminal_safe(d.message), diag_info(d.code).code);
   render_snippet(out, sm, d.span, color);
-  if (!d.help.empty()) out += fmt::format("help: {}\n", d.help);
+  if (!d.help.empty()) out += fmt::format("help: {}\n", terminal_safe(d.help));
   for (const Note& n : d.notes) {
-    out += fmt::format("note: {}: {}\n", sm.where(n.span), n.message);
+    out += fmt::format("note: {}: {}\n", terminal_safe(sm.where(n.span)), terminal_safe(n.message));
     render_snippet(out, sm, n.span, color);
   }
   return out;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -80,6 +81,12 @@ class Diagnostics {
   size_t left_out_errors_ = 0, left_out_warnings_ = 0;
   Diagnostic spare_;  // what a caller fills in for a diagnostic left out or seen before
 };
+
+// Text from a policy or from data made safe for a terminal: control characters (C0 but
+// tab and line feed, DEL, and C1 such as U+009B, which starts an escape sequence on
+// some terminals) become '?', so that printed text cannot move the cursor, clear the
+// screen or change a window's title. For human-readable output only: JSON escapes them.
+std::string terminal_safe(std::string_view text);
 
 // The closest candidate by edit distance, if it is close enough to be a likely typo.
 std::string closest_name(const std::string& wrong, const std::vector<std::string>& candidates);

@@ -289,6 +289,8 @@ struct Binder::Impl {
   static constexpr size_t kNoIndex = ~size_t{0};
   std::vector<Frame> path;
   std::vector<size_t> bases;  // where the elements of the lists being read begin
+  std::vector<uint64_t> seen;  // the fields of the objects being read already given
+  std::string key_copy;        // an unescaped key, padded
   int contact_root = -1, campaign_root = -1;
 
   Impl(const Program& p, BindLimits l) : prog(p), schema(p.schema), limits(l) {
@@ -479,6 +481,11 @@ struct Binder::Impl {
     const int32_t unknown_key = static_cast<int32_t>(rec.fields.size()) + 1;
     int32_t state = 0;
     path.push_back({nullptr, kNoIndex});
+    // This object's fields seen, a bit each: in a word here for the first 64 (every
+    // record of the standard facts), in `seen` for the others.
+    uint64_t seen_first = 0;
+    const size_t seen_at = seen.size();
+    if (rec.fields.size() > 64) seen.resize(seen_at + (rec.fields.size() - 1) / 64, 0);
     for (auto field : obj) {
       path.back().name = nullptr;
       od::field f;
@@ -494,13 +501,30 @@ struct Binder::Impl {
       }
       if (fi < 0) {
         std::string_view key;
-        fi = raw_key(f, key) ? table.find(key) : -1;
+        fi = raw_key(f, key) ? table.find(key) : escaped_key(f, table);
         plan[state] = fi;
       }
       state = fi < 0 ? unknown_key : fi + 1;
       od::value v = f.value();
       if (fi < 0) continue;  // not a fact of the schema: ignored
       const FieldDef& fd = rec.fields[static_cast<size_t>(fi)];
+      // A fact given twice: which one a reader takes differs between tools, and taking
+      // the last silently could turn an objection into none (docs/security.md).
+      bool again;
+      if (fi < 64) {  // kept in a register: a shift, a test and an or a field
+        const uint64_t bit = uint64_t{1} << fi;
+        again = (seen_first & bit) != 0;
+        seen_first |= bit;
+      } else {
+        uint64_t& word = seen[seen_at + static_cast<size_t>(fi) / 64 - 1];
+        const uint64_t bit = uint64_t{1} << (fi % 64);
+        again = (word & bit) != 0;
+        word |= bit;
+      }
+      if (__builtin_expect(again, 0)) {
+        path.back().name = &fd.name;
+        return fail("the key appears twice");
+      }
       od::json_type jt;
       if (v.type().get(jt)) return fail("not valid JSON");
       if (jt == od::json_type::null) continue;  // null is absent
@@ -524,20 +548,29 @@ struct Binder::Impl {
       }
     }
     path.pop_back();
+    if (rec.fields.size() > 64) seen.resize(seen_at);
     return true;
+  }
+
+  // A key written with escapes (`"obj\u0065cted"`) names the field its text names: only
+  // keys with a backslash come here.
+  int escaped_key(od::field& f, const KeyTable& table) {
+    std::string_view key;
+    if (f.unescaped_key().get(key)) return -1;
+    key_copy.assign(key.data(), key.size());
+    key_copy.append(16, '\0');  // KeyTable::find reads 16 bytes from a key's start
+    return table.find(std::string_view(key_copy.data(), key.size()));
   }
 
   bool bind_root(FactStore& fs, uint32_t root, od::object obj) {
     const RootDef& r = schema.roots[root];
     init(fs, r.record, r.base);
+    seen.clear();
     path.clear();
     path.push_back({&r.name, 0});
     return bind_object(fs, r.record, r.base, obj);
   }
 
-  // The id of a line that could not be bound, for its error record, if it can be read.
-  // The document is parsed again: after a JSON error simdjson abandons the first one,
-  // and rewinding it would follow a null parser.
   // A line whose object is followed by more text: that is its error, whatever simdjson
   // stopped on, with the object's id. False when the line has no such text.
   bool trailing_text(const char* data, size_t len, bool nested, BindResult& res) {
@@ -549,6 +582,9 @@ struct Binder::Impl {
     return true;
   }
 
+  // The id of a line that could not be bound, for its error record, if it can be read.
+  // The document is parsed again: after a JSON error simdjson abandons the first one,
+  // and rewinding it would follow a null parser.
   std::string try_id(simdjson::padded_string_view view, bool nested) {
     od::document doc;
     if (parser.iterate(view).get(doc)) return {};

@@ -241,4 +241,112 @@ def text_after_a_json_object_says_so_with_the_id():
     check(p.returncode == 1 and "the campaign: text after the JSON object" in p.stderr and p.stdout == "", "campaign", p)
 
 
+# ---------------------------------------------------------------- concerns (docs/security.md)
+
+@test
+def concerns_duplicate_and_escaped_keys():
+    rows = ['{"id": "e1", "country": "GB", "email": "a@b.co.uk", "email_kind": "professional", "entity": "company", '
+            '"consents": [], "suppressed": false, "obj\\u0065cted": true}',
+            '{"id": "d1", "country": "GB", "objected": true, "objected": false}',
+            '{"id": "d2", "country": "GB", "consents": [{"channel": "email", "channel": "sms"}]}',
+            '{"id": "u1", "country": "GB", "nickname": "a", "nickname": "b", "objected": true}']
+    p = run("check", "policies", "--contacts", write("keys.jsonl", "\n".join(rows) + "\n"), "--campaign", CAMPAIGN, "--quiet")
+    out = records(p.stdout)
+    check(len(out) == 4, "a record per line", p)
+    check(out[0]["verdict"] == "deny" and "objection" in out[0]["rules"], f"an escaped key is the field it names: {out[0]}", p)
+    check(out[1] == {"id": "d1", "line": 2, "error": "contact.objected: the key appears twice"}, f"{out[1]}", p)
+    check(out[2] == {"id": "d2", "line": 3, "error": "contact.consents[0].channel: the key appears twice"}, f"{out[2]}", p)
+    check("verdict" in out[3], "a key that is not a fact may repeat", p)
+
+
+@test
+def concerns_csv_output_is_not_a_formula():
+    rows = [{"id": '=HYPERLINK("http://x","y")', "country": "GB"}, {"id": "a\u0000b", "country": "GB"},
+            {"id": "-1+1", "country": "GB"}, {"id": "plain", "country": "GB"}]
+    contacts = write("formula.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    p = subprocess.run([LAWFUL, "check", "policies", "--contacts", str(contacts), "--campaign", str(CAMPAIGN), "--quiet",
+                        "--format", "csv"], capture_output=True, env=ENV, timeout=60)
+    check(p.returncode == 0 and b"\0" not in p.stdout, "no NUL in the CSV", p)
+    lines = p.stdout.decode().splitlines()
+    check(lines[1].startswith('1,"\'=HYPERLINK(""http://x"",""y"")",'), f"a formula is quoted text: {lines[1][:60]}", p)
+    check(lines[2].startswith('2,"a\ufffdb",'), f"NUL as U+FFFD: {lines[2][:20]!r}", p)
+    check(lines[3].startswith('3,"\'-1+1",') and lines[4].startswith("4,plain,"), f"{lines[3][:20]} {lines[4][:20]}", p)
+
+
+@test
+def concerns_from_line_past_the_end():
+    n = len(CONTACTS.read_text().splitlines())
+    p = run("check", "policies", "--contacts", CONTACTS, "--campaign", CAMPAIGN, "--quiet", "--from-line", n + 2)
+    check(p.returncode == 1 and f"--from-line {n + 2}: {CONTACTS} has only {n} lines" in p.stderr and p.stdout == "", "an error", p)
+    p = run("check", "policies", "--contacts", CONTACTS, "--campaign", CAMPAIGN, "--quiet", "--from-line", n + 1)
+    check(p.returncode == 0 and p.stdout == "", "the line after the last: a run stopped at the end, resumed", p)
+    p = run("check", "policies", "--contacts", CONTACTS, "--campaign", CAMPAIGN, "--quiet", "--from-line", n)
+    check(p.returncode == 0 and len(records(p.stdout)) == 1, "the last line", p)
+
+
+@test
+def concerns_no_escape_codes_reach_the_terminal():
+    d = TMP / "escapes"
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir()
+    (d / "route.law").write_text('routing "x"\n\nroute "G\x1b[2JB" to review\nroute "g\x1b[2Jb" to review\n'
+                                 'route GB to p.esc\n')
+    (d / "p.law").write_text('policy p.esc "Title \x1b]0;owned\x07"\n\ndecision email:\n  rule default: deny\n'
+                             '    cite "reg \x1b[31m22\u009b2J"\n')
+    p = subprocess.run([LAWFUL, "lint", str(d)], capture_output=True, env=ENV, timeout=60)
+    check(p.returncode == 1 and b"[E213]" in p.stdout, "lint finds the route twice", p)
+    check(b"\x1b" not in p.stdout and b"\x07" not in p.stdout and b"\xc2\x9b" not in p.stdout, "no escape codes from lint", p)
+    (d / "route.law").write_text('routing "x"\n\nroute GB to p.esc\n')
+    with open(d / "p.law", "a") as f:
+        f.write('\ntest "title \x1b[2J" {\n  contact { entity: company }\n  expect email cites "x\x1b[5m"\n}\n')
+    p = subprocess.run([LAWFUL, "test", str(d)], capture_output=True, env=ENV, timeout=60)
+    check(p.returncode == 1 and b"FAIL" in p.stdout and b"title ?[2J" in p.stdout, "test: the failing test, made safe", p)
+    check(b"\x1b" not in p.stdout and b"\xc2\x9b" not in p.stdout, "no escape codes from test", p)
+    lawc = TMP / "esc.lawc"
+    check(run("compile", d, "-o", lawc).returncode == 0, "compile")
+    p = subprocess.run([LAWFUL, "disasm", str(lawc)], capture_output=True, env=ENV, timeout=60)
+    check(p.returncode == 0 and b"reg ?[31m22?2J" in p.stdout, "disasm shows the citation, made safe", p)
+    check(b"\x1b" not in p.stdout and b"\x07" not in p.stdout and b"\xc2\x9b" not in p.stdout, "no escape codes from disasm", p)
+    contact = write("esc-contact.json", json.dumps({"id": "c\x1b[2J", "country": "GB", "email": "\x1b]0;x\x07@b.c"}))
+    p = subprocess.run([LAWFUL, "explain", str(d), "--contact", str(contact), "--campaign", str(CAMPAIGN)],
+                       capture_output=True, env=ENV, timeout=60)
+    check(p.returncode == 0 and b"reg ?[31m22?2J" in p.stdout, "explain shows the citation, made safe", p)
+    check(b"\x1b" not in p.stdout and b"\x07" not in p.stdout and b"\xc2\x9b" not in p.stdout, "no escape codes from explain", p)
+    p = subprocess.run([LAWFUL, "explain", str(d), "--contact", str(contact), "--campaign", str(CAMPAIGN), "--json"],
+                       capture_output=True, env=ENV, timeout=60)
+    check(p.returncode == 0 and json.loads(p.stdout)["rules"][0]["cites"] == ["reg \x1b[31m22\u009b2J"],
+          "JSON keeps the text, escaped", p)
+
+
+@test
+def concerns_many_threads_take_little_memory():
+    one = run("check", "policies", "--contacts", CONTACTS, "--campaign", CAMPAIGN, "--quiet", "--threads", 1)
+    p = run_limited(["check", "policies", "--contacts", CONTACTS, "--campaign", CAMPAIGN, "--quiet", "--threads", 1000], 1024)
+    check(p.returncode == 0 and p.stdout.decode() == one.stdout, "--threads 1000 in 1 GB, the output of one thread", p)
+
+
+@test
+def concerns_explain_says_when_an_id_repeats():
+    rows = [{"id": "x", "country": "GB", "objected": True}, {"id": "y", "country": "GB"}, {"id": "x", "country": "US"}]
+    contacts = write("repeat.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    p = run("explain", "policies", "--contact", contacts, "--id", "x", "--campaign", CAMPAIGN, "--json")
+    check(p.returncode == 0 and json.loads(p.stdout)["route"]["country"] == "GB", "the first is explained", p)
+    check(f"lawful: note: 2 contacts of {contacts} have the id 'x': this is the first" in p.stderr, "and the note says so", p)
+    p = run("explain", "policies", "--contact", contacts, "--id", "y", "--campaign", CAMPAIGN, "--json")
+    check(p.returncode == 0 and p.stderr == "", "no note for an id on one line", p)
+
+
+@test
+def concerns_output_and_summary_in_one_file():
+    out = TMP / "same.jsonl"
+    out.write_text("kept\n")
+    p = run("check", "policies", "--contacts", CONTACTS, "--campaign", CAMPAIGN, "-o", out, "--summary", out, "--quiet")
+    check(p.returncode == 2 and "name the same file" in p.stderr and out.read_text() == "kept\n", "refused, file kept", p)
+    link = TMP / "same-link.jsonl"
+    if not link.exists():
+        link.symlink_to(out)
+    p = run("check", "policies", "--contacts", CONTACTS, "--campaign", CAMPAIGN, "-o", out, "--summary", link, "--quiet")
+    check(p.returncode == 2 and out.read_text() == "kept\n", "a link to it too", p)
+
+
 main()
