@@ -28,6 +28,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/cached_load.h"
 #include "cli/check_summary.h"
 #include "cli/chunk_reader.h"
 #include "cli/commands.h"
@@ -57,6 +58,7 @@ struct CheckOptions {
   uint64_t from_line = 1;
   bool quiet = false;
   bool no_progress = false;
+  bool no_cache = false;
 };
 
 bool blank(std::string_view s) {
@@ -501,7 +503,7 @@ int run_check(const CheckOptions& o) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   if (threads > 256) threads = 256;
 
-  Loaded loaded = load(o.path);
+  Loaded loaded = load_cached(o.path, o.no_cache);
   if (!loaded.program) return kExitFailed;
   const Program& prog = *loaded.program;
   job.prog = &prog;
@@ -705,6 +707,8 @@ void add_check(Command& app, int& exit_code) {
   cmd.add_option("--summary", o->summary, "Also write the summary as JSON to this file");
   cmd.add_flag("-q,--quiet", o->quiet, "No progress bar and no summary on standard error");
   cmd.add_flag("--no-progress", o->no_progress, "No progress bar (it shows only when standard error is a terminal)");
+  cmd.add_flag("--no-cache", o->no_cache,
+               "Compile the policies afresh, without the program cache (also: LAWFUL_NO_CACHE=1)");
   cmd.callback([o, &exit_code] { exit_code = run_check(*o); });
 }
 

@@ -93,15 +93,17 @@ Loaded load(const std::string& path) {
     return l;
   }
   l.compilation = std::make_unique<Compilation>(compile_path(path));
-  const Compilation& c = *l.compilation;
-  if (!c.diags.all().empty()) {
-    std::string text = c.diags.render(c.sources, color_stderr());
-    std::fputs(text.c_str(), stderr);
-    size_t e = c.diags.error_count(), w = c.diags.warning_count();
-    if (e) fmt::print(stderr, "{} error{}, {} warning{}\n", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
-  }
-  l.program = c.program;
+  print_diagnostics(*l.compilation);
+  l.program = l.compilation->program;
   return l;
+}
+
+void print_diagnostics(const Compilation& c) {
+  if (c.diags.all().empty()) return;
+  std::string text = c.diags.render(c.sources, color_stderr());
+  std::fputs(text.c_str(), stderr);
+  size_t e = c.diags.error_count(), w = c.diags.warning_count();
+  if (e) fmt::print(stderr, "{} error{}, {} warning{}\n", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
 }
 
 }  // namespace lawful::cli
