@@ -327,11 +327,6 @@ class Pipeline {
     size_t n = 2 * static_cast<size_t>(threads) + 2;
     for (size_t i = 0; i < n; ++i) slots_.push_back(std::make_unique<Slot>());
     for (auto& s : slots_) free_.push_back(s.get());
-    if (threads > 1)
-      for (auto& s : slots_) {
-        in_.prepare(s->chunk);
-        s->out.prefault(kOutputRoom);
-      }
     done_.assign(n, nullptr);
   }
 
@@ -339,6 +334,11 @@ class Pipeline {
   // `poll` before each and every 50 ms while it waits (`poll` may end the process).
   template <class Sink, class Poll>
   std::string run(Slot* first, Sink sink, Poll poll) {
+    // Memory is taken here, once there is input (an empty one starts and ends sooner).
+    for (auto& s : slots_) {
+      in_.prepare(s->chunk);
+      s->out.prefault(kOutputRoom);
+    }
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned i = 0; i < threads_; ++i) {
       workers.push_back(std::make_unique<Worker>(job_));
