@@ -6,6 +6,10 @@
 #include <cstring>
 #include <unordered_map>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <fmt/format.h>
 
 namespace lawful {
@@ -226,11 +230,34 @@ constexpr uint64_t kOnes8 = 0x0101010101010101ull, kHigh8 = 0x8080808080808080ul
 
 inline bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-// From just after an opening quote: the first '"', '\\' or control character, eight
-// bytes at a time (the lowest flagged byte of the zero-byte tests is exact), or null
+// From just after an opening quote: the first '"', '\\' or control character, sixteen
+// bytes at a time with SSE2, else eight (the lowest flagged byte of the zero-byte tests
+// is exact), or null
 // when none comes before `end`. The bytes before it are or-ed into `high`, so that a
 // line with anything but ASCII in its strings is known (and then validated as UTF-8).
 inline const char* string_stop(const char* q, const char* end, uint64_t& high) {
+#ifdef __SSE2__
+  // Sixteen bytes at a time (SSE2 is in every x86-64): the bytes equal to '"' or '\\',
+  // and those at most 0x1f (a control character); the sign bits of the bytes before the
+  // first of them go to `high`.
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1f);
+  for (;;) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
+                               _mm_cmpeq_epi8(_mm_min_epu8(x, control), x));
+    unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+    unsigned sign = static_cast<unsigned>(_mm_movemask_epi8(x));
+    if (mask) {
+      unsigned first = static_cast<unsigned>(__builtin_ctz(mask));
+      high |= (sign & ((1u << first) - 1)) ? kHigh8 : 0;
+      q += first;
+      return q < end ? q : nullptr;
+    }
+    high |= sign ? kHigh8 : 0;
+    q += 16;
+    if (q >= end) return nullptr;
+  }
+#else
   for (;;) {
     uint64_t w;
     std::memcpy(&w, q, 8);
@@ -246,6 +273,7 @@ inline const char* string_stop(const char* q, const char* end, uint64_t& high) {
     q += 8;
     if (q >= end) return nullptr;
   }
+#endif
 }
 
 // The closing quote of a string with no escape, from just after its opening quote; null
