@@ -254,9 +254,11 @@ struct Output {
 
   void write(std::string_view s) {
     if (!ok || s.empty()) return;
-    if (s.size() > kBuffer - used) {
+    // A chunk's records (hundreds of KiB) go out as they are, after what is buffered,
+    // rather than through one more copy.
+    if (s.size() > kBuffer - used || s.size() >= kBuffer / 8) {
       flush();
-      if (s.size() >= kBuffer) {
+      if (s.size() >= kBuffer / 8) {
         put(s.data(), s.size());
         return;
       }
