@@ -137,7 +137,15 @@ struct KeyTable {
 struct FieldPlan {
   static constexpr int32_t kLookahead = 3;
   std::vector<int32_t> next;  // per state: the field that came next last time, or -1
-  explicit FieldPlan(size_t fields = 0) : next(fields + 2, -1) {}
+  // Per state, for the fast path: the key not in the schema that came next last time
+  // (an export's own columns), when it was at most 16 bytes of ASCII; so that it is
+  // passed over without a lookup when it comes again.
+  struct Unknown {
+    uint64_t lo = 0, hi = 0;
+    uint32_t len = 0;  // 0: none
+  };
+  std::vector<Unknown> unknown;
+  explicit FieldPlan(size_t fields = 0) : next(fields + 2, -1), unknown(fields + 2) {}
 };
 
 // Why a document could not be read as an object.
@@ -823,6 +831,7 @@ struct Binder::Impl {
     const KeyTable& table = keys[record];
     const FastField* const fields = fast_fields[record].data();
     int32_t* const plan = plans[record].next.data();
+    FieldPlan::Unknown* const unknowns = plans[record].unknown.data();
     const int32_t unknown_key = static_cast<int32_t>(fast_fields[record].size()) + 1;
     int32_t state = 0;
     uint64_t seen = 0;
@@ -838,13 +847,26 @@ struct Binder::Impl {
           break;
         }
       }
+      const FieldPlan::Unknown& u = unknowns[state];
       if (fi >= 0) {
         p = raw + table.names[static_cast<size_t>(fi)].size() + 1;
+      } else if (u.len && ((load8(raw, u.len) ^ u.lo) | (u.len > 8 ? load8(raw + 8, u.len - 8) ^ u.hi : 0)) == 0 &&
+                 raw[u.len] == '"') {
+        p = raw + u.len + 1;  // the same key not in the schema as last time
       } else {
-        const char* q = plain_string_end(raw, fast_end, fast_high);
+        uint64_t high = 0;
+        const char* q = plain_string_end(raw, fast_end, high);
         if (!q) return nullptr;  // an escape in a key
-        fi = table.find(std::string_view(raw, static_cast<size_t>(q - raw)));
+        fast_high |= high;
+        const size_t n = static_cast<size_t>(q - raw);
+        fi = table.find(std::string_view(raw, n));
         plan[state] = fi;
+        FieldPlan::Unknown& w = unknowns[state];
+        w.len = fi < 0 && n > 0 && n <= 16 && !(high & kHigh8) ? static_cast<uint32_t>(n) : 0;
+        if (w.len) {
+          w.lo = load8(raw, n);
+          w.hi = n > 8 ? load8(raw + 8, n - 8) : 0;
+        }
         p = q + 1;
       }
       state = fi < 0 ? unknown_key : fi + 1;

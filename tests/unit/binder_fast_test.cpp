@@ -190,6 +190,18 @@ TEST_CASE("the fast path keeps every guarantee on hand-made lines") {
       R"({"last_contact": "2024-02-29", "objected": null})",
       R"({"last_contact": "2023-02-29"})",
       R"({"last_contact": "2023-2-28"})",
+      // Keys not in the schema, remembered per position: the same again, one alike in its
+      // first bytes, a field of the schema in its place, sixteen bytes and seventeen.
+      R"({"id": "a", "nam": 1, "email": "x@y.z"})",
+      R"({"id": "a", "name": 1, "email": "x@y.z"})",
+      R"({"id": "a", "name": 2, "email": "x@y.z"})",
+      R"({"id": "a", "names": 2, "email": "x@y.z"})",
+      R"({"id": "a", "email": "x@y.z", "name": 3})",
+      R"({"id": "a", "tps": true})",
+      R"({"id": "a", "a_sixteen_bytes_": 1, "tps": true})",
+      R"({"id": "a", "a_sixteen_bytes_x": 1, "tps": true})",
+      R"({"id": "a", "a_sixteen_bytes_": {"tps": 1}, "tps": false})",
+      R"({"id": "a", "a_sixteen_bytes_": 1, "tps": "no"})",
       R"({"last_contact": "2024-02-28"})",
       R"({"last_contact": "2024-02-30"})",
       R"({"last_contact": "2024-02-00"})",
