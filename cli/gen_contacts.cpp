@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/facts/records.h"
 #include "runtime/vm/dates.h"
 
 namespace lawful::cli {
@@ -114,7 +115,9 @@ void date(std::string& out, Days d) { out += format_date(d); }
 
 }  // namespace
 
-ContactGenerator::ContactGenerator(const GenOptions& o) : o_(o), state_(o.seed) {}
+ContactGenerator::ContactGenerator(const GenOptions& o) : o_(o), state_(o.seed) {
+  append_json_string(sender_json_, o_.sender);  // the sender is the user's: any text
+}
 
 uint64_t ContactGenerator::next() { return splitmix(state_); }
 
@@ -245,11 +248,13 @@ void ContactGenerator::contact(std::string& out, uint64_t i) {
       if (k) out += ", ";
       const char* ch = pick(*this, kConsentChannels, r01());
       bool to_sender = chance(0.75);
-      const char* controller = to_sender ? o_.sender.c_str() : kControllers[below(4)];
+      const char* other = to_sender ? nullptr : kControllers[below(4)];
       Days given = today - static_cast<Days>(below(8 * 365));
-      fmt::format_to(o, "{{\"channel\": \"{}\", \"purpose\": \"{}\", \"controller\": \"{}\"", ch,
-                     chance(0.9) ? "marketing" : "newsletter", controller);
-      if (!to_sender && chance(0.4)) fmt::format_to(o, ", \"third_parties\": [\"{}\", \"{}\"]", o_.sender, kControllers[below(4)]);
+      fmt::format_to(o, "{{\"channel\": \"{}\", \"purpose\": \"{}\", \"controller\": ", ch,
+                     chance(0.9) ? "marketing" : "newsletter");
+      if (other) fmt::format_to(o, "\"{}\"", other);
+      else out += sender_json_;
+      if (other && chance(0.4)) fmt::format_to(o, ", \"third_parties\": [{}, \"{}\"]", sender_json_, kControllers[below(4)]);
       out += ", \"given_at\": \"";
       date(out, given);
       out += '"';

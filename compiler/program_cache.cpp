@@ -5,16 +5,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
-#include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
 
 #include "runtime/bytecode/serialize.h"
+#include "runtime/io/output_file.h"
 #include "runtime/bytecode/verifier.h"
 
 namespace lawful {
@@ -122,37 +120,20 @@ Read read_entry(const std::string& path, const std::string& key, Program& prog, 
   return why.empty() ? Read::Good : Read::Bad;
 }
 
-// Writes the entry through a temporary file of its own in the cache folder, renamed
-// into place: "" or why it was not written.
-// (The program-wide atomic-write routine that cli/ is getting should take this over.)
-std::string write_entry(const std::string& dir, const std::string& path, const std::string& key, const Program& prog) {
+// Writes the entry through io::write_file: a new temporary file beside it
+// (O_CREAT|O_EXCL|O_NOFOLLOW), flushed and renamed into place, so that processes racing
+// to write one entry each see a whole entry or none. A symbolic link in the entry's place
+// is removed first rather than written through (the folder is the user's alone, so only
+// they could have put it there, and an entry is always a file of its own). "" or why the
+// entry was not written.
+std::string write_entry(const std::string& path, const std::string& key, const Program& prog) {
   std::string bytes = fmt::format("{}{}\n", kMagic, key);
   bytes += serialize_program(prog);
-  static std::atomic<unsigned> counter{0};
-  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-  std::string tmp;
-  int fd = -1;
-  for (int attempt = 0; attempt < 16 && fd < 0; ++attempt) {
-    tmp = fmt::format("{}/.{}.tmp.{}.{}.{:x}", dir, key, static_cast<long>(::getpid()), counter++,
-                      static_cast<unsigned long long>(now) + static_cast<unsigned long long>(attempt));
-    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0 && errno != EEXIST) break;
-  }
-  if (fd < 0) return fmt::format("cannot create a file in {}: {}", dir, std::strerror(errno));
-  size_t done = 0;
-  bool ok = true;
-  while (ok && done < bytes.size()) {
-    ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (w < 0 && errno == EINTR) continue;
-    ok = w > 0;
-    if (ok) done += static_cast<size_t>(w);
-  }
-  int saved = errno;
-  ok = ::close(fd) == 0 && ok;
-  if (ok && std::rename(tmp.c_str(), path.c_str()) == 0) return {};
-  saved = errno ? errno : saved;
-  ::unlink(tmp.c_str());
-  return fmt::format("cannot write {}: {}", path, std::strerror(saved));
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) ::unlink(path.c_str());
+  std::string error;
+  if (!io::write_file(path, bytes, &error)) return error;
+  return {};
 }
 
 }  // namespace
@@ -200,7 +181,7 @@ CachedCompile compile_path_cached(const std::string& path, const std::string& di
     out.state = CachedCompile::State::Skipped;
     return out;
   }
-  std::string why = write_entry(dir, out.entry, key, *out.program);
+  std::string why = write_entry(out.entry, key, *out.program);
   if (!why.empty()) out.note = why;
   return out;
 }

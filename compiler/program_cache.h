@@ -4,9 +4,9 @@
 // library, every source file's path and content). An entry is a `.lawc` file behind a
 // short header naming its key; it is loaded only through the `.lawc` checks (checksum,
 // decoding) and the verifier, so a damaged or forged entry is refused and the sources
-// compiled again. Entries are written to a new temporary file in the cache directory
-// (O_CREAT|O_EXCL|O_NOFOLLOW) and renamed into place, so that processes racing to
-// write one entry each see a whole entry or none. docs/commands/check.md says where the
+// compiled again. Entries are written with io::write_file (a new temporary file beside
+// the entry, O_CREAT|O_EXCL|O_NOFOLLOW, renamed into place), so that processes racing
+// to write one entry each see a whole entry or none. docs/commands/check.md says where the
 // cache lives and how to turn it off.
 #pragma once
 

@@ -451,6 +451,57 @@ def check_csv_contacts_in_and_csv_out():
 
 
 @test
+def charity_supporters_from_json_and_csv():
+    # The supporter record (FACTS.md) from JSON and from `supporter.*` CSV columns: the UK
+    # charitable purpose soft opt-in (PECR reg 22(3A)) decides alike, and relies on no
+    # consent, so the decision owes no consent record.
+    camp = {"id": "appeal", "channel": "email", "unsubscribe": True, "send_date": "2026-12-01",
+            "charitable_purpose_only": True,
+            "sender": {"name": "Hope Trust", "kind": "charity", "identified": True, "contact_address": True}}
+    campf = write("charity.json", json.dumps(camp))
+    base = {"country": "GB", "entity": "consumer", "objected": False, "suppressed": False, "consents": []}
+    sup = {"support_given": True, "collected_at": "2026-03-10", "collected_by": "Hope Trust", "opt_out_offered": True}
+    rows = [dict(base, id="s1", supporter=sup),
+            dict(base, id="s2", supporter=dict(sup, collected_at="2025-11-20")),
+            dict(base, id="s3", supporter=dict(sup, collected_by="GiveNow Ltd")),
+            dict(base, id="s4")]
+    p = run("check", "policies", "--contacts", contacts_file(rows), "--campaign", campf, "--quiet")
+    check(p.returncode == 0, "check", p)
+    out = records(p.stdout)
+    check([(r["verdict"], r["rules"]) for r in out] ==
+          [("allow", ["charity_supporter"]), ("review", ["supporter_before_commencement"]),
+           ("deny", ["no_consent"]), ("deny", ["no_consent"])], f"verdicts: {out}")
+    check(out[0]["basis"] == "soft_opt_in" and out[0]["obligations"] ==
+          ["identify_sender", "include_contact_address", "include_unsubscribe", "honour_objection"],
+          f"no keep_consent_record without a consent: {out[0]}")
+    # Before the rule came into force, the same contact needs consent.
+    p = run("check", "policies", "--contacts", contacts_file(rows[:1]), "--campaign", campf, "--as-of", "2026-02-04", "--quiet")
+    check(records(p.stdout)[0]["rules"] == ["no_consent"], "as of 2026-02-04", p)
+    # The purpose of the message unknown: review naming it.
+    del camp["charitable_purpose_only"]
+    p = run("check", "policies", "--contacts", contacts_file(rows[:1]), "--campaign", write("c2.json", json.dumps(camp)), "--quiet")
+    r = records(p.stdout)[0]
+    check(r["verdict"] == "review" and r["missing"] == ["campaign.charitable_purpose_only"], f"purpose unknown: {r}")
+    # CSV: `supporter.FIELD` columns make the supporter present; none given, it is absent.
+    csv_text = ("id,country,entity,objected,suppressed,supporter.support_given,supporter.interest_expressed,"
+                "supporter.collected_at,supporter.collected_by,supporter.opt_out_offered\n"
+                "s1,GB,consumer,false,false,true,,2026-03-10,Hope Trust,true\n"
+                "s2,GB,consumer,false,false,,true,2025-11-20,hope trust,true\n"
+                "s4,GB,consumer,false,false,,,,,\n")
+    p = run("check", "policies", "--contacts", write("supporters.csv", csv_text), "--campaign", campf, "--quiet")
+    check(p.returncode == 0, "CSV check", p)
+    out = records(p.stdout)
+    # No consents column: the consents are unknown, which the charitable route does not need.
+    check([(r["id"], r["verdict"], r["rules"]) for r in out] ==
+          [("s1", "allow", ["charity_supporter"]), ("s2", "review", ["supporter_before_commencement"]),
+           ("s4", "review", ["no_consent", "consented"])], f"CSV verdicts: {out}")
+    check(out[2]["missing"] == ["contact.consents"], f"s4: {out[2]}")
+    # Consents unknown, and the allow rests on the supporter route: no consent is relied on.
+    check(out[0]["obligations"] == ["identify_sender", "include_contact_address", "include_unsubscribe", "honour_objection"],
+          f"s1 obligations: {out[0]}")
+
+
+@test
 def check_generated_csv_and_jsonl_agree():
     # The same contacts as CSV and as JSON Lines (CSV without the lists) decide alike
     # wherever the lists do not matter: companies without consents.
