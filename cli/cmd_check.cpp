@@ -30,6 +30,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/cached_load.h"
 #include "cli/check_summary.h"
 #include "cli/chunk_reader.h"
 #include "cli/commands.h"
@@ -60,6 +61,7 @@ struct CheckOptions {
   uint64_t from_line = 1;
   bool quiet = false;
   bool no_progress = false;
+  bool no_cache = false;
 };
 
 bool blank(std::string_view s) {
@@ -356,11 +358,6 @@ class Pipeline {
     size_t n = 2 * static_cast<size_t>(threads) + 2;
     for (size_t i = 0; i < n; ++i) slots_.push_back(std::make_unique<Slot>());
     for (auto& s : slots_) free_.push_back(s.get());
-    if (threads > 1)
-      for (auto& s : slots_) {
-        in_.prepare(s->chunk);
-        s->out.prefault(kOutputRoom);
-      }
     done_.assign(n, nullptr);
   }
 
@@ -368,6 +365,11 @@ class Pipeline {
   // `poll` before each and every 50 ms while it waits (`poll` may end the process).
   template <class Sink, class Poll>
   std::string run(Slot* first, Sink sink, Poll poll) {
+    // Memory is taken here, once there is input (an empty one starts and ends sooner).
+    for (auto& s : slots_) {
+      in_.prepare(s->chunk);
+      s->out.prefault(kOutputRoom);
+    }
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned i = 0; i < threads_; ++i) {
       workers.push_back(std::make_unique<Worker>(job_));
@@ -539,7 +541,7 @@ int run_check(const CheckOptions& o) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   unsigned threads = o.threads == 0 ? cores : std::min({o.threads, std::max(8u, 4 * cores), 256u});
 
-  Loaded loaded = load(o.path);
+  Loaded loaded = load_cached(o.path, o.no_cache);
   if (!loaded.program) return kExitFailed;
   const Program& prog = *loaded.program;
   job.prog = &prog;
@@ -779,6 +781,8 @@ void add_check(Command& app, int& exit_code) {
   cmd.add_option("--summary", o->summary, "Also write the summary as JSON to this file");
   cmd.add_flag("-q,--quiet", o->quiet, "No progress bar and no summary on standard error");
   cmd.add_flag("--no-progress", o->no_progress, "No progress bar (it shows only when standard error is a terminal)");
+  cmd.add_flag("--no-cache", o->no_cache,
+               "Compile the policies afresh, without the program cache (also: LAWFUL_NO_CACHE=1)");
   cmd.callback([o, &exit_code] { exit_code = run_check(*o); });
 }
 

@@ -163,14 +163,16 @@ Loaded load(const std::string& path) {
     return l;
   }
   l.compilation = std::make_unique<Compilation>(compile_path(path));
-  const Compilation& c = *l.compilation;
-  if (!c.diags.all().empty()) {
-    print_stderr(c.diags.render(c.sources, color_stderr()));
-    size_t e = c.diags.error_count(), w = c.diags.warning_count();
-    if (e) print_stderr(fmt::format("{} error{}, {} warning{}\n", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s"));
-  }
-  l.program = c.program;
+  print_diagnostics(*l.compilation);
+  l.program = l.compilation->program;
   return l;
+}
+
+void print_diagnostics(const Compilation& c) {
+  if (c.diags.all().empty()) return;
+  print_stderr(c.diags.render(c.sources, color_stderr()));
+  size_t e = c.diags.error_count(), w = c.diags.warning_count();
+  if (e) print_stderr(fmt::format("{} error{}, {} warning{}\n", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s"));
 }
 
 }  // namespace lawful::cli

@@ -26,6 +26,8 @@ struct Loaded {
 
 // Prints diagnostics (and load errors) to standard error. `program` is null on failure.
 Loaded load(const std::string& path);
+// A compilation's diagnostics, with the count of errors, on standard error.
+void print_diagnostics(const Compilation& c);
 
 bool is_lawc(const std::string& path);
 // Reads a whole file (at most 256 MiB); `*error` is "cannot read PATH: REASON". An open

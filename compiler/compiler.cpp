@@ -306,16 +306,15 @@ bool read_file(const std::string& path, std::string& text, size_t limit) {
 }
 }  // namespace
 
-Compilation compile_path(const std::string& path, const CompileOptions& options) {
-  std::string error;
-  std::vector<std::string> files = law_files(path, &error);
-  std::vector<SourceFile> user, available;
-  std::vector<std::string> unreadable;
+PathSources read_path_sources(const std::string& path, const CompileOptions& options) {
+  PathSources src;
+  std::vector<std::string> files = law_files(path, &src.error);
   for (const std::string& f : files) {
     SourceFile sf{f, {}};
-    if (!read_file(f, sf.text, options.parse.max_bytes)) unreadable.push_back(f);
-    else user.push_back(std::move(sf));
+    if (!read_file(f, sf.text, options.parse.max_bytes)) src.unreadable.push_back(f);
+    else src.user.push_back(std::move(sf));
   }
+  src.no_files = files.empty();
   std::error_code ec;
   if (!fs::is_directory(path, ec) && files.size() == 1) {
     fs::path dir = fs::path(path).parent_path();
@@ -324,19 +323,28 @@ Compilation compile_path(const std::string& path, const CompileOptions& options)
       if (!it->is_regular_file() || it->path().extension() != ".law") continue;
       if (fs::equivalent(it->path(), path, ec)) continue;
       SourceFile sf{it->path().string(), {}};
-      if (read_file(sf.path, sf.text, options.parse.max_bytes)) available.push_back(std::move(sf));
+      if (read_file(sf.path, sf.text, options.parse.max_bytes)) src.available.push_back(std::move(sf));
     }
-    std::sort(available.begin(), available.end(), [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
+    std::sort(src.available.begin(), src.available.end(),
+              [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
   }
-  Compilation c = compile_sources(std::move(user), std::move(available), options);
-  if (!error.empty()) c.diags.error(DiagCode::CannotRead, {}, error);
-  for (const std::string& f : unreadable) c.diags.error(DiagCode::CannotRead, {}, fmt::format("cannot read {}", f));
-  if (!error.empty() || !unreadable.empty()) c.program.reset();
-  else if (files.empty()) {
+  return src;
+}
+
+Compilation compile_path_sources(PathSources src, const std::string& path, const CompileOptions& options) {
+  Compilation c = compile_sources(std::move(src.user), std::move(src.available), options);
+  if (!src.error.empty()) c.diags.error(DiagCode::CannotRead, {}, src.error);
+  for (const std::string& f : src.unreadable) c.diags.error(DiagCode::CannotRead, {}, fmt::format("cannot read {}", f));
+  if (!src.error.empty() || !src.unreadable.empty()) c.program.reset();
+  else if (src.no_files) {
     c.diags.error(DiagCode::NoEntryPoint, {}, fmt::format("no .law files in {}", path));
     c.program.reset();
   }
   return c;
+}
+
+Compilation compile_path(const std::string& path, const CompileOptions& options) {
+  return compile_path_sources(read_path_sources(path, options), path, options);
 }
 
 }  // namespace lawful
