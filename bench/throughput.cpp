@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -37,6 +38,7 @@
 #include "cli/gen_contacts.h"
 #include "compiler/compiler.h"
 #include "runtime/facts/binder.h"
+#include "runtime/io/output_file.h"
 #include "runtime/vm/vm.h"
 
 using namespace lawful;
@@ -81,25 +83,25 @@ std::string generate(const Args& a) {
     std::fclose(f);
     return path;
   }
-  std::string cmd = fmt::format("mkdir -p '{}'", a.work);
-  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("cannot make " + a.work);
+  std::error_code ec;
+  std::filesystem::create_directories(a.work, ec);
+  if (ec) throw std::runtime_error("cannot make " + a.work + ": " + ec.message());
   cli::GenOptions g;
   g.n = a.n;
   g.seed = a.seed;
   cli::ContactGenerator gen(g);
-  std::FILE* f = std::fopen((path + ".tmp").c_str(), "wb");
-  if (!f) throw std::runtime_error("cannot write " + path);
+  // By the rule of every output: a new temporary beside it, renamed when complete.
+  io::OutputFile f;
+  if (!f.open(path)) throw std::runtime_error(f.error());
   std::string buf;
   for (uint64_t i = 0; i < a.n; ++i) {
     gen.contact(buf, i);
     if (buf.size() > (1u << 20)) {
-      std::fwrite(buf.data(), 1, buf.size(), f);
+      if (!f.write(buf)) throw std::runtime_error(f.error());
       buf.clear();
     }
   }
-  std::fwrite(buf.data(), 1, buf.size(), f);
-  std::fclose(f);
-  std::rename((path + ".tmp").c_str(), path.c_str());
+  if (!f.write(buf) || !f.commit()) throw std::runtime_error(f.error());
   return path;
 }
 

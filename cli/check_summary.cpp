@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/common.h"
 #include "runtime/facts/records.h"
 
 namespace lawful::cli {
@@ -101,15 +102,13 @@ void Progress::update(uint64_t lines, uint64_t bytes) {
   } else {
     text = fmt::format("{} contacts  {}  {}", grouped(lines), rate_text(rate), duration_text(secs));
   }
-  fmt::print(stderr, "\r\x1b[K{}", text);
-  std::fflush(stderr);
+  print_stderr(fmt::format("\r\x1b[K{}", text));
   drawn_ = true;
 }
 
 void Progress::finish() {
   if (drawn_) {
-    std::fputs("\r\x1b[K", stderr);
-    std::fflush(stderr);
+    print_stderr("\r\x1b[K");
   }
 }
 

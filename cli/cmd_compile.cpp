@@ -13,7 +13,7 @@ void add_compile(Command& app, int& exit_code) {
   auto output = std::make_shared<std::string>();
   Command cmd = app.add_subcommand("compile", "Compile policies to a bytecode file (.lawc)");
   cmd.add_option("path", *path, "A .law file or a directory of them").required();
-  cmd.add_option("-o,--output", *output, "The .lawc file to write").required();
+  cmd.add_option("-o,--output", *output, "The .lawc file to write ('-': standard output)").required();
   cmd.callback([path, output, &exit_code] {
     Loaded loaded = load(*path);
     if (!loaded.program) {
@@ -21,7 +21,7 @@ void add_compile(Command& app, int& exit_code) {
       return;
     }
     std::string err;
-    if (!write_whole(*output, serialize_program(*loaded.program), &err)) {
+    if (!write_whole(*output, serialize_program(*loaded.program), &err, true)) {
       print_error(err);
       exit_code = kExitFailed;
       return;

@@ -146,15 +146,7 @@ Supporter draw_supporter(uint64_t seed, uint64_t i, bool gb_consumer) {
 }  // namespace
 
 ContactGenerator::ContactGenerator(const GenOptions& o) : o_(o), state_(o.seed) {
-  // The sender as JSON string content: a quote or a backslash in --sender escaped.
-  for (char c : o.sender) {
-    if (c == '"' || c == '\\') sender_json_ += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      sender_json_ += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-      continue;
-    }
-    sender_json_ += c;
-  }
+  append_json_string(sender_json_, o_.sender);  // the sender is the user's: any text
 }
 
 uint64_t ContactGenerator::next() { return splitmix(state_); }
@@ -297,11 +289,13 @@ void ContactGenerator::contact(std::string& out, uint64_t i) {
       if (k) out += ", ";
       const char* ch = pick(*this, kConsentChannels, r01());
       bool to_sender = chance(0.75);
-      const char* controller = to_sender ? sender_json_.c_str() : kControllers[below(4)];
+      const char* other = to_sender ? nullptr : kControllers[below(4)];
       Days given = today - static_cast<Days>(below(8 * 365));
-      fmt::format_to(o, "{{\"channel\": \"{}\", \"purpose\": \"{}\", \"controller\": \"{}\"", ch,
-                     chance(0.9) ? "marketing" : "newsletter", controller);
-      if (!to_sender && chance(0.4)) fmt::format_to(o, ", \"third_parties\": [\"{}\", \"{}\"]", sender_json_, kControllers[below(4)]);
+      fmt::format_to(o, "{{\"channel\": \"{}\", \"purpose\": \"{}\", \"controller\": ", ch,
+                     chance(0.9) ? "marketing" : "newsletter");
+      if (other) fmt::format_to(o, "\"{}\"", other);
+      else out += sender_json_;
+      if (other && chance(0.4)) fmt::format_to(o, ", \"third_parties\": [{}, \"{}\"]", sender_json_, kControllers[below(4)]);
       out += ", \"given_at\": \"";
       date(out, given);
       out += '"';
@@ -346,7 +340,9 @@ void ContactGenerator::contact(std::string& out, uint64_t i) {
       date(out, sup.collected_at);
       out += '"';
     }
-    fmt::format_to(o, "{}\"collected_by\": \"{}\"", std::exchange(sep, ", "), sup.by_sender ? sender_json_ : kPlatform);
+    fmt::format_to(o, "{}\"collected_by\": ", std::exchange(sep, ", "));
+    if (sup.by_sender) out += sender_json_;  // quoted and escaped
+    else fmt::format_to(o, "\"{}\"", kPlatform);
     field("opt_out_offered", sup.opt_out);
     out += '}';
   }

@@ -28,7 +28,7 @@ class ContactGenerator {
   uint32_t below(uint32_t n) { return static_cast<uint32_t>((next() >> 32) * n >> 32); }
   bool chance(double p) { return static_cast<double>(next() >> 11) * 0x1.0p-53 < p; }
   GenOptions o_;
-  std::string sender_json_;  // o_.sender escaped for a JSON string
+  std::string sender_json_;  // the sender as a JSON string, quoted and escaped
   uint64_t state_;
 };
 

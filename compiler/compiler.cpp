@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <new>
 #include <set>
 #include <tuple>
 
@@ -42,20 +43,6 @@ std::vector<std::string> needs_of(const ast::Module& m) {
   for (const auto& r : m.routes)
     if (r.target) out.push_back(r.target->str());
   return out;
-}
-
-// Diagnostics about the same spot with the same words: an inherited rule is checked
-// once per policy that inherits it.
-void dedupe(Diagnostics& d) {
-  Diagnostics out;
-  std::set<std::tuple<int, FileId, uint32_t, uint32_t, std::string>> seen;
-  for (const Diagnostic& x : d.all()) {
-    auto key = std::make_tuple(static_cast<int>(x.code), x.span.file, x.span.begin, x.span.end, x.message);
-    if (!seen.insert(key).second) continue;
-    Diagnostic& y = out.add(x.code, x.span, x.message);
-    y = x;
-  }
-  d = std::move(out);
 }
 
 // The standard library parsed, for the compilations that follow in this process
@@ -157,7 +144,14 @@ Compilation compile_here(std::vector<SourceFile> user, std::vector<SourceFile> a
 Compilation compile_sources(std::vector<SourceFile> user, std::vector<SourceFile> available, const CompileOptions& options) {
   Compilation c;
   auto job = [&] { c = compile_here(std::move(user), std::move(available), options); };
-  run_with_compile_stack(job);
+  try {
+    run_with_compile_stack(job);
+  } catch (const std::bad_alloc&) {
+    // Every phase is meant to take memory linear in the source; this is the backstop
+    // for a machine (or a ulimit) with less than that.
+    c = Compilation();
+    c.diags.error(DiagCode::TooMany, {}, "there is not enough memory to compile these policies");
+  }
   return c;
 }
 
@@ -246,11 +240,12 @@ Compilation compile_here(std::vector<SourceFile> user, std::vector<SourceFile> a
   sema::SemaOptions sopt;
   sopt.lint = options.lint;
   sema::SemaResult sr = sema::analyze(modules, c.sources, c.diags, *prog, sopt);
-  dedupe(c.diags);
   c.diags.sort();
   if (c.diags.has_errors()) return c;
   try {
     codegen::generate(sr.functions, *prog);
+  } catch (const std::bad_alloc&) {
+    throw;  // compile_sources says memory ran out
   } catch (const std::exception& e) {
     c.diags.error(DiagCode::TooMany, {}, fmt::format("the compiled program exceeds a limit: {}", e.what()));
     return c;

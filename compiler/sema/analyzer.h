@@ -181,6 +181,7 @@ class Analyzer {
   std::map<std::string, std::unique_ptr<PolicyUnit>> policies_;
   std::map<std::pair<Scope*, const ast::LetDecl*>, std::unique_ptr<LetInst>> lets_;
   std::vector<std::pair<Scope*, const ast::LetDecl*>> call_stack_;
+  std::map<const ast::Module*, uint32_t> policy_of_module_;  // each policy module's index
   SemaLimits limits_;
   uint32_t lower_depth_ = 0;
   uint64_t lowered_ = 0;

@@ -227,12 +227,12 @@ void Analyzer::compile_tests(PolicyUnit& unit) {
           ce.ids.push_back(static_cast<uint32_t>(o));
         } else if (e.kind == ast::Expectation::Rules) {
           int found = -1;
-          std::vector<std::string> names;
-          for (size_t i = 0; i < di.rules.size(); ++i) {
-            names.push_back(prog_.str(di.rules[i].name));
-            if (names.back() == q.str()) found = static_cast<int>(i);
-          }
+          const std::string name = q.str();
+          for (size_t i = 0; i < di.rules.size(); ++i)
+            if (prog_.str(di.rules[i].name) == name) found = static_cast<int>(i);
           if (found < 0) {
+            std::vector<std::string> names;
+            for (const RuleInfo& ri : di.rules) names.push_back(prog_.str(ri.name));
             diags_.error(DiagCode::UnknownRule, q.span,
                          fmt::format("decision '{}' has no rule '{}'", e.decision.text, q.str()))
                 .help = did_you_mean(q.str(), names);

@@ -199,24 +199,68 @@ size_t count_opens(const char* p, size_t n) {
   return opens;
 }
 
-bool nests_deeper_than(const char* p, size_t n, size_t limit) {
-  if (count_opens(p, n) <= limit) return false;
-  size_t depth = 0;
+// Calls `on(i, c)` for each bracket of JSON text outside its strings, from `from`, until
+// it returns false.
+template <class F>
+void each_bracket(const char* p, size_t n, size_t from, F on) {
   bool in_string = false;
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = from; i < n; ++i) {
     char c = p[i];
     if (in_string) {
       if (c == '\\') ++i;
       else if (c == '"') in_string = false;
     } else if (c == '"') {
       in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return true;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
+    } else if ((c == '[' || c == '{' || c == ']' || c == '}') && !on(i, c)) {
+      return;
     }
   }
+}
+
+bool nests_deeper_than(const char* p, size_t n, size_t limit) {
+  if (count_opens(p, n) <= limit) return false;
+  size_t depth = 0;
+  bool deeper = false;
+  each_bracket(p, n, 0, [&](size_t, char c) {
+    if (c == '[' || c == '{') deeper = ++depth > limit;
+    else if (depth > 0) --depth;
+    return !deeper;
+  });
+  return deeper;
+}
+
+// Where the object a line starts with ends (one past its closing brace), or 0 when the
+// line does not start with a whole object. Run only on lines that failed.
+size_t object_end(const char* p, size_t n) {
+  size_t i = 0;
+  while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) ++i;
+  if (i == n || p[i] != '{') return 0;
+  size_t depth = 0, end = 0;
+  each_bracket(p, n, i, [&](size_t at, char c) {
+    if (c == '[' || c == '{') ++depth;
+    else if (--depth == 0) end = at + 1;
+    return end == 0;
+  });
+  return end;
+}
+
+// Whether a whole object is followed by more than white space.
+bool text_after_object(const char* p, size_t n) {
+  size_t end = object_end(p, n);
+  if (end == 0) return false;
+  for (size_t i = end; i < n; ++i)
+    if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') return true;
   return false;
+}
+
+// A UTF-8 byte-order mark, which some tools write at the start of a file: skipped, as
+// the CSV reader skips it.
+void skip_bom(const char*& data, size_t& len, size_t& capacity) {
+  if (len >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+    data += 3;
+    len -= 3;
+    capacity = capacity >= 3 ? capacity - 3 : 0;
+  }
 }
 
 }  // namespace
@@ -494,6 +538,17 @@ struct Binder::Impl {
   // The id of a line that could not be bound, for its error record, if it can be read.
   // The document is parsed again: after a JSON error simdjson abandons the first one,
   // and rewinding it would follow a null parser.
+  // A line whose object is followed by more text: that is its error, whatever simdjson
+  // stopped on, with the object's id. False when the line has no such text.
+  bool trailing_text(const char* data, size_t len, bool nested, BindResult& res) {
+    if (!text_after_object(data, len)) return false;
+    res.ok = false;
+    res.error = "text after the JSON object";
+    copy = simdjson::padded_string(data, object_end(data, len));
+    res.id = try_id(simdjson::padded_string_view(copy), nested);
+    return true;
+  }
+
   std::string try_id(simdjson::padded_string_view view, bool nested) {
     od::document doc;
     if (parser.iterate(view).get(doc)) return {};
@@ -533,6 +588,7 @@ BindResult Binder::bind_campaign(FactStore& fs, std::string_view json) {
     return res;
   }
   clear_root(fs, static_cast<uint32_t>(c));
+  if (json.substr(0, 3) == "\xEF\xBB\xBF") json.remove_prefix(3);  // a byte-order mark
   if (json.size() > limits_.max_line || nests_deeper_than(json.data(), json.size(), limits_.max_depth)) {
     res.ok = false;
     res.error = json.size() > limits_.max_line
@@ -553,7 +609,10 @@ BindResult Binder::bind_campaign(FactStore& fs, std::string_view json) {
   m.path.clear();
   simdjson::error_code e = m.campaign_parser.iterate(m.campaign_json).get(doc);
   if (!e) e = doc.get_object().get(obj);
-  if (e) {
+  if (text_after_object(json.data(), json.size())) {  // a second object is not a campaign either
+    res.ok = false;
+    res.error = "the campaign: text after the JSON object";
+  } else if (e) {
     res.ok = false;
     res.error = "the campaign: " + document_error(e);
   } else if (!m.bind_root(fs, static_cast<uint32_t>(c), obj)) {
@@ -573,6 +632,7 @@ BindResult Binder::bind_contact(FactStore& fs, const char* data, size_t len, siz
   int k = m.contact_root;
   if (k < 0) return res;
   clear_root(fs, static_cast<uint32_t>(k));
+  skip_bom(data, len, capacity);
   if (len > limits_.max_line) {
     res.ok = false;
     res.error = fmt::format("a line of {} bytes; the limit is {}", len, limits_.max_line);
@@ -595,11 +655,13 @@ BindResult Binder::bind_contact(FactStore& fs, const char* data, size_t len, siz
   simdjson::error_code e = m.parser.iterate(view).get(doc);
   if (!e) e = doc.get_object().get(obj);
   if (e) {
+    if (m.trailing_text(data, len, false, res)) return res;
     res.ok = false;
     res.error = document_error(e);
     return res;
   }
   if (!m.bind_root(fs, static_cast<uint32_t>(k), obj)) {
+    if (m.trailing_text(data, len, false, res)) return res;
     res.ok = false;
     res.error = m.error;
     res.id = m.try_id(view, false);
@@ -607,7 +669,7 @@ BindResult Binder::bind_contact(FactStore& fs, const char* data, size_t len, siz
   }
   // A document must end after its object.
   const char* rest = nullptr;
-  if (doc.current_location().get(rest) == simdjson::SUCCESS) {
+  if (doc.current_location().get(rest) == simdjson::SUCCESS && !m.trailing_text(data, len, false, res)) {
     res.ok = false;
     res.error = "text after the JSON object";
   }
@@ -621,6 +683,7 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
   int k = m.contact_root;
   int c = m.campaign_root;
   for (uint32_t r = 0; r < m.schema.roots.size(); ++r) clear_root(fs, r);
+  skip_bom(data, len, capacity);
   if (len > limits_.max_line) {
     res.ok = false;
     res.error = fmt::format("a line of {} bytes; the limit is {}", len, limits_.max_line);
@@ -643,6 +706,7 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
   simdjson::error_code e = m.parser.iterate(view).get(doc);
   if (!e) e = doc.get_object().get(obj);
   if (e) {
+    if (m.trailing_text(data, len, true, res)) return res;
     res.ok = false;
     res.error = document_error(e);
     return res;
@@ -651,6 +715,7 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
   for (auto field : obj) {
     od::field f;
     if (std::move(field).get(f)) {
+      if (m.trailing_text(data, len, true, res)) return res;
       res.ok = false;
       res.error = "not valid JSON";
       return res;
@@ -670,6 +735,7 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
     }
     (key == "contact" ? seen_contact : seen_campaign) = true;
     if (!m.bind_root(fs, static_cast<uint32_t>(root), inner)) {
+      if (m.trailing_text(data, len, true, res)) return res;
       res.ok = false;
       res.error = m.error;
       res.id = m.try_id(view, true);
@@ -678,6 +744,7 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
   }
   const char* rest = nullptr;
   if (doc.current_location().get(rest) == simdjson::SUCCESS) {
+    if (m.trailing_text(data, len, true, res)) return res;
     res.ok = false;
     res.error = "text after the JSON object";
     return res;
