@@ -507,6 +507,11 @@ int run_check(const CheckOptions& o) {
     print_error(fmt::format("--format {}: give jsonl or csv", o.format));
     return kExitUsage;
   }
+  if (!o.summary.empty() && !o.output.empty() && o.output != "-" && io::same_file_replaced(o.output, o.summary)) {
+    print_error(fmt::format("-o {} and --summary {} name the same file: the summary would replace the decisions",
+                            o.output, o.summary));
+    return kExitUsage;
+  }
   const std::string& input = o.cases.empty() ? o.contacts : o.cases;
   bool csv_in = o.input_format == "csv" ||
                 (o.input_format == "auto" && input.size() > 4 && input.compare(input.size() - 4, 4, ".csv") == 0);
@@ -555,7 +560,7 @@ int run_check(const CheckOptions& o) {
   };
   if (!o.campaign.empty()) {
     std::string err;
-    if (!read_whole(o.campaign, campaign, &err)) {
+    if (!read_whole(o.campaign, campaign, &err, &g_stop_signal)) {
       if (g_stop_signal.load()) return interrupted_early();
       print_error(err);
       return kExitFailed;

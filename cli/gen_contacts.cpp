@@ -341,7 +341,7 @@ void ContactGenerator::contact(std::string& out, uint64_t i) {
       out += '"';
     }
     fmt::format_to(o, "{}\"collected_by\": ", std::exchange(sep, ", "));
-    if (sup.by_sender) out += sender_json_;  // quoted and escaped
+    if (sup.by_sender) out += sender_json_;
     else fmt::format_to(o, "\"{}\"", kPlatform);
     field("opt_out_offered", sup.opt_out);
     out += '}';
