@@ -165,6 +165,7 @@ class Analyzer {
 
   // tests.cpp
   void compile_tests(PolicyUnit& unit);
+  void check_as_of(const ast::TestDecl& t);
   bool fact_json(const ast::FactValue& v, TypeId type, const std::string& path, std::string& out);
 
  public:

@@ -49,6 +49,22 @@ def each_problem_once_with_its_position():
 
 
 @test
+def as_of_and_send_date_that_disagree():
+    # W108, from every command: a test pinned `as of` one date whose campaign is sent on
+    # another; not when they agree, nor when the campaign gives no send date.
+    def t(as_of, send):
+        camp = f"campaign {{ channel: email{', send_date: ' + send if send else ''} }}"
+        return policy('decision d:\n  rule r: deny\n    cite "x"\n',) + \
+            f'test "t" {{\n  as of {as_of}\n  contact {{ }}\n  {camp}\n  expect d is deny\n}}\n'
+    p = run("test", write("lint/asof1.law", t("2026-07-01", "2026-12-01")))
+    check(p.returncode == 0 and "pinned as of 2026-07-01, but its campaign is sent on 2026-12-01 [W108]" in p.stderr,
+          "lawful test reports it", p)
+    check("W108" in codes(lint(t("2026-07-01", "2026-12-01"), "asof2.law")), "and lint")
+    check("W108" not in codes(lint(t("2026-07-01", "2026-07-01"), "asof3.law")), "the same date")
+    check("W108" not in codes(lint(t("2026-07-01", None), "asof4.law")), "no send date")
+
+
+@test
 def known_of_a_defaulted_fact():
     # W107: known(x) of a fact with a schema default; not of an optional record, a fact
     # without a default, or an expression; once per place though a definition with a
