@@ -150,7 +150,9 @@ std::string summary_json(const Program& prog, const Tally& t, const RunFacts& r)
   auto out = std::back_inserter(s);
   s += "\"input\": ";
   append_json_string(s, r.input);
-  s += ", \"policies\": ";
+  // The policy path was once a second "policies" key, beside the per-policy table below;
+  // JSON readers keep the last of two equal keys, so the table keeps the name.
+  s += ", \"policy_path\": ";
   append_json_string(s, r.policies);
   fmt::format_to(out, ", \"lines\": {}, \"decisions\": {}, \"errors\": {}", t.lines, t.lines - t.errors, t.errors);
   fmt::format_to(out, ", \"verdicts\": {{\"allow\": {}, \"deny\": {}, \"review\": {}}}", t.verdicts[0], t.verdicts[1],

@@ -34,7 +34,7 @@ bool ChunkReader::open(const std::string& path, size_t max_line, size_t block, s
   }
   struct stat st;
   if (fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {  // open() takes a folder; read would fail
-    if (error) *error = name_ + ": " + std::strerror(EISDIR);
+    if (error) *error = "cannot read " + name_ + ": " + std::strerror(EISDIR);  // as failure() says it
     return false;
   }
   if (fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) total_ = static_cast<uint64_t>(st.st_size);

@@ -8,7 +8,6 @@
 // input; with one thread the same functions run one after the other, so the output is
 // the same byte for byte whatever the number of threads.
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,13 +44,6 @@
 namespace lawful::cli {
 
 namespace {
-
-// Whether two paths name one file: the same text, or the same file on disk.
-bool same_file(const std::string& a, const std::string& b) {
-  struct stat sa, sb;
-  return a == b || (::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
-                    sa.st_ino == sb.st_ino);
-}
 
 struct CheckOptions {
   std::string path;
@@ -518,11 +510,6 @@ int run_check(const CheckOptions& o) {
     print_error("--from-line counts lines from 1");
     return kExitUsage;
   }
-  if (!o.summary.empty() && !o.output.empty() && o.output != "-" && same_file(o.output, o.summary)) {
-    // The summary would replace the decisions it sums up.
-    print_error(fmt::format("-o {} and --summary {} name the same file", o.output, o.summary));
-    return kExitUsage;
-  }
   if (o.cases.empty() == o.contacts.empty()) {
     print_error("give either --cases FILE, or --contacts FILE with --campaign FILE");
     return kExitUsage;
@@ -533,6 +520,11 @@ int run_check(const CheckOptions& o) {
   }
   if (o.format != "jsonl" && o.format != "csv") {
     print_error(fmt::format("--format {}: give jsonl or csv", o.format));
+    return kExitUsage;
+  }
+  if (!o.summary.empty() && !o.output.empty() && o.output != "-" && io::same_file_replaced(o.output, o.summary)) {
+    print_error(fmt::format("-o {} and --summary {} name the same file: the summary would replace the decisions",
+                            o.output, o.summary));
     return kExitUsage;
   }
   const std::string& input = o.cases.empty() ? o.contacts : o.cases;
@@ -585,7 +577,7 @@ int run_check(const CheckOptions& o) {
   };
   if (!o.campaign.empty()) {
     std::string err;
-    if (!read_whole(o.campaign, campaign, &err)) {
+    if (!read_whole(o.campaign, campaign, &err, &g_stop_signal)) {
       if (g_stop_signal.load()) return interrupted_early();
       print_error(err);
       return kExitFailed;

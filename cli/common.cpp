@@ -91,7 +91,8 @@ bool is_lawc(const std::string& path) { return path.size() > 5 && path.compare(p
 namespace {
 
 // Reads all of `fd`, for read_whole and read_stdin.
-bool read_fd(int fd, const std::string& name, std::string& out, std::string* error) {
+bool read_fd(int fd, const std::string& name, std::string& out, std::string* error,
+             const std::atomic<int>* stop = nullptr) {
   // A campaign or a compiled program; neither is anywhere near this, and a file of any
   // size must not exhaust memory before it is refused.
   constexpr size_t kMaxFile = size_t{256} << 20;
@@ -99,7 +100,7 @@ bool read_fd(int fd, const std::string& name, std::string& out, std::string* err
   char buf[1 << 16];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR && !(stop && stop->load())) continue;
     if (n < 0) {
       if (error) *error = fmt::format("cannot read {}: {}", name, std::strerror(errno));
       out.clear();
@@ -117,13 +118,15 @@ bool read_fd(int fd, const std::string& name, std::string& out, std::string* err
 
 }  // namespace
 
-bool read_whole(const std::string& path, std::string& out, std::string* error) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+bool read_whole(const std::string& path, std::string& out, std::string* error, const std::atomic<int>* stop) {
+  int fd = -1;
+  do fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR && !(stop && stop->load()));
   if (fd < 0) {
     if (error) *error = fmt::format("cannot read {}: {}", path, std::strerror(errno));
     return false;
   }
-  bool ok = read_fd(fd, path, out, error);
+  bool ok = read_fd(fd, path, out, error, stop);
   ::close(fd);
   return ok;
 }

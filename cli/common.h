@@ -2,6 +2,7 @@
 // .lawc file) with its diagnostics printed, reading whole files, exit codes.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,8 +28,9 @@ struct Loaded {
 Loaded load(const std::string& path);
 
 bool is_lawc(const std::string& path);
-// Reads a whole file (at most 256 MiB); `*error` is "cannot read PATH: REASON".
-bool read_whole(const std::string& path, std::string& out, std::string* error);
+// Reads a whole file (at most 256 MiB); `*error` is "cannot read PATH: REASON". An open
+// or read that a signal breaks off is taken up again, unless `*stop` is non-zero.
+bool read_whole(const std::string& path, std::string& out, std::string* error, const std::atomic<int>* stop = nullptr);
 bool read_stdin(std::string& out, std::string* error);
 // Writes an output by the one rule of runtime/io/output_file.h (a file is replaced
 // atomically, a device or pipe written as it is); "-" is standard output when

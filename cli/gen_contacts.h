@@ -1,5 +1,6 @@
 // A synthetic CRM export, for the README's main command, the benchmarks and the tests:
-// the mix of countries, entities, consents, customers and objections a real export has.
+// the mix of countries, entities, consents, customers and objections a real export has,
+// and some charity supporters in GB (drawn apart: the other fields do not depend on them).
 // The same seed gives the same file, byte for byte.
 #pragma once
 

@@ -151,12 +151,17 @@ class Analyzer {
   void check_conflicts(const MergedDecision& md, const DecisionInfo& info, const std::vector<const Ir*>& conds);
   void check_unused();
 
-  // lint.cpp: W103 no citation, W104 no default rule, W105 never decides, W106 windows
+  // lint.cpp: W103 no citation, W104 no default rule, W105 never decides, W106 windows,
+  // W107 known() of a defaulted fact
   void lint_decision(const PolicyUnit& unit, const MergedDecision& md, const DecisionInfo& info,
                      const std::vector<const Ir*>& conds);
   bool implied(const std::vector<const Ir*>& facts, const std::map<int64_t, uint64_t>& atoms, const Ir* s, int depth);
   void conjuncts(const Ir* ir, std::vector<const Ir*>& out, int depth);
   bool covers_an_enumeration(const DecisionInfo& info, const std::vector<const Ir*>& conds) const;
+  // W107: known(x) of a field with a schema default, once per place (a definition with
+  // parameters is lowered at each use).
+  void lint_known(const Ir& x, Span span);
+  std::set<std::pair<FileId, uint32_t>> known_warned_;
 
   // tests.cpp
   void compile_tests(PolicyUnit& unit);

@@ -279,6 +279,34 @@ void OutputFile::discard() {
   }
 }
 
+bool same_file_replaced(const std::string& a, const std::string& b) {
+  struct stat sa, sb;
+  bool ea = ::stat(a.c_str(), &sa) == 0, eb = ::stat(b.c_str(), &sb) == 0;
+  if (ea && eb) return S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  if (ea || eb) return false;
+  // Neither exists yet: the same name, once made absolute and normal.
+  auto normal = [](const std::string& p) {
+    char cwd[PATH_MAX];
+    std::string abs = !p.empty() && p[0] == '/' ? p : std::string(::getcwd(cwd, sizeof cwd) ? cwd : "") + "/" + p;
+    std::string out;
+    size_t i = 0;
+    while (i < abs.size()) {
+      size_t j = abs.find('/', i);
+      if (j == std::string::npos) j = abs.size();
+      std::string part = abs.substr(i, j - i);
+      if (part == "..") {
+        size_t k = out.rfind('/');
+        out.resize(k == std::string::npos ? 0 : k);
+      } else if (!part.empty() && part != ".") {
+        out += "/" + part;
+      }
+      i = j + 1;
+    }
+    return out;
+  };
+  return normal(a) == normal(b);
+}
+
 bool write_file(const std::string& path, std::string_view data, std::string* error, const OutputOptions& options) {
   OutputFile f;
   if (f.open(path, options) && f.write(data) && f.commit()) return true;

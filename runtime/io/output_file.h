@@ -107,6 +107,11 @@ class OutputFile {
 // Writes `data` to `path` by the rule above; false with `*error` ("cannot write P: ...").
 bool write_file(const std::string& path, std::string_view data, std::string* error, const OutputOptions& options = {});
 
+// Whether two output paths would replace the same file (the same existing regular file,
+// links followed, or the same name not yet made). Two names of one device or pipe are
+// not: writing both is harmless (`-o /dev/null --summary /dev/null`).
+bool same_file_replaced(const std::string& a, const std::string& b);
+
 // Removes the temporaries of every OutputFile open in this process. Async-signal-safe
 // (unlink only): for a signal handler that then ends the process.
 void remove_temporaries_on_signal();

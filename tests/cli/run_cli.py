@@ -337,8 +337,30 @@ def gen_contacts_is_realistic_and_repeatable():
     check(any("withdrawn_at" in c for r in rows for c in r.get("consents", [])), "withdrawn consents")
     for field in ("objected", "suppressed", "tps", "bloctel", "dnc"):
         check(any(field in r for r in rows) and any(field not in r for r in rows), f"{field} known and unknown")
+    supporters = [r for r in rows if "supporter" in r]
+    check(supporters and all(r["country"] == "GB" and r.get("entity") == "consumer" for r in supporters),
+          f"charity supporters, GB consumers only: {len(supporters)}")
+    check(any(s["supporter"].get("collected_at", "9") < "2026-02-05" for s in supporters) and
+          any(s["supporter"].get("collected_at", "0") >= "2026-02-05" for s in supporters), "collected before and after 5 Feb 2026")
     csv_rows = gen(3000, fmt="csv").read_text().splitlines()
     check(len(csv_rows) == 3001 and csv_rows[0].startswith("id,email,"), "CSV: a header and a row per contact")
+    check(csv_rows[0].endswith(",supporter.collected_by,supporter.opt_out_offered"), f"CSV supporter columns: {csv_rows[0]}")
+    check(sum(1 for l in csv_rows[1:] if ",Northwind Ltd," in l or "GiveNow" in l) == len(supporters), "CSV: the same supporters")
+    # A sender with a comma, quotes and a backslash stays one JSON string and one CSV cell.
+    import csv, io
+    odd = 'Hope, "Trust" \\ Ltd'
+    for fmt in ("jsonl", "csv"):
+        path = TMP / f"odd.{fmt}"
+        p = run("gen-contacts", "--n", 400, "--seed", 1, "--format", fmt, "--sender", odd, "-o", path)
+        check(p.returncode == 0, "gen-contacts --sender", p)
+        if fmt == "jsonl":
+            rs = [json.loads(l) for l in path.read_text().splitlines()]
+            names = {r["supporter"]["collected_by"] for r in rs if "supporter" in r}
+            names |= {c["controller"] for r in rs for c in r.get("consents", [])}
+        else:
+            rs = list(csv.DictReader(io.StringIO(path.read_text())))
+            names = {r["supporter.collected_by"] for r in rs if r["supporter.collected_by"]}
+        check(odd in names, f"{fmt}: the sender read back: {names}")
 
 
 @test
@@ -367,7 +389,11 @@ def check_summary_on_stderr_and_as_json():
     check(p.returncode == 0, "check", p)
     check("lawful check: 5,000 lines" in p.stderr and "GB (uk.pecr)" in p.stderr and "(no policy)" in p.stderr, "summary table", p)
     check("\r" not in p.stderr, "no progress bar when standard error is not a terminal", p)
+    pairs = json.loads(summary.read_text(), object_pairs_hook=lambda kv: kv)
+    keys = [k for k, _ in pairs]
+    check(len(keys) == len(set(keys)), f"no key twice in the summary: {keys}")
     s = json.loads(summary.read_text())
+    check(s["policy_path"] == "policies" and isinstance(s["policies"], list), "the path, and the per-policy table")
     recs = lines_of((TMP / "d.jsonl").read_text())
     for v in ("allow", "deny", "review"):
         check(s["verdicts"][v] == sum(1 for r in recs if r.get("verdict") == v), f"summary counts {v}")

@@ -233,6 +233,35 @@ def fmt_of_a_symlinked_policy_keeps_the_link_and_the_mode():
     no_temporaries(d)
 
 
+@test
+def read_and_write_errors_name_the_file_and_the_reason():
+    # Finding 12, in part: compile named FILE.tmp and no reason; a folder as the
+    # contacts said `reading the input failed`.
+    d = folder("reasons")
+    p = compile_to(d / "no" / "x.lawc")
+    check(p.returncode == 1 and f"cannot write {d / 'no' / 'x.lawc'}: No such file or directory" in p.stderr.decode(),
+          "compile -o in a missing folder", p)
+    p = lawful("check", "policies", "--contacts", d, "--campaign", CAMPAIGN, "-q")
+    check(p.returncode == 1 and f"cannot read {d}: Is a directory" in p.stderr.decode(), "a folder as the contacts", p)
+
+
+@test
+def decisions_and_summary_to_one_file_is_a_usage_error():
+    # One of the concerns of issue 17: the summary replaced the decisions.
+    d = folder("same")
+    contacts = gen(10)
+    (d / "out.jsonl").write_text("old\n")
+    os.symlink("out.jsonl", d / "link")
+    for summary in [d / "out.jsonl", d / "link", d / "." / "out.jsonl"]:
+        p = lawful("check", "policies", "--contacts", contacts, "--campaign", CAMPAIGN, "-q", "-o", d / "out.jsonl",
+                   "--summary", summary)
+        check(p.returncode == 2 and "name the same file" in p.stderr.decode(), f"--summary {summary}", p)
+        check((d / "out.jsonl").read_text() == "old\n", "nothing written")
+    null = char_device(d / "null", 3)
+    p = lawful("check", "policies", "--contacts", contacts, "--campaign", CAMPAIGN, "-q", "-o", null, "--summary", null)
+    check(p.returncode == 0, "a device twice is fine", p)
+
+
 # ------------------------------------------------------------------ finding 2
 
 @test
@@ -312,7 +341,7 @@ def pipe_fill(fd):
 INTERRUPTED = re.compile(r"lawful check: interrupted after (\d+) lines; resume with --from-line (\d+)(.*)")
 
 
-def check_stopped_while_blocked(proc, read_fd, sig, full, label, threads):
+def check_stopped_while_blocked(proc, read_fd, sig, full, label, threads, *extra):
     # Blocked: the pipe is full and nobody reads it.
     # (the kernel's name for the wait differs between versions)
     wait_until(lambda: proc.poll() is not None or wchan(proc.pid).endswith("pipe_write"), f"{label}: a blocked write")
@@ -340,13 +369,17 @@ def check_stopped_while_blocked(proc, read_fd, sig, full, label, threads):
     check(m is not None, f"{label}: the interrupted message: {err!r}")
     n = int(m.group(1))
     whole = out[:out.rfind(b"\n") + 1]
-    records_out = whole.count(b"\n")
-    check(records_out == n, f"{label}: N ({n}) is the number of whole records out ({records_out})")
+    if not extra:
+        records_out = whole.count(b"\n")
+        check(records_out == n, f"{label}: N ({n}) is the number of whole records out ({records_out})")
     check(out == full[:len(out)], f"{label}: the output is a prefix of the uninterrupted run's")
     if len(whole) < len(out):
         check(f"ends with part of the record of line {n + 1}" in m.group(3), f"{label}: says the last is torn: {err}")
-    r = subprocess.run(check_args(gen(200000), "--threads", threads, "--from-line", n + 1), capture_output=True,
-                       env=ENV, timeout=300)
+    r = subprocess.run(check_args(gen(200000), "--threads", threads, "--from-line", n + 1, *extra),
+                       capture_output=True, env=ENV, timeout=300)
+    if extra:  # CSV: the resumed run has no header row; the interrupted one's last row is line N
+        rows = whole.split(b"\n")[1:-1]
+        check(not rows or int(rows[-1].split(b",")[0]) == n, f"{label}: the last whole row is line {n}")
     check(r.returncode == 0 and whole + r.stdout == full, f"{label}: whole records + resumed == uninterrupted")
 
 
@@ -362,6 +395,17 @@ def signals_stop_a_check_whose_output_is_not_read():
             check_stopped_while_blocked(proc, r, sig, full, f"standard output, {threads} threads", threads)
         finally:
             os.close(r)
+    # CSV output (a record ends at a newline outside quotes).
+    full_csv = subprocess.run(check_args(contacts, "--threads", 1, "--format", "csv"), capture_output=True, env=ENV,
+                              timeout=300).stdout
+    r, w = os.pipe()
+    proc = subprocess.Popen(check_args(contacts, "--threads", 2, "--format", "csv"), stdout=w, stderr=subprocess.PIPE,
+                            env=ENV)
+    os.close(w)
+    try:
+        check_stopped_while_blocked(proc, r, signal.SIGTERM, full_csv, "CSV, 2 threads", 2, "--format", "csv")
+    finally:
+        os.close(r)
     # -o naming a FIFO whose reader opened it and reads nothing.
     d = folder("blocked-fifo")
     fifo = d / "out"
@@ -401,6 +445,10 @@ def signals_stop_a_check_waiting_to_open_a_fifo():
     check("interrupted after 0 lines; resume with --from-line 1" in err, f"says nothing was done: {err}")
     err = check_stopped_while_opening(check_args(fifo_in, "--from-line", 7), "the same, resumed", signal.SIGINT)
     check("interrupted after 6 lines; resume with --from-line 7" in err, f"resume where asked: {err}")
+    # The campaign is a FIFO with no writer.
+    err = check_stopped_while_opening([LAWFUL, "check", "policies", "--contacts", gen(10), "--campaign", fifo_in, "-q"],
+                                      "--campaign FIFO with no writer")
+    check("interrupted after 0 lines" in err, f"says nothing was done: {err}")
     # The output is a FIFO with no reader yet.
     fifo_out = d / "out"
     os.mkfifo(fifo_out)

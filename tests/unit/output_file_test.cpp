@@ -152,6 +152,17 @@ TEST_CASE("commit_as gives the temporary another name; standard output is \"-\" 
   CHECK(!s.replaces());
 }
 
+TEST_CASE("same_file_replaced: one regular file under two names, not a device") {
+  Folder d;
+  spit(d / "a", "x");
+  fs::create_symlink("a", d / "link");
+  CHECK(lawful::io::same_file_replaced(d / "a", d / "link"));
+  CHECK(lawful::io::same_file_replaced(d / "new", (d / "sub/../new")));
+  CHECK(!lawful::io::same_file_replaced(d / "a", d / "new"));
+  REQUIRE(mkfifo((d / "fifo").c_str(), 0600) == 0);
+  CHECK(!lawful::io::same_file_replaced(d / "fifo", d / "fifo"));
+}
+
 TEST_CASE("a folder and a missing folder are errors that say why") {
   Folder d;
   OutputFile f;
