@@ -8,7 +8,6 @@
 // input; with one thread the same functions run one after the other, so the output is
 // the same byte for byte whatever the number of threads.
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +24,7 @@
 #include <iterator>
 #include <memory>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <tuple>
 
@@ -389,7 +389,21 @@ class Pipeline {
     }
     std::thread reader([this] { read_loop(1); });
     std::vector<std::thread> pool;
-    for (unsigned i = 0; i < threads_; ++i) pool.emplace_back([this, w = workers[i].get()] { work_loop(*w); });
+    try {
+      for (unsigned i = 0; i < threads_; ++i) pool.emplace_back([this, w = workers[i].get()] { work_loop(*w); });
+    } catch (const std::system_error& e) {
+      // No more threads to be had (a ulimit): the ones started decide it all, with the
+      // same output; none at all is an error, not an abort over a joinable thread.
+      if (pool.empty()) {
+        {
+          std::lock_guard<std::mutex> g(m_);
+          stop_ = true;
+        }
+        cv_.notify_all();
+        reader.join();
+        return fmt::format("cannot start a thread: {}", e.what());
+      }
+    }
     uint64_t next = 0;
     for (;;) {
       Slot* s = nullptr;

@@ -103,6 +103,15 @@ def out_of_memory_is_a_clear_error():
                   f"{megabytes} MB: the error says memory ran out", p)
             said += 1
     check(said > 0, "at least one limit was too small")
+    # check, with threads: a thread that cannot start was an abort over a joinable thread.
+    contacts = TMP / "oom-contacts.jsonl"
+    check(run("gen-contacts", "--n", 5000, "-o", contacts).returncode == 0, "gen-contacts")
+    for megabytes in (20, 30, 40, 50, 60):
+        p = run_limited(["check", "policies", "--contacts", contacts, "--campaign", CAMPAIGN, "-o", TMP / "oom.jsonl",
+                         "--quiet", "--threads", 2], megabytes)
+        err = p.stderr.decode()
+        check(p.returncode in (0, 1) and "terminate" not in err, f"check in {megabytes} MB: exit {p.returncode}", p)
+        check(p.returncode == 0 or err.startswith("lawful: error: "), f"check in {megabytes} MB: an error message", p)
 
 
 def routing_tree(routes):
