@@ -41,7 +41,7 @@ void add_disasm(Command& app, int& exit_code) {
       return;
     }
     std::string text = disassemble(*loaded.program);
-    std::fwrite(text.data(), 1, text.size(), stdout);
+    print_stdout(text);
     exit_code = kExitOk;
   });
 }

@@ -457,7 +457,7 @@ int run_diff(const DiffOptions& o) {
     }
     out += "]}\n";
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  print_stdout(out);
   if (errors) return kExitFailed;
   return changed && o.fail_on_change ? kExitFailed : kExitOk;
 }

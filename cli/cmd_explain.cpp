@@ -724,7 +724,7 @@ int Explainer::run(const Entry& entry, bool json) {
     }
     o += "}\n";
   }
-  std::fwrite(o.data(), 1, o.size(), stdout);
+  print_stdout(o);
   return out.error.empty() ? kExitOk : kExitFailed;
 }
 
