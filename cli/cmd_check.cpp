@@ -276,6 +276,7 @@ struct Output {
   // bytes go out, even if write() stops part way (then drain() takes them up again).
   bool write(std::string_view s) {
     if (!ok) return false;
+    if (s.empty()) return true;
     if (s.size() > kBuffer - used) {
       if (!flush()) return false;
       if (s.size() >= kBuffer) {

@@ -42,7 +42,7 @@ void add_disasm(Command& app, int& exit_code) {
     }
     // A .lawc from elsewhere may hold any text in its strings: not to drive the terminal.
     std::string text = terminal_safe(disassemble(*loaded.program));
-    std::fwrite(text.data(), 1, text.size(), stdout);
+    print_stdout(text);
     exit_code = kExitOk;
   });
 }

@@ -470,7 +470,7 @@ int run_diff(const DiffOptions& o) {
   }
   // Contact ids and countries, the policies' strings: not to drive the terminal.
   if (!o.json) out = terminal_safe(out);
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  print_stdout(out);
   if (errors) return kExitFailed;
   return changed && o.fail_on_change ? kExitFailed : kExitOk;
 }

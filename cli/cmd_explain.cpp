@@ -726,7 +726,7 @@ int Explainer::run(const Entry& entry, bool json) {
   }
   // The text quotes the policy's strings and the contact's: it must not drive the terminal.
   if (!json) o = terminal_safe(o);
-  std::fwrite(o.data(), 1, o.size(), stdout);
+  print_stdout(o);
   return out.error.empty() ? kExitOk : kExitFailed;
 }
 

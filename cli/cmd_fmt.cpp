@@ -52,7 +52,7 @@ int run_fmt(const FmtOptions& o) {
           unformatted = true;
         }
       } else {
-        std::fwrite(out.data(), 1, out.size(), stdout);
+        print_stdout(out);
       }
       continue;
     }

@@ -77,11 +77,21 @@ void install_cleanup_on_signals() {
   }
 }
 
+namespace {
+int g_stdout_errno = 0;  // the reason of the first failed write to standard output
+}  // namespace
+
+void print_stdout(std::string_view text) {
+  errno = 0;
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() && g_stdout_errno == 0)
+    g_stdout_errno = errno ? errno : EIO;
+}
+
 bool finish_stdout() {
   errno = 0;
   bool ok = std::fflush(stdout) == 0 && !std::ferror(stdout);
   if (ok) return true;
-  int e = errno ? errno : EIO;
+  int e = g_stdout_errno ? g_stdout_errno : errno ? errno : EIO;
   print_error(fmt::format("cannot write standard output: {}", std::strerror(e)));
   return false;
 }

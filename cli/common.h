@@ -54,6 +54,9 @@ void reserve_standard_descriptors();
 // SIGINT, SIGTERM and SIGHUP remove the temporaries of outputs being written, then end
 // the process the usual way. `lawful check` replaces the first two with its own.
 void install_cleanup_on_signals();
+// Writes to standard output (buffered); a failure is remembered, with its reason, for
+// finish_stdout().
+void print_stdout(std::string_view text);
 // For main(), at the end: flushes standard output; false (with the error printed) if
 // anything written to it was lost.
 bool finish_stdout();

@@ -3,6 +3,8 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -181,14 +183,23 @@ bool OutputFile::open_temporary() {
   if (base.size() > 200) base = ".lawful";
   for (int attempt = 0; attempt < 100; ++attempt) {
     std::string name = fmt::format("{}/{}.tmp.{}.{}", dir, base, static_cast<long>(::getpid()), unpredictable_suffix());
+    // A signal between the file's creation and its registration would leave it behind:
+    // the usual ones wait until it is registered (in this thread; the commands that
+    // remove temporaries on a signal write them from one thread).
+    sigset_t stops, before;
+    sigemptyset(&stops);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&stops, sig);
+    pthread_sigmask(SIG_BLOCK, &stops, &before);
     fd_ = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    int open_errno = errno;
+    if (fd_ >= 0) registry_slot_ = remember(name);
+    pthread_sigmask(SIG_SETMASK, &before, nullptr);
     if (fd_ < 0) {
-      if (errno == EEXIST || errno == EINTR) continue;
-      return fail(errno);
+      if (open_errno == EEXIST || open_errno == EINTR) continue;
+      return fail(open_errno);
     }
     own_fd_ = true;
     temporary_ = name;
-    registry_slot_ = remember(name);
     if (keep_mode_) {
       if (::geteuid() == 0) {
         int ignored = ::fchown(fd_, uid_, gid_);  // best effort: the mode matters more

@@ -558,12 +558,14 @@ def commands_exit_1_when_standard_output_cannot_be_written():
             else:
                 p = subprocess.run([LAWFUL, *map(str, cmd)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                    env=ENV, timeout=WAIT, preexec_fn=closing(1))
-            check(p.returncode == 1 and "cannot write standard output" in p.stderr.decode(),
+            reason = "No space left on device" if how == "full" else "Bad file descriptor"
+            check(p.returncode == 1 and f"cannot write standard output: {reason}" in p.stderr.decode(),
                   f"{cmd[0]} with standard output {how}: exit 1 and says why", p)
     with open(full, "wb") as f:
         p = subprocess.run([LAWFUL, "fmt", "-"], input=policy.read_bytes(), stdout=f, stderr=subprocess.PIPE, env=ENV,
                            timeout=WAIT)
-    check(p.returncode == 1 and "cannot write standard output" in p.stderr.decode(), "fmt - to a full device", p)
+    check(p.returncode == 1 and "cannot write standard output: No space left on device" in p.stderr.decode(),
+          "fmt - to a full device", p)
 
 
 main()
