@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "runtime/vm/value.h"
+
 namespace lawful {
 
 enum class BuiltinId : uint8_t {
@@ -24,5 +26,10 @@ const BuiltinInfo& builtin_info(BuiltinId id);
 int builtin_arity(BuiltinId id);
 // -1 when there is no builtin of that name.
 int find_builtin(std::string_view name);
+
+class FactStore;
+// The builtin on known arguments (builtin_arity of them); strings it makes go into the
+// store. Both engines call this: the interpreter loop, and compiled code (runtime/jit/).
+Value run_builtin(FactStore& facts, BuiltinId id, const Value* args);
 
 }  // namespace lawful
