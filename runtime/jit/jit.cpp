@@ -20,6 +20,10 @@
 #include <llvm/Support/Error.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/InstCombine/InstCombine.h>
+#include <llvm/Transforms/Scalar/EarlyCSE.h>
+#include <llvm/Transforms/Scalar/SROA.h>
+#include <llvm/Transforms/Scalar/SimplifyCFG.h>
 
 #include "runtime/jit/translate.h"
 
@@ -72,8 +76,21 @@ void optimize(llvm::Module& m, llvm::TargetMachine& tm, int o) {
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
-  llvm::ModulePassManager mpm = o == 0 ? pb.buildO0DefaultPipeline(llvm::OptimizationLevel::O0)
-                                       : pb.buildPerModuleDefaultPipeline(level(o));
+  llvm::ModulePassManager mpm;
+  if (o == 0) {
+    mpm = pb.buildO0DefaultPipeline(llvm::OptimizationLevel::O0);
+  } else if (o == 1) {
+    // The few passes that matter for this code, function by function: the stack and the
+    // locals into registers, then the three-valued selects and the branches folded.
+    llvm::FunctionPassManager fpm;
+    fpm.addPass(llvm::SROAPass());
+    fpm.addPass(llvm::EarlyCSEPass());
+    fpm.addPass(llvm::InstCombinePass());
+    fpm.addPass(llvm::SimplifyCFGPass());
+    mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
+  } else {
+    mpm = pb.buildPerModuleDefaultPipeline(level(o));
+  }
   mpm.run(m, mam);
 }
 
