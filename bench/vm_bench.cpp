@@ -6,6 +6,7 @@
 //
 // usage: lawful_vm_bench [--policies DIR] [--campaign FILE] [Google Benchmark flags]
 //        lawful_vm_bench --count vm|jit|native|vm-routed|jit-routed N   (for callgrind)
+//        --jit-O N: the native back end's optimisation level (runtime/jit/jit.h)
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
@@ -36,12 +37,15 @@ struct Bound {
 };
 
 std::string g_campaign;
+int g_jit_opt = jit::Options{}.opt_level;  // --jit-O
 
-std::unique_ptr<Bound> bind_all(std::shared_ptr<const Program> prog) {
+std::unique_ptr<Bound> bind_all(std::shared_ptr<const Program> prog, bool with_code = true) {
   auto b = std::make_unique<Bound>();
   b->prog = std::move(prog);
   std::string why;
-  b->code = jit::Code::compile(*b->prog, jit::Options{}, why);
+  jit::Options o;
+  o.opt_level = g_jit_opt;
+  if (with_code) b->code = jit::Code::compile(*b->prog, o, why);
   cli::GenOptions g;
   g.n = kContacts;
   cli::ContactGenerator gen(g);
@@ -103,7 +107,7 @@ int count(const std::string& mode, uint64_t n, const std::string& dir) {
   const bool routed = mode == "vm-routed" || mode == "jit-routed";
   Compilation c = compile_path(routed ? dir : dir + "/uk.law");
   if (!c.ok()) return 1;
-  std::shared_ptr<Bound> b = bind_all(c.program);
+  std::shared_ptr<Bound> b = bind_all(c.program, mode == "jit" || mode == "jit-routed");
   Outcome out;
   uint64_t sum = 0;
   if (mode == "native") {
@@ -141,6 +145,10 @@ int main(int argc, char** argv) {
   uint64_t count_n = 0;
   for (int i = 1; i < argc; ++i) {
     std::string k = argv[i];
+    if (k == "--jit-O" && i + 1 < argc) {
+      g_jit_opt = std::stoi(argv[++i]);
+      continue;
+    }
     if (k == "--count" && i + 2 < argc) {
       count_mode = argv[++i];
       count_n = std::stoull(argv[++i]);

@@ -69,4 +69,8 @@ Value builtin(FactStore* facts, uint64_t id, const Value* args) {
   return run_builtin(*facts, static_cast<BuiltinId>(id), args);
 }
 
+Value lower_eq(FactStore* facts, Value a, Value b, int64_t both) {
+  return lower_equal(facts->text(a), facts->text(b), both != 0) ? kTrue : kFalse;
+}
+
 }  // namespace lawful::jit::helper

@@ -27,7 +27,7 @@ struct Options {
   // 0: no IR passes, LLVM's fastest code generation; 1: the passes that matter here
   // (SROA, EarlyCSE, InstCombine, SimplifyCFG, function by function) and its code
   // generation at -O1; 2 and 3: LLVM's -O2 and -O3 pipelines (inlining included).
-  int opt_level = 2;
+  int opt_level = 1;  // the fewest instructions per decision for its compile time (docs/performance.md)
 };
 
 // Limits on what is compiled, so that a forged program cannot make LLVM run for

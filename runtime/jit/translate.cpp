@@ -151,6 +151,7 @@ class Translator {
     const Function& f = prog_.functions[fi];
     fn_ = fns_[fi];
     begin_ = f.begin;
+    end_ = f.end;
     const uint32_t n = f.end - f.begin;
     heights(f);
     llvm::BasicBlock* entry = block("entry");
@@ -199,7 +200,12 @@ class Translator {
         pc_ = pc;
         h_ = h;
         next_ = pc + words;
+        skip_to_ = 0;
         emit(op, w);
+        if (skip_to_) {  // translated together with the instructions up to there
+          pc = skip_to_;
+          continue;
+        }
       }
       pc += words;
     }
@@ -502,8 +508,34 @@ class Translator {
     llvm::Value* u = is_u(b);
     step(w, b_.CreateSelect(u, unknown(), local(a)), u);
   }
+  Op op_at(uint32_t pc) const { return pc < end_ ? decode_op(prog_.code[pc]) : Op::Count_; }
+  // No jump lands on the `n` words after this instruction: they may be translated with it.
+  bool alone(uint32_t n) const {
+    for (uint32_t k = 1; k <= n; ++k)
+      if (pc_ + k >= end_ || blocks_[pc_ + k - begin_]) return false;
+    return true;
+  }
+  bool is_lower(uint32_t pc) const {
+    return op_at(pc) == Op::Builtin && static_cast<BuiltinId>(decode_a(prog_.code[pc])) == BuiltinId::Lower;
+  }
   void op_Builtin(uint32_t w) {
     BuiltinId id = static_cast<BuiltinId>(decode_a(w));
+    // lower(x) == "text" and lower(x) == lower(fact): compared without the lowered copy,
+    // as the interpreter's fused instructions do.
+    if (id == BuiltinId::Lower && op_at(pc_ + 1) == Op::PushInt && op_at(pc_ + 2) == Op::StrEq && alone(2)) {
+      llvm::Value* text = i64c(decode_imm(word(1)));
+      on_known(1, [&](const std::vector<llvm::Value*>& x) { return call(&helper::lower_eq, {facts_, x[0], text, i64c(0)}); });
+      skip_to_ = pc_ + 3;
+      return;
+    }
+    if (id == BuiltinId::Lower && op_at(pc_ + 1) == Op::LoadSlot && is_lower(pc_ + 2) && op_at(pc_ + 3) == Op::StrEq &&
+        alone(3)) {
+      put(h_, slot(i64c(decode_a(word(1)))));
+      ++h_;
+      on_known(2, [&](const std::vector<llvm::Value*>& x) { return call(&helper::lower_eq, {facts_, x[0], x[1], i64c(1)}); });
+      skip_to_ = pc_ + 4;
+      return;
+    }
     int n = builtin_arity(id);
     if (!args_) {
       llvm::IRBuilderBase::InsertPointGuard guard(b_);
@@ -544,7 +576,8 @@ class Translator {
   std::vector<llvm::AllocaInst*> stack_, locals_;
   std::vector<llvm::BasicBlock*> blocks_;
   std::vector<int> height_;
-  uint32_t begin_ = 0;
+  uint32_t begin_ = 0, end_ = 0;
+  uint32_t skip_to_ = 0;  // set by an instruction translated with those after it
   bool open_ = false;  // the current block has no terminator yet
   // The instruction being translated.
   uint32_t pc_ = 0;

@@ -98,19 +98,6 @@ enum Fused : uint8_t {
 };
 constexpr int kAllOps = kFusedEnd;
 
-// lower(a) == b, and lower(a) == lower(b) when `b_too`, as the builtin `lower` (which maps
-// the ASCII capitals, std::tolower in the "C" locale) and StrEq compute them, without
-// copying either text.
-inline bool lower_equal(std::string_view a, std::string_view b, bool b_too) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    unsigned x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-    x += (x - 'A' < 26u) ? 32u : 0u;
-    if (b_too) y += (y - 'A' < 26u) ? 32u : 0u;
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // Whether code[a, a + n) and code[b, b + n) are the same instructions, jumps landing at
 // the same places relative to their starts (and within them), reading no verdict.
@@ -435,12 +422,7 @@ Value Vm::eval_campaign_only(uint32_t fn) {
 }
 
 Value Vm::eval_native(uint32_t fn) {
-  NativeFrame& fr = frame_;
-  fr.slots = facts_->slots.data();
-  fr.nslots = facts_->slots.size();
-  fr.facts = facts_;
-  fr.gen = gen_;
-  fr.verdict = verdict_;
+  NativeFrame& fr = frame_;  // the rest is set once per decision (begin_decision, obligations)
   fr.steps = steps_;
   Value v = native_[fn](&fr);
   steps_ = fr.steps;
@@ -1331,10 +1313,18 @@ void Vm::begin_decision() {
   // paths disagreeing on such a program).
   verdict_ = kUnknown;
   if_masks_.clear();
+  if (native_) {  // what compiled code reads for the whole decision (eval_native)
+    frame_.slots = facts_->slots.data();
+    frame_.nslots = facts_->slots.size();
+    frame_.facts = facts_;
+    frame_.gen = gen_;
+    frame_.verdict = kUnknown;
+  }
 }
 
 void Vm::obligations(uint32_t d, Outcome& out) {
   verdict_ = static_cast<Value>(out.verdict);
+  frame_.verdict = verdict_;
   const bool unique = oblige_unique_[d];
   for (const ObligeStep *o = oblige_steps_.data() + oblige_base_[d], *e = oblige_steps_.data() + oblige_base_[d + 1];
        o != e; ++o) {
