@@ -95,6 +95,7 @@ const char* lawful_status_name(lawful_status status) {
     case LAWFUL_ERR_BUFFER: return "buffer too small";
     case LAWFUL_ERR_MEMORY: return "out of memory";
     case LAWFUL_ERR_INTERNAL: return "internal error";
+    case LAWFUL_ERR_UNSUPPORTED: return "not in this build";
   }
   return "unknown status";
 }
@@ -139,6 +140,22 @@ void lawful_engine_free(lawful_engine* engine) { lawful::api::release(engine); }
 
 lawful_policy_version lawful_engine_version(const lawful_engine* engine) {
   return engine ? engine->version : lawful_policy_version{0, 0};
+}
+
+lawful_status lawful_engine_set_backend(lawful_engine* engine, lawful_backend backend) {
+  if (!engine) return null_argument("engine");
+  if (backend != LAWFUL_BACKEND_VM && backend != LAWFUL_BACKEND_JIT)
+    return fail(LAWFUL_ERR_ARGUMENT, "the backend must be LAWFUL_BACKEND_VM or LAWFUL_BACKEND_JIT");
+  return guarded([&] {
+    std::string why;
+    if (!engine->set_native(backend == LAWFUL_BACKEND_JIT, why))
+      return fail(lawful::jit::available() ? LAWFUL_ERR_POLICY : LAWFUL_ERR_UNSUPPORTED, why);
+    return LAWFUL_OK;
+  });
+}
+
+lawful_backend lawful_engine_backend(const lawful_engine* engine) {
+  return engine && engine->native() ? LAWFUL_BACKEND_JIT : LAWFUL_BACKEND_VM;
 }
 
 lawful_status lawful_engine_bytecode(const lawful_engine* engine, void* buffer, size_t capacity, size_t* size) {

@@ -175,15 +175,33 @@ lawful_engine::lawful_engine(std::shared_ptr<const lawful::Program> p, lawful::E
 }
 
 std::unique_ptr<Scratch> lawful_engine::acquire() const {
+  const lawful::NativeFn* native;
   {
     std::lock_guard<std::mutex> lock(pool_mutex_);
+    native = native_;
     if (!pool_.empty()) {
       std::unique_ptr<Scratch> s = std::move(pool_.back());
       pool_.pop_back();
+      s->vm.use_native(native);
       return s;
     }
   }
-  return std::make_unique<Scratch>(*program);
+  auto s = std::make_unique<Scratch>(*program);
+  s->vm.use_native(native);
+  return s;
+}
+
+bool lawful_engine::set_native(bool on, std::string& why) {
+  std::lock_guard<std::mutex> lock(pool_mutex_);
+  if (on && !code_) code_ = lawful::jit::Code::compile(*program, lawful::jit::Options{}, why);
+  if (on && !code_) return false;
+  native_ = on ? code_->functions() : nullptr;
+  return true;
+}
+
+const lawful::NativeFn* lawful_engine::native() const {
+  std::lock_guard<std::mutex> lock(pool_mutex_);
+  return native_;
 }
 
 void lawful_engine::release(std::unique_ptr<Scratch> s) const {

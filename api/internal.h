@@ -6,6 +6,7 @@
 
 #include <lawful/lawful.h>
 
+
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -18,6 +19,7 @@
 
 #include "runtime/bytecode/program.h"
 #include "runtime/facts/binder.h"
+#include "runtime/jit/jit.h"
 #include "runtime/vm/entry.h"
 #include "runtime/vm/outcome.h"
 #include "runtime/vm/vm.h"
@@ -129,10 +131,16 @@ struct lawful_engine {
 
   std::unique_ptr<lawful::api::Scratch> acquire() const;
   void release(std::unique_ptr<lawful::api::Scratch> s) const;
+  // The native back end on (compiled the first time) or off; false and why when it
+  // cannot be on. native(): the code decisions use now, or null.
+  bool set_native(bool on, std::string& why);
+  const lawful::NativeFn* native() const;
 
  private:
   mutable std::mutex pool_mutex_;
-  mutable std::vector<std::unique_ptr<lawful::api::Scratch>> pool_;  // destroyed before program
+  std::unique_ptr<lawful::jit::Code> code_;    // once compiled, kept while the engine lives
+  const lawful::NativeFn* native_ = nullptr;   // code_'s functions, or null: under pool_mutex_
+  mutable std::vector<std::unique_ptr<lawful::api::Scratch>> pool_;  // destroyed before program and code_
 };
 
 struct lawful_diagnostics {

@@ -34,6 +34,7 @@
 #include "bench/parse_only.h"
 #include "bench/pin_strings.h"
 #include "bench/uk_email_native.h"
+#include "runtime/jit/jit.h"
 #include "cli/chunk_reader.h"
 #include "cli/gen_contacts.h"
 #include "compiler/compiler.h"
@@ -123,14 +124,18 @@ bool same(const Outcome& a, const Outcome& b) {
 
 struct InMemory {
   uint64_t decisions = 0, disagreements = 0;
-  double vm_seconds = 0, native_seconds = 0;
+  double vm_seconds = 0, native_seconds = 0, jit_seconds = 0;  // jit: the native back end's code
+  uint64_t jit_disagreements = 0;
   uint64_t verdicts[3] = {0, 0, 0};
 };
 
 // Thread `t` of `nt` decides every chunk whose index is t modulo nt.
 void in_memory(const Args& a, const std::string& file, const Program& prog, uint32_t decision, const std::string& campaign,
-               unsigned t, unsigned nt, bool native_too, InMemory& r) {
+               unsigned t, unsigned nt, bool native_too, InMemory& r, const NativeFn* jit_code = nullptr) {
   Vm vm(prog);
+  Vm jit(prog);
+  jit.use_native(jit_code);
+  Outcome jit_one;
   Binder binder(prog);
   bench::UkEmailNative native(prog, decision);
   std::vector<std::unique_ptr<FactStore>> stores;
@@ -158,7 +163,7 @@ void in_memory(const Args& a, const std::string& file, const Program& prog, uint
     // right after binding; each batch decided --repeat times by each, alternately.
     for (size_t b0 = 0; b0 < n; b0 += kBatch) {
       size_t b1 = std::min(n, b0 + kBatch);
-      double best_vm = 1e30, best_native = 1e30;
+      double best_vm = 1e30, best_native = 1e30, best_jit = 1e30;
       for (int rep = 0; rep < a.repeat; ++rep) {
         auto t0 = Clock::now();
         for (size_t i = b0; i < b1; ++i) {
@@ -171,14 +176,26 @@ void in_memory(const Args& a, const std::string& file, const Program& prog, uint
         for (size_t i = b0; i < b1; ++i) native.decide(*stores[i], nat);
         auto t2 = Clock::now();
         best_native = std::min(best_native, secs(t2 - t1));
+        if (!jit_code) continue;
+        for (size_t i = b0; i < b1; ++i) {
+          jit.use_facts(stores[i].get());
+          jit.decide_decision(decision, jit_one);
+        }
+        best_jit = std::min(best_jit, secs(Clock::now() - t2));
       }
       r.vm_seconds += best_vm;
       if (native_too) r.native_seconds += best_native;
+      if (jit_code) r.jit_seconds += best_jit;
     }
     for (size_t i = 0; i < n; ++i) {
       vm.use_facts(stores[i].get());
       vm.decide_decision(decision, vm_one);
       ++r.verdicts[static_cast<size_t>(vm_one.verdict)];
+      if (jit_code) {
+        jit.use_facts(stores[i].get());
+        jit.decide_decision(decision, jit_one);
+        if (!same(vm_one, jit_one)) ++r.jit_disagreements;
+      }
       if (native_too) {
         native.decide(*stores[i], nat);
         if (!same(vm_one, nat)) {
@@ -193,6 +210,7 @@ void in_memory(const Args& a, const std::string& file, const Program& prog, uint
     r.decisions += n;
   }
   vm.use_facts(nullptr);
+  jit.use_facts(nullptr);
 }
 
 double thread_cpu() {
@@ -345,12 +363,18 @@ int main(int argc, char** argv) {
 
     // In memory, one thread: VM and hand-written side by side.
     InMemory one;
-    in_memory(a, file, *uk, static_cast<uint32_t>(decision), campaign, 0, 1, true, one);
+    std::string why;
+    std::unique_ptr<jit::Code> uk_code = jit::Code::compile(*uk, jit::Options{}, why);
+    in_memory(a, file, *uk, static_cast<uint32_t>(decision), campaign, 0, 1, true, one,
+              uk_code ? uk_code->functions() : nullptr);
     fmt::print("\n## In memory (facts already bound), decision `electronic_mail` of {}\n", a.uk);
     fmt::print("| what | threads | decisions/s | ns/decision |\n|---|---|---|---|\n");
     fmt::print("| hand-written C++ (floor) | 1 | {} | {:.1f} |\n", rate(one.decisions / one.native_seconds),
                1e9 * one.native_seconds / one.decisions);
     fmt::print("| VM | 1 | {} | {:.1f} |\n", rate(one.decisions / one.vm_seconds), 1e9 * one.vm_seconds / one.decisions);
+    if (uk_code)
+      fmt::print("| native back end (JIT) | 1 | {} | {:.1f} |\n", rate(one.decisions / one.jit_seconds),
+                 1e9 * one.jit_seconds / one.decisions);
     // All threads: each decides its share of the chunks; the slowest thread's time counts.
     std::vector<InMemory> per(threads);
     std::vector<std::thread> pool;
@@ -366,12 +390,19 @@ int main(int argc, char** argv) {
     fmt::print("| VM | {} | {} | {:.1f} |\n", threads, rate(total / slowest), 1e9 * slowest / total);
     fmt::print("\nVM / hand-written speed: {:.3f} (target: at least 0.20); outcomes compared: {}, disagreements: {}\n",
                one.native_seconds / one.vm_seconds, one.decisions, one.disagreements);
+    if (uk_code)
+      fmt::print("JIT / hand-written speed: {:.3f} (target: at least 0.8); JIT / VM: {:.2f}; disagreements with the VM: {}\n",
+                 one.native_seconds / one.jit_seconds, one.vm_seconds / one.jit_seconds, one.jit_disagreements);
+    else
+      fmt::print("no native back end: {}\n", why);
     fmt::print("verdicts: allow {}, deny {}, review {}\n", one.verdicts[0], one.verdicts[1], one.verdicts[2]);
 
     // End to end, interleaved, best of --repeat.
     double best_parse = 1e30, best_parse_avx2 = 1e30;
-    Child best1, bestn, best_uk, best_null, best_null_n, best_start, best_cold, best_free, best_free_start;
-    for (Child* c : {&best1, &bestn, &best_uk, &best_null, &best_null_n, &best_start, &best_cold, &best_free, &best_free_start})
+    Child best1, bestn, best_uk, best_null, best_null_n, best_start, best_cold, best_free, best_free_start,
+        best_null_jit, best_start_jit;
+    for (Child* c : {&best1, &bestn, &best_uk, &best_null, &best_null_n, &best_start, &best_cold, &best_free,
+                     &best_free_start, &best_null_jit, &best_start_jit})
       c->seconds = c->cpu = 1e30;
     double best_parse_cpu = 1e30;
     // The fixed cost inside every `lawful check` run (starting, compiling the policies),
@@ -409,6 +440,12 @@ int main(int argc, char** argv) {
                             "--quiet", "--threads", "1"}));
       keep(best_cold, run({a.lawful, "check", a.policies, "--contacts", empty, "--campaign", a.campaign, "-o", "/dev/null",
                            "--quiet", "--threads", "1", "--no-cache"}));
+      if (uk_code) {
+        keep(best_null_jit, run({a.lawful, "check", a.policies, "--contacts", file, "--campaign", a.campaign, "-o",
+                                 "/dev/null", "--quiet", "--threads", "1", "--engine", "jit"}));
+        keep(best_start_jit, run({a.lawful, "check", a.policies, "--contacts", empty, "--campaign", a.campaign, "-o",
+                                  "/dev/null", "--quiet", "--threads", "1", "--engine", "jit"}));
+      }
     }
     double n = static_cast<double>(a.n);
     fmt::print("\n## End to end (JSON Lines file to output file), {} contacts, best of {}\n", a.n, a.repeat);
@@ -425,6 +462,7 @@ int main(int argc, char** argv) {
     };
     row(fmt::format("`lawful check {}`", a.policies), 1, best1);
     row(fmt::format("`lawful check {}`, output to /dev/null", a.policies), 1, best_null);
+    if (uk_code) row(fmt::format("`lawful check {} --engine jit`, output to /dev/null", a.policies), 1, best_null_jit);
     row(fmt::format("`lawful check {}`", a.uk), 1, best_uk);
     row(fmt::format("`lawful check {}`", a.policies), threads, bestn);
     row(fmt::format("`lawful check {}`, output to /dev/null", a.policies), threads, best_null_n);
@@ -437,6 +475,11 @@ int main(int argc, char** argv) {
     fmt::print("\nstartup of `lawful check {}` (empty input: start, load the program from the cache, exit): {:.3f} s, included in each run above;\n"
                "without it, to /dev/null: {:.0f}% of parse-only\n",
                a.policies, best_start.seconds, 100 * best_parse / std::max(1e-9, best_null.seconds - best_start.seconds));
+    if (uk_code)
+      fmt::print("startup of `lawful check {} --engine jit` (compiling with LLVM too): {:.3f} s; without it, to /dev/null: "
+                 "{:.0f}% of parse-only\n",
+                 a.policies, best_start_jit.seconds,
+                 100 * best_parse / std::max(1e-9, best_null_jit.seconds - best_start_jit.seconds));
     fmt::print("startup of `lawful check {}`: {:.3f} s; without it: {:.0f}% of parse-only\n", a.free_decision,
                best_free_start.seconds,
                100 * best_parse / std::max(1e-9, best_free.seconds - best_free_start.seconds));
@@ -458,7 +501,7 @@ int main(int argc, char** argv) {
     }
     double l[3];
     if (getloadavg(l, 3) == 3) fmt::print("\nload average at end: {:.2f} {:.2f} {:.2f}\n", l[0], l[1], l[2]);
-    return one.disagreements == 0 ? 0 : 1;
+    return one.disagreements == 0 && one.jit_disagreements == 0 ? 0 : 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "lawful_throughput: %s\n", e.what());
     return 1;

@@ -35,6 +35,7 @@
 #include "cli/chunk_reader.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/engine.h"
 #include "runtime/facts/binder.h"
 #include "runtime/facts/csv_binder.h"
 #include "runtime/facts/records.h"
@@ -62,6 +63,7 @@ struct CheckOptions {
   bool quiet = false;
   bool no_progress = false;
   bool no_cache = false;
+  std::string engine = "vm";
 };
 
 bool blank(std::string_view s) {
@@ -81,12 +83,15 @@ struct Job {
   const std::string* campaign = nullptr;  // JSON text, or null with --cases
   std::string csv_header;
   uint64_t from_line = 1;  // lines before it are read (and counted) but not decided
+  const NativeFn* native = nullptr;  // --engine: compiled code, or null to interpret
 };
 
 // One worker's machine: reused for every chunk it decides.
 struct Worker {
   explicit Worker(const Job& j)
-      : job(j), vm(*j.prog), binder(*j.prog), csv(*j.prog, binder), writer(*j.prog) {}
+      : job(j), vm(*j.prog), binder(*j.prog), csv(*j.prog, binder), writer(*j.prog) {
+    vm.use_native(j.native);
+  }
 
   // Binds the campaign and the CSV header; "" or what is wrong.
   std::string start() {
@@ -565,6 +570,13 @@ int run_check(const CheckOptions& o) {
     print_error(why);
     return kExitFailed;
   }
+  Engine engine;
+  why = choose_engine(o.engine, prog, input_size(input), "check", engine);
+  if (!why.empty()) {
+    print_error(why);
+    return kExitUsage;
+  }
+  job.native = engine.native();
   job.cases = !o.cases.empty();
   job.csv_in = csv_in;
   job.from_line = o.from_line;
@@ -794,6 +806,7 @@ void add_check(Command& app, int& exit_code) {
   cmd.add_option("--from-line", o->from_line,
                  "Decide from this input line on (the lines before are skipped, still counted; a CSV header is still read)");
   cmd.add_option("--summary", o->summary, "Also write the summary as JSON to this file");
+  cmd.add_option("--engine", o->engine, kEngineHelp);
   cmd.add_flag("-q,--quiet", o->quiet, "No progress bar and no summary on standard error");
   cmd.add_flag("--no-progress", o->no_progress, "No progress bar (it shows only when standard error is a terminal)");
   cmd.add_flag("--no-cache", o->no_cache,

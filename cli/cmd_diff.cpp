@@ -12,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/engine.h"
 #include "compiler/syntax/ast_dump.h"
 #include "runtime/facts/binder.h"
 #include "runtime/facts/records.h"
@@ -33,12 +34,14 @@ struct DiffOptions {
   bool json = false;
   bool fail_on_change = false;
   size_t examples = 5;
+  std::string engine = "vm";
 };
 
 // One side of the comparison: a program, its entry, a VM and a binder.
 struct Side {
   Loaded loaded;
   Entry entry;
+  Engine engine;  // before the Vm, which uses its code
   std::unique_ptr<Vm> vm;
   std::unique_ptr<Binder> binder;
   Outcome out;
@@ -211,7 +214,8 @@ void json_verdict(std::string& o, const std::string& v, const std::string& basis
   o += "}";
 }
 
-bool load_side(const std::string& path, const std::string& decision, Side& s) {
+bool load_side(const std::string& path, const DiffOptions& o, Side& s) {
+  const std::string& decision = o.decision;
   s.loaded = load(path);
   if (!s.loaded.program) return false;
   std::string why = choose_entry(s.prog(), decision, s.entry);
@@ -219,7 +223,13 @@ bool load_side(const std::string& path, const std::string& decision, Side& s) {
     print_error(fmt::format("{}: {}", path, why));
     return false;
   }
+  why = choose_engine(o.engine, s.prog(), input_size(o.cases.empty() ? o.contacts : o.cases), "diff", s.engine);
+  if (!why.empty()) {
+    print_error(why);
+    return false;
+  }
   s.vm = std::make_unique<Vm>(s.prog());
+  s.vm->use_native(s.engine.native());
   s.binder = std::make_unique<Binder>(s.prog());
   return true;
 }
@@ -243,7 +253,7 @@ int run_diff(const DiffOptions& o) {
     }
   }
   Side sides[2];
-  if (!load_side(o.old_path, o.decision, sides[0]) || !load_side(o.new_path, o.decision, sides[1])) return kExitFailed;
+  if (!load_side(o.old_path, o, sides[0]) || !load_side(o.new_path, o, sides[1])) return kExitFailed;
   if (!o.campaign.empty()) {
     std::string text, err;
     if (!read_whole(o.campaign, text, &err)) {
@@ -488,6 +498,7 @@ void add_diff(Command& app, int& exit_code) {
   cmd.add_option("--contacts", o->contacts, "JSON Lines, one contact a line ('-' for standard input)");
   cmd.add_option("--campaign", o->campaign, "One campaign as a JSON object");
   cmd.add_option("--examples", o->examples, "Contact ids to show per movement (default 5)");
+  cmd.add_option("--engine", o->engine, kEngineHelp);
   cmd.add_flag("--json", o->json, "The same report as one JSON object");
   cmd.add_flag("--fail-on-change", o->fail_on_change, "Exit 1 when any decision changes (for CI)");
   cmd.callback([o, &exit_code] { exit_code = run_diff(*o); });

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/engine.h"
 #include "compiler/test_runner.h"
 
 namespace lawful::cli {
@@ -19,6 +20,7 @@ struct TestOptions {
   bool coverage = false;
   double min_coverage = -1;
   bool verbose = false;
+  std::string engine = "vm";
 };
 
 int run_test(const TestOptions& o) {
@@ -47,7 +49,14 @@ int run_test(const TestOptions& o) {
     }
     const Program& prog = *loaded.program;
     const Compilation& c = *loaded.compilation;
+    Engine engine;
+    std::string why = choose_engine(o.engine, prog, 0, "test", engine);
+    if (!why.empty()) {
+      print_error(why);
+      return kExitUsage;
+    }
     TestRunOptions topt;
+    topt.native = engine.native();
     topt.as_of = as_of;
     topt.coverage = o.coverage;
     TestReport report = run_tests(c, topt);
@@ -119,6 +128,7 @@ void add_test(Command& app, int& exit_code) {
                  "With --coverage: fail when a policy has fewer rules decisive, or shown not to apply (percent)")
       .check_range(0.0, 100.0);
   cmd.add_flag("-v,--verbose", o->verbose, "List passing tests too");
+  cmd.add_option("--engine", o->engine, kEngineHelp);
   cmd.callback([o, &exit_code] { exit_code = run_test(*o); });
 }
 

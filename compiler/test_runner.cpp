@@ -94,6 +94,7 @@ TestReport run_tests(const Compilation& c, const TestRunOptions& options) {
   TestReport report;
   const Program& prog = *c.program;
   Vm vm(prog);
+  vm.use_native(options.native);
   vm.record_coverage(options.coverage);
   Binder binder(prog);
   Outcome out;

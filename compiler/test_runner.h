@@ -9,6 +9,7 @@
 
 #include "compiler/compiler.h"
 #include "runtime/vm/dates.h"
+#include "runtime/vm/native.h"
 #include "runtime/vm/outcome.h"
 
 namespace lawful {
@@ -16,6 +17,7 @@ namespace lawful {
 struct TestRunOptions {
   std::optional<Days> as_of;  // for tests that pin no date of their own
   bool coverage = false;      // fill TestReport::decisive and set_aside
+  const NativeFn* native = nullptr;  // compiled code for the program (runtime/jit), or null to interpret
 };
 
 struct TestResult {

@@ -57,7 +57,8 @@ typedef enum lawful_status {
   LAWFUL_ERR_SCHEMA = 8,     /* facts built for an engine with another fact schema */
   LAWFUL_ERR_BUFFER = 9,     /* the caller's buffer is too small; the size needed was returned */
   LAWFUL_ERR_MEMORY = 10,    /* out of memory */
-  LAWFUL_ERR_INTERNAL = 11   /* a bug in lawful: please report it */
+  LAWFUL_ERR_INTERNAL = 11,  /* a bug in lawful: please report it */
+  LAWFUL_ERR_UNSUPPORTED = 12 /* not in this build: the native back end in a library built without LLVM */
 } lawful_status;
 
 typedef enum lawful_verdict { LAWFUL_ALLOW = 0, LAWFUL_DENY = 1, LAWFUL_REVIEW = 2 } lawful_verdict;
@@ -124,6 +125,19 @@ LAWFUL_API lawful_status lawful_engine_load_bytecode(const void* bytes, size_t l
 LAWFUL_API lawful_engine* lawful_engine_retain(lawful_engine* engine);
 LAWFUL_API void lawful_engine_free(lawful_engine* engine);
 LAWFUL_API lawful_policy_version lawful_engine_version(const lawful_engine* engine);
+/* Which engine decides: the interpreter, or machine code that LLVM compiles from the
+ * verified program in process (the native back end). Both give the same decisions. */
+typedef enum lawful_backend {
+  LAWFUL_BACKEND_VM = 0, /* the interpreter: the default */
+  LAWFUL_BACKEND_JIT = 1 /* the native back end */
+} lawful_backend;
+/* Decisions that start after this returns, on any thread, use `backend`. The first
+ * switch to LAWFUL_BACKEND_JIT compiles the program (docs/performance.md gives the time:
+ * worth it for many decisions, not for a few); the code is kept until the engine is freed.
+ * LAWFUL_ERR_UNSUPPORTED when the library has no native back end, LAWFUL_ERR_POLICY when
+ * it cannot compile this program (larger than its limits): the interpreter goes on. */
+LAWFUL_API lawful_status lawful_engine_set_backend(lawful_engine* engine, lawful_backend backend);
+LAWFUL_API lawful_backend lawful_engine_backend(const lawful_engine* engine);
 /* The engine's program as .lawc bytes, into the caller's buffer: *size receives the
  * length; LAWFUL_ERR_BUFFER when `capacity` is smaller (buffer may be NULL to ask). */
 LAWFUL_API lawful_status lawful_engine_bytecode(const lawful_engine* engine, void* buffer, size_t capacity,

@@ -50,7 +50,11 @@ enum class Status : int {
   buffer = LAWFUL_ERR_BUFFER,
   memory = LAWFUL_ERR_MEMORY,
   internal = LAWFUL_ERR_INTERNAL,
+  unsupported = LAWFUL_ERR_UNSUPPORTED,
 };
+
+// Which engine decides (lawful_engine_set_backend).
+enum class Backend : int { vm = LAWFUL_BACKEND_VM, jit = LAWFUL_BACKEND_JIT };
 
 inline const char* to_string(Status s) { return lawful_status_name(static_cast<lawful_status>(s)); }
 
@@ -382,6 +386,10 @@ class Engine {
   }
 
   PolicyVersion version() const { return lawful_engine_version(e_); }
+  // The interpreter or the native back end, for the decisions that start afterwards;
+  // throws Error(Status::unsupported) in a library without the native back end.
+  void set_backend(Backend b) { detail::check(lawful_engine_set_backend(e_, static_cast<lawful_backend>(b))); }
+  Backend backend() const { return static_cast<Backend>(lawful_engine_backend(e_)); }
   // The program as .lawc bytes.
   std::string bytecode() const {
     size_t n = 0;

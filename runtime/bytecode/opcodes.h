@@ -52,6 +52,19 @@ int op_words(OpFormat f);
 inline constexpr uint32_t kNone = 0xffffffffu;  // a B operand meaning "none"
 inline constexpr uint32_t kMaxOperand = 0xffffffu;
 
+// Calls f(target) for each place the instruction at code[pc] may jump to.
+template <class F>
+void for_each_jump_target(const uint32_t* code, uint32_t pc, F f) {
+  uint32_t w = code[pc];
+  switch (op_info(static_cast<Op>(w & 0xff)).format) {
+    case OpFormat::Jump: f(w >> 8); break;
+    case OpFormat::JumpJump: f(w >> 8); f(code[pc + 1]); break;
+    case OpFormat::LocalJump: f(code[pc + 1]); break;
+    case OpFormat::IterJump: f(code[pc + 1] & 0xffffffu); break;
+    default: break;
+  }
+}
+
 inline uint32_t encode(Op op, uint32_t a = 0) { return static_cast<uint32_t>(op) | (a << 8); }
 inline Op decode_op(uint32_t w) { return static_cast<Op>(w & 0xff); }
 inline uint32_t decode_a(uint32_t w) { return w >> 8; }

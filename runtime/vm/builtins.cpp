@@ -1,8 +1,10 @@
-// The builtin table, from builtins.def. The implementations are in the interpreter
-// loop (vm.cpp), next to the other operations on values.
+// The builtin table, from builtins.def, and the builtins themselves.
 #include "runtime/vm/builtins.h"
 
+#include <cctype>
 #include <cstring>
+
+#include "runtime/facts/fact_store.h"
 
 namespace lawful {
 
@@ -25,6 +27,38 @@ int find_builtin(std::string_view name) {
   for (int i = 0; i < kBuiltinCount; ++i)
     if (name == kBuiltins[i].name) return i;
   return -1;
+}
+
+Value run_builtin(FactStore& facts, BuiltinId id, const Value* args) {
+  auto text = [&](Value v) { return facts.text(v); };
+  auto lower_copy = [&](std::string_view s) {
+    char* p = facts.scratch.alloc(s.size() ? s.size() : 1);
+    for (size_t i = 0; i < s.size(); ++i) p[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
+    return static_cast<Value>(facts.add_string(std::string_view(p, s.size())));
+  };
+  switch (id) {
+    case BuiltinId::Lower: return lower_copy(text(args[0]));
+    case BuiltinId::Domain:
+    case BuiltinId::LocalPart: {
+      std::string_view s = text(args[0]);
+      size_t at = s.rfind('@');
+      if (at == std::string_view::npos) return kUnknown;
+      return lower_copy(id == BuiltinId::Domain ? s.substr(at + 1) : s.substr(0, at));
+    }
+    case BuiltinId::StartsWith: {
+      std::string_view s = text(args[0]), p = text(args[1]);
+      return s.substr(0, p.size()) == p ? kTrue : kFalse;
+    }
+    case BuiltinId::EndsWith: {
+      std::string_view s = text(args[0]), p = text(args[1]);
+      return s.size() >= p.size() && s.substr(s.size() - p.size()) == p ? kTrue : kFalse;
+    }
+    case BuiltinId::Contains: return text(args[0]).find(text(args[1])) != std::string_view::npos ? kTrue : kFalse;
+    case BuiltinId::Length: return static_cast<Value>(text(args[0]).size());
+    case BuiltinId::Size: return list_count(args[0]);
+    case BuiltinId::Count_: break;
+  }
+  return kUnknown;
 }
 
 }  // namespace lawful

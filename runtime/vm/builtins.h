@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "runtime/vm/value.h"
+
 namespace lawful {
 
 enum class BuiltinId : uint8_t {
@@ -24,5 +26,24 @@ const BuiltinInfo& builtin_info(BuiltinId id);
 int builtin_arity(BuiltinId id);
 // -1 when there is no builtin of that name.
 int find_builtin(std::string_view name);
+
+// lower(a) == b, and lower(a) == lower(b) when `b_too`, as the builtin `lower` (which maps
+// the ASCII capitals, std::tolower in the "C" locale) and text equality compute them,
+// without copying either text: both engines' fused comparisons.
+inline bool lower_equal(std::string_view a, std::string_view b, bool b_too) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    unsigned x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    x += (x - 'A' < 26u) ? 32u : 0u;
+    if (b_too) y += (y - 'A' < 26u) ? 32u : 0u;
+    if (x != y) return false;
+  }
+  return true;
+}
+
+class FactStore;
+// The builtin on known arguments (builtin_arity of them); strings it makes go into the
+// store. Both engines call this: the interpreter loop, and compiled code (runtime/jit/).
+Value run_builtin(FactStore& facts, BuiltinId id, const Value* args);
 
 }  // namespace lawful

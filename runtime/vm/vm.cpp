@@ -99,19 +99,6 @@ enum Fused : uint8_t {
 };
 constexpr int kAllOps = kFusedEnd;
 
-// lower(a) == b, and lower(a) == lower(b) when `b_too`, as the builtin `lower` (which maps
-// the ASCII capitals, std::tolower in the "C" locale) and StrEq compute them, without
-// copying either text.
-inline bool lower_equal(std::string_view a, std::string_view b, bool b_too) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    unsigned x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-    x += (x - 'A' < 26u) ? 32u : 0u;
-    if (b_too) y += (y - 'A' < 26u) ? 32u : 0u;
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // Whether code[a, a + n) and code[b, b + n) are the same instructions, jumps landing at
 // the same places relative to their starts (and within them), reading no verdict.
@@ -435,6 +422,18 @@ Value Vm::eval_campaign_only(uint32_t fn) {
   return v;
 }
 
+Value Vm::eval_native(uint32_t fn) {
+  NativeFrame& fr = frame_;  // the rest is set once per decision (begin_decision, obligations)
+  fr.steps = steps_;
+  Value v = native_[fn](&fr);
+  steps_ = fr.steps;
+  if (fr.error) {
+    runtime_error(static_cast<uint32_t>(fr.error_pc), fr.error);
+    fr.error = nullptr;
+  }
+  return v;
+}
+
 Vm::Vm(const Program& prog, const VmLimits& limits)
     : prog_(prog), fast_code_(fuse(prog)), own_facts_(prog), facts_(&own_facts_), limits_(limits) {
   steps_error_ = fmt::format("the decision takes more than {} steps of quantifiers", limits_.max_steps);
@@ -448,6 +447,10 @@ Vm::Vm(const Program& prog, const VmLimits& limits)
   let_tgen_.assign(prog.lets.size(), 0);
   let_mask_.assign(prog.lets.size(), FactSet{});
   let_reads_.assign(prog.lets.size(), FactSet{});
+  frame_.let_value = let_value_.data();
+  frame_.let_gen = let_gen_.data();
+  frame_.max_steps = limits_.max_steps;
+  frame_.steps_error = steps_error_.c_str();
   // An `if` whose condition is unknown keeps its condition's facts on if_masks_ until
   // both branches are merged. Each Branch3 instruction is open at most once at a time
   // (definitions do not recurse), so their number bounds the stack: reserved now, it
@@ -1083,42 +1086,7 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         Value* args = st + top - n;
         bool any_unknown = false;
         for (int i = 0; i < n; ++i) any_unknown = any_unknown || args[i] == kUnknown;
-        Value r = kUnknown;
-        if (!any_unknown) {
-          auto text = [&](Value v) { return facts_->text(v); };
-          auto lower_copy = [&](std::string_view s) {
-            char* p = facts_->scratch.alloc(s.size() ? s.size() : 1);
-            for (size_t i = 0; i < s.size(); ++i) p[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
-            return static_cast<Value>(facts_->add_string(std::string_view(p, s.size())));
-          };
-          switch (id) {
-            case BuiltinId::Lower: r = lower_copy(text(args[0])); break;
-            case BuiltinId::Domain:
-            case BuiltinId::LocalPart: {
-              std::string_view s = text(args[0]);
-              size_t at = s.rfind('@');
-              if (at != std::string_view::npos)
-                r = lower_copy(id == BuiltinId::Domain ? s.substr(at + 1) : s.substr(0, at));
-              break;
-            }
-            case BuiltinId::StartsWith: {
-              std::string_view s = text(args[0]), p = text(args[1]);
-              r = s.substr(0, p.size()) == p ? kTrue : kFalse;
-              break;
-            }
-            case BuiltinId::EndsWith: {
-              std::string_view s = text(args[0]), p = text(args[1]);
-              r = s.size() >= p.size() && s.substr(s.size() - p.size()) == p ? kTrue : kFalse;
-              break;
-            }
-            case BuiltinId::Contains:
-              r = text(args[0]).find(text(args[1])) != std::string_view::npos ? kTrue : kFalse;
-              break;
-            case BuiltinId::Length: r = static_cast<Value>(text(args[0]).size()); break;
-            case BuiltinId::Size: r = list_count(args[0]); break;
-            case BuiltinId::Count_: break;
-          }
-        }
+        Value r = any_unknown ? kUnknown : run_builtin(*facts_, id, args);
         if (n == 0) {
           st[top] = r;
           if constexpr (kTrace) mst[top].clear();
@@ -1139,7 +1107,7 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         Value r = locals[decode_a(w)];
         if (r != kUnknown) {
           uint64_t at = static_cast<uint64_t>(r) + decode_a(code[pc + 1]);
-          if (r < 0 || at >= nfacts) return runtime_error(pc, "a record reference is out of range"), kUnknown;
+          if (r < 0 || at >= nfacts) return runtime_error(pc + 1, "a record reference is out of range"), kUnknown;
           r = facts[at];
         }
         st[top++] = r;
@@ -1162,7 +1130,7 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         Value r = locals[decode_a(w)];
         if (r != kUnknown) {
           uint64_t at = static_cast<uint64_t>(r) + decode_a(code[pc + 1]);
-          if (r < 0 || at >= nfacts) return runtime_error(pc, "a record reference is out of range"), kUnknown;
+          if (r < 0 || at >= nfacts) return runtime_error(pc + 1, "a record reference is out of range"), kUnknown;
           r = facts[at];
           if (r != kUnknown) r = r == decode_imm(code[pc + 2]) ? kTrue : kFalse;
         }
@@ -1179,7 +1147,7 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         locals[decode_a(code[pc + 1])] = r;
         if (r != kUnknown) {
           uint64_t at = static_cast<uint64_t>(r) + decode_a(code[pc + 3]);
-          if (r < 0 || at >= nfacts) return runtime_error(pc, "a record reference is out of range"), kUnknown;
+          if (r < 0 || at >= nfacts) return runtime_error(pc + 3, "a record reference is out of range"), kUnknown;
           r = facts[at];
         }
         st[top++] = r;
@@ -1347,10 +1315,18 @@ void Vm::begin_decision() {
   // paths disagreeing on such a program).
   verdict_ = kUnknown;
   if_masks_.clear();
+  if (native_) {  // what compiled code reads for the whole decision (eval_native)
+    frame_.slots = facts_->slots.data();
+    frame_.nslots = facts_->slots.size();
+    frame_.facts = facts_;
+    frame_.gen = gen_;
+    frame_.verdict = kUnknown;
+  }
 }
 
 void Vm::obligations(uint32_t d, Outcome& out) {
   verdict_ = static_cast<Value>(out.verdict);
+  frame_.verdict = verdict_;
   const bool unique = oblige_unique_[d];
   for (const ObligeStep *o = oblige_steps_.data() + oblige_base_[d], *e = oblige_steps_.data() + oblige_base_[d + 1];
        o != e; ++o) {

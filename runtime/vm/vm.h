@@ -10,6 +10,7 @@
 
 #include "runtime/bytecode/program.h"
 #include "runtime/facts/fact_store.h"
+#include "runtime/vm/native.h"
 #include "runtime/vm/outcome.h"
 
 namespace lawful {
@@ -49,6 +50,13 @@ class Vm {
   // bound and decide them in turn without copying.
   void use_facts(FactStore* fs) { facts_ = fs ? fs : &own_facts_; }
   const Program& program() const { return prog_; }
+
+  // Machine code for the program's functions (runtime/jit/: one per function, same
+  // index), or null to interpret. The caller keeps it alive while this Vm uses it. The
+  // code replaces exec() on the fast path only: resolution, and the traced path that
+  // finds missing facts, stay the same code for both engines.
+  void use_native(const NativeFn* fns) { native_ = fns; }
+  bool native() const { return native_ != nullptr; }
 
   // Through the router (by the contact's country).
   void decide_routed(Outcome& out, const DecideOptions& opt = {});
@@ -93,6 +101,7 @@ class Vm {
     if (fn < 0) return kTrue;
     const size_t f = static_cast<size_t>(fn);
     if (campaign_only_[f]) return eval_campaign_only(static_cast<uint32_t>(fn));
+    if (native_) return eval_native(static_cast<uint32_t>(fn));
     if (only_let_[f] >= 0) return call_let<false>(static_cast<uint32_t>(only_let_[f]), nullptr, nullptr);
     const Tiny& t = tiny_[f];
     if (t.kind != Tiny::None) return eval_tiny(t);
@@ -124,6 +133,7 @@ class Vm {
     }
   }
   Value eval_campaign_only(uint32_t fn);
+  Value eval_native(uint32_t fn);
   Value eval_traced(int32_t fn, FactSet& mask, FactSet& reads);
   Value as_of_value(const DecideOptions& opt) const;
   Value window_state(const Window& w, Value as_of) const;
@@ -137,6 +147,8 @@ class Vm {
   std::string located_error(const char* kind, const std::string& name, const SourcePos& pos) const;
 
   const Program& prog_;
+  const NativeFn* native_ = nullptr;
+  NativeFrame frame_;
   // The code the fast path runs: the program's, with jumps threaded and common
   // sequences fused into instructions of the VM's own (see fuse() in vm.cpp). The
   // tracing path runs the program's code as it is.

@@ -160,3 +160,27 @@ TEST_CASE("misuse throws lawful::Error with the status") {
   CHECK(g.set_text(e.field("contact.email"), "a@b.c") == lawful::Status::ok);
   CHECK(g.handle() != nullptr);
 }
+
+TEST_CASE("backends: the native back end decides as the interpreter does, or says it is not built") {
+  auto e = lawful::Engine::load(policies());
+  REQUIRE(e);
+  CHECK(e->backend() == lawful::Backend::vm);
+  std::vector<std::string> vm;
+  for (const char* c : {kCompany, kConsumerWithConsent, kUnknownObjection}) vm.emplace_back(e->decide(c, kCampaign).json());
+  lawful_status s = lawful_engine_set_backend(nullptr, LAWFUL_BACKEND_JIT);
+  CHECK(s == LAWFUL_ERR_ARGUMENT);
+  try {
+    e->set_backend(lawful::Backend::jit);
+  } catch (const lawful::Error& err) {
+    // A library without LLVM: it says so, and the interpreter goes on deciding.
+    CHECK(err.status() == lawful::Status::unsupported);
+    CHECK(e->backend() == lawful::Backend::vm);
+    return;
+  }
+  CHECK(e->backend() == lawful::Backend::jit);
+  size_t i = 0;
+  for (const char* c : {kCompany, kConsumerWithConsent, kUnknownObjection}) CHECK(std::string(e->decide(c, kCampaign).json()) == vm[i++]);
+  e->set_backend(lawful::Backend::vm);
+  CHECK(e->backend() == lawful::Backend::vm);
+  CHECK(std::string(e->decide(kCompany, kCampaign).json()) == vm[0]);
+}

@@ -35,6 +35,7 @@ case $target in
   contact|case)     options+=(-dict="$src/json.dict" -max_len=8192) ;;
   csv)              options+=(-dict="$src/csv.dict" -max_len=8192) ;;
   lawc)             options+=(-max_len=65536) ;;
+  engines)          options+=(-max_len=1024) ;;
 esac
 
 echo "== fuzz $target for ${seconds}s"

@@ -7,7 +7,8 @@ MAKE_MALICIOUS (tests/lawc/make_malicious.cpp) writes the files and a manifest; 
 given to `lawful check` (with a case that reaches every rule), `lawful disasm` and, when
 it is refused, nothing may run: no record on standard output, exit status 1 and the
 message `FILE: refused: ...` naming the problem. A file that verifies but carries forged
-values must give an error record for its line (or decide), never crash or hang.
+values must give an error record for its line (or decide), never crash or hang. Each is
+also run with `--engine jit`, which must give the same status and output.
 """
 import json, os, subprocess, sys, tempfile
 
@@ -35,6 +36,16 @@ for name, expect, says in rows:
         continue
     if p.returncode < 0 or p.returncode > 2:
         problems.append(f"crashed (status {p.returncode})")
+    # The native back end: refused, stopped or decided exactly as by the interpreter.
+    try:
+        j = subprocess.run([lawful, "check", path, "--cases", case, "--engine", "jit"], capture_output=True,
+                           text=True, env=env, timeout=120)
+        # (stderr's summary has times in it: compared only for a refused file)
+        note = lambda err: "".join(l for l in err.splitlines(True) if "native back end cannot run" not in l)
+        if (j.returncode, j.stdout) != (p.returncode, p.stdout) or (expect == "refused" and note(j.stderr) != p.stderr):
+            problems.append(f"--engine jit differs: status {j.returncode}, {j.stdout[:300]!r} {j.stderr[:300]!r}")
+    except subprocess.TimeoutExpired:
+        problems.append("lawful check --engine jit did not finish in 120 s")
     if expect == "refused":
         if p.returncode != 1:
             problems.append(f"exit status {p.returncode}, expected 1")

@@ -1,0 +1,40 @@
+// --engine vm|jit|auto, shared by the commands that decide (check, test, diff): which
+// engine runs the program's functions, and the compiled code when it is the native one.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "runtime/bytecode/program.h"
+#include "runtime/jit/jit.h"
+
+namespace lawful::cli {
+
+// `auto` picks the native back end for inputs of at least this many bytes (about 2.4
+// million contacts of gen-contacts): below it, compiling the policies costs more than it
+// saves (docs/performance.md, "The native back end": an estimate from the compile time
+// and the instructions saved per decision).
+inline constexpr uint64_t kJitBreakEvenBytes = uint64_t{1} << 30;
+
+struct Engine {
+  std::unique_ptr<jit::Code> code;  // null: the interpreter
+  // For Vm::use_native: null for the interpreter.
+  const NativeFn* native() const { return code ? code->functions() : nullptr; }
+};
+
+// The engine `name` asks for ("vm", "jit" or "auto"; `input_bytes` is the size of the
+// input, or 0 when not known), for the command `command` (in messages). "" or a usage
+// error. `--engine jit` where the back end cannot compile the program (a build without
+// LLVM, a program past its limits) says so on standard error and runs the interpreter.
+std::string choose_engine(const std::string& name, const Program& prog, uint64_t input_bytes, const char* command,
+                          Engine& engine);
+
+// The size of a regular file, or 0 (standard input, a pipe, missing).
+uint64_t input_size(const std::string& path);
+
+// The option's help text.
+inline constexpr const char* kEngineHelp =
+    "Engine: vm (the interpreter), jit (machine code compiled by LLVM), or auto (the JIT for large inputs)";
+
+}  // namespace lawful::cli

@@ -1,0 +1,67 @@
+// The native back end: a verified Program's functions compiled to machine code by LLVM
+// (ORC LLJIT, in process), for a Vm to run instead of interpreting them
+// (Vm::use_native). Resolution (rule states, overrides, conflicts, obligations,
+// reasons) and the traced path that names missing facts stay the Vm's own code, shared
+// by both engines, so an outcome cannot differ in them; tests/jit compare the two
+// engines outcome by outcome.
+//
+// Built only with LLVM (CMake option LAWFUL_JIT); without it, compile() says why not.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/bytecode/program.h"
+#include "runtime/vm/native.h"
+
+namespace lawful::jit {
+
+// Whether this build has the native back end.
+bool available();
+// Why not, when it has not.
+const char* unavailable_reason();
+
+struct Options {
+  // 0: no IR passes, LLVM's fastest code generation; 1: the passes that matter here
+  // (SROA, EarlyCSE, InstCombine, SimplifyCFG, function by function) and its code
+  // generation at -O1; 2 and 3: LLVM's -O2 and -O3 pipelines (inlining included).
+  int opt_level = 1;  // the fewest instructions per decision for its compile time (docs/performance.md)
+};
+
+// Limits on what is compiled, so that a forged program cannot make LLVM run for
+// minutes: larger programs are refused with a message (the interpreter still runs them).
+inline constexpr uint32_t kMaxCodeWords = 1u << 18;
+inline constexpr uint32_t kMaxLocals = 4096;
+
+struct Stats {
+  uint32_t functions = 0;
+  uint32_t code_words = 0;
+  double translate_ms = 0;  // bytecode to IR
+  double optimize_ms = 0;   // LLVM's IR passes
+  double codegen_ms = 0;    // machine code, linked in memory
+};
+
+class Code {
+ public:
+  // Compiles a program that has passed the verifier; null and `error` when it cannot.
+  static std::unique_ptr<Code> compile(const Program& prog, const Options& opt, std::string& error);
+  ~Code();
+  Code(const Code&) = delete;
+  Code& operator=(const Code&) = delete;
+
+  // One per function of the program, for Vm::use_native.
+  const NativeFn* functions() const { return fns_.data(); }
+  const Stats& stats() const { return stats_; }
+
+  struct Impl;
+
+ private:
+  Code() = default;
+  std::unique_ptr<Impl> impl_;
+  std::vector<NativeFn> fns_;
+  Stats stats_;
+};
+
+}  // namespace lawful::jit

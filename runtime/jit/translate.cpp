@@ -1,0 +1,594 @@
+// Bytecode to LLVM IR; see translate.h.
+//
+// Each function of the program becomes `i64 f<N>(i8* frame)`. The operand stack and the
+// locals become one alloca each (LLVM's mem2reg turns them into SSA values), the
+// instructions that start a path become basic blocks, and each opcode of opcodes.def is
+// translated by the member of Translator named after it: the dispatch below is made from
+// the table, so an opcode added there without a translation here does not compile.
+// The stack height at every instruction is the verifier's (recomputed here the same way);
+// code no path reaches is not translated.
+#include "runtime/jit/translate.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/MDBuilder.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include "runtime/bytecode/opcodes.h"
+#include "runtime/jit/jit.h"
+#include "runtime/vm/builtins.h"
+
+namespace lawful::jit {
+
+namespace {
+
+namespace L = native_layout;
+
+class Translator {
+ public:
+  Translator(const Program& prog, const std::vector<SortedSet>& sets, llvm::Module& m)
+      : prog_(prog), sets_(sets), m_(m), ctx_(m.getContext()), b_(ctx_) {
+    i1_ = llvm::Type::getInt1Ty(ctx_);
+    i8_ = llvm::Type::getInt8Ty(ctx_);
+    i32_ = llvm::Type::getInt32Ty(ctx_);
+    i64_ = llvm::Type::getInt64Ty(ctx_);
+    ptr_ = i8_->getPointerTo();
+    fn_type_ = llvm::FunctionType::get(i64_, {ptr_}, false);
+  }
+
+  std::string run() {
+    if (prog_.code.size() > kMaxCodeWords)
+      return fmt::format("the program has {} code words; the native back end compiles at most {}", prog_.code.size(),
+                         kMaxCodeWords);
+    for (size_t i = 0; i < prog_.functions.size(); ++i) {
+      if (prog_.functions[i].n_locals > kMaxLocals)
+        return fmt::format("function {} has {} locals; the native back end compiles at most {}", i,
+                           prog_.functions[i].n_locals, kMaxLocals);
+      fns_.push_back(llvm::Function::Create(fn_type_, llvm::Function::ExternalLinkage, fmt::format("f{}", i), m_));
+      fns_.back()->addFnAttr(llvm::Attribute::NoUnwind);
+    }
+    for (uint32_t i = 0; i < prog_.functions.size(); ++i) function(i);
+    // The table the host reads the functions from.
+    std::vector<llvm::Constant*> entries;
+    for (llvm::Function* f : fns_) entries.push_back(llvm::ConstantExpr::getBitCast(f, ptr_));
+    auto* type = llvm::ArrayType::get(ptr_, entries.size());
+    new llvm::GlobalVariable(m_, type, true, llvm::GlobalValue::ExternalLinkage, llvm::ConstantArray::get(type, entries),
+                             kTableName);
+    std::string problems;
+    llvm::raw_string_ostream os(problems);
+    if (llvm::verifyModule(m_, &os)) return "the native back end made invalid IR: " + os.str();
+    return {};
+  }
+
+ private:
+  // ---------------------------------------------------------------- values
+  llvm::Constant* i64c(int64_t v) { return llvm::ConstantInt::get(i64_, static_cast<uint64_t>(v), true); }
+  llvm::Constant* unknown() { return i64c(kUnknown); }
+  llvm::Value* is_u(llvm::Value* v) { return b_.CreateICmpEQ(v, unknown()); }
+  llvm::Value* either_u(llvm::Value* a, llvm::Value* b) { return b_.CreateOr(is_u(a), is_u(b)); }
+  llvm::Value* boolean(llvm::Value* bit) { return b_.CreateZExt(bit, i64_); }
+  // A bool computed from operands, unknown when one of them is.
+  llvm::Value* known_or_u(llvm::Value* any_u, llvm::Value* bit) { return b_.CreateSelect(any_u, unknown(), boolean(bit)); }
+  llvm::Value* get(int i) { return b_.CreateLoad(i64_, stack_[static_cast<size_t>(i)]); }
+  void put(int i, llvm::Value* v) { b_.CreateStore(v, stack_[static_cast<size_t>(i)]); }
+  llvm::Value* local(uint32_t i) { return b_.CreateLoad(i64_, locals_[i]); }
+  void set_local(uint32_t i, llvm::Value* v) { b_.CreateStore(v, locals_[i]); }
+  llvm::Value* field(size_t offset, llvm::Type* type) {
+    llvm::Value* p = b_.CreateConstInBoundsGEP1_64(i8_, frame_, offset);
+    return b_.CreatePointerCast(p, type->getPointerTo());
+  }
+  llvm::Value* slot(llvm::Value* index) {
+    return b_.CreateLoad(i64_, b_.CreateInBoundsGEP(i64_, slots_, index));
+  }
+  llvm::Value* address(const void* p) {
+    return b_.CreateIntToPtr(i64c(static_cast<int64_t>(reinterpret_cast<uintptr_t>(p))), ptr_);
+  }
+  template <class R, class... A>
+  llvm::Value* call(R (*fn)(A...), std::vector<llvm::Value*> args) {
+    std::vector<llvm::Type*> params;
+    for (llvm::Value* a : args) params.push_back(a->getType());
+    auto* type = llvm::FunctionType::get(i64_, params, false);
+    static_assert(sizeof(R) == 8, "helpers return a Value");
+    llvm::Value* callee = b_.CreateIntToPtr(i64c(static_cast<int64_t>(reinterpret_cast<uintptr_t>(fn))),
+                                            type->getPointerTo());
+    llvm::CallInst* c = b_.CreateCall(type, callee, args);
+    c->addFnAttr(llvm::Attribute::NoUnwind);
+    return c;
+  }
+
+  // ---------------------------------------------------------------- control
+  llvm::BasicBlock* block(const char* name = "") { return llvm::BasicBlock::Create(ctx_, name, fn_); }
+  llvm::BasicBlock* at(uint32_t pc) { return blocks_[pc - begin_]; }
+  // Runs `then` only when `cond` holds, then goes on after it.
+  template <class F>
+  void when(llvm::Value* cond, F then) {
+    llvm::BasicBlock* yes = block();
+    llvm::BasicBlock* after = block();
+    b_.CreateCondBr(cond, yes, after);
+    b_.SetInsertPoint(yes);
+    then();
+    b_.CreateBr(after);
+    b_.SetInsertPoint(after);
+  }
+  // Stops with the run-time error `what` when `cond` holds.
+  void fail_if(llvm::Value* cond, const char* what) {
+    llvm::BasicBlock* bad = block("error");
+    llvm::BasicBlock* ok = block();
+    b_.CreateCondBr(cond, bad, ok, unlikely_);
+    b_.SetInsertPoint(bad);
+    raise(address(what));
+    b_.SetInsertPoint(ok);
+  }
+  void raise(llvm::Value* what) {
+    b_.CreateStore(what, field(L::kError, ptr_));
+    b_.CreateStore(i64c(pc_), field(L::kErrorPc, i64_));
+    b_.CreateBr(fail_);
+  }
+  // After a helper that may have failed (or a definition's function): stop if it did.
+  void check_error() {
+    llvm::Value* e = b_.CreateLoad(ptr_, field(L::kError, ptr_));
+    llvm::BasicBlock* ok = block();
+    b_.CreateCondBr(b_.CreateIsNotNull(e), fail_, ok, unlikely_);
+    b_.SetInsertPoint(ok);
+  }
+  void jump(uint32_t to) {
+    b_.CreateBr(at(to));
+    open_ = false;
+  }
+  void branch(llvm::Value* cond, uint32_t yes, uint32_t no) {
+    b_.CreateCondBr(cond, at(yes), at(no));
+    open_ = false;
+  }
+
+  // ---------------------------------------------------------------- functions
+  void function(uint32_t fi) {
+    const Function& f = prog_.functions[fi];
+    fn_ = fns_[fi];
+    begin_ = f.begin;
+    end_ = f.end;
+    const uint32_t n = f.end - f.begin;
+    heights(f);
+    llvm::BasicBlock* entry = block("entry");
+    b_.SetInsertPoint(entry);
+    frame_ = fn_->getArg(0);
+    args_ = nullptr;
+    stack_.clear();
+    locals_.clear();
+    for (uint32_t i = 0; i < f.max_stack + 1; ++i) stack_.push_back(b_.CreateAlloca(i64_));
+    for (uint32_t i = 0; i < f.n_locals; ++i) locals_.push_back(b_.CreateAlloca(i64_));
+    for (uint32_t i = 0; i < f.n_locals; ++i) set_local(i, unknown());
+    slots_ = b_.CreateLoad(i64_->getPointerTo(), field(L::kSlots, i64_->getPointerTo()));
+    nslots_ = b_.CreateLoad(i64_, field(L::kNslots, i64_));
+    facts_ = b_.CreateLoad(ptr_, field(L::kFacts, ptr_));
+    unlikely_ = llvm::MDBuilder(ctx_).createBranchWeights(1, 1000);
+    fail_ = block("fail");
+    // Blocks: where jumps land, and after every instruction that may jump.
+    blocks_.assign(n, nullptr);
+    auto mark = [&](uint32_t pc) {
+      if (pc >= f.begin && pc < f.end && height_[pc - f.begin] >= 0 && !blocks_[pc - f.begin])
+        blocks_[pc - f.begin] = block();
+    };
+    for (uint32_t pc = f.begin; pc < f.end;) {
+      uint32_t w = prog_.code[pc];
+      const OpInfo& info = op_info(decode_op(w));
+      uint32_t words = static_cast<uint32_t>(op_words(info.format));
+      if (height_[pc - f.begin] >= 0) {
+        for_each_jump_target(prog_.code.data(), pc, mark);
+        if (info.taken_pushes >= 0) mark(pc + words);
+      }
+      pc += words;
+    }
+    b_.CreateBr(at(f.begin) ? at(f.begin) : (blocks_[0] = block()));
+    open_ = false;
+    for (uint32_t pc = f.begin; pc < f.end;) {
+      uint32_t w = prog_.code[pc];
+      Op op = decode_op(w);
+      uint32_t words = static_cast<uint32_t>(op_words(op_info(op).format));
+      int h = height_[pc - f.begin];
+      if (h >= 0) {
+        if (llvm::BasicBlock* bb = at(pc)) {
+          if (open_) b_.CreateBr(bb);
+          b_.SetInsertPoint(bb);
+          open_ = true;
+        }
+        pc_ = pc;
+        h_ = h;
+        next_ = pc + words;
+        skip_to_ = 0;
+        emit(op, w);
+        if (skip_to_) {  // translated together with the instructions up to there
+          pc = skip_to_;
+          continue;
+        }
+      }
+      pc += words;
+    }
+    b_.SetInsertPoint(fail_);
+    b_.CreateRet(unknown());
+  }
+
+  // Stack heights, as the verifier computes them; -1 where no path goes.
+  void heights(const Function& f) {
+    height_.assign(f.end - f.begin, -1);
+    std::vector<uint32_t> work{f.begin};
+    height_[0] = 0;
+    auto flow = [&](uint32_t to, int h) {
+      if (to < f.begin || to >= f.end || height_[to - f.begin] >= 0) return;
+      height_[to - f.begin] = h;
+      work.push_back(to);
+    };
+    while (!work.empty()) {
+      uint32_t pc = work.back();
+      work.pop_back();
+      int h = height_[pc - f.begin];
+      uint32_t w = prog_.code[pc];
+      Op op = decode_op(w);
+      const OpInfo& info = op_info(op);
+      uint32_t words = static_cast<uint32_t>(op_words(info.format));
+      int pops = info.pops >= 0 ? info.pops : builtin_arity(static_cast<BuiltinId>(decode_a(w)));
+      int taken = h - pops + info.taken_pushes;
+      for_each_jump_target(prog_.code.data(), pc, [&](uint32_t to) { flow(to, taken); });
+      if (op != Op::Ret && op != Op::Jump) flow(pc + words, h - pops + info.pushes);
+    }
+  }
+
+  void emit(Op op, uint32_t w) {
+    switch (op) {
+#define LAW_OP(Name, ...) \
+  case Op::Name:          \
+    op_##Name(w);         \
+    break;
+#include "runtime/bytecode/opcodes.def"
+#undef LAW_OP
+      case Op::Count_: break;
+    }
+    // Straight on to the next instruction: a block of its own starts there when a jump
+    // lands on it (the loop in function() branches to it).
+  }
+  uint32_t word(uint32_t k) const { return prog_.code[pc_ + k]; }
+
+  // ---------------------------------------------------------------- the opcodes
+  void op_PushInt(uint32_t w) { put(h_, i64c(decode_imm(w))); }
+  void op_PushConst(uint32_t w) { put(h_, i64c(prog_.consts[decode_a(w)])); }
+  void op_PushUnknown(uint32_t) { put(h_, unknown()); }
+  void op_LoadSlot(uint32_t w) { put(h_, slot(i64c(decode_a(w)))); }
+  void op_LoadField(uint32_t w) {
+    llvm::Value* r = get(h_ - 1);
+    when(b_.CreateNot(is_u(r)), [&] {
+      llvm::Value* where = b_.CreateAdd(r, i64c(decode_a(w)));
+      fail_if(b_.CreateOr(b_.CreateICmpSLT(r, i64c(0)), b_.CreateICmpUGE(where, nslots_)), kRecordRange);
+      put(h_ - 1, slot(where));
+    });
+  }
+  void op_RecordRef(uint32_t w) {
+    uint32_t presence = word(1);
+    if (presence == kNone) {
+      put(h_, i64c(decode_a(w)));
+    } else {
+      put(h_, b_.CreateSelect(is_u(slot(i64c(presence))), unknown(), i64c(decode_a(w))));
+    }
+  }
+  void op_SubRecord(uint32_t w) {
+    uint32_t presence = word(1);
+    llvm::Value* r = get(h_ - 1);
+    when(b_.CreateNot(is_u(r)), [&] {
+      llvm::Value* bad = b_.CreateOr(b_.CreateICmpSLT(r, i64c(0)), b_.CreateICmpUGE(b_.CreateAdd(r, i64c(decode_a(w))), nslots_));
+      if (presence != kNone) bad = b_.CreateOr(bad, b_.CreateICmpUGE(b_.CreateAdd(r, i64c(presence)), nslots_));
+      fail_if(bad, kRecordRange);
+      llvm::Value* v = b_.CreateAdd(r, i64c(decode_a(w)));
+      if (presence != kNone) v = b_.CreateSelect(is_u(slot(b_.CreateAdd(r, i64c(presence)))), unknown(), v);
+      put(h_ - 1, v);
+    });
+  }
+  void op_LoadLocal(uint32_t w) { put(h_, local(decode_a(w))); }
+  void op_StoreLocal(uint32_t w) { set_local(decode_a(w), get(h_ - 1)); }
+  void op_Let(uint32_t w) {
+    // Computed once per decision: the Vm's cache (NativeFrame::let_value, let_gen).
+    uint32_t k = decode_a(w);
+    llvm::Value* gen = b_.CreateLoad(i32_, field(L::kGen, i32_));
+    llvm::Value* gens = b_.CreateLoad(i32_->getPointerTo(), field(L::kLetGen, i32_->getPointerTo()));
+    llvm::Value* values = b_.CreateLoad(i64_->getPointerTo(), field(L::kLetValue, i64_->getPointerTo()));
+    llvm::Value* gen_at = b_.CreateConstInBoundsGEP1_64(i32_, gens, k);
+    llvm::Value* value_at = b_.CreateConstInBoundsGEP1_64(i64_, values, k);
+    llvm::Value* cached = b_.CreateICmpEQ(b_.CreateLoad(i32_, gen_at), gen);
+    llvm::BasicBlock* compute = block();
+    llvm::BasicBlock* done = block();
+    b_.CreateCondBr(cached, done, compute);
+    b_.SetInsertPoint(compute);
+    llvm::CallInst* v = b_.CreateCall(fn_type_, fns_[prog_.lets[k].fn], {frame_});
+    v->addFnAttr(llvm::Attribute::NoUnwind);
+    b_.CreateStore(v, value_at);
+    b_.CreateStore(gen, gen_at);
+    check_error();
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    put(h_, b_.CreateLoad(i64_, value_at));
+  }
+  void op_LoadVerdict(uint32_t) { put(h_, b_.CreateLoad(i64_, field(L::kVerdict, i64_))); }
+  void op_Not(uint32_t) {
+    llvm::Value* a = get(h_ - 1);
+    put(h_ - 1, b_.CreateSelect(is_u(a), unknown(), boolean(b_.CreateICmpEQ(a, i64c(kFalse)))));
+  }
+  // Kleene: `dominant` (false for and, true for or) wins over unknown.
+  llvm::Value* kleene(llvm::Value* a, llvm::Value* b, Value dominant) {
+    llvm::Value* dom = b_.CreateOr(b_.CreateICmpEQ(a, i64c(dominant)), b_.CreateICmpEQ(b, i64c(dominant)));
+    return b_.CreateSelect(dom, i64c(dominant), b_.CreateSelect(either_u(a, b), unknown(), i64c(dominant ^ 1)));
+  }
+  void op_And(uint32_t) { put(h_ - 2, kleene(get(h_ - 2), get(h_ - 1), kFalse)); }
+  void op_Or(uint32_t) { put(h_ - 2, kleene(get(h_ - 2), get(h_ - 1), kTrue)); }
+  void op_Known(uint32_t) { put(h_ - 1, boolean(b_.CreateNot(is_u(get(h_ - 1))))); }
+  void op_MergeIf(uint32_t) {
+    llvm::Value* b = get(h_ - 1);
+    llvm::Value* a = get(h_ - 2);
+    put(h_ - 2, b_.CreateSelect(b_.CreateICmpEQ(a, b), a, unknown()));
+  }
+  void op_Jump(uint32_t w) { jump(decode_a(w)); }
+  void op_JumpIfFalseKeep(uint32_t w) { branch(b_.CreateICmpEQ(get(h_ - 1), i64c(kFalse)), decode_a(w), next_); }
+  void op_JumpIfTrueKeep(uint32_t w) { branch(b_.CreateICmpEQ(get(h_ - 1), i64c(kTrue)), decode_a(w), next_); }
+  void op_Branch3(uint32_t w) {
+    llvm::SwitchInst* s = b_.CreateSwitch(get(h_ - 1), at(word(1)), 2);
+    s->addCase(llvm::ConstantInt::get(llvm::cast<llvm::IntegerType>(i64_), kTrue), at(next_));
+    s->addCase(llvm::ConstantInt::get(llvm::cast<llvm::IntegerType>(i64_), kFalse), at(decode_a(w)));
+    open_ = false;
+  }
+  void op_Ret(uint32_t) {
+    b_.CreateRet(get(h_ - 1));
+    open_ = false;
+  }
+  template <class Cmp>
+  void compare(Cmp cmp) {
+    llvm::Value* b = get(h_ - 1);
+    llvm::Value* a = get(h_ - 2);
+    put(h_ - 2, known_or_u(either_u(a, b), cmp(a, b)));
+  }
+  void op_Eq(uint32_t) { compare([&](llvm::Value* a, llvm::Value* b) { return b_.CreateICmpEQ(a, b); }); }
+  void op_Ne(uint32_t) { compare([&](llvm::Value* a, llvm::Value* b) { return b_.CreateICmpNE(a, b); }); }
+  void op_Lt(uint32_t) { compare([&](llvm::Value* a, llvm::Value* b) { return b_.CreateICmpSLT(a, b); }); }
+  void op_Le(uint32_t) { compare([&](llvm::Value* a, llvm::Value* b) { return b_.CreateICmpSLE(a, b); }); }
+  void op_Gt(uint32_t) { compare([&](llvm::Value* a, llvm::Value* b) { return b_.CreateICmpSGT(a, b); }); }
+  void op_Ge(uint32_t) { compare([&](llvm::Value* a, llvm::Value* b) { return b_.CreateICmpSGE(a, b); }); }
+  // The top `n` operands all known: `f` computes the result from them, into the lowest
+  // operand's slot; else the result is unknown.
+  template <class F>
+  void on_known(int n, F f) {
+    std::vector<llvm::Value*> ops;
+    llvm::Value* any = b_.getFalse();
+    for (int i = n; i >= 1; --i) {
+      ops.push_back(get(h_ - i));
+      any = b_.CreateOr(any, is_u(ops.back()));
+    }
+    put(h_ - n, unknown());
+    when(b_.CreateNot(any), [&] { put(h_ - n, f(ops)); });
+  }
+  void text_compare(bool equal) {
+    on_known(2, [&](const std::vector<llvm::Value*>& x) {
+      llvm::Value* r = call(&helper::str_eq, {facts_, x[0], x[1]});
+      return equal ? r : b_.CreateXor(r, i64c(1));
+    });
+  }
+  void op_StrEq(uint32_t) { text_compare(true); }
+  void op_StrNe(uint32_t) { text_compare(false); }
+  void arithmetic(llvm::Intrinsic::ID id) {
+    on_known(2, [&](const std::vector<llvm::Value*>& x) {
+      llvm::Value* pair = b_.CreateBinaryIntrinsic(id, x[0], x[1]);
+      llvm::Value* r = b_.CreateExtractValue(pair, 0);
+      fail_if(b_.CreateOr(b_.CreateExtractValue(pair, 1), is_u(r)), kOverflow);
+      return r;
+    });
+  }
+  void op_Add(uint32_t) { arithmetic(llvm::Intrinsic::sadd_with_overflow); }
+  void op_Sub(uint32_t) { arithmetic(llvm::Intrinsic::ssub_with_overflow); }
+  void op_Mul(uint32_t) { arithmetic(llvm::Intrinsic::smul_with_overflow); }
+  void op_Neg(uint32_t) {
+    llvm::Value* a = get(h_ - 1);
+    put(h_ - 1, b_.CreateSelect(is_u(a), unknown(), b_.CreateSub(i64c(0), a)));
+  }
+  void date_shift(int64_t sign) {
+    on_known(2, [&](const std::vector<llvm::Value*>& x) {
+      llvm::Value* r = call(&helper::date_shift, {frame_, x[0], x[1], i64c(sign), i64c(pc_)});
+      check_error();
+      return r;
+    });
+  }
+  void op_DateAdd(uint32_t) { date_shift(1); }
+  void op_DateSub(uint32_t) { date_shift(-1); }
+  llvm::Value* low32(llvm::Value* v) { return b_.CreateZExt(b_.CreateTrunc(v, i32_), i64_); }
+  void op_DateDiff(uint32_t) {
+    llvm::Value* b = get(h_ - 1);
+    llvm::Value* a = get(h_ - 2);
+    llvm::Value* span = b_.CreateOr(b_.CreateShl(low32(a), 32), low32(b));
+    put(h_ - 2, b_.CreateSelect(either_u(a, b), unknown(), span));
+  }
+  void op_SpanSplit(uint32_t) {
+    llvm::Value* d = get(h_ - 1);
+    llvm::Value* s = get(h_ - 2);
+    put(h_ - 1, unknown());
+    put(h_ - 2, unknown());
+    when(b_.CreateNot(either_u(d, s)), [&] {
+      llvm::Value* end = call(&helper::span_end, {frame_, s, d, i64c(pc_)});
+      check_error();
+      put(h_ - 2, b_.CreateSExt(b_.CreateTrunc(b_.CreateLShr(s, 32), i32_), i64_));
+      put(h_ - 1, end);
+    });
+  }
+  void op_DurAdd(uint32_t) {
+    on_known(2, [&](const std::vector<llvm::Value*>& x) {
+      llvm::Value* r = call(&helper::dur_add, {frame_, x[0], x[1], i64c(pc_)});
+      check_error();
+      return r;
+    });
+  }
+  void op_InSet(uint32_t) {
+    llvm::Value* s = get(h_ - 1);
+    llvm::Value* x = get(h_ - 2);
+    llvm::Value* in_range = b_.CreateICmpULT(x, i64c(64));  // 0 <= x < 64
+    llvm::Value* bit = b_.CreateTrunc(b_.CreateLShr(s, b_.CreateSelect(in_range, x, i64c(0))), i1_);
+    put(h_ - 2, known_or_u(either_u(s, x), b_.CreateAnd(in_range, bit)));
+  }
+  void in_list(bool by_text) {
+    on_known(2, [&](const std::vector<llvm::Value*>& x) {
+      llvm::Value* r = call(&helper::in_list, {frame_, x[1], x[0], i64c(by_text ? 1 : 0), i64c(pc_)});
+      check_error();
+      return r;
+    });
+  }
+  void op_InList(uint32_t) { in_list(false); }
+  void op_InListStr(uint32_t) { in_list(true); }
+  void op_InStrSet(uint32_t w) {
+    const SortedSet* set = &sets_[decode_a(w)];
+    on_known(1, [&](const std::vector<llvm::Value*>& x) { return call(&helper::in_str_set, {address(set), facts_, x[0]}); });
+  }
+  void op_IterBegin(uint32_t w) {
+    llvm::Value* l = get(h_ - 1);
+    llvm::BasicBlock* go = block();
+    b_.CreateCondBr(is_u(l), at(word(1)), go);  // the unknown stays on the stack as the result
+    b_.SetInsertPoint(go);
+    set_local(decode_a(w), l);
+    set_local(decode_a(w) + 1, i64c(0));
+  }
+  void op_IterNext(uint32_t w) {
+    uint32_t a = decode_a(w);
+    uint32_t exit = word(1) & 0xffffffu;
+    uint64_t stride = word(1) >> 24;
+    llvm::Value* l = local(a);
+    llvm::Value* i = local(a + 1);
+    llvm::Value* count = low32(l);
+    llvm::Value* done = b_.CreateOr(b_.CreateOr(is_u(l), b_.CreateICmpSLT(i, i64c(0))), b_.CreateICmpUGE(i, count));
+    llvm::BasicBlock* go = block();
+    b_.CreateCondBr(done, at(exit), go);
+    b_.SetInsertPoint(go);
+    llvm::Value* start = b_.CreateLShr(l, 32);
+    llvm::Value* where = b_.CreateAdd(start, stride == 0 ? i : b_.CreateMul(i, i64c(static_cast<int64_t>(stride))));
+    fail_if(b_.CreateICmpUGT(b_.CreateAdd(where, i64c(stride == 0 ? 1 : static_cast<int64_t>(stride))), nslots_), kListRange);
+    llvm::Value* steps_at = field(L::kSteps, i64_);
+    llvm::Value* steps = b_.CreateAdd(b_.CreateLoad(i64_, steps_at), i64c(1));
+    b_.CreateStore(steps, steps_at);
+    llvm::Value* max = b_.CreateLoad(i64_, field(L::kMaxSteps, i64_));
+    llvm::BasicBlock* over = block("error");
+    llvm::BasicBlock* ok = block();
+    b_.CreateCondBr(b_.CreateICmpUGT(steps, max), over, ok, unlikely_);
+    b_.SetInsertPoint(over);
+    raise(b_.CreateLoad(ptr_, field(L::kStepsError, ptr_)));
+    b_.SetInsertPoint(ok);
+    set_local(a + 2, stride == 0 ? slot(where) : where);
+    set_local(a + 1, b_.CreateAdd(i, i64c(1)));
+  }
+  // A quantifier's step: `b` decides, the accumulator takes `acc`, and the loop exits when `exit`.
+  void step(uint32_t w, llvm::Value* acc, llvm::Value* exit) {
+    set_local(decode_a(w) + 3, acc);
+    branch(exit, word(1), next_);
+  }
+  void op_AnyStep(uint32_t w) {
+    llvm::Value* b = get(h_ - 1);
+    llvm::Value* acc = local(decode_a(w) + 3);
+    llvm::Value* t = b_.CreateICmpEQ(b, i64c(kTrue));
+    step(w, b_.CreateSelect(t, i64c(kTrue), b_.CreateSelect(is_u(b), unknown(), acc)), t);
+  }
+  void op_AllStep(uint32_t w) {
+    llvm::Value* b = get(h_ - 1);
+    llvm::Value* acc = local(decode_a(w) + 3);
+    llvm::Value* f = b_.CreateICmpEQ(b, i64c(kFalse));
+    step(w, b_.CreateSelect(f, i64c(kFalse), b_.CreateSelect(is_u(b), unknown(), acc)), f);
+  }
+  void op_CountStep(uint32_t w) {
+    uint32_t a = decode_a(w) + 3;
+    llvm::Value* b = get(h_ - 1);
+    when(b_.CreateAnd(b_.CreateICmpEQ(b, i64c(kTrue)), b_.CreateNot(is_u(local(a)))), [&] {
+      llvm::Value* pair = b_.CreateBinaryIntrinsic(llvm::Intrinsic::sadd_with_overflow, local(a), i64c(1));
+      llvm::Value* r = b_.CreateExtractValue(pair, 0);
+      fail_if(b_.CreateOr(b_.CreateExtractValue(pair, 1), is_u(r)), kOverflow);
+      set_local(a, r);
+    });
+    llvm::Value* u = is_u(b);
+    step(w, b_.CreateSelect(u, unknown(), local(a)), u);
+  }
+  Op op_at(uint32_t pc) const { return pc < end_ ? decode_op(prog_.code[pc]) : Op::Count_; }
+  // No jump lands on the `n` words after this instruction: they may be translated with it.
+  bool alone(uint32_t n) const {
+    for (uint32_t k = 1; k <= n; ++k)
+      if (pc_ + k >= end_ || blocks_[pc_ + k - begin_]) return false;
+    return true;
+  }
+  bool is_lower(uint32_t pc) const {
+    return op_at(pc) == Op::Builtin && static_cast<BuiltinId>(decode_a(prog_.code[pc])) == BuiltinId::Lower;
+  }
+  void op_Builtin(uint32_t w) {
+    BuiltinId id = static_cast<BuiltinId>(decode_a(w));
+    // lower(x) == "text" and lower(x) == lower(fact): compared without the lowered copy,
+    // as the interpreter's fused instructions do.
+    if (id == BuiltinId::Lower && op_at(pc_ + 1) == Op::PushInt && op_at(pc_ + 2) == Op::StrEq && alone(2)) {
+      llvm::Value* text = i64c(decode_imm(word(1)));
+      on_known(1, [&](const std::vector<llvm::Value*>& x) { return call(&helper::lower_eq, {facts_, x[0], text, i64c(0)}); });
+      skip_to_ = pc_ + 3;
+      return;
+    }
+    if (id == BuiltinId::Lower && op_at(pc_ + 1) == Op::LoadSlot && is_lower(pc_ + 2) && op_at(pc_ + 3) == Op::StrEq &&
+        alone(3)) {
+      put(h_, slot(i64c(decode_a(word(1)))));
+      ++h_;
+      on_known(2, [&](const std::vector<llvm::Value*>& x) { return call(&helper::lower_eq, {facts_, x[0], x[1], i64c(1)}); });
+      skip_to_ = pc_ + 4;
+      return;
+    }
+    int n = builtin_arity(id);
+    if (!args_) {
+      llvm::IRBuilderBase::InsertPointGuard guard(b_);
+      b_.SetInsertPoint(&fn_->getEntryBlock(), fn_->getEntryBlock().begin());
+      int most = 1;
+      for (int i = 0; i < kBuiltinCount; ++i) most = std::max(most, builtin_arity(static_cast<BuiltinId>(i)));
+      args_ = b_.CreateAlloca(i64_, i64c(most));
+    }
+    auto run = [&](const std::vector<llvm::Value*>& x) {
+      for (size_t i = 0; i < x.size(); ++i) b_.CreateStore(x[i], b_.CreateConstInBoundsGEP1_64(i64_, args_, i));
+      return call(&helper::builtin, {facts_, i64c(static_cast<int64_t>(id)), b_.CreatePointerCast(args_, ptr_)});
+    };
+    if (n == 0) {
+      put(h_, run({}));
+      return;
+    }
+    on_known(n, run);
+  }
+
+  const Program& prog_;
+  const std::vector<SortedSet>& sets_;
+  llvm::Module& m_;
+  llvm::LLVMContext& ctx_;
+  llvm::IRBuilder<> b_;
+  llvm::Type *i1_, *i8_, *i32_, *i64_;
+  llvm::PointerType* ptr_;
+  llvm::FunctionType* fn_type_;
+  std::vector<llvm::Function*> fns_;
+  // The function being translated.
+  llvm::Function* fn_ = nullptr;
+  llvm::Value* frame_ = nullptr;
+  llvm::Value* slots_ = nullptr;
+  llvm::Value* nslots_ = nullptr;
+  llvm::Value* facts_ = nullptr;
+  llvm::AllocaInst* args_ = nullptr;
+  llvm::MDNode* unlikely_ = nullptr;
+  llvm::BasicBlock* fail_ = nullptr;
+  std::vector<llvm::AllocaInst*> stack_, locals_;
+  std::vector<llvm::BasicBlock*> blocks_;
+  std::vector<int> height_;
+  uint32_t begin_ = 0, end_ = 0;
+  uint32_t skip_to_ = 0;  // set by an instruction translated with those after it
+  bool open_ = false;  // the current block has no terminator yet
+  // The instruction being translated.
+  uint32_t pc_ = 0;
+  int h_ = 0;  // stack height before it
+  uint32_t next_ = 0;
+};
+
+}  // namespace
+
+std::string translate(const Program& prog, const std::vector<SortedSet>& sets, llvm::Module& module) {
+  return Translator(prog, sets, module).run();
+}
+
+}  // namespace lawful::jit
