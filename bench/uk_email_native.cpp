@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "runtime/vm/dates.h"
+
 namespace lawful::bench {
 
 namespace {
@@ -253,14 +255,57 @@ struct Rules {
     return L::or2(L::not1(L::leaf(slot(s.identified), p.identified)),
                   L::not1(L::leaf(slot(s.contact_address), p.contact_address)));
   }
+  // charity_soft_opt_in: a charity, the message for its charitable purposes only, the
+  // supporter's details obtained by the sender, at support or an expressed interest, on
+  // or before the send date, an opt-out offered then and carried now.
+  T<L> charity_soft_opt_in() const {
+    if (slot(s.supporter) == kUnknown) return L::known(kFalse);  // known(contact.supporter)
+    T<L> kind = L::leaf(slot(s.sender_kind), p.sender_kind);
+    T<L> charity = L::from(L::v(kind) == kUnknown ? kUnknown : L::v(kind) == m.charity ? kTrue : kFalse, kind);
+    if (L::v(charity) == kFalse) return charity;
+    T<L> acc = L::and2(charity, L::leaf(slot(s.charitable_purpose_only), p.charitable_purpose_only));
+    if (L::v(acc) == kFalse) return acc;
+    T<L> by = L::leaf(slot(s.collected_by), p.collected_by), name = L::leaf(slot(s.sender_name), p.sender_name);
+    Value bv = L::v(by), nv = L::v(name);
+    acc = L::and2(acc, L::from(bv == kUnknown || nv == kUnknown ? kUnknown : str_ieq(bv, nv) ? kTrue : kFalse, by, name));
+    if (L::v(acc) == kFalse) return acc;
+    acc = L::and2(acc, L::or2(L::leaf(slot(s.support_given), p.support_given),
+                              L::leaf(slot(s.interest_expressed), p.interest_expressed)));
+    if (L::v(acc) == kFalse) return acc;
+    T<L> at = collected_at(), send = L::leaf(slot(s.send_date), p.send_date);
+    Value av = L::v(at), sv = L::v(send);
+    acc = L::and2(acc, L::from(av == kUnknown || sv == kUnknown ? kUnknown : av <= sv ? kTrue : kFalse, at, send));
+    if (L::v(acc) == kFalse) return acc;
+    return L::and2(acc, L::and2(L::leaf(slot(s.supporter_opt_out), p.supporter_opt_out),
+                                L::leaf(slot(s.unsubscribe), p.unsubscribe)));
+  }
+  T<L> collected_at() const { return L::leaf(slot(s.collected_at), p.collected_at); }
+  // The details obtained on or after the day reg 22(3A) came into force (since: true),
+  // or before it (since: false).
+  T<L> collected_since(bool since) const {
+    T<L> at = collected_at();
+    Value av = L::v(at);
+    return L::from(av == kUnknown ? kUnknown : (av >= m.charity_start) == since ? kTrue : kFalse, at);
+  }
+  // `effective 2026-02-05`, on the send date (the bench gives no --as-of): a rule out of
+  // force does not apply; on an unknown date it might, naming the send date.
+  T<L> in_force(T<L> cond) const {
+    Value sv = slot(s.send_date);
+    if (sv != kUnknown && sv < m.charity_start) return L::known(kFalse);
+    if (L::v(cond) == kFalse) return cond;
+    return sv == kUnknown ? L::and2(L::leaf(kUnknown, p.send_date), cond) : cond;
+  }
+
   T<L> rule(int i) const {
     switch (i) {
       case 1: return L::and2(corporate(), organisation_mailbox());
       case 2: return consented();
       case 3: return soft_opt_in();
-      case 4: return L::and2(entity_unknown(), organisation_mailbox());
-      case 5: return objection();
-      case 6: return concealed_sender();
+      case 4: return in_force(L::and2(charity_soft_opt_in(), collected_since(true)));
+      case 5: return in_force(L::and2(charity_soft_opt_in(), collected_since(false)));
+      case 6: return L::and2(entity_unknown(), organisation_mailbox());
+      case 7: return objection();
+      case 8: return concealed_sender();
       default: return L::known(kTrue);  // no_consent
     }
   }
@@ -285,14 +330,17 @@ Value member(const Program& prog, const char* e, const char* m) {
 }
 
 // Rule order and overrides of uk.law's `electronic_mail`: 0 no_consent (deny), 1
-// corporate (allow, overrides 0), 2 consented and 3 existing_customer (allow, override 0
-// and 4), 4 subscriber_unknown (review, overrides 0), 5 objection and 6
-// concealed_sender (deny, each overriding 1, 2, 3, 4). Bit j of kOverriddenBy[i]: rule j
-// overrides rule i.
-constexpr uint32_t kOverriddenBy[7] = {0b0011110, 0b1100000, 0b1100000, 0b1100000, 0b1101100, 0, 0};
-constexpr VerdictCode kVerdict[7] = {VerdictCode::Deny,  VerdictCode::Allow, VerdictCode::Allow, VerdictCode::Allow,
-                                     VerdictCode::Review, VerdictCode::Deny, VerdictCode::Deny};
-constexpr int kRules = 7;
+// corporate (allow, overrides 0 and 5), 2 consented and 3 existing_customer (allow,
+// override 0, 5 and 6), 4 charity_supporter (allow, overrides 0 and 6), 5
+// supporter_before_commencement (review, overrides 0 and 6), 6 subscriber_unknown
+// (review, overrides 0), 7 objection and 8 concealed_sender (deny, each overriding 1 to
+// 6). Bit j of kOverriddenBy[i]: rule j overrides rule i.
+constexpr uint32_t kOverriddenBy[9] = {0b001111110, 0b110000000, 0b110000000, 0b110000000, 0b110000000,
+                                       0b110001110, 0b110111100, 0,           0};
+constexpr VerdictCode kVerdict[9] = {VerdictCode::Deny,   VerdictCode::Allow,  VerdictCode::Allow,
+                                     VerdictCode::Allow,  VerdictCode::Allow,  VerdictCode::Review,
+                                     VerdictCode::Review, VerdictCode::Deny,   VerdictCode::Deny};
+constexpr int kRules = 9;
 
 }  // namespace
 
@@ -318,9 +366,12 @@ bool UkEmailNative::DomainSet::contains(std::string_view d) const {
 UkEmailNative::UkEmailNative(const Program& prog, uint32_t decision) : decision_(decision) {
   const DecisionInfo& d = prog.decisions.at(decision);
   policy_ = d.policy;
-  const char* names[kRules] = {"no_consent", "corporate", "consented", "existing_customer", "subscriber_unknown",
-                               "objection", "concealed_sender"};
-  if (d.rules.size() != kRules) throw std::runtime_error("the decision is not uk.law's electronic_mail (7 rules)");
+  const char* names[kRules] = {"no_consent",         "corporate",
+                               "consented",          "existing_customer",
+                               "charity_supporter",  "supporter_before_commencement",
+                               "subscriber_unknown", "objection",
+                               "concealed_sender"};
+  if (d.rules.size() != kRules) throw std::runtime_error("the decision is not uk.law's electronic_mail (9 rules)");
   for (int i = 0; i < kRules; ++i)
     if (prog.str(d.rules[static_cast<size_t>(i)].name) != names[i])
       throw std::runtime_error("the decision is not uk.law's electronic_mail (rule order)");
@@ -332,7 +383,11 @@ UkEmailNative::UkEmailNative(const Program& prog, uint32_t decision) : decision_
         slot(prog, "campaign.products"),        slot(prog, "campaign.sender.name"),
         slot(prog, "campaign.sender.identified"), slot(prog, "campaign.sender.contact_address"),
         slot(prog, "campaign.send_date"),       slot(prog, "campaign.lia_recorded"),
-        slot(prog, "contact.email"),            slot(prog, "contact.email_kind")};
+        slot(prog, "contact.email"),            slot(prog, "contact.email_kind"),
+        slot(prog, "campaign.sender.kind"),     slot(prog, "campaign.charitable_purpose_only"),
+        slot(prog, "contact.supporter"),        slot(prog, "contact.supporter.support_given"),
+        slot(prog, "contact.supporter.interest_expressed"), slot(prog, "contact.supporter.collected_at"),
+        slot(prog, "contact.supporter.collected_by"), slot(prog, "contact.supporter.opt_out_offered")};
   const RecordDef& consent = prog.schema.records.at(static_cast<size_t>(prog.schema.find_record("Consent")));
   auto off = [&](const char* f) {
     int i = Schema::find_field(consent, f);
@@ -350,7 +405,11 @@ UkEmailNative::UkEmailNative(const Program& prog, uint32_t decision) : decision_
         path(prog, "campaign.channel"),       path(prog, "campaign.unsubscribe"),
         path(prog, "campaign.products"),      path(prog, "campaign.sender.name"),
         path(prog, "campaign.sender.identified"), path(prog, "campaign.sender.contact_address"),
-        path(prog, "campaign.send_date"),     path(prog, "contact.email")};
+        path(prog, "campaign.send_date"),     path(prog, "contact.email"),
+        path(prog, "campaign.sender.kind"),   path(prog, "campaign.charitable_purpose_only"),
+        path(prog, "contact.supporter.support_given"), path(prog, "contact.supporter.interest_expressed"),
+        path(prog, "contact.supporter.collected_at"), path(prog, "contact.supporter.collected_by"),
+        path(prog, "contact.supporter.opt_out_offered")};
   m_.email = member(prog, "CampaignChannel", "email");
   m_.sms = member(prog, "CampaignChannel", "sms");
   m_.phone_live = member(prog, "CampaignChannel", "phone_live");
@@ -366,6 +425,8 @@ UkEmailNative::UkEmailNative(const Program& prog, uint32_t decision) : decision_
     m_.corporate_entities |= uint64_t{1} << member(prog, "Entity", e);
   m_.entity_unknown = member(prog, "Entity", "unknown");
   m_.personal = member(prog, "EmailKind", "personal");
+  m_.charity = member(prog, "SenderKind", "charity");
+  m_.charity_start = days_from_civil(2026, 2, 5);
   const std::vector<uint32_t>* domains = nullptr;
   for (const auto& set : prog.string_sets)
     for (uint32_t id : set)
@@ -471,20 +532,20 @@ void UkEmailNative::decide(const FactStore& facts, Outcome& out) const {
     return;
   }
   out.verdict = v;
-  if (v == VerdictCode::Review) {  // subscriber_unknown, which needs contact.entity
-    out.reason = Reason::ReviewRule;
+  if (v == VerdictCode::Review) {  // subscriber_unknown, which needs contact.entity, or
+    out.reason = Reason::ReviewRule;  // supporter_before_commencement, which names nothing
     out.reason_a = first;
-    out.missing.add(entity_path_);
+    if (first == 6) out.missing.add(entity_path_);
     return;
   }
   if (v != VerdictCode::Allow) return;
-  out.basis = first == 2 ? basis_consent_ : first == 3 ? basis_soft_opt_in_ : basis_corporate_;
+  out.basis = first == 2 ? basis_consent_ : first == 3 || first == 4 ? basis_soft_opt_in_ : basis_corporate_;
   // The obligations, in the policy's order; one that might apply is kept.
   out.obligations.push_back(identify_sender_);
   out.obligations.push_back(include_contact_address_);
   out.obligations.push_back(include_unsubscribe_);
   out.obligations.push_back(honour_objection_);
-  if (st[2] != kFalse) out.obligations.push_back(keep_consent_record_);
+  if (st[2] == kTrue) out.obligations.push_back(keep_consent_record_);  // consent_relied_on: certainly valid
   Value lia = facts.slots[s_.lia_recorded];
   Value corp_and_no_lia = Plain::and2(st[1], Plain::not1(lia));
   if (corp_and_no_lia != kFalse) out.obligations.push_back(record_lia_);

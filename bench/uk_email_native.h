@@ -37,6 +37,9 @@ class UkEmailNative {
     uint32_t entity, objected, suppressed, consents, customer, opt_out_offered, purchased, negotiated;
     uint32_t channel, unsubscribe, products, sender_name, identified, contact_address, send_date, lia_recorded;
     uint32_t email, email_kind;
+    // The charitable purpose soft opt-in (reg 22(3A)).
+    uint32_t sender_kind, charitable_purpose_only, supporter, support_given, interest_expressed, collected_at,
+        collected_by, supporter_opt_out;
   };
   struct ConsentFields {
     uint32_t stride, channel, purpose, controller, third_parties, given_at, withdrawn_at, method;
@@ -45,6 +48,8 @@ class UkEmailNative {
     uint32_t entity, objected, suppressed, consents, c_channel, c_purpose, c_controller, c_given_at, c_method;
     uint32_t opt_out_offered, purchased, negotiated, channel, unsubscribe, products, sender_name, identified, contact_address, send_date;
     uint32_t email;
+    uint32_t sender_kind, charitable_purpose_only, support_given, interest_expressed, collected_at, collected_by,
+        supporter_opt_out;
   };
   struct Members {
     Value email, sms, phone_live, automated_call, post;          // CampaignChannel
@@ -53,6 +58,8 @@ class UkEmailNative {
     Value entity_unknown;                                        // Entity's `unknown`
     uint64_t unfree_methods;                                     // pre_ticked, bundled, inferred
     Value personal;                                              // EmailKind's `personal`
+    Value charity;                                               // SenderKind's `charity`
+    Value charity_start;                                         // 2026-02-05, the day reg 22(3A) came into force
   };
   // std.email's webmail domains (lower case), as an open-addressing hash table.
   struct DomainSet {

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/common.h"
 #include "runtime/facts/records.h"
 
 namespace lawful::cli {
@@ -101,15 +102,13 @@ void Progress::update(uint64_t lines, uint64_t bytes) {
   } else {
     text = fmt::format("{} contacts  {}  {}", grouped(lines), rate_text(rate), duration_text(secs));
   }
-  fmt::print(stderr, "\r\x1b[K{}", text);
-  std::fflush(stderr);
+  print_stderr(fmt::format("\r\x1b[K{}", text));
   drawn_ = true;
 }
 
 void Progress::finish() {
   if (drawn_) {
-    std::fputs("\r\x1b[K", stderr);
-    std::fflush(stderr);
+    print_stderr("\r\x1b[K");
   }
 }
 
@@ -151,7 +150,9 @@ std::string summary_json(const Program& prog, const Tally& t, const RunFacts& r)
   auto out = std::back_inserter(s);
   s += "\"input\": ";
   append_json_string(s, r.input);
-  s += ", \"policies\": ";
+  // The policy path was once a second "policies" key, beside the per-policy table below;
+  // JSON readers keep the last of two equal keys, so the table keeps the name.
+  s += ", \"policy_path\": ";
   append_json_string(s, r.policies);
   fmt::format_to(out, ", \"lines\": {}, \"decisions\": {}, \"errors\": {}", t.lines, t.lines - t.errors, t.errors);
   fmt::format_to(out, ", \"verdicts\": {{\"allow\": {}, \"deny\": {}, \"review\": {}}}", t.verdicts[0], t.verdicts[1],

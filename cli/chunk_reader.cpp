@@ -1,6 +1,7 @@
 // Chunked line reading; see chunk_reader.h.
 #include "cli/chunk_reader.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,17 +13,31 @@ namespace lawful::cli {
 
 bool ChunkReader::open(const std::string& path, size_t max_line, size_t block, std::string* error) {
   if (path == "-") {
-    f_ = stdin;
+    fd_ = STDIN_FILENO;
+    name_ = "standard input";
   } else {
-    f_ = std::fopen(path.c_str(), "rb");
-    if (!f_) {
-      if (error) *error = path + ": " + std::strerror(errno);
-      return false;
+    name_ = path;
+    for (;;) {
+      fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd_ >= 0) break;
+      if (errno == EINTR && stop_ && stop_->load(std::memory_order_relaxed)) {
+        interrupted_ = eof_ = true;
+        if (error) *error = path + ": interrupted while opening";
+        return false;
+      }
+      if (errno != EINTR) {
+        if (error) *error = path + ": " + std::strerror(errno);
+        return false;
+      }
     }
     own_ = true;
   }
   struct stat st;
-  if (fstat(fileno(f_), &st) == 0 && S_ISREG(st.st_mode)) total_ = static_cast<uint64_t>(st.st_size);
+  if (fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {  // open() takes a folder; read would fail
+    if (error) *error = "cannot read " + name_ + ": " + std::strerror(EISDIR);
+    return false;
+  }
+  if (fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) total_ = static_cast<uint64_t>(st.st_size);
   max_line_ = max_line;
   block_ = block;
   carry_.reserve(max_line + 1);
@@ -30,7 +45,11 @@ bool ChunkReader::open(const std::string& path, size_t max_line, size_t block, s
 }
 
 ChunkReader::~ChunkReader() {
-  if (own_ && f_) std::fclose(f_);
+  if (own_ && fd_ >= 0) ::close(fd_);
+}
+
+std::string ChunkReader::failure() const {
+  return "cannot read " + name_ + ": " + std::strerror(errno_ ? errno_ : EIO);
 }
 
 void ChunkReader::prepare(Chunk& c) const {
@@ -54,7 +73,7 @@ bool ChunkReader::next(Chunk& c) {
     if (!eof_) {
       const size_t want = cap - kPadding - have;
       char* const to = c.data.data() + have;
-      const int fd = fileno(f_);
+      const int fd = fd_;
       while (n < want) {
         // A stop asked for (a signal) ends the input here. The handler also writes to
         // `wake_fd_`, so a read waiting for more input cannot miss it.
@@ -65,6 +84,7 @@ bool ChunkReader::next(Chunk& c) {
         if (wake_fd_ >= 0) {
           pollfd p[2] = {{fd, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
           if (::poll(p, 2, -1) < 0 && errno != EINTR) {
+            errno_ = errno;
             failed_ = eof_ = true;
             break;
           }
@@ -73,6 +93,7 @@ bool ChunkReader::next(Chunk& c) {
         ssize_t r = ::read(fd, to + n, want - n);
         if (r < 0) {
           if (errno == EINTR) continue;
+          errno_ = errno;
           failed_ = eof_ = true;
           break;
         }

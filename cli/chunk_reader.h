@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,7 +36,9 @@ class ChunkReader {
  public:
   static constexpr size_t kPadding = 64;
 
-  // "-" is standard input. `block` is how much new input a chunk takes at most.
+  // "-" is standard input. `block` is how much new input a chunk takes at most. Opening
+  // a FIFO waits for a writer; a stop (stop_when, called first) breaks that off, and
+  // interrupted() says so.
   bool open(const std::string& path, size_t max_line, size_t block, std::string* error);
   ~ChunkReader();
 
@@ -47,6 +48,8 @@ class ChunkReader {
   // is all taken at the start and its peak does not depend on how long the input is.
   void prepare(Chunk& c) const;
   bool failed() const { return failed_; }
+  // Why reading failed: "cannot read PATH: REASON".
+  std::string failure() const;
   // Reading stops (as at the end of the input, without the line begun) once `*stop` is
   // non-zero; whoever sets it writes a byte to `wake_fd` (a pipe), which wakes a read
   // waiting for input. interrupted() says so.
@@ -55,12 +58,16 @@ class ChunkReader {
     wake_fd_ = wake_fd;
   }
   bool interrupted() const { return interrupted_; }
+  // Lines read so far (all of them, once next() has said the input ended).
+  uint64_t lines() const { return line_no_; }
   // The input's size when it is a regular file, else 0 (for progress).
   uint64_t total_bytes() const { return total_; }
 
  private:
-  std::FILE* f_ = nullptr;
+  int fd_ = -1;
   bool own_ = false;
+  std::string name_;  // for messages
+  int errno_ = 0;     // of the failed read
   bool eof_ = false;
   bool failed_ = false;
   bool interrupted_ = false;

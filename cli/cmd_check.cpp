@@ -8,9 +8,9 @@
 // input; with one thread the same functions run one after the other, so the output is
 // the same byte for byte whatever the number of threads.
 #include <fcntl.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
-
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -24,10 +24,13 @@
 #include <iterator>
 #include <memory>
 #include <mutex>
+#include <system_error>
 #include <thread>
+#include <tuple>
 
 #include <fmt/format.h>
 
+#include "cli/cached_load.h"
 #include "cli/check_summary.h"
 #include "cli/chunk_reader.h"
 #include "cli/commands.h"
@@ -36,6 +39,7 @@
 #include "runtime/facts/binder.h"
 #include "runtime/facts/csv_binder.h"
 #include "runtime/facts/records.h"
+#include "runtime/io/output_file.h"
 #include "runtime/vm/entry.h"
 #include "runtime/vm/vm.h"
 
@@ -58,6 +62,7 @@ struct CheckOptions {
   uint64_t from_line = 1;
   bool quiet = false;
   bool no_progress = false;
+  bool no_cache = false;
   std::string engine = "vm";
 };
 
@@ -168,10 +173,7 @@ struct Slot {
 };
 
 // The messages of this command's faults, as `lawful check: ...` on standard error.
-void say(const std::string& message) {
-  fmt::print(stderr, "lawful check: {}\n", message);
-  std::fflush(stderr);
-}
+void say(const std::string& message) { print_stderr(fmt::format("lawful check: {}\n", message)); }
 
 // The signal (SIGINT, SIGTERM) that asked the run to stop, or 0. The handler only sets
 // it; the writer (the main thread) looks at it between chunks and while it waits.
@@ -181,144 +183,176 @@ static_assert(std::atomic<int>::is_always_lock_free, "set from a signal handler"
 // A pipe the handler writes to, so that a read waiting for input wakes (ChunkReader).
 int g_wake_pipe[2] = {-1, -1};
 
+// Once a stop is asked for, a timer sends SIGALRM to the main thread every 20 ms, so that
+// whatever it is blocked in (a write to a pipe nobody reads, the open of a FIFO with no
+// writer or reader) is broken off (EINTR) and its loop sees the flag. A signal that
+// came just before such a call began cannot leave it blocked for good.
+timer_t g_wake_timer;
+bool g_have_wake_timer = false;
+
+extern "C" void on_wake_timer(int) {}
+
+void arm_wake_timer(bool on) {
+  if (!g_have_wake_timer) return;
+  struct itimerspec period = {};
+  if (on) period.it_value.tv_nsec = period.it_interval.tv_nsec = 20 * 1000 * 1000;
+  timer_settime(g_wake_timer, 0, &period, nullptr);
+}
+
 extern "C" void on_stop_signal(int sig) {
   int saved = errno;
+  if (g_stop_signal.load(std::memory_order_relaxed) != 0) {
+    // A second signal ends the process at once, the usual way, without a temporary left.
+    io::remove_temporaries_on_signal();
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+    errno = saved;
+    return;
+  }
   g_stop_signal.store(sig, std::memory_order_relaxed);
   if (g_wake_pipe[1] >= 0) {
     ssize_t ignored = ::write(g_wake_pipe[1], "!", 1);
     (void)ignored;
   }
+  arm_wake_timer(true);
   errno = saved;
 }
 
 void install_signal_handlers() {
   if (g_wake_pipe[0] < 0 && ::pipe2(g_wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0) g_wake_pipe[0] = g_wake_pipe[1] = -1;
+  struct sigaction alarm = {};
+  alarm.sa_handler = on_wake_timer;
+  sigemptyset(&alarm.sa_mask);
+  sigaction(SIGALRM, &alarm, nullptr);
+  if (!g_have_wake_timer) {
+    struct sigevent ev = {};
+    ev.sigev_notify = SIGEV_THREAD_ID;
+    ev.sigev_signo = SIGALRM;
+    ev._sigev_un._tid = static_cast<pid_t>(::syscall(SYS_gettid));  // glibc names no field for it
+    g_have_wake_timer = timer_create(CLOCK_MONOTONIC, &ev, &g_wake_timer) == 0;
+  }
   struct sigaction sa = {};
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
-  // A second signal finds the default action and ends the process at once. Without
-  // SA_RESTART, a broken-off read or write is taken up again by its loop (after a look
-  // at the flag, for reads); the wake pipe makes sure a waiting read sees it.
-  sa.sa_flags = SA_RESETHAND;
+  // Without SA_RESTART, a broken-off read or write is taken up again by its loop after a
+  // look at the flag; the wake pipe and the timer make sure a waiting call sees it.
+  sa.sa_flags = 0;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   // A closed pipe is a write error (EPIPE), reported as such, not a silent death.
   std::signal(SIGPIPE, SIG_IGN);
 }
 
-// Where the records go: standard output, a device or pipe named by -o (written as it
-// is), or -o FILE through a temporary file beside it, renamed into place when complete.
-// Buffered here and written with write(2), which is taken up again when a signal breaks
-// it off, so that a record is never torn.
+// Where the records go: standard output, or -o by the one rule of every output
+// (runtime/io/output_file.h: a device or pipe written as it is, a file through a
+// temporary beside it, renamed into place when complete). Buffered here; a write blocked
+// on a reader that does not read gives up once a signal asks the run to stop.
 struct Output {
   static constexpr size_t kBuffer = 1u << 20;
-  int fd = STDOUT_FILENO;
-  bool own = false;                       // fd is ours to close
-  std::string where = "standard output";  // for messages
-  std::string path;                       // -o FILE, when written through `tmp`
-  std::string tmp;                        // the temporary, "" once renamed or removed
-  bool ok = true;
-  int err = 0;  // errno of the first failed write
+  io::OutputFile file;
   std::unique_ptr<char[]> buf{new char[kBuffer]};
   size_t used = 0;
+  bool ok = true;
 
-  Output() = default;
-  Output(const Output&) = delete;
-  Output& operator=(const Output&) = delete;
-  // Every way out that did not rename the temporary removes it.
-  ~Output() { discard(); }
+  // Where the records of each input line end in the output, for a stop that cuts a write
+  // short: the last line whose record is wholly written, and the offset its record ends
+  // at (`base`), then the chunks handed over after it, oldest first.
+  struct Mark {
+    uint64_t end = 0;
+    uint64_t line = 0;
+  };
+  Mark base;
+  std::vector<Mark> marks;
+  uint64_t handed = 0;              // bytes handed to write()
+  const char* put_start = nullptr;  // the bytes of the last put(), from offset put_offset
+  uint64_t put_offset = 0;
+  const char* rest = nullptr;  // what a stop left of the last put (in `buf` or a slot's output)
+  size_t rest_size = 0;
 
-  // -o naming a device or a pipe.
-  bool open_special(const std::string& file) {
-    where = file;
-    fd = ::open(file.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-    own = fd >= 0;
-    if (!own) err = errno;
-    return own;
+  bool open(const std::string& name) {
+    io::OutputOptions options;
+    options.allow_stdout = true;
+    options.stop = &g_stop_signal;
+    return file.open(name.empty() ? "-" : name, options);
   }
+  bool stopped() const { return file.stopped(); }
 
-  // Opens FILE.tmp.PID (another suffix if that exists), created here and nowhere else.
-  bool open_temporary(const std::string& file) {
-    path = where = file;
-    std::string base = fmt::format("{}.tmp.{}", file, static_cast<long>(getpid()));
-    for (int k = 0; k < 100; ++k) {
-      std::string name = k ? fmt::format("{}.{}", base, k) : base;
-      fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (fd >= 0) {
-        own = true;
-        tmp = name;
-        return true;
-      }
-      if (errno != EEXIST) break;
-    }
-    err = errno;
-    return false;
-  }
-
-  void write(std::string_view s) {
-    if (!ok || s.empty()) return;
+  // False if `s` was not taken (an earlier write failed or was stopped); once taken, its
+  // bytes go out, even if write() stops part way (then drain() takes them up again).
+  bool write(std::string_view s) {
+    if (!ok) return false;
+    if (s.empty()) return true;
     if (s.size() > kBuffer - used) {
-      flush();
+      if (!flush()) return false;
       if (s.size() >= kBuffer) {
+        handed += s.size();
         put(s.data(), s.size());
-        return;
+        return true;
       }
     }
     std::memcpy(buf.get() + used, s.data(), s.size());
     used += s.size();
+    handed += s.size();
+    return true;
   }
+  // After a stop: writes out what was taken, giving up at `deadline`.
+  bool drain(std::chrono::steady_clock::time_point deadline) {
+    file.drain_until(deadline);
+    ok = true;
+    if (rest_size) {
+      ok = file.write(rest, rest_size);  // the rest of the put a stop broke off
+      rest_size = 0;
+      if (!ok) return false;
+    }
+    return flush();
+  }
+  // The records of lines up to `line` have all been handed over.
+  void mark(uint64_t line) { marks.push_back({handed, line}); }
   bool flush() {
     if (ok && used) put(buf.get(), used);
     used = 0;
     return ok;
   }
-  // Flushes, and for a temporary makes it durable, then closes; false if anything was
-  // not written.
-  bool close() {
-    flush();
-    if (own) {
-      if (ok && !tmp.empty() && ::fsync(fd) != 0) fail();
-      if (::close(fd) != 0) fail();
-      own = false;
-      fd = -1;
+  // Flushes, and completes the output (a temporary is renamed onto FILE).
+  bool finish() { return flush() && file.commit(); }
+
+  // After a write was cut short: the last line whose record is wholly out, and whether
+  // part of the next record went out too. JSON Lines records are one line each; a CSV
+  // record ends at a newline outside quotes.
+  std::pair<uint64_t, bool> written_lines(bool csv) {
+    advance();
+    uint64_t end = file.written();
+    if (end <= base.end || !put_start || base.end < put_offset) return {base.line, end > base.end};
+    const char* p = put_start + (base.end - put_offset);
+    uint64_t line = base.line, last_end = base.end;
+    bool quoted = false;
+    for (uint64_t off = base.end; off < end; ++off, ++p) {
+      if (csv && *p == '"')
+        quoted = !quoted;
+      else if (*p == '\n' && !quoted) {
+        ++line;
+        last_end = off + 1;
+      }
     }
-    return ok;
+    return {line, last_end < end};
   }
-  // Closes and removes the temporary.
-  void discard() {
-    if (tmp.empty()) return;
-    if (own) ::close(fd);
-    own = false;
-    fd = -1;
-    ::unlink(tmp.c_str());
-    tmp.clear();
-  }
-  // The temporary becomes `name`.
-  bool commit(const std::string& name) {
-    if (std::rename(tmp.c_str(), name.c_str()) != 0) {
-      fail();
-      return false;
-    }
-    tmp.clear();
-    return true;
-  }
-  std::string cannot_write() const { return fmt::format("cannot write {}: {}", where, std::strerror(err)); }
 
  private:
-  void put(const char* p, size_t n) {
-    while (ok && n > 0) {
-      ssize_t w = ::write(fd, p, n);
-      if (w < 0) {
-        if (errno != EINTR) fail();
-        continue;
-      }
-      p += w;
-      n -= static_cast<size_t>(w);
-    }
+  void advance() {
+    size_t k = 0;
+    while (k < marks.size() && marks[k].end <= file.written()) base = marks[k++];
+    marks.erase(marks.begin(), marks.begin() + static_cast<std::ptrdiff_t>(k));
   }
-  void fail() {
-    if (ok) err = errno ? errno : EIO;
-    ok = false;
+  void put(const char* p, size_t n) {
+    advance();
+    put_start = p;
+    put_offset = file.written();
+    ok = file.write(p, n);
+    if (!ok && file.stopped()) {
+      size_t done = static_cast<size_t>(file.written() - put_offset);
+      rest = p + done;
+      rest_size = n - done;
+    }
   }
 };
 
@@ -330,11 +364,6 @@ class Pipeline {
     size_t n = 2 * static_cast<size_t>(threads) + 2;
     for (size_t i = 0; i < n; ++i) slots_.push_back(std::make_unique<Slot>());
     for (auto& s : slots_) free_.push_back(s.get());
-    if (threads > 1)
-      for (auto& s : slots_) {
-        in_.prepare(s->chunk);
-        s->out.prefault(kOutputRoom);
-      }
     done_.assign(n, nullptr);
   }
 
@@ -342,6 +371,11 @@ class Pipeline {
   // `poll` before each and every 50 ms while it waits (`poll` may end the process).
   template <class Sink, class Poll>
   std::string run(Slot* first, Sink sink, Poll poll) {
+    // Memory is taken here, once there is input (an empty one starts and ends sooner).
+    for (auto& s : slots_) {
+      in_.prepare(s->chunk);
+      s->out.prefault(kOutputRoom);
+    }
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned i = 0; i < threads_; ++i) {
       workers.push_back(std::make_unique<Worker>(job_));
@@ -361,7 +395,21 @@ class Pipeline {
     }
     std::thread reader([this] { read_loop(1); });
     std::vector<std::thread> pool;
-    for (unsigned i = 0; i < threads_; ++i) pool.emplace_back([this, w = workers[i].get()] { work_loop(*w); });
+    try {
+      for (unsigned i = 0; i < threads_; ++i) pool.emplace_back([this, w = workers[i].get()] { work_loop(*w); });
+    } catch (const std::system_error& e) {
+      // No more threads to be had (a ulimit): the ones started decide it all, with the
+      // same output; none at all is an error, not an abort over a joinable thread.
+      if (pool.empty()) {
+        {
+          std::lock_guard<std::mutex> g(m_);
+          stop_ = true;
+        }
+        cv_.notify_all();
+        reader.join();
+        return fmt::format("cannot start a thread: {}", e.what());
+      }
+    }
     uint64_t next = 0;
     for (;;) {
       Slot* s = nullptr;
@@ -482,6 +530,11 @@ int run_check(const CheckOptions& o) {
     print_error(fmt::format("--format {}: give jsonl or csv", o.format));
     return kExitUsage;
   }
+  if (!o.summary.empty() && !o.output.empty() && o.output != "-" && io::same_file_replaced(o.output, o.summary)) {
+    print_error(fmt::format("-o {} and --summary {} name the same file: the summary would replace the decisions",
+                            o.output, o.summary));
+    return kExitUsage;
+  }
   const std::string& input = o.cases.empty() ? o.contacts : o.cases;
   bool csv_in = o.input_format == "csv" ||
                 (o.input_format == "auto" && input.size() > 4 && input.compare(input.size() - 4, 4, ".csv") == 0);
@@ -502,11 +555,13 @@ int run_check(const CheckOptions& o) {
       return kExitUsage;
     }
   }
-  unsigned threads = o.threads;
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  if (threads > 256) threads = 256;
+  // Each thread holds two chunks of input and output (about 2.5 MiB, taken at the start):
+  // more threads than four a core decide no faster and only take memory (--threads 1000
+  // took 1.27 GB for ten lines). The output is the same for any number.
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads = o.threads == 0 ? cores : std::min({o.threads, std::max(8u, 4 * cores), 256u});
 
-  Loaded loaded = load(o.path);
+  Loaded loaded = load_cached(o.path, o.no_cache);
   if (!loaded.program) return kExitFailed;
   const Program& prog = *loaded.program;
   job.prog = &prog;
@@ -527,9 +582,18 @@ int run_check(const CheckOptions& o) {
   job.from_line = o.from_line;
   job.csv_out = o.format == "csv";
   std::string campaign;
+  // A signal before any record is out (the input or the output is a FIFO that nobody
+  // has opened yet, say): nothing was written, the run is to be done again whole.
+  auto interrupted_early = [&] {
+    bool file = !o.output.empty() && o.output != "-";
+    say(fmt::format("interrupted after {} lines; resume with --from-line {}{}", o.from_line - 1, o.from_line,
+                    file ? fmt::format(" ({} was not written)", o.output) : ""));
+    return 128 + g_stop_signal.load();
+  };
   if (!o.campaign.empty()) {
     std::string err;
-    if (!read_whole(o.campaign, campaign, &err)) {
+    if (!read_whole(o.campaign, campaign, &err, &g_stop_signal)) {
+      if (g_stop_signal.load()) return interrupted_early();
       print_error(err);
       return kExitFailed;
     }
@@ -538,38 +602,26 @@ int run_check(const CheckOptions& o) {
 
   BindLimits limits;
   ChunkReader in;
+  in.stop_when(&g_stop_signal, g_wake_pipe[0]);
   std::string err;
   if (!in.open(input, limits.max_line, threads == 1 ? (1u << 20) : (1u << 18), &err)) {
+    if (in.interrupted()) return interrupted_early();
     print_error(err);
     return kExitFailed;
   }
   // The output is opened before anything is read from the input, so that a signal
   // from now on finds a run that can say how far it got.
   Output out;
-  struct stat st;
-  bool special = !o.output.empty() && stat(o.output.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
-  if (special) {
-    // /dev/null, a pipe, a terminal: written as it is, with no temporary beside it.
-    if (!out.open_special(o.output)) {
-      say(out.cannot_write());
-      return kExitFailed;
-    }
-  } else if (!o.output.empty() && o.output != "-") {
-    if (!out.open_temporary(o.output)) {
-      say(out.cannot_write());
-      return kExitFailed;
-    }
+  if (!out.open(o.output)) {
+    if (out.stopped()) return interrupted_early();
+    say(out.file.error());
+    return kExitFailed;
   }
   // The first chunk, read now for the CSV header.
   Pipeline pipe(job, threads, in);
   Slot* first = pipe.take_free();
-  in.stop_when(&g_stop_signal, g_wake_pipe[0]);
   bool any_input = in.next(first->chunk);
-  if (!any_input && in.interrupted()) {
-    say(fmt::format("interrupted after {} lines; resume with --from-line {}{}", o.from_line - 1, o.from_line,
-                    out.path.empty() ? "" : fmt::format(" ({} was not written)", o.output)));
-    return 128 + g_stop_signal.load();  // ~Output removes the temporary
-  }
+  if (!any_input && in.interrupted()) return interrupted_early();  // ~Output removes the temporary
   if (job.csv_in) {
     if (!any_input || first->chunk.lines.empty()) {
       print_error(fmt::format("{}: no header row (CSV input starts with the names of its columns)", input));
@@ -595,6 +647,9 @@ int run_check(const CheckOptions& o) {
 
   // A resumed run's CSV goes after the first run's, which has the header.
   if (job.csv_out && job.from_line <= 1) out.write(RecordWriter::kCsvHeader);
+  // Where the records start: after the header row, with the line before the first
+  // line that has one (a CSV input's header has none).
+  out.base = {out.handed, std::max(job.from_line - 1, uint64_t{job.csv_in ? 1u : 0u})};
 
   Tally total;
   total.reset(prog);
@@ -609,37 +664,58 @@ int run_check(const CheckOptions& o) {
   auto stop = [&](int sig) {
     progress.finish();
     if (!sig) {
-      out.discard();
-      say(out.cannot_write());
+      out.file.discard();
+      arm_wake_timer(false);
+      say(out.file.error());
       std::_Exit(kExitFailed);
     }
     int code = 128 + sig;
-    bool kept = out.close();
+    // What was handed over is written out if it can be, for a moment: a reader that does
+    // not read must not hold the run (the wake timer breaks the write off).
+    bool kept = out.drain(std::chrono::steady_clock::now() + std::chrono::milliseconds(200));
+    bool cut = !kept && out.stopped();
+    bool to_file = out.file.replaces();
+    uint64_t lines = done_line;
+    bool torn = false;
+    if (cut) std::tie(lines, torn) = out.written_lines(job.csv_out);
     std::string partial;
-    if (!out.tmp.empty()) {
+    if (out.file.replaces()) {
       if (kept && done_line >= job.from_line) {
-        partial = o.output + ".partial";
-        if (!out.commit(partial)) partial.clear();
+        partial = out.file.target() + ".partial";
+        if (!out.file.commit_as(partial)) {
+          kept = false;
+          partial.clear();
+        }
       }
-      out.discard();
+      out.file.discard();
+    } else if (kept) {
+      kept = out.file.commit();
     }
-    if (!kept) say(out.cannot_write());
-    std::string where = partial.empty() ? std::string()
-                                        : fmt::format(" (lines {} to {} are in {}; {} was not written)", job.from_line,
-                                                      done_line, partial, o.output);
-    if (partial.empty() && !out.path.empty()) where = fmt::format(" ({} was not written)", o.output);
-    say(fmt::format("interrupted after {} lines; resume with --from-line {}{}", done_line, done_line + 1, where));
+    arm_wake_timer(false);  // from here on nothing may block, and stderr is written
+    if (!kept && !cut) say(out.file.error());
+    std::string where;
+    if (!partial.empty())
+      where =
+          fmt::format(" (lines {} to {} are in {}; {} was not written)", job.from_line, done_line, partial, o.output);
+    else if (to_file)
+      where = fmt::format(" ({} was not written)", o.output);
+    else if (torn)
+      where = fmt::format(" ({} was not being read: it ends with part of the record of line {})", out.file.name(),
+                          lines + 1);
+    say(fmt::format("interrupted after {} lines; resume with --from-line {}{}", lines, lines + 1, where));
     std::_Exit(code);
   };
   auto poll = [&] {
     if (int sig = g_stop_signal.load(std::memory_order_relaxed)) stop(sig);
   };
   auto sink = [&](Slot& s) {
-    out.write(s.out.view());
-    if (!out.ok) stop(0);
+    if (out.write(s.out.view())) {
+      if (!s.chunk.lines.empty()) done_line = std::max(done_line, s.chunk.first_line + s.chunk.lines.size() - 1);
+      out.mark(done_line);
+    }
+    if (!out.ok) stop(out.stopped() ? g_stop_signal.load() : 0);
     total.add(s.tally);
     bytes += s.chunk.bytes;
-    if (!s.chunk.lines.empty()) done_line = std::max(done_line, s.chunk.first_line + s.chunk.lines.size() - 1);
     progress.update(total.lines, bytes);
   };
   if (!any_input) {
@@ -670,13 +746,20 @@ int run_check(const CheckOptions& o) {
 
   bool any_error = total.errors > 0;
   if (in.failed()) {
-    print_error("reading the input failed");
+    print_error(in.failure());
+    any_error = true;
+  } else if (!in.interrupted() && job.from_line > in.lines() + 1) {
+    // Nothing was decided: most likely the wrong file, or a number mistyped.
+    print_error(fmt::format("--from-line {}: {} has only {} line{}", job.from_line,
+                            input == "-" ? "standard input" : input, in.lines(), in.lines() == 1 ? "" : "s"));
     any_error = true;
   }
-  if (!out.close() || (!out.tmp.empty() && !out.commit(o.output))) {
-    say(out.cannot_write());
+  if (!out.finish()) {
+    if (out.stopped()) stop(g_stop_signal.load());
+    say(out.file.error());
     return kExitFailed;  // ~Output removes the temporary
   }
+  arm_wake_timer(false);  // a signal at the very end: the run is complete all the same
 
   RunFacts facts;
   facts.input = input;
@@ -684,11 +767,19 @@ int run_check(const CheckOptions& o) {
   facts.threads = threads;
   facts.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   facts.peak_kib = peak_memory_kib();
-  if (!o.quiet) std::fputs(summary_text(prog, total, facts).c_str(), stderr);
+  if (!o.quiet) print_stderr(summary_text(prog, total, facts));
   if (!o.summary.empty()) {
-    std::string e;
-    if (!write_whole(o.summary, summary_json(prog, total, facts), &e)) {
-      print_error(e);
+    // By the same rule as the records; a FIFO nobody reads does not hold a stop either.
+    io::OutputFile summary;
+    io::OutputOptions options;
+    options.stop = &g_stop_signal;
+    if (!summary.open(o.summary, options) || !summary.write(summary_json(prog, total, facts)) || !summary.commit()) {
+      if (summary.stopped()) {
+        arm_wake_timer(false);
+        say(fmt::format("interrupted: the decisions are complete, the summary ({}) was not written", o.summary));
+        return 128 + g_stop_signal.load();
+      }
+      print_error(summary.error());
       return kExitFailed;
     }
   }
@@ -718,6 +809,8 @@ void add_check(Command& app, int& exit_code) {
   cmd.add_option("--engine", o->engine, kEngineHelp);
   cmd.add_flag("-q,--quiet", o->quiet, "No progress bar and no summary on standard error");
   cmd.add_flag("--no-progress", o->no_progress, "No progress bar (it shows only when standard error is a terminal)");
+  cmd.add_flag("--no-cache", o->no_cache,
+               "Compile the policies afresh, without the program cache (also: LAWFUL_NO_CACHE=1)");
   cmd.callback([o, &exit_code] { exit_code = run_check(*o); });
 }
 

@@ -13,7 +13,7 @@ void add_compile(Command& app, int& exit_code) {
   auto output = std::make_shared<std::string>();
   Command cmd = app.add_subcommand("compile", "Compile policies to a bytecode file (.lawc)");
   cmd.add_option("path", *path, "A .law file or a directory of them").required();
-  cmd.add_option("-o,--output", *output, "The .lawc file to write").required();
+  cmd.add_option("-o,--output", *output, "The .lawc file to write ('-': standard output)").required();
   cmd.callback([path, output, &exit_code] {
     Loaded loaded = load(*path);
     if (!loaded.program) {
@@ -21,7 +21,7 @@ void add_compile(Command& app, int& exit_code) {
       return;
     }
     std::string err;
-    if (!write_whole(*output, serialize_program(*loaded.program), &err)) {
+    if (!write_whole(*output, serialize_program(*loaded.program), &err, true)) {
       print_error(err);
       exit_code = kExitFailed;
       return;
@@ -40,8 +40,9 @@ void add_disasm(Command& app, int& exit_code) {
       exit_code = kExitFailed;
       return;
     }
-    std::string text = disassemble(*loaded.program);
-    std::fwrite(text.data(), 1, text.size(), stdout);
+    // A .lawc from elsewhere may hold any text in its strings: not to drive the terminal.
+    std::string text = terminal_safe(disassemble(*loaded.program));
+    print_stdout(text);
     exit_code = kExitOk;
   });
 }

@@ -56,24 +56,29 @@ std::string names_of(const Program& prog, const std::vector<uint32_t>& ids) {
   return s;
 }
 
-const ast::RuleDecl* rule_decl(const Compilation* c, const SourcePos& pos) {
-  if (!c) return nullptr;
-  for (const auto& m : c->modules) {
-    if (m->file != pos.file) continue;
+// Each rule's declaration by where its name is (file, offset): found once per rule, not
+// by a walk over every module for each.
+using RuleDecls = std::map<std::pair<uint32_t, uint32_t>, const ast::RuleDecl*>;
+
+RuleDecls rule_decls(const Compilation* c) {
+  RuleDecls out;
+  if (!c) return out;
+  for (const auto& m : c->modules)
     for (const auto& d : m->decisions)
-      for (const auto& r : d.rules)
-        if (r.name.span.begin == pos.begin) return &r;
-  }
-  return nullptr;
+      for (const auto& r : d.rules) out.emplace(std::make_pair(m->file, r.name.span.begin), &r);
+  return out;
 }
 
-// What a rule says, independent of where it is written.
-std::string rule_signature(const Program& prog, const Compilation* c, const DecisionInfo& d, const RuleInfo& r) {
+// What a rule says, independent of where it is written. `decls` is empty when the
+// condition as written is not to be compared (either side is a .lawc, which holds no
+// source).
+std::string rule_signature(const Program& prog, const RuleDecls& decls, const DecisionInfo& d, const RuleInfo& r) {
   std::string s = fmt::format("{} {} {} {}|", r.verdict, prog.basis_name(r.basis), r.window.from, r.window.until);
   for (uint32_t o : r.overrides) s += prog.str(d.rules[o].name) + ",";
   s += "|" + names_of(prog, r.cites) + "|";
   for (uint32_t p : r.needs) s += prog.schema.paths[p].name + ",";
-  if (const ast::RuleDecl* decl = rule_decl(c, r.pos)) s += "|" + (decl->when ? ast::dump(*decl->when) : std::string("-"));
+  auto it = decls.find(std::make_pair(r.pos.file, r.pos.begin));
+  if (it != decls.end()) s += "|" + (it->second->when ? ast::dump(*it->second->when) : std::string("-"));
   return s;
 }
 
@@ -81,21 +86,24 @@ struct Change {
   std::string policy, decision, rule, definition, what;  // what: added, removed, changed
 };
 
-// rule key "policy\x1fdecision\x1frule" -> signature
-std::map<std::string, std::string> rule_table(const Side& s) {
+// rule key "policy\x1fdecision\x1frule" -> signature; with the conditions as written
+// when `with_source`.
+std::map<std::string, std::string> rule_table(const Side& s, bool with_source) {
   std::map<std::string, std::string> t;
   const Program& p = s.prog();
+  const RuleDecls decls = rule_decls(with_source ? s.loaded.compilation.get() : nullptr);
   for (const DecisionInfo& d : p.decisions)
     for (const RuleInfo& r : d.rules)
       t[p.str(p.policies[d.policy].name) + "\x1f" + p.str(d.name) + "\x1f" + p.str(r.name)] =
-          rule_signature(p, s.loaded.compilation.get(), d, r);
+          rule_signature(p, decls, d, r);
   return t;
 }
 
-// definition key "policy\x1fname" -> text, for policies compiled from source
-std::map<std::string, std::string> let_table(const Side& s) {
+// definition key "policy\x1fname" -> text, for policies compiled from source (empty when
+// not `with_source`)
+std::map<std::string, std::string> let_table(const Side& s, bool with_source) {
   std::map<std::string, std::string> t;
-  if (!s.loaded.compilation) return t;
+  if (!with_source || !s.loaded.compilation) return t;
   for (const auto& m : s.loaded.compilation->modules) {
     if (m->kind == ast::ModuleKind::None || m->kind == ast::ModuleKind::Routing) continue;
     for (const ast::LetDecl& l : m->lets) {
@@ -119,7 +127,10 @@ std::vector<Change> changes(const Side& a, const Side& b, std::map<std::string, 
       }
     return v;
   };
-  auto ra = rule_table(a), rb = rule_table(b);
+  // A .lawc holds no source: when either side is one, both are compared on what the
+  // program holds (docs/commands/diff.md), never the text of one with nothing.
+  const bool with_source = a.loaded.compilation && b.loaded.compilation;
+  auto ra = rule_table(a, with_source), rb = rule_table(b, with_source);
   std::set<std::string> keys;
   for (const auto& [k, v] : ra) keys.insert(k);
   for (const auto& [k, v] : rb) keys.insert(k);
@@ -131,7 +142,7 @@ std::vector<Change> changes(const Side& a, const Side& b, std::map<std::string, 
     auto parts = split(k);
     out.push_back({parts[0], parts[1], parts[2], "", what});
   }
-  auto la = let_table(a), lb = let_table(b);
+  auto la = let_table(a, with_source), lb = let_table(b, with_source);
   keys.clear();
   for (const auto& [k, v] : la) keys.insert(k);
   for (const auto& [k, v] : lb) keys.insert(k);
@@ -467,7 +478,9 @@ int run_diff(const DiffOptions& o) {
     }
     out += "]}\n";
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  // Contact ids and countries, the policies' strings: not to drive the terminal.
+  if (!o.json) out = terminal_safe(out);
+  print_stdout(out);
   if (errors) return kExitFailed;
   return changed && o.fail_on_change ? kExitFailed : kExitOk;
 }

@@ -724,18 +724,34 @@ int Explainer::run(const Entry& entry, bool json) {
     }
     o += "}\n";
   }
-  std::fwrite(o.data(), 1, o.size(), stdout);
+  // The text quotes the policy's strings and the contact's: it must not drive the terminal.
+  if (!json) o = terminal_safe(o);
+  print_stdout(o);
   return out.error.empty() ? kExitOk : kExitFailed;
 }
 
-// The contact: the whole file is one JSON object; or JSON Lines, and --id says which
-// line (the candidates are the lines that mention the id; the binder has the last word).
-bool contact_candidates(const ExplainOptions& o, std::vector<std::string>& out) {
-  std::string text, err;
-  if (!read_whole(o.contact, text, &err)) {
-    print_error(err);
-    return false;
+// A --contact or --campaign argument: the JSON object itself when it starts with '{'
+// (after spaces), else the file that holds it. `name` is what errors call it: the file,
+// or the option.
+bool read_json_arg(const std::string& arg, const char* option, std::string& text, std::string& name) {
+  size_t b = arg.find_first_not_of(" \t\r\n");
+  if (b != std::string::npos && arg[b] == '{') {
+    text = arg;
+    name = option;
+    return true;
   }
+  name = arg;
+  std::string err;
+  if (read_whole(arg, text, &err)) return true;
+  print_error(err);
+  return false;
+}
+
+// The contact: the whole text is one JSON object; or JSON Lines, and --id says which
+// line (the candidates are the lines that mention the id; the binder has the last word).
+bool contact_candidates(const ExplainOptions& o, std::string& name, std::vector<std::string>& out) {
+  std::string text;
+  if (!read_json_arg(o.contact, "--contact", text, name)) return false;
   std::vector<std::string> lines;
   size_t start = 0;
   while (start < text.size()) {
@@ -749,7 +765,7 @@ bool contact_candidates(const ExplainOptions& o, std::vector<std::string>& out) 
   const bool json_lines = lines.size() > 1 && lines[0].front() == '{' && lines[0].back() == '}';
   if (o.id.empty()) {
     if (json_lines) {
-      print_error(fmt::format("{} holds {} contacts, one a line: say which with --id", o.contact, lines.size()));
+      print_error(fmt::format("{} holds {} contacts, one a line: say which with --id", name, lines.size()));
       return false;
     }
     out.push_back(text);
@@ -758,7 +774,7 @@ bool contact_candidates(const ExplainOptions& o, std::vector<std::string>& out) 
   std::string needle = "\"" + o.id + "\"";
   for (const std::string& l : json_lines ? lines : std::vector<std::string>{text})
     if (l.find(needle) != std::string::npos) out.push_back(l);
-  if (out.empty()) print_error(fmt::format("{}: no contact with id '{}'", o.contact, o.id));
+  if (out.empty()) print_error(fmt::format("{}: no contact with id '{}'", name, o.id));
   return !out.empty();
 }
 
@@ -783,39 +799,42 @@ int run_explain(const ExplainOptions& o) {
   }
   Vm vm(prog);
   Binder binder(prog);
-  std::string campaign, contact, err;
-  if (!read_whole(o.campaign, campaign, &err)) {
-    print_error(err);
-    return kExitFailed;
-  }
+  std::string campaign, campaign_name, contact, contact_name;
+  if (!read_json_arg(o.campaign, "--campaign", campaign, campaign_name)) return kExitFailed;
   BindResult r = binder.bind_campaign(vm.facts(), campaign);
   if (!r.ok) {
-    print_error(fmt::format("{}: {}", o.campaign, r.error));
+    print_error(fmt::format("{}: {}", campaign_name, r.error));
     return kExitFailed;
   }
   std::vector<std::string> candidates;
-  if (!contact_candidates(o, candidates)) return kExitFailed;
-  bool bound = false;
-  for (std::string& c : candidates) {
-    contact = std::move(c);
-    r = binder.bind_contact(vm.facts(), contact.data(), contact.size(), contact.size());
+  if (!contact_candidates(o, contact_name, candidates)) return kExitFailed;
+  // Every line with the id is bound, to count them; the first is explained.
+  size_t first = candidates.size(), carrying = 0;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const std::string& c = candidates[i];
+    r = binder.bind_contact(vm.facts(), c.data(), c.size(), c.size());
     if (!r.ok) {
-      if (o.id.empty() || r.id == o.id) {
-        print_error(fmt::format("{}: {}", o.contact, r.error));
+      if (first == candidates.size() && (o.id.empty() || r.id == o.id)) {
+        print_error(fmt::format("{}: {}", contact_name, r.error));
         return kExitFailed;
       }
       continue;
     }
     std::string_view id;
     if (o.id.empty() || (contact_id(prog, vm.facts(), id) && id == o.id)) {
-      bound = true;
-      break;
+      if (first == candidates.size()) first = i;
+      ++carrying;
     }
   }
-  if (!bound) {
-    print_error(fmt::format("{}: no contact with id '{}'", o.contact, o.id));
+  if (first == candidates.size()) {
+    print_error(fmt::format("{}: no contact with id '{}'", contact_name, o.id));
     return kExitFailed;
   }
+  if (carrying > 1)
+    print_stderr(terminal_safe(fmt::format("lawful: note: {} contacts of {} have the id '{}': this is the first\n",
+                                           carrying, contact_name, o.id)));
+  contact = std::move(candidates[first]);
+  r = binder.bind_contact(vm.facts(), contact.data(), contact.size(), contact.size());
   Explainer ex(prog, loaded.compilation.get(), vm, opt);
   return ex.run(entry, o.json);
 }
@@ -826,8 +845,10 @@ void add_explain(Command& app, int& exit_code) {
   auto o = std::make_shared<ExplainOptions>();
   Command cmd = app.add_subcommand("explain", "Show how one decision was reached, rule by rule, with the facts and citations");
   cmd.add_option("path", o->path, "A .law file, a directory of them (with its routing file), or a .lawc file").required();
-  cmd.add_option("--contact", o->contact, "The contact: a JSON object, or JSON Lines with --id").required();
-  cmd.add_option("--campaign", o->campaign, "The campaign, a JSON object").required();
+  cmd.add_option("--contact", o->contact,
+                 "The contact: a JSON object, given as it is or in a file; or a JSON Lines file with --id")
+      .required();
+  cmd.add_option("--campaign", o->campaign, "The campaign: a JSON object, given as it is or in a file").required();
   cmd.add_option("--id", o->id, "With a JSON Lines --contact file: the contact with this id");
   cmd.add_option("--decision", o->decision, "Explain this decision rather than the whole policy");
   cmd.add_option("--as-of", o->as_of, "Take rules as in force on this date (YYYY-MM-DD) instead of the send date");

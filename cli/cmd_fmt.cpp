@@ -1,8 +1,6 @@
 // `lawful fmt`: rewrites .law files in the canonical layout (compiler/format), or with
 // --check lists those that are not in it.
 #include <cstdio>
-#include <iostream>
-#include <iterator>
 
 #include <fmt/format.h>
 
@@ -27,8 +25,7 @@ bool format_text(const std::string& path, std::string text, std::string& out) {
   std::string problem;
   if (format::format_file(sm, f, diags, out, problem)) return true;
   if (!diags.all().empty()) {
-    std::string msg = diags.render(sm, color_stderr());
-    std::fputs(msg.c_str(), stderr);
+    print_stderr(diags.render(sm, color_stderr()));
   }
   if (!problem.empty()) print_error(fmt::format("{}: not formatted, because {}", path, problem));
   return false;
@@ -39,8 +36,12 @@ int run_fmt(const FmtOptions& o) {
   bool unformatted = false;
   for (const std::string& path : o.paths) {
     if (path == "-") {
-      std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-      std::string out;
+      std::string text, out, err;
+      if (!read_stdin(text, &err)) {
+        print_error(err);
+        failed = true;
+        continue;
+      }
       if (!format_text("<stdin>", text, out)) {
         failed = true;
         continue;
@@ -51,7 +52,7 @@ int run_fmt(const FmtOptions& o) {
           unformatted = true;
         }
       } else {
-        std::fwrite(out.data(), 1, out.size(), stdout);
+        print_stdout(out);
       }
       continue;
     }

@@ -1,11 +1,11 @@
 // `lawful gen-contacts`: writes a synthetic CRM export (see gen_contacts.h).
-#include <cstdio>
-
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/gen_contacts.h"
+#include "runtime/io/output_file.h"
+#include "runtime/facts/binder.h"
 
 namespace lawful::cli {
 
@@ -22,17 +22,19 @@ int run_gen(const GenCommand& c) {
     print_error(fmt::format("--format {}: give jsonl or csv", c.format));
     return kExitUsage;
   }
+  if (!valid_utf8(c.gen.sender)) {  // it goes into every consent: the lines must stay valid JSON
+    print_error("--sender: not valid UTF-8");
+    return kExitUsage;
+  }
   GenOptions g = c.gen;
   g.csv = c.format == "csv";
-  std::FILE* f = stdout;
-  std::string tmp;
-  if (!c.output.empty() && c.output != "-") {
-    tmp = c.output + ".tmp";
-    f = std::fopen(tmp.c_str(), "wb");
-    if (!f) {
-      print_error(fmt::format("cannot write {}", tmp));
-      return kExitFailed;
-    }
+  // Standard output, a device or pipe as it is, or a file replaced when complete.
+  io::OutputFile out;
+  io::OutputOptions options;
+  options.allow_stdout = true;
+  if (!out.open(c.output.empty() ? "-" : c.output, options)) {
+    print_error(out.error());
+    return kExitFailed;
   }
   ContactGenerator gen(g);
   std::string buf;
@@ -42,21 +44,13 @@ int run_gen(const GenCommand& c) {
   for (uint64_t i = 0; i < g.n && ok; ++i) {
     gen.contact(buf, i);
     if (buf.size() >= (1u << 20) - 4096) {
-      ok = std::fwrite(buf.data(), 1, buf.size(), f) == buf.size();
+      ok = out.write(buf);
       buf.clear();
     }
   }
-  ok = ok && std::fwrite(buf.data(), 1, buf.size(), f) == buf.size();
-  ok = std::fflush(f) == 0 && ok;
-  if (f != stdout) {
-    ok = std::fclose(f) == 0 && ok;
-    if (!ok || std::rename(tmp.c_str(), c.output.c_str()) != 0) {
-      std::remove(tmp.c_str());
-      print_error(fmt::format("cannot write {}", c.output));
-      return kExitFailed;
-    }
-  } else if (!ok) {
-    print_error("cannot write the output");
+  ok = ok && out.write(buf);
+  if (!ok || !out.commit()) {
+    print_error(out.error());
     return kExitFailed;
   }
   return kExitOk;

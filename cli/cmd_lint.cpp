@@ -32,7 +32,7 @@ int run_lint(const LintOptions& o) {
     opt.lint = true;
     Compilation c = compile_path(path, opt);
     std::string text = c.diags.render(c.sources, color);
-    std::fwrite(text.data(), 1, text.size(), stdout);
+    print_stdout(text);
     errors += c.diags.error_count();
     warnings += c.diags.warning_count();
   }

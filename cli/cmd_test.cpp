@@ -62,11 +62,12 @@ int run_test(const TestOptions& o) {
     TestReport report = run_tests(c, topt);
     for (const TestResult& t : report.tests) {
       if (t.passed()) {
-        if (o.verbose) fmt::print("ok   {}: {}\n", t.where, t.title);
+        if (o.verbose) fmt::print("ok   {}: {}\n", t.where, terminal_safe(t.title));
         continue;
       }
-      fmt::print("FAIL {}: {}\n", t.where, t.title);
-      for (const std::string& f : t.failures) fmt::print("{}\n", f);
+      // Titles and failures quote the policy's strings: not to drive the terminal.
+      fmt::print("FAIL {}: {}\n", t.where, terminal_safe(t.title));
+      for (const std::string& f : t.failures) fmt::print("{}\n", terminal_safe(f));
     }
     passed += report.passed;
     failed += report.failed;

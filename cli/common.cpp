@@ -1,15 +1,18 @@
 // Shared command helpers; see common.h.
 #include "cli/common.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
-#include <fstream>
-#include <iostream>
+#include <cstring>
 
 #include <fmt/format.h>
 
 #include "runtime/bytecode/verifier.h"
+#include "runtime/io/output_file.h"
 
 namespace lawful::cli {
 
@@ -18,55 +21,132 @@ bool color_stderr() {
   return on;
 }
 
+void print_stderr(std::string_view text) {
+  if (text.empty()) return;
+  // Not fmt::print, which throws when a write fails. Straight to the descriptor (standard
+  // error is unbuffered anyway), taken up again when a signal breaks the write off.
+  std::fflush(stderr);
+  while (!text.empty()) {
+    ssize_t w = ::write(STDERR_FILENO, text.data(), text.size());
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return;
+    text.remove_prefix(static_cast<size_t>(w));
+  }
+}
+
 void print_error(const std::string& message) {
-  if (color_stderr()) fmt::print(stderr, "lawful: \x1b[1;31merror\x1b[0m: {}\n", message);
-  else fmt::print(stderr, "lawful: error: {}\n", message);
+  if (color_stderr())
+    print_stderr(fmt::format("lawful: \x1b[1;31merror\x1b[0m: {}\n", message));
+  else
+    print_stderr(fmt::format("lawful: error: {}\n", message));
+}
+
+void reserve_standard_descriptors() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    int got = ::open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+    if (got < 0) std::_Exit(kExitFailed);  // no /dev/null: nothing sensible can run
+    if (got != fd) {
+      // A lower descriptor was closed too and took it; fixed on its own turn.
+      ::dup2(got, fd);
+      ::close(got);
+    }
+  }
+}
+
+namespace {
+
+extern "C" void remove_temporaries_and_end(int sig) {
+  io::remove_temporaries_on_signal();
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+}  // namespace
+
+void install_cleanup_on_signals() {
+  struct sigaction sa = {};
+  sa.sa_handler = remove_temporaries_and_end;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&sa.sa_mask, sig);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction old;
+    // A signal the caller ignores (nohup, a background job's SIGINT) stays ignored.
+    if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+    sigaction(sig, &sa, nullptr);
+  }
+}
+
+namespace {
+int g_stdout_errno = 0;  // the reason of the first failed write to standard output
+}  // namespace
+
+void print_stdout(std::string_view text) {
+  errno = 0;
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() && g_stdout_errno == 0)
+    g_stdout_errno = errno ? errno : EIO;
+}
+
+bool finish_stdout() {
+  errno = 0;
+  bool ok = std::fflush(stdout) == 0 && !std::ferror(stdout);
+  if (ok) return true;
+  int e = g_stdout_errno ? g_stdout_errno : errno ? errno : EIO;
+  print_error(fmt::format("cannot write standard output: {}", std::strerror(e)));
+  return false;
 }
 
 bool is_lawc(const std::string& path) { return path.size() > 5 && path.compare(path.size() - 5, 5, ".lawc") == 0; }
 
-bool read_whole(const std::string& path, std::string& out, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (error) *error = fmt::format("cannot read {}", path);
-    return false;
-  }
+namespace {
+
+// Reads all of `fd`, for read_whole and read_stdin.
+bool read_fd(int fd, const std::string& name, std::string& out, std::string* error,
+             const std::atomic<int>* stop = nullptr) {
   // A campaign or a compiled program; neither is anywhere near this, and a file of any
   // size must not exhaust memory before it is refused.
   constexpr size_t kMaxFile = size_t{256} << 20;
   out.clear();
   char buf[1 << 16];
-  while (in.read(buf, sizeof buf).gcount() > 0) {
-    out.append(buf, static_cast<size_t>(in.gcount()));
-    if (out.size() > kMaxFile) {
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR && !(stop && stop->load())) continue;
+    if (n < 0) {
+      if (error) *error = fmt::format("cannot read {}: {}", name, std::strerror(errno));
       out.clear();
-      if (error) *error = fmt::format("{}: more than {} bytes; lawful reads files of at most 256 MiB", path, kMaxFile);
       return false;
     }
-    if (!in) break;
+    if (n == 0) return true;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > kMaxFile) {
+      out.clear();
+      if (error) *error = fmt::format("{}: more than {} bytes; lawful reads files of at most 256 MiB", name, kMaxFile);
+      return false;
+    }
   }
-  if (in.bad()) {
-    if (error) *error = fmt::format("cannot read {}", path);
-    return false;
-  }
-  return true;
 }
 
-bool write_whole(const std::string& path, const std::string& data, std::string* error) {
-  std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) {
-    if (error) *error = fmt::format("cannot write {}", tmp);
+}  // namespace
+
+bool read_whole(const std::string& path, std::string& out, std::string* error, const std::atomic<int>* stop) {
+  int fd = -1;
+  do fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR && !(stop && stop->load()));
+  if (fd < 0) {
+    if (error) *error = fmt::format("cannot read {}: {}", path, std::strerror(errno));
     return false;
   }
-  bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
-  ok = std::fclose(f) == 0 && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    if (error) *error = fmt::format("cannot write {}", path);
-    return false;
-  }
-  return true;
+  bool ok = read_fd(fd, path, out, error, stop);
+  ::close(fd);
+  return ok;
+}
+
+bool read_stdin(std::string& out, std::string* error) { return read_fd(STDIN_FILENO, "standard input", out, error); }
+
+bool write_whole(const std::string& path, const std::string& data, std::string* error, bool allow_stdout) {
+  io::OutputOptions options;
+  options.allow_stdout = allow_stdout;
+  return io::write_file(path, data, error, options);
 }
 
 std::optional<Days> parse_as_of(const std::string& text, std::string* error) {
@@ -93,15 +173,16 @@ Loaded load(const std::string& path) {
     return l;
   }
   l.compilation = std::make_unique<Compilation>(compile_path(path));
-  const Compilation& c = *l.compilation;
-  if (!c.diags.all().empty()) {
-    std::string text = c.diags.render(c.sources, color_stderr());
-    std::fputs(text.c_str(), stderr);
-    size_t e = c.diags.error_count(), w = c.diags.warning_count();
-    if (e) fmt::print(stderr, "{} error{}, {} warning{}\n", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
-  }
-  l.program = c.program;
+  print_diagnostics(*l.compilation);
+  l.program = l.compilation->program;
   return l;
+}
+
+void print_diagnostics(const Compilation& c) {
+  if (c.diags.all().empty()) return;
+  print_stderr(c.diags.render(c.sources, color_stderr()));
+  size_t e = c.diags.error_count(), w = c.diags.warning_count();
+  if (e) print_stderr(fmt::format("{} error{}, {} warning{}\n", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s"));
 }
 
 }  // namespace lawful::cli

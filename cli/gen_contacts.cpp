@@ -3,9 +3,12 @@
 #include "cli/gen_contacts.h"
 
 #include <iterator>
+#include <string_view>
+#include <utility>
 
 #include <fmt/format.h>
 
+#include "runtime/facts/records.h"
 #include "runtime/vm/dates.h"
 
 namespace lawful::cli {
@@ -112,15 +115,47 @@ uint64_t splitmix(uint64_t& x) {
 
 void date(std::string& out, Days d) { out += format_date(d); }
 
+// A charity supporter (FACTS.md `supporter`), for some consumers in GB, drawn from a
+// stream of its own, so that every other field is what it would be without it.
+struct Supporter {
+  bool present = false;
+  int support_given = -1, interest_expressed = -1, opt_out = -1;  // -1 absent, else 0 or 1
+  Days collected_at = 0;                                           // 0: absent
+  bool by_sender = false;                                          // else by a fundraising platform
+};
+
+constexpr const char* kPlatform = "GiveNow Platform Ltd";
+
+Supporter draw_supporter(uint64_t seed, uint64_t i, bool gb_consumer) {
+  Supporter s;
+  if (!gb_consumer) return s;
+  uint64_t x = seed * 0x9fb21c651e98df25ull ^ (i + 1) * 0xd1b54a32d192ed03ull;
+  auto chance = [&](double p) { return static_cast<double>(splitmix(x) >> 11) * 0x1.0p-53 < p; };
+  auto flag = [&](double known, double yes) { return chance(known) ? (chance(yes) ? 1 : 0) : -1; };
+  if (!chance(0.12)) return s;
+  s.present = true;
+  s.support_given = flag(0.95, 0.7);
+  s.interest_expressed = flag(0.9, 0.5);
+  // Within three years before 2026-11-01: some before 5 February 2026, some after.
+  if (chance(0.95)) s.collected_at = days_from_civil(2026, 11, 1) - static_cast<Days>((splitmix(x) >> 33) % (3 * 365));
+  s.by_sender = chance(0.85);  // always known: a CSV row shows the supporter present
+  s.opt_out = flag(0.95, 0.9);
+  return s;
+}
+
 }  // namespace
 
-ContactGenerator::ContactGenerator(const GenOptions& o) : o_(o), state_(o.seed) {}
+ContactGenerator::ContactGenerator(const GenOptions& o) : o_(o), state_(o.seed) {
+  append_json_string(sender_json_, o_.sender);  // the sender is the user's: any text
+}
 
 uint64_t ContactGenerator::next() { return splitmix(state_); }
 
 void ContactGenerator::header(std::string& out) const {
   out += "id,email,phone,email_kind,country,entity,role,source,published_address,no_solicitation_notice,objected,"
-         "suppressed,tps,ctps,bloctel,dnc,last_contact,customer.last_purchase,customer.opt_out_offered\n";
+         "suppressed,tps,ctps,bloctel,dnc,last_contact,customer.last_purchase,customer.opt_out_offered,"
+         "supporter.support_given,supporter.interest_expressed,supporter.collected_at,supporter.collected_by,"
+         "supporter.opt_out_offered\n";
 }
 
 void ContactGenerator::contact(std::string& out, uint64_t i) {
@@ -202,6 +237,8 @@ void ContactGenerator::contact(std::string& out, uint64_t i) {
   Days last_purchase = today - static_cast<Days>(below(4 * 365));
   Days last_inquiry = chance(0.5) ? today - static_cast<Days>(below(3 * 365)) : 0;
   int opt_out = flag(0.95, 0.88);
+  const Supporter sup = draw_supporter(o_.seed, i, gb && consumer);
+  auto yes_no = [](int v) { return v ? "true" : "false"; };
 
   if (o_.csv) {
     auto cell = [&](bool has, std::string_view v) {
@@ -221,7 +258,14 @@ void ContactGenerator::contact(std::string& out, uint64_t i) {
     out += ',';
     if (customer && n_purchased) date(out, last_purchase);
     out += ',';
-    if (customer && opt_out >= 0) out += opt_out ? "true" : "false";
+    cell(customer && opt_out >= 0, opt_out > 0 ? "true" : "false");
+    cell(sup.support_given >= 0, yes_no(sup.support_given));
+    cell(sup.interest_expressed >= 0, yes_no(sup.interest_expressed));
+    if (sup.collected_at) date(out, sup.collected_at);
+    out += ',';
+    if (sup.present) append_csv_field(out, sup.by_sender ? std::string_view(o_.sender) : kPlatform);  // --sender may hold a comma
+    out += ',';
+    if (sup.opt_out >= 0) out += yes_no(sup.opt_out);
     out += '\n';
     return;
   }
@@ -245,11 +289,13 @@ void ContactGenerator::contact(std::string& out, uint64_t i) {
       if (k) out += ", ";
       const char* ch = pick(*this, kConsentChannels, r01());
       bool to_sender = chance(0.75);
-      const char* controller = to_sender ? o_.sender.c_str() : kControllers[below(4)];
+      const char* other = to_sender ? nullptr : kControllers[below(4)];
       Days given = today - static_cast<Days>(below(8 * 365));
-      fmt::format_to(o, "{{\"channel\": \"{}\", \"purpose\": \"{}\", \"controller\": \"{}\"", ch,
-                     chance(0.9) ? "marketing" : "newsletter", controller);
-      if (!to_sender && chance(0.4)) fmt::format_to(o, ", \"third_parties\": [\"{}\", \"{}\"]", o_.sender, kControllers[below(4)]);
+      fmt::format_to(o, "{{\"channel\": \"{}\", \"purpose\": \"{}\", \"controller\": ", ch,
+                     chance(0.9) ? "marketing" : "newsletter");
+      if (other) fmt::format_to(o, "\"{}\"", other);
+      else out += sender_json_;
+      if (other && chance(0.4)) fmt::format_to(o, ", \"third_parties\": [{}, \"{}\"]", sender_json_, kControllers[below(4)]);
       out += ", \"given_at\": \"";
       date(out, given);
       out += '"';
@@ -279,6 +325,25 @@ void ContactGenerator::contact(std::string& out, uint64_t i) {
       out += '"';
     }
     if (opt_out >= 0) fmt::format_to(o, ", \"opt_out_offered\": {}", opt_out ? "true" : "false");
+    out += '}';
+  }
+  if (sup.present) {
+    const char* sep = "";
+    out += ", \"supporter\": {";
+    auto field = [&](const char* name, int v) {
+      if (v >= 0) fmt::format_to(o, "{}\"{}\": {}", std::exchange(sep, ", "), name, yes_no(v));
+    };
+    field("support_given", sup.support_given);
+    field("interest_expressed", sup.interest_expressed);
+    if (sup.collected_at) {
+      fmt::format_to(o, "{}\"collected_at\": \"", std::exchange(sep, ", "));
+      date(out, sup.collected_at);
+      out += '"';
+    }
+    fmt::format_to(o, "{}\"collected_by\": ", std::exchange(sep, ", "));
+    if (sup.by_sender) out += sender_json_;
+    else fmt::format_to(o, "\"{}\"", kPlatform);
+    field("opt_out_offered", sup.opt_out);
     out += '}';
   }
   for (const Flag& f : flags)

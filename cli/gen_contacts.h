@@ -1,5 +1,6 @@
 // A synthetic CRM export, for the README's main command, the benchmarks and the tests:
-// the mix of countries, entities, consents, customers and objections a real export has.
+// the mix of countries, entities, consents, customers and objections a real export has,
+// and some charity supporters in GB (drawn apart: the other fields do not depend on them).
 // The same seed gives the same file, byte for byte.
 #pragma once
 
@@ -27,6 +28,7 @@ class ContactGenerator {
   uint32_t below(uint32_t n) { return static_cast<uint32_t>((next() >> 32) * n >> 32); }
   bool chance(double p) { return static_cast<double>(next() >> 11) * 0x1.0p-53 < p; }
   GenOptions o_;
+  std::string sender_json_;  // the sender as a JSON string, quoted and escaped
   uint64_t state_;
 };
 

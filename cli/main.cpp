@@ -3,6 +3,12 @@
 // cli/commands.h, implemented here.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <new>
+#include <system_error>
+
+#include <fmt/format.h>
+
 #include "cli/commands.h"
 #include "cli/common.h"
 
@@ -51,6 +57,9 @@ void Command::callback(std::function<void()> run) { app_->callback(std::move(run
 }  // namespace lawful::cli
 
 int main(int argc, char** argv) {
+  // Before anything opens a file (the signal pipe of `check` included).
+  lawful::cli::reserve_standard_descriptors();
+  lawful::cli::install_cleanup_on_signals();
   CLI::App app{"lawful: rules for privacy and direct-marketing law, decided contact by contact"};
   app.require_subcommand(1);
   int exit_code = lawful::cli::kExitOk;
@@ -67,12 +76,29 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    exit_code = app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    exit_code = app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
-    return lawful::cli::kExitUsage;
+    exit_code = lawful::cli::kExitUsage;
+  } catch (const std::system_error& e) {
+    // fmt::print to standard output throws when the write fails (a full disk, a closed
+    // pipe); the commands' output is then incomplete.
+    if (std::ferror(stdout)) {
+      lawful::cli::print_error(fmt::format("cannot write standard output: {}", e.code().message()));
+      std::clearerr(stdout);
+    } else {
+      lawful::cli::print_error(e.what());
+    }
+    return lawful::cli::kExitFailed;
+  } catch (const std::bad_alloc&) {
+    // Memory is linear in the input everywhere, but a machine (or a ulimit) may have
+    // less: a clear error, never an abort. What was allocated is free again here.
+    lawful::cli::print_error("out of memory");
+    return lawful::cli::kExitFailed;
   }
+  // Output that never reached standard output is a failure, whatever the command said.
+  if (!lawful::cli::finish_stdout() && exit_code == lawful::cli::kExitOk) exit_code = lawful::cli::kExitFailed;
   return exit_code;
 }

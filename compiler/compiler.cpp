@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <new>
 #include <set>
 #include <tuple>
 
@@ -42,20 +43,6 @@ std::vector<std::string> needs_of(const ast::Module& m) {
   for (const auto& r : m.routes)
     if (r.target) out.push_back(r.target->str());
   return out;
-}
-
-// Diagnostics about the same spot with the same words: an inherited rule is checked
-// once per policy that inherits it.
-void dedupe(Diagnostics& d) {
-  Diagnostics out;
-  std::set<std::tuple<int, FileId, uint32_t, uint32_t, std::string>> seen;
-  for (const Diagnostic& x : d.all()) {
-    auto key = std::make_tuple(static_cast<int>(x.code), x.span.file, x.span.begin, x.span.end, x.message);
-    if (!seen.insert(key).second) continue;
-    Diagnostic& y = out.add(x.code, x.span, x.message);
-    y = x;
-  }
-  d = std::move(out);
 }
 
 // The standard library parsed, for the compilations that follow in this process
@@ -157,7 +144,14 @@ Compilation compile_here(std::vector<SourceFile> user, std::vector<SourceFile> a
 Compilation compile_sources(std::vector<SourceFile> user, std::vector<SourceFile> available, const CompileOptions& options) {
   Compilation c;
   auto job = [&] { c = compile_here(std::move(user), std::move(available), options); };
-  run_with_compile_stack(job);
+  try {
+    run_with_compile_stack(job);
+  } catch (const std::bad_alloc&) {
+    // Every phase is meant to take memory linear in the source; this is the backstop
+    // for a machine (or a ulimit) with less than that.
+    c = Compilation();
+    c.diags.error(DiagCode::TooMany, {}, "there is not enough memory to compile these policies");
+  }
   return c;
 }
 
@@ -246,11 +240,12 @@ Compilation compile_here(std::vector<SourceFile> user, std::vector<SourceFile> a
   sema::SemaOptions sopt;
   sopt.lint = options.lint;
   sema::SemaResult sr = sema::analyze(modules, c.sources, c.diags, *prog, sopt);
-  dedupe(c.diags);
   c.diags.sort();
   if (c.diags.has_errors()) return c;
   try {
     codegen::generate(sr.functions, *prog);
+  } catch (const std::bad_alloc&) {
+    throw;  // compile_sources says memory ran out
   } catch (const std::exception& e) {
     c.diags.error(DiagCode::TooMany, {}, fmt::format("the compiled program exceeds a limit: {}", e.what()));
     return c;
@@ -311,16 +306,15 @@ bool read_file(const std::string& path, std::string& text, size_t limit) {
 }
 }  // namespace
 
-Compilation compile_path(const std::string& path, const CompileOptions& options) {
-  std::string error;
-  std::vector<std::string> files = law_files(path, &error);
-  std::vector<SourceFile> user, available;
-  std::vector<std::string> unreadable;
+PathSources read_path_sources(const std::string& path, const CompileOptions& options) {
+  PathSources src;
+  std::vector<std::string> files = law_files(path, &src.error);
   for (const std::string& f : files) {
     SourceFile sf{f, {}};
-    if (!read_file(f, sf.text, options.parse.max_bytes)) unreadable.push_back(f);
-    else user.push_back(std::move(sf));
+    if (!read_file(f, sf.text, options.parse.max_bytes)) src.unreadable.push_back(f);
+    else src.user.push_back(std::move(sf));
   }
+  src.no_files = files.empty();
   std::error_code ec;
   if (!fs::is_directory(path, ec) && files.size() == 1) {
     fs::path dir = fs::path(path).parent_path();
@@ -329,19 +323,28 @@ Compilation compile_path(const std::string& path, const CompileOptions& options)
       if (!it->is_regular_file() || it->path().extension() != ".law") continue;
       if (fs::equivalent(it->path(), path, ec)) continue;
       SourceFile sf{it->path().string(), {}};
-      if (read_file(sf.path, sf.text, options.parse.max_bytes)) available.push_back(std::move(sf));
+      if (read_file(sf.path, sf.text, options.parse.max_bytes)) src.available.push_back(std::move(sf));
     }
-    std::sort(available.begin(), available.end(), [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
+    std::sort(src.available.begin(), src.available.end(),
+              [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
   }
-  Compilation c = compile_sources(std::move(user), std::move(available), options);
-  if (!error.empty()) c.diags.error(DiagCode::CannotRead, {}, error);
-  for (const std::string& f : unreadable) c.diags.error(DiagCode::CannotRead, {}, fmt::format("cannot read {}", f));
-  if (!error.empty() || !unreadable.empty()) c.program.reset();
-  else if (files.empty()) {
+  return src;
+}
+
+Compilation compile_path_sources(PathSources src, const std::string& path, const CompileOptions& options) {
+  Compilation c = compile_sources(std::move(src.user), std::move(src.available), options);
+  if (!src.error.empty()) c.diags.error(DiagCode::CannotRead, {}, src.error);
+  for (const std::string& f : src.unreadable) c.diags.error(DiagCode::CannotRead, {}, fmt::format("cannot read {}", f));
+  if (!src.error.empty() || !src.unreadable.empty()) c.program.reset();
+  else if (src.no_files) {
     c.diags.error(DiagCode::NoEntryPoint, {}, fmt::format("no .law files in {}", path));
     c.program.reset();
   }
   return c;
+}
+
+Compilation compile_path(const std::string& path, const CompileOptions& options) {
+  return compile_path_sources(read_path_sources(path, options), path, options);
 }
 
 }  // namespace lawful

@@ -58,6 +58,19 @@ Compilation compile_sources(std::vector<SourceFile> user, std::vector<SourceFile
 // directory (every .law file under it is compiled). Unreadable paths are diagnostics.
 Compilation compile_path(const std::string& path, const CompileOptions& options = {});
 
+// What compile_path reads, read: the user's files, the files available to them, and
+// what could not be read. compile_path_sources compiles it as compile_path would (the
+// program cache reads the sources once, hashes them, and compiles only on a miss).
+struct PathSources {
+  std::vector<SourceFile> user, available;
+  std::string error;                     // the path itself could not be read
+  std::vector<std::string> unreadable;   // files that could not be read
+  bool no_files = false;
+  bool readable() const { return error.empty() && unreadable.empty() && !no_files; }
+};
+PathSources read_path_sources(const std::string& path, const CompileOptions& options = {});
+Compilation compile_path_sources(PathSources sources, const std::string& path, const CompileOptions& options = {});
+
 // Every .law file under a directory, sorted; or the file itself.
 std::vector<std::string> law_files(const std::string& path, std::string* error);
 

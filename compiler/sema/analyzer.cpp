@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_map>
 
 #include <fmt/format.h>
+
+#include "runtime/bytecode/routes.h"
 
 namespace lawful::sema {
 
@@ -248,15 +251,19 @@ void Analyzer::merge_policy(PolicyUnit& unit) {
     scope.lets[l.name.text] = &l;
   }
 
+  // Decisions and rules by name, so that merging is linear in their number (the limits
+  // on decisions and rules are checked once they are merged).
   std::set<std::string> own_decisions;
+  std::unordered_map<std::string, size_t> decision_at;
+  for (size_t i = 0; i < unit.decisions.size(); ++i) decision_at.emplace(unit.decisions[i].head->name.text, i);
   for (const ast::DecisionDecl& d : m.decisions) {
     if (!own_decisions.insert(d.name.text).second) {
       diags_.error(DiagCode::Duplicate, d.name.span, fmt::format("decision '{}' is declared twice", d.name.text));
       continue;
     }
     MergedDecision* md = nullptr;
-    for (MergedDecision& x : unit.decisions)
-      if (x.head->name.text == d.name.text) md = &x;
+    auto at = decision_at.find(d.name.text);
+    if (at != decision_at.end()) md = &unit.decisions[at->second];
     if (md) {
       if (d.guard)
         diags_.error(DiagCode::Duplicate, d.guard->span,
@@ -264,12 +271,15 @@ void Analyzer::merge_policy(PolicyUnit& unit) {
                                  d.name.text))
             .help = fmt::format("reopen it as `decision {}:` to add or replace rules", d.name.text);
     } else {
+      decision_at.emplace(d.name.text, unit.decisions.size());
       unit.decisions.push_back(MergedDecision{&d, {}, {}});
       md = &unit.decisions.back();
     }
+    std::unordered_map<std::string, size_t> rule_at;
+    for (size_t i = 0; i < md->rules.size(); ++i) rule_at.emplace(md->rules[i].decl->name.text, i);
     for (const ast::RuleDecl& r : d.rules) {
-      auto found = std::find_if(md->rules.begin(), md->rules.end(),
-                                [&](const MergedRule& x) { return x.decl->name.text == r.name.text; });
+      auto named = rule_at.find(r.name.text);
+      auto found = named == rule_at.end() ? md->rules.end() : md->rules.begin() + static_cast<std::ptrdiff_t>(named->second);
       if (r.replace) {
         if (found == md->rules.end() || found->origin == &m) {
           std::vector<std::string> names;
@@ -296,6 +306,7 @@ void Analyzer::merge_policy(PolicyUnit& unit) {
         if (found->origin != &m) diag.help = fmt::format("write `replace rule {}` to change the inherited rule", r.name.text);
         continue;
       }
+      rule_at.emplace(r.name.text, md->rules.size());
       md->rules.push_back(MergedRule{&r, &m});
     }
     for (const ast::ObligeDecl& o : d.obliges) {
@@ -351,9 +362,8 @@ void Analyzer::assemble_decision(PolicyUnit& unit, const MergedDecision& md, uin
     ri.name = intern(r.name.text);
     ri.verdict = static_cast<uint8_t>(r.verdict);
     ri.pos = pos(r.name.span);
-    ri.origin = unit.index;
-    for (const auto& [name, pu] : policies_)
-      if (pu->module == md.rules[i].origin) ri.origin = pu->index;
+    auto origin = policy_of_module_.find(md.rules[i].origin);
+    ri.origin = origin != policy_of_module_.end() ? origin->second : unit.index;
     if (r.basis) {
       if (r.verdict != ast::Verdict::Allow) {
         diags_.error(DiagCode::BasisOnDeny, r.basis->span,
@@ -483,7 +493,7 @@ void Analyzer::assemble_routes() {
   scope.name = "routing";
   scope.module = &m;
   bind_uses(scope, m);
-  std::map<std::string, Span> seen;
+  std::map<std::string, std::pair<std::string, Span>> seen;  // by country_key: the country as written, where
   for (const ast::RouteDecl& r : m.routes) {
     int32_t target = -1;
     if (r.target) {
@@ -498,14 +508,22 @@ void Analyzer::assemble_routes() {
       }
       target = static_cast<int32_t>(it->second->index);
     }
+    // The router matches countries whatever their case, so the duplicate check does too
+    // (program.h, country_key), and the program holds them in the case it compares in.
     auto add = [&](const std::string& country, Span span) {
-      auto [it, fresh] = seen.emplace(country, span);
+      std::string key = country_key(country);
+      auto [it, fresh] = seen.emplace(key, std::make_pair(country, span));
       if (!fresh) {
-        diags_.error(DiagCode::BadRoute, span, fmt::format("country '{}' is routed twice", country))
-            .notes.push_back({it->second, "first routed here"});
+        const std::string& first = it->second.first;
+        std::string message = first == country
+                                  ? fmt::format("country '{}' is routed twice", country)
+                                  : fmt::format("country '{}' is routed twice: '{}' and '{}' are the same country, "
+                                                "whatever their case",
+                                                key, first, country);
+        diags_.error(DiagCode::BadRoute, span, message).notes.push_back({it->second.second, "first routed here"});
         return;
       }
-      prog_.routes.push_back(Route{intern(country), target});
+      prog_.routes.push_back(Route{intern(key), target});
     };
     for (const ast::RouteKey& k : r.keys) {
       bool code = !k.is_string && k.name.parts.size() == 1 && k.text.size() == 2 && std::isupper(static_cast<unsigned char>(k.text[0])) &&
@@ -552,7 +570,10 @@ void Analyzer::run(const std::vector<const ast::Module*>& modules) {
   build_schema();
   for (const ast::Module* lib : libraries_) library_scope(lib->name.str());
   uint32_t index = 0;
-  for (auto& [name, unit] : policies_) unit->index = index++;
+  for (auto& [name, unit] : policies_) {
+    unit->index = index++;
+    policy_of_module_.emplace(unit->module, unit->index);
+  }
   prog_.policies.resize(policies_.size());
   for (auto& [name, unit] : policies_) merge_policy(*unit);
   for (auto& [name, unit] : policies_) {

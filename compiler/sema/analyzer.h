@@ -151,15 +151,21 @@ class Analyzer {
   void check_conflicts(const MergedDecision& md, const DecisionInfo& info, const std::vector<const Ir*>& conds);
   void check_unused();
 
-  // lint.cpp: W103 no citation, W104 no default rule, W105 never decides, W106 windows
+  // lint.cpp: W103 no citation, W104 no default rule, W105 never decides, W106 windows,
+  // W107 known() of a defaulted fact
   void lint_decision(const PolicyUnit& unit, const MergedDecision& md, const DecisionInfo& info,
                      const std::vector<const Ir*>& conds);
   bool implied(const std::vector<const Ir*>& facts, const std::map<int64_t, uint64_t>& atoms, const Ir* s, int depth);
   void conjuncts(const Ir* ir, std::vector<const Ir*>& out, int depth);
   bool covers_an_enumeration(const DecisionInfo& info, const std::vector<const Ir*>& conds) const;
+  // W107: known(x) of a field with a schema default, once per place (a definition with
+  // parameters is lowered at each use).
+  void lint_known(const Ir& x, Span span);
+  std::set<std::pair<FileId, uint32_t>> known_warned_;
 
   // tests.cpp
   void compile_tests(PolicyUnit& unit);
+  void check_as_of(const ast::TestDecl& t);
   bool fact_json(const ast::FactValue& v, TypeId type, const std::string& path, std::string& out);
 
  public:
@@ -175,6 +181,7 @@ class Analyzer {
   std::map<std::string, std::unique_ptr<PolicyUnit>> policies_;
   std::map<std::pair<Scope*, const ast::LetDecl*>, std::unique_ptr<LetInst>> lets_;
   std::vector<std::pair<Scope*, const ast::LetDecl*>> call_stack_;
+  std::map<const ast::Module*, uint32_t> policy_of_module_;  // each policy module's index
   SemaLimits limits_;
   uint32_t lower_depth_ = 0;
   uint64_t lowered_ = 0;

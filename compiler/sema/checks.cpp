@@ -11,26 +11,36 @@
 
 namespace lawful::sema {
 
+namespace {
+// Per decision; the pairs and circles past these are counted in one diagnostic.
+constexpr size_t kMaxConflictsShown = 10;
+constexpr size_t kMaxCyclesShown = 10;
+constexpr size_t kMaxCycleShown = 32;  // edges of one circle
+}  // namespace
+
 void Analyzer::check_cycles(const MergedDecision& md, const std::vector<std::vector<uint32_t>>& overrides) {
   size_t n = overrides.size();
   std::vector<int> color(n, 0);  // 0 white, 1 on the stack, 2 done
   std::vector<uint32_t> stack;
+  size_t cycles = 0;  // one per edge back into the path: quadratic notes if all were shown
   std::function<void(uint32_t)> visit = [&](uint32_t v) {
     color[v] = 1;
     stack.push_back(v);
     for (uint32_t w : overrides[v]) {
+      if (color[w] == 1 && ++cycles > kMaxCyclesShown) continue;
       if (color[w] == 1) {
         auto start = std::find(stack.begin(), stack.end(), w);
         std::vector<uint32_t> cycle(start, stack.end());
         const ast::RuleDecl& first = *md.rules[cycle[0]].decl;
+        // A circle may pass through every rule: its first kMaxCycleShown edges are named.
         std::string names;
-        for (uint32_t c : cycle) names += md.rules[c].decl->name.text + " -> ";
-        names += first.name.text;
+        for (size_t k = 0; k < cycle.size() && k < kMaxCycleShown; ++k) names += md.rules[cycle[k]].decl->name.text + " -> ";
+        names += cycle.size() > kMaxCycleShown ? fmt::format("... ({} rules in all)", cycle.size()) : first.name.text;
         Diagnostic& d = diags_.error(DiagCode::OverrideCycle, first.name.span,
                                      fmt::format("rules of decision '{}' override each other in a circle: {}",
                                                  md.head->name.text, names));
         d.help = "overrides say which rule prevails; in a circle none does. Remove one of these `overrides`";
-        for (size_t k = 0; k < cycle.size(); ++k) {
+        for (size_t k = 0; k < cycle.size() && k < kMaxCycleShown; ++k) {
           const ast::RuleDecl& a = *md.rules[cycle[k]].decl;
           const ast::RuleDecl& b = *md.rules[cycle[(k + 1) % cycle.size()]].decl;
           Span where = a.name.span;
@@ -47,6 +57,10 @@ void Analyzer::check_cycles(const MergedDecision& md, const std::vector<std::vec
   };
   for (uint32_t v = 0; v < n; ++v)
     if (color[v] == 0) visit(v);
+  if (cycles > kMaxCyclesShown)
+    diags_.error(DiagCode::OverrideCycle, md.head->name.span,
+                 fmt::format("decision '{}' has {} more circles of overrides (the first {} are shown)",
+                             md.head->name.text, cycles - kMaxCyclesShown, kMaxCyclesShown));
 }
 
 namespace {
@@ -81,6 +95,9 @@ void Analyzer::check_conflicts(const MergedDecision& md, const DecisionInfo& inf
         for (size_t w = 0; w < words; ++w) reach[i][w] |= reach[k][w];
   std::vector<Atoms> atoms(n);
   for (size_t i = 0; i < n; ++i) collect_atoms(conds[i], atoms[i]);
+  // Pairs are quadratic in the rules: a decision of 512 allow and 512 deny rules has
+  // 262,144. The first few are shown, the others counted in one warning.
+  size_t pairs = 0;
   for (size_t i = 0; i < n; ++i) {
     for (size_t j = 0; j < n; ++j) {
       const RuleInfo& a = info.rules[i];
@@ -89,6 +106,7 @@ void Analyzer::check_conflicts(const MergedDecision& md, const DecisionInfo& inf
         continue;
       if (bit(i, j) || bit(j, i)) continue;
       if (windows_disjoint(a.window, b.window) || provably_disjoint(atoms[i], atoms[j])) continue;
+      if (++pairs > kMaxConflictsShown) continue;
       const ast::RuleDecl& ra = *md.rules[i].decl;
       const ast::RuleDecl& rb = *md.rules[j].decl;
       const ast::RuleDecl& later = i > j ? ra : rb;
@@ -102,6 +120,12 @@ void Analyzer::check_conflicts(const MergedDecision& md, const DecisionInfo& inf
       d.notes.push_back({earlier.name.span, fmt::format("'{}' is declared here", earlier.name.text)});
     }
   }
+  if (pairs > kMaxConflictsShown)
+    diags_.warn(DiagCode::Conflict, md.head->name.span,
+                fmt::format("decision '{}' has {} more pairs of allow and deny rules that can both apply, neither "
+                            "overriding the other (the first {} are shown)",
+                            md.head->name.text, pairs - kMaxConflictsShown, kMaxConflictsShown))
+        .help = "when both rules of a pair apply the decision is `review`; say which prevails with `overrides`";
 }
 
 void Analyzer::check_unused() {

@@ -62,6 +62,8 @@ struct Ir {
   int64_t imm = 0;
   int32_t aux = 0;
   int32_t path = -1;      // Slot, Field: the schema path read (for `missing`)
+  int32_t rec = -1;       // Slot, Field: the schema field read, as its record and
+  int32_t field = -1;     // index there (for lint W107)
   uint32_t stride = 0;    // Quant over records: slots per element
   std::string path_name;  // record and list values that come from facts: "contact.consents"
   std::vector<IrPtr> kids;

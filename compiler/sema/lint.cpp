@@ -6,7 +6,9 @@
 //        cover all of its values between them on every date;
 //   W105 a rule that never decides: a rule that overrides it applies whenever it does;
 //   W106 effective windows that nearly meet: a rule ends within a year of another's start,
-//        leaving days when neither is in force, or days when both are.
+//        leaving days when neither is in force, or days when both are;
+// and, as expressions are lowered (lower.cpp), W107: known(x) of a fact the schema gives
+// a default, which is never unknown, so the test is always true.
 // W105 is sound but incomplete: it proves "R implies S" only from conjunctions of the
 // same conditions, definitions without parameters, `or` on the side implied, and what
 // conjunctions say about single facts (an enumeration's values, a flag); a rule it does
@@ -119,6 +121,45 @@ bool Analyzer::covers_an_enumeration(const DecisionInfo& info, const std::vector
     if (begun && everywhere) return true;
   }
   return false;
+}
+
+void Analyzer::lint_known(const Ir& x, Span span) {
+  if ((x.op != IrOp::Slot && x.op != IrOp::Field) || x.rec < 0 || x.field < 0) return;
+  const FieldDef& f = schema_.records[static_cast<size_t>(x.rec)].fields[static_cast<size_t>(x.field)];
+  if (!f.has_default || !x.span.valid() || !known_warned_.insert({span.file, span.begin}).second) return;
+  // The fact as the policy writes it (`c.withdrawn_at`), for the message and the fix.
+  const std::string& src = sm_.text(x.span.file);
+  std::string arg = x.span.end <= src.size() && x.span.begin < x.span.end
+                        ? src.substr(x.span.begin, x.span.end - x.span.begin)
+                        : f.name;
+  std::string what, fix;
+  switch (schema_.type(f.type).kind) {
+    case TypeKind::List:
+      what = "`[]`";
+      fix = fmt::format("to ask whether the list holds anything, write `size({}) > 0`", arg);
+      break;
+    case TypeKind::Date:
+      if (f.default_value == kDateNever) {
+        what = "`never`: the date that never comes";
+        fix = fmt::format("to ask whether it happened by the send date, write `{} <= campaign.send_date`", arg);
+      } else {
+        what = fmt::format("`{}`", date_text(static_cast<int32_t>(f.default_value)));
+        fix = fmt::format("compare `{}` with the date you mean", arg);
+      }
+      break;
+    case TypeKind::Bool:
+      what = f.default_value ? "`true`" : "`false`";
+      fix = fmt::format("to ask whether it holds, write `{}` itself", arg);
+      break;
+    default:
+      what = "its default";
+      fix = fmt::format("compare `{}` with the value you mean", arg);
+      break;
+  }
+  diags_.warn(DiagCode::KnownWithDefault, span,
+              fmt::format("`known({})` is always true: the schema gives '{}' a default ({}), so it is never unknown",
+                          arg, f.name, what))
+      .help = fix;
 }
 
 void Analyzer::conjuncts(const Ir* ir, std::vector<const Ir*>& out, int depth) {

@@ -174,6 +174,8 @@ IrPtr Analyzer::field_access(IrPtr base, const std::vector<ast::Name>& parts, si
         next = make_ir(IrOp::Slot, f.type, sp);
         next->imm = base_slot;
         next->path = path_id(path_name);
+        next->rec = static_cast<int32_t>(t.ref);
+        next->field = fi;
       }
     } else {
       if (ft.kind == TypeKind::Record) {
@@ -184,6 +186,8 @@ IrPtr Analyzer::field_access(IrPtr base, const std::vector<ast::Name>& parts, si
         next = make_ir(IrOp::Field, f.type, sp);
         next->imm = f.offset;
         next->path = path_id(path_name);
+        next->rec = static_cast<int32_t>(t.ref);
+        next->field = fi;
       }
       next->kids.push_back(std::move(cur));
     }
@@ -434,6 +438,7 @@ IrPtr Analyzer::lower_call(const ast::Expr& e, Env& env) {
       }
       IrPtr x = lower(*e.kids[1], env);
       if (x->type == types::kError) return error_ir(e.span);
+      if (lint) lint_known(*x, e.span);
       auto ir = make_ir(IrOp::Known, types::kBool, e.span);
       ir->kids.push_back(std::move(x));
       return ir;

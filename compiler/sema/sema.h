@@ -64,7 +64,7 @@ struct SemaResult {
 struct SemaOptions {
   // Also the checks that only `lawful lint` runs: rules without a citation (W103),
   // decisions without a default rule (W104), rules that never decide (W105), effective
-  // windows that nearly meet (W106).
+  // windows that nearly meet (W106), known() of a fact with a schema default (W107).
   bool lint = false;
 };
 

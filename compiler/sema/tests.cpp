@@ -123,6 +123,37 @@ bool Analyzer::fact_json(const ast::FactValue& v, TypeId type, const std::string
   }
 }
 
+// W108: `as of` decides which rules are in force, while every date counted in a condition
+// (a retention period, a consent's withdrawal) still runs from the send date; a test that
+// pins one date and sends on another tests neither day. Finds the date the schema's
+// `as of` names (campaign.send_date) among the test's facts.
+void Analyzer::check_as_of(const ast::TestDecl& t) {
+  if (schema_.as_of_path < 0) return;
+  const std::string& path = schema_.paths[static_cast<size_t>(schema_.as_of_path)].name;
+  const std::vector<std::pair<ast::Name, ast::FactValue>>* fields = &t.facts;
+  const ast::FactValue* at = nullptr;
+  size_t from = 0;
+  while (from <= path.size()) {
+    size_t dot = path.find('.', from);
+    std::string part = path.substr(from, dot == std::string::npos ? std::string::npos : dot - from);
+    at = nullptr;
+    for (const auto& [name, value] : *fields)
+      if (name.text == part) at = &value;
+    if (!at || dot == std::string::npos) break;
+    if (at->kind != ast::FactValue::Record) return;
+    fields = &at->fields;
+    from = dot + 1;
+  }
+  if (!at || at->kind != ast::FactValue::Date || at->ival == *t.as_of) return;
+  Diagnostic& d = diags_.warn(DiagCode::AsOfNotSendDate, at->span,
+                              fmt::format("test '{}' is pinned as of {}, but its campaign is sent on {}", t.title,
+                                          format_date(static_cast<Days>(*t.as_of)), format_date(static_cast<Days>(at->ival))));
+  d.help = fmt::format("`as of` says which rules are in force; dates in conditions still count from {}: give both "
+                       "the same date",
+                       path);
+  d.notes.push_back({t.as_of_span, "the test is pinned here"});
+}
+
 void Analyzer::compile_tests(PolicyUnit& unit) {
   const ast::Module& m = *unit.module;
   for (const ast::TestDecl& t : m.tests) {
@@ -131,6 +162,7 @@ void Analyzer::compile_tests(PolicyUnit& unit) {
     ct.span = t.span;
     ct.policy = unit.index;
     ct.as_of = t.as_of;
+    if (t.as_of) check_as_of(t);
     for (const auto& [role, value] : t.facts) {
       int r = schema_.find_root(role.text);
       if (r < 0) {
@@ -195,12 +227,12 @@ void Analyzer::compile_tests(PolicyUnit& unit) {
           ce.ids.push_back(static_cast<uint32_t>(o));
         } else if (e.kind == ast::Expectation::Rules) {
           int found = -1;
-          std::vector<std::string> names;
-          for (size_t i = 0; i < di.rules.size(); ++i) {
-            names.push_back(prog_.str(di.rules[i].name));
-            if (names.back() == q.str()) found = static_cast<int>(i);
-          }
+          const std::string name = q.str();
+          for (size_t i = 0; i < di.rules.size(); ++i)
+            if (prog_.str(di.rules[i].name) == name) found = static_cast<int>(i);
           if (found < 0) {
+            std::vector<std::string> names;
+            for (const RuleInfo& ri : di.rules) names.push_back(prog_.str(ri.name));
             diags_.error(DiagCode::UnknownRule, q.span,
                          fmt::format("decision '{}' has no rule '{}'", e.decision.text, q.str()))
                 .help = did_you_mean(q.str(), names);

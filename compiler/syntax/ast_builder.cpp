@@ -5,6 +5,8 @@
 // an ast:: node with a byte-offset span.
 #include <antlr4-runtime.h>
 
+#include <new>
+
 #include <fmt/format.h>
 
 #include "LawfulLexer.h"
@@ -771,10 +773,13 @@ class Builder {
 };
 
 // Deep nesting would overflow the recursive-descent parser (and every recursive pass
-// after it) before anything could complain; measure it on the token stream first. Within
+// after it) before anything could complain; measure it on the token stream first (and
+// the length of names, kMaxName, while at it). Within
 // one declaration: brackets nest at most max_depth deep, and prefix operators (`not`,
 // `if`, quantifiers, unary minus) and binary operators, each of which adds a level to the
 // tree, are bounded too.
+constexpr size_t kMaxName = 256;  // bytes in one name (a word between dots)
+
 bool check_depth(antlr4::CommonTokenStream& tokens, const OffsetMap& map, FileId file, int max_depth,
                  Diagnostics& diags) {
   int depth = 0;
@@ -788,6 +793,14 @@ bool check_depth(antlr4::CommonTokenStream& tokens, const OffsetMap& map, FileId
     if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;  // comments
     std::string text = t->getText();
     size_t type = t->getType();
+    if (type == L::IDENT && text.size() > kMaxName) {
+      // Names are repeated in diagnostics, decisions and traces: a long one would make
+      // their size grow with the source times the number of times it is named.
+      Span sp{file, map.byte(t->getStartIndex()), map.byte(t->getStopIndex() + 1)};
+      diags.error(DiagCode::TooMany, sp, fmt::format("a name of {} bytes; the limit is {}", text.size(), kMaxName))
+          .help = "choose a shorter name";
+      return false;
+    }
     switch (type) {
       case L::LET: case L::DECISION: case L::RULE: case L::OBLIGE: case L::TEST: case L::ENUM:
       case L::RECORD: case L::ROUTE: case L::FACTS: case L::USE: case L::WHEN:
@@ -867,6 +880,8 @@ std::unique_ptr<ast::Module> parse_module(const SourceManager& sm, FileId file, 
     }
     Builder builder(file, diags, map, tokens);
     return builder.module(tree);
+  } catch (const std::bad_alloc&) {
+    throw;  // not the text's fault: compile_sources says memory ran out
   } catch (const std::exception& e) {
     diags.error(DiagCode::Syntax, {file, 0, 0}, fmt::format("the parser failed: {}", e.what()));
     return empty();

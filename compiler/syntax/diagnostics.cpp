@@ -23,29 +23,48 @@ std::vector<DiagCode> all_diag_codes() {
   return v;
 }
 
-Diagnostic& Diagnostics::add(DiagCode code, Span span, std::string message) {
-  diags_.push_back(Diagnostic{code, diag_info(code).severity, span, std::move(message), {}, {}});
+Diagnostic& Diagnostics::push(DiagCode code, Severity severity, Span span, std::string message) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  auto mix = [&h](uint64_t v) { h = (h ^ v) * 0x100000001b3ull; };
+  mix(static_cast<uint64_t>(code));
+  mix(static_cast<uint64_t>(severity));
+  mix(span.file);
+  mix(span.begin);
+  mix(span.end);
+  for (unsigned char c : message) mix(c);
+  if (!seen_.insert(h).second) {
+    spare_ = Diagnostic{code, severity, span, {}, {}, {}};
+    return spare_;
+  }
+  bool error = severity == Severity::Error;
+  size_t& kept = error ? kept_errors_ : kept_warnings_;
+  if (kept >= kMaxKept) {
+    ++(error ? left_out_errors_ : left_out_warnings_);
+    spare_ = Diagnostic{code, severity, span, {}, {}, {}};
+    return spare_;
+  }
+  ++kept;
+  diags_.push_back(Diagnostic{code, severity, span, std::move(message), {}, {}});
   return diags_.back();
 }
+
+Diagnostic& Diagnostics::add(DiagCode code, Span span, std::string message) {
+  return push(code, diag_info(code).severity, span, std::move(message));
+}
 Diagnostic& Diagnostics::error(DiagCode code, Span span, std::string message) {
-  Diagnostic& d = add(code, span, std::move(message));
-  d.severity = Severity::Error;
-  return d;
+  return push(code, Severity::Error, span, std::move(message));
 }
 Diagnostic& Diagnostics::warn(DiagCode code, Span span, std::string message) {
-  Diagnostic& d = add(code, span, std::move(message));
-  d.severity = Severity::Warning;
-  return d;
+  return push(code, Severity::Warning, span, std::move(message));
 }
-
-size_t Diagnostics::error_count() const {
-  return static_cast<size_t>(
-      std::count_if(diags_.begin(), diags_.end(), [](const Diagnostic& d) { return d.severity == Severity::Error; }));
-}
-size_t Diagnostics::warning_count() const { return diags_.size() - error_count(); }
 
 void Diagnostics::append(const Diagnostics& other) {
-  diags_.insert(diags_.end(), other.diags_.begin(), other.diags_.end());
+  for (const Diagnostic& d : other.diags_) {
+    Diagnostic& mine = push(d.code, d.severity, d.span, d.message);
+    if (&mine != &spare_) mine = d;
+  }
+  left_out_errors_ += other.left_out_errors_;
+  left_out_warnings_ += other.left_out_warnings_;
 }
 
 void Diagnostics::sort() {
@@ -108,12 +127,30 @@ void render_snippet(std::string& out, const SourceManager& sm, Span s, bool colo
     shown += (c < 0x20 && c != '\t') || c == 0x7f ? '?' : static_cast<char>(c);
   }
   if (to < line.size()) shown += "...";
-  out += fmt::format(" {} | {}\n", num, shown);
+  out += fmt::format(" {} | {}\n", num, terminal_safe(shown));
   out += fmt::format(" {} | {}{}{}{}\n", pad, lead, color ? "\x1b[1;32m" : "", std::string(width, '^'),
                      color ? "\x1b[0m" : "");
 }
 
 }  // namespace
+
+std::string terminal_safe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
+      out += '?';
+    } else if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      out += '?';  // U+0080 to U+009F, two bytes in UTF-8
+      ++i;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
 
 std::string Diagnostics::render_one(const SourceManager& sm, const Diagnostic& d, bool color) {
   std::string out;
@@ -124,12 +161,13 @@ std::string Diagnostics::render_one(const SourceManager& sm, const Diagnostic& d
     on = d.severity == Severity::Error ? "\x1b[1;31m" : "\x1b[1;35m";
     off = "\x1b[0m";
   }
-  std::string where = d.span.valid() ? sm.where(d.span) + ": " : std::string();
-  out += fmt::format("{}{}{}{}: {} [{}]\n", where, on, sev, off, d.message, diag_info(d.code).code);
+  // Messages quote the policy's strings and paths: shown as terminal_safe text.
+  std::string where = d.span.valid() ? terminal_safe(sm.where(d.span)) + ": " : std::string();
+  out += fmt::format("{}{}{}{}: {} [{}]\n", where, on, sev, off, terminal_safe(d.message), diag_info(d.code).code);
   render_snippet(out, sm, d.span, color);
-  if (!d.help.empty()) out += fmt::format("help: {}\n", d.help);
+  if (!d.help.empty()) out += fmt::format("help: {}\n", terminal_safe(d.help));
   for (const Note& n : d.notes) {
-    out += fmt::format("note: {}: {}\n", sm.where(n.span), n.message);
+    out += fmt::format("note: {}: {}\n", terminal_safe(sm.where(n.span)), terminal_safe(n.message));
     render_snippet(out, sm, n.span, color);
   }
   return out;
@@ -138,6 +176,13 @@ std::string Diagnostics::render_one(const SourceManager& sm, const Diagnostic& d
 std::string Diagnostics::render(const SourceManager& sm, bool color) const {
   std::string out;
   for (const Diagnostic& d : diags_) out += render_one(sm, d, color);
+  if (left_out() > 0) {
+    auto count = [](size_t n, const char* what) { return fmt::format("{} more {}{}", n, what, n == 1 ? "" : "s"); };
+    std::string more = left_out_errors_ && left_out_warnings_
+                           ? count(left_out_errors_, "error") + " and " + count(left_out_warnings_, "warning")
+                           : left_out_errors_ ? count(left_out_errors_, "error") : count(left_out_warnings_, "warning");
+    out += fmt::format("note: {} not shown (at most {} errors and {} warnings are shown)\n", more, kMaxKept, kMaxKept);
+  }
   return out;
 }
 

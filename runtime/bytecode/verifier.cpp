@@ -5,10 +5,12 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
 #include "runtime/bytecode/opcodes.h"
+#include "runtime/bytecode/routes.h"
 #include "runtime/bytecode/serialize.h"
 #include "runtime/vm/builtins.h"
 
@@ -482,6 +484,12 @@ class Verifier {
     for (const Route& r : p_.routes)
       if (!str_ok(r.country) || r.policy < -1 || (r.policy >= 0 && static_cast<size_t>(r.policy) >= p_.policies.size()))
         return fail("a route refers to something that does not exist");
+    // The router would pick one of the two routes of a country by chance.
+    std::unordered_set<std::string> countries;
+    for (const Route& r : p_.routes)
+      if (!countries.insert(country_key(p_.strings[r.country])).second)
+        return fail(fmt::format("route {} is for a country routed before (countries match whatever their case)",
+                                &r - p_.routes.data()));
     if (p_.route_path >= 0) {
       if (static_cast<size_t>(p_.route_path) >= p_.schema.paths.size() || p_.schema.paths[static_cast<size_t>(p_.route_path)].slot < 0)
         return fail("the routing fact is not a fact slot");

@@ -6,6 +6,10 @@
 #include <cstring>
 #include <unordered_map>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <fmt/format.h>
 
 namespace lawful {
@@ -133,7 +137,15 @@ struct KeyTable {
 struct FieldPlan {
   static constexpr int32_t kLookahead = 3;
   std::vector<int32_t> next;  // per state: the field that came next last time, or -1
-  explicit FieldPlan(size_t fields = 0) : next(fields + 2, -1) {}
+  // Per state, for the fast path: the key not in the schema that came next last time
+  // (an export's own columns), when it was at most 16 bytes of ASCII; so that it is
+  // passed over without a lookup when it comes again.
+  struct Unknown {
+    uint64_t lo = 0, hi = 0;
+    uint32_t len = 0;  // 0: none
+  };
+  std::vector<Unknown> unknown;
+  explicit FieldPlan(size_t fields = 0) : next(fields + 2, -1), unknown(fields + 2) {}
 };
 
 // Why a document could not be read as an object.
@@ -199,24 +211,197 @@ size_t count_opens(const char* p, size_t n) {
   return opens;
 }
 
-bool nests_deeper_than(const char* p, size_t n, size_t limit) {
-  if (count_opens(p, n) <= limit) return false;
-  size_t depth = 0;
+// Calls `on(i, c)` for each bracket of JSON text outside its strings, from `from`, until
+// it returns false.
+template <class F>
+void each_bracket(const char* p, size_t n, size_t from, F on) {
   bool in_string = false;
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = from; i < n; ++i) {
     char c = p[i];
     if (in_string) {
       if (c == '\\') ++i;
       else if (c == '"') in_string = false;
     } else if (c == '"') {
       in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return true;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
+    } else if ((c == '[' || c == '{' || c == ']' || c == '}') && !on(i, c)) {
+      return;
     }
   }
+}
+
+bool nests_deeper_than(const char* p, size_t n, size_t limit) {
+  if (count_opens(p, n) <= limit) return false;
+  size_t depth = 0;
+  bool deeper = false;
+  each_bracket(p, n, 0, [&](size_t, char c) {
+    if (c == '[' || c == '{') deeper = ++depth > limit;
+    else if (depth > 0) --depth;
+    return !deeper;
+  });
+  return deeper;
+}
+
+// Where the object a line starts with ends (one past its closing brace), or 0 when the
+// line does not start with a whole object. Run only on lines that failed.
+size_t object_end(const char* p, size_t n) {
+  size_t i = 0;
+  while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) ++i;
+  if (i == n || p[i] != '{') return 0;
+  size_t depth = 0, end = 0;
+  each_bracket(p, n, i, [&](size_t at, char c) {
+    if (c == '[' || c == '{') ++depth;
+    else if (--depth == 0) end = at + 1;
+    return end == 0;
+  });
+  return end;
+}
+
+// Whether a whole object is followed by more than white space.
+bool text_after_object(const char* p, size_t n) {
+  size_t end = object_end(p, n);
+  if (end == 0) return false;
+  for (size_t i = end; i < n; ++i)
+    if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') return true;
   return false;
+}
+
+
+// ---- The fast path's scanning (see Binder::Impl::fast_contact).
+
+constexpr uint64_t kOnes8 = 0x0101010101010101ull, kHigh8 = 0x8080808080808080ull;
+
+inline bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// From just after an opening quote: the first '"', '\\' or control character, sixteen
+// bytes at a time with SSE2, else eight (the lowest flagged byte of the zero-byte tests
+// is exact), or null
+// when none comes before `end`. The bytes before it are or-ed into `high`, so that a
+// line with anything but ASCII in its strings is known (and then validated as UTF-8).
+inline const char* string_stop(const char* q, const char* end, uint64_t& high) {
+#ifdef __SSE2__
+  // Sixteen bytes at a time (SSE2 is in every x86-64): the bytes equal to '"' or '\\',
+  // and those at most 0x1f (a control character); the sign bits of the bytes before the
+  // first of them go to `high`.
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1f);
+  for (;;) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
+                               _mm_cmpeq_epi8(_mm_min_epu8(x, control), x));
+    unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+    unsigned sign = static_cast<unsigned>(_mm_movemask_epi8(x));
+    if (mask) {
+      unsigned first = static_cast<unsigned>(__builtin_ctz(mask));
+      high |= (sign & ((1u << first) - 1)) ? kHigh8 : 0;
+      q += first;
+      return q < end ? q : nullptr;
+    }
+    high |= sign ? kHigh8 : 0;
+    q += 16;
+    if (q >= end) return nullptr;
+  }
+#else
+  for (;;) {
+    uint64_t w;
+    std::memcpy(&w, q, 8);
+    uint64_t a = w ^ (kOnes8 * '"'), b = w ^ (kOnes8 * '\\');
+    uint64_t hit = (((a - kOnes8) & ~a) | ((b - kOnes8) & ~b) | ((w - kOnes8 * 0x20) & ~w)) & kHigh8;
+    if (hit) {
+      uint64_t low = hit & (~hit + 1);
+      high |= w & ((low >> 7) - 1);
+      q += __builtin_ctzll(hit) >> 3;
+      return q < end ? q : nullptr;
+    }
+    high |= w;
+    q += 8;
+    if (q >= end) return nullptr;
+  }
+#endif
+}
+
+// The closing quote of a string with no escape, from just after its opening quote; null
+// for a string with an escape or a control character, or one that does not end.
+inline const char* plain_string_end(const char* q, const char* end, uint64_t& high) {
+  const char* s = string_stop(q, end, high);
+  return s && *s == '"' ? s : nullptr;
+}
+
+inline bool hex_digit(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
+inline bool digit(char c) { return c >= '0' && c <= '9'; }
+
+// Past a string whose value is not read (escapes checked as JSON writes them), from
+// just after its opening quote: the position after its closing quote, or null.
+inline const char* skip_string(const char* q, const char* end, uint64_t& high) {
+  for (;;) {
+    q = string_stop(q, end, high);
+    if (!q) return nullptr;
+    if (*q == '"') return q + 1;
+    if (*q != '\\' || q + 1 >= end) return nullptr;  // a control character
+    char e = q[1];
+    if (e == 'u') {
+      if (q + 6 > end || !hex_digit(q[2]) || !hex_digit(q[3]) || !hex_digit(q[4]) || !hex_digit(q[5])) return nullptr;
+      q += 6;
+    } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't') {
+      q += 2;
+    } else {
+      return nullptr;
+    }
+  }
+}
+
+// Past a number as JSON writes it, or null.
+inline const char* skip_number(const char* p, const char* end) {
+  if (p < end && *p == '-') ++p;
+  if (p >= end) return nullptr;
+  if (*p == '0') ++p;
+  else if (digit(*p)) while (p < end && digit(*p)) ++p;
+  else return nullptr;
+  if (p < end && *p == '.') {
+    ++p;
+    if (p >= end || !digit(*p)) return nullptr;
+    while (p < end && digit(*p)) ++p;
+  }
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    if (p < end && (*p == '+' || *p == '-')) ++p;
+    if (p >= end || !digit(*p)) return nullptr;
+    while (p < end && digit(*p)) ++p;
+  }
+  return p;
+}
+
+// A whole number of at most 18 digits (no fraction, no exponent, no leading zero but
+// "0" itself), or null: anything else goes the slow way.
+inline const char* small_int(const char* p, const char* end, int64_t& out) {
+  bool neg = p < end && *p == '-';
+  if (neg) ++p;
+  const char* first = p;
+  uint64_t v = 0;
+  while (p < end && digit(*p) && p - first < 19) v = v * 10 + static_cast<uint64_t>(*p++ - '0');
+  size_t n = static_cast<size_t>(p - first);
+  if (n == 0 || n > 18 || (n > 1 && *first == '0') || (neg && v == 0)) return nullptr;
+  if (p < end && (digit(*p) || *p == '.' || *p == 'e' || *p == 'E')) return nullptr;
+  out = neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+  return p;
+}
+
+// Whether `word` (true, false, null) is at p.
+template <size_t N>
+inline bool literal_at(const char* p, const char* end, const char (&word)[N]) {
+  constexpr size_t n = N - 1;
+  uint32_t x, w;
+  std::memcpy(&x, p, 4);  // p lies in a padded buffer
+  std::memcpy(&w, word, 4);
+  return static_cast<size_t>(end - p) >= n && x == w && (n == 4 || p[4] == word[4]);
+}
+
+// A UTF-8 byte-order mark, which some tools write at the start of a file: skipped, as
+// the CSV reader skips it.
+void skip_bom(const char*& data, size_t& len, size_t& capacity) {
+  if (len >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+    data += 3;
+    len -= 3;
+    capacity = capacity >= 3 ? capacity - 3 : 0;
+  }
 }
 
 }  // namespace
@@ -245,6 +430,8 @@ struct Binder::Impl {
   static constexpr size_t kNoIndex = ~size_t{0};
   std::vector<Frame> path;
   std::vector<size_t> bases;  // where the elements of the lists being read begin
+  std::vector<uint64_t> seen;  // the fields of the objects being read already given
+  std::string key_copy;        // an unescaped key, padded
   int contact_root = -1, campaign_root = -1;
 
   Impl(const Program& p, BindLimits l) : prog(p), schema(p.schema), limits(l) {
@@ -259,6 +446,7 @@ struct Binder::Impl {
     members.resize(schema.enums.size());
     for (size_t e = 0; e < schema.enums.size(); ++e) members[e].build(schema.enums[e].members);
     for (size_t r = 0; r < schema.records.size(); ++r) templates[r] = make_template(static_cast<uint32_t>(r));
+    build_fast_fields();
     path.reserve(16);
     contact_root = schema.find_root("contact");
     campaign_root = schema.find_root("campaign");
@@ -357,6 +545,19 @@ struct Binder::Impl {
     }
   }
 
+  // What a list's binding starts from: its element type, the element's size in slots,
+  // and where the arena and the stack of element bases stood.
+  struct ListStart {
+    const Type& et;
+    bool records;
+    size_t stride, start, mark;
+  };
+  ListStart list_start(const FactStore& fs, TypeId elem) const {
+    const Type& et = schema.type(elem);
+    const bool records = et.kind == TypeKind::Record;
+    return {et, records, records ? schema.records[et.ref].size : size_t{1}, fs.slots.size(), bases.size()};
+  }
+
   // A list in one pass (no count first): scalar elements go to the end of the arena as
   // they come, so they lie together; record elements too, but a list inside one (a
   // consent's third parties) lands between them, and then the elements are gathered
@@ -367,11 +568,10 @@ struct Binder::Impl {
     od::array arr;
     if (jt != od::json_type::array || v.get_array().get(arr))
       return fail(fmt::format("expected a list, got {}", json_type_name(jt)));
-    const Type& et = schema.type(elem);
-    const bool records = et.kind == TypeKind::Record;
-    const size_t stride = records ? schema.records[et.ref].size : 1;
-    const size_t start = fs.slots.size();
-    const size_t mark = bases.size();
+    const ListStart ls = list_start(fs, elem);
+    const Type& et = ls.et;
+    const bool records = ls.records;
+    const size_t stride = ls.stride, start = ls.start, mark = ls.mark;
     size_t i = 0;
     path.push_back({nullptr, kNoIndex});
     for (auto item : arr) {
@@ -409,23 +609,7 @@ struct Binder::Impl {
       ++i;
     }
     path.pop_back();
-    size_t first = start;
-    if (records && i > 0) {
-      bool together = true;
-      for (size_t k = 0; k < i; ++k) together = together && bases[mark + k] == start + k * stride;
-      if (!together) {
-        first = fs.slots.size();
-        if (first + i * stride > 0x7fffffffu) return fail("the facts are too large");
-        fs.slots.resize(first + i * stride);
-        for (size_t k = 0; k < i; ++k)
-          std::copy_n(fs.slots.begin() + static_cast<std::ptrdiff_t>(bases[mark + k]), stride,
-                      fs.slots.begin() + static_cast<std::ptrdiff_t>(first + k * stride));
-      }
-    }
-    bases.resize(mark);
-    if (fs.slots.size() > 0x7fffffffu) return fail("the facts are too large");
-    out = make_list(static_cast<uint32_t>(first), static_cast<uint32_t>(i));
-    return true;
+    return gather_list(fs, records, stride, start, mark, i, out);
   }
 
   bool bind_object(FactStore& fs, uint32_t record, size_t base, od::object obj) {
@@ -435,6 +619,11 @@ struct Binder::Impl {
     const int32_t unknown_key = static_cast<int32_t>(rec.fields.size()) + 1;
     int32_t state = 0;
     path.push_back({nullptr, kNoIndex});
+    // This object's fields seen, a bit each: in a word here for the first 64 (every
+    // record of the standard facts), in `seen` for the others.
+    uint64_t seen_first = 0;
+    const size_t seen_at = seen.size();
+    if (rec.fields.size() > 64) seen.resize(seen_at + (rec.fields.size() - 1) / 64, 0);
     for (auto field : obj) {
       path.back().name = nullptr;
       od::field f;
@@ -450,13 +639,30 @@ struct Binder::Impl {
       }
       if (fi < 0) {
         std::string_view key;
-        fi = raw_key(f, key) ? table.find(key) : -1;
+        fi = raw_key(f, key) ? table.find(key) : escaped_key(f, table);
         plan[state] = fi;
       }
       state = fi < 0 ? unknown_key : fi + 1;
       od::value v = f.value();
       if (fi < 0) continue;  // not a fact of the schema: ignored
       const FieldDef& fd = rec.fields[static_cast<size_t>(fi)];
+      // A fact given twice: which one a reader takes differs between tools, and taking
+      // the last silently could turn an objection into none (docs/security.md).
+      bool again;
+      if (fi < 64) {  // kept in a register: a shift, a test and an or a field
+        const uint64_t bit = uint64_t{1} << fi;
+        again = (seen_first & bit) != 0;
+        seen_first |= bit;
+      } else {
+        uint64_t& word = seen[seen_at + static_cast<size_t>(fi) / 64 - 1];
+        const uint64_t bit = uint64_t{1} << (fi % 64);
+        again = (word & bit) != 0;
+        word |= bit;
+      }
+      if (__builtin_expect(again, 0)) {
+        path.back().name = &fd.name;
+        return fail("the key appears twice");
+      }
       od::json_type jt;
       if (v.type().get(jt)) return fail("not valid JSON");
       if (jt == od::json_type::null) continue;  // null is absent
@@ -480,15 +686,345 @@ struct Binder::Impl {
       }
     }
     path.pop_back();
+    if (rec.fields.size() > 64) seen.resize(seen_at);
+    return true;
+  }
+
+  // A key written with escapes (`"obj\u0065cted"`) names the field its text names: only
+  // keys with a backslash come here.
+  int escaped_key(od::field& f, const KeyTable& table) {
+    std::string_view key;
+    if (f.unescaped_key().get(key)) return -1;
+    key_copy.assign(key.data(), key.size());
+    key_copy.append(16, '\0');  // KeyTable::find reads 16 bytes from a key's start
+    return table.find(std::string_view(key_copy.data(), key.size()));
+  }
+
+  // ---- The fast path: a contact line bound in one pass over its bytes, driven by the
+  // schema's plan (the key tables and FieldPlan), checking every value while it walks:
+  // JSON grammar, depth, limits, types, enumeration members and dates, as the simdjson
+  // walk below does after stage 1. It takes only lines that are plainly good: valid
+  // JSON, every value of the right type, no escape in a key or in a value it keeps, no
+  // key twice, within every limit (and valid UTF-8, checked at the end when a string
+  // holds anything but ASCII). For anything else it returns false, having promised
+  // nothing, and the line goes through the simdjson walk, which binds it or gives the
+  // error record; so a line binds to the same facts either way, and every error is the
+  // slow path's. tests/unit/binder_fast_test.cpp compares the two on many lines.
+  bool fast_enabled = true;
+  uint64_t fast_high = 0;        // the bytes of the line's strings, or-ed
+  const char* fast_end = nullptr;
+  // Per record, per field: what the fast path needs of it, in one small entry.
+  struct FastField {
+    TypeKind kind;
+    bool optional;
+    uint32_t ref;     // the type's ref (enum, element type, record)
+    uint32_t offset;
+    TypeId type;
+  };
+  std::vector<std::vector<FastField>> fast_fields;
+
+  void build_fast_fields() {
+    for (const RecordDef& r : schema.records) {
+      fast_fields.emplace_back();
+      for (const FieldDef& f : r.fields) {
+        const Type& t = schema.type(f.type);
+        fast_fields.back().push_back({t.kind, f.optional, t.ref, f.offset, f.type});
+      }
+    }
+  }
+
+  // Functions of the fast path take the position and return the one after what they
+  // read, or null: not plainly good (the position stays in a register).
+  const char* ws(const char* p) const {
+    while (p < fast_end && is_json_space(*p)) ++p;
+    return p;
+  }
+  char at(const char* p) const { return p < fast_end ? *p : '\0'; }
+
+  bool fast_contact(FactStore& fs, uint32_t root, const char* data, size_t len) {
+    fast_end = data + len;
+    fast_high = 0;
+    const char* p = ws(data);
+    if (at(p) != '{') return false;
+    const RootDef& r = schema.roots[root];
+    bases.clear();
+    p = fast_object(fs, r.record, r.base, p, 1);
+    if (!p || ws(p) != fast_end) return false;  // text after the object
+    return !(fast_high & kHigh8) || simdjson::validate_utf8(data, len);
+  }
+
+  // A value not in the schema: checked as JSON and passed over.
+  const char* fast_skip(const char* p, size_t depth) {
+    char c = at(p);
+    if (c == '"') return skip_string(p + 1, fast_end, fast_high);
+    if (c == '{' || c == '[') {
+      if (depth + 1 > limits.max_depth) return nullptr;
+      const char close = c == '{' ? '}' : ']';
+      p = ws(p + 1);
+      if (at(p) == close) return p + 1;
+      for (;;) {
+        if (c == '{') {
+          if (at(p) != '"' || !(p = skip_string(p + 1, fast_end, fast_high))) return nullptr;
+          p = ws(p);
+          if (at(p) != ':') return nullptr;
+          p = ws(p + 1);
+        }
+        if (!(p = fast_skip(p, depth + 1))) return nullptr;
+        p = ws(p);
+        char d = at(p);
+        if (d == close) return p + 1;
+        if (d != ',') return nullptr;
+        p = ws(p + 1);
+      }
+    }
+    if (c == 't') return literal_at(p, fast_end, "true") ? p + 4 : nullptr;
+    if (c == 'f') return literal_at(p, fast_end, "false") ? p + 5 : nullptr;
+    if (c == 'n') return literal_at(p, fast_end, "null") ? p + 4 : nullptr;
+    return skip_number(p, fast_end);
+  }
+
+  // Dates by month: the eight bytes "YYYY-MM-" to the day number of the month's first
+  // day and its length, filled from parse_date (so only from a valid date); then a date
+  // of a month seen before is two digits, a comparison and an addition. A day the month
+  // does not have is left to the slow path, whose parse_date refuses it.
+  struct MonthEntry {
+    uint64_t key = 0;
+    Days first = 0;
+    uint32_t days = 0;  // 0: empty
+  };
+  MonthEntry months[512];
+
+  bool fast_date(std::string_view s, Value& out) {
+    if (s.size() != 10) return false;
+    const unsigned d1 = static_cast<unsigned>(s[8] - '0'), d2 = static_cast<unsigned>(s[9] - '0');
+    if (d1 > 9 || d2 > 9) return false;
+    const unsigned day = d1 * 10 + d2;
+    uint64_t key;
+    std::memcpy(&key, s.data(), 8);
+    const MonthEntry* e = &months[(key * 0x9E3779B97F4A7C15ull) >> 55];
+    if (e->key != key || e->days == 0) e = learn_month(s, key, day);
+    if (!e || day < 1 || day > e->days) return false;
+    out = e->first + static_cast<Days>(day - 1);
+    return true;
+  }
+  [[gnu::noinline]] const MonthEntry* learn_month(std::string_view s, uint64_t key, unsigned day) {
+    auto d = parse_date(s);
+    if (!d) return nullptr;
+    MonthEntry& e = months[(key * 0x9E3779B97F4A7C15ull) >> 55];
+    const int32_t y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    const uint32_t m = static_cast<uint32_t>((s[5] - '0') * 10 + (s[6] - '0'));
+    e.key = key;
+    e.first = *d - static_cast<Days>(day - 1);
+    e.days = days_in_month(y, m);
+    return &e;
+  }
+
+  // A scalar of the schema (not null), checked as bind_scalar checks it.
+  [[gnu::always_inline]] const char* fast_scalar(FactStore& fs, TypeKind kind, uint32_t ref, const char* p, Value& out) {
+    switch (kind) {
+      case TypeKind::Bool:
+        if (literal_at(p, fast_end, "true")) {
+          out = kTrue;
+          return p + 4;
+        }
+        if (literal_at(p, fast_end, "false")) {
+          out = kFalse;
+          return p + 5;
+        }
+        return nullptr;
+      case TypeKind::Int: {
+        int64_t i = 0;
+        p = small_int(p, fast_end, i);
+        out = i;
+        return p;
+      }
+      case TypeKind::String:
+      case TypeKind::Date:
+      case TypeKind::Enum: {
+        if (at(p) != '"') return nullptr;
+        const char* q = plain_string_end(p + 1, fast_end, fast_high);
+        if (!q) return nullptr;
+        std::string_view s(p + 1, static_cast<size_t>(q - p - 1));
+        if (s.size() > limits.max_string) return nullptr;
+        if (kind == TypeKind::String) {
+          out = fs.add_string(s);
+        } else if (kind == TypeKind::Date) {
+          if (!fast_date(s, out)) return nullptr;
+        } else {
+          int m = members[ref].find(s);
+          if (m < 0) return nullptr;
+          out = m;
+        }
+        return q + 1;
+      }
+      default:
+        return nullptr;
+    }
+  }
+
+  // p at '['; `depth` is the depth of the object that holds the list.
+  const char* fast_list(FactStore& fs, TypeId elem, const char* p, size_t depth, Value& out) {
+    if (depth + 1 > limits.max_depth) return nullptr;
+    const ListStart ls = list_start(fs, elem);
+    const Type& et = ls.et;
+    const bool records = ls.records;
+    const size_t stride = ls.stride, start = ls.start, mark = ls.mark;
+    size_t i = 0;
+    p = ws(p + 1);
+    if (at(p) == ']') {
+      ++p;
+    } else {
+      for (;;) {
+        if (i == limits.max_list) return nullptr;
+        if (records) {
+          if (at(p) != '{') return nullptr;
+          size_t slot = fs.slots.size();
+          if (slot + stride > 0x7fffffffu) return nullptr;
+          fs.slots.resize(slot + stride);
+          init(fs, et.ref, slot);
+          bases.push_back(slot);
+          p = fast_object(fs, et.ref, slot, p, depth + 2);
+        } else {
+          Value x = kUnknown;
+          p = fast_scalar(fs, et.kind, et.ref, p, x);
+          fs.slots.push_back(x);
+        }
+        if (!p) return nullptr;
+        ++i;
+        p = ws(p);
+        char d = at(p);
+        if (d == ']') {
+          ++p;
+          break;
+        }
+        if (d != ',') return nullptr;
+        p = ws(p + 1);
+      }
+    }
+    return gather_list(fs, records, stride, start, mark, i, out) ? p : nullptr;
+  }
+
+  // p at '{'; `depth` counts it.
+  const char* fast_object(FactStore& fs, uint32_t record, size_t base, const char* p, size_t depth) {
+    if (depth > limits.max_depth) return nullptr;
+    const KeyTable& table = keys[record];
+    const FastField* const fields = fast_fields[record].data();
+    int32_t* const plan = plans[record].next.data();
+    FieldPlan::Unknown* const unknowns = plans[record].unknown.data();
+    const int32_t unknown_key = static_cast<int32_t>(fast_fields[record].size()) + 1;
+    int32_t state = 0;
+    uint64_t seen = 0;
+    p = ws(p + 1);
+    if (at(p) == '}') return p + 1;
+    for (;;) {
+      if (at(p) != '"') return nullptr;
+      const char* raw = p + 1;
+      int fi = -1;
+      for (int32_t k = 0, cand = plan[state]; k < FieldPlan::kLookahead && cand >= 0; ++k, cand = plan[cand + 1]) {
+        if (table.matches(static_cast<size_t>(cand), raw)) {
+          fi = cand;
+          break;
+        }
+      }
+      const FieldPlan::Unknown& u = unknowns[state];
+      if (fi >= 0) {
+        p = raw + table.names[static_cast<size_t>(fi)].size() + 1;
+      } else if (u.len && ((load8(raw, u.len) ^ u.lo) | (u.len > 8 ? load8(raw + 8, u.len - 8) ^ u.hi : 0)) == 0 &&
+                 raw[u.len] == '"') {
+        p = raw + u.len + 1;  // the same key not in the schema as last time
+      } else {
+        uint64_t high = 0;
+        const char* q = plain_string_end(raw, fast_end, high);
+        if (!q) return nullptr;  // an escape in a key
+        fast_high |= high;
+        const size_t n = static_cast<size_t>(q - raw);
+        fi = table.find(std::string_view(raw, n));
+        plan[state] = fi;
+        FieldPlan::Unknown& w = unknowns[state];
+        w.len = fi < 0 && n > 0 && n <= 16 && !(high & kHigh8) ? static_cast<uint32_t>(n) : 0;
+        if (w.len) {
+          w.lo = load8(raw, n);
+          w.hi = n > 8 ? load8(raw + 8, n - 8) : 0;
+        }
+        p = q + 1;
+      }
+      state = fi < 0 ? unknown_key : fi + 1;
+      p = ws(p);
+      if (at(p) != ':') return nullptr;
+      p = ws(p + 1);
+      if (fi < 0) {
+        p = fast_skip(p, depth);
+      } else {
+        if (fi >= 64 || (seen >> fi & 1)) return nullptr;  // a key twice: the slow way
+        seen |= uint64_t{1} << fi;
+        const FastField& fd = fields[fi];
+        const char c = at(p);
+        if (c == 'n') {
+          p = literal_at(p, fast_end, "null") ? p + 4 : nullptr;  // null is absent
+        } else if (fd.kind == TypeKind::Record) {
+          if (c != '{') return nullptr;
+          size_t slot = base + fd.offset + (fd.optional ? 1 : 0);
+          if (fd.optional) fs.slots[base + fd.offset] = kTrue;
+          p = fast_object(fs, fd.ref, slot, p, depth + 1);
+        } else if (fd.kind == TypeKind::List) {
+          Value list = kUnknown;
+          p = c == '[' ? fast_list(fs, fd.ref, p, depth, list) : nullptr;
+          fs.slots[base + fd.offset] = list;
+        } else {
+          Value x = kUnknown;
+          p = fast_scalar(fs, fd.kind, fd.ref, p, x);
+          fs.slots[base + fd.offset] = x;
+        }
+      }
+      if (!p) return nullptr;
+      p = ws(p);
+      char d = at(p);
+      if (d == '}') return p + 1;
+      if (d != ',') return nullptr;
+      p = ws(p + 1);
+    }
+  }
+
+  // A list's elements lie from `start` when they came together; record elements with a
+  // list inside one between them are gathered into one block at the end of the arena.
+  bool gather_list(FactStore& fs, bool records, size_t stride, size_t start, size_t mark, size_t count, Value& out) {
+    size_t first = start;
+    if (records && count > 0) {
+      bool together = true;
+      for (size_t k = 0; k < count; ++k) together = together && bases[mark + k] == start + k * stride;
+      if (!together) {
+        first = fs.slots.size();
+        if (first + count * stride > 0x7fffffffu) return fail("the facts are too large");
+        fs.slots.resize(first + count * stride);
+        for (size_t k = 0; k < count; ++k)
+          std::copy_n(fs.slots.begin() + static_cast<std::ptrdiff_t>(bases[mark + k]), stride,
+                      fs.slots.begin() + static_cast<std::ptrdiff_t>(first + k * stride));
+      }
+    }
+    bases.resize(mark);
+    if (fs.slots.size() > 0x7fffffffu) return fail("the facts are too large");
+    out = make_list(static_cast<uint32_t>(first), static_cast<uint32_t>(count));
     return true;
   }
 
   bool bind_root(FactStore& fs, uint32_t root, od::object obj) {
     const RootDef& r = schema.roots[root];
     init(fs, r.record, r.base);
+    seen.clear();
     path.clear();
     path.push_back({&r.name, 0});
     return bind_object(fs, r.record, r.base, obj);
+  }
+
+  // A line whose object is followed by more text: that is its error, whatever simdjson
+  // stopped on, with the object's id. False when the line has no such text.
+  bool trailing_text(const char* data, size_t len, bool nested, BindResult& res) {
+    if (!text_after_object(data, len)) return false;
+    res.ok = false;
+    res.error = "text after the JSON object";
+    copy = simdjson::padded_string(data, object_end(data, len));
+    res.id = try_id(simdjson::padded_string_view(copy), nested);
+    return true;
   }
 
   // The id of a line that could not be bound, for its error record, if it can be read.
@@ -515,6 +1051,8 @@ Binder::Binder(const Program& prog, BindLimits limits)
     : impl_(std::make_unique<Impl>(prog, limits)), limits_(limits) {}
 Binder::~Binder() = default;
 
+void Binder::set_fast_path(bool on) { impl_->fast_enabled = on; }
+
 void Binder::clear_root(FactStore& fs, uint32_t root) const {
   const RootDef& r = impl_->schema.roots[root];
   impl_->init(fs, r.record, r.base);
@@ -533,6 +1071,7 @@ BindResult Binder::bind_campaign(FactStore& fs, std::string_view json) {
     return res;
   }
   clear_root(fs, static_cast<uint32_t>(c));
+  if (json.substr(0, 3) == "\xEF\xBB\xBF") json.remove_prefix(3);  // a byte-order mark
   if (json.size() > limits_.max_line || nests_deeper_than(json.data(), json.size(), limits_.max_depth)) {
     res.ok = false;
     res.error = json.size() > limits_.max_line
@@ -553,7 +1092,10 @@ BindResult Binder::bind_campaign(FactStore& fs, std::string_view json) {
   m.path.clear();
   simdjson::error_code e = m.campaign_parser.iterate(m.campaign_json).get(doc);
   if (!e) e = doc.get_object().get(obj);
-  if (e) {
+  if (text_after_object(json.data(), json.size())) {  // a second object is not a campaign either
+    res.ok = false;
+    res.error = "the campaign: text after the JSON object";
+  } else if (e) {
     res.ok = false;
     res.error = "the campaign: " + document_error(e);
   } else if (!m.bind_root(fs, static_cast<uint32_t>(c), obj)) {
@@ -573,14 +1115,10 @@ BindResult Binder::bind_contact(FactStore& fs, const char* data, size_t len, siz
   int k = m.contact_root;
   if (k < 0) return res;
   clear_root(fs, static_cast<uint32_t>(k));
+  skip_bom(data, len, capacity);
   if (len > limits_.max_line) {
     res.ok = false;
     res.error = fmt::format("a line of {} bytes; the limit is {}", len, limits_.max_line);
-    return res;
-  }
-  if (nests_deeper_than(data, len, limits_.max_depth)) {
-    res.ok = false;
-    res.error = fmt::format("objects and lists nested more than {} deep", limits_.max_depth);
     return res;
   }
   simdjson::padded_string_view view;
@@ -590,16 +1128,28 @@ BindResult Binder::bind_contact(FactStore& fs, const char* data, size_t len, siz
     m.copy = simdjson::padded_string(data, len);
     view = simdjson::padded_string_view(m.copy);
   }
+  if (m.fast_enabled) {
+    if (m.fast_contact(fs, static_cast<uint32_t>(k), view.data(), len)) return res;
+    fs.reset_to_campaign();  // not plainly good: the simdjson walk decides
+    clear_root(fs, static_cast<uint32_t>(k));
+  }
+  if (nests_deeper_than(data, len, limits_.max_depth)) {
+    res.ok = false;
+    res.error = fmt::format("objects and lists nested more than {} deep", limits_.max_depth);
+    return res;
+  }
   od::document doc;
   od::object obj;
   simdjson::error_code e = m.parser.iterate(view).get(doc);
   if (!e) e = doc.get_object().get(obj);
   if (e) {
+    if (m.trailing_text(data, len, false, res)) return res;
     res.ok = false;
     res.error = document_error(e);
     return res;
   }
   if (!m.bind_root(fs, static_cast<uint32_t>(k), obj)) {
+    if (m.trailing_text(data, len, false, res)) return res;
     res.ok = false;
     res.error = m.error;
     res.id = m.try_id(view, false);
@@ -607,7 +1157,7 @@ BindResult Binder::bind_contact(FactStore& fs, const char* data, size_t len, siz
   }
   // A document must end after its object.
   const char* rest = nullptr;
-  if (doc.current_location().get(rest) == simdjson::SUCCESS) {
+  if (doc.current_location().get(rest) == simdjson::SUCCESS && !m.trailing_text(data, len, false, res)) {
     res.ok = false;
     res.error = "text after the JSON object";
   }
@@ -621,6 +1171,7 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
   int k = m.contact_root;
   int c = m.campaign_root;
   for (uint32_t r = 0; r < m.schema.roots.size(); ++r) clear_root(fs, r);
+  skip_bom(data, len, capacity);
   if (len > limits_.max_line) {
     res.ok = false;
     res.error = fmt::format("a line of {} bytes; the limit is {}", len, limits_.max_line);
@@ -643,6 +1194,7 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
   simdjson::error_code e = m.parser.iterate(view).get(doc);
   if (!e) e = doc.get_object().get(obj);
   if (e) {
+    if (m.trailing_text(data, len, true, res)) return res;
     res.ok = false;
     res.error = document_error(e);
     return res;
@@ -651,6 +1203,7 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
   for (auto field : obj) {
     od::field f;
     if (std::move(field).get(f)) {
+      if (m.trailing_text(data, len, true, res)) return res;
       res.ok = false;
       res.error = "not valid JSON";
       return res;
@@ -670,6 +1223,7 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
     }
     (key == "contact" ? seen_contact : seen_campaign) = true;
     if (!m.bind_root(fs, static_cast<uint32_t>(root), inner)) {
+      if (m.trailing_text(data, len, true, res)) return res;
       res.ok = false;
       res.error = m.error;
       res.id = m.try_id(view, true);
@@ -678,6 +1232,7 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
   }
   const char* rest = nullptr;
   if (doc.current_location().get(rest) == simdjson::SUCCESS) {
+    if (m.trailing_text(data, len, true, res)) return res;
     res.ok = false;
     res.error = "text after the JSON object";
     return res;

@@ -56,6 +56,11 @@ class Binder {
 
   const BindLimits& limits() const { return limits_; }
 
+  // Contacts are bound first by a pass over the line's bytes that takes only plainly
+  // good lines, and by simdjson's walk otherwise (binder.cpp). Off: always the walk;
+  // for the tests and benchmarks that compare the two.
+  void set_fast_path(bool on);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

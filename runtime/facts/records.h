@@ -142,17 +142,24 @@ class RecordWriter {
   std::string scratch_;
 };
 
-// CSV: one field as RFC 4180 writes it.
+// CSV: one field as RFC 4180 writes it. A spreadsheet would run a field that starts
+// with = + - @ (or a tab or CR before one) as a formula (`=HYPERLINK(...)` in an id):
+// such a field is written quoted after a ' (OWASP's advice), and a NUL byte, which no
+// CSV reader keeps, as U+FFFD (docs/security.md).
 template <class Out>
 void append_csv_field(Out& out, std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+  const bool formula = !s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
+                                      s[0] == '\r');
+  if (!formula && s.find_first_of(std::string_view(",\"\r\n\0", 5)) == std::string_view::npos) {
     out.append(s.data(), s.size());
     return;
   }
   out += '"';
+  if (formula) out += '\'';
   for (char c : s) {
     if (c == '"') out += '"';
-    out += c;
+    if (c == '\0') out += "\xEF\xBF\xBD";
+    else out += c;
   }
   out += '"';
 }

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "runtime/bytecode/opcodes.h"
+#include "runtime/bytecode/routes.h"
 #include "runtime/vm/builtins.h"
 
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(LAWFUL_VM_SWITCH)
@@ -568,7 +569,8 @@ Vm::Vm(const Program& prog, const VmLimits& limits)
     std::sort(texts.begin(), texts.end());
     sorted_sets_.push_back(std::move(texts));
   }
-  for (const Route& r : prog.routes) routes_.emplace_back(prog.strings[r.country], r.policy);
+  // In country case (program.h) whatever the compiler that wrote the program did.
+  for (const Route& r : prog.routes) routes_.emplace_back(country_key(prog.strings[r.country]), r.policy);
   std::sort(routes_.begin(), routes_.end());
   route2_.assign(26 * 26, -1);
   for (const auto& [country, policy] : routes_)
@@ -1585,14 +1587,20 @@ int32_t Vm::route(Outcome& out) {
       return -1;
     }
   }
-  char key[8];
-  size_t len = text.size();
-  if (len <= sizeof key) {
-    for (size_t i = 0; i < len; ++i) key[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[i])));
-    std::string_view k(key, len);
-    auto it = std::lower_bound(routes_.begin(), routes_.end(), k,
-                               [](const std::pair<std::string, int32_t>& a, std::string_view b) { return a.first < b; });
-    if (it != routes_.end() && it->first == k && it->second >= 0) return it->second;
+  // Any other length: the routes are in country case, the contact's text is compared in it.
+  auto before = [](const std::pair<std::string, int32_t>& route, std::string_view t) {
+    const std::string& k = route.first;
+    for (size_t i = 0; i < k.size() && i < t.size(); ++i) {
+      const unsigned char a = static_cast<unsigned char>(k[i]), b = static_cast<unsigned char>(country_case(t[i]));
+      if (a != b) return a < b;
+    }
+    return k.size() < t.size();
+  };
+  auto it = std::lower_bound(routes_.begin(), routes_.end(), text, before);
+  if (it != routes_.end() && it->first.size() == text.size() && it->second >= 0) {
+    bool same = true;
+    for (size_t i = 0; i < text.size() && same; ++i) same = it->first[i] == country_case(text[i]);
+    if (same) return it->second;
   }
   out.reason = Reason::NoPolicyForCountry;
   out.missing.add(static_cast<uint32_t>(route_path_));

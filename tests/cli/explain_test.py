@@ -226,6 +226,25 @@ def contact_files():
 
 
 @test
+def contact_and_campaign_given_as_json_objects():
+    # --contact and --campaign take the object itself as well as a file; the text is the
+    # same, and errors name the option.
+    c = {"id": "acme-1", "entity": "company", "objected": False, "suppressed": False, "consents": []}
+    from_files = run("explain", SPEC, "--contact", contact("acme-1", **{k: v for k, v in c.items() if k != "id"}),
+                     "--campaign", campaign())
+    inline = run("explain", SPEC, "--contact", json.dumps(c), "--campaign", "  " + json.dumps(CAMPAIGN))
+    check(inline.returncode == 0 and inline.stdout == from_files.stdout == EXPECTED_COMPANY, "the same explanation", inline)
+    pretty = run("explain", SPEC, "--contact", json.dumps(c, indent=2), "--campaign", json.dumps(CAMPAIGN), "--json")
+    check(pretty.returncode == 0 and json.loads(pretty.stdout)["outcome"]["verdict"] == "allow", "an object on several lines", pretty)
+    p = run("explain", SPEC, "--contact", '{"id": "b", "entity": "compny"}', "--campaign", json.dumps(CAMPAIGN))
+    check(p.returncode == 1 and "--contact: contact.entity: 'compny' is not a value of Entity" in p.stderr, "a bad object", p)
+    p = run("explain", SPEC, "--contact", json.dumps(c), "--campaign", '{"channel": 3}')
+    check(p.returncode == 1 and "--campaign: campaign.channel" in p.stderr, "a bad campaign object", p)
+    p = run("explain", SPEC, "--contact", "no-such-file.json", "--campaign", json.dumps(CAMPAIGN))
+    check(p.returncode == 1 and "cannot read no-such-file.json" in p.stderr, "not an object: a file, which is missing", p)
+
+
+@test
 def a_run_time_error_says_where_and_gives_no_empty_reason():
     law = write("overflow.law", 'policy t.overflow "A run-time error"\ndecision d:\n  rule far: allow basis consent\n'
                 '    when campaign.send_date + 9000 years > contact.last_contact\n    cite "far"\n')

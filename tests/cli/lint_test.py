@@ -43,8 +43,55 @@ def each_problem_once_with_its_position():
         (27, 10, "W104"),  # calls has no default
         (30, 5, "W106"),   # opt_out ends on 2026-08-11, opt_in starts 2026-08-12
         (36, 8, "W102"),   # consented allows without a basis
+        (45, 37, "W107"),  # known(c.withdrawn_at): a schema default, always true
     ]), f"codes and positions: {found(p)}", p)
-    check(p.stdout.rstrip().endswith("0 errors, 7 warnings"), "summary", p)
+    check(p.stdout.rstrip().endswith("0 errors, 8 warnings"), "summary", p)
+
+
+@test
+def as_of_and_send_date_that_disagree():
+    # W108, from every command: a test pinned `as of` one date whose campaign is sent on
+    # another; not when they agree, nor when the campaign gives no send date.
+    def t(as_of, send):
+        camp = f"campaign {{ channel: email{', send_date: ' + send if send else ''} }}"
+        return policy('decision d:\n  rule r: deny\n    cite "x"\n',) + \
+            f'test "t" {{\n  as of {as_of}\n  contact {{ }}\n  {camp}\n  expect d is deny\n}}\n'
+    p = run("test", write("lint/asof1.law", t("2026-07-01", "2026-12-01")))
+    check(p.returncode == 0 and "pinned as of 2026-07-01, but its campaign is sent on 2026-12-01 [W108]" in p.stderr,
+          "lawful test reports it", p)
+    check("W108" in codes(lint(t("2026-07-01", "2026-12-01"), "asof2.law")), "and lint")
+    check("W108" not in codes(lint(t("2026-07-01", "2026-07-01"), "asof3.law")), "the same date")
+    check("W108" not in codes(lint(t("2026-07-01", None), "asof4.law")), "no send date")
+
+
+@test
+def known_of_a_defaulted_fact():
+    # W107: known(x) of a fact with a schema default; not of an optional record, a fact
+    # without a default, or an expression; once per place though a definition with a
+    # parameter is lowered at each use; lint only.
+    text = policy("""decision d:
+  rule no: deny
+    cite "x"
+  rule a: allow basis consent
+    when twice(contact.objected) and known(contact.customer) and known(contact.customer.purchased)
+    overrides no
+    cite "x"
+  rule b: allow basis consent
+    when twice(contact.suppressed) and known(contact.last_contact) and known(contact.objected or contact.tps)
+    overrides no
+    cite "x"
+""", lets="""let stands(c: Consent) = known(c.withdrawn_at)
+let twice(x: bool) = x and any c in contact.consents: stands(c) and known(c.third_parties)
+""")
+    p = lint(text, "known.law")
+    w = [(l, c) for l, c, code in found(p) if code == "W107"]
+    check(w == [(2, 26), (3, 69), (9, 66)], f"W107 where a default makes known() true, once each: {w}", p)
+    check("write `size(c.third_parties) > 0`" in p.stdout and "write `c.withdrawn_at <= campaign.send_date`" in p.stdout,
+          "the fix for a list and for a date", p)
+    check("write `size(contact.customer.purchased) > 0`" in p.stdout, "a list inside an optional record", p)
+    path = write("lint/known_check.law", text)
+    p = run("test", path)
+    check("W107" not in p.stdout + p.stderr, "`lawful test` does not report it", p)
 
 
 @test

@@ -337,8 +337,30 @@ def gen_contacts_is_realistic_and_repeatable():
     check(any("withdrawn_at" in c for r in rows for c in r.get("consents", [])), "withdrawn consents")
     for field in ("objected", "suppressed", "tps", "bloctel", "dnc"):
         check(any(field in r for r in rows) and any(field not in r for r in rows), f"{field} known and unknown")
+    supporters = [r for r in rows if "supporter" in r]
+    check(supporters and all(r["country"] == "GB" and r.get("entity") == "consumer" for r in supporters),
+          f"charity supporters, GB consumers only: {len(supporters)}")
+    check(any(s["supporter"].get("collected_at", "9") < "2026-02-05" for s in supporters) and
+          any(s["supporter"].get("collected_at", "0") >= "2026-02-05" for s in supporters), "collected before and after 5 Feb 2026")
     csv_rows = gen(3000, fmt="csv").read_text().splitlines()
     check(len(csv_rows) == 3001 and csv_rows[0].startswith("id,email,"), "CSV: a header and a row per contact")
+    check(csv_rows[0].endswith(",supporter.collected_by,supporter.opt_out_offered"), f"CSV supporter columns: {csv_rows[0]}")
+    check(sum(1 for l in csv_rows[1:] if ",Northwind Ltd," in l or "GiveNow" in l) == len(supporters), "CSV: the same supporters")
+    # A sender with a comma, quotes and a backslash stays one JSON string and one CSV cell.
+    import csv, io
+    odd = 'Hope, "Trust" \\ Ltd'
+    for fmt in ("jsonl", "csv"):
+        path = TMP / f"odd.{fmt}"
+        p = run("gen-contacts", "--n", 400, "--seed", 1, "--format", fmt, "--sender", odd, "-o", path)
+        check(p.returncode == 0, "gen-contacts --sender", p)
+        if fmt == "jsonl":
+            rs = [json.loads(l) for l in path.read_text().splitlines()]
+            names = {r["supporter"]["collected_by"] for r in rs if "supporter" in r}
+            names |= {c["controller"] for r in rs for c in r.get("consents", [])}
+        else:
+            rs = list(csv.DictReader(io.StringIO(path.read_text())))
+            names = {r["supporter.collected_by"] for r in rs if r["supporter.collected_by"]}
+        check(odd in names, f"{fmt}: the sender read back: {names}")
 
 
 @test
@@ -367,7 +389,11 @@ def check_summary_on_stderr_and_as_json():
     check(p.returncode == 0, "check", p)
     check("lawful check: 5,000 lines" in p.stderr and "GB (uk.pecr)" in p.stderr and "(no policy)" in p.stderr, "summary table", p)
     check("\r" not in p.stderr, "no progress bar when standard error is not a terminal", p)
+    pairs = json.loads(summary.read_text(), object_pairs_hook=lambda kv: kv)
+    keys = [k for k, _ in pairs]
+    check(len(keys) == len(set(keys)), f"no key twice in the summary: {keys}")
     s = json.loads(summary.read_text())
+    check(s["policy_path"] == "policies" and isinstance(s["policies"], list), "the path, and the per-policy table")
     recs = lines_of((TMP / "d.jsonl").read_text())
     for v in ("allow", "deny", "review"):
         check(s["verdicts"][v] == sum(1 for r in recs if r.get("verdict") == v), f"summary counts {v}")
@@ -448,6 +474,57 @@ def check_csv_contacts_in_and_csv_out():
     check(p.returncode == 1 and "column 'consents' is a list" in p.stderr, "list column refused", p)
     p = run("check", SPEC, "--cases", path, "--input-format", "csv")
     check(p.returncode == 2, "--cases is JSON Lines only", p)
+
+
+@test
+def charity_supporters_from_json_and_csv():
+    # The supporter record (FACTS.md) from JSON and from `supporter.*` CSV columns: the UK
+    # charitable purpose soft opt-in (PECR reg 22(3A)) decides alike, and relies on no
+    # consent, so the decision owes no consent record.
+    camp = {"id": "appeal", "channel": "email", "unsubscribe": True, "send_date": "2026-12-01",
+            "charitable_purpose_only": True,
+            "sender": {"name": "Hope Trust", "kind": "charity", "identified": True, "contact_address": True}}
+    campf = write("charity.json", json.dumps(camp))
+    base = {"country": "GB", "entity": "consumer", "objected": False, "suppressed": False, "consents": []}
+    sup = {"support_given": True, "collected_at": "2026-03-10", "collected_by": "Hope Trust", "opt_out_offered": True}
+    rows = [dict(base, id="s1", supporter=sup),
+            dict(base, id="s2", supporter=dict(sup, collected_at="2025-11-20")),
+            dict(base, id="s3", supporter=dict(sup, collected_by="GiveNow Ltd")),
+            dict(base, id="s4")]
+    p = run("check", "policies", "--contacts", contacts_file(rows), "--campaign", campf, "--quiet")
+    check(p.returncode == 0, "check", p)
+    out = records(p.stdout)
+    check([(r["verdict"], r["rules"]) for r in out] ==
+          [("allow", ["charity_supporter"]), ("review", ["supporter_before_commencement"]),
+           ("deny", ["no_consent"]), ("deny", ["no_consent"])], f"verdicts: {out}")
+    check(out[0]["basis"] == "soft_opt_in" and out[0]["obligations"] ==
+          ["identify_sender", "include_contact_address", "include_unsubscribe", "honour_objection"],
+          f"no keep_consent_record without a consent: {out[0]}")
+    # Before the rule came into force, the same contact needs consent.
+    p = run("check", "policies", "--contacts", contacts_file(rows[:1]), "--campaign", campf, "--as-of", "2026-02-04", "--quiet")
+    check(records(p.stdout)[0]["rules"] == ["no_consent"], "as of 2026-02-04", p)
+    # The purpose of the message unknown: review naming it.
+    del camp["charitable_purpose_only"]
+    p = run("check", "policies", "--contacts", contacts_file(rows[:1]), "--campaign", write("c2.json", json.dumps(camp)), "--quiet")
+    r = records(p.stdout)[0]
+    check(r["verdict"] == "review" and r["missing"] == ["campaign.charitable_purpose_only"], f"purpose unknown: {r}")
+    # CSV: `supporter.FIELD` columns make the supporter present; none given, it is absent.
+    csv_text = ("id,country,entity,objected,suppressed,supporter.support_given,supporter.interest_expressed,"
+                "supporter.collected_at,supporter.collected_by,supporter.opt_out_offered\n"
+                "s1,GB,consumer,false,false,true,,2026-03-10,Hope Trust,true\n"
+                "s2,GB,consumer,false,false,,true,2025-11-20,hope trust,true\n"
+                "s4,GB,consumer,false,false,,,,,\n")
+    p = run("check", "policies", "--contacts", write("supporters.csv", csv_text), "--campaign", campf, "--quiet")
+    check(p.returncode == 0, "CSV check", p)
+    out = records(p.stdout)
+    # No consents column: the consents are unknown, which the charitable route does not need.
+    check([(r["id"], r["verdict"], r["rules"]) for r in out] ==
+          [("s1", "allow", ["charity_supporter"]), ("s2", "review", ["supporter_before_commencement"]),
+           ("s4", "review", ["no_consent", "consented"])], f"CSV verdicts: {out}")
+    check(out[2]["missing"] == ["contact.consents"], f"s4: {out[2]}")
+    # Consents unknown, and the allow rests on the supporter route: no consent is relied on.
+    check(out[0]["obligations"] == ["identify_sender", "include_contact_address", "include_unsubscribe", "honour_objection"],
+          f"s1 obligations: {out[0]}")
 
 
 @test

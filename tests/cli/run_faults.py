@@ -179,8 +179,8 @@ def interrupted_with_output_file(threads):
         cut = data.index(b"\n", cut) + 1
     proc.stdin.write(data[:cut])
     proc.stdin.flush()
-    temp = outdir / f"decisions.jsonl.tmp.{proc.pid}"
-    check(temp.exists(), f"the temporary is named FILE.tmp.PID: {[f.name for f in outdir.iterdir()]}")
+    temps = [f.name for f in outdir.iterdir() if re.fullmatch(rf"decisions\.jsonl\.tmp\.{proc.pid}\.[0-9a-f]{{8}}", f.name)]
+    check(len(temps) == 1, f"the temporary is named FILE.tmp.PID.RANDOM: {[f.name for f in outdir.iterdir()]}")
     proc.send_signal(signal.SIGINT)
     err = proc.stderr.read().decode()
     proc.wait(timeout=300)
@@ -307,12 +307,14 @@ def concurrent_runs_to_one_file_do_not_collide():
     for proc in procs:
         proc.stdin.write(data[:half])
         proc.stdin.flush()
+    def temporaries():
+        return {f.name.rsplit(".", 1)[0] for f in outdir.iterdir() if ".tmp." in f.name}
     names = {f"d.jsonl.tmp.{proc.pid}" for proc in procs}
     for _ in range(6000):
-        if names <= {f.name for f in outdir.iterdir()}:
+        if names <= temporaries():
             break
         time.sleep(0.01)
-    check(names <= {f.name for f in outdir.iterdir()}, f"two temporaries: {[f.name for f in outdir.iterdir()]}")
+    check(names <= temporaries(), f"two temporaries: {[f.name for f in outdir.iterdir()]}")
     for proc in procs:
         proc.stdin.write(data[half:])
         proc.stdin.close()

@@ -2,6 +2,8 @@
 // libFuzzer: how the regression inputs (tests/fuzz/regressions/) and seed corpora are
 // replayed by ctest in every build, the sanitizer build included.
 //   fuzz_replay_TARGET PATH...
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -31,11 +33,20 @@ int main(int argc, char** argv) {
     }
   }
   std::sort(files.begin(), files.end());
+  // libFuzzer's -rss_limit_mb, for the replays: every phase's memory is linear in its
+  // input, and no input here comes near this (a 26 KB policy once took 528 MB).
+  constexpr long kRssLimitMb = 1024;
   for (const fs::path& f : files) {
     std::ifstream in(f, std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::fprintf(stderr, "%s\n", f.string().c_str());
     LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    rusage ru{};
+    if (getrusage(RUSAGE_SELF, &ru) == 0 && ru.ru_maxrss / 1024 > kRssLimitMb) {
+      std::fprintf(stderr, "%s: the memory in use peaked at %ld MB; the limit is %ld MB\n", f.string().c_str(),
+                   ru.ru_maxrss / 1024, kRssLimitMb);
+      return 1;
+    }
   }
   std::printf("replayed %zu inputs\n", files.size());
   return 0;

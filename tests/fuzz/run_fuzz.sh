@@ -5,8 +5,8 @@
 # BUILD_DIR was configured with CC=clang CXX=clang++ -DLAWFUL_FUZZ=ON. New inputs go to
 # BUILD_DIR/fuzz-corpus/TARGET (kept between runs, so campaigns add up); the seeds and
 # the regression inputs in tests/fuzz are read, never written. A crash, a leak, a hang
-# (-timeout) or running out of memory stops the run with a non-zero status and leaves
-# the input in BUILD_DIR/fuzz-artifacts/.
+# (-timeout) or running out of memory (-rss_limit_mb, -malloc_limit_mb) stops the run
+# with a non-zero status and leaves the input in BUILD_DIR/fuzz-artifacts/.
 set -euo pipefail
 [ $# -ge 3 ] || { echo "usage: $0 BUILD_DIR TARGET SECONDS [libFuzzer options...]" >&2; exit 2; }
 build=$(cd "$1" && pwd)
@@ -25,7 +25,10 @@ for d in "$src/$target" "$src/regressions/$target" "$build/fuzz-seeds/$target"; 
   [ -d "$d" ] && dirs+=("$d")
 done
 
-options=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+# Memory: every phase is linear in its input, so 1 GB (with ASan's own) is plenty for
+# inputs of max_len; one allocation over 64 MB is a finding too (the largest a program
+# may need is its code, 16 MiB at the limit).
+options=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 -malloc_limit_mb=64 -print_final_stats=1
          -artifact_prefix="$artifacts/$target-")
 case $target in
   compile)          options+=(-dict="$src/policy.dict" -max_len=8192) ;;

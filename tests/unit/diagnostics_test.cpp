@@ -87,3 +87,41 @@ TEST_CASE("a control character in a policy is named, not printed") {
   CHECK(c.diags.all()[0].message == "unexpected control character U+001B");
   CHECK(c.diags.render(c.sources).find('\x1b') == std::string::npos);
 }
+
+TEST_CASE("diagnostics are kept once, at most kMaxKept of each kind, and the rest counted") {
+  SourceManager sm;
+  FileId f = sm.add("p.law", std::string(2000, 'x'));
+  Diagnostics d;
+  const size_t n = Diagnostics::kMaxKept + 300;
+  for (size_t i = 0; i < n; ++i) {
+    Diagnostic& w = d.warn(DiagCode::Conflict, Span{f, static_cast<uint32_t>(i), static_cast<uint32_t>(i + 1)}, "w");
+    w.help = "help";
+    // The same place and words again: one diagnostic.
+    d.warn(DiagCode::Conflict, Span{f, static_cast<uint32_t>(i), static_cast<uint32_t>(i + 1)}, "w");
+  }
+  CHECK(d.all().size() == Diagnostics::kMaxKept);
+  CHECK(d.warning_count() == n);
+  CHECK(d.error_count() == 0);
+  CHECK(!d.has_errors());
+  // Errors are not crowded out by warnings.
+  d.error(DiagCode::TooMany, Span{f, 0, 1}, "e");
+  CHECK(d.has_errors());
+  CHECK(d.all().back().severity == Severity::Error);
+  std::string r = d.render(sm);
+  CHECK(r.find("note: 300 more warnings not shown (at most 200 errors and 200 warnings are shown)\n") != std::string::npos);
+  // A copy keeps the counts; appending adds them.
+  Diagnostics e;
+  e.append(d);
+  CHECK(e.warning_count() == n);
+  CHECK(e.error_count() == 1);
+  CHECK(e.all().size() == d.all().size());
+}
+
+TEST_CASE("a name longer than 256 bytes is refused before it is repeated") {
+  std::string name(257, 'a');
+  Compilation c = lawful::testing::compile_text("policy p.x \"t\"\ndecision d:\n  rule " + name + ": deny\n");
+  REQUIRE(!c.ok());
+  CHECK(c.diags.all()[0].message == "a name of 257 bytes; the limit is 256");
+  Compilation ok = lawful::testing::compile_text("policy p.x \"t\"\ndecision d:\n  rule " + name.substr(1) + ": deny\n");
+  CHECK(ok.ok());
+}

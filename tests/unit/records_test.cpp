@@ -56,3 +56,11 @@ TEST_CASE("CSV fields are quoted only when they must be") {
   CHECK(csv("two\nlines") == "\"two\nlines\"");
   CHECK(csv("PECR reg 22(2); UK GDPR art 4(11), art 7") == "\"PECR reg 22(2); UK GDPR art 4(11), art 7\"");
 }
+
+TEST_CASE("CSV fields a spreadsheet would run as formulas are neutralised, NUL replaced") {
+  CHECK(csv("=HYPERLINK(\"http://x\",\"y\")") == "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+  for (const char* s : {"+1", "-1", "@SUM(A1)", "\t=1", "\r=1"}) CHECK(csv(s) == "\"'" + std::string(s) + "\"");
+  CHECK(csv("a=b") == "a=b");
+  CHECK(csv(std::string_view("a\0b", 3)) == "\"a\xEF\xBF\xBD" "b\"");
+  CHECK(csv("") == "");
+}
