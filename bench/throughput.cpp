@@ -399,10 +399,10 @@ int main(int argc, char** argv) {
 
     // End to end, interleaved, best of --repeat.
     double best_parse = 1e30, best_parse_avx2 = 1e30;
-    Child best1, bestn, best_uk, best_null, best_null_n, best_start, best_cold, best_free, best_free_start, best_null_jit,
-        best_start_jit;
-    for (Child* c : {&best1, &bestn, &best_uk, &best_null, &best_null_n, &best_start, &best_cold, &best_free, &best_free_start,
-                     &best_null_jit, &best_start_jit})
+    Child best1, bestn, best_uk, best_null, best_null_n, best_start, best_cold, best_free, best_free_start,
+        best_null_jit, best_start_jit;
+    for (Child* c : {&best1, &bestn, &best_uk, &best_null, &best_null_n, &best_start, &best_cold, &best_free,
+                     &best_free_start, &best_null_jit, &best_start_jit})
       c->seconds = c->cpu = 1e30;
     double best_parse_cpu = 1e30;
     // The fixed cost inside every `lawful check` run (starting, compiling the policies),
