@@ -8,7 +8,8 @@ usage: module_test.py LAWFUL LIBLAWFUL_SO MODULE     (from the checkout's root)
 - `--engine jit` opens the module (and LLVM) and says nothing on standard error: native
   code decides, with the interpreter's outcomes;
 - a missing or foreign module (LAWFUL_JIT_MODULE) is said on standard error, and the
-  interpreter decides the same outcomes.
+  interpreter decides the same outcomes;
+- the module's entry refuses a caller of another ABI or other sizes of the shared types.
 """
 import os
 import subprocess
@@ -93,6 +94,28 @@ for path, words in (("/nonexistent/lawful-jit.so", "cannot be loaded"), (liblawf
 p, opened = run("check", "policies", "--cases", cases, "--engine", "auto", "-q")
 if p.returncode != 0 or "lawful-jit" in opened:
     fail(f"--engine auto on a small input: status {p.returncode}, loaded the module: {'lawful-jit' in opened}")
+
+# The module's entry refuses a caller of another build (module.h), naming both ABIs; the
+# ABI of this build is accepted. In a child: the module brings LLVM into that process.
+probe = f"""
+import ctypes, re, sys
+class Abi(ctypes.Structure):
+    _fields_ = [("abi", ctypes.c_char_p)] + [(n, ctypes.c_size_t) for n in ("p", "f", "s", "o")]
+m = ctypes.CDLL({module!r})
+entry = m.lawful_jit_module_v1
+entry.restype = ctypes.c_void_p
+err = ctypes.c_char_p()
+refused = entry(ctypes.byref(Abi(b"0.0.0-0000000000000000", 1, 2, 3, 4)), ctypes.byref(err))
+print(refused is None, err.value.decode())
+mine = re.search(r"its ABI is ([^,]+),", err.value.decode()).group(1)
+refused = entry(ctypes.byref(Abi(mine.encode(), 1, 2, 3, 4)), ctypes.byref(err))  # the same ABI, other sizes
+print(refused is None)
+"""
+p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+lines = p.stdout.splitlines()
+if p.returncode != 0 or len(lines) != 2 or not lines[0].startswith("True the module is from another build") \
+        or "0.0.0-0000000000000000" not in lines[0] or lines[1] != "True":
+    fail(f"the module's ABI check: {p.stdout!r} {p.stderr[-1000:]!r}")
 
 subprocess.run(["rm", "-rf", tmp])
 print(f"{failed} failed" if failed else "ok")
