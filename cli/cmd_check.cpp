@@ -24,6 +24,7 @@
 #include <iterator>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <system_error>
 #include <thread>
 #include <tuple>
@@ -415,12 +416,15 @@ class Pipeline {
       Slot* s = nullptr;
       {
         std::unique_lock<std::mutex> g(m_);
-        auto ready = [&] { return done_[next % done_.size()] != nullptr || (reading_done_ && next == read_count_); };
+        auto ready = [&] {
+          return failed_ || done_[next % done_.size()] != nullptr || (reading_done_ && next == read_count_);
+        };
         while (!cv_.wait_for(g, std::chrono::milliseconds(50), ready)) {
           g.unlock();
           poll();
           g.lock();
         }
+        if (failed_) break;
         s = done_[next % done_.size()];
         if (!s) break;
         done_[next % done_.size()] = nullptr;
@@ -441,7 +445,7 @@ class Pipeline {
     cv_.notify_all();
     reader.join();
     for (auto& t : pool) t.join();
-    return {};
+    return failed_ ? failed_ : std::string();
   }
 
   Slot* take_free() {
@@ -462,8 +466,15 @@ class Pipeline {
         free_.pop_back();
       }
       s->skip = 0;
-      bool more = in_.next(s->chunk);
+      bool more = false;
+      bool no_memory = false;
+      try {
+        more = in_.next(s->chunk);
+      } catch (const std::bad_alloc&) {
+        no_memory = true;  // a chunk's lines past the memory limit: an error, not an abort
+      }
       std::lock_guard<std::mutex> g(m_);
+      if (no_memory) failed_ = "out of memory reading the input (a limit on memory, or a line too large)";
       if (!more) {
         free_.push_back(s);
         break;
@@ -488,12 +499,21 @@ class Pipeline {
         s = read_.front();
         read_.erase(read_.begin());
       }
-      w.run(s->chunk, s->skip, s->out, s->tally);
+      bool no_memory = false;
+      try {
+        w.run(s->chunk, s->skip, s->out, s->tally);
+      } catch (const std::bad_alloc&) {
+        no_memory = true;  // the run ends with an error (run() sees failed_), not an abort
+      }
       {
         std::lock_guard<std::mutex> g(m_);
-        done_[s->chunk.seq % done_.size()] = s;
+        if (no_memory)
+          failed_ = "out of memory deciding (a limit on memory)";
+        else
+          done_[s->chunk.seq % done_.size()] = s;
       }
       cv_.notify_all();
+      if (no_memory) return;
     }
   }
 
@@ -507,6 +527,7 @@ class Pipeline {
   std::vector<Slot*> read_;  // in sequence order
   std::vector<Slot*> done_;  // by sequence number modulo the pool's size
   bool reading_done_ = false;
+  const char* failed_ = nullptr;  // why the run stopped before the input's end (no allocation)
   bool stop_ = false;
   uint64_t read_count_ = 1;  // the first chunk is read before the pipeline starts
 };

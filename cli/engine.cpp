@@ -14,7 +14,8 @@ std::string choose_engine(const std::string& name, const Program& prog, uint64_t
   engine.code.reset();
   if (name == "vm") return {};
   if (name != "jit" && name != "auto") return fmt::format("--engine must be vm, jit or auto, not '{}'", name);
-  if (name == "auto" && (!jit::available() || input_bytes < kJitBreakEvenBytes)) return {};
+  // (The size first: available() loads the back end, and LLVM with it.)
+  if (name == "auto" && (input_bytes < kJitBreakEvenBytes || !jit::available())) return {};
   std::string why;
   engine.code = jit::Code::compile(prog, jit::Options{}, why);
   if (!engine.code && name == "jit") {

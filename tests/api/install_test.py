@@ -17,6 +17,7 @@ p = argparse.ArgumentParser()
 p.add_argument("--build", required=True)
 p.add_argument("--lawful", required=True)
 p.add_argument("--cmake", required=True)
+p.add_argument("--jit", action="store_true", help="built with the native back end: its module is installed")
 p.add_argument("--flags", default="", help="compiler and linker flags for the programs (sanitizers)")
 args = p.parse_args()
 
@@ -55,11 +56,32 @@ want = {"include/lawful/lawful.h", "include/lawful/lawful.hpp", f"{L}/liblawful.
         f"{L}/liblawful.so.0", f"{L}/liblawful.so.0.1.0", f"{L}/cmake/lawful/lawfulConfig.cmake",
         f"{L}/cmake/lawful/lawfulConfigVersion.cmake", f"{L}/cmake/lawful/lawfulTargets.cmake",
         f"{L}/pkgconfig/lawful.pc"}
+if args.jit:
+    want.add(f"{L}/lawful/lawful-jit.so")
 check(want <= set(installed), f"installed files: missing {sorted(want - set(installed))}")
 extra = [f for f in installed if f not in want and not re.match(rf"{re.escape(L)}/cmake/lawful/lawfulTargets-\w+\.cmake$", f)]
 check(not extra, f"unexpected files installed: {extra}")
 check(sorted(f for f in installed if f.startswith("include/")) == ["include/lawful/lawful.h", "include/lawful/lawful.hpp"],
       "the public headers are lawful.h and lawful.hpp only")
+
+# ---------------------------------------------------------------- the native back end
+# liblawful.so does not link LLVM; it opens the module installed in its lawful/ folder
+# when a program asks for the native back end (here through the C API, from Python).
+needed = run(["readelf", "-d", libdir / "liblawful.so"]).stdout
+check("NEEDED" in needed and "llvm" not in needed.lower(), "the installed liblawful.so links libLLVM")
+if args.jit:
+    probe = f"""
+import ctypes, sys
+lib = ctypes.CDLL({str(libdir / 'liblawful.so')!r})
+lib.lawful_last_error.restype = ctypes.c_char_p
+engine = ctypes.c_void_p()
+assert lib.lawful_engine_load_path({str(DATA / 'policies').encode()!r}, ctypes.byref(engine), None) == 0
+s = lib.lawful_engine_set_backend(engine, 1)
+print(s, lib.lawful_engine_backend(engine), lib.lawful_last_error().decode() if s else "")
+"""
+    env = {k: v for k, v in os.environ.items() if k != "LAWFUL_JIT_MODULE"}
+    p = run([sys.executable, "-c", probe], env=env)
+    check(p.stdout.split()[:2] == ["0", "1"], f"the installed library's native back end: {p.stdout.strip()}")
 
 # ---------------------------------------------------------------- exports
 dyn = run(["nm", "-D", "--defined-only", libdir / "liblawful.so"]).stdout.split("\n")

@@ -1,0 +1,141 @@
+// The native back end for the command and the library: jit.h's interface over the module
+// lawful-jit.so (module.h), opened on first use, so that nothing that does not ask for
+// machine code maps LLVM (runtime/jit/README.md). No LLVM here.
+//
+// The module is the file named by the environment variable LAWFUL_JIT_MODULE when it is
+// set; else the first that exists of: beside the running executable, beside the shared
+// library holding this code and in its lawful/ folder, and where `cmake --install` puts
+// it (LAWFUL_JIT_INSTALLED).
+#include <dlfcn.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "runtime/jit/jit_abi.h"
+#include "runtime/jit/module.h"
+
+namespace lawful::jit {
+
+struct Code::Impl {
+  const ModuleTable* table = nullptr;
+  void* handle = nullptr;
+  ~Impl() {
+    if (handle) table->free_code(handle);
+  }
+};
+
+namespace {
+
+constexpr const char* kModuleName = "lawful-jit.so";
+
+struct Loaded {
+  const ModuleTable* table = nullptr;
+  std::string why;  // when table is null
+};
+
+std::string folder_of(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+}
+
+std::vector<std::string> candidates() {
+  std::vector<std::string> out;
+  std::string exe(4096, '\0');
+  ssize_t n = readlink("/proc/self/exe", exe.data(), exe.size() - 1);
+  if (n > 0) {
+    exe.resize(static_cast<size_t>(n));
+    out.push_back(folder_of(exe) + "/" + kModuleName);
+  }
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&candidates), &info) && info.dli_fname && info.dli_fname[0] == '/') {
+    std::string lib = folder_of(info.dli_fname);
+    out.push_back(lib + "/" + kModuleName);
+    out.push_back(lib + "/lawful/" + kModuleName);
+  }
+#ifdef LAWFUL_JIT_INSTALLED
+  out.push_back(LAWFUL_JIT_INSTALLED);
+#endif
+  return out;
+}
+
+Loaded open_module(const std::string& path) {
+  Loaded r;
+  void* dl = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!dl) {
+    const char* e = dlerror();
+    r.why = "the native back end's module cannot be loaded: " + std::string(e ? e : path);
+    return r;
+  }
+  using Entry = const ModuleTable* (*)(const ModuleAbi*, const char**);
+  auto entry = reinterpret_cast<Entry>(dlsym(dl, LAWFUL_JIT_ENTRY));
+  if (!entry) {
+    r.why = path + " is not lawful's native back end (it has no " LAWFUL_JIT_ENTRY ")";
+    dlclose(dl);
+    return r;
+  }
+  const ModuleAbi abi = this_abi(LAWFUL_JIT_ABI);
+  const char* error = nullptr;
+  r.table = entry(&abi, &error);
+  if (!r.table) {
+    r.why = path + ": " + (error ? error : "refused");
+    dlclose(dl);
+  }
+  // Loaded once and kept: compiled code lives in it.
+  return r;
+}
+
+Loaded load() {
+  const char* env = std::getenv("LAWFUL_JIT_MODULE");
+  if (env && *env) return open_module(env);
+  std::string looked;
+  for (const std::string& path : candidates()) {
+    struct stat st;
+    if (stat(path.c_str(), &st) == 0) return open_module(path);
+    looked += (looked.empty() ? "" : ", ") + path;
+  }
+  Loaded r;
+  r.why = std::string("the native back end's module ") + kModuleName + " is not installed (looked for " + looked +
+          "; LAWFUL_JIT_MODULE names it)";
+  return r;
+}
+
+const Loaded& loaded() {
+  static std::once_flag once;
+  static Loaded l;
+  std::call_once(once, [] { l = load(); });
+  return l;
+}
+
+}  // namespace
+
+bool available() { return loaded().table != nullptr; }
+
+const char* unavailable_reason() { return loaded().why.c_str(); }
+
+Code::~Code() = default;
+
+std::unique_ptr<Code> Code::compile(const Program& prog, const Options& opt, std::string& error) {
+  const Loaded& l = loaded();
+  if (!l.table) {
+    error = l.why;
+    return nullptr;
+  }
+  CompiledModule out{};
+  const char* why = nullptr;
+  if (!l.table->compile(&prog, &opt, &out, &why)) {
+    error = why ? why : "the native back end failed";
+    return nullptr;
+  }
+  std::unique_ptr<Code> code(new Code);
+  code->impl_ = std::make_unique<Impl>();
+  code->impl_->table = l.table;
+  code->impl_->handle = out.handle;
+  code->fns_.assign(out.fns, out.fns + prog.functions.size());
+  code->stats_ = out.stats;
+  return code;
+}
+
+}  // namespace lawful::jit
