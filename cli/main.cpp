@@ -11,6 +11,8 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "compiler/compiler.h"
+#include "runtime/jit/jit.h"
 
 namespace lawful::cli {
 
@@ -56,12 +58,31 @@ void Command::callback(std::function<void()> run) { app_->callback(std::move(run
 
 }  // namespace lawful::cli
 
+namespace {
+
+// `lawful --version`: the version, what this build can do, and the standard library it
+// compiles policies with (README.md, "Using it").
+std::string version_text() {
+  std::string text = fmt::format("lawful {}\n", LAWFUL_VERSION);
+  text += fmt::format("standard library: {} ({} modules)\n", lawful::stdlib_hash(), lawful::stdlib_sources().size());
+  if (lawful::jit::available())
+    text += "native back end (--engine jit): available (LLVM 14)\n";
+  else
+    text += fmt::format("native back end (--engine jit): not available: {}\n", lawful::jit::unavailable_reason());
+  text += "SMT solver (lawful verify): not in this build\n";
+  return text;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   // Before anything opens a file (the signal pipe of `check` included).
   lawful::cli::reserve_standard_descriptors();
   lawful::cli::install_cleanup_on_signals();
   CLI::App app{"lawful: rules for privacy and direct-marketing law, decided contact by contact"};
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
+  bool version = false;
+  app.add_flag("--version", version, "Print the version, what this build can do, and the standard library's hash");
   int exit_code = lawful::cli::kExitOk;
   lawful::cli::Command root(&app);
   lawful::cli::add_check(root, exit_code);
@@ -73,8 +94,10 @@ int main(int argc, char** argv) {
   lawful::cli::add_explain(root, exit_code);
   lawful::cli::add_diff(root, exit_code);
   lawful::cli::add_gen_contacts(root, exit_code);
+  bool parsed = false;  // not when --help or a usage error ended the parse
   try {
     app.parse(argc, argv);
+    parsed = true;
   } catch (const CLI::CallForHelp& e) {
     exit_code = app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -97,6 +120,12 @@ int main(int argc, char** argv) {
     // less: a clear error, never an abort. What was allocated is free again here.
     lawful::cli::print_error("out of memory");
     return lawful::cli::kExitFailed;
+  }
+  if (parsed && version) {
+    lawful::cli::print_stdout(version_text());
+  } else if (parsed && app.get_subcommands().empty()) {
+    lawful::cli::print_error("give a command (lawful --help lists them), or --version");
+    exit_code = lawful::cli::kExitUsage;
   }
   // Output that never reached standard output is a failure, whatever the command said.
   if (!lawful::cli::finish_stdout() && exit_code == lawful::cli::kExitOk) exit_code = lawful::cli::kExitFailed;

@@ -347,4 +347,17 @@ Compilation compile_path(const std::string& path, const CompileOptions& options)
   return compile_path_sources(read_path_sources(path, options), path, options);
 }
 
+std::string stdlib_hash() {
+  uint64_t h = fnv1a64("lawful standard library");
+  for (const SourceFile& f : stdlib_sources()) {
+    // Each part ends with its length, so that parts cannot run into one another.
+    for (std::string_view part : {std::string_view(f.path), std::string_view(f.text)}) {
+      h = fnv1a64(part, h);
+      const uint64_t n = part.size();
+      h = fnv1a64(std::string_view(reinterpret_cast<const char*>(&n), sizeof n), h);
+    }
+  }
+  return fmt::format("{:016x}", h);
+}
+
 }  // namespace lawful

@@ -48,6 +48,10 @@ struct Compilation {
 
 // The standard library's sources (generated at build time).
 const std::vector<SourceFile>& stdlib_sources();
+// A hash of the standard library compiled into this build (each module's path and text,
+// FNV-1a 64, in hex): what `lawful --version` prints, so that a decision made by a build
+// can be traced to the standard library it used.
+std::string stdlib_hash();
 
 // `user` are compiled and their tests kept; `available` are compiled only if a user file
 // (or another included file) needs them, through `extends`, `use` or a route.

@@ -5,7 +5,7 @@ usage: run_cli.py LAWFUL        (run from the repository root)
 
 Each test runs the binary as a user would and checks its output and exit status.
 """
-import json, os, re, subprocess, sys
+import json, os, pathlib, re, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 from clitest import *  # noqa: E402,F403
@@ -25,6 +25,31 @@ def help_on_every_command():
     for cmd in ([], ["check"], ["test"], ["compile"], ["disasm"], ["explain"], ["diff"], ["fmt"], ["lint"]):
         p = run(*cmd, "--help")
         check(p.returncode == 0 and "Usage" in p.stdout, f"--help for {cmd}", p)
+
+
+@test
+def version_names_the_build_and_the_standard_library():
+    # The hash is FNV-1a 64 over "lawful standard library", then each module's path and
+    # text (sorted by path, as stdlib/embed.cmake embeds them), each followed by its length.
+    def fnv(data, h):
+        for b in data:
+            h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+        return h
+    h = fnv(b"lawful standard library", 0xcbf29ce484222325)
+    root = pathlib.Path("stdlib")
+    files = sorted(str(f.relative_to(root)) for f in root.rglob("*.law"))
+    for f in files:
+        for part in (f"<stdlib>/{f}".encode(), (root / f).read_bytes()):
+            h = fnv(part, h)
+            h = fnv(len(part).to_bytes(8, "little"), h)
+    p = run("--version")
+    lines = p.stdout.splitlines()
+    check(p.returncode == 0 and re.fullmatch(r"lawful \d+\.\d+\.\d+", lines[0]), "the version first", p)
+    check(f"standard library: {h:016x} ({len(files)} modules)" in lines, "the standard library's hash", p)
+    check(any(l.startswith("native back end (--engine jit): ") for l in lines), "whether the JIT is there", p)
+    check("SMT solver (lawful verify): not in this build" in lines, "the solver", p)
+    p = run()
+    check(p.returncode == 2 and "give a command" in p.stderr, "no command and no --version: a usage error", p)
 
 
 @test
