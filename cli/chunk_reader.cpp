@@ -33,11 +33,13 @@ bool ChunkReader::open(const std::string& path, size_t max_line, size_t block, s
     own_ = true;
   }
   struct stat st;
-  if (fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {  // open() takes a folder; read would fail
-    if (error) *error = "cannot read " + name_ + ": " + std::strerror(EISDIR);
-    return false;
+  if (fstat(fd_, &st) == 0) {
+    if (S_ISDIR(st.st_mode)) {  // open() takes a folder; read would fail
+      if (error) *error = "cannot read " + name_ + ": " + std::strerror(EISDIR);
+      return false;
+    }
+    if (S_ISREG(st.st_mode)) total_ = static_cast<uint64_t>(st.st_size);
   }
-  if (fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) total_ = static_cast<uint64_t>(st.st_size);
   max_line_ = max_line;
   block_ = block;
   carry_.reserve(max_line + 1);
