@@ -80,23 +80,36 @@ TEST_CASE("explain: the API's JSON is the command's, for every contact, from sou
     REQUIRE(lawful_decision_new(&d) == LAWFUL_OK);
     lawful_decision* plain = nullptr;
     REQUIRE(lawful_decision_new(&plain) == LAWFUL_OK);
-    size_t with_definitions = 0;
+    size_t with_definitions = 0, explained = 0, refused = 0;
     for (const std::string& c : contacts) {
       CAPTURE(c);
       int cli_status = 0;
       std::string cli = cli_explain(path, c, campaign, "", &cli_status);
       lawful_status st;
       std::string api = api_explain(e, c, campaign, nullptr, &st, d);
-      CHECK(cli_status == 0);
-      CHECK(st == LAWFUL_OK);
-      CHECK(cli == api + "\n");
+      lawful_status plain_status = lawful_decide_json(e, c.data(), c.size(), campaign.data(), campaign.size(), plain);
+      CHECK(st == plain_status);
       // The decision made with it is the one lawful_decide_json makes.
-      REQUIRE(lawful_decide_json(e, c.data(), c.size(), campaign.data(), campaign.size(), plain) == LAWFUL_OK);
       CHECK(std::string(lawful_decision_json(d, nullptr)) == lawful_decision_json(plain, nullptr));
+      if (st == LAWFUL_ERR_DATA) {
+        // A line the command refuses (it says why on standard error): the error record.
+        ++refused;
+        CHECK(cli_status == 1);
+        CHECK(cli.empty());
+        CHECK(api == lawful_decision_json(d, nullptr));
+        continue;
+      }
+      ++explained;
+      CHECK(st == LAWFUL_OK);
+      CHECK(cli_status == 0);
+      CHECK(cli == api + "\n");
       if (api.find("\"definitions\":[{") != std::string::npos) ++with_definitions;
       // From source the rules' text is quoted; from a .lawc only where they are.
-      CHECK((api.find("\"text\":\"rule ") != std::string::npos) == (path != lawc));
+      if (api.find("\"rules\":[{") != std::string::npos)
+        CHECK((api.find("\"text\":\"rule ") != std::string::npos) == (path != lawc));
     }
+    CHECK(explained >= 3);
+    CHECK(refused >= 1);  // the data holds a contact whose entity is misspelt
     CHECK(with_definitions > 0);  // the data's policies use definitions (uk.law: soft_opt_in)
 
     // --as-of and as_of agree too.
