@@ -668,9 +668,16 @@ std::string explanation_json(const Explanation& e) {
   for (const ExplainedObligation& ob : e.obligations)
     obligations.push_back({{"name", ob.name}, {"cites", json_names(prog, ob.cites)}});
   o["obligations"] = std::move(obligations);
-  // The record as `lawful check` writes it, byte for byte in meaning.
-  o["outcome"] = ExplainJson::parse(e.record);
-  return o.dump(-1, ' ', false, ExplainJson::error_handler_t::replace);
+  // Last: the record as `lawful check` writes it, byte for byte, put in place of the null
+  // (not parsed and written again).
+  o["outcome"] = nullptr;
+  std::string text = o.dump(-1, ' ', false, ExplainJson::error_handler_t::replace);
+  text.resize(text.size() - 5);  // "null}"
+  std::string_view record = e.record;
+  while (!record.empty() && record.back() == '\n') record.remove_suffix(1);  // the writer ends a line
+  text += record;
+  text += '}';
+  return text;
 }
 
 }  // namespace lawful

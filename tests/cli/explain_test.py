@@ -135,8 +135,11 @@ def json_gives_the_same_tree():
     check(src["file"] == "tests/lang/spec_example.law" and src["line"] == 35 and src["text"].startswith("rule corporate:"), "source", p)
     # The outcome is the decision record `lawful check` writes.
     cases = write("one.jsonl", json.dumps({"contact": json.loads(c.read_text()), "campaign": CAMPAIGN}) + "\n")
-    rec = records(run("check", SPEC, "--cases", cases).stdout)[0]
+    line = run("check", SPEC, "--cases", cases).stdout
+    rec = records(line)[0]
     check(t["outcome"] == rec, "outcome == check's record", p)
+    check(p.stdout.count("\n") == 1 and p.stdout.endswith(',"outcome":' + line.rstrip("\n") + "}\n"),
+          "one line, ending with check's record as check writes it", p)
 
 
 @test
