@@ -18,6 +18,25 @@ namespace {
 
 // ------------------------------------------------------------------ values
 
+// A duration as a policy writes it: "2 years 6 months", "30 days", "0 days".
+std::string duration_text(Value v) {
+  Duration d = duration_of(v);
+  std::string s;
+  auto part = [&](int32_t n, const char* unit) {
+    if (n == 0) return;
+    s += fmt::format("{}{} {}{}", s.empty() ? "" : " ", n, unit, n == 1 ? "" : "s");
+  };
+  part(d.months / 12, "year");
+  part(d.months % 12, "month");
+  part(d.days, "day");
+  return s.empty() ? "0 days" : s;
+}
+// The time between two dates (a date minus a date), as "from B to A".
+std::string span_text(Value v) {
+  return fmt::format("from {} to {}", format_date(span_b(v)), format_date(span_a(v)));
+}
+
+
 // A fact's value as a policy would write it (text) and as JSON. Absent: "absent" / null.
 class ValueWriter {
  public:
@@ -55,6 +74,9 @@ class ValueWriter {
       case TypeKind::Int: out += std::to_string(v); return;
       case TypeKind::String: append_json_string(out, fs_.text(v)); return;
       case TypeKind::Date: out += format_date(static_cast<Days>(v)); return;
+      case TypeKind::Duration: out += duration_text(v); return;
+      case TypeKind::Span: out += span_text(v); return;
+      case TypeKind::Verdict: out += verdict_name(static_cast<VerdictCode>(v)); return;
       case TypeKind::Enum: out += member(schema_.enums[ty.ref], v); return;
       case TypeKind::Set: {
         const Type& et = schema_.type(ty.ref);
@@ -100,6 +122,9 @@ class ValueWriter {
       case TypeKind::Int: return static_cast<int64_t>(v);
       case TypeKind::String: return std::string(fs_.text(v));
       case TypeKind::Date: return format_date(static_cast<Days>(v));
+      case TypeKind::Duration: return duration_text(v);
+      case TypeKind::Span: return span_text(v);
+      case TypeKind::Verdict: return verdict_name(static_cast<VerdictCode>(v));
       case TypeKind::Enum: return member(schema_.enums[ty.ref], v);
       case TypeKind::Set: {
         ExplainJson a = ExplainJson::array();

@@ -253,6 +253,31 @@ def definitions_with_their_values():
 
 
 @test
+def definitions_of_every_kind_and_through_other_definitions():
+    law = write("defs.law", 'policy t.defs "Definitions of every kind"\n\n'
+                'let last = contact.last_contact\n'
+                'let gap = campaign.send_date - contact.last_contact\n'
+                'let wait = if contact.objected then 3 years else 1 year + 6 months\n'
+                'let stale_contact = last < campaign.send_date and gap > wait\n\n'
+                'decision d:\n  rule stale: deny\n    when stale_contact\n    cite "x"\n')
+    c = contact("a", last_contact="2020-01-01", objected=False)
+    camp = write("defs-campaign.json", json.dumps({"send_date": "2026-12-01"}))
+    p = run("explain", law, "--contact", c, "--campaign", camp)
+    names = re.findall(r"\n    definition (\S+) = ([^\n]*)", p.stdout)
+    check(names == [("stale_contact", "true"), ("last", "2020-01-01"), ("gap", "from 2020-01-01 to 2026-12-01"),
+                    ("wait", "1 year 6 months")], f"in order of first use, through stale_contact: {names}", p)
+    t = json.loads(run("explain", law, "--contact", c, "--campaign", camp, "--json").stdout)
+    d = t["rules"][0]["definitions"]
+    check([(x["name"], x["value"]) for x in d] == [("t.defs.stale_contact", True), ("t.defs.last", "2020-01-01"),
+                                                   ("t.defs.gap", "from 2020-01-01 to 2026-12-01"),
+                                                   ("t.defs.wait", "1 year 6 months")], "JSON", p)
+    p = run("explain", law, "--contact", contact("b", objected=True), "--campaign", camp)
+    names = re.findall(r"\n    definition (\S+) = ([^\n]*)", p.stdout)
+    check(names == [("stale_contact", "unknown"), ("last", "unknown"), ("gap", "unknown"), ("wait", "3 years")],
+          f"unknown where a fact is absent: {names}", p)
+
+
+@test
 def several_decisions_an_unknown_channel_and_a_policy_out_of_force():
     guards = "tests/lang/guards.law"
     c = contact("g")
