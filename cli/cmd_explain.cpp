@@ -2,11 +2,6 @@
 // library builds the explanation (runtime/vm/explain.h: the route, the decisions, every
 // rule with its state, facts and definitions, the outcome) and writes its JSON; this
 // file reads the contact and campaign arguments and renders the explanation as text.
-#include <algorithm>
-#include <cctype>
-#include <cstdio>
-#include <set>
-
 #include <fmt/format.h>
 
 #include "cli/commands.h"
