@@ -170,3 +170,38 @@ TEST_CASE("explain: the C++ wrapper") {
   CHECK(engine.explain(contact, campaign, "2020-01-01").find("\"as_of\":\"2020-01-01\"") != std::string::npos);
   CHECK_THROWS_AS(engine.explain(contact, campaign, "someday"), lawful::Error);
 }
+
+TEST_CASE("explain: an engine from a reload quotes the new version's text") {
+  TempDir tmp;
+  for (const char* f : {"uk.law", "fr.law", "route.law"})
+    write(tmp.path() / f, read(policies() + "/" + f));
+  lawful_reloader* r = nullptr;
+  REQUIRE(lawful_reloader_new(tmp.path().c_str(), &r, nullptr) == LAWFUL_OK);
+  const std::string campaign = read(source("tests/api/data/campaign.json"));
+  const std::string contact = read(source("tests/api/data/contact.json"));
+  lawful_decision* d = nullptr;
+  REQUIRE(lawful_decision_new(&d) == LAWFUL_OK);
+  lawful_status st;
+  lawful_engine* e = lawful_reloader_engine(r);
+  std::string before = api_explain(e, contact, campaign, nullptr, &st, d);
+  lawful_engine_free(e);
+  CHECK(st == LAWFUL_OK);
+  CHECK(before.find("\"text\":\"rule ") != std::string::npos);
+  CHECK(before.find("(a note for the reload)") == std::string::npos);
+  // A comment in the rule that decides for this contact: the text changes, nothing else.
+  std::string uk = read(policies() + "/uk.law");
+  size_t at = uk.find("  rule consented:");
+  REQUIRE(at != std::string::npos);
+  uk.insert(uk.find('\n', at) + 1, "    // (a note for the reload)\n");
+  write(tmp.path() / "uk.law", uk);
+  int swapped = 0;
+  REQUIRE(lawful_reloader_reload(r, &swapped, nullptr) == LAWFUL_OK);
+  CHECK(swapped == 1);
+  e = lawful_reloader_engine(r);
+  std::string after = api_explain(e, contact, campaign, nullptr, &st, d);
+  lawful_engine_free(e);
+  CHECK(st == LAWFUL_OK);
+  CHECK(after.find("// (a note for the reload)") != std::string::npos);
+  lawful_decision_free(d);
+  lawful_reloader_free(r);
+}
