@@ -222,7 +222,7 @@ void read_schema(Reader& r, Schema& s) {
 
 }  // namespace
 
-std::string serialize_program(const Program& p) {
+std::string serialize_program(const Program& p, uint32_t version) {
   Writer w;
   write_schema(w, p.schema);
   w.num<uint32_t>(static_cast<uint32_t>(p.files.size()));
@@ -234,6 +234,13 @@ std::string serialize_program(const Program& p) {
   for (const auto& set : p.string_sets) w.nums(set);
   w.nums(p.code);
   w.nums(p.code_paths);
+  if (version >= 2) {
+    w.num<uint32_t>(static_cast<uint32_t>(p.code_spans.size()));
+    for (const CodeSpan& cs : p.code_spans) {
+      w.num(cs.pc);
+      w.pos(cs.pos);
+    }
+  }
   w.num<uint32_t>(static_cast<uint32_t>(p.functions.size()));
   for (const Function& f : p.functions) {
     w.num(f.begin);
@@ -297,7 +304,7 @@ std::string serialize_program(const Program& p) {
   // that no byte of the file can change unnoticed.
   Writer head;
   head.out.append(kLawcMagic, 4);
-  head.num<uint32_t>(Program::kFormatVersion);
+  head.num<uint32_t>(version);
   head.num<uint64_t>(p.source_hash);
   head.num<uint64_t>(w.out.size());
   uint64_t sum = fnv1a64(w.out, fnv1a64(head.out));
@@ -315,8 +322,9 @@ std::string deserialize_program(std::string_view bytes, Program& p) {
   uint64_t hash = h.num<uint64_t>();
   uint64_t len = h.num<uint64_t>();
   uint64_t sum = h.num<uint64_t>();
-  if (version != Program::kFormatVersion)
-    return fmt::format("compiled with format version {}; this lawful reads version {}", version, Program::kFormatVersion);
+  if (version < Program::kOldestFormatVersion || version > Program::kFormatVersion)
+    return fmt::format("compiled with format version {}; this lawful reads versions {} to {}", version,
+                       Program::kOldestFormatVersion, Program::kFormatVersion);
   std::string_view payload = bytes.substr(kHeader);
   if (payload.size() != len)
     return payload.size() < len ? "the file is truncated" : "the file has bytes after its end";
@@ -336,6 +344,16 @@ std::string deserialize_program(std::string_view bytes, Program& p) {
   for (uint32_t i = 0; i < n && r.ok(); ++i) p.string_sets.push_back(r.nums<uint32_t>());
   p.code = r.nums<uint32_t>();
   p.code_paths = r.nums<int16_t>();
+  if (version >= 2) {  // version 1 has no code spans: run-time errors point at the rule
+    n = r.count(24);
+    p.code_spans.reserve(n);
+    for (uint32_t i = 0; i < n && r.ok(); ++i) {
+      CodeSpan cs;
+      cs.pc = r.num<uint32_t>();
+      cs.pos = r.pos();
+      p.code_spans.push_back(cs);
+    }
+  }
   n = r.count(16);
   for (uint32_t i = 0; i < n && r.ok(); ++i) {
     Function f;
