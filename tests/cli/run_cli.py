@@ -58,6 +58,16 @@ def usage_errors_exit_2():
     check(run("nonsense").returncode == 2, "unknown command")
     check(run("check", SPEC).returncode == 2, "check without input")
     check(run("check", SPEC, "--contacts", "x.jsonl").returncode == 2, "contacts without campaign")
+    # Options with a fixed set of values, checked by CLI11 before anything runs.
+    cases = write("fixed-values.jsonl", json.dumps({"contact": {}, "campaign": CAMPAIGN}) + "\n")
+    for args, says in ((["check", SPEC, "--cases", cases, "--format", "xml"], "--format: xml not in {jsonl,csv}"),
+                       (["check", SPEC, "--cases", cases, "--input-format", "tsv"],
+                        "--input-format: tsv not in {auto,jsonl,csv}"),
+                       (["check", SPEC, "--cases", cases, "--engine", "fast"], "--engine: fast not in {vm,jit,auto}"),
+                       (["test", SPEC, "--engine", "fast"], "--engine: fast not in {vm,jit,auto}"),
+                       (["gen-contacts", "--n", "1", "--format", "xml"], "--format: xml not in {jsonl,csv}")):
+        p = run(*args)
+        check(p.returncode == 2 and says in p.stderr and p.stdout == "", f"{' '.join(args[:1] + args[-2:])}: {says}", p)
     check(run("check", SPEC, "--cases", "x", "--as-of", "2024-13-01").returncode == 2, "bad --as-of")
 
 
