@@ -45,6 +45,30 @@ class Writer {
     num(w.from);
     num(w.until);
   }
+  // LEB128: 7 bits a byte, low first.
+  void varint(uint64_t v) {
+    while (v >= 0x80) {
+      out += static_cast<char>((v & 0x7f) | 0x80);
+      v >>= 7;
+    }
+    out += static_cast<char>(v);
+  }
+  void zigzag(int64_t v) { varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
+  // The code span table, compactly (as Lua's line info): each entry as differences from
+  // the one before (offset, line, byte range), one to three bytes a number.
+  void spans(const std::vector<CodeSpan>& spans) {
+    num<uint32_t>(static_cast<uint32_t>(spans.size()));
+    CodeSpan prev;
+    for (const CodeSpan& cs : spans) {
+      zigzag(int64_t{cs.pc} - prev.pc);
+      varint(cs.pos.file == kNoSourceFile ? 0 : uint64_t{cs.pos.file} + 1);
+      zigzag(int64_t{cs.pos.line} - prev.pos.line);
+      varint(cs.pos.col);
+      zigzag(int64_t{cs.pos.begin} - prev.pos.begin);
+      zigzag(int64_t{cs.pos.end} - cs.pos.begin);
+      prev = cs;
+    }
+  }
 };
 
 class Reader {
@@ -106,6 +130,52 @@ class Reader {
   }
   void fail(std::string why) {
     if (error.empty()) error = std::move(why);
+  }
+  uint64_t varint() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      uint8_t b = num<uint8_t>();
+      if (!ok()) return 0;
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    fail("a number longer than ten bytes");
+    return 0;
+  }
+  // A difference: never more than 2^33 either way (so that sums of them stay in range).
+  int64_t zigzag() {
+    uint64_t v = varint();
+    if (v >> 34) {
+      fail("a code span out of range");
+      return 0;
+    }
+    return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+  }
+  std::vector<CodeSpan> spans() {
+    uint32_t n = count(6);  // six numbers of at least a byte each
+    std::vector<CodeSpan> spans;
+    spans.reserve(n);
+    CodeSpan prev;
+    auto u32 = [&](int64_t v) {
+      if (v < 0 || v > int64_t{UINT32_MAX}) fail("a code span out of range");
+      return static_cast<uint32_t>(v);
+    };
+    for (uint32_t i = 0; i < n && ok(); ++i) {
+      CodeSpan cs;
+      cs.pc = u32(int64_t{prev.pc} + zigzag());
+      const uint64_t file = varint();  // 0: no file
+      if (file > kNoSourceFile) fail("a code span out of range");
+      cs.pos.file = file == 0 ? kNoSourceFile : static_cast<uint32_t>(file - 1);
+      cs.pos.line = u32(int64_t{prev.pos.line} + zigzag());
+      const uint64_t col = varint();
+      if (col > UINT32_MAX) fail("a code span out of range");
+      cs.pos.col = static_cast<uint32_t>(col);
+      cs.pos.begin = u32(int64_t{prev.pos.begin} + zigzag());
+      cs.pos.end = u32(int64_t{cs.pos.begin} + zigzag());
+      spans.push_back(cs);
+      prev = cs;
+    }
+    return spans;
   }
 
  private:
@@ -235,11 +305,7 @@ std::string serialize_program(const Program& p, uint32_t version) {
   w.nums(p.code);
   w.nums(p.code_paths);
   if (version >= 2) {
-    w.num<uint32_t>(static_cast<uint32_t>(p.code_spans.size()));
-    for (const CodeSpan& cs : p.code_spans) {
-      w.num(cs.pc);
-      w.pos(cs.pos);
-    }
+    w.spans(p.code_spans);
   }
   w.num<uint32_t>(static_cast<uint32_t>(p.functions.size()));
   for (const Function& f : p.functions) {
@@ -344,16 +410,7 @@ std::string deserialize_program(std::string_view bytes, Program& p) {
   for (uint32_t i = 0; i < n && r.ok(); ++i) p.string_sets.push_back(r.nums<uint32_t>());
   p.code = r.nums<uint32_t>();
   p.code_paths = r.nums<int16_t>();
-  if (version >= 2) {  // version 1 has no code spans: run-time errors point at the rule
-    n = r.count(24);
-    p.code_spans.reserve(n);
-    for (uint32_t i = 0; i < n && r.ok(); ++i) {
-      CodeSpan cs;
-      cs.pc = r.num<uint32_t>();
-      cs.pos = r.pos();
-      p.code_spans.push_back(cs);
-    }
-  }
+  if (version >= 2) p.code_spans = r.spans();  // version 1 has none: run-time errors point at the rule
   n = r.count(16);
   for (uint32_t i = 0; i < n && r.ok(); ++i) {
     Function f;

@@ -144,6 +144,29 @@ def policy_with_several_decisions_is_decided_by_their_guards():
 
 
 @test
+def run_time_errors_point_at_the_expression_with_either_engine():
+    pol = write("runtime.law", 'policy t.rt "Run-time errors"\ndecision email:\n  rule far: deny\n'
+                '    when contact.objected\n      and campaign.send_date + 9000 years > 2020-01-01\n    cite "x"\n')
+    cases = write("runtime.jsonl", json.dumps({"contact": {"id": "r1", "objected": True},
+                                                 "campaign": {"send_date": "2026-01-01"}}) + "\n")
+    want = "a date outside the years 1 to 9999 in rule 'far' (" + str(pol) + ":5:11; bytecode "
+    outs = []
+    for engine in ("vm", "jit"):
+        p = run("check", pol, "--cases", cases, "--engine", engine, "-q")
+        out = records(p.stdout)
+        check(p.returncode == 1 and len(out) == 1 and out[0]["error"].startswith(want), f"--engine {engine}: {want}", p)
+        outs.append(p.stdout)
+    check(outs[0] == outs[1], "both engines give the same record")
+    # The span table is in the .lawc file (format 2; format 1 files: tests/lawc, unit/lawc_test.cpp).
+    lawc = TMP / "runtime.lawc"
+    check(run("compile", pol, "-o", lawc).returncode == 0, "compile")
+    data = bytearray(lawc.read_bytes())
+    check(data[4:8] == (2).to_bytes(4, "little"), "compile writes format 2")
+    p = run("check", lawc, "--cases", cases, "-q")
+    check(p.stdout == outs[0], "the compiled file reports the same position", p)
+
+
+@test
 def errors_in_policies_exit_1_with_positions():
     bad = write("bad.law", 'policy t.bad "x"\ndecision d:\n  rule r: deny\n    when contact.entiy == company\n')
     p = run("check", bad, "--cases", "/dev/null")

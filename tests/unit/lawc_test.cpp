@@ -79,6 +79,20 @@ TEST_CASE("code spans survive the round trip; a format 1 file loads without them
   REQUIRE(deserialize_program(serialize_program(*c.program), v2) == "");
   CHECK(v2.code_spans.size() == c.program->code_spans.size());
   CHECK(serialize_program(v2) == serialize_program(*c.program));
+  for (size_t i = 0; i < v2.code_spans.size(); ++i) {
+    const SourcePos &a = v2.code_spans[i].pos, &b = c.program->code_spans[i].pos;
+    CHECK(v2.code_spans[i].pc == c.program->code_spans[i].pc);
+    CHECK((a.file == b.file && a.line == b.line && a.col == b.col && a.begin == b.begin && a.end == b.end));
+  }
+  // The table is written as differences (LEB128): extremes and steps back survive too.
+  Program odd = *c.program;
+  odd.code_spans.front().pos = SourcePos{0, 4000000000u, 4000000000u, 4000000000u, 4000000001u};
+  odd.code_spans.back().pos = SourcePos{kNoSourceFile, 0, 0, 0, 0};
+  Program odd_back;
+  REQUIRE(deserialize_program(serialize_program(odd), odd_back) == "");
+  CHECK(serialize_program(odd_back) == serialize_program(odd));
+  CHECK(odd_back.code_spans.front().pos.line == 4000000000u);
+  CHECK(odd_back.code_spans.back().pos.file == kNoSourceFile);
   const std::string old = serialize_program(*c.program, 1);
   CHECK(old.size() < serialize_program(*c.program).size());
   REQUIRE(load_verified_program(old, v1) == "");
