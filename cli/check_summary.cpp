@@ -72,9 +72,9 @@ std::string duration_text(double s) {
 std::string policy_label(const Program& prog, size_t p) {
   if (p >= prog.policies.size()) return "(no policy)";
   const PolicyInfo& pi = prog.policies[p];
-  std::string j;
-  for (uint32_t s : pi.jurisdictions) j += (j.empty() ? "" : ",") + prog.str(s);
-  return j.empty() ? prog.str(pi.name) : fmt::format("{} ({})", j, prog.str(pi.name));
+  std::vector<std::string> j;
+  for (uint32_t s : pi.jurisdictions) j.push_back(prog.str(s));
+  return j.empty() ? prog.str(pi.name) : fmt::format("{} ({})", fmt::join(j, ","), prog.str(pi.name));
 }
 
 }  // namespace

@@ -547,10 +547,6 @@ int run_check(const CheckOptions& o) {
     print_error("--contacts needs --campaign FILE");
     return kExitUsage;
   }
-  if (o.format != "jsonl" && o.format != "csv") {
-    print_error(fmt::format("--format {}: give jsonl or csv", o.format));
-    return kExitUsage;
-  }
   if (!o.summary.empty() && !o.output.empty() && o.output != "-" && io::same_file_replaced(o.output, o.summary)) {
     print_error(fmt::format("-o {} and --summary {} name the same file: the summary would replace the decisions",
                             o.output, o.summary));
@@ -559,10 +555,6 @@ int run_check(const CheckOptions& o) {
   const std::string& input = o.cases.empty() ? o.contacts : o.cases;
   bool csv_in = o.input_format == "csv" ||
                 (o.input_format == "auto" && input.size() > 4 && input.compare(input.size() - 4, 4, ".csv") == 0);
-  if (o.input_format != "auto" && o.input_format != "csv" && o.input_format != "jsonl") {
-    print_error(fmt::format("--input-format {}: give jsonl or csv", o.input_format));
-    return kExitUsage;
-  }
   if (csv_in && !o.cases.empty()) {
     print_error("--cases reads JSON Lines only (a case holds a contact and a campaign)");
     return kExitUsage;
@@ -820,14 +812,16 @@ void add_check(Command& app, int& exit_code) {
                  "Contacts: JSON Lines, one a line, or CSV with a header row naming the fields ('-' for standard input)");
   cmd.add_option("--campaign", o->campaign, "One campaign as a JSON object");
   cmd.add_option("--input-format", o->input_format,
-                 "jsonl or csv; auto (the default) takes CSV for a file named *.csv, else JSON Lines");
+                 "jsonl or csv; auto (the default) takes CSV for a file named *.csv, else JSON Lines")
+      .check_member({"auto", "jsonl", "csv"});
   cmd.add_option("-o,--output", o->output, "Write the decisions here instead of standard output");
-  cmd.add_option("--format", o->format, "Output: jsonl (the default; FACTS.md's records) or csv");
+  cmd.add_option("--format", o->format, "Output: jsonl (the default; FACTS.md's records) or csv")
+      .check_member({"jsonl", "csv"});
   cmd.add_option("--threads", o->threads, "Threads deciding (default: all cores); the output is the same for any number");
   cmd.add_option("--from-line", o->from_line,
                  "Decide from this input line on (the lines before are skipped, still counted; a CSV header is still read)");
   cmd.add_option("--summary", o->summary, "Also write the summary as JSON to this file");
-  cmd.add_option("--engine", o->engine, kEngineHelp);
+  cmd.add_option("--engine", o->engine, kEngineHelp).check_member(kEngineNames);
   cmd.add_flag("-q,--quiet", o->quiet, "No progress bar and no summary on standard error");
   cmd.add_flag("--no-progress", o->no_progress, "No progress bar (it shows only when standard error is a terminal)");
   cmd.add_flag("--no-cache", o->no_cache,

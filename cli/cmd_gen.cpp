@@ -18,10 +18,6 @@ struct GenCommand {
 };
 
 int run_gen(const GenCommand& c) {
-  if (c.format != "jsonl" && c.format != "csv") {
-    print_error(fmt::format("--format {}: give jsonl or csv", c.format));
-    return kExitUsage;
-  }
   if (!valid_utf8(c.gen.sender)) {  // it goes into every consent: the lines must stay valid JSON
     print_error("--sender: not valid UTF-8");
     return kExitUsage;
@@ -64,7 +60,8 @@ void add_gen_contacts(Command& app, int& exit_code) {
   cmd.add_option("--n", c->gen.n, "How many contacts (default 1000)");
   cmd.add_option("--seed", c->gen.seed, "The random seed; the same seed gives the same file (default 1)");
   cmd.add_option("--sender", c->gen.sender, "The sender most consents name (default: Northwind Ltd, as examples/campaign.json)");
-  cmd.add_option("--format", c->format, "jsonl (the default; every fact) or csv (scalar fields only)");
+  cmd.add_option("--format", c->format, "jsonl (the default; every fact) or csv (scalar fields only)")
+      .check_member({"jsonl", "csv"});
   cmd.add_option("-o,--output", c->output, "Write here instead of standard output");
   cmd.callback([c, &exit_code] { exit_code = run_gen(*c); });
 }

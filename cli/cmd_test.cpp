@@ -128,7 +128,7 @@ void add_test(Command& app, int& exit_code) {
                  "With --coverage: fail when a policy has fewer rules decisive, or shown not to apply (percent)")
       .check_range(0.0, 100.0);
   cmd.add_flag("-v,--verbose", o->verbose, "List passing tests too");
-  cmd.add_option("--engine", o->engine, kEngineHelp);
+  cmd.add_option("--engine", o->engine, kEngineHelp).check_member(kEngineNames);
   cmd.callback([o, &exit_code] { exit_code = run_test(*o); });
 }
 

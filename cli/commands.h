@@ -22,6 +22,9 @@ class Option {
   explicit Option(CLI::Option* option) : option_(option) {}
   Option required();
   Option check_range(double min, double max);  // CLI::Range(min, max)
+  // CLI::IsMember(allowed): any other value is a usage error ("--format: xml not in
+  // {jsonl,csv}").
+  Option check_member(const std::vector<std::string>& allowed);
 
  private:
   CLI::Option* option_;

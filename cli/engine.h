@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/bytecode/program.h"
 #include "runtime/jit/jit.h"
@@ -33,8 +34,9 @@ std::string choose_engine(const std::string& name, const Program& prog, uint64_t
 // The size of a regular file, or 0 (standard input, a pipe, missing).
 uint64_t input_size(const std::string& path);
 
-// The option's help text.
+// The option's help text, and its values (checked when the options are parsed).
 inline constexpr const char* kEngineHelp =
     "Engine: vm (the interpreter), jit (machine code compiled by LLVM), or auto (the JIT for large inputs)";
+inline const std::vector<std::string> kEngineNames = {"vm", "jit", "auto"};
 
 }  // namespace lawful::cli

@@ -26,6 +26,11 @@ Option Option::check_range(double min, double max) {
   return *this;
 }
 
+Option Option::check_member(const std::vector<std::string>& allowed) {
+  option_->check(CLI::IsMember(allowed));
+  return *this;
+}
+
 Command Command::add_subcommand(const std::string& name, const std::string& description) {
   return Command(app_->add_subcommand(name, description));
 }

@@ -243,7 +243,7 @@ Compilation compile_here(std::vector<SourceFile> user, std::vector<SourceFile> a
   c.diags.sort();
   if (c.diags.has_errors()) return c;
   try {
-    codegen::generate(sr.functions, *prog);
+    codegen::generate(sr.functions, c.sources, *prog);
   } catch (const std::bad_alloc&) {
     throw;  // compile_sources says memory ran out
   } catch (const std::exception& e) {

@@ -5,7 +5,6 @@
 #include "compiler/codegen/codegen.h"
 
 #include <algorithm>
-#include <functional>
 #include <map>
 #include <stdexcept>
 
@@ -23,7 +22,7 @@ using sema::IrOp;
 
 class Emitter {
  public:
-  explicit Emitter(Program& prog) : prog_(prog) {}
+  Emitter(const SourceManager& sources, Program& prog) : sources_(sources), prog_(prog) {}
 
   void function(const sema::FunctionIr& f) {
     Function fn;
@@ -31,6 +30,7 @@ class Emitter {
     depth_ = 0;
     max_depth_ = 0;
     label_ = &f.label;
+    span_ = Span{};
     gen(*f.body);
     emit(Op::Ret);
     fn.end = static_cast<uint32_t>(prog_.code.size());
@@ -47,20 +47,8 @@ class Emitter {
 
   // The VM's stack for the deepest chain of definitions (as the verifier computes it).
   void check_frames() {
-    std::vector<uint64_t> memo(prog_.functions.size(), 0);
-    std::function<uint64_t(uint32_t)> need = [&](uint32_t fi) -> uint64_t {
-      if (memo[fi]) return memo[fi];
-      const Function& f = prog_.functions[fi];
-      uint64_t inner = 0;
-      for (uint32_t pc = f.begin; pc < f.end;) {
-        Op op = decode_op(prog_.code[pc]);
-        if (op == Op::Let) inner = std::max(inner, need(prog_.lets[decode_a(prog_.code[pc])].fn));
-        pc += static_cast<uint32_t>(op_words(op_info(op).format));
-      }
-      return memo[fi] = uint64_t{f.n_locals} + f.max_stack + 1 + inner;
-    };
-    for (uint32_t fi = 0; fi < prog_.functions.size(); ++fi)
-      if (need(fi) > limits_.max_frame)
+    for (uint64_t need : frame_needs(prog_))
+      if (need > limits_.max_frame)
         throw std::runtime_error(fmt::format("its definitions, one inside another, need more than {} stack values",
                                              limits_.max_frame));
   }
@@ -86,6 +74,7 @@ class Emitter {
           "level: put inner `if`s in definitions without parameters",
           label_ ? *label_ : std::string(), limits_.max_code));
     uint32_t at = here();
+    note_span(at);
     prog_.code.push_back(encode(op, a));
     prog_.code_paths.push_back(static_cast<int16_t>(path));
     account(op);
@@ -97,9 +86,32 @@ class Emitter {
     prog_.code_paths.push_back(-1);
     return at;
   }
+  // A new code span where the expression being compiled changes (code_spans is sorted:
+  // code is only appended).
+  // Code of no known expression (none in practice) gets a span of no file, so that it
+  // never takes the span of the code before it.
+  void note_span(uint32_t at) {
+    std::vector<CodeSpan>& spans = prog_.code_spans;
+    const uint32_t file = span_.valid() ? span_.file : kNoSourceFile;
+    if (!spans.empty()) {
+      const SourcePos& last = spans.back().pos;
+      if (last.file == file && last.begin == span_.begin && last.end == span_.end) return;
+    }
+    CodeSpan cs;
+    cs.pc = at;
+    cs.pos.file = file;
+    if (span_.valid()) {
+      const LineCol lc = sources_.line_col(span_.file, span_.begin);
+      cs.pos = SourcePos{span_.file, lc.line, lc.col, span_.begin, span_.end};
+    }
+    spans.push_back(cs);
+  }
   // Branch targets are filled in when the label is placed.
   void patch_a(uint32_t at, uint32_t target) { prog_.code[at] = encode(decode_op(prog_.code[at]), target); }
-  void patch_b(uint32_t at, uint32_t target) { prog_.code[at + 1] = (prog_.code[at + 1] & 0xff000000u) | target; }
+  void patch_b(uint32_t at, uint32_t target) {
+    uint32_t& b = prog_.code[at + 1];
+    b = op_info(decode_op(prog_.code[at])).format == OpFormat::IterJump ? iter_operand(target, iter_stride(b)) : target;
+  }
 
   void push_value(int64_t v) {
     if (v >= -(1 << 23) && v < (1 << 23)) {
@@ -118,7 +130,14 @@ class Emitter {
     emit(Op::PushConst, id);
   }
 
+  // The span of the innermost expression being compiled is that of its instructions.
   void gen(const Ir& ir) {
+    const Span outer = span_;
+    if (ir.span.valid()) span_ = ir.span;
+    gen_node(ir);
+    span_ = outer;
+  }
+  void gen_node(const Ir& ir) {
     switch (ir.op) {
       case IrOp::Const:
       case IrOp::Str:
@@ -226,7 +245,7 @@ class Emitter {
         push_value(ir.aux == 1 ? 1 : 0);  // all starts true; any starts false; count at 0
         emit(Op::StoreLocal, base + 3);
         uint32_t loop = here();
-        uint32_t next = emit2(Op::IterNext, base, ir.stride << 24);
+        uint32_t next = emit2(Op::IterNext, base, iter_operand(0, ir.stride));
         gen(*ir.kids[1]);
         static const Op kStep[] = {Op::AnyStep, Op::AllStep, Op::CountStep};
         uint32_t step = emit2(kStep[ir.aux], base, 0);
@@ -277,8 +296,10 @@ class Emitter {
     }
   }
 
+  const SourceManager& sources_;
   Program& prog_;
   const VerifyLimits limits_;
+  Span span_;
   const std::string* label_ = nullptr;
   int depth_ = 0;
   int max_depth_ = 0;
@@ -287,8 +308,8 @@ class Emitter {
 
 }  // namespace
 
-void generate(const std::vector<sema::FunctionIr>& functions, Program& prog) {
-  Emitter em(prog);
+void generate(const std::vector<sema::FunctionIr>& functions, const SourceManager& sources, Program& prog) {
+  Emitter em(sources, prog);
   for (const sema::FunctionIr& f : functions) em.function(f);
   em.check_frames();
 }

@@ -27,6 +27,7 @@ std::string window_text(const Window& w) {
 void function_text(const Program& p, uint32_t fi, const std::string& label, std::string& out) {
   const Function& f = p.functions[fi];
   out += fmt::format("  fn {} ({}): stack {}, locals {}\n", fi, label, f.max_stack, f.n_locals);
+  const SourcePos* shown = nullptr;
   for (uint32_t pc = f.begin; pc < f.end;) {
     uint32_t w = p.code[pc];
     Op op = decode_op(w);
@@ -60,13 +61,18 @@ void function_text(const Program& p, uint32_t fi, const std::string& label, std:
         break;
       case OpFormat::JumpJump: operands = fmt::format("false -> {}, unknown -> {}", a, b); break;
       case OpFormat::LocalJump: operands = fmt::format("locals {}, -> {}", a, b); break;
-      case OpFormat::IterJump: operands = fmt::format("locals {}, stride {}, done -> {}", a, b >> 24, b & 0xffffffu); break;
+      case OpFormat::IterJump: operands = fmt::format("locals {}, stride {}, done -> {}", a, iter_stride(b), iter_exit(b)); break;
     }
-    std::string path;
-    if (pc < p.code_paths.size() && p.code_paths[pc] >= 0 && static_cast<size_t>(p.code_paths[pc]) < p.schema.paths.size())
-      path = "  ; " + p.schema.paths[static_cast<size_t>(p.code_paths[pc])].name;
-    std::string line = fmt::format("    {:5}  {:<16} {}{}", pc, info.name, operands, path);
+    std::string line = fmt::format("    {:5}  {:<16} {}", pc, info.name, operands);
     while (!line.empty() && line.back() == ' ') line.pop_back();  // no trailing spaces: the text goes in docs
+    if (pc < p.code_paths.size() && p.code_paths[pc] >= 0 && static_cast<size_t>(p.code_paths[pc]) < p.schema.paths.size())
+      line += "  ; " + p.schema.paths[static_cast<size_t>(p.code_paths[pc])].name;
+    // Where code from another place of the source starts, that place (the code span
+    // table; expressions that start at the same place are shown once).
+    const SourcePos* from = p.span_at(pc);
+    if (from && (!shown || from->file != shown->file || from->line != shown->line || from->col != shown->col))
+      line += fmt::format(" ({})", where(p, *from));
+    if (from) shown = from;
     out += line + "\n";
     pc += static_cast<uint32_t>(op_words(info.format));
   }
@@ -112,9 +118,9 @@ std::string disassemble(const Program& p) {
   if (!p.string_sets.empty()) {
     out += "\nstring sets\n";
     for (size_t i = 0; i < p.string_sets.size(); ++i) {
-      std::string items;
-      for (uint32_t s : p.string_sets[i]) items += (items.empty() ? "" : ", ") + ("\"" + p.str(s) + "\"");
-      out += fmt::format("  set {}: {{{}}}\n", i, items);
+      std::vector<std::string> items;
+      for (uint32_t s : p.string_sets[i]) items.push_back("\"" + p.str(s) + "\"");
+      out += fmt::format("  set {}: {{{}}}\n", i, fmt::join(items, ", "));
     }
   }
   if (p.has_router) {

@@ -1,4 +1,4 @@
-// The opcode info table, from opcodes.def.
+// The opcode and fused-instruction info tables, from opcodes.def and fused.def.
 #include "runtime/bytecode/opcodes.h"
 
 namespace lawful {
@@ -9,9 +9,15 @@ const OpInfo kOps[] = {
 #include "runtime/bytecode/opcodes.def"
 #undef LAW_OP
 };
+const FusedInfo kFused[] = {
+#define LAW_FUSED(Name, Words, Sequence) {#Name, Words, Sequence},
+#include "runtime/bytecode/fused.def"
+#undef LAW_FUSED
+};
 }  // namespace
 
 const OpInfo& op_info(Op op) { return kOps[static_cast<int>(op)]; }
+const FusedInfo& fused_info(Fused f) { return kFused[static_cast<int>(f) - kOpCount]; }
 
 int op_words(OpFormat f) {
   switch (f) {

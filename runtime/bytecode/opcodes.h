@@ -52,17 +52,58 @@ int op_words(OpFormat f);
 inline constexpr uint32_t kNone = 0xffffffffu;  // a B operand meaning "none"
 inline constexpr uint32_t kMaxOperand = 0xffffffu;
 
-// Calls f(target) for each place the instruction at code[pc] may jump to.
+// The fast path's fused instructions (fused.def), numbered after the opcodes. They never
+// appear in a program: the verifier refuses any code past kOpCount.
+enum class Fused : uint8_t {
+  Before_ = kOpCount - 1,
+#define LAW_FUSED(Name, Words, Sequence) Name,
+#include "runtime/bytecode/fused.def"
+#undef LAW_FUSED
+  End_
+};
+inline constexpr int kAllOpCount = static_cast<int>(Fused::End_);  // opcodes and fused instructions
+static_assert(kAllOpCount <= 256, "an instruction's code is 8 bits");
+
+struct FusedInfo {
+  const char* name;
+  int8_t words;  // of the sequence it replaces, skipped as one
+  const char* sequence;
+};
+const FusedInfo& fused_info(Fused f);
+inline constexpr int8_t kFusedWords[] = {
+#define LAW_FUSED(Name, Words, Sequence) Words,
+#include "runtime/bytecode/fused.def"
+#undef LAW_FUSED
+};
+constexpr uint32_t fused_words(Fused f) { return static_cast<uint32_t>(kFusedWords[static_cast<int>(f) - kOpCount]); }
+
+// IterNext's B operand packs the loop's exit (low 24 bits) and the element stride in
+// slots (high 8 bits; 0 for a list of scalars). Read and written only through these.
+inline uint32_t iter_exit(uint32_t b) { return b & kMaxOperand; }
+inline uint32_t iter_stride(uint32_t b) { return b >> 24; }
+inline uint32_t iter_operand(uint32_t exit, uint32_t stride) { return (exit & kMaxOperand) | (stride << 24); }
+
+// The bits of word k of an instruction of format f that hold a jump target (0: none):
+// the one description of where jump targets are, which the functions below, the VM's
+// comparison of code and the tests' relocation of code read.
+constexpr uint32_t jump_bits(OpFormat f, int k) {
+  switch (f) {
+    case OpFormat::Jump: return k == 0 ? ~0xffu : 0;
+    case OpFormat::JumpJump: return k == 0 ? ~0xffu : ~0u;
+    case OpFormat::LocalJump: return k == 1 ? ~0u : 0;
+    case OpFormat::IterJump: return k == 1 ? kMaxOperand : 0;
+    default: return 0;
+  }
+}
+constexpr int jump_shift(uint32_t bits) { return (bits & 1u) ? 0 : 1 + jump_shift(bits >> 1); }
+
+// Calls f(target) for each place the instruction at code[pc] may jump to (besides the
+// next instruction).
 template <class F>
 void for_each_jump_target(const uint32_t* code, uint32_t pc, F f) {
-  uint32_t w = code[pc];
-  switch (op_info(static_cast<Op>(w & 0xff)).format) {
-    case OpFormat::Jump: f(w >> 8); break;
-    case OpFormat::JumpJump: f(w >> 8); f(code[pc + 1]); break;
-    case OpFormat::LocalJump: f(code[pc + 1]); break;
-    case OpFormat::IterJump: f(code[pc + 1] & 0xffffffu); break;
-    default: break;
-  }
+  const OpFormat format = op_info(static_cast<Op>(code[pc] & 0xff)).format;
+  for (int k = 0, n = op_words(format); k < n; ++k)
+    if (const uint32_t bits = jump_bits(format, k)) f((code[pc + k] & bits) >> jump_shift(bits));
 }
 
 inline uint32_t encode(Op op, uint32_t a = 0) { return static_cast<uint32_t>(op) | (a << 8); }

@@ -25,7 +25,20 @@ struct Function {
   uint32_t end = 0;    // one past the last
   uint32_t max_stack = 0;
   uint32_t n_locals = 0;
+
+  // Values of the VM's stack one call of this function takes: its locals, its operand
+  // stack and one more.
+  uint64_t frame_size() const { return uint64_t{n_locals} + max_stack + 1; }
 };
+
+// Where code comes from (as Lua's line info): the instructions from `pc` up to the next
+// entry's were compiled from the expression at `pos`, so that a run-time error points at
+// the expression that failed, not only at its rule.
+struct CodeSpan {
+  uint32_t pc = 0;
+  SourcePos pos;  // file kNoSourceFile: code of no known expression
+};
+inline constexpr uint32_t kNoSourceFile = 0xffffffffu;
 
 inline constexpr int32_t kNoFunction = -1;
 inline constexpr int32_t kAlwaysFrom = INT32_MIN;  // effective window bounds when absent
@@ -88,7 +101,9 @@ struct Route {
 };
 
 struct Program {
-  static constexpr uint32_t kFormatVersion = 1;
+  // The `.lawc` format written. Version 1 (no code spans) is read too.
+  static constexpr uint32_t kFormatVersion = 2;
+  static constexpr uint32_t kOldestFormatVersion = 1;
 
   uint64_t source_hash = 0;
   Schema schema;
@@ -98,6 +113,7 @@ struct Program {
   std::vector<std::vector<uint32_t>> string_sets;  // constant sets of strings (string ids)
   std::vector<uint32_t> code;
   std::vector<int16_t> code_paths;   // per code word: the path a load reads, or -1
+  std::vector<CodeSpan> code_spans;  // by ascending pc; empty in a version 1 file
   std::vector<Function> functions;
   std::vector<LetInfo> lets;
   std::vector<DecisionInfo> decisions;
@@ -115,6 +131,13 @@ struct Program {
   const std::string& str(uint32_t id) const { return strings[id]; }
   std::string basis_name(int32_t b) const;
   std::string obligation_name(uint32_t o) const;
+  // The source of the instruction at pc, or null when the program does not say.
+  const SourcePos* span_at(uint32_t pc) const;
 };
+
+// Values of the VM's stack each function needs, with those of the definitions it calls
+// (the deepest chain of them). For a program whose definitions do not call each other in
+// a circle: the compiler's, or one the verifier accepted.
+std::vector<uint64_t> frame_needs(const Program& prog);
 
 }  // namespace lawful

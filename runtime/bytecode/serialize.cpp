@@ -45,6 +45,30 @@ class Writer {
     num(w.from);
     num(w.until);
   }
+  // LEB128: 7 bits a byte, low first.
+  void varint(uint64_t v) {
+    while (v >= 0x80) {
+      out += static_cast<char>((v & 0x7f) | 0x80);
+      v >>= 7;
+    }
+    out += static_cast<char>(v);
+  }
+  void zigzag(int64_t v) { varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
+  // The code span table, compactly (as Lua's line info): each entry as differences from
+  // the one before (offset, line, byte range), one to three bytes a number.
+  void spans(const std::vector<CodeSpan>& spans) {
+    num<uint32_t>(static_cast<uint32_t>(spans.size()));
+    CodeSpan prev;
+    for (const CodeSpan& cs : spans) {
+      zigzag(int64_t{cs.pc} - prev.pc);
+      varint(cs.pos.file == kNoSourceFile ? 0 : uint64_t{cs.pos.file} + 1);
+      zigzag(int64_t{cs.pos.line} - prev.pos.line);
+      varint(cs.pos.col);
+      zigzag(int64_t{cs.pos.begin} - prev.pos.begin);
+      zigzag(int64_t{cs.pos.end} - cs.pos.begin);
+      prev = cs;
+    }
+  }
 };
 
 class Reader {
@@ -106,6 +130,52 @@ class Reader {
   }
   void fail(std::string why) {
     if (error.empty()) error = std::move(why);
+  }
+  uint64_t varint() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      uint8_t b = num<uint8_t>();
+      if (!ok()) return 0;
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    fail("a number longer than ten bytes");
+    return 0;
+  }
+  // A difference: never more than 2^33 either way (so that sums of them stay in range).
+  int64_t zigzag() {
+    uint64_t v = varint();
+    if (v >> 34) {
+      fail("a code span out of range");
+      return 0;
+    }
+    return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+  }
+  std::vector<CodeSpan> spans() {
+    uint32_t n = count(6);  // six numbers of at least a byte each
+    std::vector<CodeSpan> spans;
+    spans.reserve(n);
+    CodeSpan prev;
+    auto u32 = [&](int64_t v) {
+      if (v < 0 || v > int64_t{UINT32_MAX}) fail("a code span out of range");
+      return static_cast<uint32_t>(v);
+    };
+    for (uint32_t i = 0; i < n && ok(); ++i) {
+      CodeSpan cs;
+      cs.pc = u32(int64_t{prev.pc} + zigzag());
+      const uint64_t file = varint();  // 0: no file
+      if (file > kNoSourceFile) fail("a code span out of range");
+      cs.pos.file = file == 0 ? kNoSourceFile : static_cast<uint32_t>(file - 1);
+      cs.pos.line = u32(int64_t{prev.pos.line} + zigzag());
+      const uint64_t col = varint();
+      if (col > UINT32_MAX) fail("a code span out of range");
+      cs.pos.col = static_cast<uint32_t>(col);
+      cs.pos.begin = u32(int64_t{prev.pos.begin} + zigzag());
+      cs.pos.end = u32(int64_t{cs.pos.begin} + zigzag());
+      spans.push_back(cs);
+      prev = cs;
+    }
+    return spans;
   }
 
  private:
@@ -222,7 +292,7 @@ void read_schema(Reader& r, Schema& s) {
 
 }  // namespace
 
-std::string serialize_program(const Program& p) {
+std::string serialize_program(const Program& p, uint32_t version) {
   Writer w;
   write_schema(w, p.schema);
   w.num<uint32_t>(static_cast<uint32_t>(p.files.size()));
@@ -234,6 +304,9 @@ std::string serialize_program(const Program& p) {
   for (const auto& set : p.string_sets) w.nums(set);
   w.nums(p.code);
   w.nums(p.code_paths);
+  if (version >= 2) {
+    w.spans(p.code_spans);
+  }
   w.num<uint32_t>(static_cast<uint32_t>(p.functions.size()));
   for (const Function& f : p.functions) {
     w.num(f.begin);
@@ -297,7 +370,7 @@ std::string serialize_program(const Program& p) {
   // that no byte of the file can change unnoticed.
   Writer head;
   head.out.append(kLawcMagic, 4);
-  head.num<uint32_t>(Program::kFormatVersion);
+  head.num<uint32_t>(version);
   head.num<uint64_t>(p.source_hash);
   head.num<uint64_t>(w.out.size());
   uint64_t sum = fnv1a64(w.out, fnv1a64(head.out));
@@ -315,8 +388,9 @@ std::string deserialize_program(std::string_view bytes, Program& p) {
   uint64_t hash = h.num<uint64_t>();
   uint64_t len = h.num<uint64_t>();
   uint64_t sum = h.num<uint64_t>();
-  if (version != Program::kFormatVersion)
-    return fmt::format("compiled with format version {}; this lawful reads version {}", version, Program::kFormatVersion);
+  if (version < Program::kOldestFormatVersion || version > Program::kFormatVersion)
+    return fmt::format("compiled with format version {}; this lawful reads versions {} to {}", version,
+                       Program::kOldestFormatVersion, Program::kFormatVersion);
   std::string_view payload = bytes.substr(kHeader);
   if (payload.size() != len)
     return payload.size() < len ? "the file is truncated" : "the file has bytes after its end";
@@ -336,6 +410,7 @@ std::string deserialize_program(std::string_view bytes, Program& p) {
   for (uint32_t i = 0; i < n && r.ok(); ++i) p.string_sets.push_back(r.nums<uint32_t>());
   p.code = r.nums<uint32_t>();
   p.code_paths = r.nums<int16_t>();
+  if (version >= 2) p.code_spans = r.spans();  // version 1 has none: run-time errors point at the rule
   n = r.count(16);
   for (uint32_t i = 0; i < n && r.ok(); ++i) {
     Function f;

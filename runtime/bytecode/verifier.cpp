@@ -147,6 +147,15 @@ class Verifier {
     for (int16_t path : p_.code_paths)
       if (path < -1 || (path >= 0 && static_cast<size_t>(path) >= p_.schema.paths.size()))
         return fail("the load-path table names a fact that does not exist");
+    // Code spans (format 2) in order of their code, each naming a file of the program.
+    for (size_t i = 0; i < p_.code_spans.size(); ++i) {
+      const CodeSpan& cs = p_.code_spans[i];
+      if (cs.pc >= p_.code.size()) return fail(fmt::format("code span {} starts at {}, past the code", i, cs.pc));
+      if (i > 0 && cs.pc <= p_.code_spans[i - 1].pc)
+        return fail(fmt::format("code span {} is not after the one before it", i));
+      if ((cs.pos.file != kNoSourceFile && cs.pos.file >= p_.files.size()) || cs.pos.begin > cs.pos.end)
+        return fail(fmt::format("code span {} names a file or range that does not exist", i));
+    }
     if (p_.basis_enum >= 0 && static_cast<size_t>(p_.basis_enum) >= p_.schema.enums.size()) return fail("the Basis enumeration does not exist");
     if (p_.obligation_enum >= 0 && static_cast<size_t>(p_.obligation_enum) >= p_.schema.enums.size())
       return fail("the Obligation enumeration does not exist");
@@ -242,20 +251,13 @@ class Verifier {
     // (the VM's set-up reads all of them); then stack heights along every path.
     auto target_ok = [&](uint32_t t) { return t >= f.begin && t < f.end && start[t - f.begin]; };
     for (uint32_t pc = f.begin; pc < f.end;) {
-      uint32_t w = p_.code[pc];
-      const OpInfo& info = op_info(decode_op(w));
-      uint32_t t1 = kNone, t2 = kNone;
-      switch (info.format) {
-        case OpFormat::Jump: t1 = decode_a(w); break;
-        case OpFormat::JumpJump: t1 = decode_a(w); t2 = p_.code[pc + 1]; break;
-        case OpFormat::LocalJump: t1 = p_.code[pc + 1]; break;
-        case OpFormat::IterJump: t1 = p_.code[pc + 1] & 0xffffffu; break;
-        default: break;
-      }
-      for (uint32_t t : {t1, t2})
-        if (t != kNone && !target_ok(t))
-          return fail(fmt::format("{}: {} jumps to {}, which is not an instruction of this function", where(pc),
-                                  info.name, t));
+      const OpInfo& info = op_info(decode_op(p_.code[pc]));
+      bool ok = true;
+      for_each_jump_target(p_.code.data(), pc, [&](uint32_t t) {
+        if (ok && !target_ok(t))
+          ok = fail(fmt::format("{}: {} jumps to {}, which is not an instruction of this function", where(pc), info.name, t));
+      });
+      if (!ok) return false;
       pc += static_cast<uint32_t>(op_words(info.format));
     }
     struct Loop {
@@ -336,8 +338,7 @@ class Verifier {
           if (!flow(b, h - pops + info.taken_pushes, false) || !next()) return false;
           break;
         case Op::IterNext:
-          if ((b >> 24) > 255) return fail(fmt::format("{}: an element stride past 255", where(pc)));
-          if (!flow(b & 0xffffffu, h - pops + info.taken_pushes, false) || !next()) return false;
+          if (!flow(iter_exit(b), h - pops + info.taken_pushes, false) || !next()) return false;
           break;
         case Op::StoreLocal:
           // The list and index of a loop are the loop's own.
@@ -360,7 +361,7 @@ class Verifier {
   template <class Loop>
   bool loops_terminate(uint32_t fi, std::vector<Loop>& loops) {
     for (const Loop& l : loops) {
-      uint32_t exit = p_.code[l.head + 1] & 0xffffffu;
+      uint32_t exit = iter_exit(p_.code[l.head + 1]);
       if (exit <= l.back) return fail(fmt::format("function {} at {}: a loop whose exit is inside it", fi, l.head));
     }
     std::sort(loops.begin(), loops.end(), [](const Loop& a, const Loop& b) {
@@ -408,7 +409,7 @@ class Verifier {
         pc += static_cast<uint32_t>(op_words(op_info(op).format));
       }
       height[fi] = h + 1;
-      frame[fi] = uint64_t{f.n_locals} + f.max_stack + 1 + inner;
+      frame[fi] = f.frame_size() + inner;
       if (height[fi] > lim_.max_let_depth + 1)
         return fail(fmt::format("definitions call each other more than {} deep (at function {})", lim_.max_let_depth, fi));
       if (frame[fi] > lim_.max_frame)

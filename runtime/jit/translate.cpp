@@ -454,8 +454,8 @@ class Translator {
   }
   void op_IterNext(uint32_t w) {
     uint32_t a = decode_a(w);
-    uint32_t exit = word(1) & 0xffffffu;
-    uint64_t stride = word(1) >> 24;
+    uint32_t exit = iter_exit(word(1));
+    uint64_t stride = iter_stride(word(1));
     llvm::Value* l = local(a);
     llvm::Value* i = local(a + 1);
     llvm::Value* count = low32(l);

@@ -42,9 +42,10 @@ std::string choose_entry(const Program& prog, const std::string& decision_name, 
   if (!decision_name.empty()) {
     int d = prog.find_decision(static_cast<uint32_t>(policy), decision_name);
     if (d < 0) {
-      std::string names;
-      for (uint32_t x : p.decisions) names += (names.empty() ? "" : ", ") + prog.str(prog.decisions[x].name);
-      return fmt::format("policy '{}' has no decision named '{}' (it has: {})", prog.str(p.name), decision_name, names);
+      std::vector<std::string> names;
+      for (uint32_t x : p.decisions) names.push_back(prog.str(prog.decisions[x].name));
+      return fmt::format("policy '{}' has no decision named '{}' (it has: {})", prog.str(p.name), decision_name,
+                         fmt::join(names, ", "));
     }
     entry.kind = Entry::Decision;
     entry.index = static_cast<uint32_t>(d);

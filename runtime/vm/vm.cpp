@@ -50,54 +50,9 @@ struct Bits {
   }
 };
 
-// Memory each function needs on the value stack, including the definitions it calls.
-size_t frame_need(const Program& prog, uint32_t fi, std::vector<size_t>& memo) {
-  if (memo[fi] != 0) return memo[fi];
-  const Function& f = prog.functions[fi];
-  size_t inner = 0;
-  for (uint32_t pc = f.begin; pc < f.end;) {
-    uint32_t w = prog.code[pc];
-    Op op = decode_op(w);
-    if (op == Op::Let) {
-      uint32_t callee = prog.lets[decode_a(w)].fn;
-      inner = std::max(inner, frame_need(prog, callee, memo));
-    }
-    pc += static_cast<uint32_t>(op_words(op_info(op).format));
-  }
-  memo[fi] = f.n_locals + f.max_stack + 1 + inner;
-  return memo[fi];
-}
-
-// Instructions of the fast path only, numbered after the program's. Each replaces the
-// first word of a sequence and skips the rest, which stay in place (so no jump target
-// moves); a sequence is fused only when no jump lands inside it.
-enum Fused : uint8_t {
-  kLoadLocalField = kOpCount,  // LoadLocal a; LoadField k               (2 words)
-  kEqImm,                      // PushInt j; Eq                          (2 words)
-  kEqLocalImm,                 // LoadLocal a; PushInt j; Eq             (3 words)
-  kEqLocalFieldImm,            // LoadLocal a; LoadField k; PushInt j; Eq (4 words)
-  kCopyLocal,                  // LoadLocal a; StoreLocal b              (2 words)
-  kCopyLoadField,              // LoadLocal a; StoreLocal b; LoadLocal b; LoadField k (4 words)
-  kSlotLe,                     // LoadSlot s; Le                         (2 words)
-  kSlotGt,                     // LoadSlot s; Gt                         (2 words)
-  kSlotStrEq,                  // LoadSlot s; StrEq                      (2 words)
-  kImmStrEq,                   // PushInt j; StrEq                       (2 words)
-  kImmInSet,                   // PushInt j; InSet                       (2 words)
-  kAndJumpIfFalse,             // And; JumpIfFalseKeep t                 (2 words)
-  kLowerImmStrEq,              // Builtin lower; PushInt j; StrEq         (3 words)
-  kLowerSlotLowerStrEq,        // Builtin lower; LoadSlot s; Builtin lower; StrEq (4 words)
-  kEqLocalImmJumpIfFalse,      // LoadLocal a; PushInt j; Eq; JumpIfFalseKeep t (4 words)
-  kOrJumpIfTrue,               // Or; JumpIfTrueKeep t                   (2 words)
-  kCopyLocal2,                 // LoadLocal a; StoreLocal b; LoadLocal c; StoreLocal d (4 words)
-  kAnyStepJump,                // AnyStep a, exit; Jump t (a loop's end)  (3 words)
-  kAllStepJump,                // AllStep a, exit; Jump t                (3 words)
-  kAndJumpIfTrue,              // And; JumpIfTrueKeep t                  (2 words)
-  kOrJumpIfFalse,              // Or; JumpIfFalseKeep t                  (2 words)
-  kNotAndJumpIfFalse,          // Not; And; JumpIfFalseKeep t            (3 words)
-  kAndAnd,                     // And; And                               (2 words)
-  kFusedEnd
-};
-constexpr int kAllOps = kFusedEnd;
+// The fused instructions (runtime/bytecode/fused.def) as the fast path's code words.
+constexpr uint32_t fused(Fused f, uint32_t a = 0) { return static_cast<uint32_t>(f) | (a << 8); }
+constexpr size_t words_of(Fused f) { return fused_words(f); }
 
 
 // Whether code[a, a + n) and code[b, b + n) are the same instructions, jumps landing at
@@ -105,40 +60,23 @@ constexpr int kAllOps = kFusedEnd;
 bool same_code(const Program& prog, uint32_t a, uint32_t b, uint32_t n) {
   const std::vector<uint32_t>& code = prog.code;
   if (a + n > code.size() || b + n > code.size()) return false;
-  auto rel = [&](uint32_t t, uint32_t start, uint32_t& out) {
-    if (t < start || t > start + n) return false;
-    out = t - start;
-    return true;
-  };
+  auto inside = [&](uint32_t t, uint32_t start) { return t >= start && t <= start + n; };
   for (uint32_t i = 0; i < n;) {
-    uint32_t wa = code[a + i], wb = code[b + i];
-    Op op = decode_op(wa);
-    if (decode_op(wb) != op || op == Op::LoadVerdict || op >= Op::Count_) return false;
+    Op op = decode_op(code[a + i]);
+    if (decode_op(code[b + i]) != op || op == Op::LoadVerdict || op >= Op::Count_) return false;
     OpFormat f = op_info(op).format;
-    uint32_t words = static_cast<uint32_t>(op_words(f));
-    if (i + words > n) return false;
-    uint32_t ra, rb;
-    switch (f) {
-      case OpFormat::Jump:
-        if (!rel(decode_a(wa), a, ra) || !rel(decode_a(wb), b, rb) || ra != rb) return false;
-        break;
-      case OpFormat::JumpJump:
-        if (!rel(decode_a(wa), a, ra) || !rel(decode_a(wb), b, rb) || ra != rb) return false;
-        if (!rel(code[a + i + 1], a, ra) || !rel(code[b + i + 1], b, rb) || ra != rb) return false;
-        break;
-      case OpFormat::LocalJump:
-        if (wa != wb || !rel(code[a + i + 1], a, ra) || !rel(code[b + i + 1], b, rb) || ra != rb) return false;
-        break;
-      case OpFormat::IterJump:
-        if (wa != wb || (code[a + i + 1] >> 24) != (code[b + i + 1] >> 24) ||
-            !rel(code[a + i + 1] & 0xffffffu, a, ra) || !rel(code[b + i + 1] & 0xffffffu, b, rb) || ra != rb)
-          return false;
-        break;
-      default:
-        for (uint32_t k = 0; k < words; ++k)
-          if (code[a + i + k] != code[b + i + k]) return false;
-    }
-    i += words;
+    const int words = op_words(f);
+    if (i + static_cast<uint32_t>(words) > n) return false;
+    // Equal apart from their jump targets, which land at the same relative places.
+    for (int k = 0; k < words; ++k)
+      if ((code[a + i + k] & ~jump_bits(f, k)) != (code[b + i + k] & ~jump_bits(f, k))) return false;
+    uint32_t ta[2], tb[2];
+    int na = 0, nb = 0;
+    for_each_jump_target(code.data(), a + i, [&](uint32_t t) { ta[na++] = t; });
+    for_each_jump_target(code.data(), b + i, [&](uint32_t t) { tb[nb++] = t; });
+    for (int k = 0; k < na; ++k)
+      if (!inside(ta[k], a) || !inside(tb[k], b) || ta[k] - a != tb[k] - b) return false;
+    i += static_cast<uint32_t>(words);
   }
   return true;
 }
@@ -149,17 +87,8 @@ std::vector<uint32_t> fuse(const Program& prog) {
   // Where jumps land.
   std::vector<bool> target(n + 1, false);
   for (size_t pc = 0; pc < n;) {
-    uint32_t w = code[pc];
-    Op op = decode_op(w);
-    OpFormat f = op_info(op).format;
-    switch (f) {
-      case OpFormat::Jump: target[decode_a(w)] = true; break;
-      case OpFormat::JumpJump: target[decode_a(w)] = true; target[code[pc + 1]] = true; break;
-      case OpFormat::LocalJump: target[code[pc + 1]] = true; break;
-      case OpFormat::IterJump: target[code[pc + 1] & 0xffffffu] = true; break;
-      default: break;
-    }
-    pc += static_cast<size_t>(op_words(f));
+    for_each_jump_target(code.data(), static_cast<uint32_t>(pc), [&](uint32_t t) { target[t] = true; });
+    pc += static_cast<size_t>(op_words(op_info(decode_op(code[pc])).format));
   }
   auto op_at = [&](size_t pc) { return pc < n ? decode_op(prog.code[pc]) : Op::Count_; };
   // Thread jumps: a jump to a jump goes straight on; a "keep" jump whose value decides
@@ -195,73 +124,74 @@ std::vector<uint32_t> fuse(const Program& prog) {
     if (op == Op::LoadLocal) {
       if (op_at(pc + 1) == Op::PushInt && op_at(pc + 2) == Op::Eq && op_at(pc + 3) == Op::JumpIfFalseKeep &&
           inside_free(pc, 4)) {
-        code[pc] = encode(static_cast<Op>(kEqLocalImmJumpIfFalse), decode_a(w));
-        len = 4;
+        code[pc] = fused(Fused::EqLocalImmJumpIfFalse, decode_a(w));
+        len = words_of(Fused::EqLocalImmJumpIfFalse);
       } else if (op_at(pc + 1) == Op::LoadField && op_at(pc + 2) == Op::PushInt && op_at(pc + 3) == Op::Eq && inside_free(pc, 4)) {
-        code[pc] = encode(static_cast<Op>(kEqLocalFieldImm), decode_a(w));
-        len = 4;
+        code[pc] = fused(Fused::EqLocalFieldImm, decode_a(w));
+        len = words_of(Fused::EqLocalFieldImm);
       } else if (op_at(pc + 1) == Op::LoadField && inside_free(pc, 2)) {
-        code[pc] = encode(static_cast<Op>(kLoadLocalField), decode_a(w));
-        len = 2;
+        code[pc] = fused(Fused::LoadLocalField, decode_a(w));
+        len = words_of(Fused::LoadLocalField);
       } else if (op_at(pc + 1) == Op::PushInt && op_at(pc + 2) == Op::Eq && inside_free(pc, 3)) {
-        code[pc] = encode(static_cast<Op>(kEqLocalImm), decode_a(w));
-        len = 3;
+        code[pc] = fused(Fused::EqLocalImm, decode_a(w));
+        len = words_of(Fused::EqLocalImm);
       } else if (op_at(pc + 1) == Op::StoreLocal && op_at(pc + 2) == Op::LoadLocal && op_at(pc + 3) == Op::LoadField &&
                  decode_a(prog.code[pc + 1]) == decode_a(prog.code[pc + 2]) && inside_free(pc, 4)) {
-        code[pc] = encode(static_cast<Op>(kCopyLoadField), decode_a(w));
-        len = 4;
+        code[pc] = fused(Fused::CopyLoadField, decode_a(w));
+        len = words_of(Fused::CopyLoadField);
       } else if (op_at(pc + 1) == Op::StoreLocal && op_at(pc + 2) == Op::LoadLocal && op_at(pc + 3) == Op::StoreLocal &&
                  inside_free(pc, 4)) {
-        code[pc] = encode(static_cast<Op>(kCopyLocal2), decode_a(w));
-        len = 4;
+        code[pc] = fused(Fused::CopyLocal2, decode_a(w));
+        len = words_of(Fused::CopyLocal2);
       } else if (op_at(pc + 1) == Op::StoreLocal && inside_free(pc, 2)) {
-        code[pc] = encode(static_cast<Op>(kCopyLocal), decode_a(w));
-        len = 2;
+        code[pc] = fused(Fused::CopyLocal, decode_a(w));
+        len = words_of(Fused::CopyLocal);
       }
     } else if (op == Op::PushInt && inside_free(pc, 2) &&
                (op_at(pc + 1) == Op::Eq || op_at(pc + 1) == Op::StrEq || op_at(pc + 1) == Op::InSet)) {
       Op next = op_at(pc + 1);
-      uint32_t f = next == Op::Eq ? kEqImm : next == Op::StrEq ? kImmStrEq : kImmInSet;
-      code[pc] = f | (w & ~0xffu);
-      len = 2;
+      Fused f = next == Op::Eq ? Fused::EqImm : next == Op::StrEq ? Fused::ImmStrEq : Fused::ImmInSet;
+      code[pc] = fused(f, decode_a(w));
+      len = words_of(f);
     } else if (op == Op::Builtin && static_cast<BuiltinId>(decode_a(w)) == BuiltinId::Lower) {
       auto lower_at = [&](size_t at) {
         return op_at(at) == Op::Builtin && static_cast<BuiltinId>(decode_a(prog.code[at])) == BuiltinId::Lower;
       };
       if (op_at(pc + 1) == Op::PushInt && op_at(pc + 2) == Op::StrEq && inside_free(pc, 3)) {
-        code[pc] = kLowerImmStrEq;  // the string is the PushInt's, read from there
-        len = 3;
+        code[pc] = fused(Fused::LowerImmStrEq);  // the string is the PushInt's, read from there
+        len = words_of(Fused::LowerImmStrEq);
       } else if (op_at(pc + 1) == Op::LoadSlot && lower_at(pc + 2) && op_at(pc + 3) == Op::StrEq && inside_free(pc, 4)) {
-        code[pc] = kLowerSlotLowerStrEq;  // the slot is the LoadSlot's
-        len = 4;
+        code[pc] = fused(Fused::LowerSlotLowerStrEq);  // the slot is the LoadSlot's
+        len = words_of(Fused::LowerSlotLowerStrEq);
       }
     } else if (op == Op::And && op_at(pc + 1) == Op::JumpIfTrueKeep && inside_free(pc, 2)) {
-      code[pc] = kAndJumpIfTrue;
-      len = 2;
+      code[pc] = fused(Fused::AndJumpIfTrue);
+      len = words_of(Fused::AndJumpIfTrue);
     } else if (op == Op::Or && op_at(pc + 1) == Op::JumpIfFalseKeep && inside_free(pc, 2)) {
-      code[pc] = kOrJumpIfFalse;
-      len = 2;
+      code[pc] = fused(Fused::OrJumpIfFalse);
+      len = words_of(Fused::OrJumpIfFalse);
     } else if (op == Op::Not && op_at(pc + 1) == Op::And && op_at(pc + 2) == Op::JumpIfFalseKeep && inside_free(pc, 3)) {
-      code[pc] = kNotAndJumpIfFalse;
-      len = 3;
+      code[pc] = fused(Fused::NotAndJumpIfFalse);
+      len = words_of(Fused::NotAndJumpIfFalse);
     } else if (op == Op::And && op_at(pc + 1) == Op::And && inside_free(pc, 2)) {
-      code[pc] = kAndAnd;
-      len = 2;
+      code[pc] = fused(Fused::AndAnd);
+      len = words_of(Fused::AndAnd);
     } else if (op == Op::Or && op_at(pc + 1) == Op::JumpIfTrueKeep && inside_free(pc, 2)) {
-      code[pc] = kOrJumpIfTrue;
-      len = 2;
+      code[pc] = fused(Fused::OrJumpIfTrue);
+      len = words_of(Fused::OrJumpIfTrue);
     } else if ((op == Op::AnyStep || op == Op::AllStep) && op_at(pc + 2) == Op::Jump && inside_free(pc, 3)) {
-      code[pc] = encode(static_cast<Op>(op == Op::AnyStep ? kAnyStepJump : kAllStepJump), decode_a(w));
-      len = 3;
+      const Fused f = op == Op::AnyStep ? Fused::AnyStepJump : Fused::AllStepJump;
+      code[pc] = fused(f, decode_a(w));
+      len = words_of(f);
     } else if (op == Op::And && op_at(pc + 1) == Op::JumpIfFalseKeep && inside_free(pc, 2)) {
-      code[pc] = kAndJumpIfFalse;
-      len = 2;
+      code[pc] = fused(Fused::AndJumpIfFalse);
+      len = words_of(Fused::AndJumpIfFalse);
     } else if (op == Op::LoadSlot && inside_free(pc, 2) &&
                (op_at(pc + 1) == Op::Le || op_at(pc + 1) == Op::Gt || op_at(pc + 1) == Op::StrEq)) {
       Op next = op_at(pc + 1);
-      uint32_t f = next == Op::Le ? kSlotLe : next == Op::Gt ? kSlotGt : kSlotStrEq;
-      code[pc] = f | (w & ~0xffu);
-      len = 2;
+      Fused f = next == Op::Le ? Fused::SlotLe : next == Op::Gt ? Fused::SlotGt : Fused::SlotStrEq;
+      code[pc] = fused(f, decode_a(w));
+      len = words_of(f);
     }
     pc += len;
   }
@@ -422,6 +352,15 @@ Value Vm::eval_campaign_only(uint32_t fn) {
   return v;
 }
 
+Vm::FastForm Vm::fast_form(uint32_t fn) const {
+  if (campaign_only_[fn]) return FastForm::CampaignOnly;
+  if (native_) return FastForm::Native;
+  if (only_let_[fn] >= 0) return FastForm::JustLet;
+  if (tiny_[fn].kind != Tiny::None) return FastForm::Tiny;
+  if (chain_[fn].count) return FastForm::Chain;
+  return FastForm::Code;
+}
+
 Value Vm::eval_native(uint32_t fn) {
   NativeFrame& fr = frame_;  // the rest is set once per decision (begin_decision, obligations)
   fr.steps = steps_;
@@ -437,9 +376,8 @@ Value Vm::eval_native(uint32_t fn) {
 Vm::Vm(const Program& prog, const VmLimits& limits)
     : prog_(prog), fast_code_(fuse(prog)), own_facts_(prog), facts_(&own_facts_), limits_(limits) {
   steps_error_ = fmt::format("the decision takes more than {} steps of quantifiers", limits_.max_steps);
-  std::vector<size_t> memo(prog.functions.size(), 0);
   size_t need = 16;
-  for (uint32_t f = 0; f < prog.functions.size(); ++f) need = std::max(need, frame_need(prog, f, memo));
+  for (uint64_t n : frame_needs(prog)) need = std::max(need, static_cast<size_t>(n));
   stack_.assign(need, kUnknown);
   masks_.assign(need, FactSet{});
   let_value_.assign(prog.lets.size(), kUnknown);
@@ -591,7 +529,11 @@ bool Vm::runtime_error(uint32_t pc, const char* what) {
   return false;
 }
 
-std::string Vm::located_error(const char* kind, const std::string& name, const SourcePos& pos) const {
+std::string Vm::located_error(const char* kind, const std::string& name, const SourcePos& rule_pos) const {
+  // The failing expression when the program says where its code comes from (format 2),
+  // else the rule (or obligation, or decision) as a whole.
+  const SourcePos* at = prog_.span_at(error_pc_);
+  const SourcePos& pos = at ? *at : rule_pos;
   std::string where = pos.file < prog_.files.size() ? fmt::format("{}:{}:{}; ", prog_.files[pos.file], pos.line, pos.col)
                                                     : std::string();
   return fmt::format("{} in {} '{}' ({}bytecode {})", error_, kind, name, where, error_pc_);
@@ -635,7 +577,7 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
   Value* const st = locals + f.n_locals;
   FactSet* const mlocals = kTrace ? masks_.data() + base : nullptr;
   FactSet* const mst = kTrace ? mlocals + f.n_locals : nullptr;
-  sp_ = base + f.n_locals + f.max_stack + 1;
+  sp_ = base + f.frame_size();
   for (uint32_t i = 0; i < f.n_locals; ++i) {
     locals[i] = kUnknown;
     if constexpr (kTrace) mlocals[i].clear();
@@ -667,28 +609,26 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
   // defined) computed goto, each instruction jumping straight to the next one's code,
   // which lets the branch predictor learn per instruction (bench/ compares the two).
 #if LAW_COMPUTED_GOTO
-  static const void* const kLabels[kAllOps] = {
+  static const void* const kLabels[kAllOpCount] = {
 #define LAW_OP(Name, ...) &&op_##Name,
 #include "runtime/bytecode/opcodes.def"
 #undef LAW_OP
-      &&op_LoadLocalField, &&op_EqImm, &&op_EqLocalImm, &&op_EqLocalFieldImm, &&op_CopyLocal,
-      &&op_CopyLoadField, &&op_SlotLe, &&op_SlotGt, &&op_SlotStrEq, &&op_ImmStrEq, &&op_ImmInSet,
-      &&op_AndJumpIfFalse, &&op_LowerImmStrEq, &&op_LowerSlotLowerStrEq, &&op_EqLocalImmJumpIfFalse,
-      &&op_OrJumpIfTrue, &&op_CopyLocal2, &&op_AnyStepJump, &&op_AllStepJump, &&op_AndJumpIfTrue,
-      &&op_OrJumpIfFalse, &&op_NotAndJumpIfFalse, &&op_AndAnd,
+#define LAW_FUSED(Name, ...) &&op_##Name,
+#include "runtime/bytecode/fused.def"
+#undef LAW_FUSED
   };
 #define LAW_CASE(Name) case static_cast<unsigned>(Op::Name): op_##Name
-#define LAW_FUSED(Name) case k##Name: op_##Name
+#define LAW_FUSED_CASE(Name) case static_cast<unsigned>(Fused::Name): op_##Name
 #define LAW_NEXT()                                          \
   do {                                                      \
     w = code[pc];                                           \
     unsigned o_ = w & 0xffu;                                \
-    if (o_ >= static_cast<unsigned>(kAllOps)) goto op_default_; \
+    if (o_ >= static_cast<unsigned>(kAllOpCount)) goto op_default_; \
     goto* kLabels[o_];                                      \
   } while (0)
 #else
 #define LAW_CASE(Name) case static_cast<unsigned>(Op::Name)
-#define LAW_FUSED(Name) case k##Name
+#define LAW_FUSED_CASE(Name) case static_cast<unsigned>(Fused::Name)
 #define LAW_NEXT() break
 #endif
   uint32_t w;
@@ -1037,10 +977,10 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         Value l = locals[a];
         Value i = locals[a + 1];
         if (l == kUnknown || i < 0 || static_cast<uint64_t>(i) >= list_count(l)) {
-          pc = b & 0xffffffu;
+          pc = iter_exit(b);
           LAW_NEXT();
         }
-        uint64_t stride = b >> 24;
+        uint64_t stride = iter_stride(b);
         uint64_t start = list_start(l);
         uint64_t at = stride == 0 ? start + static_cast<uint64_t>(i) : start + static_cast<uint64_t>(i) * stride;
         if (at + (stride == 0 ? 1 : stride) > nfacts) return runtime_error(pc, "a list reference is out of range"), kUnknown;
@@ -1103,7 +1043,7 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         LAW_NEXT();
       }
       // The fused instructions (fast path only: the tracing path runs the program's code).
-      LAW_FUSED(LoadLocalField): {
+      LAW_FUSED_CASE(LoadLocalField): {
         Value r = locals[decode_a(w)];
         if (r != kUnknown) {
           uint64_t at = static_cast<uint64_t>(r) + decode_a(code[pc + 1]);
@@ -1111,22 +1051,22 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
           r = facts[at];
         }
         st[top++] = r;
-        pc += 2;
+        pc += fused_words(Fused::LoadLocalField);
         LAW_NEXT();
       }
-      LAW_FUSED(EqImm): {
+      LAW_FUSED_CASE(EqImm): {
         Value a = st[top - 1];
         st[top - 1] = a == kUnknown ? kUnknown : (a == decode_imm(w) ? kTrue : kFalse);
-        pc += 2;
+        pc += fused_words(Fused::EqImm);
         LAW_NEXT();
       }
-      LAW_FUSED(EqLocalImm): {
+      LAW_FUSED_CASE(EqLocalImm): {
         Value a = locals[decode_a(w)];
         st[top++] = a == kUnknown ? kUnknown : (a == decode_imm(code[pc + 1]) ? kTrue : kFalse);
-        pc += 3;
+        pc += fused_words(Fused::EqLocalImm);
         LAW_NEXT();
       }
-      LAW_FUSED(EqLocalFieldImm): {
+      LAW_FUSED_CASE(EqLocalFieldImm): {
         Value r = locals[decode_a(w)];
         if (r != kUnknown) {
           uint64_t at = static_cast<uint64_t>(r) + decode_a(code[pc + 1]);
@@ -1135,14 +1075,14 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
           if (r != kUnknown) r = r == decode_imm(code[pc + 2]) ? kTrue : kFalse;
         }
         st[top++] = r;
-        pc += 4;
+        pc += fused_words(Fused::EqLocalFieldImm);
         LAW_NEXT();
       }
-      LAW_FUSED(CopyLocal):
+      LAW_FUSED_CASE(CopyLocal):
         locals[decode_a(code[pc + 1])] = locals[decode_a(w)];
-        pc += 2;
+        pc += fused_words(Fused::CopyLocal);
         LAW_NEXT();
-      LAW_FUSED(CopyLoadField): {
+      LAW_FUSED_CASE(CopyLoadField): {
         Value r = locals[decode_a(w)];
         locals[decode_a(code[pc + 1])] = r;
         if (r != kUnknown) {
@@ -1151,83 +1091,83 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
           r = facts[at];
         }
         st[top++] = r;
-        pc += 4;
+        pc += fused_words(Fused::CopyLoadField);
         LAW_NEXT();
       }
 // A Kleene `and`/`or` of the two values on top, then a jump when it gives `when`
 // (the "keep" jumps: the value stays on the stack either way).
 #define LAW_LOGIC_JUMP(Name, fn, when)                              \
-  LAW_FUSED(Name) : {                                               \
+  LAW_FUSED_CASE(Name) : {                                               \
     Value r_ = fn(st[top - 2], st[top - 1]);                        \
     --top;                                                          \
     st[top - 1] = r_;                                               \
-    pc = r_ == (when) ? decode_a(code[pc + 1]) : pc + 2;            \
+    pc = r_ == (when) ? decode_a(code[pc + 1]) : pc + fused_words(Fused::Name);            \
     LAW_NEXT();                                                     \
   }
       LAW_LOGIC_JUMP(AndJumpIfFalse, and3, kFalse);
-      LAW_FUSED(SlotLe): {
+      LAW_FUSED_CASE(SlotLe): {
         Value a = st[top - 1], b = facts[decode_a(w)];
         st[top - 1] = a == kUnknown || b == kUnknown ? kUnknown : (a <= b ? kTrue : kFalse);
-        pc += 2;
+        pc += fused_words(Fused::SlotLe);
         LAW_NEXT();
       }
-      LAW_FUSED(SlotGt): {
+      LAW_FUSED_CASE(SlotGt): {
         Value a = st[top - 1], b = facts[decode_a(w)];
         st[top - 1] = a == kUnknown || b == kUnknown ? kUnknown : (a > b ? kTrue : kFalse);
-        pc += 2;
+        pc += fused_words(Fused::SlotGt);
         LAW_NEXT();
       }
-      LAW_FUSED(SlotStrEq): {
+      LAW_FUSED_CASE(SlotStrEq): {
         Value a = st[top - 1], b = facts[decode_a(w)];
         st[top - 1] = a == kUnknown || b == kUnknown ? kUnknown : (facts_->text(a) == facts_->text(b) ? kTrue : kFalse);
-        pc += 2;
+        pc += fused_words(Fused::SlotStrEq);
         LAW_NEXT();
       }
-      LAW_FUSED(ImmStrEq): {
+      LAW_FUSED_CASE(ImmStrEq): {
         Value a = st[top - 1], b = decode_imm(w);
         st[top - 1] = a == kUnknown ? kUnknown : (facts_->text(a) == facts_->text(b) ? kTrue : kFalse);
-        pc += 2;
+        pc += fused_words(Fused::ImmStrEq);
         LAW_NEXT();
       }
-      LAW_FUSED(ImmInSet): {
+      LAW_FUSED_CASE(ImmInSet): {
         Value x = st[top - 1], set = decode_imm(w);
         st[top - 1] = x == kUnknown ? kUnknown
                                     : (x >= 0 && x < 64 && ((static_cast<uint64_t>(set) >> x) & 1)) ? kTrue : kFalse;
-        pc += 2;
+        pc += fused_words(Fused::ImmInSet);
         LAW_NEXT();
       }
-      LAW_FUSED(EqLocalImmJumpIfFalse): {
+      LAW_FUSED_CASE(EqLocalImmJumpIfFalse): {
         Value a = locals[decode_a(w)];
         Value r = a == kUnknown ? kUnknown : (a == decode_imm(code[pc + 1]) ? kTrue : kFalse);
         st[top++] = r;
-        pc = r == kFalse ? decode_a(code[pc + 3]) : pc + 4;
+        pc = r == kFalse ? decode_a(code[pc + 3]) : pc + fused_words(Fused::EqLocalImmJumpIfFalse);
         LAW_NEXT();
       }
       LAW_LOGIC_JUMP(OrJumpIfTrue, or3, kTrue);
       LAW_LOGIC_JUMP(AndJumpIfTrue, and3, kTrue);
       LAW_LOGIC_JUMP(OrJumpIfFalse, or3, kFalse);
-      LAW_FUSED(NotAndJumpIfFalse): {
+      LAW_FUSED_CASE(NotAndJumpIfFalse): {
         Value b = st[top - 1];
         b = b == kUnknown ? kUnknown : (b == kFalse ? kTrue : kFalse);
         Value r = and3(st[top - 2], b);
         --top;
         st[top - 1] = r;
-        pc = r == kFalse ? decode_a(code[pc + 2]) : pc + 3;
+        pc = r == kFalse ? decode_a(code[pc + 2]) : pc + fused_words(Fused::NotAndJumpIfFalse);
         LAW_NEXT();
       }
-      LAW_FUSED(AndAnd): {
+      LAW_FUSED_CASE(AndAnd): {
         Value r = and3(st[top - 3], and3(st[top - 2], st[top - 1]));
         top -= 2;
         st[top - 1] = r;
-        pc += 2;
+        pc += fused_words(Fused::AndAnd);
         LAW_NEXT();
       }
-      LAW_FUSED(CopyLocal2):
+      LAW_FUSED_CASE(CopyLocal2):
         locals[decode_a(code[pc + 1])] = locals[decode_a(w)];
         locals[decode_a(code[pc + 3])] = locals[decode_a(code[pc + 2])];
-        pc += 4;
+        pc += fused_words(Fused::CopyLocal2);
         LAW_NEXT();
-      LAW_FUSED(AnyStepJump): {
+      LAW_FUSED_CASE(AnyStepJump): {
         Value b = st[--top];
         Value& acc = locals[decode_a(w) + 3];
         if (b == kTrue) {
@@ -1239,7 +1179,7 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         }
         LAW_NEXT();
       }
-      LAW_FUSED(AllStepJump): {
+      LAW_FUSED_CASE(AllStepJump): {
         Value b = st[--top];
         Value& acc = locals[decode_a(w) + 3];
         if (b == kFalse) {
@@ -1251,18 +1191,18 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
         }
         LAW_NEXT();
       }
-      LAW_FUSED(LowerImmStrEq): {
+      LAW_FUSED_CASE(LowerImmStrEq): {
         Value a = st[top - 1];
         if (a != kUnknown)
           st[top - 1] = lower_equal(facts_->text(a), facts_->text(decode_imm(code[pc + 1])), false) ? kTrue : kFalse;
-        pc += 3;
+        pc += fused_words(Fused::LowerImmStrEq);
         LAW_NEXT();
       }
-      LAW_FUSED(LowerSlotLowerStrEq): {
+      LAW_FUSED_CASE(LowerSlotLowerStrEq): {
         Value a = st[top - 1], b = facts[decode_a(code[pc + 1])];
         st[top - 1] = a == kUnknown || b == kUnknown ? kUnknown
                                                      : (lower_equal(facts_->text(a), facts_->text(b), true) ? kTrue : kFalse);
-        pc += 4;
+        pc += fused_words(Fused::LowerSlotLowerStrEq);
         LAW_NEXT();
       }
       default:
@@ -1274,7 +1214,7 @@ Value Vm::exec(uint32_t fi, FactSet* out_mask, FactSet* reads) {
   }
 #undef LAW_RESULT
 #undef LAW_CASE
-#undef LAW_FUSED
+#undef LAW_FUSED_CASE
 #undef LAW_LOGIC_JUMP
 #undef LAW_NEXT
 }

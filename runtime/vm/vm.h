@@ -81,6 +81,12 @@ class Vm {
   const std::vector<std::vector<bool>>& set_aside() const { return set_aside_; }
   void record_coverage(bool on) { coverage_ = on; }
 
+  // How the fast path computes function fn, and the code it runs (the program's, with
+  // jumps threaded and sequences fused: fused.def): for tests that check it fires.
+  enum class FastForm : uint8_t { Code, CampaignOnly, Native, JustLet, Tiny, Chain };
+  FastForm fast_form(uint32_t fn) const;
+  const std::vector<uint32_t>& fast_code() const { return fast_code_; }
+
   // Functions that are a chain of simple tests all joined by `and`, or all by `or` (a
   // rule `when corporate_subscriber and organisation_mailbox`, an obligation `when
   // verdict == allow and ... and not campaign.lia_recorded`), computed term by term
@@ -145,8 +151,9 @@ class Vm {
   void obligations(uint32_t decision, Outcome& out);
   bool runtime_error(uint32_t pc, const char* what);
   // The run-time error, said where it happened: "<what> in rule 'far' (uk.law:3:3;
-  // bytecode 2)". `kind` and `name` say which part of the policy was being evaluated,
-  // `pos` where it is declared.
+  // bytecode 2)". `kind` and `name` say which part of the policy was being evaluated;
+  // the position is the failing expression's (Program::span_at), or else `pos`, where
+  // that part is declared.
   std::string located_error(const char* kind, const std::string& name, const SourcePos& pos) const;
 
   const Program& prog_;

@@ -356,12 +356,14 @@ def a_run_time_error_says_where_and_gives_no_empty_reason():
     p = run("explain", law, "--contact", c, "--campaign", campaign())
     check(p.returncode == 1, "a failed decision exits 1", p)
     tail = p.stdout[p.stdout.find("Outcome: "):]
+    # Where the expression that failed starts (line 4, column 10), not the rule's name.
     check(re.fullmatch("Outcome: review\n  the decision failed: a date outside the years 1 to 9999 in rule 'far' "
-                       + re.escape(f"({law}:3:8; bytecode ") + "[0-9]+\\)\n", tail) is not None,
+                       + re.escape(f"({law}:4:10; bytecode ") + "[0-9]+\\)\n", tail) is not None,
           "the error, where it happened, and no empty 'why'", p)
     p = run("check", law, "--contacts", c, "--campaign", campaign(), "--quiet")
     rec = json.loads(p.stdout)
-    check(p.returncode == 1 and rec["error"].startswith("a date outside the years 1 to 9999 in rule 'far' ("), "check's record", p)
+    check(p.returncode == 1 and rec["error"].startswith(f"a date outside the years 1 to 9999 in rule 'far' ({law}:4:10; "),
+          "check's record: the same position, the expression's", p)
 
 
 if __name__ == "__main__":

@@ -58,6 +58,16 @@ def usage_errors_exit_2():
     check(run("nonsense").returncode == 2, "unknown command")
     check(run("check", SPEC).returncode == 2, "check without input")
     check(run("check", SPEC, "--contacts", "x.jsonl").returncode == 2, "contacts without campaign")
+    # Options with a fixed set of values, checked by CLI11 before anything runs.
+    cases = write("fixed-values.jsonl", json.dumps({"contact": {}, "campaign": CAMPAIGN}) + "\n")
+    for args, says in ((["check", SPEC, "--cases", cases, "--format", "xml"], "--format: xml not in {jsonl,csv}"),
+                       (["check", SPEC, "--cases", cases, "--input-format", "tsv"],
+                        "--input-format: tsv not in {auto,jsonl,csv}"),
+                       (["check", SPEC, "--cases", cases, "--engine", "fast"], "--engine: fast not in {vm,jit,auto}"),
+                       (["test", SPEC, "--engine", "fast"], "--engine: fast not in {vm,jit,auto}"),
+                       (["gen-contacts", "--n", "1", "--format", "xml"], "--format: xml not in {jsonl,csv}")):
+        p = run(*args)
+        check(p.returncode == 2 and says in p.stderr and p.stdout == "", f"{' '.join(args[:1] + args[-2:])}: {says}", p)
     check(run("check", SPEC, "--cases", "x", "--as-of", "2024-13-01").returncode == 2, "bad --as-of")
 
 
@@ -131,6 +141,29 @@ def policy_with_several_decisions_is_decided_by_their_guards():
     check([r["decision"] for r in out[:2]] == ["email", "post"], "each channel its decision", p)
     check(out[2]["verdict"] == "review" and out[2]["reason"] == "no rule covers this channel", "no decision applies", p)
     check(out[3]["verdict"] == "review" and out[3]["missing"] == ["campaign.channel"], "unknown channel", p)
+
+
+@test
+def run_time_errors_point_at_the_expression_with_either_engine():
+    pol = write("runtime.law", 'policy t.rt "Run-time errors"\ndecision email:\n  rule far: deny\n'
+                '    when contact.objected\n      and campaign.send_date + 9000 years > 2020-01-01\n    cite "x"\n')
+    cases = write("runtime.jsonl", json.dumps({"contact": {"id": "r1", "objected": True},
+                                                 "campaign": {"send_date": "2026-01-01"}}) + "\n")
+    want = "a date outside the years 1 to 9999 in rule 'far' (" + str(pol) + ":5:11; bytecode "
+    outs = []
+    for engine in ("vm", "jit"):
+        p = run("check", pol, "--cases", cases, "--engine", engine, "-q")
+        out = records(p.stdout)
+        check(p.returncode == 1 and len(out) == 1 and out[0]["error"].startswith(want), f"--engine {engine}: {want}", p)
+        outs.append(p.stdout)
+    check(outs[0] == outs[1], "both engines give the same record")
+    # The span table is in the .lawc file (format 2; format 1 files: tests/lawc, unit/lawc_test.cpp).
+    lawc = TMP / "runtime.lawc"
+    check(run("compile", pol, "-o", lawc).returncode == 0, "compile")
+    data = bytearray(lawc.read_bytes())
+    check(data[4:8] == (2).to_bytes(4, "little"), "compile writes format 2")
+    p = run("check", lawc, "--cases", cases, "-q")
+    check(p.stdout == outs[0], "the compiled file reports the same position", p)
 
 
 @test

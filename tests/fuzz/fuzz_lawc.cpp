@@ -3,7 +3,7 @@
 // header before loading: what is fuzzed is the decoder, the verifier and, for what
 // passes them, the VM deciding fixed cases, the records, the tracer and the
 // disassembler. A program that verifies must run without a crash; it may stop a
-// decision with a run-time error.
+// decision with a run-time error. Files of every format read (1 and 2) are fuzzed.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -52,10 +52,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   for (uint32_t p = 0; p < prog.policies.size() && p < 16; ++p) vm.decide_policy(p, out);
 
-  // What loads and verifies must serialize to bytes that load and verify again.
+  // The code span table (which the run-time errors above read): every offset has a
+  // position in one of the program's files, or none.
+  for (uint32_t pc = 0; pc < prog.code.size(); ++pc) {
+    const SourcePos* at = prog.span_at(pc);
+    if (at && at->file >= prog.files.size()) fuzz::finding("a code span names a file the program does not have");
+  }
+
+  // What loads and verifies must serialize to bytes that load and verify again, the
+  // same (code spans included).
   std::string again = serialize_program(prog);
   Program back;
   if (!deserialize_program(again, back).empty() || !verify_program(back).empty())
     fuzz::finding("a verified program does not survive its own round trip");
+  else if (serialize_program(back) != again || back.code_spans.size() != prog.code_spans.size())
+    fuzz::finding("a verified program changes in its round trip");
   return 0;
 }

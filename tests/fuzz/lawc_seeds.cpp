@@ -1,5 +1,6 @@
 // Writes .lawc seeds for the lawc fuzz target: every file of the language corpus and
-// the project's policies, compiled by the current compiler.
+// the project's policies, compiled by the current compiler (the policies also in the
+// oldest format read).
 //   fuzz_lawc_seeds OUT_DIR
 #include <cstdio>
 #include <filesystem>
@@ -24,11 +25,16 @@ int main(int argc, char** argv) {
   for (const auto& [name, path] : inputs) {
     lawful::Compilation c = lawful::compile_path(path.string());
     if (!c.ok()) continue;
-    std::string bytes = lawful::serialize_program(*c.program);
-    if (std::FILE* f = std::fopen((out / (name + ".lawc")).string().c_str(), "wb")) {
-      std::fwrite(bytes.data(), 1, bytes.size(), f);
-      std::fclose(f);
-      ++written;
+    // The current format, and the policies in format 1 too (no code spans): both are read.
+    for (uint32_t version : {lawful::Program::kFormatVersion, lawful::Program::kOldestFormatVersion}) {
+      if (version != lawful::Program::kFormatVersion && name != "policies") continue;
+      std::string bytes = lawful::serialize_program(*c.program, version);
+      std::string file = version == lawful::Program::kFormatVersion ? name : name + ".v" + std::to_string(version);
+      if (std::FILE* f = std::fopen((out / (file + ".lawc")).string().c_str(), "wb")) {
+        std::fwrite(bytes.data(), 1, bytes.size(), f);
+        std::fclose(f);
+        ++written;
+      }
     }
   }
   std::printf("wrote %d seeds to %s\n", written, out.string().c_str());

@@ -99,9 +99,12 @@ uint32_t add_function(Program& p, std::vector<uint32_t> words, uint32_t max_stac
   for (size_t pc = 0; pc < words.size();) {
     Op op = decode_op(words[pc]);
     OpFormat format = op_info(op).format;
-    if (format == OpFormat::Jump || format == OpFormat::JumpJump) words[pc] = encode(op, decode_a(words[pc]) + base);
-    if (format == OpFormat::JumpJump || format == OpFormat::LocalJump) words[pc + 1] += base;
-    if (format == OpFormat::IterJump) words[pc + 1] = (words[pc + 1] & 0xff000000u) | ((words[pc + 1] & 0xffffffu) + base);
+    for (int k = 0; k < op_words(format); ++k)
+      if (const uint32_t bits = jump_bits(format, k)) {
+        const int shift = jump_shift(bits);
+        uint32_t& w = words[pc + static_cast<size_t>(k)];
+        w = (w & ~bits) | (((((w & bits) >> shift) + base) << shift) & bits);
+      }
     pc += static_cast<size_t>(op_words(format));
   }
   for (uint32_t w : words) {
@@ -131,6 +134,7 @@ struct Case {
   const char* says;    // a fragment of the message (or of the error record)
   std::function<void(Program&)> damage;
   std::function<void(std::string&)> damage_bytes = nullptr;  // after serializing
+  uint32_t version = Program::kFormatVersion;                  // of the file written
 };
 
 std::vector<Case> cases() {
@@ -192,7 +196,7 @@ std::vector<Case> cases() {
          uint32_t consents = slot_of(p, "contact.consents");
          run_as_rule(p, add_function(p,
                                      {encode(Op::LoadSlot, consents), encode(Op::IterBegin, 0), 7,
-                                      encode(Op::IterNext, 0), (7u << 24) | 5, encode(Op::Jump, 3),
+                                      encode(Op::IterNext, 0), iter_operand(5, 7), encode(Op::Jump, 3),
                                       encode(Op::PushInt, 0), encode(Op::Ret)},
                                      1, 4));
        }},
@@ -202,7 +206,7 @@ std::vector<Case> cases() {
          uint32_t consents = slot_of(p, "contact.consents");
          run_as_rule(p, add_function(p,
                                      {encode(Op::LoadSlot, consents), encode(Op::IterBegin, 0), 10,
-                                      encode(Op::IterNext, 0), (7u << 24) | 9, encode(Op::LoadSlot, consents),
+                                      encode(Op::IterNext, 0), iter_operand(9, 7), encode(Op::LoadSlot, consents),
                                       encode(Op::IterBegin, 0), 10, encode(Op::Jump, 3), encode(Op::PushInt, 0),
                                       encode(Op::Ret)},
                                      1, 4));
@@ -213,8 +217,8 @@ std::vector<Case> cases() {
          run_as_rule(p, add_function(p,
                                      {encode(Op::LoadSlot, c), encode(Op::IterBegin, 0), 17,    // 0, 1
                                       encode(Op::LoadSlot, c), encode(Op::IterBegin, 4), 17,    // 3, 4
-                                      encode(Op::IterNext, 0), (7u << 24) | 11,                 // 6: X
-                                      encode(Op::IterNext, 4), (7u << 24) | 15,                 // 8: Y
+                                      encode(Op::IterNext, 0), iter_operand(11, 7),             // 6: X
+                                      encode(Op::IterNext, 4), iter_operand(15, 7),             // 8: Y
                                       encode(Op::Jump, 6),                                      // 10
                                       encode(Op::LoadSlot, c), encode(Op::IterBegin, 0), 17,    // 11, 12
                                       encode(Op::Jump, 8),                                      // 14
@@ -361,9 +365,21 @@ std::vector<Case> cases() {
          uint32_t k = add_const(p, INT64_MAX);
          p.code[find(p, fn, Op::PushInt)] = encode(Op::PushConst, k);
        }},
-      // A duration of two billion months.
-      {"forged_duration", "error", "a date outside the years 1 to 9999",
+      // A duration of two billion months. The error names the expression that failed
+      // (line 12, `campaign.send_date + 1 year`) from the code span table...
+      {"forged_duration", "error", "a date outside the years 1 to 9999 in rule 'many' (sample.law:12:27; bytecode",
        [](Program& p) { p.consts[0] = make_duration(INT32_MAX, 0); }},
+      // ... which a file of format 1 does not have: it loads, and names the rule.
+      {"forged_duration_format_1", "error", "a date outside the years 1 to 9999 in rule 'many' (sample.law:11:8; bytecode",
+       [](Program& p) { p.consts[0] = make_duration(INT32_MAX, 0); }, nullptr, 1},
+      {"format_1", "decides", "\"verdict\"", nullptr, nullptr, 1},
+      // ------------------------------------------------------------ code spans
+      {"code_span_past_the_code", "refused", "past the code",
+       [](Program& p) { p.code_spans.push_back({static_cast<uint32_t>(p.code.size()) + 7, p.code_spans[0].pos}); }},
+      {"code_spans_out_of_order", "refused", "is not after the one before it",
+       [](Program& p) { std::swap(p.code_spans[1], p.code_spans[2]); }},
+      {"code_span_names_no_file", "refused", "names a file or range that does not exist",
+       [](Program& p) { p.code_spans[3].pos.file = 9; }},
       // A number where a string belongs: read as the empty string, nothing worse.
       {"forged_string", "decides", "\"verdict\"",
        [](Program& p) {
@@ -394,7 +410,7 @@ int main(int argc, char** argv) {
   for (const Case& k : cases()) {
     Program p = *c.program;
     if (k.damage) k.damage(p);
-    std::string bytes = serialize_program(p);
+    std::string bytes = serialize_program(p, k.version);
     if (k.damage_bytes) k.damage_bytes(bytes);
     std::string file = std::string(k.name) + ".lawc";
     std::FILE* f = std::fopen((out / file).string().c_str(), "wb");

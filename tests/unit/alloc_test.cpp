@@ -120,6 +120,25 @@ TEST_CASE("binding, deciding and formatting allocate nothing once warm") {
   }
 }
 
+TEST_CASE("the counter sees the library's own allocations") {
+  // A control for the case above, which would pass with a counter that counts nothing:
+  // a contact the binder refuses makes it write its error message, inside the library,
+  // after the same warm-up, and the counter must see that.
+  Compilation c = compile_path(LAWFUL_SOURCE_DIR "/policies");
+  REQUIRE(c.ok());
+  const Program& prog = *c.program;
+  Vm vm(prog);
+  Binder binder(prog);
+  REQUIRE(binder.bind_campaign(vm.facts(), campaign()).ok);
+  const std::string json = R"({"id": "x", "objected": "not a boolean, so the binder says why"})";
+  const std::string bad = json + std::string(64, ' ');  // padded as the lines above are: no copy
+  auto bind = [&] { return binder.bind_contact(vm.facts(), bad.data(), json.size(), bad.size()); };
+  for (int i = 0; i < 3; ++i) REQUIRE_FALSE(bind().ok);  // warm
+  size_t before = g_allocations;
+  for (int i = 0; i < 100; ++i) REQUIRE_FALSE(bind().ok);
+  CHECK(g_allocations - before > 0);
+}
+
 TEST_CASE("records written from the kept text after the id are the records written whole") {
   // RecordWriter keeps the text after the id per outcome; every record must still be,
   // byte for byte, what append_decision_json writes from nothing: for every verdict,

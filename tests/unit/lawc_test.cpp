@@ -2,6 +2,8 @@
 // file (any byte flipped, any truncation) is refused before anything runs.
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include "helpers.h"
 #include "runtime/bytecode/serialize.h"
 #include "runtime/bytecode/verifier.h"
@@ -62,4 +64,46 @@ TEST_CASE("a file that is not a .lawc file says so") {
   CHECK(deserialize_program("policy x \"not bytecode\"\n and some more text to be long enough", p).find("magic") !=
         std::string::npos);
   CHECK(deserialize_program("", p).find("too short") != std::string::npos);
+}
+
+// Format 2 adds the code span table; files of format 1 (the committed regression inputs
+// are) still load, and their run-time errors point at the rule as they did.
+TEST_CASE("code spans survive the round trip; a format 1 file loads without them") {
+  const std::string text = "policy t.v \"Versions\"\ndecision email:\n  rule far: deny\n"
+                           "    when campaign.send_date + 9000 years > 2020-01-01\n    cite \"x\"\n";
+  const std::string line = R"({"contact": {}, "campaign": {"send_date": "2026-01-01"}})";
+  Compilation c = compile_text(text, "v.law");
+  REQUIRE(c.ok());
+  REQUIRE_FALSE(c.program->code_spans.empty());
+  Program v2, v1;
+  REQUIRE(deserialize_program(serialize_program(*c.program), v2) == "");
+  CHECK(v2.code_spans.size() == c.program->code_spans.size());
+  CHECK(serialize_program(v2) == serialize_program(*c.program));
+  for (size_t i = 0; i < v2.code_spans.size(); ++i) {
+    const SourcePos &a = v2.code_spans[i].pos, &b = c.program->code_spans[i].pos;
+    CHECK(v2.code_spans[i].pc == c.program->code_spans[i].pc);
+    CHECK((a.file == b.file && a.line == b.line && a.col == b.col && a.begin == b.begin && a.end == b.end));
+  }
+  // The table is written as differences (LEB128): extremes and steps back survive too.
+  Program odd = *c.program;
+  odd.code_spans.front().pos = SourcePos{0, 4000000000u, 4000000000u, 4000000000u, 4000000001u};
+  odd.code_spans.back().pos = SourcePos{kNoSourceFile, 0, 0, 0, 0};
+  Program odd_back;
+  REQUIRE(deserialize_program(serialize_program(odd), odd_back) == "");
+  CHECK(serialize_program(odd_back) == serialize_program(odd));
+  CHECK(odd_back.code_spans.front().pos.line == 4000000000u);
+  CHECK(odd_back.code_spans.back().pos.file == kNoSourceFile);
+  const std::string old = serialize_program(*c.program, 1);
+  CHECK(old.size() < serialize_program(*c.program).size());
+  REQUIRE(load_verified_program(old, v1) == "");
+  CHECK(v1.code_spans.empty());
+  CHECK(decide_case(v2, line).error.find("in rule 'far' (v.law:4:10; bytecode ") != std::string::npos);
+  CHECK(decide_case(v1, line).error.find("in rule 'far' (v.law:3:8; bytecode ") != std::string::npos);
+  // Neither older nor newer than the versions this reader knows.
+  for (uint32_t version : {0u, Program::kFormatVersion + 1}) {
+    std::string bytes = serialize_program(*c.program, version);
+    Program p;
+    CHECK(deserialize_program(bytes, p).find(fmt::format("compiled with format version {}; this lawful reads versions 1 to {}",
+                                                         version, Program::kFormatVersion)) == 0);
+  }
 }

@@ -267,7 +267,7 @@ TEST_CASE("a run-time error while tracing leaves the VM's stack as it was") {
   }
 }
 
-TEST_CASE("a run-time error says where: the rule, obligation or decision condition, its file:line:col") {
+TEST_CASE("a run-time error says where: the rule, obligation or decision condition, and the expression's file:line:col") {
   const std::string far = "campaign.send_date + 9000 years > 2020-01-01";
   const std::string line = R"({"contact": {"objected": true}, "campaign": {"channel": "email", "send_date": "2026-01-01"}})";
   auto error_of = [&](const std::string& text) {
@@ -285,21 +285,47 @@ TEST_CASE("a run-time error says where: the rule, obligation or decision conditi
     CHECK(twice.error == out.error);
     return out.error;
   };
-  // In a rule: the rule's name and where it is declared (line 3, the name at column 8).
+  // In a rule: the rule's name and where the expression that failed starts (line 4,
+  // column 10: the date arithmetic, not the rule's name on line 3).
   std::string rule = std::string(kHead) + kDecision + "  rule far: deny\n    when " + far + "\n    cite \"x\"\n";
   std::string e = error_of(rule);
-  CHECK(e.rfind("a date outside the years 1 to 9999 in rule 'far' (where.law:3:8; bytecode ", 0) == 0);
+  CHECK(e.rfind("a date outside the years 1 to 9999 in rule 'far' (where.law:4:10; bytecode ", 0) == 0);
   CHECK(e.back() == ')');
   // In an obligation, once a rule has decided.
   std::string oblige = std::string(kHead) + kDecision + "  rule r: deny\n    when contact.objected\n    cite \"x\"\n" +
                        "  oblige honour_objection when " + far + " cite \"y\"\n";
   e = error_of(oblige);
-  CHECK(e.rfind("a date outside the years 1 to 9999 in obligation 'honour_objection' (where.law:6:10; bytecode ", 0) == 0);
+  CHECK(e.rfind("a date outside the years 1 to 9999 in obligation 'honour_objection' (where.law:6:32; bytecode ", 0) == 0);
   // In the condition of a decision.
   std::string guard = std::string(kHead) + "decision email when " + far + ":\n" +
                       "  rule r: deny\n    when contact.objected\n    cite \"x\"\n";
   e = error_of(guard);
-  CHECK(e.rfind("a date outside the years 1 to 9999 in the condition of decision 'email' (where.law:2:10; bytecode ", 0) == 0);
+  CHECK(e.rfind("a date outside the years 1 to 9999 in the condition of decision 'email' (where.law:2:21; bytecode ", 0) == 0);
+  // In a definition the rule uses: the definition's expression, on its own line.
+  std::string let = std::string(kHead) + "let far = " + far + "\n" + kDecision +
+                    "  rule r: deny\n    when contact.objected and far\n    cite \"x\"\n";
+  e = error_of(let);
+  CHECK(e.rfind("a date outside the years 1 to 9999 in rule 'r' (where.law:2:11; bytecode ", 0) == 0);
+  // The second of two expressions of one rule.
+  std::string second = std::string(kHead) + kDecision + "  rule far: deny\n    when contact.objected\n" +
+                       "         and " + far + "\n    cite \"x\"\n";
+  e = error_of(second);
+  CHECK(e.rfind("a date outside the years 1 to 9999 in rule 'far' (where.law:5:14; bytecode ", 0) == 0);
+}
+
+TEST_CASE("a quantifier over too many items is the expression the error points at") {
+  std::string p = std::string(kHead) + kDecision + "  rule r: deny\n    when contact.objected and\n" +
+                  "      (count c in contact.consents: c.channel == sms) > 2\n    cite \"x\"\n";
+  Compilation c = compile_text(p, "steps.law");
+  REQUIRE_MESSAGE(c.ok(), c.diags.render(c.sources));
+  std::string consents = repeat("{\"channel\": \"email\"}", 50, ", ");
+  std::string line = R"({"contact": {"objected": true, "consents": [)" + consents + R"(]}, "campaign": {"channel": "email"}})";
+  Vm vm(*c.program, VmLimits{20});
+  Binder binder(*c.program);
+  REQUIRE(binder.bind_case(vm.facts(), line.data(), line.size(), line.size()).ok);
+  Outcome out;
+  vm.decide_decision(0, out);
+  CHECK(out.error.rfind("the decision takes more than 20 steps of quantifiers in rule 'r' (steps.law:5:8; bytecode ", 0) == 0);
 }
 
 TEST_CASE("a line: length, list length, string length, nesting depth") {

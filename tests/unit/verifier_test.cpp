@@ -147,3 +147,18 @@ TEST_CASE("definitions that call each other in a circle are refused") {
           }
         }) != "");
 }
+
+TEST_CASE("code spans out of order, past the code, or naming no file are refused") {
+  REQUIRE_FALSE(sample().code_spans.empty());
+  CHECK(damaged([](Program& p) { p.code_spans.push_back({static_cast<uint32_t>(p.code.size()), p.code_spans[0].pos}); })
+            .find("past the code") != std::string::npos);
+  CHECK(damaged([](Program& p) { p.code_spans.push_back(p.code_spans.back()); }).find("not after") != std::string::npos);
+  CHECK(damaged([](Program& p) { std::swap(p.code_spans[0], p.code_spans[1]); }).find("not after") != std::string::npos);
+  CHECK(damaged([](Program& p) { p.code_spans[1].pos.file = static_cast<uint32_t>(p.files.size()); })
+            .find("names a file") != std::string::npos);
+  CHECK(damaged([](Program& p) { p.code_spans[1].pos.begin = p.code_spans[1].pos.end + 1; })
+            .find("names a file or range") != std::string::npos);
+  // Code of no known expression, and a program without spans (format 1), are fine.
+  CHECK(damaged([](Program& p) { p.code_spans[1].pos = SourcePos{kNoSourceFile, 0, 0, 0, 0}; }) == "");
+  CHECK(damaged([](Program& p) { p.code_spans.clear(); }) == "");
+}

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/bytecode/opcodes.h"
 #include "tests/unit/helpers.h"
 
 using namespace lawful;
@@ -229,4 +230,104 @@ decision d:
     CHECK(out.verdict == w.verdict);
     CHECK(out.reason == w.reason);
   }
+}
+
+namespace {
+
+// The fused instructions (fused.def) in the fast path's code of function f, in order.
+std::vector<std::string> fused_in(const Vm& vm, const Function& f) {
+  const std::vector<uint32_t>& code = vm.fast_code();
+  std::vector<std::string> names;
+  for (uint32_t pc = f.begin; pc < f.end;) {
+    const unsigned o = code[pc] & 0xffu;
+    if (o >= static_cast<unsigned>(kOpCount)) {
+      const Fused fu = static_cast<Fused>(o);
+      names.emplace_back(fused_info(fu).name);
+      pc += fused_words(fu);
+    } else {
+      pc += static_cast<uint32_t>(op_words(op_info(static_cast<Op>(o)).format));
+    }
+  }
+  return names;
+}
+
+uint32_t rule_fn(const Program& prog, const char* decision, const char* rule) {
+  int p = prog.find_policy(prog.str(prog.policies[0].name));
+  int d = prog.find_decision(static_cast<uint32_t>(p), decision);
+  REQUIRE(d >= 0);
+  for (const RuleInfo& r : prog.decisions[static_cast<size_t>(d)].rules)
+    if (prog.str(r.name) == rule) return static_cast<uint32_t>(r.cond);
+  FAIL("no rule " << rule);
+  return 0;
+}
+
+}  // namespace
+
+// The tests above check that the fast path agrees with the traced code; these check that
+// it is taken at all (else they would pass with every specialisation switched off): each
+// function is computed the way the fast path is meant to, and the code of a quantifier
+// runs the fused instructions listed here (a golden list: a change to fuse() or to the
+// code generator that loses one shows here).
+TEST_CASE("the fast path fires: chains, tiny tests, definitions, campaign values and fused code") {
+  Compilation c = testing::compile_text(R"LAW(policy t.fast "Fast"
+
+let objected = contact.objected
+
+decision email when campaign.channel == email:
+  rule fallback: deny
+    cite "x"
+  rule chain: allow basis consent
+    when objected and not contact.suppressed and contact.entity == company
+    overrides fallback
+    cite "x"
+  rule tiny: deny
+    when contact.entity == consumer
+    cite "x"
+  rule just_let: deny
+    when objected
+    cite "x"
+
+decision loop_only:
+  rule fallback: deny
+    cite "x"
+  rule loop: allow basis consent
+    when any c in contact.consents: c.channel == email and c.withdrawn_at > campaign.send_date
+    overrides fallback
+    cite "x"
+)LAW");
+  REQUIRE_MESSAGE(c.ok(), c.diags.render(c.sources));
+  const Program& prog = *c.program;
+  Vm vm(prog);
+  CHECK(vm.fast_form(rule_fn(prog, "email", "chain")) == Vm::FastForm::Chain);
+  CHECK(vm.fast_form(rule_fn(prog, "email", "tiny")) == Vm::FastForm::Tiny);
+  CHECK(vm.fast_form(rule_fn(prog, "email", "just_let")) == Vm::FastForm::JustLet);
+  CHECK(vm.fast_form(static_cast<uint32_t>(prog.decisions[0].guard)) == Vm::FastForm::CampaignOnly);
+  const uint32_t loop = rule_fn(prog, "loop_only", "loop");
+  CHECK(vm.fast_form(loop) == Vm::FastForm::Code);
+  // c.channel == email; c.withdrawn_at; > campaign.send_date; the loop's step and jump back.
+  const std::vector<std::string> want = {"EqLocalFieldImm", "LoadLocalField", "SlotGt", "AnyStepJump"};
+  CHECK(fused_in(vm, prog.functions[loop]) == want);
+  // And it runs: the fused loop gives the traced code's value (allow: true, deny: false).
+  Binder binder(prog);
+  const int d = prog.find_decision(0, "loop_only");
+  REQUIRE(d >= 0);
+  for (const char* date : {"2027-01-01", "2025-01-01"}) {
+    std::string json = fmt::format(R"({{"contact": {{"consents": [{{"channel": "sms"}}, {{"channel": "email", )"
+                                   R"("withdrawn_at": "{}"}}]}}, "campaign": {{"channel": "email", "send_date": "2026-01-01"}}}})",
+                                   date);
+    REQUIRE(binder.bind_case(vm.facts(), json.data(), json.size(), json.size()).ok);
+    Outcome out;
+    vm.decide_decision(static_cast<uint32_t>(d), out);
+    DecisionTrace trace;
+    vm.trace_decision(static_cast<uint32_t>(d), trace);
+    REQUIRE(trace.rules.size() == 2);
+    INFO(date);
+    const bool withdrawn_later = date[3] == '7';
+    CHECK(trace.rules[1].state == (withdrawn_later ? RuleState::Applies : RuleState::NotApplicable));
+    CHECK(out.verdict == (withdrawn_later ? VerdictCode::Allow : VerdictCode::Deny));
+  }
+  // The program's own code is never fused: the tracing path and the verifier read it.
+  size_t fused = 0;
+  for (uint32_t w : prog.code) fused += (w & 0xffu) >= static_cast<unsigned>(kOpCount);
+  CHECK(fused == 0);
 }
