@@ -27,8 +27,11 @@ struct Engine {
 // input, or 0 when not known), for the command `command` (in messages). "" or a usage
 // error. `--engine jit` where the back end cannot compile the program (a build without
 // LLVM, a program past its limits) says so on standard error and runs the interpreter.
+// The compiled code goes through the machine-code cache in default_cache_dir() (the
+// program cache's folder) unless `no_cache`. With LAWFUL_JIT_STATS set (not "" or "0"),
+// one line on standard error says what compiling cost and what the cache did.
 std::string choose_engine(const std::string& name, const Program& prog, uint64_t input_bytes, const char* command,
-                          Engine& engine);
+                          Engine& engine, bool no_cache = false);
 
 // The size of a regular file, or 0 (standard input, a pipe, missing).
 uint64_t input_size(const std::string& path);
