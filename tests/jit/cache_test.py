@@ -20,27 +20,8 @@ import os, re, shutil, subprocess, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
 from clitest import *  # noqa: E402,F403
+from cache_fixture import CAMPAIGN, CONTACTS, EXPECTED, OTHER, POLICY  # noqa: E402
 
-POLICY = """policy t.jitcache "Cache"
-
-decision email when campaign.channel == email:
-  rule unsolicited: deny
-    cite "reg 22(2)"
-  rule consented: allow basis consent
-    when any c in contact.consents: c.channel == email
-    overrides unsolicited
-    cite "reg 22(2) consent"
-"""
-OTHER = """policy t.jitcache "Cache"
-
-decision email when campaign.channel == email:
-  rule always: allow basis consent
-    cite "always"
-"""
-CAMPAIGN = write("jitcache/campaign.json", json.dumps({"id": "c", "channel": "email", "send_date": "2026-12-01"}))
-CONTACTS = write("jitcache/contacts.jsonl", "".join(
-    json.dumps({"id": f"k{i}", "consents": [{"channel": "email"}] if i % 2 else []}) + "\n" for i in range(20)))
-EXPECTED = ["deny", "allow"] * 10
 STATS = re.compile(r"native code for \d+ functions: cache (\w+)( \(written\))?, LLVM (compiled|did not compile)")
 _n = [0]
 
