@@ -14,7 +14,11 @@ cache"), end to end through `lawful check --engine jit`:
 Every test has its own cache folder under a temporary folder (LAWFUL_CACHE_DIR): the
 real home is never touched.
 
-usage: cache_test.py LAWFUL        (run from the repository root)
+The library (liblawful.so, through ctypes) uses the same cache: lawful_engine_set_backend
+writes the entry, and a second process's call loads it (a hit sets the entry's time and
+rewrites nothing). Not in a sanitized build, as tests/jit/module_test.py says.
+
+usage: cache_test.py LAWFUL LIBLAWFUL_SO        (run from the repository root)
 """
 import os, re, shutil, subprocess, sys
 
@@ -209,6 +213,49 @@ def a_cache_folder_that_cannot_be_trusted_or_made_is_not_used():
     blocker = TMP / f"jitcache/t{_n[0]}/a-file"
     blocker.write_text("x")
     check(decided(check_run(pol, blocker / "cache")) == ("off", True), "a folder that cannot be made: not used")
+
+
+LIBLAWFUL = os.path.abspath(sys.argv[2])
+PROBE = """
+import ctypes, sys
+lib = ctypes.CDLL(sys.argv[1])
+engine = ctypes.c_void_p()
+diags = ctypes.c_void_p()
+lib.lawful_engine_load_path.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p)]
+lib.lawful_engine_set_backend.argtypes = [ctypes.c_void_p, ctypes.c_int]
+lib.lawful_last_error.restype = ctypes.c_char_p
+status = lib.lawful_engine_load_path(sys.argv[2].encode(), ctypes.byref(engine), ctypes.byref(diags))
+assert status == 0, status
+status = lib.lawful_engine_set_backend(engine, 1)
+print(status, lib.lawful_last_error().decode())
+"""
+
+
+@test
+def the_library_uses_the_same_cache():
+    sanitized = any(x in subprocess.run(["readelf", "-d", LIBLAWFUL], capture_output=True, text=True).stdout
+                    for x in ("libasan", "libtsan"))
+    if sanitized:
+        print("note: sanitized build: the library is not probed from Python")
+        return
+    pol, cache = fresh()
+
+    def probe(extra=None):
+        p = subprocess.run([sys.executable, "-c", PROBE, LIBLAWFUL, str(pol)], capture_output=True, text=True,
+                           env=env_for(cache, extra), timeout=300)
+        check(p.returncode == 0 and p.stdout.startswith("0 "), "lawful_engine_set_backend(JIT)", p)
+
+    probe({"LAWFUL_NO_CACHE": "1"})
+    check(not cache.exists(), "LAWFUL_NO_CACHE: the library writes nothing")
+    probe()
+    names = jit_entries(cache)
+    check(len(names) == 1, f"the library wrote one entry: {everything(cache)}")
+    entry = cache / names[0]
+    os.utime(entry, (1_000_000_000, 1_000_000_000))
+    ino = entry.stat().st_ino
+    probe()
+    check(entry.stat().st_ino == ino and entry.stat().st_mtime > 1_000_000_000, "a second process's call is a hit")
+    check(jit_entries(cache) == names, "no other entry")
 
 
 try:
