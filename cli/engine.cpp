@@ -27,11 +27,16 @@ std::string choose_engine(const std::string& name, const Program& prog, uint64_t
   engine.code.reset();
   if (name == "vm") return {};
   if (name != "jit" && name != "auto") return fmt::format("--engine must be vm, jit or auto, not '{}'", name);
-  // (The size first: available() loads the back end, and LLVM with it.)
-  if (name == "auto" && (input_bytes < kJitBreakEvenBytes || !jit::available())) return {};
   std::string why;
   jit::Options options;
   if (!no_cache) options.cache_dir = default_cache_dir();
+  if (name == "auto") {
+    // The size first: available() loads the back end, and LLVM with it. Below the
+    // cold break-even, only code the cache already holds is worth its start-up.
+    if (input_bytes < kJitCachedBreakEvenBytes) return {};
+    options.cache_only = input_bytes < kJitBreakEvenBytes;
+    if ((options.cache_only && options.cache_dir.empty()) || !jit::available()) return {};
+  }
   engine.code = jit::Code::compile(prog, options, why);
   if (engine.code && stats_wanted()) {
     const jit::Stats& s = engine.code->stats();

@@ -16,6 +16,12 @@ namespace lawful::cli {
 // saves (docs/performance.md, "The native back end": an estimate from the compile time
 // and the instructions saved per decision).
 inline constexpr uint64_t kJitBreakEvenBytes = uint64_t{1} << 30;
+// From this many bytes, `auto` picks the native back end when the machine-code cache
+// already holds the program's code (runtime/jit/README.md): then start-up costs opening
+// LLVM and linking the cached object, not compiling (docs/performance.md, "The native
+// back end": the break-even with a warm cache). Not cached, the interpreter decides and
+// nothing is compiled.
+inline constexpr uint64_t kJitCachedBreakEvenBytes = uint64_t{32} << 20;
 
 struct Engine {
   std::unique_ptr<jit::Code> code;  // null: the interpreter
@@ -38,6 +44,7 @@ uint64_t input_size(const std::string& path);
 
 // The option's help text.
 inline constexpr const char* kEngineHelp =
-    "Engine: vm (the interpreter), jit (machine code compiled by LLVM), or auto (the JIT for large inputs)";
+    "Engine: vm (the interpreter), jit (machine code compiled by LLVM), or auto (the JIT for large inputs, "
+    "and for medium ones when its code is cached)";
 
 }  // namespace lawful::cli

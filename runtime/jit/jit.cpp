@@ -391,6 +391,10 @@ std::unique_ptr<Code> Code::compile(const Program& prog, const Options& opt, std
     }
   }
 
+  if (opt.cache_only) {
+    error = kNotCached;
+    return nullptr;
+  }
   auto tm = jtmb->createTargetMachine();
   if (!tm) {
     error = "the native back end cannot target this machine: " + message(tm.takeError());

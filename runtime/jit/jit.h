@@ -33,7 +33,12 @@ struct Options {
   // by the same build on the same CPU at the same level (runtime/jit/README.md, "The
   // machine-code cache").
   std::string cache_dir;
+  // Only load from the cache: when the program's code is not there, compile nothing and
+  // return null with the error "not in the cache" (`--engine auto` on a medium input).
+  bool cache_only = false;
 };
+
+inline constexpr const char* kNotCached = "not in the cache";
 
 // What the machine-code cache did for one compile().
 enum class CacheState : uint8_t {

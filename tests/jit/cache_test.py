@@ -8,6 +8,9 @@ cache"), end to end through `lawful check --engine jit`:
   that is a symbolic link, are refused: the program is compiled again, decides right,
   and the entry is replaced (the next run is a hit);
 - processes racing to fill one entry all succeed and leave one whole entry;
+- `--engine auto` on a medium input (32 MiB to 1 GiB) takes the JIT only when the cache
+  holds its code, and then compiles nothing; without it the interpreter decides and
+  nothing is compiled or written; a small input never takes the JIT;
 - --no-cache and LAWFUL_NO_CACHE write nothing; a cache folder that is a symbolic link,
   that others may write to, or that cannot be made is not used, and the command decides.
 
@@ -179,6 +182,33 @@ def processes_racing_for_one_entry_all_succeed_and_leave_one_whole_entry():
         check(decided(check_run(pol, cache)) == ("hit", False), f"round {round_}: the entry left is whole")
         (pol / "p.law").write_text(POLICY + f"\n// round {round_}\n")
         shutil.rmtree(cache)
+
+
+@test
+def auto_takes_cached_code_for_a_medium_input():
+    pol, cache = fresh()
+    # 40 contacts padded to 35 MiB by a field no policy reads: past auto's threshold for
+    # cached code (cli/engine.h), far below the one for compiling.
+    medium = TMP / f"jitcache/t{_n[0]}/medium.jsonl"
+    with open(medium, "w") as f:
+        for i in range(40):
+            f.write(json.dumps({"id": f"k{i}", "consents": [{"channel": "email"}] if i % 2 else [],
+                                "notes": "x" * (900 * 1024)}) + "\n")
+    expected = ["deny", "allow"] * 20
+
+    def auto(contacts, expected):
+        p = subprocess.run([LAWFUL, "check", str(pol), "--contacts", str(contacts), "--campaign", str(CAMPAIGN),
+                            "--quiet", "--engine", "auto"], capture_output=True, text=True, env=env_for(cache),
+                           timeout=300)
+        check(p.returncode == 0 and [r["verdict"] for r in records(p.stdout)] == expected, "auto decides", p)
+        m = STATS.search(p.stderr)
+        return (m.group(1), m.group(3) == "compiled") if m else None
+
+    check(auto(medium, expected) is None, "not cached: the interpreter")
+    check(jit_entries(cache) == [], "not cached: nothing compiled or written")
+    decided(check_run(pol, cache))  # --engine jit fills the cache
+    check(auto(medium, expected) == ("hit", False), "cached: the JIT, from the cache")
+    check(auto(CONTACTS, EXPECTED) is None, "a small input: the interpreter, even when cached")
 
 
 @test
