@@ -133,10 +133,6 @@ struct Anchor {
   uintptr_t base, lo, hi;  // an address in [lo, hi) becomes symbol + (address - base)
 };
 
-// Rewrites the module's constant addresses that lie in an anchor's range as offsets from
-// the anchor's symbol (an external object of unknown size, defined at link time). True
-// when nothing else in the module looks like an address of this process, so that the
-// object made from it may be linked in another process.
 // Every constant the module's instructions and global initialisers use, through
 // constant expressions (not the globals and functions themselves).
 std::vector<llvm::Constant*> constants_of(llvm::Module& m) {
@@ -161,6 +157,10 @@ std::vector<llvm::Constant*> constants_of(llvm::Module& m) {
   return all;
 }
 
+// Rewrites the module's constant addresses that lie in an anchor's range as offsets from
+// the anchor's symbol (an external object of unknown size, defined at link time). True
+// when nothing else in the module looks like an address of this process, so that the
+// object made from it may be linked in another process.
 bool make_relocatable(llvm::Module& m, const std::vector<Anchor>& anchors) {
   llvm::LLVMContext& ctx = m.getContext();
   auto* i8 = llvm::Type::getInt8Ty(ctx);
