@@ -197,7 +197,7 @@ bool lawful_engine::set_native(bool on, std::string& why) {
   if (on && !code_) {
     // Through the machine-code cache of the command (default_cache_dir(): the same folder
     // and switches), so that a program compiled once, by the command or the library, is
-    // loaded rather than compiled again (docs/api.md, "The native back end").
+    // loaded rather than compiled again (docs/embedding.md, "The native back end").
     lawful::jit::Options options;
     options.cache_dir = lawful::default_cache_dir();
     code_ = lawful::jit::Code::compile(*program, options, why);
