@@ -9,6 +9,7 @@
 #include "api/internal.h"
 #include "compiler/compiler.h"
 #include "compiler/policy_sources.h"
+#include "compiler/program_cache.h"
 #include "compiler/test_runner.h"
 #include "runtime/bytecode/serialize.h"
 #include "runtime/bytecode/verifier.h"
@@ -196,7 +197,14 @@ std::unique_ptr<Scratch> lawful_engine::acquire() const {
 
 bool lawful_engine::set_native(bool on, std::string& why) {
   std::lock_guard<std::mutex> lock(pool_mutex_);
-  if (on && !code_) code_ = lawful::jit::Code::compile(*program, lawful::jit::Options{}, why);
+  if (on && !code_) {
+    // Through the machine-code cache of the command (default_cache_dir(): the same folder
+    // and switches), so that a program compiled once, by the command or the library, is
+    // loaded rather than compiled again (docs/embedding.md, "The native back end").
+    lawful::jit::Options options;
+    options.cache_dir = lawful::default_cache_dir();
+    code_ = lawful::jit::Code::compile(*program, options, why);
+  }
   if (on && !code_) return false;
   native_ = on ? code_->functions() : nullptr;
   return true;

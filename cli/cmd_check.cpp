@@ -584,7 +584,7 @@ int run_check(const CheckOptions& o) {
     return kExitFailed;
   }
   Engine engine;
-  why = choose_engine(o.engine, prog, input_size(input), "check", engine);
+  why = choose_engine(o.engine, prog, input_size(input), "check", engine, o.no_cache);
   if (!why.empty()) {
     print_error(why);
     return kExitUsage;

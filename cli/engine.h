@@ -17,6 +17,12 @@ namespace lawful::cli {
 // saves (docs/performance.md, "The native back end": an estimate from the compile time
 // and the instructions saved per decision).
 inline constexpr uint64_t kJitBreakEvenBytes = uint64_t{1} << 30;
+// From this many bytes, `auto` picks the native back end when the machine-code cache
+// already holds the program's code (runtime/jit/README.md): then start-up costs opening
+// LLVM and linking the cached object, not compiling (docs/performance.md, "The native
+// back end": the break-even with a warm cache). Not cached, the interpreter decides and
+// nothing is compiled.
+inline constexpr uint64_t kJitCachedBreakEvenBytes = uint64_t{32} << 20;
 
 struct Engine {
   std::unique_ptr<jit::Code> code;  // null: the interpreter
@@ -28,15 +34,19 @@ struct Engine {
 // input, or 0 when not known), for the command `command` (in messages). "" or a usage
 // error. `--engine jit` where the back end cannot compile the program (a build without
 // LLVM, a program past its limits) says so on standard error and runs the interpreter.
+// The compiled code goes through the machine-code cache in default_cache_dir() (the
+// program cache's folder) unless `no_cache`. With LAWFUL_JIT_STATS set (not "" or "0"),
+// one line on standard error says what compiling cost and what the cache did.
 std::string choose_engine(const std::string& name, const Program& prog, uint64_t input_bytes, const char* command,
-                          Engine& engine);
+                          Engine& engine, bool no_cache = false);
 
 // The size of a regular file, or 0 (standard input, a pipe, missing).
 uint64_t input_size(const std::string& path);
 
 // The option's help text, and its values (checked when the options are parsed).
 inline constexpr const char* kEngineHelp =
-    "Engine: vm (the interpreter), jit (machine code compiled by LLVM), or auto (the JIT for large inputs)";
+    "Engine: vm (the interpreter), jit (machine code compiled by LLVM), or auto (the JIT for large inputs, "
+    "and for medium ones when its code is cached)";
 inline const std::vector<std::string> kEngineNames = {"vm", "jit", "auto"};
 
 }  // namespace lawful::cli

@@ -133,7 +133,8 @@ typedef enum lawful_backend {
 } lawful_backend;
 /* Decisions that start after this returns, on any thread, use `backend`. The first
  * switch to LAWFUL_BACKEND_JIT compiles the program (docs/performance.md gives the time:
- * worth it for many decisions, not for a few); the code is kept until the engine is freed.
+ * worth it for many decisions, not for a few), or loads its code from the machine-code
+ * cache (docs/embedding.md); the code is kept until the engine is freed.
  * LAWFUL_ERR_UNSUPPORTED when the library has no native back end, LAWFUL_ERR_POLICY when
  * it cannot compile this program (larger than its limits): the interpreter goes on. */
 LAWFUL_API lawful_status lawful_engine_set_backend(lawful_engine* engine, lawful_backend backend);

@@ -28,7 +28,37 @@ struct Options {
   // (SROA, EarlyCSE, InstCombine, SimplifyCFG, function by function) and its code
   // generation at -O1; 2 and 3: LLVM's -O2 and -O3 pipelines (inlining included).
   int opt_level = 1;  // the fewest instructions per decision for its compile time (docs/performance.md)
+  // The folder of the machine-code cache ("" for none): the compiled object of a program
+  // is kept there and loaded instead of compiled when the same program is asked for again
+  // by the same build on the same CPU at the same level (runtime/jit/README.md, "The
+  // machine-code cache").
+  std::string cache_dir;
+  // Only load from the cache: when the program's code is not there, compile nothing and
+  // return null with the error "not in the cache" (`--engine auto` on a medium input).
+  bool cache_only = false;
 };
+
+inline constexpr const char* kNotCached = "not in the cache";
+
+// What the machine-code cache did for one compile().
+enum class CacheState : uint8_t {
+  Off,          // no cache folder, or one that cannot be used (not the user's own, ...)
+  Hit,          // the code was loaded from the cache: LLVM compiled nothing
+  Miss,         // no entry: compiled, and the entry written (unless that failed)
+  Refused,      // an entry was there but damaged, truncated or another program's: compiled, replaced
+  Uncacheable,  // the code holds an address of this process only: compiled, not kept
+};
+
+inline const char* cache_state_name(CacheState s) {
+  switch (s) {
+    case CacheState::Off: return "off";
+    case CacheState::Hit: return "hit";
+    case CacheState::Miss: return "miss";
+    case CacheState::Refused: return "refused";
+    case CacheState::Uncacheable: return "uncacheable";
+  }
+  return "?";
+}
 
 // Limits on what is compiled, so that a forged program cannot make LLVM run for
 // minutes: larger programs are refused with a message (the interpreter still runs them).
@@ -41,6 +71,10 @@ struct Stats {
   double translate_ms = 0;  // bytecode to IR
   double optimize_ms = 0;   // LLVM's IR passes
   double codegen_ms = 0;    // machine code, linked in memory
+  double load_ms = 0;       // a cached object read, checked and linked in memory (a hit)
+  bool llvm_compiled = false;  // LLVM made machine code in this call (false on a hit)
+  bool cache_written = false;  // the entry was written
+  CacheState cache = CacheState::Off;
 };
 
 class Code {

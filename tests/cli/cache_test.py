@@ -13,24 +13,8 @@ import json, os, shutil, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 from clitest import *  # noqa: E402,F403
+from cache_fixture import CAMPAIGN, CONTACTS, EXPECTED, OTHER, POLICY  # noqa: E402
 
-POLICY = """policy t.cache "Cache"
-
-decision email when campaign.channel == email:
-  rule unsolicited: deny
-    cite "reg 22(2)"
-  rule consented: allow basis consent
-    when any c in contact.consents: c.channel == email
-    overrides unsolicited
-    cite "reg 22(2) consent"
-"""
-# Another program: every contact allowed.
-OTHER = """policy t.cache "Cache"
-
-decision email when campaign.channel == email:
-  rule always: allow basis consent
-    cite "always"
-"""
 WARNS = """policy t.warn "Warns"
 
 decision email when campaign.channel == email:
@@ -41,9 +25,6 @@ decision email when campaign.channel == email:
     when contact.objected
     cite "o"
 """
-CAMPAIGN = write("cache/campaign.json", json.dumps({"id": "c", "channel": "email", "send_date": "2026-12-01"}))
-CONTACTS = write("cache/contacts.jsonl", "".join(
-    json.dumps({"id": f"k{i}", "consents": [{"channel": "email"}] if i % 2 else []}) + "\n" for i in range(20)))
 _n = [0]
 
 
@@ -70,8 +51,6 @@ def verdicts(p):
     check(p.returncode == 0, "check failed", p)
     return [r["verdict"] for r in records(p.stdout)]
 
-
-EXPECTED = ["deny", "allow"] * 10
 
 
 def entries(folder):

@@ -1,0 +1,87 @@
+// The caches' shared parts; see cache_entry.h.
+#include "runtime/io/cache_entry.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "runtime/bytecode/serialize.h"
+#include "runtime/io/output_file.h"
+
+namespace lawful::io {
+
+void KeyHash::add(std::string_view s) {
+  a = fnv1a64(s, a);
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    b = (b ^ w) * 0xBF58476D1CE4E5B9ull;
+    b ^= b >> 31;
+  }
+  for (; i < s.size(); ++i) b = (b ^ static_cast<unsigned char>(s[i])) * 0x94D049BB133111EBull;
+  uint64_t n = s.size();
+  a = fnv1a64(std::string_view(reinterpret_cast<const char*>(&n), sizeof n), a);
+  b = (b ^ n) * 0xBF58476D1CE4E5B9ull;
+  b ^= b >> 29;
+}
+
+std::string KeyHash::hex() const { return fmt::format("{:016x}{:016x}", a, b); }
+
+std::string prepare_cache_dir(const std::string& dir) {
+  for (size_t i = 1; i <= dir.size(); ++i) {
+    if (i < dir.size() && dir[i] != '/') continue;
+    std::string part = dir.substr(0, i);
+    if (::mkdir(part.c_str(), i == dir.size() ? 0700 : 0755) != 0 && errno != EEXIST)
+      return fmt::format("cannot create {}: {}", part, std::strerror(errno));
+  }
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) != 0) return fmt::format("cannot use {}: {}", dir, std::strerror(errno));
+  if (!S_ISDIR(st.st_mode)) return fmt::format("{} is not a folder", dir);
+  if (st.st_uid != ::geteuid()) return fmt::format("{} belongs to another user", dir);
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) return fmt::format("others may write to {}", dir);
+  return {};
+}
+
+EntryRead read_cache_entry(const std::string& path, size_t max_bytes, std::string& bytes, std::string& why) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return EntryRead::Missing;
+    why = fmt::format("cannot read {}: {}", path, std::strerror(errno));
+    return EntryRead::Bad;
+  }
+  struct stat st;
+  bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) <= max_bytes;
+  if (ok) {
+    bytes.resize(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    while (got < bytes.size()) {
+      ssize_t r = ::read(fd, bytes.data() + got, bytes.size() - got);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      got += static_cast<size_t>(r);
+    }
+    ok = got == bytes.size();
+  }
+  ::close(fd);
+  if (!ok) {
+    why = "not a readable file of the cache's size";
+    return EntryRead::Bad;
+  }
+  return EntryRead::Good;
+}
+
+std::string write_cache_entry(const std::string& path, std::string_view bytes) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) ::unlink(path.c_str());
+  std::string error;
+  if (!write_file(path, bytes, &error)) return error;
+  return {};
+}
+
+}  // namespace lawful::io
