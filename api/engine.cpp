@@ -12,6 +12,7 @@
 #include "runtime/bytecode/serialize.h"
 #include "runtime/bytecode/verifier.h"
 #include "runtime/facts/records.h"
+#include "runtime/io/input_file.h"
 
 namespace lawful::api {
 
@@ -229,15 +230,6 @@ class Lease {
   std::unique_ptr<Scratch> s_;
 };
 
-bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return in.good() || in.eof();
-}
-
 
 bool ends_with(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -293,9 +285,8 @@ lawful_status load_bytecode(std::string_view bytes, lawful_engine** out, DiagLis
 
 lawful_status load_path(const std::string& path, lawful_engine** out, DiagList& diags) {
   if (ends_with(path, ".lawc")) {
-    std::string bytes;
-    if (!read_file(path, bytes)) {
-      std::string why = fmt::format("cannot read {}", path);
+    std::string bytes, why;
+    if (!io::read_file(path, bytes, &why)) {
       diags.add(true, "load", path, 0, 0, why);
       diags.append_text(fmt::format("error: {}\n", why));
       return fail(LAWFUL_ERR_POLICY, why);

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "runtime/bytecode/serialize.h"
+#include "runtime/io/input_file.h"
 #include "runtime/io/output_file.h"
 #include "runtime/bytecode/verifier.h"
 
@@ -20,7 +21,6 @@ namespace lawful {
 namespace {
 
 constexpr std::string_view kMagic = "LAWFUL-CACHE 1 ";  // then the key in hex, then "\n"
-constexpr size_t kMaxEntry = size_t{64} << 20;
 
 // 128 bits of key from two 64-bit hashes of the same bytes (FNV-1a, and one that mixes
 // eight bytes at a time). Not cryptographic: the key only tells sources apart; what
@@ -86,29 +86,14 @@ std::string prepare_dir(const std::string& dir) {
 enum class Read { Missing, Bad, Good };
 
 Read read_entry(const std::string& path, const std::string& key, Program& prog, std::string& why) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return Read::Missing;
-    why = fmt::format("cannot read {}: {}", path, std::strerror(errno));
-    return Read::Bad;
-  }
-  struct stat st;
+  // The one reader and its limit (a .lawc read from the cache is one like any other);
+  // no link, only a regular file.
+  io::ReadOptions options;
+  options.no_follow = true;
+  options.regular_only = true;
   std::string bytes;
-  bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<size_t>(st.st_size) <= kMaxEntry;
-  if (ok) {
-    bytes.resize(static_cast<size_t>(st.st_size));
-    size_t got = 0;
-    while (got < bytes.size()) {
-      ssize_t r = ::read(fd, bytes.data() + got, bytes.size() - got);
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) break;
-      got += static_cast<size_t>(r);
-    }
-    ok = got == bytes.size();
-  }
-  ::close(fd);
-  if (!ok) {
-    why = "not a readable file of the cache's size";
+  if (!io::read_file(path, bytes, &why, options)) {
+    if (errno == ENOENT) return Read::Missing;
     return Read::Bad;
   }
   std::string head = fmt::format("{}{}\n", kMagic, key);
