@@ -202,6 +202,9 @@ void install_signal_handlers() {
 // on a reader that does not read gives up once a signal asks the run to stop.
 struct Output {
   static constexpr size_t kBuffer = 1u << 20;
+  // A piece this large (a chunk's records, hundreds of KiB) goes out as it is, after what
+  // is buffered, rather than through one more copy into the buffer.
+  static constexpr size_t kDirect = kBuffer / 8;
   io::OutputFile file;
   std::unique_ptr<char[]> buf{new char[kBuffer]};
   size_t used = 0;
@@ -219,8 +222,9 @@ struct Output {
   uint64_t handed = 0;              // bytes handed to write()
   const char* put_start = nullptr;  // the bytes of the last put(), from offset put_offset
   uint64_t put_offset = 0;
-  const char* rest = nullptr;  // what a stop left of the last put (in `buf` or a slot's output)
+  const char* rest = nullptr;  // what a stop left of the last put (in `buf` or `rest_copy`)
   size_t rest_size = 0;
+  std::string rest_copy;  // a put from a chunk's output that a stop broke off: the slot is reused
 
   bool open(const std::string& name) {
     io::OutputOptions options;
@@ -235,9 +239,9 @@ struct Output {
   bool write(std::string_view s) {
     if (!ok) return false;
     if (s.empty()) return true;
-    if (s.size() > kBuffer - used) {
+    if (s.size() > kBuffer - used || s.size() >= kDirect) {
       if (!flush()) return false;
-      if (s.size() >= kBuffer) {
+      if (s.size() >= kDirect) {
         handed += s.size();
         put(s.data(), s.size());
         return true;
@@ -302,6 +306,11 @@ struct Output {
     put_offset = file.written();
     ok = file.write(p, n);
     if (!ok && file.stopped()) {
+      if (p != buf.get()) {
+        // The bytes are a chunk's output, whose slot goes back to the workers: keep them.
+        rest_copy.assign(p, n);
+        p = put_start = rest_copy.data();
+      }
       size_t done = static_cast<size_t>(file.written() - put_offset);
       rest = p + done;
       rest_size = n - done;
