@@ -1228,8 +1228,11 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
     m.copy = simdjson::padded_string(data, len);
     view = simdjson::padded_string_view(m.copy);
   }
-  if (m.fast_enabled && k >= 0 && c >= 0) {
-    // The same pass as a contact's (its string scan reads into the padding).
+  if (m.fast_enabled && k >= 0 && c >= 0 && view.data() == data) {
+    // The same pass as a contact's (its string scan reads into the padding). Only on the
+    // caller's own padded text: the strings it keeps point into the line, and a copy in
+    // m.copy would be overwritten by the next line bound into another store (two stores
+    // bound from one binder, as tests/jit/engine_diff.h does).
     if (m.fast_case(fs, static_cast<uint32_t>(k), static_cast<uint32_t>(c), view.data(), len)) return res;
     fs.reset_all();  // not plainly good: the simdjson walk decides
     for (uint32_t r = 0; r < m.schema.roots.size(); ++r) clear_root(fs, r);
