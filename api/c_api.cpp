@@ -81,6 +81,12 @@ extern "C" {
 
 const char* lawful_version(void) { return LAWFUL_LIBRARY_VERSION; }
 
+const char* lawful_verdict_name(lawful_verdict verdict) { return lawful::verdict_name(static_cast<unsigned>(verdict)); }
+static_assert(LAWFUL_ALLOW == static_cast<int>(lawful::VerdictCode::Allow) &&
+                  LAWFUL_DENY == static_cast<int>(lawful::VerdictCode::Deny) &&
+                  LAWFUL_REVIEW == static_cast<int>(lawful::VerdictCode::Review),
+              "the C API numbers verdicts as the VM does");
+
 const char* lawful_status_name(lawful_status status) {
   switch (status) {
     case LAWFUL_OK: return "ok";
@@ -341,7 +347,7 @@ lawful_status lawful_decide_batch(const lawful_engine* engine, const char* campa
 }
 
 lawful_verdict lawful_decision_verdict(const lawful_decision* d) {
-  return d ? static_cast<lawful_verdict>(d->verdict) : LAWFUL_REVIEW;
+  return d ? static_cast<lawful_verdict>(d->verdict()) : LAWFUL_REVIEW;
 }
 
 namespace {
@@ -354,18 +360,18 @@ const char* lawful_decision_id(const lawful_decision* d) { return d && d->has_id
 
 const char* lawful_decision_basis(const lawful_decision* d) {
   const lawful::Program* p = program_of(d);
-  if (!p || d->basis < 0 || p->basis_enum < 0) return nullptr;
-  return p->schema.enums[static_cast<size_t>(p->basis_enum)].members[static_cast<size_t>(d->basis)].c_str();
+  if (!p || d->basis() < 0 || p->basis_enum < 0) return nullptr;
+  return p->schema.enums[static_cast<size_t>(p->basis_enum)].members[static_cast<size_t>(d->basis())].c_str();
 }
 
 const char* lawful_decision_policy(const lawful_decision* d) {
   const lawful::Program* p = program_of(d);
-  return p && d->policy >= 0 ? p->str(p->policies[static_cast<size_t>(d->policy)].name).c_str() : nullptr;
+  return p && d->outcome.policy >= 0 ? p->str(p->policies[static_cast<size_t>(d->outcome.policy)].name).c_str() : nullptr;
 }
 
 const char* lawful_decision_name(const lawful_decision* d) {
   const lawful::Program* p = program_of(d);
-  return p && d->decision >= 0 ? p->str(p->decisions[static_cast<size_t>(d->decision)].name).c_str() : nullptr;
+  return p && d->outcome.decision >= 0 ? p->str(p->decisions[static_cast<size_t>(d->outcome.decision)].name).c_str() : nullptr;
 }
 
 const char* lawful_decision_reason(const lawful_decision* d) {

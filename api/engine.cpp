@@ -16,6 +16,7 @@
 #include "runtime/facts/records.h"
 #include "runtime/vm/dates.h"
 #include "runtime/vm/explain.h"
+#include "runtime/io/input_file.h"
 
 namespace lawful::api {
 
@@ -151,6 +152,7 @@ lawful_engine::lawful_engine(std::shared_ptr<const lawful::Program> p, lawful::E
     : program(std::move(p)), entry(std::move(e)) {
   using namespace lawful;
   schema = std::make_shared<const api::SchemaInfo>(program->schema);
+  names = std::make_shared<const RecordNames>(*program);
   version.generation = generation;
   version.source_hash = program->source_hash;
   // The slots of each record when absent: defaults, unknown, optional records absent.
@@ -186,12 +188,12 @@ std::unique_ptr<Scratch> lawful_engine::acquire() const {
     if (!pool_.empty()) {
       std::unique_ptr<Scratch> s = std::move(pool_.back());
       pool_.pop_back();
-      s->vm.use_native(native);
+      s->line.set_native(native);
       return s;
     }
   }
-  auto s = std::make_unique<Scratch>(*program);
-  s->vm.use_native(native);
+  auto s = std::make_unique<Scratch>(*program, entry, names);
+  s->line.set_native(native);
   return s;
 }
 
@@ -239,14 +241,6 @@ class Lease {
   std::unique_ptr<Scratch> s_;
 };
 
-bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return in.good() || in.eof();
-}
 
 bool ends_with(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -304,9 +298,8 @@ lawful_status load_bytecode(std::string_view bytes, lawful_engine** out, DiagLis
 
 lawful_status load_path(const std::string& path, lawful_engine** out, DiagList& diags) {
   if (ends_with(path, ".lawc")) {
-    std::string bytes;
-    if (!read_file(path, bytes)) {
-      std::string why = fmt::format("cannot read {}", path);
+    std::string bytes, why;
+    if (!io::read_file(path, bytes, &why)) {
       diags.add(true, "load", path, 0, 0, why);
       diags.append_text(fmt::format("error: {}\n", why));
       return fail(LAWFUL_ERR_POLICY, why);
@@ -329,17 +322,11 @@ void begin(lawful_decision& d, const lawful_engine& e) {
     d.engine = retain(const_cast<lawful_engine*>(&e));
   }
   d.status = LAWFUL_OK;
-  d.verdict = VerdictCode::Review;
-  d.basis = d.policy = d.decision = -1;
-  d.rules.clear();
+  d.outcome.clear();
   d.cites.clear();
-  d.obligations.clear();
-  d.missing_set.clear();
   d.missing_ready = false;
   d.id.clear();
   d.has_id = false;
-  d.why = Reason::None;
-  d.why_a = d.why_b = -1;
   d.has_country = false;
   d.error.clear();
   d.line = 1;
@@ -356,74 +343,19 @@ lawful_status failed(lawful_decision& d, lawful_status status, std::string_view 
   return status;
 }
 
-// Copies what the VM decided into the decision, resolving nothing by name: the decision
-// keeps indices into the engine's program, which it holds.
-void fill(lawful_decision& d, const Program& prog, const Outcome& o, const FactStore& fs) {
-  d.verdict = o.verdict;
-  d.basis = o.verdict == VerdictCode::Allow ? o.basis : -1;
-  d.policy = o.policy;
-  d.decision = o.decision;
-  d.rules.assign(o.rules.begin(), o.rules.end());
-  d.obligations.assign(o.obligations.begin(), o.obligations.end());
-  d.missing_set = o.missing;
-  if (o.decision >= 0) {
-    const DecisionInfo& di = prog.decisions[static_cast<size_t>(o.decision)];
-    for (uint32_t r : o.rules)
-      for (uint32_t c : di.rules[r].cites)
-        if (std::find(d.cites.begin(), d.cites.end(), c) == d.cites.end()) d.cites.push_back(c);
-  }
-  std::string_view id;
-  if (contact_id(prog, fs, id)) {
-    d.id.assign(id.data(), id.size());
-    d.has_id = true;
-  }
-  if (o.verdict == VerdictCode::Review) {
-    d.why = o.reason;
-    d.why_a = o.reason_a;
-    d.why_b = o.reason_b;
-    if (o.reason == Reason::NoPolicyForCountry && prog.route_path >= 0) {
-      Value c = fs.slots[static_cast<size_t>(prog.schema.paths[static_cast<size_t>(prog.route_path)].slot)];
-      if (c != kUnknown) {
-        std::string_view country = fs.text(c);
-        d.country.assign(country.data(), country.size());
-        d.has_country = true;
-      }
-    }
-  }
-}
-
-// Binds the campaign unless this scratch has it bound already.
-BindResult bind_campaign(Scratch& s, std::string_view campaign) {
-  if (s.campaign_bound && s.campaign == campaign) return {};
-  s.campaign_bound = false;
-  BindResult r = s.binder.bind_campaign(s.vm.facts(), campaign);
-  if (!r.ok) return r;
-  s.campaign.assign(campaign.data(), campaign.size());
-  s.campaign_bound = true;
-  return r;
-}
-
-BindResult bind_contact(Scratch& s, std::string_view contact) {
-  // Too long: the binder refuses it before reading it.
-  if (contact.size() > s.binder.limits().max_line)
-    return s.binder.bind_contact(s.vm.facts(), contact.data(), contact.size(), contact.size());
-  // simdjson reads a little past the end: copy into a buffer with room after the text,
-  // kept from call to call.
-  size_t need = contact.size() + 64;
-  if (s.buffer.size() < need) s.buffer.resize(std::max(need, s.buffer.size() * 2));
-  std::copy(contact.begin(), contact.end(), s.buffer.begin());
-  return s.binder.bind_contact(s.vm.facts(), s.buffer.data(), contact.size(), s.buffer.size());
-}
-
-lawful_status run(const lawful_engine& e, Scratch& s, lawful_decision& d) {
-  decide_entry(s.vm, e.entry, s.out);
-  if (!s.out.error.empty()) {
-    std::string_view id;
-    bool has_id = contact_id(*e.program, s.vm.facts(), id);
-    failed(d, LAWFUL_ERR_RUNTIME, s.out.error, id, has_id);
-    return LAWFUL_ERR_RUNTIME;
-  }
-  fill(d, *e.program, s.out, s.vm.facts());
+// Takes what the per-line step made of a contact: the outcome (indices into the
+// engine's program, which the decision holds), or the error in its place.
+lawful_status take(lawful_decision& d, LineDecider& line) {
+  const LineResult& r = line.result();
+  if (!r.decided) return failed(d, r.run_error ? LAWFUL_ERR_RUNTIME : LAWFUL_ERR_DATA, r.error, r.id, r.has_id);
+  const Program& prog = line.program();
+  d.outcome = line.outcome();
+  for_each_cite_id(prog, d.outcome, [&](uint32_t c) { d.cites.push_back(c); });
+  const RecordSubject s = line.subject();
+  d.id.assign(s.id.data(), s.id.size());
+  d.has_id = s.has_id;
+  d.country.assign(s.country.data(), s.country.size());
+  d.has_country = s.has_country;
   return LAWFUL_OK;
 }
 
@@ -433,17 +365,13 @@ lawful_status decide_json(const lawful_engine& e, std::string_view contact, std:
                           lawful_decision& d) {
   begin(d, e);
   Lease s(e);
-  BindResult r = bind_campaign(*s, campaign);
-  if (!r.ok) {
-    failed(d, LAWFUL_ERR_DATA, r.error, {}, false);
+  std::string why = s->line.set_campaign(campaign);
+  if (!why.empty()) {
+    failed(d, LAWFUL_ERR_DATA, why, {}, false);
     return fail(LAWFUL_ERR_DATA, d.error);
   }
-  r = bind_contact(*s, contact);
-  if (!r.ok) {
-    failed(d, LAWFUL_ERR_DATA, r.error, r.id, !r.id.empty());
-    return fail(LAWFUL_ERR_DATA, d.error);
-  }
-  lawful_status st = run(e, *s, d);
+  s->line.decide(contact, contact.size());
+  lawful_status st = take(d, s->line);
   return st == LAWFUL_OK ? st : fail(st, d.error);
 }
 
@@ -485,16 +413,17 @@ lawful_status decide_facts(const lawful_engine& e, const lawful_facts& f, lawful
     return fail(LAWFUL_ERR_DATA, d.error);
   }
   Lease s(e);
-  s->campaign_bound = false;  // the store is about to hold other facts
-  facts_flatten(f, e, s->vm.facts());
-  lawful_status st = run(e, *s, d);
+  s->line.forget_campaign();  // the store is about to hold other facts
+  facts_flatten(f, e, s->line.vm().facts());
+  s->line.decide_facts();
+  lawful_status st = take(d, s->line);
   return st == LAWFUL_OK ? st : fail(st, d.error);
 }
 
 lawful_status decide_batch(const lawful_engine& e, std::string_view campaign, const lawful_text* contacts,
                            size_t count, lawful_decision* const* decisions) {
   Lease s(e);
-  BindResult cr = bind_campaign(*s, campaign);
+  std::string bad_campaign = s->line.set_campaign(campaign);
   lawful_status worst = LAWFUL_OK;
   std::string first;
   for (size_t i = 0; i < count; ++i) {
@@ -502,12 +431,12 @@ lawful_status decide_batch(const lawful_engine& e, std::string_view campaign, co
     begin(d, e);
     d.line = i + 1;
     lawful_status st;
-    if (!cr.ok) {
-      st = failed(d, LAWFUL_ERR_DATA, cr.error, {}, false);
+    if (!bad_campaign.empty()) {
+      st = failed(d, LAWFUL_ERR_DATA, bad_campaign, {}, false);
     } else {
       std::string_view text = contacts[i].data ? std::string_view(contacts[i].data, contacts[i].len) : std::string_view();
-      BindResult r = bind_contact(*s, text);
-      st = r.ok ? run(e, *s, d) : failed(d, LAWFUL_ERR_DATA, r.error, r.id, !r.id.empty());
+      s->line.decide(text, text.size());
+      st = take(d, s->line);
     }
     if (st != LAWFUL_OK && worst == LAWFUL_OK) {
       worst = st;
@@ -519,21 +448,23 @@ lawful_status decide_batch(const lawful_engine& e, std::string_view campaign, co
 
 // ---------------------------------------------------------------- what a decision says
 
+namespace {
+// The subject a record names, from what the decision kept.
+RecordSubject subject_of(const lawful_decision& d) {
+  RecordSubject s;
+  s.id = d.id;
+  s.has_id = d.has_id;
+  s.country = d.country;
+  s.has_country = d.has_country;
+  return s;
+}
+}  // namespace
+
 const char* decision_reason(const lawful_decision& d) {
-  if (!d.engine || d.status != LAWFUL_OK || d.verdict != VerdictCode::Review) return nullptr;
+  if (!d.engine || d.status != LAWFUL_OK || d.verdict() != VerdictCode::Review) return nullptr;
   if (!d.reason_ready) {
-    if (d.has_country) {
-      d.reason = fmt::format("no policy for country '{}'", d.country);
-    } else {
-      Outcome o;
-      o.verdict = d.verdict;
-      o.decision = d.decision;
-      o.reason = d.why;
-      o.reason_a = d.why_a;
-      o.reason_b = d.why_b;
-      o.missing = d.missing_set;
-      d.reason = reason_text(*d.engine->program, o);
-    }
+    d.reason.clear();
+    append_record_reason(d.reason, *d.engine->program, d.outcome, subject_of(d));
     d.reason_ready = true;
   }
   return d.reason.c_str();
@@ -545,8 +476,8 @@ const std::vector<uint32_t>& missing_of(const lawful_decision& d) {
   if (!d.missing_ready) {
     d.missing.clear();
     size_t n = d.engine ? d.engine->program->schema.paths.size() : 0;
-    if (!d.missing_set.empty())
-      d.missing_set.for_each([&](uint32_t p) {
+    if (!d.outcome.missing.empty())
+      d.outcome.missing.for_each([&](uint32_t p) {
         if (p < n) d.missing.push_back(p);
       });
     d.missing_ready = true;
@@ -557,9 +488,9 @@ const std::vector<uint32_t>& missing_of(const lawful_decision& d) {
 
 size_t decision_count(const lawful_decision& d, lawful_list list) {
   switch (list) {
-    case LAWFUL_RULES: return d.rules.size();
+    case LAWFUL_RULES: return d.outcome.rules.size();
     case LAWFUL_CITES: return d.cites.size();
-    case LAWFUL_OBLIGATIONS: return d.obligations.size();
+    case LAWFUL_OBLIGATIONS: return d.outcome.obligations.size();
     case LAWFUL_MISSING: return missing_of(d).size();
   }
   return 0;
@@ -570,36 +501,21 @@ const char* decision_item(const lawful_decision& d, lawful_list list, size_t i) 
   const Program& prog = *d.engine->program;
   switch (list) {
     case LAWFUL_RULES:
-      if (i >= d.rules.size() || d.decision < 0) return nullptr;
-      return prog.str(prog.decisions[static_cast<size_t>(d.decision)].rules[d.rules[i]].name).c_str();
+      if (i >= d.outcome.rules.size() || d.outcome.decision < 0) return nullptr;
+      return prog.str(prog.decisions[static_cast<size_t>(d.outcome.decision)].rules[d.outcome.rules[i]].name).c_str();
     case LAWFUL_CITES:
       return i < d.cites.size() ? prog.str(d.cites[i]).c_str() : nullptr;
     case LAWFUL_OBLIGATIONS:
-      if (i >= d.obligations.size() || prog.obligation_enum < 0) return nullptr;
-      return prog.schema.enums[static_cast<size_t>(prog.obligation_enum)].members[d.obligations[i]].c_str();
+      if (i >= d.outcome.obligations.size() || prog.obligation_enum < 0) return nullptr;
+      return prog.schema.enums[static_cast<size_t>(prog.obligation_enum)].members[d.outcome.obligations[i]].c_str();
     case LAWFUL_MISSING:
       return i < missing_of(d).size() ? prog.schema.paths[d.missing[i]].name.c_str() : nullptr;
   }
   return nullptr;
 }
 
-namespace {
-void append_name(std::string& out, const char* s) {
-  if (s) append_json_string(out, s);
-  else out += "null";
-}
-
-void append_list(std::string& out, const lawful_decision& d, lawful_list list, size_t n) {
-  out += '[';
-  for (size_t i = 0; i < n; ++i) {
-    if (i) out += ", ";
-    append_name(out, decision_item(d, list, i));
-  }
-  out += ']';
-}
-
-}  // namespace
-
+// The record `lawful check` writes for the same line (the same writer), with "version"
+// added before its closing brace, and no newline.
 const std::string& decision_json(const lawful_decision& d) {
   if (d.json_ready) return d.json;
   std::string& out = d.json;
@@ -609,37 +525,9 @@ const std::string& decision_json(const lawful_decision& d) {
     d.json_ready = true;
     return out;
   }
-  const Program& prog = *d.engine->program;
-  out += "{\"id\": ";
-  if (d.has_id) append_json_string(out, d.id);
-  else out += "null";
-  if (d.status != LAWFUL_OK) {
-    out += ", \"line\": ";
-    out += std::to_string(d.line);
-    out += ", \"error\": ";
-    append_json_string(out, d.error);
-  } else {
-    out += ", \"verdict\": \"";
-    out += verdict_name(d.verdict);
-    out += "\", \"basis\": ";
-    append_name(out, d.basis >= 0 && prog.basis_enum >= 0
-                         ? prog.schema.enums[static_cast<size_t>(prog.basis_enum)].members[static_cast<size_t>(d.basis)].c_str()
-                         : nullptr);
-    out += ", \"policy\": ";
-    append_name(out, d.policy >= 0 ? prog.str(prog.policies[static_cast<size_t>(d.policy)].name).c_str() : nullptr);
-    out += ", \"decision\": ";
-    append_name(out, d.decision >= 0 ? prog.str(prog.decisions[static_cast<size_t>(d.decision)].name).c_str() : nullptr);
-    out += ", \"rules\": ";
-    append_list(out, d, LAWFUL_RULES, d.rules.size());
-    out += ", \"cites\": ";
-    append_list(out, d, LAWFUL_CITES, d.cites.size());
-    out += ", \"obligations\": ";
-    append_list(out, d, LAWFUL_OBLIGATIONS, d.obligations.size());
-    out += ", \"missing\": ";
-    append_list(out, d, LAWFUL_MISSING, missing_of(d).size());
-    out += ", \"reason\": ";
-    append_name(out, decision_reason(d));
-  }
+  if (d.status != LAWFUL_OK) append_error_record(out, d.id, d.has_id, d.line, d.error);
+  else append_decision_record(out, *d.engine->names, d.outcome, subject_of(d));
+  out.resize(out.size() - 2);  // "}\n"
   out += fmt::format(", \"version\": {{\"generation\": {}, \"source_hash\": \"{:016x}\"}}}}",
                      d.engine->version.generation, d.engine->version.source_hash);
   d.json_ready = true;

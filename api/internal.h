@@ -19,6 +19,8 @@
 
 #include "runtime/bytecode/program.h"
 #include "runtime/facts/binder.h"
+#include "runtime/facts/line_decider.h"
+#include "runtime/facts/records.h"
 #include "runtime/jit/jit.h"
 #include "runtime/vm/entry.h"
 #include "runtime/vm/outcome.h"
@@ -102,16 +104,13 @@ class DiagList {
 
 // ---------------------------------------------------------------- scratch
 
-// What one thread needs to decide on one engine: a VM, a binder, a padded buffer for
-// JSON, and which campaign is bound. Taken from the engine's pool for one call.
+// What one thread needs to decide on one engine: the library's per-line step (a VM, a
+// binder, the bound campaign), as `lawful check`'s workers use it. Taken from the
+// engine's pool for one call.
 struct Scratch {
-  explicit Scratch(const Program& p) : vm(p), binder(p) {}
-  Vm vm;
-  Binder binder;
-  Outcome out;
-  std::string campaign;        // the campaign text bound into vm.facts()
-  bool campaign_bound = false;
-  std::vector<char> buffer;    // a contact's JSON with simdjson's padding after it
+  Scratch(const Program& p, const Entry& e, std::shared_ptr<const RecordNames> names)
+      : line(p, e, LineDecider::Options{}, std::move(names)) {}
+  LineDecider line;
 };
 
 }  // namespace lawful::api
@@ -127,6 +126,7 @@ struct lawful_engine {
   std::shared_ptr<const lawful::Program> program;
   std::shared_ptr<const lawful::api::SchemaInfo> schema;
   lawful::Entry entry;
+  std::shared_ptr<const lawful::RecordNames> names;  // the records' names, escaped once
   lawful_policy_version version{};
   std::shared_ptr<const lawful::PolicySources> sources;  // for explanations; null from a .lawc
   std::vector<std::vector<lawful::Value>> templates;  // per record: the slots of an absent record
@@ -153,19 +153,17 @@ struct lawful_decision {
   ~lawful_decision();
   lawful_engine* engine = nullptr;  // a reference: the names below live in its program
   lawful_status status = LAWFUL_OK;
-  lawful::VerdictCode verdict = lawful::VerdictCode::Review;
-  int32_t basis = -1;
-  int32_t policy = -1;
-  int32_t decision = -1;
-  std::vector<uint32_t> rules, cites, obligations;  // rule indices, strings, members
-  lawful::FactSet missing_set;                      // paths; listed when asked for
+  // What the VM decided, as it said it (indices into the engine's program; the reason
+  // is put in words only when asked for). The record is written from it by the same
+  // writer as `lawful check`'s (runtime/facts/records.h).
+  lawful::Outcome outcome;
+  std::vector<uint32_t> cites;  // strings, without repeats (for_each_cite_id)
   std::string id;
   bool has_id = false;
-  // Why a review, kept as the VM said it and put in words only when asked for.
-  lawful::Reason why = lawful::Reason::None;
-  int32_t why_a = -1, why_b = -1;
   std::string country;  // for "no policy for country 'JP'"
   bool has_country = false;
+  lawful::VerdictCode verdict() const { return outcome.verdict; }
+  int32_t basis() const { return outcome.verdict == lawful::VerdictCode::Allow ? outcome.basis : -1; }
   std::string error;  // for a failed decision
   uint64_t line = 1;  // in a batch, the contact's position
   mutable std::vector<uint32_t> missing;

@@ -17,6 +17,7 @@
 #include "compiler/policy_sources.h"
 #include "compiler/test_runner.h"
 #include "runtime/bytecode/serialize.h"
+#include "runtime/io/input_file.h"
 
 namespace lawful::api {
 
@@ -51,14 +52,14 @@ uint64_t signature(const std::string& path) {
   uint64_t h = fnv1a64("lawful policy files");
   for (const std::string& f : watched_files(path)) {
     h = fnv1a64(f, h);
-    std::ifstream in(f, std::ios::binary);
-    if (!in) {
+    std::string text;
+    io::ReadOptions options;
+    options.keep_prefix = true;  // a source that large is refused by the compiler anyway
+    if (!io::read_file(f, text, nullptr, options)) {
       h = fnv1a64("\x01unreadable", h);
       continue;
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    h = fnv1a64(ss.str(), h);
+    h = fnv1a64(text, h);
   }
   return h;
 }

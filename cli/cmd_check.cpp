@@ -2,7 +2,8 @@
 // many threads as asked.
 //
 // The pipeline: a reader cuts the input into chunks of whole lines (cli/chunk_reader),
-// workers each with their own Vm, Binder, record writer and output buffer decide a
+// workers each with their own per-line step (LineDecider: a Vm, binders, a record
+// writer; runtime/facts/line_decider.h) and output buffer decide a
 // chunk at a time, and the writer (this thread) writes the chunks' output in input
 // order. A fixed pool of chunks goes round, so memory stays the same however long the
 // input; with one thread the same functions run one after the other, so the output is
@@ -37,8 +38,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/engine.h"
-#include "runtime/facts/binder.h"
-#include "runtime/facts/csv_binder.h"
+#include "runtime/facts/line_decider.h"
 #include "runtime/facts/records.h"
 #include "runtime/io/output_file.h"
 #include "runtime/vm/entry.h"
@@ -67,98 +67,50 @@ struct CheckOptions {
   std::string engine = "vm";
 };
 
-bool blank(std::string_view s) {
-  for (char c : s)
-    if (c != ' ' && c != '\t' && c != '\r') return false;
-  return true;
-}
-
 // What every worker shares, read-only.
 struct Job {
   const Program* prog = nullptr;
   Entry entry;
-  DecideOptions opt;
-  bool cases = false;
+  LineDecider::Options line;  // the input's kind, --as-of, --engine
+  RecordFormat format = RecordFormat::Json;
   bool csv_in = false;
-  bool csv_out = false;
   const std::string* campaign = nullptr;  // JSON text, or null with --cases
   std::string csv_header;
   uint64_t from_line = 1;  // lines before it are read (and counted) but not decided
-  const NativeFn* native = nullptr;  // --engine: compiled code, or null to interpret
+  std::shared_ptr<const RecordNames> names;  // escaped once for every worker
 };
 
-// One worker's machine: reused for every chunk it decides.
+// One worker's machine: reused for every chunk it decides. The per-line step itself is
+// the library's (runtime/facts/line_decider.h).
 struct Worker {
-  explicit Worker(const Job& j)
-      : job(j), vm(*j.prog), binder(*j.prog), csv(*j.prog, binder), writer(*j.prog) {
-    vm.use_native(j.native);
-  }
+  explicit Worker(const Job& j) : job(j), line(*j.prog, j.entry, j.line, j.names) {}
 
   // Binds the campaign and the CSV header; "" or what is wrong.
   std::string start() {
     if (job.campaign) {
-      BindResult r = binder.bind_campaign(vm.facts(), *job.campaign);
-      if (!r.ok) return r.error;
+      std::string why = line.set_campaign(*job.campaign);
+      if (!why.empty()) return why;
     }
-    if (job.csv_in) return csv.set_header(job.csv_header);
+    if (job.csv_in) return line.set_csv_header(job.csv_header);
     return {};
   }
 
-  void error(TextBuffer& out, std::string_view id, bool has_id, uint64_t line, std::string_view why, Tally& t) {
-    if (job.csv_out) writer.error_csv(out, id, has_id, line, why);
-    else writer.error_json(out, id, has_id, line, why);
-    t.error(line, why);
-  }
-
-  void decide(std::string_view line, size_t capacity, uint64_t n, TextBuffer& out, Tally& t) {
-    if (blank(line)) {
-      error(out, {}, false, n, "a blank line", t);
-      return;
-    }
-    BindResult r = job.csv_in  ? csv.bind_row(vm.facts(), line)
-                   : job.cases ? binder.bind_case(vm.facts(), line.data(), line.size(), capacity)
-                               : binder.bind_contact(vm.facts(), line.data(), line.size(), capacity);
-    if (!r.ok) {
-      error(out, r.id, !r.id.empty(), n, r.error, t);
-      return;
-    }
-    decide_entry(vm, job.entry, outcome, job.opt);
-    if (!outcome.error.empty()) {
-      std::string_view id;
-      bool has = contact_id(*job.prog, vm.facts(), id);
-      error(out, id, has, n, outcome.error, t);
-      return;
-    }
-    if (job.csv_out) writer.decision_csv(out, n, outcome, vm.facts());
-    else writer.decision_json(out, outcome, vm.facts());
-    t.count(outcome);
-  }
-
-  // Decides every line of a chunk (but the first `skip`) into `out`.
-  void run(const Chunk& c, size_t skip, TextBuffer& out, Tally& t) {
+  // Decides every line of a chunk (but the first `skip`) into `out`. Not inlined, so that
+  // a profile can single it out (docs/performance.md counts `*Worker::run*`).
+  [[gnu::noinline]] void run(const Chunk& c, size_t skip, TextBuffer& out, Tally& t) {
     out.clear();
     t.reset(*job.prog);
     for (size_t i = skip; i < c.lines.size(); ++i) {
       uint64_t n = c.first_line + i;
       if (n < job.from_line) continue;
-      if (c.lines[i].too_long) {
-        tmp.clear();
-        fmt::format_to(std::back_inserter(tmp), "a line of {} bytes; the limit is {}", c.lines[i].too_long,
-                       binder.limits().max_line);
-        error(out, {}, false, n, tmp, t);
-        continue;
-      }
-      decide(c.line(i), c.capacity(i), n, out, t);
+      const LineResult& r = line.step(c.line(i), c.capacity(i), n, out, job.format, c.lines[i].too_long);
+      if (r.decided) t.count(line.outcome());
+      else t.error(n, r.error);
     }
   }
 
   const Job& job;
-  Vm vm;
-  Binder binder;
-  CsvBinder csv;
-  RecordWriter writer;
-  Outcome outcome;
-  std::string tmp;
+  LineDecider line;
 };
 
 // Output room a chunk's records usually fit in (about 4 times its input); taken at the
@@ -250,6 +202,9 @@ void install_signal_handlers() {
 // on a reader that does not read gives up once a signal asks the run to stop.
 struct Output {
   static constexpr size_t kBuffer = 1u << 20;
+  // A piece this large (a chunk's records, hundreds of KiB) goes out as it is, after what
+  // is buffered, rather than through one more copy into the buffer.
+  static constexpr size_t kDirect = kBuffer / 8;
   io::OutputFile file;
   std::unique_ptr<char[]> buf{new char[kBuffer]};
   size_t used = 0;
@@ -267,8 +222,9 @@ struct Output {
   uint64_t handed = 0;              // bytes handed to write()
   const char* put_start = nullptr;  // the bytes of the last put(), from offset put_offset
   uint64_t put_offset = 0;
-  const char* rest = nullptr;  // what a stop left of the last put (in `buf` or a slot's output)
+  const char* rest = nullptr;  // what a stop left of the last put (in `buf` or `rest_copy`)
   size_t rest_size = 0;
+  std::string rest_copy;  // a put from a chunk's output that a stop broke off: the slot is reused
 
   bool open(const std::string& name) {
     io::OutputOptions options;
@@ -283,9 +239,9 @@ struct Output {
   bool write(std::string_view s) {
     if (!ok) return false;
     if (s.empty()) return true;
-    if (s.size() > kBuffer - used) {
+    if (s.size() > kBuffer - used || s.size() >= kDirect) {
       if (!flush()) return false;
-      if (s.size() >= kBuffer) {
+      if (s.size() >= kDirect) {
         handed += s.size();
         put(s.data(), s.size());
         return true;
@@ -350,6 +306,11 @@ struct Output {
     put_offset = file.written();
     ok = file.write(p, n);
     if (!ok && file.stopped()) {
+      if (p != buf.get()) {
+        // The bytes are a chunk's output, whose slot goes back to the workers: keep them.
+        rest_copy.assign(p, n);
+        p = put_start = rest_copy.data();
+      }
       size_t done = static_cast<size_t>(file.written() - put_offset);
       rest = p + done;
       rest_size = n - done;
@@ -562,8 +523,8 @@ int run_check(const CheckOptions& o) {
   Job job;
   if (!o.as_of.empty()) {
     std::string err;
-    job.opt.as_of = parse_as_of(o.as_of, &err);
-    if (!job.opt.as_of) {
+    job.line.decide.as_of = parse_as_of(o.as_of, &err);
+    if (!job.line.decide.as_of) {
       print_error(err);
       return kExitUsage;
     }
@@ -589,11 +550,12 @@ int run_check(const CheckOptions& o) {
     print_error(why);
     return kExitUsage;
   }
-  job.native = engine.native();
-  job.cases = !o.cases.empty();
+  job.line.native = engine.native();
+  job.line.input = !o.cases.empty() ? LineInput::Case : csv_in ? LineInput::CsvRow : LineInput::Contact;
   job.csv_in = csv_in;
   job.from_line = o.from_line;
-  job.csv_out = o.format == "csv";
+  job.format = o.format == "csv" ? RecordFormat::Csv : RecordFormat::Json;
+  job.names = std::make_shared<const RecordNames>(prog);
   std::string campaign;
   // A signal before any record is out (the input or the output is a FIFO that nobody
   // has opened yet, say): nothing was written, the run is to be done again whole.
@@ -613,11 +575,10 @@ int run_check(const CheckOptions& o) {
     job.campaign = &campaign;
   }
 
-  BindLimits limits;
   ChunkReader in;
   in.stop_when(&g_stop_signal, g_wake_pipe[0]);
   std::string err;
-  if (!in.open(input, limits.max_line, threads == 1 ? (1u << 20) : (1u << 18), &err)) {
+  if (!in.open(input, job.line.limits.max_line, threads == 1 ? (1u << 20) : (1u << 18), &err)) {
     if (in.interrupted()) return interrupted_early();
     print_error(err);
     return kExitFailed;
@@ -659,7 +620,7 @@ int run_check(const CheckOptions& o) {
   }
 
   // A resumed run's CSV goes after the first run's, which has the header.
-  if (job.csv_out && job.from_line <= 1) out.write(RecordWriter::kCsvHeader);
+  if (job.format == RecordFormat::Csv && job.from_line <= 1) out.write(RecordWriter::kCsvHeader);
   // Where the records start: after the header row, with the line before the first
   // line that has one (a CSV input's header has none).
   out.base = {out.handed, std::max(job.from_line - 1, uint64_t{job.csv_in ? 1u : 0u})};
@@ -690,7 +651,7 @@ int run_check(const CheckOptions& o) {
     bool to_file = out.file.replaces();
     uint64_t lines = done_line;
     bool torn = false;
-    if (cut) std::tie(lines, torn) = out.written_lines(job.csv_out);
+    if (cut) std::tie(lines, torn) = out.written_lines(job.format == RecordFormat::Csv);
     std::string partial;
     if (out.file.replaces()) {
       if (kept && done_line >= job.from_line) {

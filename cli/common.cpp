@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "runtime/bytecode/verifier.h"
+#include "runtime/io/input_file.h"
 #include "runtime/io/output_file.h"
 
 namespace lawful::cli {
@@ -98,50 +99,13 @@ bool finish_stdout() {
 
 bool is_lawc(const std::string& path) { return path.size() > 5 && path.compare(path.size() - 5, 5, ".lawc") == 0; }
 
-namespace {
-
-// Reads all of `fd`, for read_whole and read_stdin.
-bool read_fd(int fd, const std::string& name, std::string& out, std::string* error,
-             const std::atomic<int>* stop = nullptr) {
-  // A campaign or a compiled program; neither is anywhere near this, and a file of any
-  // size must not exhaust memory before it is refused.
-  constexpr size_t kMaxFile = size_t{256} << 20;
-  out.clear();
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR && !(stop && stop->load())) continue;
-    if (n < 0) {
-      if (error) *error = fmt::format("cannot read {}: {}", name, std::strerror(errno));
-      out.clear();
-      return false;
-    }
-    if (n == 0) return true;
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > kMaxFile) {
-      out.clear();
-      if (error) *error = fmt::format("{}: more than {} bytes; lawful reads files of at most 256 MiB", name, kMaxFile);
-      return false;
-    }
-  }
-}
-
-}  // namespace
-
 bool read_whole(const std::string& path, std::string& out, std::string* error, const std::atomic<int>* stop) {
-  int fd = -1;
-  do fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  while (fd < 0 && errno == EINTR && !(stop && stop->load()));
-  if (fd < 0) {
-    if (error) *error = fmt::format("cannot read {}: {}", path, std::strerror(errno));
-    return false;
-  }
-  bool ok = read_fd(fd, path, out, error, stop);
-  ::close(fd);
-  return ok;
+  io::ReadOptions options;
+  options.stop = stop;
+  return io::read_file(path, out, error, options);
 }
 
-bool read_stdin(std::string& out, std::string* error) { return read_fd(STDIN_FILENO, "standard input", out, error); }
+bool read_stdin(std::string& out, std::string* error) { return io::read_fd(STDIN_FILENO, "standard input", out, error); }
 
 bool write_whole(const std::string& path, const std::string& data, std::string* error, bool allow_stdout) {
   io::OutputOptions options;

@@ -30,7 +30,7 @@ Loaded load(const std::string& path);
 void print_diagnostics(const Compilation& c);
 
 bool is_lawc(const std::string& path);
-// Reads a whole file (at most 256 MiB); `*error` is "cannot read PATH: REASON". An open
+// Reads a whole file (at most 256 MiB: runtime/io/input_file.h); `*error` is "cannot read PATH: REASON". An open
 // or read that a signal breaks off is taken up again, unless `*stop` is non-zero.
 bool read_whole(const std::string& path, std::string& out, std::string* error, const std::atomic<int>* stop = nullptr);
 bool read_stdin(std::string& out, std::string* error);

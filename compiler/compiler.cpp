@@ -18,6 +18,7 @@
 #include "compiler/codegen/codegen.h"
 #include "runtime/bytecode/serialize.h"
 #include "runtime/bytecode/verifier.h"
+#include "runtime/io/input_file.h"
 
 namespace fs = std::filesystem;
 
@@ -290,19 +291,13 @@ std::vector<std::string> law_files(const std::string& path, std::string* error) 
 }
 
 namespace {
-// Reads at most `limit` + 1 bytes: a source over the limit is refused (E003) without
-// being held in memory, however large it is.
+// Reads at most `limit` + 1 bytes (io::read_file): a source over the limit is refused
+// (E003) without being held in memory, however large it is.
 bool read_file(const std::string& path, std::string& text, size_t limit) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  text.clear();
-  char buf[1 << 16];
-  while (text.size() <= limit && in.read(buf, sizeof buf).gcount() > 0) {
-    text.append(buf, static_cast<size_t>(in.gcount()));
-    if (!in) break;
-  }
-  if (text.size() > limit + 1) text.resize(limit + 1);
-  return !in.bad();
+  io::ReadOptions options;
+  options.limit = limit;
+  options.keep_prefix = true;
+  return io::read_file(path, text, nullptr, options);
 }
 }  // namespace
 

@@ -9,13 +9,15 @@
 #include "runtime/bytecode/serialize.h"
 #include "runtime/bytecode/verifier.h"
 #include "runtime/io/cache_entry.h"
+#include "runtime/io/input_file.h"
 
 namespace lawful {
 
 namespace {
 
 constexpr std::string_view kMagic = "LAWFUL-CACHE 1 ";  // then the key in hex, then "\n"
-constexpr size_t kMaxEntry = size_t{64} << 20;
+// An entry is a .lawc like any other: the one whole-file limit (runtime/io/input_file.h).
+constexpr size_t kMaxEntry = io::kMaxFileBytes;
 
 std::string cache_key(const PathSources& src, const std::string& identity) {
   io::KeyHash h;

@@ -14,11 +14,10 @@ namespace lawful {
 namespace {
 
 std::string expected_text(const Program& prog, const sema::CompiledExpect& e) {
-  static const char* kVerdicts[] = {"allow", "deny", "review"};
   std::string d = prog.str(prog.decisions[static_cast<size_t>(e.decision)].name);
   switch (e.kind) {
     case ast::Expectation::Verdict: {
-      std::string s = fmt::format("{} is {}", d, kVerdicts[e.verdict]);
+      std::string s = fmt::format("{} is {}", d, verdict_name(e.verdict));
       if (e.has_basis && e.basis >= 0) s += " basis " + prog.basis_name(e.basis);
       return s;
     }

@@ -1,6 +1,8 @@
 // Small helpers on AST nodes; see ast.h.
 #include "compiler/syntax/ast.h"
 
+#include "runtime/vm/outcome.h"
+
 namespace lawful::ast {
 
 std::string QName::str() const {
@@ -38,14 +40,8 @@ const char* quant_text(Quant q) {
   return "?";
 }
 
-const char* verdict_text(Verdict v) {
-  switch (v) {
-    case Verdict::Allow: return "allow";
-    case Verdict::Deny: return "deny";
-    case Verdict::Review: return "review";
-  }
-  return "?";
-}
+// The AST numbers verdicts as the VM does (VerdictCode): one table of names.
+const char* verdict_text(Verdict v) { return verdict_name(static_cast<unsigned>(v)); }
 
 ExprPtr Expr::clone() const {
   auto e = std::make_unique<Expr>();

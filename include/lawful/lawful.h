@@ -75,6 +75,8 @@ typedef struct lawful_reloader lawful_reloader;
 LAWFUL_API const char* lawful_version(void);
 /* "ok", "data error", ... */
 LAWFUL_API const char* lawful_status_name(lawful_status status);
+/* "allow", "deny" or "review", as decision records name them (any other value: "review"). */
+LAWFUL_API const char* lawful_verdict_name(lawful_verdict verdict);
 /* Why the last call that failed on this thread failed ("" if none has). Valid until the
  * next failing call on this thread. */
 LAWFUL_API const char* lawful_last_error(void);

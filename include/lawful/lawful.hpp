@@ -60,14 +60,7 @@ inline const char* to_string(Status s) { return lawful_status_name(static_cast<l
 
 enum class Verdict { allow = LAWFUL_ALLOW, deny = LAWFUL_DENY, review = LAWFUL_REVIEW };
 
-inline const char* to_string(Verdict v) {
-  switch (v) {
-    case Verdict::allow: return "allow";
-    case Verdict::deny: return "deny";
-    case Verdict::review: return "review";
-  }
-  return "review";
-}
+inline const char* to_string(Verdict v) { return lawful_verdict_name(static_cast<lawful_verdict>(v)); }
 
 // The library's version ("0.1.0"); LAWFUL_VERSION_STRING is the header's.
 inline const char* version() { return lawful_version(); }

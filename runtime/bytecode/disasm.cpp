@@ -6,6 +6,7 @@
 #include "runtime/bytecode/opcodes.h"
 #include "runtime/vm/builtins.h"
 #include "runtime/vm/dates.h"
+#include "runtime/vm/outcome.h"
 
 namespace lawful {
 
@@ -96,8 +97,7 @@ std::string disassemble(const Program& p) {
       if (d.guard >= 0) function_text(p, static_cast<uint32_t>(d.guard), "when", out);
       for (size_t i = 0; i < d.rules.size(); ++i) {
         const RuleInfo& r = d.rules[i];
-        static const char* kVerdicts[] = {"allow", "deny", "review"};
-        std::string head = fmt::format(" rule {} {}: {}", i, p.str(r.name), kVerdicts[r.verdict % 3]);
+        std::string head = fmt::format(" rule {} {}: {}", i, p.str(r.name), verdict_name(r.verdict));
         if (r.basis >= 0) head += " basis " + p.basis_name(r.basis);
         for (uint32_t o : r.overrides) head += fmt::format(" overrides {}", o < d.rules.size() ? p.str(d.rules[o].name) : "?");
         head += window_text(r.window);

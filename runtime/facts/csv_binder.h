@@ -33,6 +33,8 @@ class CsvBinder {
     std::string name;       // as the header says
     int32_t slot = -1;      // -1: ignored
     TypeId type = 0;
+    TypeKind kind = TypeKind::Bool;  // the type's, found once here
+    uint32_t ref = 0;                // the enumeration, for an Enum
     int32_t presence = -1;  // an optional record's presence slot, set when the cell is given
   };
   bool split(std::string_view line, FactStore& fs, std::string* error);

@@ -1,10 +1,9 @@
-// Decision and error records in JSON; see records.h.
+// Decision and error records; see records.h. One writer: every JSON record is written by
+// write_tail (after the id) and write_id here, whichever buffer it goes to.
 #include "runtime/facts/records.h"
 
 #include <algorithm>
 #include <iterator>
-
-#include <fmt/format.h>
 
 namespace lawful {
 
@@ -23,82 +22,152 @@ void error_record(Out& out, std::string_view id, bool has_id, uint64_t line, std
   out += "}\n";
 }
 
-}  // namespace
-
-const char* verdict_name(VerdictCode v) {
-  switch (v) {
-    case VerdictCode::Allow: return "allow";
-    case VerdictCode::Deny: return "deny";
-    case VerdictCode::Review: return "review";
-  }
-  return "review";
-}
-
-bool contact_id(const Program& prog, const FactStore& facts, std::string_view& id) {
-  int root = prog.schema.find_root("contact");
-  if (root < 0) return false;
-  const RootDef& r = prog.schema.roots[static_cast<size_t>(root)];
-  int f = Schema::find_field(prog.schema.records[r.record], "id");
-  if (f < 0) return false;
-  Value v = facts.slots[r.base + prog.schema.records[r.record].fields[static_cast<size_t>(f)].offset];
-  if (v == kUnknown || !facts.valid_string(v)) return false;
-  id = facts.text(v);
-  return true;
-}
-
-void append_decision_json(std::string& out, const Program& prog, const Outcome& o, const FactStore& facts) {
-  std::string_view id;
+template <class Out>
+void write_id(Out& out, const RecordSubject& s) {
   out += "{\"id\": ";
-  if (contact_id(prog, facts, id)) append_json_string(out, id);
+  if (s.has_id) append_json_string(out, s.id);
   else out += "null";
+}
+
+// A JSON record after its id: from the verdict to the end of the line. `scratch` holds
+// the reason's words on the way.
+template <class Out>
+void write_tail(Out& out, const RecordNames& n, const Outcome& o, const RecordSubject& s, std::string& scratch) {
   out += ", \"verdict\": \"";
   out += verdict_name(o.verdict);
   out += "\", \"basis\": ";
-  if (o.verdict == VerdictCode::Allow && o.basis >= 0) append_json_string(out, prog.basis_name(o.basis));
+  if (o.verdict == VerdictCode::Allow && o.basis >= 0 && static_cast<size_t>(o.basis) < n.basis_json.size())
+    out += n.basis_json[static_cast<size_t>(o.basis)];
   else out += "null";
   out += ", \"policy\": ";
-  if (o.policy >= 0) append_json_string(out, prog.str(prog.policies[static_cast<size_t>(o.policy)].name));
+  if (o.policy >= 0) out += n.policy_json[static_cast<size_t>(o.policy)];
   else out += "null";
   out += ", \"decision\": ";
-  if (o.decision >= 0) append_json_string(out, prog.str(prog.decisions[static_cast<size_t>(o.decision)].name));
+  if (o.decision >= 0) out += n.decision_json[static_cast<size_t>(o.decision)];
   else out += "null";
   out += ", \"rules\": [";
   for (size_t i = 0; i < o.rules.size(); ++i) {
     if (i) out += ", ";
-    append_json_string(out, prog.str(prog.decisions[static_cast<size_t>(o.decision)].rules[o.rules[i]].name));
+    out += n.rule_json[static_cast<size_t>(o.decision)][o.rules[i]];
   }
   out += "], \"cites\": [";
   bool first = true;
-  for_each_cite(prog, o, [&](const std::string& c) {
+  for_each_cite_id(n.prog, o, [&](uint32_t c) {
     if (!first) out += ", ";
     first = false;
-    append_json_string(out, c);
+    out += n.string_json[c];
   });
   out += "], \"obligations\": [";
   for (size_t i = 0; i < o.obligations.size(); ++i) {
     if (i) out += ", ";
-    append_json_string(out, prog.obligation_name(o.obligations[i]));
+    out += n.obligation_json[o.obligations[i]];
   }
   out += "], \"missing\": [";
   first = true;
   o.missing.for_each([&](uint32_t p) {
-    if (p >= prog.schema.paths.size()) return;
+    if (p >= n.path_json.size()) return;
     if (!first) out += ", ";
     first = false;
-    append_json_string(out, prog.schema.paths[p].name);
+    out += n.path_json[p];
   });
   out += "], \"reason\": ";
   if (o.verdict == VerdictCode::Review) {
-    std::string why = reason_text(prog, o);
-    if (o.reason == Reason::NoPolicyForCountry && prog.route_path >= 0) {
-      Value c = facts.slots[static_cast<size_t>(prog.schema.paths[static_cast<size_t>(prog.route_path)].slot)];
-      if (c != kUnknown) why = fmt::format("no policy for country '{}'", facts.text(c));
-    }
-    append_json_string(out, why);
+    scratch.clear();
+    append_record_reason(scratch, n.prog, o, s);
+    append_json_string(out, scratch);
   } else {
     out += "null";
   }
   out += "}\n";
+}
+
+std::string json_text(std::string_view s) {
+  std::string out;
+  append_json_string(out, s);
+  return out;
+}
+
+// The slot of contact.id, or -1.
+int contact_id_slot(const Program& prog) {
+  int root = prog.schema.find_root("contact");
+  if (root < 0) return -1;
+  const RootDef& r = prog.schema.roots[static_cast<size_t>(root)];
+  int f = Schema::find_field(prog.schema.records[r.record], "id");
+  if (f < 0) return -1;
+  return static_cast<int>(r.base + prog.schema.records[r.record].fields[static_cast<size_t>(f)].offset);
+}
+
+bool slot_text(const FactStore& facts, int slot, std::string_view& text) {
+  if (slot < 0) return false;
+  Value v = facts.slots[static_cast<size_t>(slot)];
+  if (v == kUnknown || !facts.valid_string(v)) return false;
+  text = facts.text(v);
+  return true;
+}
+
+}  // namespace
+
+bool contact_id(const Program& prog, const FactStore& facts, std::string_view& id) {
+  return slot_text(facts, contact_id_slot(prog), id);
+}
+
+bool route_country(const Program& prog, const FactStore& facts, std::string_view& country) {
+  if (prog.route_path < 0) return false;
+  Value c = facts.slots[static_cast<size_t>(prog.schema.paths[static_cast<size_t>(prog.route_path)].slot)];
+  if (c == kUnknown) return false;
+  country = facts.text(c);
+  return true;
+}
+
+RecordSubject record_subject(const Program& prog, const Outcome& o, const FactStore& facts) {
+  RecordSubject s;
+  s.has_id = contact_id(prog, facts, s.id);
+  if (o.verdict == VerdictCode::Review && o.reason == Reason::NoPolicyForCountry)
+    s.has_country = route_country(prog, facts, s.country);
+  return s;
+}
+
+void append_record_reason(std::string& out, const Program& prog, const Outcome& o, const RecordSubject& s) {
+  if (o.reason == Reason::NoPolicyForCountry && s.has_country) {
+    out += "no policy for country '";
+    out += s.country;
+    out += '\'';
+    return;
+  }
+  append_reason_text(out, prog, o);
+}
+
+RecordNames::RecordNames(const Program& p) : prog(p), contact_id_slot(lawful::contact_id_slot(p)) {
+  for (const PolicyInfo& x : prog.policies) policy_json.push_back(json_text(prog.str(x.name)));
+  for (const DecisionInfo& d : prog.decisions) {
+    decision_json.push_back(json_text(prog.str(d.name)));
+    rule_json.emplace_back();
+    for (const RuleInfo& r : d.rules) rule_json.back().push_back(json_text(prog.str(r.name)));
+  }
+  for (const std::string& s : prog.strings) string_json.push_back(json_text(s));
+  if (prog.basis_enum >= 0)
+    for (size_t b = 0; b < prog.schema.enums[static_cast<size_t>(prog.basis_enum)].members.size(); ++b)
+      basis.push_back(prog.basis_name(static_cast<int32_t>(b)));
+  if (prog.obligation_enum >= 0)
+    for (size_t b = 0; b < prog.schema.enums[static_cast<size_t>(prog.obligation_enum)].members.size(); ++b)
+      obligation.push_back(prog.obligation_name(static_cast<uint32_t>(b)));
+  for (const std::string& b : basis) basis_json.push_back(json_text(b));
+  for (const std::string& b : obligation) obligation_json.push_back(json_text(b));
+  for (const PathDef& x : prog.schema.paths) path_json.push_back(json_text(x.name));
+}
+
+void append_decision_record(std::string& out, const RecordNames& names, const Outcome& o, const RecordSubject& s) {
+  std::string scratch;
+  write_id(out, s);
+  write_tail(out, names, o, s, scratch);
+}
+
+void append_error_record(std::string& out, std::string_view id, bool has_id, uint64_t line, std::string_view error) {
+  error_record(out, id, has_id, line, error);
+}
+
+void append_decision_json(std::string& out, const Program& prog, const Outcome& o, const FactStore& facts) {
+  append_decision_record(out, RecordNames(prog), o, record_subject(prog, o, facts));
 }
 
 void append_error_json(std::string& out, std::string_view id, bool has_id, uint64_t line, std::string_view error) {
@@ -107,66 +176,22 @@ void append_error_json(std::string& out, std::string_view id, bool has_id, uint6
 
 // ------------------------------------------------------------------ RecordWriter
 
-namespace {
-std::string json_text(std::string_view s) {
-  std::string out;
-  append_json_string(out, s);
-  return out;
-}
-}  // namespace
-
 const char* const RecordWriter::kCsvHeader = "line,id,verdict,basis,policy,decision,rules,cites,obligations,missing,reason,error\n";
 
-RecordWriter::RecordWriter(const Program& prog) : prog_(prog) {
-  int root = prog.schema.find_root("contact");
-  if (root >= 0) {
-    const RootDef& r = prog.schema.roots[static_cast<size_t>(root)];
-    int f = Schema::find_field(prog.schema.records[r.record], "id");
-    if (f >= 0) contact_id_slot_ = static_cast<int>(r.base + prog.schema.records[r.record].fields[static_cast<size_t>(f)].offset);
-  }
-  for (const PolicyInfo& p : prog.policies) policy_json_.push_back(json_text(prog.str(p.name)));
-  for (const DecisionInfo& d : prog.decisions) {
-    decision_json_.push_back(json_text(prog.str(d.name)));
-    rule_json_.emplace_back();
-    for (const RuleInfo& r : d.rules) rule_json_.back().push_back(json_text(prog.str(r.name)));
-  }
-  for (const std::string& s : prog.strings) string_json_.push_back(json_text(s));
-  if (prog.basis_enum >= 0)
-    for (size_t b = 0; b < prog.schema.enums[static_cast<size_t>(prog.basis_enum)].members.size(); ++b)
-      basis_.push_back(prog.basis_name(static_cast<int32_t>(b)));
-  if (prog.obligation_enum >= 0)
-    for (size_t b = 0; b < prog.schema.enums[static_cast<size_t>(prog.obligation_enum)].members.size(); ++b)
-      obligation_.push_back(prog.obligation_name(static_cast<uint32_t>(b)));
-  for (const std::string& b : basis_) basis_json_.push_back(json_text(b));
-  for (const std::string& b : obligation_) obligation_json_.push_back(json_text(b));
-  for (const PathDef& p : prog.schema.paths) path_json_.push_back(json_text(p.name));
+RecordWriter::RecordWriter(const Program& prog) : RecordWriter(std::make_shared<const RecordNames>(prog)) {}
+
+RecordWriter::RecordWriter(std::shared_ptr<const RecordNames> names) : names_(std::move(names)), prog_(names_->prog) {
   scratch_.reserve(256);
   tails_.resize(kTails);
   for (Tail& t : tails_) t.text.reserve(kTailRoom);
 }
 
-void RecordWriter::reason(const Outcome& o, const FactStore& facts) {
-  scratch_.clear();
-  if (o.reason == Reason::NoPolicyForCountry && prog_.route_path >= 0) {
-    Value c = facts.slots[static_cast<size_t>(prog_.schema.paths[static_cast<size_t>(prog_.route_path)].slot)];
-    if (c != kUnknown) {
-      scratch_ += "no policy for country '";
-      scratch_ += facts.text(c);
-      scratch_ += '\'';
-      return;
-    }
-  }
-  append_reason_text(scratch_, prog_, o);
-}
-
 void RecordWriter::decision_json(TextBuffer& out, const Outcome& o, const FactStore& facts) {
-  out += "{\"id\": ";
-  Value id = contact_id_slot_ >= 0 ? facts.slots[static_cast<size_t>(contact_id_slot_)] : kUnknown;
-  if (id != kUnknown && facts.valid_string(id)) append_json_string(out, facts.text(id));
-  else out += "null";
+  const RecordSubject s = subject(o, facts);
+  write_id(out, s);
   const size_t nr = o.rules.size(), no = o.obligations.size();
   if (o.reason == Reason::NoPolicyForCountry || nr > kTailList || no > kTailList) {
-    decision_tail_json(out, o, facts);
+    write_tail(out, *names_, o, s, scratch_);
     return;
   }
   uint64_t h = static_cast<uint64_t>(o.verdict) | static_cast<uint64_t>(o.reason) << 8 |
@@ -188,7 +213,7 @@ void RecordWriter::decision_json(TextBuffer& out, const Outcome& o, const FactSt
     return;
   }
   const size_t at = out.size();
-  decision_tail_json(out, o, facts);
+  write_tail(out, *names_, o, s, scratch_);
   const std::string_view tail = out.view().substr(at);
   if (tail.size() > kTailRoom) return;  // kept only where its room was taken
   t.used = true;
@@ -207,55 +232,6 @@ void RecordWriter::decision_json(TextBuffer& out, const Outcome& o, const FactSt
   t.text.assign(tail.data(), tail.size());
 }
 
-// A JSON record after its id: from the verdict to the end of the line.
-void RecordWriter::decision_tail_json(TextBuffer& out, const Outcome& o, const FactStore& facts) {
-  out += ", \"verdict\": \"";
-  out += verdict_name(o.verdict);
-  out += "\", \"basis\": ";
-  if (o.verdict == VerdictCode::Allow && o.basis >= 0 && static_cast<size_t>(o.basis) < basis_json_.size())
-    out += basis_json_[static_cast<size_t>(o.basis)];
-  else out += "null";
-  out += ", \"policy\": ";
-  if (o.policy >= 0) out += policy_json_[static_cast<size_t>(o.policy)];
-  else out += "null";
-  out += ", \"decision\": ";
-  if (o.decision >= 0) out += decision_json_[static_cast<size_t>(o.decision)];
-  else out += "null";
-  out += ", \"rules\": [";
-  for (size_t i = 0; i < o.rules.size(); ++i) {
-    if (i) out += ", ";
-    out += rule_json_[static_cast<size_t>(o.decision)][o.rules[i]];
-  }
-  out += "], \"cites\": [";
-  bool first = true;
-  for_each_cite_id(prog_, o, [&](uint32_t c) {
-    if (!first) out += ", ";
-    first = false;
-    out += string_json_[c];
-  });
-  out += "], \"obligations\": [";
-  for (size_t i = 0; i < o.obligations.size(); ++i) {
-    if (i) out += ", ";
-    out += obligation_json_[o.obligations[i]];
-  }
-  out += "], \"missing\": [";
-  first = true;
-  o.missing.for_each([&](uint32_t p) {
-    if (p >= path_json_.size()) return;
-    if (!first) out += ", ";
-    first = false;
-    out += path_json_[p];
-  });
-  out += "], \"reason\": ";
-  if (o.verdict == VerdictCode::Review) {
-    reason(o, facts);
-    append_json_string(out, scratch_);
-  } else {
-    out += "null";
-  }
-  out += "}\n";
-}
-
 void RecordWriter::error_json(TextBuffer& out, std::string_view id, bool has_id, uint64_t line, std::string_view error) {
   error_record(out, id, has_id, line, error);
 }
@@ -263,14 +239,16 @@ void RecordWriter::error_json(TextBuffer& out, std::string_view id, bool has_id,
 void RecordWriter::csv_field(TextBuffer& out, std::string_view s) { append_csv_field(out, s); }
 
 void RecordWriter::decision_csv(TextBuffer& out, uint64_t line, const Outcome& o, const FactStore& facts) {
+  const RecordNames& n = *names_;
+  const RecordSubject s = subject(o, facts);
   append_uint(out, line);
   out += ',';
-  Value id = contact_id_slot_ >= 0 ? facts.slots[static_cast<size_t>(contact_id_slot_)] : kUnknown;
-  if (id != kUnknown && facts.valid_string(id)) csv_field(out, facts.text(id));
+  if (s.has_id) csv_field(out, s.id);
   out += ',';
   out += verdict_name(o.verdict);
   out += ',';
-  if (o.verdict == VerdictCode::Allow && o.basis >= 0) csv_field(out, basis_[static_cast<size_t>(o.basis)]);
+  if (o.verdict == VerdictCode::Allow && o.basis >= 0 && static_cast<size_t>(o.basis) < n.basis.size())
+    csv_field(out, n.basis[static_cast<size_t>(o.basis)]);
   out += ',';
   if (o.policy >= 0) csv_field(out, prog_.str(prog_.policies[static_cast<size_t>(o.policy)].name));
   out += ',';
@@ -293,7 +271,7 @@ void RecordWriter::decision_csv(TextBuffer& out, uint64_t line, const Outcome& o
   scratch_.clear();
   for (size_t i = 0; i < o.obligations.size(); ++i) {
     if (i) scratch_ += " | ";
-    scratch_ += obligation_[o.obligations[i]];
+    scratch_ += n.obligation[o.obligations[i]];
   }
   csv_field(out, scratch_);
   out += ',';
@@ -306,7 +284,8 @@ void RecordWriter::decision_csv(TextBuffer& out, uint64_t line, const Outcome& o
   csv_field(out, scratch_);
   out += ',';
   if (o.verdict == VerdictCode::Review) {
-    reason(o, facts);
+    scratch_.clear();
+    append_record_reason(scratch_, prog_, o, s);
     csv_field(out, scratch_);
   }
   out += ",\n";

@@ -5,8 +5,11 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
+#include <vector>
 
 #include "runtime/bytecode/program.h"
 #include "runtime/facts/fact_store.h"
@@ -55,31 +58,60 @@ void append_json_string(Out& out, std::string_view s) {
   out += '"';
 }
 
-// {"id": ..., "verdict": ..., "basis": ..., "policy": ..., "decision": ..., "rules": [...],
-//  "cites": [...], "obligations": [...], "missing": [...], "reason": ...}
-// `id` is the contact's id as bound (or absent: null).
-void append_decision_json(std::string& out, const Program& prog, const Outcome& o, const FactStore& facts);
-// {"id": ..., "line": N, "error": "..."}
-void append_error_json(std::string& out, std::string_view id, bool has_id, uint64_t line, std::string_view error);
+// What a record says beyond its outcome: the contact's id, and for a review because no
+// policy covers the contact's country, that country ("no policy for country 'JP'").
+struct RecordSubject {
+  std::string_view id;
+  bool has_id = false;
+  std::string_view country;
+  bool has_country = false;
+};
 
 // The contact's id, if bound.
 bool contact_id(const Program& prog, const FactStore& facts, std::string_view& id);
+// The routed country, if bound (the router's path).
+bool route_country(const Program& prog, const FactStore& facts, std::string_view& country);
+// The subject of an outcome decided over `facts` (the country only where a record names it).
+RecordSubject record_subject(const Program& prog, const Outcome& o, const FactStore& facts);
 
-// The string ids of an outcome's citations, in rule order, without repeats.
+// A review's reason in words, as records and the API give it: reason_text, but naming
+// the country when no policy covers it. Appends to `out`.
+void append_record_reason(std::string& out, const Program& prog, const Outcome& o, const RecordSubject& s);
+
+// Above this many citations in an outcome's rules, for_each_cite_id uses a set.
+inline constexpr size_t kCiteScan = 128;
+
+// The string ids of an outcome's citations, in rule order, without repeats: exact for
+// any number of citations (records, the API, diff and `test`'s `cites` all list these).
 template <class F>
 void for_each_cite_id(const Program& prog, const Outcome& o, F f) {
   if (o.decision < 0) return;
   const DecisionInfo& d = prog.decisions[static_cast<size_t>(o.decision)];
-  uint32_t seen[64];
-  size_t n_seen = 0;
-  for (uint32_t r : o.rules) {
-    for (uint32_t c : d.rules[r].cites) {
-      bool dup = false;
-      for (size_t i = 0; i < n_seen; ++i) dup = dup || seen[i] == c;
-      if (dup) continue;
-      if (n_seen < 64) seen[n_seen++] = c;
-      f(c);
+  size_t total = 0;
+  for (uint32_t r : o.rules) total += d.rules[r].cites.size();
+  if (total > kCiteScan) {
+    // Many citations (a .lawc from elsewhere may hold any number): a set, not the square.
+    std::unordered_set<uint32_t> seen;
+    for (uint32_t r : o.rules)
+      for (uint32_t c : d.rules[r].cites)
+        if (seen.insert(c).second) f(c);
+    return;
+  }
+  // Whether citation j of the i-th winning rule came earlier: comparing with every
+  // earlier one costs little for the handful a decision has, and needs no room.
+  auto seen = [&](size_t i, size_t j, uint32_t c) {
+    for (size_t k = 0; k <= i; ++k) {
+      const std::vector<uint32_t>& pc = d.rules[o.rules[k]].cites;
+      const size_t upto = k == i ? j : pc.size();
+      for (size_t m = 0; m < upto; ++m)
+        if (pc[m] == c) return true;
     }
+    return false;
+  };
+  for (size_t i = 0; i < o.rules.size(); ++i) {
+    const std::vector<uint32_t>& cites = d.rules[o.rules[i]].cites;
+    for (size_t j = 0; j < cites.size(); ++j)
+      if (!seen(i, j, cites[j])) f(cites[j]);
   }
 }
 
@@ -89,19 +121,52 @@ void for_each_cite(const Program& prog, const Outcome& o, F f) {
   for_each_cite_id(prog, o, [&](uint32_t c) { f(prog.str(c)); });
 }
 
-const char* verdict_name(VerdictCode v);
+// Every name a record can hold (policies, decisions, rules, citations, bases,
+// obligations, fact paths), JSON-escaped once, here; made once per program and shared
+// read-only (every RecordWriter of `lawful check`, an API engine).
+struct RecordNames {
+  explicit RecordNames(const Program& prog);
+  const Program& prog;
+  int contact_id_slot = -1;
+  std::vector<std::string> basis, obligation;  // as they are (CSV)
+  std::vector<std::string> policy_json, decision_json, basis_json, obligation_json, path_json;
+  std::vector<std::vector<std::string>> rule_json;  // per decision, per rule
+  std::vector<std::string> string_json;             // per constant string (citations)
+};
+// The contact's id, if bound, through the slot found once.
+inline bool contact_id(const RecordNames& names, const FactStore& facts, std::string_view& id) {
+  if (names.contact_id_slot < 0) return false;
+  Value v = facts.slots[static_cast<size_t>(names.contact_id_slot)];
+  if (v == kUnknown || !facts.valid_string(v)) return false;
+  id = facts.text(v);
+  return true;
+}
 
-// Writes records for one program, fast: every name a record can hold (policies,
-// decisions, rules, citations, bases, obligations, fact paths) is escaped once, here,
-// so that a record is mostly copies of ready-made text. One per thread; after the
-// first records it allocates nothing (its scratch string keeps its room).
+// The one decision record of FACTS.md, written from nothing:
+// {"id": ..., "verdict": ..., "basis": ..., "policy": ..., "decision": ..., "rules": [...],
+//  "cites": [...], "obligations": [...], "missing": [...], "reason": ...}\n
+// `lawful check` (through RecordWriter, which keeps the text after the id per outcome),
+// `explain` and the API (which adds "version") all write this text.
+void append_decision_record(std::string& out, const RecordNames& names, const Outcome& o, const RecordSubject& s);
+// {"id": ..., "line": N, "error": "..."}\n: the record of a line that was not decided.
+void append_error_record(std::string& out, std::string_view id, bool has_id, uint64_t line, std::string_view error);
+
+// The same two for one record, when there is no RecordNames at hand (it is made for
+// the call: for many records, keep a RecordWriter or a RecordNames).
+void append_decision_json(std::string& out, const Program& prog, const Outcome& o, const FactStore& facts);
+void append_error_json(std::string& out, std::string_view id, bool has_id, uint64_t line, std::string_view error);
+
+// Writes records for one program, fast: a record is mostly copies of the ready-made text
+// of RecordNames. One per thread; after the first records it allocates nothing (its
+// scratch string keeps its room).
 class RecordWriter {
   static constexpr size_t kTailList = 16;  // outcomes with more rules or obligations are not kept
 
  public:
   explicit RecordWriter(const Program& prog);
+  explicit RecordWriter(std::shared_ptr<const RecordNames> names);
 
-  // The JSON Lines records: the same text as append_decision_json/append_error_json.
+  // The JSON Lines records: the same text as append_decision_record/append_error_record.
   void decision_json(TextBuffer& out, const Outcome& o, const FactStore& facts);
   void error_json(TextBuffer& out, std::string_view id, bool has_id, uint64_t line, std::string_view error);
 
@@ -111,10 +176,17 @@ class RecordWriter {
   void decision_csv(TextBuffer& out, uint64_t line, const Outcome& o, const FactStore& facts);
   void error_csv(TextBuffer& out, std::string_view id, bool has_id, uint64_t line, std::string_view error);
 
+  const RecordNames& names() const { return *names_; }
+
  private:
-  void reason(const Outcome& o, const FactStore& facts);  // into scratch_
+  RecordSubject subject(const Outcome& o, const FactStore& facts) const {
+    RecordSubject s;
+    s.has_id = contact_id(*names_, facts, s.id);
+    if (__builtin_expect(o.verdict == VerdictCode::Review && o.reason == Reason::NoPolicyForCountry, 0))
+      s.has_country = route_country(prog_, facts, s.country);
+    return s;
+  }
   void csv_field(TextBuffer& out, std::string_view s);
-  void decision_tail_json(TextBuffer& out, const Outcome& o, const FactStore& facts);
 
   // Everything of a JSON record after its id depends on the outcome only (but a reason
   // naming the contact's country), and most contacts share a few outcomes: the text
@@ -133,12 +205,8 @@ class RecordWriter {
   static constexpr size_t kTails = 64, kTailRoom = 1024;
   std::vector<Tail> tails_;
 
+  std::shared_ptr<const RecordNames> names_;
   const Program& prog_;
-  int contact_id_slot_ = -1;
-  std::vector<std::string> basis_, obligation_;
-  std::vector<std::string> policy_json_, decision_json_, basis_json_, obligation_json_, path_json_;
-  std::vector<std::vector<std::string>> rule_json_;   // per decision, per rule
-  std::vector<std::string> string_json_;              // per constant string (citations), on demand
   std::string scratch_;
 };
 

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "runtime/bytecode/serialize.h"
+#include "runtime/io/input_file.h"
 #include "runtime/io/output_file.h"
 
 namespace lawful::io {
@@ -49,31 +50,14 @@ std::string prepare_cache_dir(const std::string& dir) {
 }
 
 EntryRead read_cache_entry(const std::string& path, size_t max_bytes, std::string& bytes, std::string& why) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return EntryRead::Missing;
-    why = fmt::format("cannot read {}: {}", path, std::strerror(errno));
-    return EntryRead::Bad;
-  }
-  struct stat st;
-  bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) <= max_bytes;
-  if (ok) {
-    bytes.resize(static_cast<size_t>(st.st_size));
-    size_t got = 0;
-    while (got < bytes.size()) {
-      ssize_t r = ::read(fd, bytes.data() + got, bytes.size() - got);
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) break;
-      got += static_cast<size_t>(r);
-    }
-    ok = got == bytes.size();
-  }
-  ::close(fd);
-  if (!ok) {
-    why = "not a readable file of the cache's size";
-    return EntryRead::Bad;
-  }
-  return EntryRead::Good;
+  // The one whole-file reader (runtime/io/input_file.h): no link, only a regular file,
+  // at most max_bytes.
+  ReadOptions options;
+  options.limit = max_bytes;
+  options.no_follow = true;
+  options.regular_only = true;
+  if (read_file(path, bytes, &why, options)) return EntryRead::Good;
+  return errno == ENOENT ? EntryRead::Missing : EntryRead::Bad;
 }
 
 std::string write_cache_entry(const std::string& path, std::string_view bytes) {

@@ -12,6 +12,13 @@
 
 namespace lawful {
 
+// The one table of the verdicts' names, by code: records, explain, diff, disassembly,
+// test reports and the API (lawful_verdict_name) all name a verdict from here.
+inline constexpr const char* kVerdictNames[3] = {"allow", "deny", "review"};
+// A code out of range (a .lawc's byte the verifier did not see) names itself "review".
+inline const char* verdict_name(unsigned code) { return code < 3 ? kVerdictNames[code] : kVerdictNames[2]; }
+inline const char* verdict_name(VerdictCode v) { return verdict_name(static_cast<unsigned>(v)); }
+
 enum class Reason : uint8_t {
   None,
   NoPolicyForCountry,   // the router has no policy for the country

@@ -1590,8 +1590,7 @@ void append_reason_text(std::string& text, const Program& prog, const Outcome& o
     return prog.str(prog.decisions[static_cast<size_t>(out.decision)].rules[static_cast<size_t>(i)].name);
   };
   auto verdict = [&](int32_t i) -> const char* {
-    static const char* kNames[] = {"allow", "deny", "review"};
-    return kNames[prog.decisions[static_cast<size_t>(out.decision)].rules[static_cast<size_t>(i)].verdict];
+    return verdict_name(prog.decisions[static_cast<size_t>(out.decision)].rules[static_cast<size_t>(i)].verdict);
   };
   auto decision = [&](int32_t d) -> std::string_view {
     return d < 0 ? std::string_view("?") : std::string_view(prog.str(prog.decisions[static_cast<size_t>(d)].name));

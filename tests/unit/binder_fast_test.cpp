@@ -38,12 +38,14 @@ struct Pair {
   size_t compared = 0, fast_taken = 0;
 
   // Binds `line` both ways (padded, as `lawful check`'s chunks are, and unpadded) and
-  // compares everything.
-  void compare(const std::string& line) {
+  // compares everything; as a contact, or (`as_case`) as a case line.
+  void compare(const std::string& line, bool as_case = false) {
     for (int padded = 0; padded < 2; ++padded) {
       std::string buf = line + std::string(padded ? 64 : 0, '\n');
-      BindResult a = fast.bind_contact(fs_fast, buf.data(), line.size(), buf.size());
-      BindResult b = slow.bind_contact(fs_slow, buf.data(), line.size(), buf.size());
+      BindResult a = as_case ? fast.bind_case(fs_fast, buf.data(), line.size(), buf.size())
+                             : fast.bind_contact(fs_fast, buf.data(), line.size(), buf.size());
+      BindResult b = as_case ? slow.bind_case(fs_slow, buf.data(), line.size(), buf.size())
+                             : slow.bind_contact(fs_slow, buf.data(), line.size(), buf.size());
       INFO("line: " << line);
       REQUIRE(a.ok == b.ok);
       REQUIRE(a.error == b.error);
@@ -59,6 +61,17 @@ struct Pair {
     }
   }
 };
+
+// `contact` as a case line, in one of several shapes: the campaign after or before it,
+// a key of neither kind beside them.
+std::string as_case(const std::string& contact, size_t shape) {
+  const std::string campaign = R"({"channel": "email", "sender": {"name": "Northwind Ltd"}, "send_date": "2026-12-01"})";
+  switch (shape % 3) {
+    case 0: return "{\"contact\": " + contact + ", \"campaign\": " + campaign + "}";
+    case 1: return "{ \"campaign\" : " + campaign + " , \"contact\" : " + contact + " }";
+    default: return "{\"note\": [1, {\"a\": null}], \"contact\": " + contact + ", \"campaign\": " + campaign + "}";
+  }
+}
 
 // Limits small enough for the lines here to cross.
 BindLimits small_limits(size_t max_string) {
@@ -118,6 +131,16 @@ std::string damage(const std::string& line, std::mt19937_64& rng) {
   return s;
 }
 
+// The program and the two pairs of binders (the usual limits and small ones) that the
+// damage tests compare.
+struct DamageRun {
+  explicit DamageRun(uint64_t seed) : rng(seed) {}
+  Compilation c = compile_text(kPolicy);
+  Pair normal{*c.program, {}};
+  Pair limited{*c.program, small_limits(24)};
+  std::mt19937_64 rng;
+};
+
 }  // namespace
 
 TEST_CASE("the fast path binds every generated contact as the simdjson walk does") {
@@ -129,12 +152,58 @@ TEST_CASE("the fast path binds every generated contact as the simdjson walk does
   CHECK(pair.fast_taken == 6000);  // good lines all bind
 }
 
-TEST_CASE("damaged lines: the fast path and the walk agree on every one") {
+TEST_CASE("the fast path binds every generated case as the simdjson walk does") {
   Compilation c = compile_text(kPolicy);
   REQUIRE(c.ok());
-  Pair normal(*c.program, {});
-  Pair limited(*c.program, small_limits(24));
-  std::mt19937_64 rng(20261206);
+  Pair pair(*c.program, {});
+  size_t i = 0;
+  for (const std::string& line : generated(1500, 8)) pair.compare(as_case(line, i++), true);
+  CHECK(pair.compared == 3000);
+  CHECK(pair.fast_taken == 3000);
+}
+
+TEST_CASE("damaged cases: the fast path and the walk agree on every one") {
+  DamageRun run(20261207);
+  Pair& normal = run.normal;
+  Pair& limited = run.limited;
+  std::mt19937_64& rng = run.rng;
+  std::vector<std::string> base = generated(200, 4);
+  const std::vector<std::string> hand = {
+      R"({"contact": {"id": "a"}})",
+      R"({"campaign": {"channel": "email"}})",
+      R"({"contact": {"id": "a"}, "campaign": {"channel": "email"}, "contact": {"id": "b"}})",
+      R"({"contact": null, "campaign": {"channel": "email"}})",
+      R"({"contact": [], "campaign": {"channel": "email"}})",
+      R"({"contact": {"id": "a"}, "campaign": {"channel": "email"}})",
+      R"({"contact": {"id": "a"}, "campaign": {"channel": "email"}} x)",
+      R"({"contact": {"id": "a"}, "campaign": {"channel": "emial"}})",
+      R"({})",
+      R"([])",
+  };
+  size_t bad = 0;
+  for (const std::string& line : hand) {
+    normal.compare(line, true);
+    limited.compare(line, true);
+  }
+  for (int round = 0; round < 10; ++round)
+    for (size_t i = 0; i < base.size(); ++i) {
+      // The contact damaged inside a good case, or the whole case damaged.
+      std::string d = round % 2 ? as_case(damage(base[i], rng), i) : damage(as_case(base[i], i), rng);
+      normal.compare(d, true);
+      limited.compare(d, true);
+      BindResult r = normal.fast.bind_case(normal.fs_fast, d.data(), d.size(), d.size());
+      bad += !r.ok;
+    }
+  CHECK(bad > 300);
+  CHECK(normal.fast_taken > 500);
+  CHECK(limited.fast_taken < normal.fast_taken);
+}
+
+TEST_CASE("damaged lines: the fast path and the walk agree on every one") {
+  DamageRun run(20261206);
+  Pair& normal = run.normal;
+  Pair& limited = run.limited;
+  std::mt19937_64& rng = run.rng;
   std::vector<std::string> base = generated(300, 3);
   size_t bad = 0;
   for (int round = 0; round < 40; ++round)

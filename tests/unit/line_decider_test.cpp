@@ -1,0 +1,111 @@
+// The per-line step (runtime/facts/line_decider.h): every kind of line gets its record,
+// or the error record in its place, with the line's number; a run-time error is told
+// from a bad line; a line with no room after it is bound the same as one with room.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "helpers.h"
+#include "runtime/facts/line_decider.h"
+
+using namespace lawful;
+
+namespace {
+
+const char* kPolicy = R"LAW(policy line.p "Per-line step"
+decision d:
+  rule objected: deny
+    when contact.objected
+    cite "art 21"
+  rule otherwise: allow basis consent
+    when not contact.objected
+    cite "art 6"
+  rule far: deny
+    when contact.suppressed and campaign.send_date + 9000 years > contact.last_contact
+    overrides otherwise
+    cite "far"
+)LAW";
+
+const char* kCampaign = R"({"id": "k", "channel": "email", "send_date": "2026-12-01"})";
+
+std::string record(LineDecider& d, std::string_view line, uint64_t n, RecordFormat f = RecordFormat::Json) {
+  TextBuffer out;
+  d.step(line, line.size(), n, out, f);
+  return std::string(out.view());
+}
+
+}  // namespace
+
+TEST_CASE("the per-line step: records, error records in place, run-time errors") {
+  Compilation c = testing::compile_text(kPolicy);
+  REQUIRE(c.ok());
+  const Program& prog = *c.program;
+  Entry e;
+  REQUIRE(choose_entry(prog, "", e).empty());
+  LineDecider d(prog, e, LineDecider::Options{});
+  REQUIRE(d.set_campaign(kCampaign).empty());
+  CHECK(d.set_campaign(kCampaign).empty());  // the same text again: kept
+
+  std::string r = record(d, R"({"id": "a", "objected": true, "suppressed": false})", 1);
+  CHECK(d.result().decided);
+  CHECK(r.rfind(R"({"id": "a", "verdict": "deny", "basis": null, "policy": "line.p", "decision": "d", "rules": ["objected"], "cites": ["art 21"])", 0) == 0);
+  CHECK(d.subject().has_id);
+  CHECK(d.subject().id == "a");
+
+  r = record(d, R"({"id": "b", "objected": "yes"})", 2);
+  CHECK_FALSE(d.result().decided);
+  CHECK_FALSE(d.result().run_error);
+  CHECK(r.rfind(R"({"id": "b", "line": 2, "error": "contact.objected: )", 0) == 0);
+
+  r = record(d, "  \t", 3);
+  CHECK(r == "{\"id\": null, \"line\": 3, \"error\": \"a blank line\"}\n");
+
+  TextBuffer out;
+  d.step({}, 0, 4, out, RecordFormat::Json, 2000000);
+  CHECK(std::string(out.view()) == "{\"id\": null, \"line\": 4, \"error\": \"a line of 2000000 bytes; the limit is 1048576\"}\n");
+
+  r = record(d, R"({"id": "late", "objected": false, "suppressed": true, "last_contact": "2026-01-01"})", 5);
+  CHECK_FALSE(d.result().decided);
+  CHECK(d.result().run_error);
+  CHECK(d.result().id == "late");
+  CHECK(r.rfind(R"({"id": "late", "line": 5, "error": )", 0) == 0);
+
+  // CSV records of the same step.
+  r = record(d, R"({"id": "a", "objected": false, "suppressed": false})", 6, RecordFormat::Csv);
+  CHECK(r == "6,a,allow,consent,line.p,d,otherwise,art 6,,,,\n");
+}
+
+TEST_CASE("the per-line step reads cases and CSV rows, and pads a line that has no room") {
+  Compilation c = testing::compile_text(kPolicy);
+  REQUIRE(c.ok());
+  const Program& prog = *c.program;
+  Entry e;
+  REQUIRE(choose_entry(prog, "", e).empty());
+
+  LineDecider::Options cases;
+  cases.input = LineInput::Case;
+  LineDecider dc(prog, e, cases);
+  std::string line = std::string(R"({"contact": {"id": "a", "objected": true, "suppressed": false}, "campaign": )") + kCampaign + "}";
+  std::string want = record(dc, line, 1);
+  CHECK(dc.result().decided);
+
+  LineDecider dj(prog, e, LineDecider::Options{});
+  REQUIRE(dj.set_campaign(kCampaign).empty());
+  // The contact at the very end of a buffer (no room to read past it): copied, same record.
+  std::string contact = R"({"id": "a", "objected": true, "suppressed": false})";
+  CHECK(record(dj, contact, 1) == want);
+  TextBuffer out;
+  std::string roomy = contact + std::string(64, ' ');
+  dj.step(std::string_view(roomy.data(), contact.size()), roomy.size(), 1, out, RecordFormat::Json);
+  CHECK(std::string(out.view()) == want);
+
+  LineDecider::Options rows;
+  rows.input = LineInput::CsvRow;
+  LineDecider dr(prog, e, rows);
+  REQUIRE(dr.set_campaign(kCampaign).empty());
+  REQUIRE(dr.set_csv_header("id,objected,suppressed").empty());
+  std::string row = record(dr, "a,true,false", 1);
+  CHECK(dr.result().decided);
+  CHECK(row == want);
+  CHECK(dr.set_csv_header("id,consents").find("consents") != std::string::npos);
+}
