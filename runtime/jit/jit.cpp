@@ -20,11 +20,13 @@
 #include <llvm/Support/Error.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/IPO/AlwaysInliner.h>
 #include <llvm/Transforms/InstCombine/InstCombine.h>
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
 #include <llvm/Transforms/Scalar/SROA.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
 
+#include "runtime/bytecode/verifier.h"
 #include "runtime/jit/translate.h"
 
 namespace lawful::jit {
@@ -80,8 +82,11 @@ void optimize(llvm::Module& m, llvm::TargetMachine& tm, int o) {
   if (o == 0) {
     mpm = pb.buildO0DefaultPipeline(llvm::OptimizationLevel::O0);
   } else if (o == 1) {
-    // The few passes that matter for this code, function by function: the stack and the
-    // locals into registers, then the three-valued selects and the branches folded.
+    // The few passes that matter for this code: a decision's rule and obligation
+    // conditions into its function (their calls are marked alwaysinline), then function
+    // by function the stack and the locals into registers, the three-valued selects and
+    // the branches folded.
+    mpm.addPass(llvm::AlwaysInlinerPass());
     llvm::FunctionPassManager fpm;
     fpm.addPass(llvm::SROAPass());
     fpm.addPass(llvm::EarlyCSEPass());
@@ -129,7 +134,15 @@ std::unique_ptr<Code> Code::compile(const Program& prog, const Options& opt, std
   auto module = std::make_unique<llvm::Module>("lawful", *ctx);
   module->setDataLayout((*tm)->createDataLayout());
   module->setTargetTriple((*tm)->getTargetTriple().str());
-  error = translate(prog, impl.sets, *module);
+  // The verifier's stack heights, which the translation follows (and a program it
+  // refuses never reaches LLVM, whoever the caller).
+  std::vector<int32_t> heights;
+  error = verify_program(prog, {}, &heights);
+  if (!error.empty()) {
+    error = "the bytecode does not verify: " + error;
+    return nullptr;
+  }
+  error = translate(prog, impl.sets, heights, *module);
   if (!error.empty()) return nullptr;
   code->stats_.translate_ms = ms_since(t0);
   code->stats_.functions = static_cast<uint32_t>(prog.functions.size());
@@ -157,7 +170,7 @@ std::unique_ptr<Code> Code::compile(const Program& prog, const Options& opt, std
   }
   code->stats_.codegen_ms = ms_since(t0);
   const auto* fns = reinterpret_cast<const NativeFn*>(static_cast<uintptr_t>(table->getAddress()));
-  code->fns_.assign(fns, fns + prog.functions.size());
+  code->fns_.assign(fns, fns + prog.functions.size() + prog.decisions.size());
   return code;
 }
 

@@ -51,7 +51,8 @@ class Code {
   Code(const Code&) = delete;
   Code& operator=(const Code&) = delete;
 
-  // One per function of the program, for Vm::use_native.
+  // One per function of the program, then one per decision (native.h), for
+  // Vm::use_native.
   const NativeFn* functions() const { return fns_.data(); }
   const Stats& stats() const { return stats_; }
 
