@@ -46,7 +46,7 @@ bool valid_utf8(const std::string& s) {
 
 class Verifier {
  public:
-  Verifier(const Program& p, const VerifyLimits& l) : p_(p), lim_(l) {}
+  Verifier(const Program& p, const VerifyLimits& l, std::vector<int32_t>* heights) : p_(p), lim_(l), heights_(heights) {}
 
   std::string run() {
     if (!schema() || !tables() || !code() || !lets() || !decisions() || !policies() || !routes()) return error_;
@@ -177,6 +177,7 @@ class Verifier {
     }
     if (!p_.functions.empty() && p_.functions.back().end != p_.code.size())
       return fail("code after the last function");
+    if (heights_) heights_->assign(p_.code.size(), -1);
     for (size_t i = 0; i < p_.functions.size(); ++i)
       if (!function(static_cast<uint32_t>(i))) return false;
     return true;
@@ -351,6 +352,7 @@ class Verifier {
       }
       if (!error_.empty()) return false;
     }
+    if (heights_) std::copy(height.begin(), height.end(), heights_->begin() + f.begin);
     return loops_terminate(fi, loops);
   }
 
@@ -504,13 +506,14 @@ class Verifier {
 
   const Program& p_;
   const VerifyLimits& lim_;
+  std::vector<int32_t>* heights_;
   std::string error_;
 };
 
 }  // namespace
 
-std::string verify_program(const Program& prog, const VerifyLimits& limits) {
-  Verifier v(prog, limits);
+std::string verify_program(const Program& prog, const VerifyLimits& limits, std::vector<int32_t>* heights) {
+  Verifier v(prog, limits, heights);
   return v.run();
 }
 

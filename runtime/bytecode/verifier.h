@@ -14,6 +14,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/bytecode/program.h"
 
@@ -32,8 +33,10 @@ struct VerifyLimits {
 };
 
 // Returns "" when the program is sound, else the first problem, naming the function
-// and the instruction.
-std::string verify_program(const Program& prog, const VerifyLimits& limits = {});
+// and the instruction. With `heights`, a sound program's stack height before each of its
+// instructions, by code word (-1 where no path goes, and on an instruction's operand
+// words): what the native back end translates the operand stack by (runtime/jit/).
+std::string verify_program(const Program& prog, const VerifyLimits& limits = {}, std::vector<int32_t>* heights = nullptr);
 
 // Reads a .lawc file's bytes (header, checksum, contents) and verifies the program: ""
 // when it may run, else why it is refused.

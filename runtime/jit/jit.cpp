@@ -45,12 +45,14 @@
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/IPO/AlwaysInliner.h>
 #include <llvm/Transforms/InstCombine/InstCombine.h>
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
 #include <llvm/Transforms/Scalar/SROA.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
 
 #include "runtime/bytecode/serialize.h"
+#include "runtime/bytecode/verifier.h"
 #include "runtime/io/cache_entry.h"
 #include "runtime/jit/image.h"
 #include "runtime/jit/jit_abi.h"
@@ -109,8 +111,11 @@ void optimize(llvm::Module& m, llvm::TargetMachine& tm, int o) {
   if (o == 0) {
     mpm = pb.buildO0DefaultPipeline(llvm::OptimizationLevel::O0);
   } else if (o == 1) {
-    // The few passes that matter for this code, function by function: the stack and the
-    // locals into registers, then the three-valued selects and the branches folded.
+    // The few passes that matter for this code: a decision's rule and obligation
+    // conditions into its function (their calls are marked alwaysinline), then function
+    // by function the stack and the locals into registers, the three-valued selects and
+    // the branches folded.
+    mpm.addPass(llvm::AlwaysInlinerPass());
     llvm::FunctionPassManager fpm;
     fpm.addPass(llvm::SROAPass());
     fpm.addPass(llvm::EarlyCSEPass());
@@ -251,7 +256,7 @@ std::string_view entry_object(std::string_view bytes, const std::string& key, co
 
 // Whether `object` is a relocatable ELF object for this host that defines the table of
 // `functions` functions and needs nothing but the two anchors: "" or why not.
-std::string check_object(const llvm::MemoryBuffer& object, const llvm::Triple& host, size_t functions) {
+std::string check_object(const llvm::MemoryBuffer& object, const llvm::Triple& host, size_t entries) {
   auto file = llvm::object::ObjectFile::createObjectFile(object.getMemBufferRef());
   if (!file) return "not an object file: " + message(file.takeError());
   const auto* elf = llvm::dyn_cast<llvm::object::ELFObjectFileBase>(file->get());
@@ -264,7 +269,7 @@ std::string check_object(const llvm::MemoryBuffer& object, const llvm::Triple& h
     if (*flags & llvm::object::SymbolRef::SF_Undefined) {
       if (!name->empty() && *name != kImageSymbol && *name != kSetsSymbol) return "it needs " + name->str();
     } else if (*name == kTableName) {
-      table = llvm::object::ELFSymbolRef(sym).getSize() == functions * sizeof(void*);
+      table = llvm::object::ELFSymbolRef(sym).getSize() == entries * sizeof(void*);
     }
   }
   return table ? std::string() : "its table is not this program's";
@@ -354,6 +359,9 @@ std::unique_ptr<Code> Code::compile(const Program& prog, const Options& opt, std
   }
   stats.functions = static_cast<uint32_t>(prog.functions.size());
   stats.code_words = static_cast<uint32_t>(prog.code.size());
+  // The table of native functions: the program's functions, then its decisions compiled
+  // whole (translate.cpp).
+  const size_t table = prog.functions.size() + prog.decisions.size();
   const int o = std::clamp(opt.opt_level, 0, 3);
   auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!jtmb) {
@@ -377,8 +385,8 @@ std::unique_ptr<Code> Code::compile(const Program& prog, const Options& opt, std
         std::string_view object = entry_object(bytes, key, program_hash);
         // (A copy: LLVM reads an object in place, aligned.)
         auto buffer = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object.data(), object.size()), "lawful");
-        if (!object.empty() && check_object(*buffer, jtmb->getTargetTriple(), prog.functions.size()).empty() &&
-            link(impl, *jtmb, std::move(buffer), prog.functions.size(), code->fns_).empty()) {
+        if (!object.empty() && check_object(*buffer, jtmb->getTargetTriple(), table).empty() &&
+            link(impl, *jtmb, std::move(buffer), table, code->fns_).empty()) {
           touch(entry);
           stats.cache = CacheState::Hit;
           stats.load_ms = ms_since(t0);
@@ -405,7 +413,15 @@ std::unique_ptr<Code> Code::compile(const Program& prog, const Options& opt, std
   auto module = std::make_unique<llvm::Module>("lawful", *ctx);
   module->setDataLayout((*tm)->createDataLayout());
   module->setTargetTriple((*tm)->getTargetTriple().str());
-  error = translate(prog, impl.sets, *module);
+  // The verifier's stack heights, which the translation follows (and a program it
+  // refuses never reaches LLVM, whoever the caller).
+  std::vector<int32_t> heights;
+  error = verify_program(prog, {}, &heights);
+  if (!error.empty()) {
+    error = "the bytecode does not verify: " + error;
+    return nullptr;
+  }
+  error = translate(prog, impl.sets, heights, *module);
   if (!error.empty()) return nullptr;
   const Image& image = this_image();
   const auto sets = reinterpret_cast<uintptr_t>(impl.sets.data());
@@ -434,7 +450,7 @@ std::unique_ptr<Code> Code::compile(const Program& prog, const Options& opt, std
     stats.cache_written = io::write_cache_entry(entry, data).empty();
     if (stats.cache_written) prune(opt.cache_dir, entry);
   }
-  error = link(impl, std::move(*jtmb), std::move(*object), prog.functions.size(), code->fns_);
+  error = link(impl, std::move(*jtmb), std::move(*object), table, code->fns_);
   if (!error.empty()) return nullptr;
   stats.codegen_ms = ms_since(t0);
   return code;

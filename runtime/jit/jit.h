@@ -1,9 +1,9 @@
-// The native back end: a verified Program's functions compiled to machine code by LLVM
-// (ORC LLJIT, in process), for a Vm to run instead of interpreting them
-// (Vm::use_native). Resolution (rule states, overrides, conflicts, obligations,
-// reasons) and the traced path that names missing facts stay the Vm's own code, shared
-// by both engines, so an outcome cannot differ in them; tests/jit compare the two
-// engines outcome by outcome.
+// The native back end: a verified Program's functions, and each of its decisions whole
+// (rule states, overrides, conflicts, the verdict and reason, obligations), compiled to
+// machine code by LLVM (ORC LLJIT, in process), for a Vm to run instead of interpreting
+// them (Vm::use_native, runtime/vm/native.h). The traced path that names missing facts,
+// and a run-time error's place, stay the Vm's own code: a compiled decision hands those
+// decisions back to it. tests/jit compare the two engines outcome by outcome.
 //
 // Built only with LLVM (CMake option LAWFUL_JIT); without it, compile() says why not.
 #pragma once
@@ -85,7 +85,8 @@ class Code {
   Code(const Code&) = delete;
   Code& operator=(const Code&) = delete;
 
-  // One per function of the program, for Vm::use_native.
+  // One per function of the program, then one per decision (native.h), for
+  // Vm::use_native.
   const NativeFn* functions() const { return fns_.data(); }
   const Stats& stats() const { return stats_; }
 

@@ -5,7 +5,7 @@
 // instructions that start a path become basic blocks, and each opcode of opcodes.def is
 // translated by the member of Translator named after it: the dispatch below is made from
 // the table, so an opcode added there without a translation here does not compile.
-// The stack height at every instruction is the verifier's (recomputed here the same way);
+// The stack height at every instruction is the verifier's (verify_program's `heights`);
 // code no path reaches is not translated.
 #include "runtime/jit/translate.h"
 
@@ -23,6 +23,7 @@
 #include "runtime/bytecode/opcodes.h"
 #include "runtime/jit/jit.h"
 #include "runtime/vm/builtins.h"
+#include "runtime/vm/outcome.h"
 
 namespace lawful::jit {
 
@@ -32,8 +33,8 @@ namespace L = native_layout;
 
 class Translator {
  public:
-  Translator(const Program& prog, const std::vector<SortedSet>& sets, llvm::Module& m)
-      : prog_(prog), sets_(sets), m_(m), ctx_(m.getContext()), b_(ctx_) {
+  Translator(const Program& prog, const std::vector<SortedSet>& sets, const std::vector<int32_t>& heights, llvm::Module& m)
+      : prog_(prog), sets_(sets), heights_(heights), m_(m), ctx_(m.getContext()), b_(ctx_) {
     i1_ = llvm::Type::getInt1Ty(ctx_);
     i8_ = llvm::Type::getInt8Ty(ctx_);
     i32_ = llvm::Type::getInt32Ty(ctx_);
@@ -53,10 +54,25 @@ class Translator {
       fns_.push_back(llvm::Function::Create(fn_type_, llvm::Function::ExternalLinkage, fmt::format("f{}", i), m_));
       fns_.back()->addFnAttr(llvm::Attribute::NoUnwind);
     }
+    // Decisions of at most 64 rules and 64 obligations (every real one), whole: their
+    // rule states are bits of one word.
+    for (uint32_t d = 0; d < prog_.decisions.size(); ++d) {
+      const DecisionInfo& di = prog_.decisions[d];
+      llvm::Function* f = nullptr;
+      if (di.rules.size() <= 64 && di.obliges.size() <= 64) {
+        f = llvm::Function::Create(fn_type_, llvm::Function::ExternalLinkage, fmt::format("d{}", d), m_);
+        f->addFnAttr(llvm::Attribute::NoUnwind);
+      }
+      decisions_.push_back(f);
+    }
     for (uint32_t i = 0; i < prog_.functions.size(); ++i) function(i);
-    // The table the host reads the functions from.
+    for (uint32_t d = 0; d < prog_.decisions.size(); ++d)
+      if (decisions_[d]) decision(d);
+    // The table the host reads the functions from, then the decisions.
     std::vector<llvm::Constant*> entries;
     for (llvm::Function* f : fns_) entries.push_back(llvm::ConstantExpr::getBitCast(f, ptr_));
+    for (llvm::Function* f : decisions_)
+      entries.push_back(f ? llvm::ConstantExpr::getBitCast(f, ptr_) : llvm::ConstantPointerNull::get(ptr_));
     auto* type = llvm::ArrayType::get(ptr_, entries.size());
     new llvm::GlobalVariable(m_, type, true, llvm::GlobalValue::ExternalLinkage, llvm::ConstantArray::get(type, entries),
                              kTableName);
@@ -153,7 +169,6 @@ class Translator {
     begin_ = f.begin;
     end_ = f.end;
     const uint32_t n = f.end - f.begin;
-    heights(f);
     llvm::BasicBlock* entry = block("entry");
     b_.SetInsertPoint(entry);
     frame_ = fn_->getArg(0);
@@ -171,14 +186,14 @@ class Translator {
     // Blocks: where jumps land, and after every instruction that may jump.
     blocks_.assign(n, nullptr);
     auto mark = [&](uint32_t pc) {
-      if (pc >= f.begin && pc < f.end && height_[pc - f.begin] >= 0 && !blocks_[pc - f.begin])
+      if (pc >= f.begin && pc < f.end && heights_[pc] >= 0 && !blocks_[pc - f.begin])
         blocks_[pc - f.begin] = block();
     };
     for (uint32_t pc = f.begin; pc < f.end;) {
       uint32_t w = prog_.code[pc];
       const OpInfo& info = op_info(decode_op(w));
       uint32_t words = static_cast<uint32_t>(op_words(info.format));
-      if (height_[pc - f.begin] >= 0) {
+      if (heights_[pc] >= 0) {
         for_each_jump_target(prog_.code.data(), pc, mark);
         if (info.taken_pushes >= 0) mark(pc + words);
       }
@@ -190,7 +205,7 @@ class Translator {
       uint32_t w = prog_.code[pc];
       Op op = decode_op(w);
       uint32_t words = static_cast<uint32_t>(op_words(op_info(op).format));
-      int h = height_[pc - f.begin];
+      int h = heights_[pc];
       if (h >= 0) {
         if (llvm::BasicBlock* bb = at(pc)) {
           if (open_) b_.CreateBr(bb);
@@ -213,29 +228,126 @@ class Translator {
     b_.CreateRet(unknown());
   }
 
-  // Stack heights, as the verifier computes them; -1 where no path goes.
-  void heights(const Function& f) {
-    height_.assign(f.end - f.begin, -1);
-    std::vector<uint32_t> work{f.begin};
-    height_[0] = 0;
-    auto flow = [&](uint32_t to, int h) {
-      if (to < f.begin || to >= f.end || height_[to - f.begin] >= 0) return;
-      height_[to - f.begin] = h;
-      work.push_back(to);
+  // ---------------------------------------------------------------- decisions
+  // A decision whole, as Vm::resolve and Vm::obligations do it: each rule's state (its
+  // window against NativeFrame::as_of, then its condition, inlined) as a bit of
+  // `applies` or `unknown`; the overrides, the rules' verdicts and the reasons are
+  // constants of the program. The outcome goes to the frame's out_ fields, with 1; the
+  // two cases that need the traced interpreter (a rule that might apply and would
+  // change the verdict, whose missing facts must be named) and any run-time error
+  // return 0, and the Vm decides again by its own code.
+  void decision(uint32_t d) {
+    const DecisionInfo& di = prog_.decisions[d];
+    fn_ = decisions_[d];
+    frame_ = fn_->getArg(0);
+    b_.SetInsertPoint(block("entry"));
+    unlikely_ = llvm::MDBuilder(ctx_).createBranchWeights(1, 1000);
+    fail_ = block("interpreter");
+    pc_ = 0;
+    auto inline_call = [&](uint32_t f) {
+      llvm::CallInst* c = b_.CreateCall(fn_type_, fns_[f], {frame_});
+      c->addFnAttr(llvm::Attribute::NoUnwind);
+      c->addFnAttr(llvm::Attribute::AlwaysInline);
+      return c;
     };
-    while (!work.empty()) {
-      uint32_t pc = work.back();
-      work.pop_back();
-      int h = height_[pc - f.begin];
-      uint32_t w = prog_.code[pc];
-      Op op = decode_op(w);
-      const OpInfo& info = op_info(op);
-      uint32_t words = static_cast<uint32_t>(op_words(info.format));
-      int pops = info.pops >= 0 ? info.pops : builtin_arity(static_cast<BuiltinId>(decode_a(w)));
-      int taken = h - pops + info.taken_pushes;
-      for_each_jump_target(prog_.code.data(), pc, [&](uint32_t to) { flow(to, taken); });
-      if (op != Op::Ret && op != Op::Jump) flow(pc + words, h - pops + info.pushes);
+    auto bit = [&](llvm::Value* cond, size_t i) { return b_.CreateShl(b_.CreateZExt(cond, i64_), i64c(static_cast<int64_t>(i))); };
+    llvm::Value* as_of = b_.CreateLoad(i64_, field(L::kAsOf, i64_));
+    llvm::Value* applies = i64c(0);
+    llvm::Value* unknown_rules = i64c(0);
+    uint64_t by_verdict[3] = {0, 0, 0};
+    for (size_t i = 0; i < di.rules.size(); ++i) {
+      const RuleInfo& r = di.rules[i];
+      by_verdict[r.verdict] |= uint64_t{1} << i;
+      llvm::Value* state;
+      if (r.window.always()) {
+        state = r.cond < 0 ? static_cast<llvm::Value*>(i64c(kTrue)) : inline_call(static_cast<uint32_t>(r.cond));
+        if (r.cond >= 0) check_error();
+      } else {
+        llvm::Value* inside = b_.CreateAnd(b_.CreateICmpSGE(as_of, i64c(r.window.from)), b_.CreateICmpSLT(as_of, i64c(r.window.until)));
+        llvm::Value* w = b_.CreateSelect(is_u(as_of), unknown(), boolean(inside));
+        // The condition only when the window does not exclude the date.
+        llvm::BasicBlock* before = b_.GetInsertBlock();
+        llvm::BasicBlock* eval = block();
+        llvm::BasicBlock* join = block();
+        b_.CreateCondBr(b_.CreateICmpEQ(w, i64c(kFalse)), join, eval);
+        b_.SetInsertPoint(eval);
+        llvm::Value* c = r.cond < 0 ? static_cast<llvm::Value*>(i64c(kTrue)) : inline_call(static_cast<uint32_t>(r.cond));
+        if (r.cond >= 0) check_error();
+        llvm::Value* s = kleene(w, c, kFalse);
+        llvm::BasicBlock* from_eval = b_.GetInsertBlock();
+        b_.CreateBr(join);
+        b_.SetInsertPoint(join);
+        llvm::PHINode* phi = b_.CreatePHI(i64_, 2);
+        phi->addIncoming(i64c(kFalse), before);
+        phi->addIncoming(s, from_eval);
+        state = phi;
+      }
+      applies = b_.CreateOr(applies, bit(b_.CreateICmpEQ(state, i64c(kTrue)), i));
+      unknown_rules = b_.CreateOr(unknown_rules, bit(is_u(state), i));
     }
+    // Rules overridden by a rule that applies; the winners: the applicable others.
+    std::vector<uint64_t> overridden_by(di.rules.size(), 0);
+    for (size_t j = 0; j < di.rules.size(); ++j)
+      for (uint32_t t : di.rules[j].overrides)
+        if (t < di.rules.size()) overridden_by[t] |= uint64_t{1} << j;
+    llvm::Value* overridden = i64c(0);
+    for (size_t i = 0; i < di.rules.size(); ++i)
+      if (overridden_by[i])
+        overridden = b_.CreateOr(overridden, bit(b_.CreateICmpNE(b_.CreateAnd(applies, i64c(static_cast<int64_t>(overridden_by[i]))), i64c(0)), i));
+    llvm::Value* winners = b_.CreateAnd(applies, b_.CreateNot(overridden));
+    llvm::Value* none = b_.CreateICmpEQ(winners, i64c(0));
+    llvm::Value* first = b_.CreateBinaryIntrinsic(llvm::Intrinsic::cttz, winners, b_.getFalse());
+    llvm::Value* first_bit = b_.CreateAnd(winners, b_.CreateNeg(winners));
+    auto mask = [&](int v) { return i64c(static_cast<int64_t>(by_verdict[v])); };
+    auto has = [&](llvm::Value* m, int v) { return b_.CreateICmpNE(b_.CreateAnd(m, mask(v)), i64c(0)); };
+    const auto allow = static_cast<int64_t>(VerdictCode::Allow), deny = static_cast<int64_t>(VerdictCode::Deny),
+               review = static_cast<int64_t>(VerdictCode::Review);
+    llvm::Value* v_first = b_.CreateSelect(has(first_bit, static_cast<int>(allow)), i64c(allow),
+                                           b_.CreateSelect(has(first_bit, static_cast<int>(deny)), i64c(deny), i64c(review)));
+    llvm::Value* same = b_.CreateSelect(b_.CreateICmpEQ(v_first, i64c(allow)), mask(static_cast<int>(allow)),
+                                        b_.CreateSelect(b_.CreateICmpEQ(v_first, i64c(deny)), mask(static_cast<int>(deny)),
+                                                        mask(static_cast<int>(review))));
+    llvm::Value* others = b_.CreateAnd(winners, b_.CreateNot(same));
+    llvm::Value* conflict = b_.CreateAnd(b_.CreateNot(none), b_.CreateICmpNE(others, i64c(0)));
+    llvm::Value* review_rule = b_.CreateAnd(b_.CreateNot(none), b_.CreateAnd(b_.CreateNot(conflict), b_.CreateICmpEQ(v_first, i64c(review))));
+    // Unknown rules, not overridden, of another verdict than the winners': undetermined.
+    llvm::Value* undetermined = b_.CreateICmpNE(b_.CreateAnd(unknown_rules, b_.CreateNot(b_.CreateOr(overridden, same))), i64c(0));
+    llvm::Value* to_interpreter = b_.CreateSelect(
+        none, b_.CreateICmpNE(unknown_rules, i64c(0)),
+        b_.CreateAnd(b_.CreateNot(conflict), b_.CreateAnd(b_.CreateICmpNE(v_first, i64c(review)), undetermined)));
+    llvm::BasicBlock* decided = block();
+    b_.CreateCondBr(to_interpreter, fail_, decided);
+    b_.SetInsertPoint(decided);
+    llvm::Value* verdict = b_.CreateSelect(b_.CreateOr(none, conflict), i64c(review), v_first);
+    auto reason_c = [&](Reason r) { return i64c(static_cast<int64_t>(r)); };
+    llvm::Value* reason = b_.CreateSelect(
+        none, reason_c(Reason::NoRuleApplies),
+        b_.CreateSelect(conflict, reason_c(Reason::Conflict), b_.CreateSelect(review_rule, reason_c(Reason::ReviewRule), reason_c(Reason::None))));
+    llvm::Value* reason_a = b_.CreateSelect(b_.CreateOr(conflict, review_rule), first, i64c(-1));
+    llvm::Value* reason_b = b_.CreateSelect(conflict, b_.CreateBinaryIntrinsic(llvm::Intrinsic::cttz, others, b_.getFalse()), i64c(-1));
+    // The obligations, with the verdict known to them (LoadVerdict).
+    b_.CreateStore(verdict, field(L::kVerdict, i64_));
+    llvm::Value* obliged = i64c(0);
+    for (size_t k = 0; k < di.obliges.size(); ++k) {
+      const int32_t c = di.obliges[k].cond;
+      if (c < 0) {
+        obliged = b_.CreateOr(obliged, i64c(static_cast<int64_t>(uint64_t{1} << k)));
+        continue;
+      }
+      llvm::Value* holds = inline_call(static_cast<uint32_t>(c));
+      check_error();
+      // An obligation that might apply is kept: a duty in doubt is a duty.
+      obliged = b_.CreateOr(obliged, bit(b_.CreateICmpNE(holds, i64c(kFalse)), k));
+    }
+    b_.CreateStore(winners, field(L::kOutRules, i64_));
+    b_.CreateStore(obliged, field(L::kOutObliged, i64_));
+    b_.CreateStore(b_.CreateTrunc(verdict, i32_), field(L::kOutVerdict, i32_));
+    b_.CreateStore(b_.CreateTrunc(reason, i32_), field(L::kOutReason, i32_));
+    b_.CreateStore(b_.CreateTrunc(reason_a, i32_), field(L::kOutReasonA, i32_));
+    b_.CreateStore(b_.CreateTrunc(reason_b, i32_), field(L::kOutReasonB, i32_));
+    b_.CreateRet(i64c(1));
+    b_.SetInsertPoint(fail_);
+    b_.CreateRet(i64c(0));
   }
 
   void emit(Op op, uint32_t w) {
@@ -557,6 +669,7 @@ class Translator {
 
   const Program& prog_;
   const std::vector<SortedSet>& sets_;
+  const std::vector<int32_t>& heights_;  // the verifier's, by code word
   llvm::Module& m_;
   llvm::LLVMContext& ctx_;
   llvm::IRBuilder<> b_;
@@ -564,6 +677,7 @@ class Translator {
   llvm::PointerType* ptr_;
   llvm::FunctionType* fn_type_;
   std::vector<llvm::Function*> fns_;
+  std::vector<llvm::Function*> decisions_;  // null: not compiled (more than 64 rules or obligations)
   // The function being translated.
   llvm::Function* fn_ = nullptr;
   llvm::Value* frame_ = nullptr;
@@ -575,7 +689,6 @@ class Translator {
   llvm::BasicBlock* fail_ = nullptr;
   std::vector<llvm::AllocaInst*> stack_, locals_;
   std::vector<llvm::BasicBlock*> blocks_;
-  std::vector<int> height_;
   uint32_t begin_ = 0, end_ = 0;
   uint32_t skip_to_ = 0;  // set by an instruction translated with those after it
   bool open_ = false;  // the current block has no terminator yet
@@ -587,8 +700,9 @@ class Translator {
 
 }  // namespace
 
-std::string translate(const Program& prog, const std::vector<SortedSet>& sets, llvm::Module& module) {
-  return Translator(prog, sets, module).run();
+std::string translate(const Program& prog, const std::vector<SortedSet>& sets, const std::vector<int32_t>& heights,
+                      llvm::Module& module) {
+  return Translator(prog, sets, heights, module).run();
 }
 
 }  // namespace lawful::jit

@@ -19,7 +19,9 @@ namespace lawful::jit {
 inline constexpr const char* kTableName = "lawful_functions";
 
 // Fills `module` with the program's functions. `sets` are the program's string sets,
-// sorted, which the code reads in place (so they must outlive it). "" or why not.
-std::string translate(const Program& prog, const std::vector<SortedSet>& sets, llvm::Module& module);
+// sorted, which the code reads in place (so they must outlive it); `heights` the stack
+// heights verify_program found. "" or why not.
+std::string translate(const Program& prog, const std::vector<SortedSet>& sets, const std::vector<int32_t>& heights,
+                      llvm::Module& module);
 
 }  // namespace lawful::jit

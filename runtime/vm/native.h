@@ -4,6 +4,13 @@
 // decision's state through a NativeFrame that the Vm fills before each call, and reports
 // a run-time error by setting `error` and `error_pc` and returning kUnknown.
 //
+// After the program's functions come its decisions, compiled whole (same table, at
+// functions.size() + decision; null for a decision that is not): a decision function
+// resolves the decision's rules as Vm::resolve does (rule states, overrides, winners,
+// conflicts, the verdict and reason) and its obligations with that verdict, reading
+// `as_of` and writing the `out_` fields; it returns 1, or 0 when the interpreter must
+// decide instead (a `review` that must name missing facts, a run-time error).
+//
 // The layout is read by generated code (runtime/jit/translate.cpp names each field by
 // its offset): change it there too.
 #pragma once
@@ -31,6 +38,13 @@ struct NativeFrame {
   const char* error = nullptr;   // the run-time error, or null
   uint64_t error_pc = 0;
   const char* steps_error = nullptr;  // the message when max_steps is passed
+  Value as_of = kUnknown;        // the date windows are tested against (a decision's)
+  uint64_t out_rules = 0;        // Outcome::rules, as bits by rule index
+  uint64_t out_obliged = 0;      // the decision's obligations that hold, bits by index in it
+  int32_t out_verdict = 0;       // VerdictCode
+  int32_t out_reason = 0;        // Reason
+  int32_t out_reason_a = -1;
+  int32_t out_reason_b = -1;
 };
 
 namespace native_layout {
@@ -46,9 +60,17 @@ inline constexpr size_t kFacts = offsetof(NativeFrame, facts);
 inline constexpr size_t kError = offsetof(NativeFrame, error);
 inline constexpr size_t kErrorPc = offsetof(NativeFrame, error_pc);
 inline constexpr size_t kStepsError = offsetof(NativeFrame, steps_error);
+inline constexpr size_t kAsOf = offsetof(NativeFrame, as_of);
+inline constexpr size_t kOutRules = offsetof(NativeFrame, out_rules);
+inline constexpr size_t kOutObliged = offsetof(NativeFrame, out_obliged);
+inline constexpr size_t kOutVerdict = offsetof(NativeFrame, out_verdict);
+inline constexpr size_t kOutReason = offsetof(NativeFrame, out_reason);
+inline constexpr size_t kOutReasonA = offsetof(NativeFrame, out_reason_a);
+inline constexpr size_t kOutReasonB = offsetof(NativeFrame, out_reason_b);
 }  // namespace native_layout
 
-// One compiled function of the program (Program::functions, same index).
+// One compiled function of the program (Program::functions, same index), or decision
+// (after them).
 using NativeFn = Value (*)(NativeFrame*);
 
 }  // namespace lawful

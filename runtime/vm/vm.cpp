@@ -1238,7 +1238,7 @@ Value Vm::window_state(const Window& w, Value as_of) const {
   return as_of >= w.from && as_of < w.until ? kTrue : kFalse;
 }
 
-void Vm::begin_decision() {
+void Vm::next_generation() {
   ++gen_;
   if (gen_ == 0) {  // wrapped: forget every cache
     std::fill(let_gen_.begin(), let_gen_.end(), 0);
@@ -1246,6 +1246,11 @@ void Vm::begin_decision() {
     std::fill(cond_gen_.begin(), cond_gen_.end(), 0);
     gen_ = 1;
   }
+  frame_.gen = gen_;
+}
+
+void Vm::begin_decision() {
+  next_generation();
   error_.clear();
   sp_ = 0;
   steps_ = 0;
@@ -1259,7 +1264,6 @@ void Vm::begin_decision() {
     frame_.slots = facts_->slots.data();
     frame_.nslots = facts_->slots.size();
     frame_.facts = facts_;
-    frame_.gen = gen_;
     frame_.verdict = kUnknown;
   }
 }
@@ -1288,6 +1292,47 @@ void Vm::obligations(uint32_t d, Outcome& out) {
   }
 }
 
+bool Vm::resolve_native(uint32_t d, Outcome& out, Value as_of) {
+  const NativeFn f = native_[prog_.functions.size() + d];
+  if (!f) return false;
+  NativeFrame& fr = frame_;
+  fr.as_of = as_of;
+  fr.steps = steps_;
+  if (f(&fr) != 1) {
+    // Decided again by the code below, from where this decision stood before: the
+    // definitions' values forgotten (one that failed is cached as unknown), no error,
+    // no verdict, the quantifier steps of before.
+    fr.error = nullptr;
+    fr.verdict = kUnknown;
+    next_generation();
+    ++native_deferred_;
+    return false;
+  }
+  ++native_resolved_;
+  steps_ = fr.steps;
+  const DecisionInfo& di = prog_.decisions[d];
+  out.verdict = static_cast<VerdictCode>(fr.out_verdict);
+  out.reason = static_cast<Reason>(fr.out_reason);
+  out.reason_a = fr.out_reason_a;
+  out.reason_b = fr.out_reason_b;
+  for (uint64_t m = fr.out_rules; m; m &= m - 1) out.rules.push_back(static_cast<uint32_t>(__builtin_ctzll(m)));
+  if (out.reason == Reason::ReviewRule) {
+    for (uint32_t i : out.rules)
+      for (uint32_t p : di.rules[i].needs) out.missing.add(p);
+  } else if (out.verdict == VerdictCode::Allow) {
+    out.basis = di.rules[out.rules.front()].basis;
+  }
+  verdict_ = static_cast<Value>(out.verdict);
+  const bool unique = oblige_unique_[d];
+  const ObligeStep* steps = oblige_steps_.data() + oblige_base_[d];
+  for (uint64_t m = fr.out_obliged; m; m &= m - 1) {
+    const uint32_t name = steps[__builtin_ctzll(m)].name;
+    if (unique || std::find(out.obligations.begin(), out.obligations.end(), name) == out.obligations.end())
+      out.obligations.push_back(name);
+  }
+  return true;
+}
+
 void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
   const DecisionInfo& di = prog_.decisions[d];
   // Once per Outcome: its lists never grow after this, whatever the contact.
@@ -1298,6 +1343,9 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
   out.decision = static_cast<int32_t>(d);
   out.policy = static_cast<int32_t>(di.policy);
   const Value as_of = as_of_value(opt);
+  // The decision compiled whole, when it is and coverage is not asked for; it leaves to
+  // the code below what needs the traced path or a run-time error's place.
+  if (native_ && !coverage_ && resolve_native(d, out, as_of)) return;
   const RuleFast* const fast = rule_fast_.data() + rb;
   // Which rules apply: one word for up to 64 rules (every real decision), else a vector.
   const bool small = n <= 64;

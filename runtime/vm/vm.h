@@ -52,11 +52,16 @@ class Vm {
   const Program& program() const { return prog_; }
 
   // Machine code for the program's functions (runtime/jit/: one per function, same
-  // index), or null to interpret. The caller keeps it alive while this Vm uses it. The
-  // code replaces exec() on the fast path only: resolution, and the traced path that
-  // finds missing facts, stay the same code for both engines.
+  // index, then one per decision, native.h), or null to interpret. The caller keeps it
+  // alive while this Vm uses it. The functions replace exec() on the fast path; a
+  // decision's replaces resolve() except where it needs the traced path that finds
+  // missing facts, or a run-time error's place (resolve_native), and coverage.
   void use_native(const NativeFn* fns) { native_ = fns; }
   bool native() const { return native_ != nullptr; }
+  // Decisions resolved by their compiled function, and handed back by it to resolve()
+  // (for tests/jit, which checks that each way was taken).
+  uint64_t native_resolved() const { return native_resolved_; }
+  uint64_t native_deferred() const { return native_deferred_; }
 
   // Through the router (by the contact's country).
   void decide_routed(Outcome& out, const DecideOptions& opt = {});
@@ -147,6 +152,8 @@ class Vm {
   Value as_of_value(const DecideOptions& opt) const;
   Value window_state(const Window& w, Value as_of) const;
   void begin_decision();
+  void next_generation();  // a new generation of the per-decision caches
+  bool resolve_native(uint32_t decision, Outcome& out, Value as_of);
   void resolve(uint32_t decision, Outcome& out, const DecideOptions& opt);
   void obligations(uint32_t decision, Outcome& out);
   bool runtime_error(uint32_t pc, const char* what);
@@ -158,6 +165,7 @@ class Vm {
 
   const Program& prog_;
   const NativeFn* native_ = nullptr;
+  uint64_t native_resolved_ = 0, native_deferred_ = 0;
   NativeFrame frame_;
   // The code the fast path runs: the program's, with jumps threaded and common
   // sequences fused into instructions of the VM's own (see fuse() in vm.cpp). The

@@ -47,13 +47,25 @@ std::vector<std::unique_ptr<Target>> load() {
   return out;
 }
 
+std::vector<std::unique_ptr<Target>>& targets() {
+  static std::vector<std::unique_ptr<Target>> all = load();
+  return all;
+}
+
 }  // namespace
+
+// Compiling every program (seconds under the sanitizers on a busy machine) before the
+// first input, so that it does not count against the input's -timeout. The replay
+// program (replay_main.cpp) does not call this: its first input loads them.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  if (lawful::jit::available()) targets();
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace lawful;
   if (!jit::available() || size < 2) return 0;
-  static std::vector<std::unique_ptr<Target>> targets = load();
-  Target& t = *targets[data[0] % targets.size()];
+  Target& t = *targets()[data[0] % targets().size()];
   jit_test::Choices c(data + 2, size - 2);
   jit_test::Pair& pair = data[1] & 1 ? *t.tight : *t.pair;
   std::string line = t.maker->make_case(c);

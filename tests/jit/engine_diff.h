@@ -4,8 +4,10 @@
 // target (tests/fuzz/fuzz_engines.cpp), where the fuzzer's bytes make the choices.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -215,12 +217,41 @@ struct Pair {
         DecideOptions opt;
         if (k) opt.as_of = as_of;
         decide_entry(vm, e, a, opt);
+        const uint64_t resolved = jit.native_resolved(), deferred = jit.native_deferred();
         decide_entry(jit, e, b, opt);
         ++decisions;
         std::string d = compare(a, b);
         if (!d.empty()) return d;
+        if (tally && jit.native_resolved() != resolved) count_native(opt);
+        if (tally && jit.native_deferred() != deferred) ++ways[b.error.empty() ? "deferred" : "deferred-error"];
       }
     return {};
+  }
+  // The ways a decision went when its compiled function resolved it (`ways`), from the
+  // outcome and the interpreter's trace of the same decision.
+  void count_native(const DecideOptions& opt) {
+    ++ways["native"];
+    if (b.verdict == VerdictCode::Allow) ++ways["allow"];
+    if (b.verdict == VerdictCode::Deny) ++ways["deny"];
+    if (b.reason == Reason::Conflict) ++ways["conflict"];
+    if (b.reason == Reason::ReviewRule) ++ways["review-rule"];
+    if (b.reason == Reason::NoRuleApplies) ++ways["no-rule"];
+    if (!b.obligations.empty()) ++ways["obligation"];
+    if (b.decision < 0) return;
+    vm.trace_decision(static_cast<uint32_t>(b.decision), trace, opt);
+    bool overridden = false, excluded = false, unknown = false;
+    for (size_t i = 0; i < trace.rules.size(); ++i) {
+      const RuleTrace& r = trace.rules[i];
+      if (r.state == RuleState::Applies && b.reason != Reason::NoRuleApplies &&
+          std::find(b.rules.begin(), b.rules.end(), static_cast<uint32_t>(i)) == b.rules.end())
+        overridden = true;
+      excluded = excluded || r.window_excludes;
+      unknown = unknown || r.state == RuleState::Unknown;
+    }
+    if (overridden) ++ways["override"];
+    if (excluded) ++ways["window"];
+    if (unknown) ++ways["unknown-rule"];
+    if (opt.as_of) ++ways["as-of"];
   }
   const Program& prog;
   Vm vm, jit;
@@ -228,6 +259,9 @@ struct Pair {
   std::vector<Entry> entries;
   Outcome a, b;
   uint64_t decisions = 0;
+  bool tally = false;  // count the ways in `ways` (count_native)
+  std::map<std::string, uint64_t> ways;
+  DecisionTrace trace;
 };
 
 }  // namespace lawful::jit_test

@@ -4,12 +4,18 @@
 // with --contacts, for a program with a router, gen-contacts' contacts with the campaign. Then checks that no
 // page of the process is writable and executable at once.
 //
-// usage: lawful_jit_diff [--cases N] [--seeds 1,2,...] [--contacts N] [--campaign FILE] [-O N] PATH...
+// usage: lawful_jit_diff [--cases N] [--seeds 1,2,...] [--contacts N] [--campaign FILE] [-O N]
+//                        [--expect WAY,...] PATH...
+// --expect: also fails unless each way named was taken at least once: by a decision
+// compiled whole (native, allow, deny, conflict, review-rule, no-rule, obligation,
+// override, window, unknown-rule, as-of: engine_diff.h's count_native), or handed back by
+// one to the interpreter (deferred, deferred-error). The counts are printed.
 // Exit 0: no disagreement; 1: some (printed); 77: this build has no native back end.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -32,6 +38,8 @@ struct Run {
   std::string campaign;
   int opt_level = 2;
   uint64_t programs = 0, decisions = 0, bound = 0, failures = 0;
+  std::vector<std::string> expect;  // --expect
+  std::map<std::string, uint64_t> ways;
 };
 
 std::string read_file(const std::string& path) {
@@ -62,6 +70,7 @@ void check_program(Run& run, const std::string& name, const Program& prog) {
   VmLimits few;
   few.max_steps = 2;  // quantifiers stopped by the step limit, in both
   jit_test::Pair tight(prog, code->functions(), few);
+  pair.tally = tight.tally = !run.expect.empty();
   for (uint64_t seed : run.seeds) {
     jit_test::Choices c(seed);
     for (uint64_t i = 0; i < run.cases; ++i) {
@@ -90,6 +99,8 @@ void check_program(Run& run, const std::string& name, const Program& prog) {
     }
   }
   run.decisions += pair.decisions + tight.decisions;
+  for (const jit_test::Pair* p : {&pair, &tight})
+    for (const auto& [way, n] : p->ways) run.ways[way] += n;
 }
 
 void check_path(Run& run, const std::string& path) {
@@ -160,7 +171,11 @@ int main(int argc, char** argv) {
     else if (a == "--contacts") run.contacts = std::stoull(value());
     else if (a == "--campaign") run.campaign = read_file(value());
     else if (a == "-O") run.opt_level = std::stoi(value());
-    else if (a == "--seeds") {
+    else if (a == "--expect") {
+      std::stringstream ss(value());
+      std::string s;
+      while (std::getline(ss, s, ',')) run.expect.push_back(s);
+    } else if (a == "--seeds") {
       run.seeds.clear();
       std::stringstream ss(value());
       std::string s;
@@ -170,6 +185,16 @@ int main(int argc, char** argv) {
   while (!run.campaign.empty() && (run.campaign.back() == '\n' || run.campaign.back() == ' ')) run.campaign.pop_back();
   for (const std::string& p : paths) check_path(run, p);
   run.failures += static_cast<uint64_t>(writable_executable());
+  if (!run.expect.empty()) {
+    std::string seen;
+    for (const auto& [way, n] : run.ways) seen += fmt::format(" {} {}", way, n);
+    std::printf("ways taken:%s\n", seen.c_str());
+    for (const std::string& way : run.expect)
+      if (!run.ways.count(way)) {
+        std::printf("FAIL no decision went this way: %s\n", way.c_str());
+        ++run.failures;
+      }
+  }
   std::printf("%llu programs, %llu cases bound, %llu decisions compared, %llu disagreements or failures\n",
               static_cast<unsigned long long>(run.programs), static_cast<unsigned long long>(run.bound),
               static_cast<unsigned long long>(run.decisions), static_cast<unsigned long long>(run.failures));
