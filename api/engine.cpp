@@ -345,18 +345,22 @@ lawful_status failed(lawful_decision& d, lawful_status status, std::string_view 
 
 // Takes what the per-line step made of a contact: the outcome (indices into the
 // engine's program, which the decision holds), or the error in its place.
-lawful_status take(lawful_decision& d, LineDecider& line) {
-  const LineResult& r = line.result();
-  if (!r.decided) return failed(d, r.run_error ? LAWFUL_ERR_RUNTIME : LAWFUL_ERR_DATA, r.error, r.id, r.has_id);
-  const Program& prog = line.program();
-  d.outcome = line.outcome();
+// The decision `o` about the facts in `facts` into `d`.
+lawful_status take_outcome(lawful_decision& d, const Program& prog, const Outcome& o, const FactStore& facts) {
+  d.outcome = o;
   for_each_cite_id(prog, d.outcome, [&](uint32_t c) { d.cites.push_back(c); });
-  const RecordSubject s = line.subject();
+  const RecordSubject s = record_subject(prog, d.outcome, facts);
   d.id.assign(s.id.data(), s.id.size());
   d.has_id = s.has_id;
   d.country.assign(s.country.data(), s.country.size());
   d.has_country = s.has_country;
   return LAWFUL_OK;
+}
+
+lawful_status take(lawful_decision& d, LineDecider& line) {
+  const LineResult& r = line.result();
+  if (!r.decided) return failed(d, r.run_error ? LAWFUL_ERR_RUNTIME : LAWFUL_ERR_DATA, r.error, r.id, r.has_id);
+  return take_outcome(d, line.program(), line.outcome(), line.vm().facts());
 }
 
 }  // namespace
@@ -385,21 +389,29 @@ lawful_status explain_json(const lawful_engine& e, std::string_view contact, std
   }
   begin(d, e);
   Lease s(e);
-  BindResult r = bind_campaign(*s, campaign);
-  if (r.ok) r = bind_contact(*s, contact);
-  if (!r.ok) {
-    failed(d, LAWFUL_ERR_DATA, r.error, r.id, !r.id.empty());
-    d.explanation = decision_json(d);  // nothing to explain: the error record
+  // The line is bound (and decided) by the per-line step like any other; a line it
+  // refuses has nothing to explain: its error record. The explanation decides again,
+  // traced, with the as-of date.
+  bool refused = false;
+  std::string why = s->line.set_campaign(campaign);
+  if (!why.empty()) {
+    failed(d, LAWFUL_ERR_DATA, why, {}, false);
+    refused = true;
+  } else if (const LineResult& r = s->line.decide(contact, contact.size()); !r.decided && !r.run_error) {
+    failed(d, LAWFUL_ERR_DATA, r.error, r.id, r.has_id);
+    refused = true;
+  }
+  if (refused) {
+    d.explanation = decision_json(d);
     return fail(LAWFUL_ERR_DATA, d.error);
   }
-  Explanation x = explain_decision(s->vm, e.entry, opt, e.sources.get());
+  Explanation x = explain_decision(s->line.vm(), e.entry, opt, e.sources.get());
   d.explanation = explanation_json(x);
   if (!x.outcome.error.empty()) {
     failed(d, LAWFUL_ERR_RUNTIME, x.outcome.error, x.id, x.has_id);
     return fail(LAWFUL_ERR_RUNTIME, d.error);
   }
-  fill(d, *e.program, x.outcome, s->vm.facts());
-  return LAWFUL_OK;
+  return take_outcome(d, *e.program, x.outcome, s->line.vm().facts());
 }
 
 lawful_status decide_facts(const lawful_engine& e, const lawful_facts& f, lawful_decision& d) {
