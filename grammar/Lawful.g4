@@ -95,10 +95,17 @@ ruleDecl
 
 ruleClause
     : WHEN expr                             # WhenClause
-    | OVERRIDES name (',' name)*            # OverridesClause
+    | OVERRIDES overrideTarget (',' overrideTarget)*  # OverridesClause
     | CITE STRING                           # CiteClause
     | NEEDS path (',' path)*                # NeedsClause
     | effective                             # RuleEffectiveClause
+    ;
+
+// `overrides every allow`: every other rule of that verdict in the decision, inherited
+// and added ones included (docs/reference.md, "Precedence by verdict").
+overrideTarget
+    : EVERY verdict=(ALLOW | DENY | REVIEW)     # EveryTarget
+    | name                                      # NamedTarget
     ;
 
 obligeDecl
@@ -201,7 +208,7 @@ name
     : IDENT
     | SOURCE | JURISDICTION | MODULE | ROUTING | ROUTE | TO | DEFAULT | OPTIONAL | LIST | OF
     | FACTS | RECORD | ENUM | BASIS | CITES | MISSING | OBLIGES | RULES | USE | EXTENDS
-    | TEST | REPLACE | NEEDS
+    | TEST | REPLACE | NEEDS | EVERY
     ;
 
 // ---------------------------------------------------------------- lexer
@@ -230,6 +237,7 @@ RULE        : 'rule';
 OBLIGE      : 'oblige';
 WHEN        : 'when';
 OVERRIDES   : 'overrides';
+EVERY       : 'every';
 CITE        : 'cite';
 NEEDS       : 'needs';
 BASIS       : 'basis';

@@ -406,7 +406,18 @@ void Analyzer::assemble_decision(PolicyUnit& unit, const MergedDecision& md, uin
       IrPtr c = lower_condition(*r.when, env, "a rule's condition");
       ri.cond = add_function(std::move(c), fn, fmt::format("{} {} {}", policy_name, md.head->name.text, r.name.text));
     }
-    for (const ast::Name& o : r.overrides) {
+    for (const ast::OverrideTarget& o : r.overrides) {
+      if (o.every) {
+        // `overrides every allow`: every other rule of the merged decision with that
+        // verdict, so an exception added later (or by a policy that extends this one) is
+        // beaten without editing this list. Lowered here to the same override table.
+        for (size_t k = 0; k < md.rules.size(); ++k)
+          if (k != i && md.rules[k].decl->verdict == *o.every &&
+              std::find(overrides[i].begin(), overrides[i].end(), k) == overrides[i].end())
+            overrides[i].push_back(static_cast<uint32_t>(k));
+        continue;
+      }
+      if (o.text.empty()) continue;  // a part the parser could not read (already reported)
       auto it = std::find_if(md.rules.begin(), md.rules.end(),
                              [&](const MergedRule& x) { return x.decl->name.text == o.text; });
       if (it == md.rules.end()) {
@@ -414,7 +425,9 @@ void Analyzer::assemble_decision(PolicyUnit& unit, const MergedDecision& md, uin
         for (const MergedRule& x : md.rules) names.push_back(x.decl->name.text);
         diags_.error(DiagCode::UnknownRule, o.span,
                      fmt::format("decision '{}' has no rule '{}'", md.head->name.text, o.text))
-            .help = did_you_mean(o.text, names);
+            .help = o.text == "every" ? std::string("to override every rule of a verdict, write `overrides every allow` "
+                                                    "(or `every deny`, `every review`)")
+                                      : did_you_mean(o.text, names);
         continue;
       }
       uint32_t target = static_cast<uint32_t>(it - md.rules.begin());

@@ -90,6 +90,11 @@ struct LetInst {
   std::string path_name;
 };
 
+// Where rule `a` says it overrides `b` (the name, else `every <verdict>`), and that
+// in words for a note: "'a' overrides 'b'<tail>", naming an `every` clause. checks.cpp.
+Span override_span(const ast::RuleDecl& a, const ast::RuleDecl& b);
+std::string override_note(const ast::RuleDecl& a, const ast::RuleDecl& b, const char* tail);
+
 class Analyzer {
  public:
   Analyzer(const SourceManager& sm, Diagnostics& diags, Program& prog);

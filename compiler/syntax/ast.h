@@ -119,12 +119,19 @@ struct LetDecl {
   Span span;
 };
 
+// One target of `overrides`: a rule by name, or `every allow` (every other rule of the
+// decision with that verdict, resolved on the merged decision). `text` is as written for
+// a name, and `every allow` (single-spaced) for the other kind.
+struct OverrideTarget : Name {
+  std::optional<Verdict> every;
+};
+
 struct RuleDecl {
   Name name;
   Verdict verdict = Verdict::Deny;
   std::optional<Name> basis;
   ExprPtr when;  // null: the rule always applies
-  std::vector<Name> overrides;
+  std::vector<OverrideTarget> overrides;
   std::vector<Cite> cites;
   std::vector<QName> needs;  // facts a `review` rule asks for
   Effective effective;

@@ -114,6 +114,16 @@ class ErrorListener : public antlr4::BaseErrorListener {
           .help = "rules and obligations belong inside a block that starts `decision NAME when CONDITION:`";
       return;
     }
+    // `overrides every allowed`: `every` read as a rule's name, then a word it cannot take.
+    if (parser && bad && bad->getType() != antlr4::Token::EOF) {
+      antlr4::Token* prev = parser->getTokenStream()->LT(-1);
+      if (prev && prev->getType() == L::EVERY && prev->getTokenIndex() + 1 == bad->getTokenIndex()) {
+        diags_.error(DiagCode::Syntax, span, fmt::format("`every` takes a verdict, not {}", describe_token(bad)))
+            .help = "write `overrides every allow` (or `every deny`, `every review`): every other rule of the decision "
+                    "with that verdict";
+        return;
+      }
+    }
     std::vector<std::string> expected;
     bool wants_colon = false;
     if (parser) {
@@ -449,7 +459,7 @@ class Builder {
         }
         r.when = expr(w->expr(), 0);
       } else if (auto* o = dynamic_cast<P::OverridesClauseContext*>(c)) {
-        for (auto* n : o->name()) r.overrides.push_back(name(n));
+        for (auto* t : o->overrideTarget()) r.overrides.push_back(override_target(t));
       } else if (auto* ci = dynamic_cast<P::CiteClauseContext*>(c)) {
         r.cites.push_back({string_value(ci->STRING()), span(ci->STRING())});
       } else if (auto* e = dynamic_cast<P::RuleEffectiveClauseContext*>(c)) {
@@ -461,6 +471,20 @@ class Builder {
     r.doc = doc_before(ctx);
     r.span = span(ctx);
     return r;
+  }
+
+  ast::OverrideTarget override_target(P::OverrideTargetContext* ctx) {
+    ast::OverrideTarget t;
+    if (auto* e = dynamic_cast<P::EveryTargetContext*>(ctx)) {
+      t.every = verdict_of(e->verdict);
+      t.text = std::string("every ") + ast::verdict_text(*t.every);
+      t.span = span(e);
+    } else if (auto* n = dynamic_cast<P::NamedTargetContext*>(ctx)) {
+      static_cast<ast::Name&>(t) = name(n->name());
+    } else {
+      t.span = span(ctx);  // a part the parser could not read (already reported)
+    }
+    return t;
   }
 
   ast::ObligeDecl oblige(P::ObligeDeclContext* ctx) {

@@ -18,7 +18,8 @@ std::string quote(const std::string& s) {
   return out + "\"";
 }
 
-std::string names(const std::vector<Name>& v) {
+template <class T>
+std::string names(const std::vector<T>& v) {
   std::string s;
   for (const Name& n : v) s += (s.empty() ? "" : ",") + n.text;
   return s;
