@@ -77,6 +77,9 @@ class Vm {
   const std::vector<std::vector<bool>>& decisive() const { return decisive_; }
   const std::vector<std::vector<bool>>& set_aside() const { return set_aside_; }
   void record_coverage(bool on) { coverage_ = on; }
+  // The date effective windows are read at for the bound facts: `opt.as_of`, else the
+  // campaign's send date, else unknown (test coverage reports it per window).
+  Value as_of_value(const DecideOptions& opt) const;
 
   // Functions that are a chain of simple tests all joined by `and`, or all by `or` (a
   // rule `when corporate_subscriber and organisation_mailbox`, an obligation `when
@@ -135,7 +138,6 @@ class Vm {
   Value eval_campaign_only(uint32_t fn);
   Value eval_native(uint32_t fn);
   Value eval_traced(int32_t fn, FactSet& mask, FactSet& reads);
-  Value as_of_value(const DecideOptions& opt) const;
   Value window_state(const Window& w, Value as_of) const;
   void begin_decision();
   void resolve(uint32_t decision, Outcome& out, const DecideOptions& opt);
