@@ -536,13 +536,22 @@ int Explainer::run(const Entry& entry, bool json) {
   std::vector<RuleShown> rules;
   if (chosen >= 0) rules = this->rules(static_cast<uint32_t>(chosen), chosen_trace, out);
 
-  // Obligations with their citations.
+  // Obligations with their citations: of an obligation declared per rule (`oblige X for
+  // R`), the citations of the declarations whose rule decided, so that each route cites
+  // its own provision.
   std::vector<std::pair<std::string, std::vector<uint32_t>>> obligations;
   for (uint32_t o : out.obligations) {
     std::vector<uint32_t> cites;
     if (out.decision >= 0)
-      for (const ObligeInfo& oi : prog_.decisions[static_cast<size_t>(out.decision)].obliges)
-        if (oi.name == o) cites = oi.cites;
+      for (const ObligeInfo& oi : prog_.decisions[static_cast<size_t>(out.decision)].obliges) {
+        if (oi.name != o) continue;
+        bool decided = oi.rules.empty();
+        for (uint32_t r : oi.rules)
+          decided = decided || std::find(out.rules.begin(), out.rules.end(), r) != out.rules.end();
+        if (!decided) continue;
+        for (uint32_t c : oi.cites)
+          if (std::find(cites.begin(), cites.end(), c) == cites.end()) cites.push_back(c);
+      }
     obligations.emplace_back(prog_.obligation_name(o), cites);
   }
 

@@ -35,6 +35,7 @@ topDecl
     | recordDecl
     | factsDecl
     | routeDecl
+    | obligationDecl
     ;
 
 // ---------------------------------------------------------------- definitions
@@ -109,7 +110,19 @@ overrideTarget
     ;
 
 obligeDecl
-    : REPLACE? OBLIGE name (WHEN expr)? (CITE STRING)*
+    : REPLACE? OBLIGE name (FOR obligeFor (',' obligeFor)*)? (WHEN expr)? (CITE STRING)*
+    ;
+
+// `oblige keep_consent_record for consented`: only when that rule decided;
+// `for basis soft_opt_in`: when a rule of the decision with that basis decided.
+obligeFor
+    : BASIS name        # ForBasis
+    | name              # ForRule
+    ;
+
+// A policy's own obligation, beside those of `Obligation` in std.facts.
+obligationDecl
+    : OBLIGATION name title=STRING?
     ;
 
 effective
@@ -208,7 +221,7 @@ name
     : IDENT
     | SOURCE | JURISDICTION | MODULE | ROUTING | ROUTE | TO | DEFAULT | OPTIONAL | LIST | OF
     | FACTS | RECORD | ENUM | BASIS | CITES | MISSING | OBLIGES | RULES | USE | EXTENDS
-    | TEST | REPLACE | NEEDS | EVERY
+    | TEST | REPLACE | NEEDS | EVERY | FOR | OBLIGATION
     ;
 
 // ---------------------------------------------------------------- lexer
@@ -235,6 +248,8 @@ DEFAULT     : 'default';
 DECISION    : 'decision';
 RULE        : 'rule';
 OBLIGE      : 'oblige';
+OBLIGATION  : 'obligation';
+FOR         : 'for';
 WHEN        : 'when';
 OVERRIDES   : 'overrides';
 EVERY       : 'every';

@@ -140,8 +140,15 @@ struct RuleDecl {
   Span span;
 };
 
+// `for consented` (a rule) or `for basis soft_opt_in` (every rule with that basis).
+struct ObligeFor {
+  bool basis = false;
+  Name name;
+};
+
 struct ObligeDecl {
   Name name;
+  std::vector<ObligeFor> for_rules;  // empty: whatever rules decided
   ExprPtr when;
   std::vector<Cite> cites;
   bool replace = false;
@@ -153,6 +160,14 @@ struct DecisionDecl {
   ExprPtr guard;
   std::vector<RuleDecl> rules;
   std::vector<ObligeDecl> obliges;
+  std::string doc;
+  Span span;
+};
+
+// `obligation NAME "what it asks"`: a policy's own obligation.
+struct ObligationDecl {
+  Name name;
+  std::string title;
   std::string doc;
   Span span;
 };
@@ -256,6 +271,7 @@ struct Module {
   std::vector<RecordDecl> records;
   std::vector<FactsDecl> facts;
   std::vector<RouteDecl> routes;
+  std::vector<ObligationDecl> obligations;
   std::vector<Comment> comments;  // every comment of the file, in order
 };
 

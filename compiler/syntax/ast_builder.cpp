@@ -327,6 +327,16 @@ class Builder {
     else if (auto* r = t->recordDecl()) m.records.push_back(record(r));
     else if (auto* f = t->factsDecl()) m.facts.push_back(facts(f));
     else if (auto* r2 = t->routeDecl()) m.routes.push_back(route(r2));
+    else if (auto* o = t->obligationDecl()) m.obligations.push_back(obligation(o));
+  }
+
+  ast::ObligationDecl obligation(P::ObligationDeclContext* ctx) {
+    ast::ObligationDecl d;
+    d.name = name(ctx->name());
+    if (ctx->title) d.title = string_value(ctx->title);
+    d.doc = doc_before(ctx);
+    d.span = span(ctx);
+    return d;
   }
 
   static bool has_terminal(antlr4::ParserRuleContext* ctx, const char* text) {
@@ -491,6 +501,18 @@ class Builder {
     ast::ObligeDecl o;
     o.name = name(ctx->name());
     o.replace = ctx->REPLACE() != nullptr;
+    for (auto* f : ctx->obligeFor()) {
+      ast::ObligeFor x;
+      if (auto* b = dynamic_cast<P::ForBasisContext*>(f)) {
+        x.basis = true;
+        x.name = name(b->name());
+      } else if (auto* r = dynamic_cast<P::ForRuleContext*>(f)) {
+        x.name = name(r->name());
+      } else {
+        continue;  // a part the parser could not read (already reported)
+      }
+      o.for_rules.push_back(std::move(x));
+    }
     if (ctx->expr()) o.when = expr(ctx->expr(), 0);
     for (auto* s : ctx->STRING()) o.cites.push_back({string_value(s), span(s)});
     o.span = span(ctx);

@@ -53,6 +53,10 @@ struct RuleInfo {
 struct ObligeInfo {
   uint32_t name = 0;  // member of the Obligation enumeration
   int32_t cond = kNoFunction;
+  // `oblige NAME for R, ...`: only when one of these rules (indices in the decision)
+  // decided: certainly applied, among the rules the outcome lists, of its verdict.
+  // Empty: whatever rules decided. Read by Vm::obligations, shared by both engines.
+  std::vector<uint32_t> rules;
   std::vector<uint32_t> cites;
   SourcePos pos;
 };
@@ -86,7 +90,7 @@ struct Route {
 };
 
 struct Program {
-  static constexpr uint32_t kFormatVersion = 1;
+  static constexpr uint32_t kFormatVersion = 2;  // 2: ObligeInfo::rules
 
   uint64_t source_hash = 0;
   Schema schema;

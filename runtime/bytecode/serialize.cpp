@@ -269,6 +269,7 @@ std::string serialize_program(const Program& p) {
     for (const ObligeInfo& o : d.obliges) {
       w.num(o.name);
       w.num(o.cond);
+      w.nums(o.rules);
       w.nums(o.cites);
       w.pos(o.pos);
     }
@@ -379,6 +380,7 @@ std::string deserialize_program(std::string_view bytes, Program& p) {
       ObligeInfo o;
       o.name = r.num<uint32_t>();
       o.cond = r.num<int32_t>();
+      o.rules = r.nums<uint32_t>();
       o.cites = r.nums<uint32_t>();
       o.pos = r.pos();
       d.obliges.push_back(std::move(o));

@@ -182,13 +182,17 @@ class Vm {
   // `when`), else -1: resolve keeps the rules' values in conds_, with cond_gen_ telling
   // which it computed, so the obligation reuses them. oblige_unique_: no obligation is
   // named twice in the decision, so none needs looking for in the outcome first.
+  // for_begin, for_count: the rules of `oblige NAME for R, ...` (oblige_for_), one of
+  // which must have decided; none: any.
   struct ObligeStep {
     int32_t verdict = -1;
     int32_t rule = -1;
     int32_t fn = -1;
     uint32_t name = 0;
+    uint32_t for_begin = 0, for_count = 0;
     uint8_t always = 0;
   };
+  std::vector<uint32_t> oblige_for_;
   std::vector<ObligeStep> oblige_steps_;
   std::vector<uint32_t> oblige_base_;
   std::vector<uint8_t> oblige_unique_;

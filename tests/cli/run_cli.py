@@ -523,8 +523,9 @@ def charity_supporters_from_json_and_csv():
           [("allow", ["charity_supporter"]), ("review", ["supporter_before_commencement"]),
            ("deny", ["no_consent"]), ("deny", ["no_consent"])], f"verdicts: {out}")
     check(out[0]["basis"] == "soft_opt_in" and out[0]["obligations"] ==
-          ["identify_sender", "include_contact_address", "include_unsubscribe", "honour_objection"],
-          f"no keep_consent_record without a consent: {out[0]}")
+          ["identify_sender", "include_contact_address", "include_unsubscribe", "honour_objection",
+           "keep_collection_record"],
+          f"no keep_consent_record without a consent; the record of the collection (uk.law's own): {out[0]}")
     # Before the rule came into force, the same contact needs consent.
     p = run("check", "policies", "--contacts", contacts_file(rows[:1]), "--campaign", campf, "--as-of", "2026-02-04", "--quiet")
     check(records(p.stdout)[0]["rules"] == ["no_consent"], "as of 2026-02-04", p)
@@ -548,7 +549,8 @@ def charity_supporters_from_json_and_csv():
            ("s4", "review", ["no_consent", "consented"])], f"CSV verdicts: {out}")
     check(out[2]["missing"] == ["contact.consents"], f"s4: {out[2]}")
     # Consents unknown, and the allow rests on the supporter route: no consent is relied on.
-    check(out[0]["obligations"] == ["identify_sender", "include_contact_address", "include_unsubscribe", "honour_objection"],
+    check(out[0]["obligations"] == ["identify_sender", "include_contact_address", "include_unsubscribe", "honour_objection",
+                                    "keep_collection_record"],
           f"s1 obligations: {out[0]}")
 
 
