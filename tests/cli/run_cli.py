@@ -419,6 +419,19 @@ def check_summary_on_stderr_and_as_json():
     check(len(keys) == len(set(keys)), f"no key twice in the summary: {keys}")
     s = json.loads(summary.read_text())
     check(s["policy_path"] == "policies" and isinstance(s["policies"], list), "the path, and the per-policy table")
+    # Traceable (issue 16, item 1): the build's version and standard library, as
+    # `lawful --version` prints them, and the program's sources hash, as `disasm` does.
+    version = run("--version").stdout.splitlines()
+    check(version[0] == f"lawful {s['lawful_version']}", f"version {s['lawful_version']} vs {version[0]}")
+    check(version[1].startswith(f"standard library: {s['stdlib_hash']} ("), f"stdlib {s['stdlib_hash']} vs {version[1]}")
+    check(run("disasm", "policies").stdout.splitlines()[0].endswith(f"sources {s['sources_hash']}"), "sources hash")
+    lawc = TMP / "summary.lawc"
+    check(run("compile", "policies", "-o", lawc).returncode == 0, "compiled")
+    p = run("check", lawc, "--contacts", contacts, "--campaign", ROOT / "examples/campaign.json", "-o", "/dev/null",
+            "--summary", summary)
+    s2 = json.loads(summary.read_text())
+    check(p.returncode == 0 and s2["stdlib_hash"] is None and s2["sources_hash"] == s["sources_hash"],
+          f"a .lawc: no build's standard library, its own sources hash: {s2.get('stdlib_hash')}, {s2.get('sources_hash')}", p)
     recs = lines_of((TMP / "d.jsonl").read_text())
     for v in ("allow", "deny", "review"):
         check(s["verdicts"][v] == sum(1 for r in recs if r.get("verdict") == v), f"summary counts {v}")
