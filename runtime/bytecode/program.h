@@ -90,7 +90,7 @@ struct Route {
 };
 
 struct Program {
-  static constexpr uint32_t kFormatVersion = 2;  // 2: ObligeInfo::rules
+  static constexpr uint32_t kFormatVersion = 2;  // 2: ObligeInfo::rules (format 1 is still read)
 
   uint64_t source_hash = 0;
   Schema schema;

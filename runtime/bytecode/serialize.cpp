@@ -316,8 +316,11 @@ std::string deserialize_program(std::string_view bytes, Program& p) {
   uint64_t hash = h.num<uint64_t>();
   uint64_t len = h.num<uint64_t>();
   uint64_t sum = h.num<uint64_t>();
-  if (version != Program::kFormatVersion)
-    return fmt::format("compiled with format version {}; this lawful reads version {}", version, Program::kFormatVersion);
+  // Format 1 is format 2 without the rules of obligations (none: any rule): still read,
+  // so that files compiled before the change keep working.
+  if (version != Program::kFormatVersion && version != 1)
+    return fmt::format("compiled with format version {}; this lawful reads versions 1 and {}", version,
+                       Program::kFormatVersion);
   std::string_view payload = bytes.substr(kHeader);
   if (payload.size() != len)
     return payload.size() < len ? "the file is truncated" : "the file has bytes after its end";
@@ -380,7 +383,7 @@ std::string deserialize_program(std::string_view bytes, Program& p) {
       ObligeInfo o;
       o.name = r.num<uint32_t>();
       o.cond = r.num<int32_t>();
-      o.rules = r.nums<uint32_t>();
+      if (version >= 2) o.rules = r.nums<uint32_t>();
       o.cites = r.nums<uint32_t>();
       o.pos = r.pos();
       d.obliges.push_back(std::move(o));

@@ -134,6 +134,33 @@ def compiled_programs_keep_the_rules_of_an_obligation():
     a = run("check", lawc, "--cases", cases, "--quiet")
     b = run("check", "policies", "--cases", cases, "--quiet")
     check(a.returncode == 0 and a.stdout == b.stdout and "keep_consent_record" not in a.stdout, "the .lawc decides alike", a)
+    # Files of format 1 (before ObligeInfo::rules) are still read. A policy without
+    # obligations has the same payload in both formats: only the version differs (and the
+    # checksum over the header and the payload, FNV-1a 64, recomputed here).
+    write("plain/p.law", 'policy t.p "p"\ndecision d:\n  rule r: deny\n    cite "x"\n')
+    two = TMP / "plain.lawc"
+    check(run("compile", TMP / "plain/p.law", "-o", two).returncode == 0, "compiled")
+    data = bytearray(two.read_bytes())
+    check(data[4:8] == (2).to_bytes(4, "little"), "written as format 2")
+
+    def fnv(b, h):
+        for x in b:
+            h = ((h ^ x) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+        return h
+
+    def with_version(v):
+        d = bytearray(data)
+        d[4:8] = v.to_bytes(4, "little")
+        d[24:32] = fnv(bytes(d[32:]), fnv(bytes(d[:24]), 0xcbf29ce484222325)).to_bytes(8, "little")
+        f = TMP / f"plain{v}.lawc"
+        f.write_bytes(bytes(d))
+        return f
+
+    check(with_version(2).read_bytes() == two.read_bytes(), "the checksum as lawful writes it")
+    p = run("check", with_version(1), "--cases", write("one.jsonl", '{"contact": {"id": "1"}, "campaign": {}}\n'), "--quiet")
+    check(p.returncode == 0 and records(p.stdout)[0]["verdict"] == "deny", "format 1 read", p)
+    p = run("disasm", with_version(3))
+    check(p.returncode == 1 and "format version 3; this lawful reads versions 1 and 2" in p.stderr, "format 3 refused", p)
 
 
 if __name__ == "__main__":
