@@ -300,6 +300,27 @@ lawful_status lawful_decide_json(const lawful_engine* engine, const char* contac
   });
 }
 
+lawful_status lawful_decision_explain_json(const lawful_engine* engine, const char* contact, size_t contact_len,
+                                           const char* campaign, size_t campaign_len, const char* as_of,
+                                           lawful_decision* decision, const char** json, size_t* len) {
+  if (json) *json = nullptr;
+  if (len) *len = 0;
+  if (!engine) return null_argument("engine");
+  if (!contact) return null_argument("contact");
+  if (!campaign) return null_argument("campaign");
+  if (!decision) return null_argument("decision");
+  if (!json) return null_argument("json");
+  lawful_status st = guarded([&] {
+    return lawful::api::explain_json(*engine, text_of(contact, contact_len), text_of(campaign, campaign_len),
+                                     as_of ? std::string_view(as_of) : std::string_view(), *decision);
+  });
+  if (!decision->explanation.empty()) {
+    *json = decision->explanation.c_str();
+    if (len) *len = decision->explanation.size();
+  }
+  return st;
+}
+
 lawful_status lawful_decide_facts(const lawful_engine* engine, const lawful_facts* facts, lawful_decision* decision) {
   if (!engine) return null_argument("engine");
   if (!facts) return null_argument("facts");

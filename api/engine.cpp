@@ -8,10 +8,13 @@
 
 #include "api/internal.h"
 #include "compiler/compiler.h"
+#include "compiler/policy_sources.h"
 #include "compiler/test_runner.h"
 #include "runtime/bytecode/serialize.h"
 #include "runtime/bytecode/verifier.h"
 #include "runtime/facts/records.h"
+#include "runtime/vm/dates.h"
+#include "runtime/vm/explain.h"
 
 namespace lawful::api {
 
@@ -269,7 +272,9 @@ namespace {
 lawful_status from_compilation(Compilation& c, lawful_engine** out, DiagList& diags) {
   diags.add_compilation(c);
   if (!c.ok()) return fail(LAWFUL_ERR_POLICY, "the policies do not compile: " + diags.first_error());
-  return engine_from(c.program, 1, out, diags);
+  lawful_status st = engine_from(c.program, 1, out, diags);
+  if (st == LAWFUL_OK) (*out)->sources = policy_sources(c);
+  return st;
 }
 }  // namespace
 
@@ -432,6 +437,33 @@ lawful_status decide_json(const lawful_engine& e, std::string_view contact, std:
   }
   lawful_status st = run(e, *s, d);
   return st == LAWFUL_OK ? st : fail(st, d.error);
+}
+
+lawful_status explain_json(const lawful_engine& e, std::string_view contact, std::string_view campaign,
+                           std::string_view as_of, lawful_decision& d) {
+  d.explanation.clear();
+  DecideOptions opt;
+  if (!as_of.empty()) {
+    opt.as_of = parse_date(as_of);
+    if (!opt.as_of) return fail(LAWFUL_ERR_ARGUMENT, fmt::format("as_of: '{}' is not a date (YYYY-MM-DD)", as_of));
+  }
+  begin(d, e);
+  Lease s(e);
+  BindResult r = bind_campaign(*s, campaign);
+  if (r.ok) r = bind_contact(*s, contact);
+  if (!r.ok) {
+    failed(d, LAWFUL_ERR_DATA, r.error, r.id, !r.id.empty());
+    d.explanation = decision_json(d);  // nothing to explain: the error record
+    return fail(LAWFUL_ERR_DATA, d.error);
+  }
+  Explanation x = explain_decision(s->vm, e.entry, opt, e.sources.get());
+  d.explanation = explanation_json(x);
+  if (!x.outcome.error.empty()) {
+    failed(d, LAWFUL_ERR_RUNTIME, x.outcome.error, x.id, x.has_id);
+    return fail(LAWFUL_ERR_RUNTIME, d.error);
+  }
+  fill(d, *e.program, x.outcome, s->vm.facts());
+  return LAWFUL_OK;
 }
 
 lawful_status decide_facts(const lawful_engine& e, const lawful_facts& f, lawful_decision& d) {

@@ -26,6 +26,7 @@
 
 namespace lawful {
 struct Compilation;
+struct PolicySources;
 class Diagnostics;
 class SourceManager;
 struct TestReport;
@@ -127,6 +128,7 @@ struct lawful_engine {
   std::shared_ptr<const lawful::api::SchemaInfo> schema;
   lawful::Entry entry;
   lawful_policy_version version{};
+  std::shared_ptr<const lawful::PolicySources> sources;  // for explanations; null from a .lawc
   std::vector<std::vector<lawful::Value>> templates;  // per record: the slots of an absent record
 
   std::unique_ptr<lawful::api::Scratch> acquire() const;
@@ -172,6 +174,7 @@ struct lawful_decision {
   mutable bool reason_ready = false;
   mutable std::string json;
   mutable bool json_ready = false;
+  std::string explanation;  // lawful_decision_explain_json's text
 };
 
 struct lawful_facts {
@@ -246,6 +249,10 @@ lawful_status decide_facts(const lawful_engine& e, const lawful_facts& f, lawful
 lawful_status decide_batch(const lawful_engine& e, std::string_view campaign, const lawful_text* contacts,
                            size_t count, lawful_decision* const* decisions);
 const std::string& decision_json(const lawful_decision& d);
+// Decides as decide_json does and explains the decision into d.explanation (the JSON of
+// `lawful explain --json`); `as_of` empty: the campaign's send date.
+lawful_status explain_json(const lawful_engine& e, std::string_view contact, std::string_view campaign,
+                           std::string_view as_of, lawful_decision& d);
 // For a review, why, in words; else null.
 const char* decision_reason(const lawful_decision& d);
 const char* decision_item(const lawful_decision& d, lawful_list list, size_t i);

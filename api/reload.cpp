@@ -14,6 +14,7 @@
 
 #include "api/internal.h"
 #include "compiler/compiler.h"
+#include "compiler/policy_sources.h"
 #include "compiler/test_runner.h"
 #include "runtime/bytecode/serialize.h"
 
@@ -97,7 +98,9 @@ lawful_status build(const std::string& path, uint64_t generation, uint64_t uncha
     return fail(LAWFUL_ERR_TESTS, fmt::format("{} of {} tests of the policies fail; the first: {}", report.failed,
                                               report.tests.size(), diags.first_error()));
   }
-  return engine_from(c.program, generation, out, diags);
+  lawful_status st = engine_from(c.program, generation, out, diags);
+  if (st == LAWFUL_OK) (*out)->sources = policy_sources(c);
+  return st;
 }
 
 void record(lawful_reloader& r, lawful_status st, std::shared_ptr<const DiagList> diags) {

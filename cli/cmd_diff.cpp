@@ -3,18 +3,18 @@
 // per movement (allow basis consent -> deny, ...), with the rules behind each side and a
 // few contact ids, and the rules and definitions that differ between the versions.
 #include <algorithm>
-#include <fstream>
-#include <iostream>
 #include <map>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "cli/chunk_reader.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/engine.h"
-#include "compiler/syntax/ast_dump.h"
+#include "compiler/policy_changes.h"
 #include "runtime/facts/binder.h"
+#include "runtime/facts/csv_binder.h"
 #include "runtime/facts/records.h"
 #include "runtime/vm/entry.h"
 #include "runtime/vm/vm.h"
@@ -31,6 +31,7 @@ struct DiffOptions {
   std::string cases;
   std::string contacts;
   std::string campaign;
+  std::string input_format = "auto";
   bool json = false;
   bool fail_on_change = false;
   size_t examples = 5;
@@ -44,117 +45,10 @@ struct Side {
   Engine engine;  // before the Vm, which uses its code
   std::unique_ptr<Vm> vm;
   std::unique_ptr<Binder> binder;
+  std::unique_ptr<CsvBinder> csv;  // CSV input
   Outcome out;
   const Program& prog() const { return *loaded.program; }
 };
-
-// ------------------------------------------------------------------ what changed
-
-std::string names_of(const Program& prog, const std::vector<uint32_t>& ids) {
-  std::string s;
-  for (uint32_t i : ids) s += prog.str(i) + "\x1f";
-  return s;
-}
-
-// Each rule's declaration by where its name is (file, offset): found once per rule, not
-// by a walk over every module for each.
-using RuleDecls = std::map<std::pair<uint32_t, uint32_t>, const ast::RuleDecl*>;
-
-RuleDecls rule_decls(const Compilation* c) {
-  RuleDecls out;
-  if (!c) return out;
-  for (const auto& m : c->modules)
-    for (const auto& d : m->decisions)
-      for (const auto& r : d.rules) out.emplace(std::make_pair(m->file, r.name.span.begin), &r);
-  return out;
-}
-
-// What a rule says, independent of where it is written. `decls` is empty when the
-// condition as written is not to be compared (either side is a .lawc, which holds no
-// source).
-std::string rule_signature(const Program& prog, const RuleDecls& decls, const DecisionInfo& d, const RuleInfo& r) {
-  std::string s = fmt::format("{} {} {} {}|", r.verdict, prog.basis_name(r.basis), r.window.from, r.window.until);
-  for (uint32_t o : r.overrides) s += prog.str(d.rules[o].name) + ",";
-  s += "|" + names_of(prog, r.cites) + "|";
-  for (uint32_t p : r.needs) s += prog.schema.paths[p].name + ",";
-  auto it = decls.find(std::make_pair(r.pos.file, r.pos.begin));
-  if (it != decls.end()) s += "|" + (it->second->when ? ast::dump(*it->second->when) : std::string("-"));
-  return s;
-}
-
-struct Change {
-  std::string policy, decision, rule, definition, what;  // what: added, removed, changed
-};
-
-// rule key "policy\x1fdecision\x1frule" -> signature; with the conditions as written
-// when `with_source`.
-std::map<std::string, std::string> rule_table(const Side& s, bool with_source) {
-  std::map<std::string, std::string> t;
-  const Program& p = s.prog();
-  const RuleDecls decls = rule_decls(with_source ? s.loaded.compilation.get() : nullptr);
-  for (const DecisionInfo& d : p.decisions)
-    for (const RuleInfo& r : d.rules)
-      t[p.str(p.policies[d.policy].name) + "\x1f" + p.str(d.name) + "\x1f" + p.str(r.name)] =
-          rule_signature(p, decls, d, r);
-  return t;
-}
-
-// definition key "policy\x1fname" -> text, for policies compiled from source (empty when
-// not `with_source`)
-std::map<std::string, std::string> let_table(const Side& s, bool with_source) {
-  std::map<std::string, std::string> t;
-  if (!with_source || !s.loaded.compilation) return t;
-  for (const auto& m : s.loaded.compilation->modules) {
-    if (m->kind == ast::ModuleKind::None || m->kind == ast::ModuleKind::Routing) continue;
-    for (const ast::LetDecl& l : m->lets) {
-      std::string params;
-      for (const ast::Param& p : l.params) params += p.name.text + ",";
-      t[m->name.str() + "\x1f" + l.name.text] = params + "=" + (l.body ? ast::dump(*l.body) : std::string());
-    }
-  }
-  return t;
-}
-
-std::vector<Change> changes(const Side& a, const Side& b, std::map<std::string, std::string>& rule_change) {
-  std::vector<Change> out;
-  auto split = [](const std::string& k) {
-    std::vector<std::string> v;
-    size_t start = 0;
-    for (size_t i = 0; i <= k.size(); ++i)
-      if (i == k.size() || k[i] == '\x1f') {
-        v.push_back(k.substr(start, i - start));
-        start = i + 1;
-      }
-    return v;
-  };
-  // A .lawc holds no source: when either side is one, both are compared on what the
-  // program holds (docs/commands/diff.md), never the text of one with nothing.
-  const bool with_source = a.loaded.compilation && b.loaded.compilation;
-  auto ra = rule_table(a, with_source), rb = rule_table(b, with_source);
-  std::set<std::string> keys;
-  for (const auto& [k, v] : ra) keys.insert(k);
-  for (const auto& [k, v] : rb) keys.insert(k);
-  for (const std::string& k : keys) {
-    auto ia = ra.find(k), ib = rb.find(k);
-    std::string what = ia == ra.end() ? "added" : ib == rb.end() ? "removed" : ia->second != ib->second ? "changed" : "";
-    if (what.empty()) continue;
-    rule_change[k] = what;
-    auto parts = split(k);
-    out.push_back({parts[0], parts[1], parts[2], "", what});
-  }
-  auto la = let_table(a, with_source), lb = let_table(b, with_source);
-  keys.clear();
-  for (const auto& [k, v] : la) keys.insert(k);
-  for (const auto& [k, v] : lb) keys.insert(k);
-  for (const std::string& k : keys) {
-    auto ia = la.find(k), ib = lb.find(k);
-    std::string what = ia == la.end() ? "added" : ib == lb.end() ? "removed" : ia->second != ib->second ? "changed" : "";
-    if (what.empty()) continue;
-    auto parts = split(k);
-    out.push_back({parts[0], "", "", parts[1], what});
-  }
-  return out;
-}
 
 // ------------------------------------------------------------------ movements
 
@@ -164,6 +58,7 @@ struct Tally {
 
 struct Movement {
   std::string from_verdict, from_basis, to_verdict, to_basis;
+  std::string same;  // a decision that kept its verdict and basis: "rules" or "citations" changed
   size_t count = 0;
   Tally now, was;
   std::vector<std::string> contacts;
@@ -231,7 +126,17 @@ bool load_side(const std::string& path, const DiffOptions& o, Side& s) {
   s.vm = std::make_unique<Vm>(s.prog());
   s.vm->use_native(s.engine.native());
   s.binder = std::make_unique<Binder>(s.prog());
+  s.csv = std::make_unique<CsvBinder>(s.prog(), *s.binder);
   return true;
+}
+
+// Counts one decision into a movement (or a same-verdict group).
+void count_into(Movement& m, const std::vector<std::string>& was, const std::vector<std::string>& now,
+                const std::string& id, size_t examples) {
+  ++m.count;
+  for (const std::string& c : now) ++m.now.counts[c];
+  for (const std::string& c : was) ++m.was.counts[c];
+  if (m.contacts.size() < examples) m.contacts.push_back(id);
 }
 
 int run_diff(const DiffOptions& o) {
@@ -241,6 +146,17 @@ int run_diff(const DiffOptions& o) {
   }
   if (!o.contacts.empty() && o.campaign.empty()) {
     print_error("--contacts needs --campaign FILE");
+    return kExitUsage;
+  }
+  const std::string input = o.cases.empty() ? o.contacts : o.cases;
+  if (o.input_format != "auto" && o.input_format != "csv" && o.input_format != "jsonl") {
+    print_error(fmt::format("--input-format {}: give jsonl or csv", o.input_format));
+    return kExitUsage;
+  }
+  const bool csv_in = o.input_format == "csv" || (o.input_format == "auto" && input.size() > 4 &&
+                                                  input.compare(input.size() - 4, 4, ".csv") == 0);
+  if (csv_in && !o.cases.empty()) {
+    print_error("--cases reads JSON Lines only (a case holds a contact and a campaign)");
     return kExitUsage;
   }
   DecideOptions opt;
@@ -268,93 +184,135 @@ int run_diff(const DiffOptions& o) {
       }
     }
   }
-  const std::string input = o.cases.empty() ? o.contacts : o.cases;
-  std::ifstream file;
-  std::istream* in = &std::cin;
-  if (input != "-") {
-    file.open(input, std::ios::binary);
-    if (!file) {
-      print_error(fmt::format("cannot read {}", input));
-      return kExitFailed;
-    }
-    in = &file;
-  }
-
-  std::map<std::string, std::string> rule_change;
-  std::vector<Change> changed_defs = changes(sides[0], sides[1], rule_change);
-  std::map<std::tuple<std::string, std::string, std::string, std::string>, Movement> moves;
-  size_t total = 0, unchanged = 0, other_reasons = 0, errors = 0;
-  std::vector<std::pair<uint64_t, std::string>> error_lines;
-  std::string line;
-  uint64_t n = 0;
-  while (std::getline(*in, line)) {
-    ++n;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) {
-      ++errors;
-      if (error_lines.size() < o.examples) error_lines.emplace_back(n, "a blank line");
-      continue;
-    }
-    ++total;
-    std::string error;
-    for (Side& s : sides) {
-      BindResult r = o.cases.empty() ? s.binder->bind_contact(s.vm->facts(), line.data(), line.size(), line.size())
-                                     : s.binder->bind_case(s.vm->facts(), line.data(), line.size(), line.size());
-      if (!r.ok) {
-        error = r.error;
-        break;
-      }
-      decide_entry(*s.vm, s.entry, s.out, opt);
-      if (!s.out.error.empty()) {
-        error = s.out.error;
-        break;
-      }
-    }
-    if (!error.empty()) {
-      ++errors;
-      if (error_lines.size() < o.examples) error_lines.emplace_back(n, error);
-      continue;
-    }
-    const Outcome& a = sides[0].out;
-    const Outcome& b = sides[1].out;
-    std::string va = verdict_name(a.verdict), vb = verdict_name(b.verdict);
-    std::string ba = basis_of(sides[0].prog(), a), bb = basis_of(sides[1].prog(), b);
-    std::vector<std::string> ca = causes(sides[0].prog(), a);
-    std::vector<std::string> cb = causes(sides[1].prog(), b);
-    if (va == vb && ba == bb) {
-      ++unchanged;
-      std::vector<std::string> cites_a, cites_b;
-      for_each_cite(sides[0].prog(), a, [&](const std::string& c) { cites_a.push_back(c); });
-      for_each_cite(sides[1].prog(), b, [&](const std::string& c) { cites_b.push_back(c); });
-      if (ca != cb || cites_a != cites_b) ++other_reasons;
-      continue;
-    }
-    Movement& m = moves[{va, ba, vb, bb}];
-    m.from_verdict = va;
-    m.from_basis = ba;
-    m.to_verdict = vb;
-    m.to_basis = bb;
-    ++m.count;
-    for (const std::string& c : cb) ++m.now.counts[c];
-    for (const std::string& c : ca) ++m.was.counts[c];
-    if (m.contacts.size() < o.examples) {
-      std::string_view id;
-      if (contact_id(sides[1].prog(), sides[1].vm->facts(), id)) m.contacts.emplace_back(id);
-      else m.contacts.push_back(fmt::format("line {}", n));
-    }
-  }
-  if (in->bad()) {
-    print_error(fmt::format("reading {} failed", input));
+  // The input as `check` reads it: in chunks of whole lines, a line longer than the
+  // binder's limit skipped (and reported) without being held.
+  const size_t max_line = sides[0].binder->limits().max_line;
+  ChunkReader in;
+  std::string err;
+  if (!in.open(input, max_line, 1u << 20, &err)) {
+    print_error(err);
     return kExitFailed;
   }
 
-  std::vector<const Movement*> order;
-  size_t changed = 0;
-  for (const auto& [k, m] : moves) {
-    order.push_back(&m);
-    changed += m.count;
+  const std::vector<PolicyChange> changed_defs =
+      policy_changes({&sides[0].prog(), sides[0].loaded.compilation.get()},
+                     {&sides[1].prog(), sides[1].loaded.compilation.get()});
+  std::map<std::string, std::string> rule_change;  // cause key -> added, removed, changed
+  for (const PolicyChange& c : changed_defs)
+    if (c.definition.empty()) rule_change[c.policy + "\x1f" + c.decision + "\x1f" + c.rule] = change_name(c.kind);
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, Movement> moves;
+  std::map<std::tuple<std::string, std::string, std::string>, Movement> same;  // verdict, basis, what changed
+  size_t total = 0, unchanged = 0, errors = 0;
+  std::vector<std::pair<uint64_t, std::string>> error_lines;
+  auto not_decided = [&](uint64_t n, std::string why) {
+    ++errors;
+    if (error_lines.size() < o.examples) error_lines.emplace_back(n, std::move(why));
+  };
+  Chunk chunk;
+  while (in.next(chunk)) {
+    for (size_t i = 0; i < chunk.lines.size(); ++i) {
+      const uint64_t n = chunk.first_line + i;
+      const std::string_view line = chunk.line(i);
+      if (csv_in && n == 1) {
+        if (chunk.lines[i].too_long) {
+          print_error(fmt::format("{}: the header row is too long", input));
+          return kExitFailed;
+        }
+        for (Side& s : sides) {
+          std::string bad = s.csv->set_header(line);
+          if (!bad.empty()) {
+            print_error(fmt::format("{}: {}", input, bad));
+            return kExitFailed;
+          }
+        }
+        continue;
+      }
+      if (chunk.lines[i].too_long) {
+        ++total;
+        not_decided(n, fmt::format("a line of {} bytes; the limit is {}", chunk.lines[i].too_long, max_line));
+        continue;
+      }
+      if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
+        not_decided(n, "a blank line");
+        continue;
+      }
+      ++total;
+      std::string error;
+      for (Side& s : sides) {
+        BindResult r = csv_in        ? s.csv->bind_row(s.vm->facts(), line)
+                       : o.cases.empty() ? s.binder->bind_contact(s.vm->facts(), line.data(), line.size(), chunk.capacity(i))
+                                         : s.binder->bind_case(s.vm->facts(), line.data(), line.size(), chunk.capacity(i));
+        if (!r.ok) {
+          error = r.error;
+          break;
+        }
+        decide_entry(*s.vm, s.entry, s.out, opt);
+        if (!s.out.error.empty()) {
+          error = s.out.error;
+          break;
+        }
+      }
+      if (!error.empty()) {
+        not_decided(n, error);
+        continue;
+      }
+      const Outcome& a = sides[0].out;
+      const Outcome& b = sides[1].out;
+      std::string va = verdict_name(a.verdict), vb = verdict_name(b.verdict);
+      std::string ba = basis_of(sides[0].prog(), a), bb = basis_of(sides[1].prog(), b);
+      std::vector<std::string> ca = causes(sides[0].prog(), a);
+      std::vector<std::string> cb = causes(sides[1].prog(), b);
+      std::string_view id_view;
+      std::string id = contact_id(sides[1].prog(), sides[1].vm->facts(), id_view) ? std::string(id_view)
+                                                                                   : fmt::format("line {}", n);
+      if (va == vb && ba == bb) {
+        ++unchanged;
+        std::string what;
+        if (ca != cb) {
+          what = "rules";
+        } else {
+          std::vector<std::string> cites_a, cites_b;
+          for_each_cite(sides[0].prog(), a, [&](const std::string& c) { cites_a.push_back(c); });
+          for_each_cite(sides[1].prog(), b, [&](const std::string& c) { cites_b.push_back(c); });
+          if (cites_a != cites_b) what = "citations";
+        }
+        if (what.empty()) continue;
+        Movement& m = same[{va, ba, what}];
+        m.from_verdict = m.to_verdict = va;
+        m.from_basis = m.to_basis = ba;
+        m.same = what;
+        count_into(m, ca, cb, id, o.examples);
+        continue;
+      }
+      Movement& m = moves[{va, ba, vb, bb}];
+      m.from_verdict = va;
+      m.from_basis = ba;
+      m.to_verdict = vb;
+      m.to_basis = bb;
+      count_into(m, ca, cb, id, o.examples);
+    }
   }
-  std::stable_sort(order.begin(), order.end(), [](const Movement* x, const Movement* y) { return x->count > y->count; });
+  if (in.failed()) {
+    print_error(in.failure());
+    return kExitFailed;
+  }
+  if (csv_in && in.lines() == 0) {
+    print_error(fmt::format("{}: no header row (CSV input starts with the names of its columns)", input));
+    return kExitFailed;
+  }
+
+  auto largest_first = [](auto& groups, size_t& sum) {
+    std::vector<const Movement*> order;
+    for (const auto& [k, m] : groups) {
+      order.push_back(&m);
+      sum += m.count;
+    }
+    std::stable_sort(order.begin(), order.end(), [](const Movement* x, const Movement* y) { return x->count > y->count; });
+    return order;
+  };
+  size_t changed = 0, other_reasons = 0;
+  const std::vector<const Movement*> order = largest_first(moves, changed);
+  const std::vector<const Movement*> same_order = largest_first(same, other_reasons);
   auto sorted = [](const Tally& t) {
     std::vector<std::pair<std::string, size_t>> v(t.counts.begin(), t.counts.end());
     std::stable_sort(v.begin(), v.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
@@ -374,16 +332,14 @@ int run_diff(const DiffOptions& o) {
     out += "\n";
     if (!changed_defs.empty()) {
       out += "\nWhat differs between the versions\n";
-      for (const Change& c : changed_defs) {
+      for (const PolicyChange& c : changed_defs) {
         if (c.definition.empty())
-          out += fmt::format("  {}: rule {}.{} {}\n", c.policy, c.decision, c.rule, c.what);
+          out += fmt::format("  {}: rule {}.{} {}\n", c.policy, c.decision, c.rule, change_name(c.kind));
         else
-          out += fmt::format("  {}: definition {} {}\n", c.policy, c.definition, c.what);
+          out += fmt::format("  {}: definition {} {}\n", c.policy, c.definition, change_name(c.kind));
       }
     }
-    for (const Movement* m : order) {
-      out += fmt::format("\n{} -> {}: {}\n", verdict_text(m->from_verdict, m->from_basis),
-                         verdict_text(m->to_verdict, m->to_basis), m->count);
+    auto block = [&](const Movement& m) {
       auto list = [&](const char* label, const Tally& t) {
         std::string s;
         for (const auto& [cause, count] : sorted(t)) {
@@ -392,12 +348,22 @@ int run_diff(const DiffOptions& o) {
         }
         if (!s.empty()) out += fmt::format("  {} {}\n", label, s);
       };
-      list("now by:", m->now);
-      list("was by:", m->was);
+      list("now by:", m.now);
+      list("was by:", m.was);
       std::string ids;
-      for (const std::string& c : m->contacts) ids += (ids.empty() ? "" : ", ") + c;
-      if (m->count > m->contacts.size()) ids += fmt::format(", and {} more", m->count - m->contacts.size());
+      for (const std::string& c : m.contacts) ids += (ids.empty() ? "" : ", ") + c;
+      if (m.count > m.contacts.size()) ids += fmt::format(", and {} more", m.count - m.contacts.size());
       out += fmt::format("  contacts: {}\n", ids);
+    };
+    for (const Movement* m : order) {
+      out += fmt::format("\n{} -> {}: {}\n", verdict_text(m->from_verdict, m->from_basis),
+                         verdict_text(m->to_verdict, m->to_basis), m->count);
+      block(*m);
+    }
+    for (const Movement* m : same_order) {
+      out += fmt::format("\n{}, unchanged, by other {}: {}\n", verdict_text(m->from_verdict, m->from_basis),
+                         m->same == "rules" ? "rules" : "citations of the same rules", m->count);
+      block(*m);
     }
     if (!error_lines.empty()) {
       out += "\nLines not decided\n";
@@ -408,7 +374,7 @@ int run_diff(const DiffOptions& o) {
                        total, changed, unchanged, other_reasons, errors);
     out += ", \"changes\": [";
     for (size_t i = 0; i < changed_defs.size(); ++i) {
-      const Change& c = changed_defs[i];
+      const PolicyChange& c = changed_defs[i];
       out += i ? ", " : "";
       out += "{\"policy\": ";
       append_json_string(out, c.policy);
@@ -422,17 +388,15 @@ int run_diff(const DiffOptions& o) {
         append_json_string(out, c.definition);
       }
       out += ", \"change\": ";
-      append_json_string(out, c.what);
+      append_json_string(out, change_name(c.kind));
       out += "}";
     }
-    out += "], \"movements\": [";
-    for (size_t i = 0; i < order.size(); ++i) {
-      const Movement& m = *order[i];
-      out += i ? ", " : "";
+    auto group = [&](const Movement& m) {
       out += "{\"from\": ";
       json_verdict(out, m.from_verdict, m.from_basis);
       out += ", \"to\": ";
       json_verdict(out, m.to_verdict, m.to_basis);
+      if (!m.same.empty()) out += fmt::format(", \"changed\": \"{}\"", m.same);
       out += fmt::format(", \"count\": {}", m.count);
       auto list = [&](const char* label, const Tally& t) {
         out += fmt::format(", \"{}\": [", label);
@@ -468,6 +432,16 @@ int run_diff(const DiffOptions& o) {
         append_json_string(out, m.contacts[k]);
       }
       out += "]}";
+    };
+    out += "], \"movements\": [";
+    for (size_t i = 0; i < order.size(); ++i) {
+      out += i ? ", " : "";
+      group(*order[i]);
+    }
+    out += "], \"other_reasons_by\": [";
+    for (size_t i = 0; i < same_order.size(); ++i) {
+      out += i ? ", " : "";
+      group(*same_order[i]);
     }
     out += "], \"error_lines\": [";
     for (size_t i = 0; i < error_lines.size(); ++i) {
@@ -495,7 +469,9 @@ void add_diff(Command& app, int& exit_code) {
   cmd.add_option("--decision", o->decision, "Evaluate this decision rather than the whole policy");
   cmd.add_option("--as-of", o->as_of, "Take rules as in force on this date (YYYY-MM-DD) instead of the send date");
   cmd.add_option("--cases", o->cases, "JSON Lines of {\"contact\": ..., \"campaign\": ...}");
-  cmd.add_option("--contacts", o->contacts, "JSON Lines, one contact a line ('-' for standard input)");
+  cmd.add_option("--contacts", o->contacts, "JSON Lines, one contact a line, or CSV with a header row ('-' for standard input)");
+  cmd.add_option("--input-format", o->input_format,
+                 "jsonl or csv; auto (the default) takes CSV for a file named *.csv, else JSON Lines");
   cmd.add_option("--campaign", o->campaign, "One campaign as a JSON object");
   cmd.add_option("--examples", o->examples, "Contact ids to show per movement (default 5)");
   cmd.add_option("--engine", o->engine, kEngineHelp);

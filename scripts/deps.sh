@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build python3
   antlr4 libantlr4-runtime-dev
   libfmt-dev doctest-dev libsimdjson-dev libcli11-dev libbenchmark-dev
+  nlohmann-json3-dev # explain's JSON writer (runtime/vm/explain.cpp)
   clang libclang-rt-14-dev
   llvm-14-dev        # the native back end (runtime/jit): LLVM 14, as the clang of the fuzz build
   pkgconf binutils   # the API install test: pkg-config, nm

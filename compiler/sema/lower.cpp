@@ -243,7 +243,7 @@ IrPtr Analyzer::let_ref(Scope* scope, const ast::LetDecl* decl, Span span) {
         std::string full = scope->name + "." + decl->name.text;
         int32_t f = add_function(std::move(body), fn, full);
         inst.program_let = static_cast<int32_t>(prog_.lets.size());
-        prog_.lets.push_back(LetInfo{intern(full), static_cast<uint32_t>(f)});
+        prog_.lets.push_back(LetInfo{intern(full), static_cast<uint32_t>(f), inst.type});
         let_depth_.push_back(depth);
       }
     }

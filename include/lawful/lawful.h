@@ -247,6 +247,22 @@ LAWFUL_API const char* lawful_decision_item(const lawful_decision* decision, law
  * decision. `len` may be NULL. */
 LAWFUL_API const char* lawful_decision_json(const lawful_decision* decision, size_t* len);
 
+/* Explains the decision for one contact and one campaign (JSON objects, as
+ * lawful_decide_json takes them), rule by rule: the JSON object of `lawful explain
+ * --json` (docs/commands/explain.md), the same text for the same policies and facts.
+ * The decision is made too, into `decision`. `as_of` ("YYYY-MM-DD", or NULL for the
+ * campaign's send date) takes rules as in force on that date. *json receives the text,
+ * owned by the decision (valid until the decision is reused or freed), without a
+ * newline; `len` may be NULL. An engine loaded from source quotes the policies' text; one
+ * loaded from a .lawc file says where each rule is. Fails as lawful_decide_json does: for
+ * LAWFUL_ERR_DATA *json is the error record; for LAWFUL_ERR_RUNTIME the explanation, whose
+ * "outcome" is the error record. LAWFUL_ERR_ARGUMENT for an `as_of` that is not a date
+ * (*json is then NULL). */
+LAWFUL_API lawful_status lawful_decision_explain_json(const lawful_engine* engine, const char* contact,
+                                                      size_t contact_len, const char* campaign, size_t campaign_len,
+                                                      const char* as_of, lawful_decision* decision, const char** json,
+                                                      size_t* len);
+
 /* ------------------------------------------------------------------ reloading */
 
 /* Keeps an engine current for a policy path (a directory, a .law or a .lawc file). A new

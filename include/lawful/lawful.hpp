@@ -426,6 +426,24 @@ class Engine {
   Status decide(const Facts& facts, Decision& out) const {
     return decided(lawful_decide_facts(e_, facts.handle(), out.handle()));
   }
+  // The explanation of the decision for a contact and a campaign (JSON objects), as
+  // `lawful explain --json` writes it; `as_of` ("YYYY-MM-DD", empty: the send date) takes
+  // rules as in force on that date. The decision is made into `out` too. For facts that
+  // cannot be bound, the error record (out.status() says so). Throws Error for a bad
+  // `as_of`.
+  std::string explain(std::string_view contact, std::string_view campaign, Decision& out,
+                      const std::string& as_of = {}) const {
+    const char* json = nullptr;
+    size_t n = 0;
+    decided(lawful_decision_explain_json(e_, contact.data() ? contact.data() : "", contact.size(),
+                                         campaign.data() ? campaign.data() : "", campaign.size(),
+                                         as_of.empty() ? nullptr : as_of.c_str(), out.handle(), &json, &n));
+    return json ? std::string(json, n) : std::string();
+  }
+  std::string explain(std::string_view contact, std::string_view campaign, const std::string& as_of = {}) const {
+    Decision d;
+    return explain(contact, campaign, d, as_of);
+  }
   Decision decide(const Facts& facts) const {
     Decision d;
     decide(facts, d);

@@ -82,6 +82,8 @@ struct PolicyInfo {
 struct LetInfo {
   uint32_t name = 0;  // string: "uk.pecr.soft_opt_in"
   uint32_t fn = 0;
+  // Its type, for explain to show its value; not kept in a .lawc file (read: kError).
+  TypeId type = types::kError;
 };
 
 struct Route {

@@ -1651,6 +1651,12 @@ void Vm::trace_decision(uint32_t d, DecisionTrace& trace, const DecideOptions& o
   }
 }
 
+Value Vm::trace_let(uint32_t let, FactSet& reads) {
+  if (let >= prog_.lets.size()) return kUnknown;
+  FactSet mask;
+  return call_let<true>(let, &mask, &reads);
+}
+
 void append_reason_text(std::string& text, const Program& prog, const Outcome& out) {
   auto rule = [&](int32_t i) -> std::string_view {
     if (out.decision < 0 || i < 0) return "?";

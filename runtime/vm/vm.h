@@ -68,6 +68,9 @@ class Vm {
   // Re-evaluates a decision with tracing, for explain. Call after a decide_* call on the
   // same facts.
   void trace_decision(uint32_t decision, DecisionTrace& trace, const DecideOptions& opt = {});
+  // A definition's value in the decision trace_decision last traced (computed now if its
+  // rules did not need it), and the facts it read. Call after trace_decision.
+  Value trace_let(uint32_t let, FactSet& reads);
   // The policy the router picks for the bound contact, or -1 (and why in `out`).
   int32_t route(Outcome& out);
 

@@ -179,6 +179,89 @@ def cases_as_of_and_compiled_files():
 
 
 @test
+def unchanged_decisions_for_other_rules_or_citations_are_broken_down():
+    # Issue 16, item 5: the decisions that kept their verdict but not their rules or
+    # citations, per verdict and kind, as the movements are.
+    old = write("diff/old/p.law", OLD)
+    renamed = write("diff/renamed/p.law", OLD.replace("rule objection: deny", "rule objected: deny")
+                    .replace('cite "reg 22 corporate"', 'cite "reg 22 corporate (amended)"'))
+    data, camp = write("diff/contacts.jsonl", "".join(json.dumps(r) + "\n" for r in ROWS)), write("diff/campaign.json", json.dumps(CAMPAIGN))
+    p = run("diff", old, renamed, "--contacts", data, "--campaign", camp, "--json")
+    t = json.loads(p.stdout)
+    corporate = [r for r in ROWS if r["entity"] in ("company", "llp") and not r["objected"]]
+    expected = {("deny", None, "rules"): sum(1 for r in ROWS if r["objected"]),
+                ("allow", "corporate_subscriber", "citations"): sum(1 for r in corporate if not r["consents"]),
+                ("allow", "consent", "citations"): sum(1 for r in corporate if r["consents"])}
+    got = {(g["from"]["verdict"], g["from"]["basis"], g["changed"]): g["count"] for g in t["other_reasons_by"]}
+    check(p.returncode == 0 and t["changed"] == 0 and got == expected, f"groups: got {got}, expected {expected}", p)
+    check(t["other_reasons"] == sum(expected.values()), "other_reasons is their total", p)
+    counts = [g["count"] for g in t["other_reasons_by"]]
+    check(counts == sorted(counts, reverse=True), "largest first", p)
+    deny = next(g for g in t["other_reasons_by"] if g["changed"] == "rules")
+    check(deny["from"] == deny["to"] == {"verdict": "deny", "basis": None}, "the verdict, on both sides", p)
+    check(("objected", "added") in [(r["rule"], r["change"]) for r in deny["now"]]
+          and ("objection", "removed") in [(r["rule"], r["change"]) for r in deny["was"]], "the rules behind it", p)
+    check(deny["contacts"] == [r["id"] for r in ROWS if r["objected"]][:5], "its first contacts", p)
+    p = run("diff", old, renamed, "--contacts", data, "--campaign", camp)
+    n = expected[("allow", "corporate_subscriber", "citations")]
+    check(f"(300 of them for other rules or citations)" not in p.stdout
+          and f"({sum(expected.values())} of them for other rules or citations)\n" in p.stdout, "the summary line", p)
+    check(f"\nallow basis corporate_subscriber, unchanged, by other citations of the same rules: {n}\n"
+          "  now by: t.diff: email.corporate (" in p.stdout, "a citations block", p)
+    check(f"\ndeny, unchanged, by other rules: {expected[('deny', None, 'rules')]}\n" in p.stdout, "a rules block", p)
+    # Nothing to break down: no blocks.
+    p = run("diff", old, old, "--contacts", data, "--campaign", camp, "--json")
+    check(json.loads(p.stdout)["other_reasons_by"] == [], "none", p)
+
+
+@test
+def csv_input_as_check_reads_it():
+    old, new, data, camp = setup()
+    fields = ["id", "entity", "objected", "tps"]
+    plain = [{k: r[k] for k in fields if k in r} for r in ROWS]
+    cell = lambda v: "" if v is None else ("true" if v is True else "false" if v is False else str(v))
+    csv_text = ",".join(fields) + "\n" + "".join(",".join(cell(r.get(k)) for k in fields) + "\n" for r in plain)
+    as_csv = write("diff/contacts.csv", csv_text)
+    as_jsonl = write("diff/plain.jsonl", "".join(json.dumps(r) + "\n" for r in plain))
+    a = run("diff", old, new, "--contacts", as_csv, "--campaign", camp, "--json")
+    b = run("diff", old, new, "--contacts", as_jsonl, "--campaign", camp, "--json")
+    check(a.returncode == 0 and a.stdout == b.stdout and json.loads(a.stdout)["contacts"] == 300,
+          "a CSV file gives the report of the same contacts in JSON Lines", a)
+    check(json.loads(a.stdout)["changed"] > 0, "and something moves", a)
+    named = write("diff/contacts.txt", csv_text)
+    c = run("diff", old, new, "--contacts", named, "--campaign", camp, "--json", "--input-format", "csv")
+    check(c.returncode == 0 and c.stdout == a.stdout, "--input-format csv", c)
+    p = run("diff", old, new, "--contacts", write("diff/list.csv", "id,consents\nx,email\n"), "--campaign", camp)
+    check(p.returncode == 1 and "list.csv: " in p.stderr and "consents" in p.stderr, "a header naming a list", p)
+    p = run("diff", old, new, "--contacts", write("diff/empty.csv", ""), "--campaign", camp)
+    check(p.returncode == 1 and "no header row" in p.stderr, "an empty CSV file", p)
+    p = run("diff", old, new, "--cases", as_csv)
+    check(p.returncode == 2 and "--cases reads JSON Lines only" in p.stderr, "--cases with CSV", p)
+    p = run("diff", old, new, "--contacts", as_jsonl, "--campaign", camp, "--input-format", "xml")
+    check(p.returncode == 2, "an unknown format", p)
+    p = run("diff", old, new, "--contacts", "-", "--campaign", camp, "--json", "--input-format", "csv", stdin=csv_text)
+    check(p.returncode == 0 and p.stdout == a.stdout, "CSV on standard input", p)
+
+
+@test
+def an_over_long_line_is_reported_and_the_rest_decided():
+    old, new, data, camp = setup()
+    long = json.dumps({"id": "big", "entity": "company", "note": "x" * (1 << 20)})
+    text = json.dumps(ROWS[1]) + "\n" + long + "\n" + json.dumps(ROWS[2]) + "\n"
+    p = run("diff", old, new, "--contacts", write("diff/long.jsonl", text), "--campaign", camp, "--json")
+    t = json.loads(p.stdout)
+    check(p.returncode == 1 and t["contacts"] == 3 and t["errors"] == 1, "one line not decided, the others decided", p)
+    check(t["error_lines"] == [{"line": 2, "error": f"a line of {len(long)} bytes; the limit is 1048576"}], "why", p)
+    check(t["changed"] + t["unchanged"] == 2, "the two short lines", p)
+    fields = "id,entity\n"
+    p = run("diff", old, new, "--contacts", write("diff/long.csv", fields + "a,company\nb," + "y" * (1 << 20) + "\nc,llp\n"),
+            "--campaign", camp, "--json")
+    t = json.loads(p.stdout)
+    check(p.returncode == 1 and [e["line"] for e in t["error_lines"]] == [3] and t["changed"] + t["unchanged"] == 2,
+          "in CSV too (line 3: the header is line 1)", p)
+
+
+@test
 def bad_lines_and_usage():
     old, new, data, camp = setup()
     bad = write("diff/bad.jsonl", json.dumps(ROWS[1]) + "\n{oops\n\n" + json.dumps({"id": "z", "entity": "compny"}) + "\n")

@@ -33,7 +33,7 @@ Decision
       20 | decision email when campaign.channel in {email, sms}:
 
 Rules of email
-  unsolicited: deny -- applies, overridden by corporate
+  unsolicited: deny -- applies, but corporate overrides it
     no condition: applies whenever it is in force
     tests/lang/spec_example.law:
       22 | rule unsolicited: deny
@@ -52,6 +52,14 @@ Rules of email
       31 |   when soft_opt_in
       32 |   overrides unsolicited
       33 |   cite "PECR reg 22(3)"
+    definition soft_opt_in = false
+      tests/lang/spec_example.law:
+        13 | let soft_opt_in =
+        14 |       known(contact.customer)
+        15 |   and contact.customer.opt_out_offered
+        16 |   and campaign.unsubscribe
+        17 |   and any p in campaign.products:
+        18 |         p in contact.customer.purchased or p in contact.customer.negotiated
   corporate: allow basis corporate_subscriber -- applies, prevails
     facts: contact.entity = company
     tests/lang/spec_example.law:
@@ -59,6 +67,10 @@ Rules of email
       36 |   when corporate_subscriber
       37 |   overrides unsolicited
       38 |   cite "PECR reg 22 (individual subscribers only)"
+    definition corporate_subscriber = true
+      tests/lang/spec_example.law:
+        10 | let corporate_subscriber =
+        11 |   contact.entity in {company, llp, public_body, scottish_partnership}
   objection: deny -- does not apply
     facts: contact.objected = false; contact.suppressed = false
     tests/lang/spec_example.law:
@@ -123,8 +135,11 @@ def json_gives_the_same_tree():
     check(src["file"] == "tests/lang/spec_example.law" and src["line"] == 35 and src["text"].startswith("rule corporate:"), "source", p)
     # The outcome is the decision record `lawful check` writes.
     cases = write("one.jsonl", json.dumps({"contact": json.loads(c.read_text()), "campaign": CAMPAIGN}) + "\n")
-    rec = records(run("check", SPEC, "--cases", cases).stdout)[0]
+    line = run("check", SPEC, "--cases", cases).stdout
+    rec = records(line)[0]
     check(t["outcome"] == rec, "outcome == check's record", p)
+    check(p.stdout.count("\n") == 1 and p.stdout.endswith(',"outcome":' + line.rstrip("\n") + "}\n"),
+          "one line, ending with check's record as check writes it", p)
 
 
 @test
@@ -169,8 +184,97 @@ def decisions_that_do_not_apply_and_windows():
     c = contact("e", objected=True)
     p = run("explain", eff, "--contact", c, "--campaign", campaign(), "--as-of", "2026-01-01")
     check(p.stdout.startswith("Decision for contact 'e' as of 2026-01-01\n"), "--as-of", p)
-    check("  opt_in: deny -- not in force\n    in force: effective 2026-08-11\n" in p.stdout, "a rule out of its window", p)
-    check("  opt_out: allow basis legitimate_interest -- applies, prevails\n" in p.stdout, "the old rule", p)
+    check("  opt_in: deny -- not in force\n    in force only from 2026-08-11\n" in p.stdout, "a rule out of its window", p)
+    check("  opt_out: allow basis legitimate_interest -- applies, prevails\n    in force since 2000-01-01, until 2026-08-11\n"
+          in p.stdout, "the old rule, and when it stops", p)
+
+
+@test
+def rules_in_force_say_since_when():
+    # Issue 16, item 4: a rule with an effective window says since when it is in force.
+    eff = ROOT / "tests/lang/effective.law"
+    c = contact("e", objected=True)
+    p = run("explain", eff, "--contact", c, "--campaign", campaign())
+    check("  opt_in: deny -- applies, prevails\n    in force since 2026-08-11\n    no condition:" in p.stdout, "since", p)
+    check("  opt_out: allow basis legitimate_interest -- not in force\n    in force only from 2000-01-01 until 2026-08-11\n"
+          in p.stdout, "a window that has ended", p)
+    check("  consented: allow basis consent -- does not apply\n    in force since 2026-08-11\n    facts: contact.objected = true\n"
+          in p.stdout, "in force, but its condition is false", p)
+    t = json.loads(run("explain", eff, "--contact", c, "--campaign", campaign(), "--json").stdout)
+    rules = {r["name"]: r for r in t["rules"]}
+    check(rules["opt_in"]["in_force"] == {"from": "2026-08-11", "until": None}, "JSON: since", p)
+    check(rules["opt_out"]["in_force"] == {"from": "2000-01-01", "until": "2026-08-11"}, "JSON: from and until", p)
+    t = json.loads(run("explain", SPEC, "--contact", c, "--campaign", campaign(), "--json").stdout)
+    check(all(r["in_force"] is None for r in t["rules"]), "JSON: null without a window", p)
+
+
+@test
+def overridden_rules_in_plain_words():
+    # Issue 16, item 4: no "does not apply, overridden by".
+    c = contact("o", entity="company", objected=True, suppressed=False, consents=[])
+    p = run("explain", SPEC, "--contact", c, "--campaign", campaign())
+    check("  consented: allow basis consent -- does not apply (and objection would override it anyway)\n" in p.stdout,
+          "a rule that does not apply, and would lose anyway", p)
+    check("  corporate: allow basis corporate_subscriber -- applies, but objection overrides it\n" in p.stdout,
+          "a rule that applies and loses", p)
+    check("  unsolicited: deny -- applies, but corporate overrides it\n" in p.stdout, "one overrider", p)
+    check("overridden by" not in p.stdout, "the old wording is gone", p)
+    c = contact("o2", entity="company", consents=[])
+    p = run("explain", SPEC, "--contact", c, "--campaign", campaign(), "--json")
+    rules = {r["name"]: r for r in json.loads(p.stdout)["rules"]}
+    check(rules["unsolicited"]["summary"] == "applies, but corporate overrides it", "JSON summary", p)
+    check(rules["objection"]["summary"] == "unknown, might change the outcome", "JSON summary of a review's rule", p)
+    check(rules["unsolicited"]["overridden_by"] == ["corporate"], "overridden_by kept", p)
+
+
+@test
+def definitions_with_their_values():
+    # Issue 16, item 4: the definitions a rule used, with their values.
+    c = contact("d", entity="company", objected=False, suppressed=False, consents=[],
+                customer={"opt_out_offered": True, "purchased": ["tools"]})
+    p = run("explain", SPEC, "--contact", c, "--campaign", campaign(products=["tools"]))
+    check("    definition soft_opt_in = true\n      tests/lang/spec_example.law:\n        13 | let soft_opt_in =\n" in p.stdout,
+          "soft_opt_in, true, with its text", p)
+    check("    definition corporate_subscriber = true\n" in p.stdout, "corporate_subscriber", p)
+    unknown = contact("u", consents=[])
+    p = run("explain", SPEC, "--contact", unknown, "--campaign", campaign())
+    check("    definition corporate_subscriber = unknown\n" in p.stdout, "an unknown definition", p)
+    t = json.loads(run("explain", SPEC, "--contact", c, "--campaign", campaign(products=["tools"]), "--json").stdout)
+    rules = {r["name"]: r for r in t["rules"]}
+    d = rules["existing_customer"]["definitions"]
+    check([(x["name"], x["value"], x["unknown"]) for x in d] == [("lang.spec_example.soft_opt_in", True, False)], "JSON", p)
+    check(d[0]["source"]["line"] == 13 and d[0]["source"]["text"].startswith("let soft_opt_in =\n"), "JSON source", p)
+    check(rules["unsolicited"]["definitions"] == [], "a rule without definitions", p)
+    # A .lawc keeps no types: the definition is named, its value not shown.
+    lawc = TMP / "spec-defs.lawc"
+    run("compile", SPEC, "-o", lawc)
+    p = run("explain", lawc, "--contact", c, "--campaign", campaign(products=["tools"]))
+    check("    definition soft_opt_in (its value needs the policy's source)\n" in p.stdout, "from .lawc", p)
+
+
+@test
+def definitions_of_every_kind_and_through_other_definitions():
+    law = write("defs.law", 'policy t.defs "Definitions of every kind"\n\n'
+                'let last = contact.last_contact\n'
+                'let gap = campaign.send_date - contact.last_contact\n'
+                'let wait = if contact.objected then 3 years else 1 year + 6 months\n'
+                'let stale_contact = last < campaign.send_date and gap > wait\n\n'
+                'decision d:\n  rule stale: deny\n    when stale_contact\n    cite "x"\n')
+    c = contact("a", last_contact="2020-01-01", objected=False)
+    camp = write("defs-campaign.json", json.dumps({"send_date": "2026-12-01"}))
+    p = run("explain", law, "--contact", c, "--campaign", camp)
+    names = re.findall(r"\n    definition (\S+) = ([^\n]*)", p.stdout)
+    check(names == [("stale_contact", "true"), ("last", "2020-01-01"), ("gap", "from 2020-01-01 to 2026-12-01"),
+                    ("wait", "1 year 6 months")], f"in order of first use, through stale_contact: {names}", p)
+    t = json.loads(run("explain", law, "--contact", c, "--campaign", camp, "--json").stdout)
+    d = t["rules"][0]["definitions"]
+    check([(x["name"], x["value"]) for x in d] == [("t.defs.stale_contact", True), ("t.defs.last", "2020-01-01"),
+                                                   ("t.defs.gap", "from 2020-01-01 to 2026-12-01"),
+                                                   ("t.defs.wait", "1 year 6 months")], "JSON", p)
+    p = run("explain", law, "--contact", contact("b", objected=True), "--campaign", camp)
+    names = re.findall(r"\n    definition (\S+) = ([^\n]*)", p.stdout)
+    check(names == [("stale_contact", "unknown"), ("last", "unknown"), ("gap", "unknown"), ("wait", "3 years")],
+          f"unknown where a fact is absent: {names}", p)
 
 
 @test
