@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "cli/common.h"
+#include "compiler/compiler.h"
 #include "runtime/facts/records.h"
 
 namespace lawful::cli {
@@ -154,6 +155,15 @@ std::string summary_json(const Program& prog, const Tally& t, const RunFacts& r)
   // JSON readers keep the last of two equal keys, so the table keeps the name.
   s += ", \"policy_path\": ";
   append_json_string(s, r.policies);
+  // What made the decisions, to trace a summary to a build and a policy version: this
+  // build's version and standard library (`lawful --version`), and the hash of the
+  // program's sources, the standard library's included (`lawful disasm` shows it). A
+  // .lawc was compiled with the standard library of the build that compiled it: this
+  // build's hash would not describe it, so it is null; its sources hash does.
+  fmt::format_to(out, ", \"lawful_version\": \"{}\", \"stdlib_hash\": ", LAWFUL_VERSION);
+  if (is_lawc(r.policies)) s += "null";
+  else append_json_string(s, stdlib_hash());
+  fmt::format_to(out, ", \"sources_hash\": \"{:016x}\"", prog.source_hash);
   fmt::format_to(out, ", \"lines\": {}, \"decisions\": {}, \"errors\": {}", t.lines, t.lines - t.errors, t.errors);
   fmt::format_to(out, ", \"verdicts\": {{\"allow\": {}, \"deny\": {}, \"review\": {}}}", t.verdicts[0], t.verdicts[1],
                  t.verdicts[2]);

@@ -1,5 +1,7 @@
 #include "compiler/policy_changes.h"
 
+#include <algorithm>
+
 #include <map>
 #include <set>
 
@@ -28,7 +30,12 @@ RuleDecls rule_decls(const Compilation* c) {
 // condition as written is not to be compared.
 std::string rule_signature(const Program& prog, const RuleDecls& decls, const DecisionInfo& d, const RuleInfo& r) {
   std::string s = fmt::format("{} {} {} {}|", r.verdict, prog.basis_name(r.basis), r.window.from, r.window.until);
-  for (uint32_t o : r.overrides) s += prog.str(d.rules[o].name) + ",";
+  // The rules it overrides as a set: `overrides a, b`, `overrides b, a` and `overrides
+  // every allow` naming the same rules say the same.
+  std::vector<std::string> over;
+  for (uint32_t o : r.overrides) over.push_back(prog.str(d.rules[o].name));
+  std::sort(over.begin(), over.end());
+  for (const std::string& o : over) s += o + ",";
   s += "|";
   for (uint32_t c : r.cites) s += prog.str(c) + "\x1f";
   s += "|";

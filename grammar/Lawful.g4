@@ -35,6 +35,7 @@ topDecl
     | recordDecl
     | factsDecl
     | routeDecl
+    | obligationDecl
     ;
 
 // ---------------------------------------------------------------- definitions
@@ -95,14 +96,33 @@ ruleDecl
 
 ruleClause
     : WHEN expr                             # WhenClause
-    | OVERRIDES name (',' name)*            # OverridesClause
+    | OVERRIDES overrideTarget (',' overrideTarget)*  # OverridesClause
     | CITE STRING                           # CiteClause
     | NEEDS path (',' path)*                # NeedsClause
     | effective                             # RuleEffectiveClause
     ;
 
+// `overrides every allow`: every other rule of that verdict in the decision, inherited
+// and added ones included (docs/reference.md, "Precedence by verdict").
+overrideTarget
+    : EVERY verdict=(ALLOW | DENY | REVIEW)     # EveryTarget
+    | name                                      # NamedTarget
+    ;
+
 obligeDecl
-    : REPLACE? OBLIGE name (WHEN expr)? (CITE STRING)*
+    : REPLACE? OBLIGE name (FOR obligeFor (',' obligeFor)*)? (WHEN expr)? (CITE STRING)*
+    ;
+
+// `oblige keep_consent_record for consented`: only when that rule decided;
+// `for basis soft_opt_in`: when a rule of the decision with that basis decided.
+obligeFor
+    : BASIS name        # ForBasis
+    | name              # ForRule
+    ;
+
+// A policy's own obligation, beside those of `Obligation` in std.facts.
+obligationDecl
+    : OBLIGATION name title=STRING?
     ;
 
 effective
@@ -201,7 +221,7 @@ name
     : IDENT
     | SOURCE | JURISDICTION | MODULE | ROUTING | ROUTE | TO | DEFAULT | OPTIONAL | LIST | OF
     | FACTS | RECORD | ENUM | BASIS | CITES | MISSING | OBLIGES | RULES | USE | EXTENDS
-    | TEST | REPLACE | NEEDS
+    | TEST | REPLACE | NEEDS | EVERY | FOR | OBLIGATION
     ;
 
 // ---------------------------------------------------------------- lexer
@@ -228,8 +248,11 @@ DEFAULT     : 'default';
 DECISION    : 'decision';
 RULE        : 'rule';
 OBLIGE      : 'oblige';
+OBLIGATION  : 'obligation';
+FOR         : 'for';
 WHEN        : 'when';
 OVERRIDES   : 'overrides';
+EVERY       : 'every';
 CITE        : 'cite';
 NEEDS       : 'needs';
 BASIS       : 'basis';

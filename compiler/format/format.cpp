@@ -669,6 +669,12 @@ class Printer {
       print();
       prev = end;
     };
+    if (!o.for_rules.empty())
+      part(o.for_rules.front().name.span.begin, o.for_rules.back().name.span.end, [&] {
+        put("for ");
+        for (size_t i = 0; i < o.for_rules.size(); ++i) put(std::string(i ? ", " : "") + (o.for_rules[i].basis ? "basis " : "") +
+                                                             o.for_rules[i].name.text);
+      });
     if (o.when) part(o.when->span.begin, o.when->span.end, [&] {
         put("when ");
         sub(*o.when, false, true);
@@ -783,6 +789,11 @@ class Printer {
     if (f.as_of) put(" as of " + f.as_of->str());
   }
 
+  void obligation(const ast::ObligationDecl& o) {
+    put("obligation " + o.name.text);
+    if (!o.title.empty()) put(" " + quoted(o.title));
+  }
+
   void route(const ast::RouteDecl& r) {
     put("route ");
     for (size_t i = 0; i < r.keys.size(); ++i) {
@@ -804,7 +815,7 @@ class Printer {
 };
 
 std::string Printer::run() {
-  enum Kind { Use, Let, Decision, Test, Enum, Record, Facts, Route };
+  enum Kind { Use, Let, Decision, Test, Enum, Record, Facts, Route, Obligation };
   struct Item {
     uint32_t begin;
     Kind kind;
@@ -820,6 +831,7 @@ std::string Printer::run() {
   for (size_t i = 0; i < m.records.size(); ++i) items.push_back({m.records[i].span.begin, Record, i});
   for (size_t i = 0; i < m.facts.size(); ++i) items.push_back({m.facts[i].span.begin, Facts, i});
   for (size_t i = 0; i < m.routes.size(); ++i) items.push_back({m.routes[i].span.begin, Route, i});
+  for (size_t i = 0; i < m.obligations.size(); ++i) items.push_back({m.obligations[i].span.begin, Obligation, i});
   std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.begin < b.begin; });
   const uint32_t eof = static_cast<uint32_t>(src_.size());
 
@@ -847,6 +859,7 @@ std::string Printer::run() {
       case Record: record(m.records[it.index]); break;
       case Facts: facts(m.facts[it.index]); break;
       case Route: route(m.routes[it.index]); break;
+      case Obligation: obligation(m.obligations[it.index]); break;
     }
     trailing_comments(next);
     newline();

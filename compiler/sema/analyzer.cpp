@@ -91,6 +91,9 @@ void Analyzer::collect(const std::vector<const ast::Module*>& modules) {
       misplaced(m->kind != ast::ModuleKind::Policy, t.span, "a test", "tests belong in the policy they test");
     for (const auto& r : m->routes)
       misplaced(m->kind != ast::ModuleKind::Routing, r.span, "a route", "routes belong in the one `routing` file");
+    for (const auto& o : m->obligations)
+      misplaced(m->kind != ast::ModuleKind::Policy, o.span, "an obligation",
+                "a policy declares its own obligations; the standard ones are the values of `Obligation` in std.facts");
     if (m->lets.size() > limits_.max_lets)
       diags_.error(DiagCode::TooMany, m->lets[limits_.max_lets].name.span,
                    fmt::format("more than {} definitions in one module", limits_.max_lets))
@@ -310,8 +313,16 @@ void Analyzer::merge_policy(PolicyUnit& unit) {
       md->rules.push_back(MergedRule{&r, &m});
     }
     for (const ast::ObligeDecl& o : d.obliges) {
-      auto found = std::find_if(md->obliges.begin(), md->obliges.end(),
-                                [&](const MergedOblige& x) { return x.decl->name.text == o.name.text; });
+      // One obligation may be declared once per route (`for`): the same name and the
+      // same `for` are the same declaration.
+      auto fors = [](const ast::ObligeDecl& x) {
+        std::string s;
+        for (const ast::ObligeFor& f : x.for_rules) s += (f.basis ? "basis " : "") + f.name.text + ",";
+        return s;
+      };
+      auto found = std::find_if(md->obliges.begin(), md->obliges.end(), [&](const MergedOblige& x) {
+        return x.decl->name.text == o.name.text && fors(*x.decl) == fors(o);
+      });
       if (o.replace) {
         if (found == md->obliges.end() || found->origin == &m) {
           diags_.error(DiagCode::BadReplace, o.name.span,
@@ -406,7 +417,18 @@ void Analyzer::assemble_decision(PolicyUnit& unit, const MergedDecision& md, uin
       IrPtr c = lower_condition(*r.when, env, "a rule's condition");
       ri.cond = add_function(std::move(c), fn, fmt::format("{} {} {}", policy_name, md.head->name.text, r.name.text));
     }
-    for (const ast::Name& o : r.overrides) {
+    for (const ast::OverrideTarget& o : r.overrides) {
+      if (o.every) {
+        // `overrides every allow`: every other rule of the merged decision with that
+        // verdict, so an exception added later (or by a policy that extends this one) is
+        // beaten without editing this list. Lowered here to the same override table.
+        for (size_t k = 0; k < md.rules.size(); ++k)
+          if (k != i && md.rules[k].decl->verdict == *o.every &&
+              std::find(overrides[i].begin(), overrides[i].end(), k) == overrides[i].end())
+            overrides[i].push_back(static_cast<uint32_t>(k));
+        continue;
+      }
+      if (o.text.empty()) continue;  // a part the parser could not read (already reported)
       auto it = std::find_if(md.rules.begin(), md.rules.end(),
                              [&](const MergedRule& x) { return x.decl->name.text == o.text; });
       if (it == md.rules.end()) {
@@ -414,7 +436,9 @@ void Analyzer::assemble_decision(PolicyUnit& unit, const MergedDecision& md, uin
         for (const MergedRule& x : md.rules) names.push_back(x.decl->name.text);
         diags_.error(DiagCode::UnknownRule, o.span,
                      fmt::format("decision '{}' has no rule '{}'", md.head->name.text, o.text))
-            .help = did_you_mean(o.text, names);
+            .help = o.text == "every" ? std::string("to override every rule of a verdict, write `overrides every allow` "
+                                                    "(or `every deny`, `every review`)")
+                                      : did_you_mean(o.text, names);
         continue;
       }
       uint32_t target = static_cast<uint32_t>(it - md.rules.begin());
@@ -439,15 +463,43 @@ void Analyzer::assemble_decision(PolicyUnit& unit, const MergedDecision& md, uin
     const ast::ObligeDecl& o = *mo.decl;
     ObligeInfo oi;
     oi.pos = pos(o.name.span);
-    if (prog_.obligation_enum >= 0) {
-      const EnumDef& e = schema_.enums[static_cast<size_t>(prog_.obligation_enum)];
-      int m = Schema::find_member(e, o.name.text);
-      if (m < 0)
-        diags_.error(DiagCode::UnknownObligation, o.name.span, fmt::format("'{}' is not an obligation", o.name.text))
-            .help = did_you_mean(o.name.text, e.members).empty()
-                        ? std::string("the obligations are the values of `Obligation` in std.facts")
-                        : did_you_mean(o.name.text, e.members);
-      oi.name = m < 0 ? 0 : static_cast<uint32_t>(m);
+    if (prog_.obligation_enum >= 0) oi.name = obligation_member(unit, o.name);
+    for (const ast::ObligeFor& f : o.for_rules) {
+      auto add = [&](uint32_t r) {
+        if (std::find(oi.rules.begin(), oi.rules.end(), r) == oi.rules.end()) oi.rules.push_back(r);
+      };
+      if (f.basis) {
+        if (prog_.basis_enum < 0) continue;
+        const EnumDef& e = schema_.enums[static_cast<size_t>(prog_.basis_enum)];
+        int b = Schema::find_member(e, f.name.text);
+        if (b < 0) {
+          diags_.error(DiagCode::UnknownBasis, f.name.span, fmt::format("'{}' is not a basis", f.name.text)).help =
+              did_you_mean(f.name.text, e.members).empty() ? std::string("the bases are the values of `Basis` in std.facts")
+                                                           : did_you_mean(f.name.text, e.members);
+          continue;
+        }
+        size_t before = oi.rules.size();
+        for (uint32_t r = 0; r < info.rules.size(); ++r)
+          if (info.rules[r].basis == b && info.rules[r].verdict == static_cast<uint8_t>(ast::Verdict::Allow)) add(r);
+        if (oi.rules.size() == before)
+          diags_.error(DiagCode::UnknownRule, f.name.span,
+                       fmt::format("no rule of decision '{}' allows on the basis '{}'", md.head->name.text, f.name.text))
+              .help = "`for basis B` names the allow rules of the decision whose basis is B";
+        continue;
+      }
+      auto it = std::find_if(md.rules.begin(), md.rules.end(),
+                             [&](const MergedRule& x) { return x.decl->name.text == f.name.text; });
+      if (it == md.rules.end()) {
+        std::vector<std::string> names;
+        for (const MergedRule& x : md.rules) names.push_back(x.decl->name.text);
+        diags_.error(DiagCode::UnknownRule, f.name.span,
+                     fmt::format("decision '{}' has no rule '{}'", md.head->name.text, f.name.text))
+            .help = did_you_mean(f.name.text, names).empty()
+                        ? std::string("`for` names the rules whose decision brings the obligation")
+                        : did_you_mean(f.name.text, names);
+        continue;
+      }
+      add(static_cast<uint32_t>(it - md.rules.begin()));
     }
     for (const ast::Cite& c : o.cites) oi.cites.push_back(intern(c.text));
     if (o.when) {
@@ -564,6 +616,63 @@ void Analyzer::assemble_routes() {
   }
 }
 
+void Analyzer::declare_obligations() {
+  if (prog_.obligation_enum < 0) return;
+  EnumDef& e = schema_.enums[static_cast<size_t>(prog_.obligation_enum)];
+  std_obligations_ = e.members.size();
+  for (auto& [name, unit] : policies_) {
+    std::map<std::string, Span> own;
+    for (const ast::ObligationDecl& o : unit->module->obligations) {
+      if (Schema::find_member(e, o.name.text) >= 0 &&
+          static_cast<size_t>(Schema::find_member(e, o.name.text)) < std_obligations_) {
+        diags_.error(DiagCode::Duplicate, o.name.span,
+                     fmt::format("'{}' is already an obligation of the standard library", o.name.text))
+            .help = fmt::format("use it as it is (`oblige {} ...`), or give this one another name", o.name.text);
+        continue;
+      }
+      if (auto it = own.find(o.name.text); it != own.end()) {
+        diags_.error(DiagCode::Duplicate, o.name.span,
+                     fmt::format("policy '{}' already declares the obligation '{}'", name, o.name.text))
+            .notes.push_back({it->second, "the other one"});
+        continue;
+      }
+      own.emplace(o.name.text, o.name.span);
+      declared_obligations_[unit->module].insert(o.name.text);
+      // Two policies that declare one name share its member: decisions name obligations
+      // by name, whichever policy decided.
+      if (Schema::find_member(e, o.name.text) >= 0) continue;
+      if (e.members.size() >= kMaxObligations) {
+        diags_.error(DiagCode::TooMany, o.name.span,
+                     fmt::format("more than {} obligations, the standard library's included", kMaxObligations));
+        continue;
+      }
+      e.members.push_back(o.name.text);
+    }
+  }
+}
+
+uint32_t Analyzer::obligation_member(const PolicyUnit& unit, const ast::Name& n) {
+  const EnumDef& e = schema_.enums[static_cast<size_t>(prog_.obligation_enum)];
+  // The standard library's, and those this policy or a policy it extends declares.
+  std::vector<std::string> visible(e.members.begin(), e.members.begin() + static_cast<std::ptrdiff_t>(std_obligations_));
+  for (const PolicyUnit* u = &unit; u; u = u->parent) {
+    auto it = declared_obligations_.find(u->module);
+    if (it != declared_obligations_.end()) visible.insert(visible.end(), it->second.begin(), it->second.end());
+  }
+  int m = Schema::find_member(e, n.text);
+  if (m >= 0 && std::find(visible.begin(), visible.end(), n.text) != visible.end()) return static_cast<uint32_t>(m);
+  Diagnostic& d = diags_.error(DiagCode::UnknownObligation, n.span, fmt::format("'{}' is not an obligation", n.text));
+  if (m >= 0)
+    d.help = fmt::format("another policy declares it; declare it in this one too: `obligation {}`", n.text);
+  else
+    d.help = did_you_mean(n.text, visible).empty()
+                 ? fmt::format("the obligations are the values of `Obligation` in std.facts, and those a policy "
+                               "declares (`obligation {}`)",
+                               n.text)
+                 : did_you_mean(n.text, visible);
+  return 0;
+}
+
 void Analyzer::run(const std::vector<const ast::Module*>& modules) {
   for (size_t f = 0; f < sm_.size(); ++f) prog_.files.push_back(sm_.path(static_cast<FileId>(f)));
   collect(modules);
@@ -576,6 +685,7 @@ void Analyzer::run(const std::vector<const ast::Module*>& modules) {
   }
   prog_.policies.resize(policies_.size());
   for (auto& [name, unit] : policies_) merge_policy(*unit);
+  declare_obligations();
   for (auto& [name, unit] : policies_) {
     if (!unit->scope) continue;
     policy_modules[unit->index] = unit->module;

@@ -90,6 +90,11 @@ struct LetInst {
   std::string path_name;
 };
 
+// Where rule `a` says it overrides `b` (the name, else `every <verdict>`), and that
+// in words for a note: "'a' overrides 'b'<tail>", naming an `every` clause. checks.cpp.
+Span override_span(const ast::RuleDecl& a, const ast::RuleDecl& b);
+std::string override_note(const ast::RuleDecl& a, const ast::RuleDecl& b, const char* tail);
+
 class Analyzer {
  public:
   Analyzer(const SourceManager& sm, Diagnostics& diags, Program& prog);
@@ -110,6 +115,13 @@ class Analyzer {
   void assemble_policy(PolicyUnit& unit);
   void assemble_decision(PolicyUnit& unit, const MergedDecision& md, uint32_t decision_index);
   void assemble_routes();
+  // A policy's own obligations (`obligation NAME`) join the Obligation enumeration after
+  // the standard library's; each policy sees its own and those of the policies it extends.
+  void declare_obligations();
+  uint32_t obligation_member(const PolicyUnit& unit, const ast::Name& n);
+  static constexpr size_t kMaxObligations = 62;  // an enumeration's limit (verifier)
+  size_t std_obligations_ = 0;
+  std::map<const ast::Module*, std::set<std::string>> declared_obligations_;
   int32_t add_function(IrPtr body, const FnCtx& fn, std::string label);
   uint32_t intern(const std::string& s);
   SourcePos pos(Span s) const;

@@ -18,6 +18,24 @@ constexpr size_t kMaxCyclesShown = 10;
 constexpr size_t kMaxCycleShown = 32;  // edges of one circle
 }  // namespace
 
+Span override_span(const ast::RuleDecl& a, const ast::RuleDecl& b) {
+  Span where = a.name.span;
+  for (const ast::OverrideTarget& o : a.overrides) {
+    if (!o.every && o.text == b.name.text) return o.span;
+    if (o.every && *o.every == b.verdict) where = o.span;
+  }
+  return where;
+}
+
+std::string override_note(const ast::RuleDecl& a, const ast::RuleDecl& b, const char* tail) {
+  for (const ast::OverrideTarget& o : a.overrides)
+    if (!o.every && o.text == b.name.text) return fmt::format("'{}' overrides '{}'{}", a.name.text, b.name.text, tail);
+  for (const ast::OverrideTarget& o : a.overrides)
+    if (o.every && *o.every == b.verdict)
+      return fmt::format("'{}' overrides '{}'{} (`overrides {}`)", a.name.text, b.name.text, tail, o.text);
+  return fmt::format("'{}' overrides '{}'{}", a.name.text, b.name.text, tail);
+}
+
 void Analyzer::check_cycles(const MergedDecision& md, const std::vector<std::vector<uint32_t>>& overrides) {
   size_t n = overrides.size();
   std::vector<int> color(n, 0);  // 0 white, 1 on the stack, 2 done
@@ -43,10 +61,7 @@ void Analyzer::check_cycles(const MergedDecision& md, const std::vector<std::vec
         for (size_t k = 0; k < cycle.size() && k < kMaxCycleShown; ++k) {
           const ast::RuleDecl& a = *md.rules[cycle[k]].decl;
           const ast::RuleDecl& b = *md.rules[cycle[(k + 1) % cycle.size()]].decl;
-          Span where = a.name.span;
-          for (const ast::Name& o : a.overrides)
-            if (o.text == b.name.text) where = o.span;
-          d.notes.push_back({where, fmt::format("'{}' overrides '{}'", a.name.text, b.name.text)});
+          d.notes.push_back({override_span(a, b), override_note(a, b, "")});
         }
       } else if (color[w] == 0) {
         visit(w);
@@ -97,15 +112,24 @@ void Analyzer::check_conflicts(const MergedDecision& md, const DecisionInfo& inf
   for (size_t i = 0; i < n; ++i) collect_atoms(conds[i], atoms[i]);
   // Pairs are quadratic in the rules: a decision of 512 allow and 512 deny rules has
   // 262,144. The first few are shown, the others counted in one warning.
+  auto unordered = [&](size_t i, size_t j) {
+    const RuleInfo& a = info.rules[i];
+    const RuleInfo& b = info.rules[j];
+    if (a.verdict != static_cast<uint8_t>(ast::Verdict::Allow) || b.verdict != static_cast<uint8_t>(ast::Verdict::Deny))
+      return false;
+    if (bit(i, j) || bit(j, i)) return false;
+    return !windows_disjoint(a.window, b.window) && !provably_disjoint(atoms[i], atoms[j]);
+  };
+  // Per deny rule, the allow rules it meets unordered: when there are several, one
+  // `overrides every allow` on it is the likely fix (an objection beats every route).
+  std::vector<size_t> partners(n, 0);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < n; ++j)
+      if (unordered(i, j)) ++partners[j];
   size_t pairs = 0;
   for (size_t i = 0; i < n; ++i) {
     for (size_t j = 0; j < n; ++j) {
-      const RuleInfo& a = info.rules[i];
-      const RuleInfo& b = info.rules[j];
-      if (a.verdict != static_cast<uint8_t>(ast::Verdict::Allow) || b.verdict != static_cast<uint8_t>(ast::Verdict::Deny))
-        continue;
-      if (bit(i, j) || bit(j, i)) continue;
-      if (windows_disjoint(a.window, b.window) || provably_disjoint(atoms[i], atoms[j])) continue;
+      if (!unordered(i, j)) continue;
       if (++pairs > kMaxConflictsShown) continue;
       const ast::RuleDecl& ra = *md.rules[i].decl;
       const ast::RuleDecl& rb = *md.rules[j].decl;
@@ -117,6 +141,10 @@ void Analyzer::check_conflicts(const MergedDecision& md, const DecisionInfo& inf
                       ra.name.text, rb.name.text, md.head->name.text));
       d.help = fmt::format("when both apply the decision is `review`; say which prevails with `overrides {}` on '{}', or the reverse",
                            earlier.name.text, later.name.text);
+      if (partners[j] > 1)
+        d.help += fmt::format("; '{}' meets {} allow rules unordered: if it prevails over all of them, write "
+                              "`overrides every allow` on it",
+                              rb.name.text, partners[j]);
       d.notes.push_back({earlier.name.span, fmt::format("'{}' is declared here", earlier.name.text)});
     }
   }

@@ -286,10 +286,7 @@ void Analyzer::lint_decision(const PolicyUnit& unit, const MergedDecision& md, c
       d.help = fmt::format("if '{}' should decide in some case, narrow the condition of '{}' or its `overrides`; "
                            "otherwise remove '{}'",
                            R.name.text, S.name.text, R.name.text);
-      Span where = S.name.span;
-      for (const ast::Name& o : S.overrides)
-        if (o.text == R.name.text) where = o.span;
-      d.notes.push_back({where, fmt::format("'{}' overrides '{}' here", S.name.text, R.name.text)});
+      d.notes.push_back({override_span(S, R), override_note(S, R, " here")});
       break;
     }
   }

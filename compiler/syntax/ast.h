@@ -119,12 +119,19 @@ struct LetDecl {
   Span span;
 };
 
+// One target of `overrides`: a rule by name, or `every allow` (every other rule of the
+// decision with that verdict, resolved on the merged decision). `text` is as written for
+// a name, and `every allow` (single-spaced) for the other kind.
+struct OverrideTarget : Name {
+  std::optional<Verdict> every;
+};
+
 struct RuleDecl {
   Name name;
   Verdict verdict = Verdict::Deny;
   std::optional<Name> basis;
   ExprPtr when;  // null: the rule always applies
-  std::vector<Name> overrides;
+  std::vector<OverrideTarget> overrides;
   std::vector<Cite> cites;
   std::vector<QName> needs;  // facts a `review` rule asks for
   Effective effective;
@@ -133,8 +140,15 @@ struct RuleDecl {
   Span span;
 };
 
+// `for consented` (a rule) or `for basis soft_opt_in` (every rule with that basis).
+struct ObligeFor {
+  bool basis = false;
+  Name name;
+};
+
 struct ObligeDecl {
   Name name;
+  std::vector<ObligeFor> for_rules;  // empty: whatever rules decided
   ExprPtr when;
   std::vector<Cite> cites;
   bool replace = false;
@@ -146,6 +160,14 @@ struct DecisionDecl {
   ExprPtr guard;
   std::vector<RuleDecl> rules;
   std::vector<ObligeDecl> obliges;
+  std::string doc;
+  Span span;
+};
+
+// `obligation NAME "what it asks"`: a policy's own obligation.
+struct ObligationDecl {
+  Name name;
+  std::string title;
   std::string doc;
   Span span;
 };
@@ -249,6 +271,7 @@ struct Module {
   std::vector<RecordDecl> records;
   std::vector<FactsDecl> facts;
   std::vector<RouteDecl> routes;
+  std::vector<ObligationDecl> obligations;
   std::vector<Comment> comments;  // every comment of the file, in order
 };
 

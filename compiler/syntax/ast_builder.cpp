@@ -114,6 +114,16 @@ class ErrorListener : public antlr4::BaseErrorListener {
           .help = "rules and obligations belong inside a block that starts `decision NAME when CONDITION:`";
       return;
     }
+    // `overrides every allowed`: `every` read as a rule's name, then a word it cannot take.
+    if (parser && bad && bad->getType() != antlr4::Token::EOF) {
+      antlr4::Token* prev = parser->getTokenStream()->LT(-1);
+      if (prev && prev->getType() == L::EVERY && prev->getTokenIndex() + 1 == bad->getTokenIndex()) {
+        diags_.error(DiagCode::Syntax, span, fmt::format("`every` takes a verdict, not {}", describe_token(bad)))
+            .help = "write `overrides every allow` (or `every deny`, `every review`): every other rule of the decision "
+                    "with that verdict";
+        return;
+      }
+    }
     std::vector<std::string> expected;
     bool wants_colon = false;
     if (parser) {
@@ -317,6 +327,16 @@ class Builder {
     else if (auto* r = t->recordDecl()) m.records.push_back(record(r));
     else if (auto* f = t->factsDecl()) m.facts.push_back(facts(f));
     else if (auto* r2 = t->routeDecl()) m.routes.push_back(route(r2));
+    else if (auto* o = t->obligationDecl()) m.obligations.push_back(obligation(o));
+  }
+
+  ast::ObligationDecl obligation(P::ObligationDeclContext* ctx) {
+    ast::ObligationDecl d;
+    d.name = name(ctx->name());
+    if (ctx->title) d.title = string_value(ctx->title);
+    d.doc = doc_before(ctx);
+    d.span = span(ctx);
+    return d;
   }
 
   static bool has_terminal(antlr4::ParserRuleContext* ctx, const char* text) {
@@ -449,7 +469,7 @@ class Builder {
         }
         r.when = expr(w->expr(), 0);
       } else if (auto* o = dynamic_cast<P::OverridesClauseContext*>(c)) {
-        for (auto* n : o->name()) r.overrides.push_back(name(n));
+        for (auto* t : o->overrideTarget()) r.overrides.push_back(override_target(t));
       } else if (auto* ci = dynamic_cast<P::CiteClauseContext*>(c)) {
         r.cites.push_back({string_value(ci->STRING()), span(ci->STRING())});
       } else if (auto* e = dynamic_cast<P::RuleEffectiveClauseContext*>(c)) {
@@ -463,10 +483,36 @@ class Builder {
     return r;
   }
 
+  ast::OverrideTarget override_target(P::OverrideTargetContext* ctx) {
+    ast::OverrideTarget t;
+    if (auto* e = dynamic_cast<P::EveryTargetContext*>(ctx)) {
+      t.every = verdict_of(e->verdict);
+      t.text = std::string("every ") + ast::verdict_text(*t.every);
+      t.span = span(e);
+    } else if (auto* n = dynamic_cast<P::NamedTargetContext*>(ctx)) {
+      static_cast<ast::Name&>(t) = name(n->name());
+    } else {
+      t.span = span(ctx);  // a part the parser could not read (already reported)
+    }
+    return t;
+  }
+
   ast::ObligeDecl oblige(P::ObligeDeclContext* ctx) {
     ast::ObligeDecl o;
     o.name = name(ctx->name());
     o.replace = ctx->REPLACE() != nullptr;
+    for (auto* f : ctx->obligeFor()) {
+      ast::ObligeFor x;
+      if (auto* b = dynamic_cast<P::ForBasisContext*>(f)) {
+        x.basis = true;
+        x.name = name(b->name());
+      } else if (auto* r = dynamic_cast<P::ForRuleContext*>(f)) {
+        x.name = name(r->name());
+      } else {
+        continue;  // a part the parser could not read (already reported)
+      }
+      o.for_rules.push_back(std::move(x));
+    }
     if (ctx->expr()) o.when = expr(ctx->expr(), 0);
     for (auto* s : ctx->STRING()) o.cites.push_back({string_value(s), span(s)});
     o.span = span(ctx);

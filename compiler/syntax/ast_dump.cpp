@@ -18,7 +18,8 @@ std::string quote(const std::string& s) {
   return out + "\"";
 }
 
-std::string names(const std::vector<Name>& v) {
+template <class T>
+std::string names(const std::vector<T>& v) {
   std::string s;
   for (const Name& n : v) s += (s.empty() ? "" : ",") + n.text;
   return s;
@@ -136,10 +137,14 @@ std::string dump(const Module& m) {
       if (r.effective.present) line("   " + effective(r.effective));
       if (!r.cites.empty()) line("   " + cites(r.cites));
     }
-    for (const ObligeDecl& o : d.obliges)
-      line(fmt::format("  {}oblige {}{}{}", o.replace ? "replace " : "", o.name.text, o.when ? " when " + dump(*o.when) : "",
-                       cites(o.cites)));
+    for (const ObligeDecl& o : d.obliges) {
+      std::string fors;
+      for (const ObligeFor& f : o.for_rules) fors += (fors.empty() ? " for " : ",") + std::string(f.basis ? "basis " : "") + f.name.text;
+      line(fmt::format("  {}oblige {}{}{}{}", o.replace ? "replace " : "", o.name.text, fors,
+                       o.when ? " when " + dump(*o.when) : "", cites(o.cites)));
+    }
   }
+  for (const ObligationDecl& o : m.obligations) line(fmt::format("obligation {} {}{}", o.name.text, quote(o.title), doc(o.doc)));
   for (const EnumDecl& e : m.enums) line(fmt::format("enum {} {}{}", e.name.text, names(e.members), doc(e.doc)));
   for (const RecordDecl& r : m.records) {
     line(fmt::format("record {}{}", r.name.text, doc(r.doc)));

@@ -106,7 +106,9 @@ std::string disassemble(const Program& p) {
         if (r.cond >= 0) function_text(p, static_cast<uint32_t>(r.cond), p.str(r.name), out);
       }
       for (const ObligeInfo& o : d.obliges) {
-        out += fmt::format(" oblige {} ({})\n", p.obligation_name(o.name), where(p, o.pos));
+        std::string fors;
+        for (uint32_t r : o.rules) fors += fmt::format("{}{}", fors.empty() ? " for " : ", ", r < d.rules.size() ? p.str(d.rules[r].name) : "?");
+        out += fmt::format(" oblige {}{} ({})\n", p.obligation_name(o.name), fors, where(p, o.pos));
         if (o.cond >= 0) function_text(p, static_cast<uint32_t>(o.cond), "oblige " + p.obligation_name(o.name), out);
       }
     }

@@ -66,6 +66,10 @@ struct RuleInfo {
 struct ObligeInfo {
   uint32_t name = 0;  // member of the Obligation enumeration
   int32_t cond = kNoFunction;
+  // `oblige NAME for R, ...`: only when one of these rules (indices in the decision)
+  // decided: certainly applied, among the rules the outcome lists, of its verdict.
+  // Empty: whatever rules decided. Read by Vm::obligations, shared by both engines.
+  std::vector<uint32_t> rules;
   std::vector<uint32_t> cites;
   SourcePos pos;
 };
@@ -101,8 +105,9 @@ struct Route {
 };
 
 struct Program {
-  // The `.lawc` format written. Version 1 (no code spans) is read too.
-  static constexpr uint32_t kFormatVersion = 2;
+  // The `.lawc` format written: 2 added the code spans, 3 the rules of obligations
+  // (ObligeInfo::rules). Versions 1 and 2 are read too.
+  static constexpr uint32_t kFormatVersion = 3;
   static constexpr uint32_t kOldestFormatVersion = 1;
 
   uint64_t source_hash = 0;

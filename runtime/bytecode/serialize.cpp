@@ -342,6 +342,7 @@ std::string serialize_program(const Program& p, uint32_t version) {
     for (const ObligeInfo& o : d.obliges) {
       w.num(o.name);
       w.num(o.cond);
+      if (version >= 3) w.nums(o.rules);
       w.nums(o.cites);
       w.pos(o.pos);
     }
@@ -454,6 +455,7 @@ std::string deserialize_program(std::string_view bytes, Program& p) {
       ObligeInfo o;
       o.name = r.num<uint32_t>();
       o.cond = r.num<int32_t>();
+      if (version >= 3) o.rules = r.nums<uint32_t>();  // before: none (any rule)
       o.cites = r.nums<uint32_t>();
       o.pos = r.pos();
       d.obliges.push_back(std::move(o));

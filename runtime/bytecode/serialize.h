@@ -19,7 +19,7 @@ inline constexpr char kLawcMagic[4] = {'L', 'A', 'W', 'C'};
 uint64_t fnv1a64(std::string_view data, uint64_t h = 0xcbf29ce484222325ull);
 
 // `version` is Program::kFormatVersion but for tests of older readers: version 1 leaves
-// out the code spans.
+// out the code spans, versions 1 and 2 the rules of obligations.
 std::string serialize_program(const Program& prog, uint32_t version = Program::kFormatVersion);
 // Returns "" on success, else why the bytes were refused.
 std::string deserialize_program(std::string_view bytes, Program& prog);

@@ -462,6 +462,10 @@ class Verifier {
           return fail(fmt::format("an obligation of decision {} refers to something that does not exist", di));
         for (uint32_t c : o.cites)
           if (!str_ok(c)) return fail(fmt::format("an obligation of decision {} cites a string that does not exist", di));
+        if (o.rules.size() > d.rules.size())
+          return fail(fmt::format("an obligation of decision {} is for more rules than the decision has", di));
+        for (uint32_t r : o.rules)
+          if (r >= d.rules.size()) return fail(fmt::format("an obligation of decision {} is for a rule that does not exist", di));
       }
     }
     return true;

@@ -561,13 +561,22 @@ Explanation Builder::build(const Entry& entry) {
     e.rules = rules(static_cast<uint32_t>(e.chosen), chosen_trace, out);
   }
 
-  // Obligations with their citations.
+  // Obligations with their citations: of an obligation declared per rule (`oblige X for
+  // R`), the citations of the declarations whose rule decided, so that each route cites
+  // its own provision.
   for (uint32_t o : out.obligations) {
     ExplainedObligation ob;
     ob.name = prog_.obligation_name(o);
     if (out.decision >= 0)
-      for (const ObligeInfo& oi : prog_.decisions[static_cast<size_t>(out.decision)].obliges)
-        if (oi.name == o) ob.cites = oi.cites;
+      for (const ObligeInfo& oi : prog_.decisions[static_cast<size_t>(out.decision)].obliges) {
+        if (oi.name != o) continue;
+        bool decided = oi.rules.empty();
+        for (uint32_t r : oi.rules)
+          decided = decided || std::find(out.rules.begin(), out.rules.end(), r) != out.rules.end();
+        if (!decided) continue;
+        for (uint32_t c : oi.cites)
+          if (std::find(ob.cites.begin(), ob.cites.end(), c) == ob.cites.end()) ob.cites.push_back(c);
+      }
     e.obligations.push_back(std::move(ob));
   }
   if (out.verdict == VerdictCode::Review && out.error.empty()) e.why = why(out);

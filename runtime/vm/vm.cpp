@@ -457,6 +457,9 @@ Vm::Vm(const Program& prog, const VmLimits& limits)
       ObligeStep step;
       step.name = d.obliges[k].name;
       step.fn = fo;
+      step.for_begin = static_cast<uint32_t>(oblige_for_.size());
+      step.for_count = static_cast<uint32_t>(d.obliges[k].rules.size());
+      oblige_for_.insert(oblige_for_.end(), d.obliges[k].rules.begin(), d.obliges[k].rules.end());
       for (size_t j = 0; j < k; ++j) unique = unique && d.obliges[j].name != step.name;
       if (fo < 0) {
         step.always = 1;
@@ -1277,6 +1280,16 @@ void Vm::obligations(uint32_t d, Outcome& out) {
     // `verdict == v and ...`: false for any other verdict, without running it; and
     // when the rest is a rule's condition, computed already, its value.
     if (o->verdict >= 0 && verdict_ != o->verdict) continue;
+    // `for R, ...`: one of them decided (it applies for certain, the outcome lists it,
+    // and has its verdict: not a rule that only might apply, behind a review).
+    if (o->for_count) {
+      const RuleInfo* rules = prog_.decisions[d].rules.data();
+      bool decided = false;
+      for (const uint32_t *r = oblige_for_.data() + o->for_begin, *re = r + o->for_count; r != re && !decided; ++r)
+        decided = states_[*r] == kTrue && rules[*r].verdict == static_cast<uint8_t>(out.verdict) &&
+                  std::find(out.rules.begin(), out.rules.end(), *r) != out.rules.end();
+      if (!decided) continue;
+    }
     Value c = o->always                                  ? kTrue
               : o->rule >= 0 && cond_gen_[static_cast<size_t>(o->rule)] == gen_ ? conds_[static_cast<size_t>(o->rule)]
                                                      : eval(o->fn);

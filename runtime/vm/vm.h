@@ -85,6 +85,9 @@ class Vm {
   const std::vector<std::vector<bool>>& decisive() const { return decisive_; }
   const std::vector<std::vector<bool>>& set_aside() const { return set_aside_; }
   void record_coverage(bool on) { coverage_ = on; }
+  // The date effective windows are read at for the bound facts: `opt.as_of`, else the
+  // campaign's send date, else unknown (test coverage reports it per window).
+  Value as_of_value(const DecideOptions& opt) const;
 
   // How the fast path computes function fn, and the code it runs (the program's, with
   // jumps threaded and sequences fused: fused.def): for tests that check it fires.
@@ -149,7 +152,6 @@ class Vm {
   Value eval_campaign_only(uint32_t fn);
   Value eval_native(uint32_t fn);
   Value eval_traced(int32_t fn, FactSet& mask, FactSet& reads);
-  Value as_of_value(const DecideOptions& opt) const;
   Value window_state(const Window& w, Value as_of) const;
   void begin_decision();
   void next_generation();  // a new generation of the per-decision caches
@@ -198,13 +200,17 @@ class Vm {
   // `when`), else -1: resolve keeps the rules' values in conds_, with cond_gen_ telling
   // which it computed, so the obligation reuses them. oblige_unique_: no obligation is
   // named twice in the decision, so none needs looking for in the outcome first.
+  // for_begin, for_count: the rules of `oblige NAME for R, ...` (oblige_for_), one of
+  // which must have decided; none: any.
   struct ObligeStep {
     int32_t verdict = -1;
     int32_t rule = -1;
     int32_t fn = -1;
     uint32_t name = 0;
+    uint32_t for_begin = 0, for_count = 0;
     uint8_t always = 0;
   };
+  std::vector<uint32_t> oblige_for_;
   std::vector<ObligeStep> oblige_steps_;
   std::vector<uint32_t> oblige_base_;
   std::vector<uint8_t> oblige_unique_;

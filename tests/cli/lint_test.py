@@ -204,5 +204,29 @@ def an_inherited_decision_is_placed_in_the_policy_that_reopens_it():
           in p.stdout, "the child's decision block", p)
 
 
+@test
+def conflicts_know_every_allow():
+    # W100 sees the overrides `every allow` makes: none when the objection says it; without
+    # it, one per allow rule met, each suggesting `every allow`; with one allow rule met, no
+    # such suggestion. W105's note points at the `every` clause that overrides.
+    rules = ('decision d:\n  rule no_consent: deny\n    cite "a"\n'
+             '  rule consented: allow basis consent\n    when contact.objected == false\n    overrides no_consent\n    cite "b"\n'
+             '  rule business: allow basis corporate_subscriber\n    when contact.entity == company\n    overrides no_consent\n    cite "c"\n'
+             '  rule objection: deny\n    when contact.suppressed\n{}    cite "d"\n')
+    p = lint(policy(rules.format("    overrides every allow\n")), "every1.law")
+    check(p.returncode == 0 and "W100" not in p.stdout, "every allow orders the objection above both routes", p)
+    p = lint(policy(rules.format("")), "every2.law")
+    check(codes(p).count("W100") == 2, "two unordered pairs", p)
+    check(p.stdout.count("write `overrides every allow` on it") == 2, "each suggests every allow", p)
+    p = lint(policy(rules.format("    overrides consented\n")), "every3.law")
+    check(codes(p).count("W100") == 1 and "every allow" not in p.stdout, "one pair left: no every suggestion", p)
+    never = ('decision d:\n  rule no_consent: deny\n    cite "a"\n'
+             '  rule consented: allow basis consent\n    when contact.suppressed\n    overrides no_consent\n    cite "b"\n'
+             '  rule objection: deny\n    when contact.suppressed\n    overrides every allow\n    cite "d"\n')
+    p = lint(policy(never), "every4.law")
+    check("W105" in codes(p) and "'objection' overrides 'consented' here (`overrides every allow`)" in p.stdout
+          and "every4.law:12:15: 'objection'" in p.stdout, "W105's note at the every clause", p)
+
+
 if __name__ == "__main__":
     main()

@@ -157,11 +157,11 @@ def run_time_errors_point_at_the_expression_with_either_engine():
         check(p.returncode == 1 and len(out) == 1 and out[0]["error"].startswith(want), f"--engine {engine}: {want}", p)
         outs.append(p.stdout)
     check(outs[0] == outs[1], "both engines give the same record")
-    # The span table is in the .lawc file (format 2; format 1 files: tests/lawc, unit/lawc_test.cpp).
+    # The span table is in the .lawc file (format 3; format 1 files: tests/lawc, unit/lawc_test.cpp).
     lawc = TMP / "runtime.lawc"
     check(run("compile", pol, "-o", lawc).returncode == 0, "compile")
     data = bytearray(lawc.read_bytes())
-    check(data[4:8] == (2).to_bytes(4, "little"), "compile writes format 2")
+    check(data[4:8] == (3).to_bytes(4, "little"), "compile writes format 3")
     p = run("check", lawc, "--cases", cases, "-q")
     check(p.stdout == outs[0], "the compiled file reports the same position", p)
 
@@ -452,6 +452,19 @@ def check_summary_on_stderr_and_as_json():
     check(len(keys) == len(set(keys)), f"no key twice in the summary: {keys}")
     s = json.loads(summary.read_text())
     check(s["policy_path"] == "policies" and isinstance(s["policies"], list), "the path, and the per-policy table")
+    # Traceable (issue 16, item 1): the build's version and standard library, as
+    # `lawful --version` prints them, and the program's sources hash, as `disasm` does.
+    version = run("--version").stdout.splitlines()
+    check(version[0] == f"lawful {s['lawful_version']}", f"version {s['lawful_version']} vs {version[0]}")
+    check(version[1].startswith(f"standard library: {s['stdlib_hash']} ("), f"stdlib {s['stdlib_hash']} vs {version[1]}")
+    check(run("disasm", "policies").stdout.splitlines()[0].endswith(f"sources {s['sources_hash']}"), "sources hash")
+    lawc = TMP / "summary.lawc"
+    check(run("compile", "policies", "-o", lawc).returncode == 0, "compiled")
+    p = run("check", lawc, "--contacts", contacts, "--campaign", ROOT / "examples/campaign.json", "-o", "/dev/null",
+            "--summary", summary)
+    s2 = json.loads(summary.read_text())
+    check(p.returncode == 0 and s2["stdlib_hash"] is None and s2["sources_hash"] == s["sources_hash"],
+          f"a .lawc: no build's standard library, its own sources hash: {s2.get('stdlib_hash')}, {s2.get('sources_hash')}", p)
     recs = lines_of((TMP / "d.jsonl").read_text())
     for v in ("allow", "deny", "review"):
         check(s["verdicts"][v] == sum(1 for r in recs if r.get("verdict") == v), f"summary counts {v}")
@@ -556,8 +569,9 @@ def charity_supporters_from_json_and_csv():
           [("allow", ["charity_supporter"]), ("review", ["supporter_before_commencement"]),
            ("deny", ["no_consent"]), ("deny", ["no_consent"])], f"verdicts: {out}")
     check(out[0]["basis"] == "soft_opt_in" and out[0]["obligations"] ==
-          ["identify_sender", "include_contact_address", "include_unsubscribe", "honour_objection"],
-          f"no keep_consent_record without a consent: {out[0]}")
+          ["identify_sender", "include_contact_address", "include_unsubscribe", "honour_objection",
+           "keep_collection_record"],
+          f"no keep_consent_record without a consent; the record of the collection (uk.law's own): {out[0]}")
     # Before the rule came into force, the same contact needs consent.
     p = run("check", "policies", "--contacts", contacts_file(rows[:1]), "--campaign", campf, "--as-of", "2026-02-04", "--quiet")
     check(records(p.stdout)[0]["rules"] == ["no_consent"], "as of 2026-02-04", p)
@@ -581,7 +595,8 @@ def charity_supporters_from_json_and_csv():
            ("s4", "review", ["no_consent", "consented"])], f"CSV verdicts: {out}")
     check(out[2]["missing"] == ["contact.consents"], f"s4: {out[2]}")
     # Consents unknown, and the allow rests on the supporter route: no consent is relied on.
-    check(out[0]["obligations"] == ["identify_sender", "include_contact_address", "include_unsubscribe", "honour_objection"],
+    check(out[0]["obligations"] == ["identify_sender", "include_contact_address", "include_unsubscribe", "honour_objection",
+                                    "keep_collection_record"],
           f"s1 obligations: {out[0]}")
 
 

@@ -315,6 +315,12 @@ std::vector<Case> cases() {
        [](Program& p) { p.functions[1].begin = p.functions[0].begin; }},
       {"overrides_in_a_circle", "refused", "override each other in a circle",
        [](Program& p) { p.decisions[0].rules[0].overrides.push_back(3); }},
+      {"obligation_for_a_rule_that_does_not_exist", "refused", "is for a rule that does not exist",
+       [](Program& p) {
+         ObligeInfo o;
+         o.rules.push_back(static_cast<uint32_t>(p.decisions[0].rules.size()));
+         p.decisions[0].obliges.push_back(o);
+       }},
       {"too_many_rules", "refused", "has more than 1024 rules",
        [](Program& p) {
          while (p.decisions[0].rules.size() <= 1024) p.decisions[0].rules.push_back(p.decisions[0].rules[0]);

@@ -86,3 +86,38 @@ TEST_CASE("the positions of a test's `as of` and a policy's sources") {
   CHECK(text.substr(p->module->source_spans[0].begin, 6) == "source");
   CHECK(text.substr(p->module->tests[0].as_of_span.begin, 5) == "as of");
 }
+
+TEST_CASE("overrides: names and `every VERDICT`, in order, with their spans") {
+  const std::string text =
+      "policy t.e \"e\"\n"
+      "decision d:\n"
+      "  rule every: deny\n"
+      "  rule r: deny\n"
+      "    overrides every allow, every, every review\n"
+      "    cite \"x\"\n";
+  auto p = parse(text);
+  REQUIRE_FALSE(p->diags.has_errors());
+  const auto& ov = p->module->decisions.at(0).rules.at(1).overrides;
+  REQUIRE(ov.size() == 3);
+  CHECK(ov[0].every == ast::Verdict::Allow);
+  CHECK(ov[0].text == "every allow");
+  CHECK(text.substr(ov[0].span.begin, ov[0].span.end - ov[0].span.begin) == "every allow");
+  CHECK_FALSE(ov[1].every.has_value());  // `every` alone is the rule named every
+  CHECK(ov[1].text == "every");
+  CHECK(ov[2].every == ast::Verdict::Review);
+  CHECK(text.substr(ov[2].span.begin, ov[2].span.end - ov[2].span.begin) == "every review");
+  // `every` stays a name: a rule may be called so.
+  CHECK(p->module->decisions.at(0).rules.at(0).name.text == "every");
+}
+
+TEST_CASE("`every` followed by a word that is not a verdict: one error that says so") {
+  auto p = parse(
+      "policy t.e \"e\"\n"
+      "decision d:\n"
+      "  rule r: deny\n"
+      "    overrides every permit\n");
+  REQUIRE(p->diags.has_errors());
+  const Diagnostic& d = p->diags.all().at(0);
+  CHECK(d.message == "`every` takes a verdict, not 'permit'");
+  CHECK(d.help.find("overrides every allow") != std::string::npos);
+}

@@ -87,3 +87,14 @@ TEST_CASE("policy changes: a .lawc is compared on what it holds") {
   CHECK(described(policy_changes({&from_lawc, nullptr}, {c.program.get(), &c})) ==
         std::vector<std::string>{"t.changes email.unsolicited changed"});
 }
+
+TEST_CASE("policy changes: `overrides every allow` naming the same rules as a list is no change") {
+  const std::string names = std::string(kBase) +
+                            "  rule consented: allow basis consent\n    when contact.objected == false\n"
+                            "    overrides unsolicited\n    cite \"reg 22(2)\"\n"
+                            "  rule objection: deny\n    when contact.suppressed\n"
+                            "    overrides consented, corporate_ok\n    cite \"art 21(3)\"\n";
+  CHECK(between(names, replaced(names, "overrides consented, corporate_ok", "overrides every allow")).empty());
+  CHECK(between(names, replaced(names, "overrides consented, corporate_ok", "overrides corporate_ok, consented")).empty());
+  CHECK(between(names, replaced(names, "overrides consented, corporate_ok", "overrides consented")).size() == 1);
+}
