@@ -13,6 +13,7 @@
 #include "cli/common.h"
 #include "compiler/compiler.h"
 #include "runtime/jit/jit.h"
+#include "verify/verify.h"
 
 namespace lawful::cli {
 
@@ -74,7 +75,10 @@ std::string version_text() {
     text += "native back end (--engine jit): available (LLVM 14)\n";
   else
     text += fmt::format("native back end (--engine jit): not available: {}\n", lawful::jit::unavailable_reason());
-  text += "SMT solver (lawful verify): not in this build\n";
+  if (lawful::verify::available())
+    text += fmt::format("SMT solver (lawful verify): {}\n", lawful::verify::solver_version());
+  else
+    text += fmt::format("SMT solver (lawful verify): not available: {}\n", lawful::verify::unavailable_reason());
   return text;
 }
 
@@ -99,6 +103,7 @@ int main(int argc, char** argv) {
   lawful::cli::add_explain(root, exit_code);
   lawful::cli::add_diff(root, exit_code);
   lawful::cli::add_gen_contacts(root, exit_code);
+  lawful::cli::add_verify(root, exit_code);
   bool parsed = false;  // not when --help or a usage error ended the parse
   try {
     app.parse(argc, argv);

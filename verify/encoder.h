@@ -1,0 +1,176 @@
+// The encoding of a verified Program into Z3 (verify/README.md). It reads the bytecode,
+// the same code the VM interprets and the native back end compiles, and executes it
+// symbolically: every fact is a pair of Z3 terms (known, value), every instruction the
+// formula of the VM's own case for it, every branch a fork of the path. Resolution
+// (winners, overrides, conflicts, the undetermined rule) and decide_policy are encoded
+// from runtime/vm/vm.cpp's rules, one formula per policy.
+#pragma once
+
+#include <z3++.h>
+
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "runtime/bytecode/program.h"
+#include "runtime/facts/fact_store.h"
+#include "verify/verify.h"
+
+namespace lawful::verify {
+
+// Something the encoding does not cover: verify says "not proved", never "proved".
+struct Unsupported : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// One symbolic value: the VM's 64-bit word, split by what it holds.
+struct SVal {
+  enum Kind : uint8_t { Num, Str, List, Rec, Span } kind = Num;
+  z3::expr known;  // Bool: the word is not "unknown"
+  z3::expr num;    // Int: Num value; List count; Span first date
+  z3::expr str;    // String (Str)
+  z3::expr num2;   // Int: Span second date
+  int64_t base = 0;     // List: first virtual slot; Rec: record's virtual slot
+  uint32_t stride = 0;  // List: slots per element (0: scalars)
+  bool is_const = false;
+  int64_t cval = 0;  // the word, when is_const
+  explicit SVal(z3::context& c) : known(c), num(c), str(c), num2(c) {}
+};
+
+// A fact slot of the virtual layout: the root records, then for every list a region of
+// max_list elements (nested lists get theirs in turn).
+struct VSlot {
+  enum Kind : uint8_t { Scalar, Presence, List } kind = Scalar;
+  TypeId type = 0;  // Scalar: its type; List: the element type
+  bool has_default = false;
+  int64_t default_value = 0;
+  bool element = false;  // a scalar element of a list: always known
+  uint32_t region = 0;   // List: first slot of the elements
+  uint32_t stride = 0;   // List: slots per element (0: scalars, one slot each)
+  std::string path;      // "contact.consents.given_at", for messages
+};
+
+// How the JSON of a root is laid out over the virtual slots.
+struct JNode {
+  std::string name;
+  enum Kind : uint8_t { Scalar, Record, OptRecord, List } kind = Scalar;
+  uint32_t slot = 0;  // Scalar and List: the slot; OptRecord: its presence slot
+  std::vector<JNode> fields;             // Record, OptRecord
+  std::vector<std::vector<JNode>> elems;  // List of records: each element's fields
+  bool scalar_elems = false;              // List of scalars: elements at region + i
+};
+
+// The outcome of a decision of a policy, as terms.
+struct SOutcome {
+  z3::expr verdict;  // Int: VerdictCode
+  z3::expr basis;    // Int: Basis member, -1 without
+  std::vector<z3::expr> obliges;  // per obligation enum member: Bool, present in the record
+  explicit SOutcome(z3::context& c) : verdict(c), basis(c) {}
+};
+
+// Per decision: each rule's state and whether it wins.
+struct SRules {
+  std::vector<z3::expr> applies;     // state true
+  std::vector<z3::expr> unknown;     // state unknown
+  std::vector<z3::expr> winner;      // applies and no applicable rule overrides it
+  z3::expr reached;                  // decide_policy resolves this decision
+  explicit SRules(z3::context& c) : reached(c) {}
+};
+
+class Encoder {
+ public:
+  Encoder(z3::context& ctx, const Program& prog, const Options& opt, const std::string& prefix);
+
+  // The constraints every contact and campaign satisfies (domains, list bounds, dates).
+  const std::vector<z3::expr>& domain() const { return domain_; }
+  // decide_policy(p): throws Unsupported.
+  SOutcome decide_policy(uint32_t p);
+  const SRules& rules_of(uint32_t d) const { return rules_.at(d); }
+  // The contact's facts refine another encoder's: every fact known there is known here
+  // with the same value (the missing-data check).
+  z3::expr refines(const Encoder& less) const;
+  // contact.country is one that routes to policy p (when the program has a router).
+  z3::expr routed_to(uint32_t p) const;
+  // The model's facts as JSON (contact, campaign).
+  std::string root_json(const z3::model& m, const std::string& root) const;
+  // The facts of a bound FactStore (the differential test): one conjunction.
+  z3::expr equals_facts(const FactStore& fs) const;
+
+  const std::vector<VSlot>& slots() const { return slots_; }
+  z3::context& ctx() { return ctx_; }
+
+ private:
+  struct Path {
+    std::vector<SVal> st, loc;
+    z3::expr cond;
+    uint32_t pc;
+  };
+  std::vector<std::pair<z3::expr, SVal>> run_function(uint32_t fn, const z3::expr* verdict);
+  SVal eval_function(uint32_t fn, const z3::expr* verdict);
+  SVal merge(const std::vector<std::pair<z3::expr, SVal>>& outs);
+  SVal load_slot(int64_t slot);
+  SVal mk_bool(const z3::expr& known, const z3::expr& b);
+  SVal mk_const(int64_t w);
+  SVal unknown();
+  z3::expr as_str(const SVal& v);
+  // Conjunction, disjunction and negation that fold the constants true and false as
+  // they build (no simplify() over large terms at every branch).
+  z3::expr conj(const z3::expr& a, const z3::expr& b) {
+    if (a.is_true() || b.is_false()) return b;
+    if (b.is_true() || a.is_false()) return a;
+    return a && b;
+  }
+  z3::expr disj(const z3::expr& a, const z3::expr& b) {
+    if (a.is_false() || b.is_true()) return b;
+    if (b.is_false() || a.is_true()) return a;
+    return a || b;
+  }
+  z3::expr neg(const z3::expr& a) {
+    if (a.is_true()) return ctx_.bool_val(false);
+    if (a.is_false()) return ctx_.bool_val(true);
+    return !a;
+  }
+  z3::expr truth(const SVal& v) {
+    if (v.is_const) return ctx_.bool_val(v.cval == 1);
+    return conj(v.known, v.num == 1);
+  }
+  z3::expr falsity(const SVal& v) {
+    if (v.is_const) return ctx_.bool_val(v.cval == 0);
+    return conj(v.known, v.num == 0);
+  }
+  z3::expr add_duration(const z3::expr& d, int32_t months, int32_t days, int sign);
+  z3::expr days_from_civil(const z3::expr& y, const z3::expr& m, const z3::expr& d);
+  uint32_t alloc_record(uint32_t rec, uint32_t base, std::vector<JNode>& out, const std::string& prefix, bool in_list);
+  void json_fields(std::string& out, const z3::model& m, const std::vector<JNode>& fields) const;
+  void json_scalar(std::string& out, const z3::model& m, uint32_t slot) const;
+  void bind_record(z3::expr_vector& eqs, const FactStore& fs, uint32_t rec, uint32_t vbase, uint64_t rbase) const;
+  SVal window_state(const Window& w, const SVal& as_of);
+  template <class F>
+  SVal located(const SourcePos& pos, const char* what, uint32_t name, F f);
+
+ public:
+  std::string where(const SourcePos& pos) const;
+
+ private:
+  SVal as_of();
+
+  z3::context& ctx_;
+  const Program& prog_;
+  Options opt_;
+  std::string prefix_;
+  std::vector<VSlot> slots_;
+  std::vector<z3::expr> known_, val_, str_;  // per slot
+  std::vector<z3::expr> domain_;
+  std::vector<JNode> roots_;                 // per root: a Record node
+  std::map<uint32_t, SVal> lets_;
+  std::map<uint32_t, SRules> rules_;
+  z3::func_decl lower_, domain_fn_, local_fn_;
+  std::set<std::pair<uint32_t, uint32_t>> index_locals_;  // (function, local): a quantifier's index
+};
+
+// Z3 rejects no string text, but `lawful check` needs JSON: escapes it.
+std::string json_string(const std::string& s);
+
+}  // namespace lawful::verify
