@@ -1271,6 +1271,15 @@ void Vm::begin_decision() {
   }
 }
 
+bool Vm::oblige_for_decided(const ObligeStep& o, uint32_t d, const Outcome& out, bool states_known) const {
+  const RuleInfo* rules = prog_.decisions[d].rules.data();
+  for (const uint32_t *r = oblige_for_.data() + o.for_begin, *re = r + o.for_count; r != re; ++r)
+    if ((!states_known || states_[*r] == kTrue) && rules[*r].verdict == static_cast<uint8_t>(out.verdict) &&
+        std::find(out.rules.begin(), out.rules.end(), *r) != out.rules.end())
+      return true;
+  return false;
+}
+
 void Vm::obligations(uint32_t d, Outcome& out) {
   verdict_ = static_cast<Value>(out.verdict);
   frame_.verdict = verdict_;
@@ -1282,14 +1291,7 @@ void Vm::obligations(uint32_t d, Outcome& out) {
     if (o->verdict >= 0 && verdict_ != o->verdict) continue;
     // `for R, ...`: one of them decided (it applies for certain, the outcome lists it,
     // and has its verdict: not a rule that only might apply, behind a review).
-    if (o->for_count) {
-      const RuleInfo* rules = prog_.decisions[d].rules.data();
-      bool decided = false;
-      for (const uint32_t *r = oblige_for_.data() + o->for_begin, *re = r + o->for_count; r != re && !decided; ++r)
-        decided = states_[*r] == kTrue && rules[*r].verdict == static_cast<uint8_t>(out.verdict) &&
-                  std::find(out.rules.begin(), out.rules.end(), *r) != out.rules.end();
-      if (!decided) continue;
-    }
+    if (o->for_count && !oblige_for_decided(*o, d, out, true)) continue;
     Value c = o->always                                  ? kTrue
               : o->rule >= 0 && cond_gen_[static_cast<size_t>(o->rule)] == gen_ ? conds_[static_cast<size_t>(o->rule)]
                                                      : eval(o->fn);
@@ -1339,7 +1341,12 @@ bool Vm::resolve_native(uint32_t d, Outcome& out, Value as_of) {
   const bool unique = oblige_unique_[d];
   const ObligeStep* steps = oblige_steps_.data() + oblige_base_[d];
   for (uint64_t m = fr.out_obliged; m; m &= m - 1) {
-    const uint32_t name = steps[__builtin_ctzll(m)].name;
+    const ObligeStep& step = steps[__builtin_ctzll(m)];
+    // `oblige NAME for R, ...`: the rules the compiled code put in the outcome are the
+    // ones that decided (they apply for certain: a decision where one only might goes to
+    // resolve()), so the outcome alone tells.
+    if (step.for_count && !oblige_for_decided(step, d, out, false)) continue;
+    const uint32_t name = step.name;
     if (unique || std::find(out.obligations.begin(), out.obligations.end(), name) == out.obligations.end())
       out.obligations.push_back(name);
   }

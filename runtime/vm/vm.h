@@ -211,6 +211,9 @@ class Vm {
     uint8_t always = 0;
   };
   std::vector<uint32_t> oblige_for_;
+  // Whether one of an `oblige NAME for R, ...`'s rules decided `out` (listed, with its
+  // verdict, and with `states_known` applying for certain in states_).
+  bool oblige_for_decided(const ObligeStep& o, uint32_t d, const Outcome& out, bool states_known) const;
   std::vector<ObligeStep> oblige_steps_;
   std::vector<uint32_t> oblige_base_;
   std::vector<uint8_t> oblige_unique_;
