@@ -7,13 +7,12 @@
 // library holding this code and in its lawful/ folder, and where `cmake --install` puts
 // it (LAWFUL_JIT_INSTALLED).
 #include <dlfcn.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "runtime/io/module_file.h"
 #include "runtime/jit/jit_abi.h"
 #include "runtime/jit/module.h"
 
@@ -43,12 +42,7 @@ std::string folder_of(const std::string& path) {
 
 std::vector<std::string> candidates() {
   std::vector<std::string> out;
-  std::string exe(4096, '\0');
-  ssize_t n = readlink("/proc/self/exe", exe.data(), exe.size() - 1);
-  if (n > 0) {
-    exe.resize(static_cast<size_t>(n));
-    out.push_back(folder_of(exe) + "/" + kModuleName);
-  }
+  if (std::string exe = io::executable_folder(); !exe.empty()) out.push_back(exe + "/" + kModuleName);
   Dl_info info{};
   if (dladdr(reinterpret_cast<void*>(&candidates), &info) && info.dli_fname && info.dli_fname[0] == '/') {
     std::string lib = folder_of(info.dli_fname);
@@ -61,44 +55,29 @@ std::vector<std::string> candidates() {
   return out;
 }
 
-Loaded open_module(const std::string& path) {
+Loaded load() {
   Loaded r;
-  void* dl = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!dl) {
-    const char* e = dlerror();
-    r.why = "the native back end's module cannot be loaded: " + std::string(e ? e : path);
+  std::string looked;
+  const std::string path = io::find_module("LAWFUL_JIT_MODULE", candidates(), looked);
+  if (path.empty()) {
+    r.why = std::string("the native back end's module ") + kModuleName + " is not installed (looked for " + looked +
+            "; LAWFUL_JIT_MODULE names it)";
+    return r;
+  }
+  io::OpenedModule m = io::open_module(path, LAWFUL_JIT_ENTRY, "the native back end's module");
+  if (!m.entry) {
+    r.why = m.why;
     return r;
   }
   using Entry = const ModuleTable* (*)(const ModuleAbi*, const char**);
-  auto entry = reinterpret_cast<Entry>(dlsym(dl, LAWFUL_JIT_ENTRY));
-  if (!entry) {
-    r.why = path + " is not lawful's native back end (it has no " LAWFUL_JIT_ENTRY ")";
-    dlclose(dl);
-    return r;
-  }
   const ModuleAbi abi = this_abi(LAWFUL_JIT_ABI);
   const char* error = nullptr;
-  r.table = entry(&abi, &error);
+  r.table = reinterpret_cast<Entry>(m.entry)(&abi, &error);
   if (!r.table) {
     r.why = path + ": " + (error ? error : "refused");
-    dlclose(dl);
+    dlclose(m.handle);
   }
   // Loaded once and kept: compiled code lives in it.
-  return r;
-}
-
-Loaded load() {
-  const char* env = std::getenv("LAWFUL_JIT_MODULE");
-  if (env && *env) return open_module(env);
-  std::string looked;
-  for (const std::string& path : candidates()) {
-    struct stat st;
-    if (stat(path.c_str(), &st) == 0) return open_module(path);
-    looked += (looked.empty() ? "" : ", ") + path;
-  }
-  Loaded r;
-  r.why = std::string("the native back end's module ") + kModuleName + " is not installed (looked for " + looked +
-          "; LAWFUL_JIT_MODULE names it)";
   return r;
 }
 

@@ -80,7 +80,7 @@ if "lawful-jit.so" not in opened or "libLLVM" not in opened:
 if jit.stdout != vm.stdout:
     fail("--engine jit: not the interpreter's outcomes")
 
-for path, words in (("/nonexistent/lawful-jit.so", "cannot be loaded"), (liblawful, "is not lawful's native back end")):
+for path, words in (("/nonexistent/lawful-jit.so", "cannot be loaded"), (liblawful, "is not the native back end's module")):
     p, opened = run("check", "policies", "--cases", cases, "--engine", "jit", "-q",
                     env_extra={"LAWFUL_JIT_MODULE": path})
     if p.returncode != 0 or "the interpreter decides" not in p.stderr or words not in p.stderr:
