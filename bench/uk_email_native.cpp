@@ -448,6 +448,7 @@ UkEmailNative::UkEmailNative(const Program& prog, uint32_t decision) : decision_
   include_unsubscribe_ = obligation("include_unsubscribe");
   honour_objection_ = obligation("honour_objection");
   keep_consent_record_ = obligation("keep_consent_record");
+  keep_collection_record_ = obligation("keep_collection_record");
   record_lia_ = obligation("record_lia");
   entity_path_ = p_.entity;
 }
@@ -540,15 +541,19 @@ void UkEmailNative::decide(const FactStore& facts, Outcome& out) const {
   }
   if (v != VerdictCode::Allow) return;
   out.basis = first == 2 ? basis_consent_ : first == 3 || first == 4 ? basis_soft_opt_in_ : basis_corporate_;
-  // The obligations, in the policy's order; one that might apply is kept.
+  // The obligations, in the policy's order; one that might apply is kept. An allow's
+  // winners (out.rules) are the allow rules that decided: `oblige ... for R` holds for
+  // those. Every allow rule obliges include_unsubscribe (once, where it first appears).
+  uint32_t decided = 0;
+  for (uint32_t r : out.rules) decided |= 1u << r;
   out.obligations.push_back(identify_sender_);
   out.obligations.push_back(include_contact_address_);
   out.obligations.push_back(include_unsubscribe_);
   out.obligations.push_back(honour_objection_);
-  if (st[2] == kTrue) out.obligations.push_back(keep_consent_record_);  // consent_relied_on: certainly valid
-  Value lia = facts.slots[s_.lia_recorded];
-  Value corp_and_no_lia = Plain::and2(st[1], Plain::not1(lia));
-  if (corp_and_no_lia != kFalse) out.obligations.push_back(record_lia_);
+  if (decided & (1u << 2)) out.obligations.push_back(keep_consent_record_);  // for consented
+  if (decided & ((1u << 3) | (1u << 4))) out.obligations.push_back(keep_collection_record_);  // the soft opt-ins
+  // for corporate when not campaign.lia_recorded (kept unless certainly recorded)
+  if ((decided & (1u << 1)) && facts.slots[s_.lia_recorded] != kTrue) out.obligations.push_back(record_lia_);
 }
 
 }  // namespace lawful::bench

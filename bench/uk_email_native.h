@@ -74,7 +74,7 @@ class UkEmailNative {
   uint32_t policy_ = 0;
   int32_t basis_consent_, basis_soft_opt_in_, basis_corporate_;
   uint32_t identify_sender_, include_contact_address_, include_unsubscribe_, honour_objection_;
-  uint32_t keep_consent_record_, record_lia_;
+  uint32_t keep_consent_record_, keep_collection_record_, record_lia_;
   uint32_t entity_path_ = 0;
   Slots s_;
   ConsentFields c_;
