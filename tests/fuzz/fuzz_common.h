@@ -145,7 +145,11 @@ inline void decide_and_record(Vm& vm, const Entry& entry, bool trace) {
 // Binds `line` as `lawful check --cases` does (from a buffer with padding after it, as
 // the line reader gives) and decides it, or writes its error record.
 inline void bind_case_and_decide(Vm& vm, Binder& binder, const Entry& entry, std::string_view line, bool trace) {
-  std::vector<char> buf(line.size() + simdjson::SIMDJSON_PADDING, ' ');
+  // The facts may point into the line (the binder's fast path takes its strings from the
+  // caller's text), and the harness decides them again afterwards: the buffer lives until
+  // the next line, as a line of `lawful check` lives until its chunk is written.
+  static thread_local std::vector<char> buf;
+  buf.assign(line.size() + simdjson::SIMDJSON_PADDING, ' ');
   std::copy(line.begin(), line.end(), buf.begin());
   BindResult r = binder.bind_case(vm.facts(), buf.data(), line.size(), buf.size());
   if (!r.ok) {

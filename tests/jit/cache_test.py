@@ -108,7 +108,11 @@ def the_projects_policies_decide_the_same_cold_and_warm():
         check(p.returncode == 0, f"{engine}", p)
         outs.append(p)
     check(STATS.search(outs[1].stderr).group(3) == "compiled", "cold: compiled", outs[1])
-    check(STATS.search(outs[2].stderr).group(1) == "hit", "warm: a hit", outs[2])
+    # Under AddressSanitizer the shadow memory maps terabytes, so that some of the
+    # policies' 64-bit constants look like addresses of the process and the conservative
+    # check keeps their code out of the cache (correct, only not cached).
+    warm = STATS.search(outs[2].stderr).group(1)
+    check(warm == "hit" or (sanitized_build() and warm == "uncacheable"), "warm: a hit", outs[2])
     check(outs[0].stdout == outs[1].stdout == outs[2].stdout, "vm == cold jit == warm jit")
 
 
@@ -261,11 +265,14 @@ print(status, lib.lawful_last_error().decode())
 """
 
 
+def sanitized_build():
+    return any(x in subprocess.run(["readelf", "-d", LIBLAWFUL], capture_output=True, text=True).stdout
+               for x in ("libasan", "libtsan"))
+
+
 @test
 def the_library_uses_the_same_cache():
-    sanitized = any(x in subprocess.run(["readelf", "-d", LIBLAWFUL], capture_output=True, text=True).stdout
-                    for x in ("libasan", "libtsan"))
-    if sanitized:
+    if sanitized_build():
         print("note: sanitized build: the library is not probed from Python")
         return
     pol, cache = fresh()
