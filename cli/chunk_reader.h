@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/facts/binder.h"
+
 namespace lawful::cli {
 
 struct ChunkLine {
@@ -34,7 +36,7 @@ struct Chunk {
 
 class ChunkReader {
  public:
-  static constexpr size_t kPadding = 64;
+  static constexpr size_t kPadding = kBindPadding;  // what the binder reads past a line
 
   // "-" is standard input. `block` is how much new input a chunk takes at most. Opening
   // a FIFO waits for a writer; a stop (stop_when, called first) breaks that off, and

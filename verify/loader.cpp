@@ -5,7 +5,6 @@
 // The module is the file named by the environment variable LAWFUL_VERIFY_MODULE when it
 // is set, else the one beside the running executable (the command is not installed by
 // `cmake --install`, which installs the library; the module goes where the command goes).
-#include <dlfcn.h>
 
 #include <mutex>
 #include <string>
@@ -21,36 +20,14 @@ namespace {
 
 constexpr const char* kModuleName = "lawful-verify.so";
 
-struct Loaded {
-  const ModuleTable* table = nullptr;
-  std::string why;  // when table is null
-};
+using Loaded = io::LoadedModule<ModuleTable>;
 
 Loaded load() {
   std::vector<std::string> candidates;
   if (std::string exe = io::executable_folder(); !exe.empty()) candidates.push_back(exe + "/" + kModuleName);
-  Loaded r;
-  std::string looked;
-  const std::string path = io::find_module("LAWFUL_VERIFY_MODULE", candidates, looked);
-  if (path.empty()) {
-    r.why = std::string("lawful verify's module ") + kModuleName + " is not installed (looked for " + looked +
-            "; LAWFUL_VERIFY_MODULE names it)";
-    return r;
-  }
-  io::OpenedModule m = io::open_module(path, LAWFUL_VERIFY_ENTRY, "lawful verify's module");
-  if (!m.entry) {
-    r.why = m.why;
-    return r;
-  }
-  using Entry = const ModuleTable* (*)(const ModuleAbi*, const char**);
-  const ModuleAbi abi = this_abi(LAWFUL_VERIFY_ABI);
-  const char* error = nullptr;
-  r.table = reinterpret_cast<Entry>(m.entry)(&abi, &error);
-  if (!r.table) {
-    r.why = path + ": " + (error ? error : "refused");
-    dlclose(m.handle);
-  }
-  return r;  // loaded once and kept
+  // Loaded once and kept.
+  return io::load_module<ModuleTable>("LAWFUL_VERIFY_MODULE", candidates, kModuleName, LAWFUL_VERIFY_ENTRY,
+                                      "lawful verify's module", this_abi(LAWFUL_VERIFY_ABI));
 }
 
 const Loaded& loaded() {

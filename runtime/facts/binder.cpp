@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+static_assert(lawful::kBindPadding == simdjson::SIMDJSON_PADDING, "binder.h's padding is simdjson's");
+
 namespace lawful {
 
 namespace od = simdjson::ondemand;

@@ -13,6 +13,10 @@
 
 namespace lawful {
 
+// How many readable bytes the binder's JSON reader wants after a line's end
+// (simdjson::SIMDJSON_PADDING, checked in binder.cpp): with fewer, it copies the line.
+inline constexpr size_t kBindPadding = 64;
+
 // Limits on one input line (a contact, a case) or campaign; exceeding one gives that
 // line an error record. docs/security.md lists them with the others.
 struct BindLimits {

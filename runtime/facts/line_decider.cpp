@@ -16,10 +16,6 @@ bool blank(std::string_view s) {
   return true;
 }
 
-// What simdjson may read past a line's end (SIMDJSON_PADDING; the binder copies a
-// line with less room after it).
-constexpr size_t kPadding = 64;
-
 }  // namespace
 
 LineDecider::LineDecider(const Program& prog, const Entry& entry, const Options& options,
@@ -63,9 +59,11 @@ const LineResult& LineDecider::decide(std::string_view text, size_t capacity, ui
   }
   if (blank(text)) return fail("a blank line", {}, false);
   const char* data = text.data();
-  if (options_.input != LineInput::CsvRow && capacity < text.size() + kPadding && text.size() <= limits().max_line) {
+  if (options_.input != LineInput::CsvRow && capacity < text.size() + kBindPadding &&
+      text.size() <= limits().max_line) {
     // Room after the text, in a buffer kept from line to line.
-    if (padded_.size() < text.size() + kPadding) padded_.resize(std::max(text.size() + kPadding, padded_.size() * 2));
+    if (padded_.size() < text.size() + kBindPadding)
+      padded_.resize(std::max(text.size() + kBindPadding, padded_.size() * 2));
     std::copy(text.begin(), text.end(), padded_.begin());
     data = padded_.data();
     capacity = padded_.size();

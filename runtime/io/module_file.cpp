@@ -30,6 +30,10 @@ std::string find_module(const char* env_var, const std::vector<std::string>& can
   return {};
 }
 
+void close_module(void* handle) {
+  if (handle) dlclose(handle);
+}
+
 OpenedModule open_module(const std::string& path, const char* entry, const std::string& what) {
   OpenedModule r;
   void* dl = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);

@@ -30,10 +30,7 @@ namespace {
 
 constexpr const char* kModuleName = "lawful-jit.so";
 
-struct Loaded {
-  const ModuleTable* table = nullptr;
-  std::string why;  // when table is null
-};
+using Loaded = io::LoadedModule<ModuleTable>;
 
 std::string folder_of(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -56,29 +53,9 @@ std::vector<std::string> candidates() {
 }
 
 Loaded load() {
-  Loaded r;
-  std::string looked;
-  const std::string path = io::find_module("LAWFUL_JIT_MODULE", candidates(), looked);
-  if (path.empty()) {
-    r.why = std::string("the native back end's module ") + kModuleName + " is not installed (looked for " + looked +
-            "; LAWFUL_JIT_MODULE names it)";
-    return r;
-  }
-  io::OpenedModule m = io::open_module(path, LAWFUL_JIT_ENTRY, "the native back end's module");
-  if (!m.entry) {
-    r.why = m.why;
-    return r;
-  }
-  using Entry = const ModuleTable* (*)(const ModuleAbi*, const char**);
-  const ModuleAbi abi = this_abi(LAWFUL_JIT_ABI);
-  const char* error = nullptr;
-  r.table = reinterpret_cast<Entry>(m.entry)(&abi, &error);
-  if (!r.table) {
-    r.why = path + ": " + (error ? error : "refused");
-    dlclose(m.handle);
-  }
   // Loaded once and kept: compiled code lives in it.
-  return r;
+  return io::load_module<ModuleTable>("LAWFUL_JIT_MODULE", candidates(), kModuleName, LAWFUL_JIT_ENTRY,
+                                      "the native back end's module", this_abi(LAWFUL_JIT_ABI));
 }
 
 const Loaded& loaded() {
