@@ -287,11 +287,11 @@ class Completer {
   }
 
   void everything() {
-    for (const std::string& k : keywords()) add(k, kKeyword, "keyword");
     add("cite", kSnippet, "a citation", "`cite \"...\"`: the provision a rule rests on", "cite \"${1:provision}\"");
     add("rule", kSnippet, "a rule", {}, "rule ${1:name}: ${2|allow,deny,review|}\n  when ${3:condition}\n  cite \"${4:provision}\"");
     add("test", kSnippet, "a test", {},
         "test \"${1:what it shows}\" {\n  contact  { $2 }\n  campaign { $3 }\n  expect ${4:decision} is ${5|allow,deny,review|}\n}");
+    for (const std::string& k : keywords()) add(k, kKeyword, "keyword");
     for (const Symbol& s : ix_.symbols())
       if (s.kind == SymKind::Root) add(s.name, kVariable, s.type_text, s.doc);
     const ast::Module* m = a_.module();

@@ -241,7 +241,7 @@ class Server {
   // The sources of a compilation of `doc`: the document, and the other .law files of its
   // folder (open ones with their editor's text). `all_user`: every file is the user's
   // (for references and rename across the folder).
-  void sources_for(const Doc& doc, std::vector<SourceFile>& user, std::vector<SourceFile>& available) {
+  void sources_for(const Doc& doc, bool all, std::vector<SourceFile>& user, std::vector<SourceFile>& available) {
     user.push_back({doc.path, doc.text});
     std::map<std::string, const Doc*> open;
     for (const auto& [u, d] : docs_) open[d.path] = &d;
@@ -255,21 +255,73 @@ class Server {
       if (p != doc.path && fs::path(p).parent_path() == dir && std::find(paths.begin(), paths.end(), p) == paths.end())
         paths.push_back(p);
     std::sort(paths.begin(), paths.end());
+    std::vector<SourceFile> siblings;
     for (const std::string& p : paths) {
       SourceFile f{p, {}};
       if (auto it = open.find(p); it != open.end()) f.text = it->second->text;
       else if (!read_source(p, f.text)) continue;
-      available.push_back(std::move(f));
+      siblings.push_back(std::move(f));
     }
+    if (all) {
+      for (SourceFile& f : siblings) user.push_back(std::move(f));
+      return;
+    }
+    // Only the files the document may need: those whose module's name it mentions, and
+    // so on (a cheap superset of what the compiler takes through `use`, `extends` and
+    // routes, so that it does not parse the whole folder on every keystroke).
+    std::vector<bool> taken(siblings.size(), false);
+    std::vector<std::string> names;
+    for (const SourceFile& f : siblings) names.push_back(declared_name(f.text));
+    std::vector<const std::string*> todo{&user[0].text};
+    while (!todo.empty()) {
+      const std::string& t = *todo.back();
+      todo.pop_back();
+      for (size_t i = 0; i < siblings.size(); ++i)
+        if (!taken[i] && !names[i].empty() && names[i] != "\n" && mentions(t, names[i])) {
+          taken[i] = true;
+          todo.push_back(&siblings[i].text);
+        }
+    }
+    for (size_t i = 0; i < siblings.size(); ++i)
+      if (taken[i] || names[i].empty()) available.push_back(std::move(siblings[i]));
+  }
+
+  // The name a file declares (`policy uk.pecr`, `module acme.lists`), or "" when none can
+  // be seen (the file is then always available: the compiler decides).
+  static std::string declared_name(const std::string& text) {
+    size_t i = 0;
+    while (i < text.size()) {
+      size_t eol = text.find('\n', i);
+      if (eol == std::string::npos) eol = text.size();
+      std::string_view line(text.data() + i, eol - i);
+      size_t a = line.find_first_not_of(" \t");
+      if (a != std::string_view::npos && line.substr(a, 2) != "//" && line[a] != '#') {
+        for (std::string_view kw : {"policy ", "module ", "routing "}) {
+          if (line.substr(a, kw.size()) != kw) continue;
+          if (kw == "routing ") return "\n";  // a routing file: no other file needs it
+          size_t b = line.find_first_not_of(" \t", a + kw.size());
+          size_t e = b;
+          while (e < line.size() && (std::isalnum(static_cast<unsigned char>(line[e])) || line[e] == '_' || line[e] == '.')) ++e;
+          return b == std::string_view::npos ? std::string() : std::string(line.substr(b, e - b));
+        }
+        return {};
+      }
+      i = eol + 1;
+    }
+    return {};
+  }
+
+  // Does `text` contain `name` as a whole dotted name?
+  static bool mentions(const std::string& text, const std::string& name) {
+    auto part = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; };
+    for (size_t p = text.find(name); p != std::string::npos; p = text.find(name, p + 1))
+      if ((p == 0 || !part(text[p - 1])) && (p + name.size() == text.size() || !part(text[p + name.size()]))) return true;
+    return false;
   }
 
   std::shared_ptr<Analysis> analyse(const Doc& doc, bool whole_folder) {
     std::vector<SourceFile> user, available;
-    sources_for(doc, user, available);
-    if (whole_folder) {
-      for (SourceFile& f : available) user.push_back(std::move(f));
-      available.clear();
-    }
+    sources_for(doc, whole_folder, user, available);
     CompileOptions o;
     o.lint = !whole_folder;
     auto a = std::make_shared<Analysis>();
