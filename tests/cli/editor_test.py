@@ -73,6 +73,29 @@ def files_are_valid_json_and_point_at_each_other():
 
 
 @test
+def the_vscode_extension_uses_the_same_grammar_and_starts_the_server():
+    ext = EDITORS / "vscode"
+    pkg = json.loads((ext / "package.json").read_text())
+    lang = pkg["contributes"]["languages"][0]
+    gram = pkg["contributes"]["grammars"][0]
+    check(lang["id"] == gram["language"] == "law" and lang["extensions"] == [".law"], "the law language")
+    check(gram["scopeName"] == grammar()["scopeName"], "the grammar's scope")
+    # syntaxes/ is made by scripts/copy-grammar.js from editors/: the same files, one copy each.
+    copy = (ext / "scripts/copy-grammar.js").read_text()
+    for path in (gram["path"], lang["configuration"]):
+        check(path.startswith("./syntaxes/"), f"{path} is one of the copied files")
+        name = path.split("/")[-1]
+        check(f"'{name}'" in copy and (EDITORS / name).exists(), f"copy-grammar.js copies {name} from editors/")
+    check("vscode-languageclient" in pkg["dependencies"] and pkg["scripts"]["vscode:prepublish"].endswith("copy-grammar.js"),
+          "the client library, and the grammar copied before packaging")
+    main = (ext / pkg["main"]).read_text()
+    check("args: ['lsp']" in main and "get('path')" in main, "extension.js starts `lawful lsp`, the path from lawful.path")
+    commands = {c["command"] for c in pkg["contributes"]["commands"]}
+    for c in commands:
+        check(f"'{c}'" in main, f"extension.js registers {c}")
+
+
+@test
 def keywords_are_the_grammars():
     words = set()
     for p in grammar()["repository"]["keywords"]["patterns"]:
