@@ -7,13 +7,16 @@ namespace lawful::lsp {
 
 namespace {
 
-// The length in bytes of the UTF-8 sequence that starts with `c` (1 for a stray byte:
-// each byte of broken text counts as one character, both ways).
-uint32_t sequence_length(unsigned char c) {
-  if (c >= 0xf0 && c < 0xf8) return 4;
-  if (c >= 0xe0) return c < 0xf0 ? 3 : 1;
-  if (c >= 0xc0) return 2;
-  return 1;
+// The length in bytes of the UTF-8 sequence at text[i], not past `end` (1 for a byte
+// that starts no whole sequence: each byte of broken text counts as one character, both
+// ways, as an editor shows it as one replacement character).
+uint32_t sequence_length(std::string_view text, uint32_t i, uint32_t end) {
+  const unsigned char c = static_cast<unsigned char>(text[i]);
+  uint32_t n = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 1;
+  if (i + n > end) return 1;
+  for (uint32_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return 1;
+  return n;
 }
 
 }  // namespace
@@ -30,8 +33,7 @@ uint32_t LineMap::offset(std::string_view text, Position p) const {
   const uint32_t end = p.line + 1 < starts_.size() ? starts_[p.line + 1] - 1 : static_cast<uint32_t>(text.size());
   uint32_t units = 0;
   while (i < end && units < p.character) {
-    uint32_t n = sequence_length(static_cast<unsigned char>(text[i]));
-    if (i + n > end) n = 1;
+    const uint32_t n = sequence_length(text, i, end);
     units += n == 4 ? 2 : 1;
     i += n;
   }
@@ -45,8 +47,7 @@ Position LineMap::position(std::string_view text, uint32_t offset) const {
   const uint32_t line = static_cast<uint32_t>(it - starts_.begin()) - 1;
   Position p{line, 0};
   for (uint32_t i = starts_[line]; i < offset;) {
-    uint32_t n = sequence_length(static_cast<unsigned char>(text[i]));
-    if (i + n > offset) n = 1;  // an offset inside a sequence: count its bytes one by one
+    const uint32_t n = sequence_length(text, i, offset);  // an offset inside a sequence: its bytes one by one
     p.character += n == 4 ? 2 : 1;
     i += n;
   }
