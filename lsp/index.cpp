@@ -413,6 +413,7 @@ class Resolver {
                  "local " + std::to_string(e.name_span.file) + ":" + std::to_string(e.name_span.begin), e.name_span,
                  e.name_span, env.module, &e);
         s.type = t.sym;
+        if (t.sym >= 0) s.type_text = ix_.symbols_[static_cast<size_t>(t.sym)].name;
         env.locals.emplace_back(e.text, add(std::move(s)));
         expr(*e.kids[1], env);
         env.locals.pop_back();

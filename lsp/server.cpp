@@ -609,6 +609,12 @@ class Server {
     if (!a || !sym) throw RpcError(kRequestFailed, "there is nothing to rename here");
     if (!renameable(sym->kind))
       throw RpcError(kRequestFailed, "only definitions, rules, decisions, parameters and a policy's obligations can be renamed");
+    if (sym->kind != SymKind::Local && sym->key.find('#') == std::string::npos) {
+      // "rule uk.pecr/email/consented" → "rule uk.pecr/email/NAME": a name already taken where it lives.
+      std::string taken = sym->key.substr(0, sym->key.rfind('/') + 1) + name;
+      if (name != sym->name && a->index.find(taken) >= 0)
+        throw RpcError(kRequestFailed, fmt::format("'{}' is already defined there", name));
+    }
     json changes = json::object();
     std::set<std::tuple<FileId, uint32_t, uint32_t>> seen;
     for (const Occurrence& o : occs) {

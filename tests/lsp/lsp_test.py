@@ -291,6 +291,8 @@ def session(tmp, pol):
     check("basis corporate_subscriber" in text and "when corporate_body and" in text, "only the definition was renamed")
     bad = c.request("textDocument/rename", dict(s.at(uk, text, "let corporate_body", 5), newName="rule"))
     check("error" in bad, "a keyword is refused as a new name")
+    bad = c.request("textDocument/rename", dict(s.at(uk, text, "let corporate_body", 5), newName="soft_opt_in"))
+    check("error" in bad and "already defined" in bad["error"]["message"], f"a name already defined is refused: {bad}")
     bad = c.request("textDocument/prepareRename", s.at(uk, text, "std.consent.valid_for", 13))
     check("error" in bad, "the standard library cannot be renamed")
     # a rule, across the folder
