@@ -189,6 +189,11 @@ def session(tmp, pol):
     h = hover("oblige include_unsubscribe", 8)
     check("a free, simple opt-out in every message" in h, f"an obligation member's comment: {h}")
 
+    h = hover("expect electronic_mail is deny", 8)
+    check("decision electronic_mail when campaign.channel in {email, sms}" in h, f"hover on a decision in an expect: {h}")
+    h = hover("needs contact.entity", 16)
+    check("Contact.entity: Entity" in h, f"hover on a fact path after needs: {h}")
+
     # --- definition
     def definition(needle, k=0):
         return c.result("textDocument/definition", s.at(uk, text, needle, k))
@@ -250,6 +255,10 @@ def session(tmp, pol):
     check("valid_for" in names, "a module's definitions")
     names = {i["label"] for i in type_line("let typing = any c in contact.consents: c.")}
     check({"channel", "given_at", "withdrawn_at"} <= names, f"fields of a quantifier's variable: {names}")
+    names = {i["label"] for i in type_line("  rule typing: allow basis ")}
+    check({"consent", "soft_opt_in", "corporate_subscriber"} <= names and "email" not in names, f"members of Basis: {names}")
+    names = {i["label"] for i in type_line("  oblige ")}
+    check({"include_unsubscribe", "keep_collection_record"} <= names, f"obligations, the policy's own too: {names}")
     type_line("")
     text = s.edit(uk, text, k, k + 1, "")
     c.diagnostics(u, s.version)
@@ -419,6 +428,18 @@ def protocol_edges(tmp):
     t0 = time.monotonic()
     code = c.close(timeout=10)
     check(code == 1 and time.monotonic() - t0 < 5, f"a client that disappears: status {code}")
+    # The client's process (initialize's processId) ends while the pipe stays open: the server stops.
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    c = Client(LAWFUL, env)
+    c.result("initialize", {"processId": gone.pid, "rootUri": uri(tmp), "capabilities": {}})
+    t0 = time.monotonic()
+    try:
+        code = c.proc.wait(15)
+    except subprocess.TimeoutExpired:
+        c.proc.kill()
+        code = None
+    check(code == 1 and time.monotonic() - t0 < 10, f"the client's process is gone: status {code}")
     # A broken frame: the server says why and stops.
     c = Client(LAWFUL, env)
     c.write_raw(b"Content-Length: lots\r\n\r\n{}")
