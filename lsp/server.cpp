@@ -504,6 +504,7 @@ class Server {
     if (method == "textDocument/hover") return hover(params);
     if (method == "textDocument/definition") return definition(params);
     if (method == "textDocument/references") return references(params);
+    if (method == "textDocument/documentHighlight") return highlights(params);
     if (method == "textDocument/documentSymbol") return document_symbols(params);
     if (method == "textDocument/formatting") return formatting(params);
     if (method == "textDocument/completion") return completion(params);
@@ -524,6 +525,7 @@ class Server {
               {"hoverProvider", true},
               {"definitionProvider", true},
               {"referencesProvider", true},
+              {"documentHighlightProvider", true},
               {"documentSymbolProvider", true},
               {"documentFormattingProvider", true},
               {"renameProvider", {{"prepareProvider", true}}},
@@ -581,6 +583,17 @@ class Server {
       json loc = location(*a, o.span);
       if (!loc.is_null()) out.push_back(loc);
     }
+    return out;
+  }
+
+  // The symbol's occurrences in this document (declaration: Write, 3; uses: Read, 2).
+  json highlights(const json& params) {
+    Analysis& a = current(doc_of(params));
+    const Occurrence* o = occurrence_at(a, params);
+    json out = json::array();
+    if (!o) return out;
+    for (const Occurrence& x : a.index.occurrences_of(o->symbol))
+      if (x.span.file == a.file) out.push_back({{"range", a.range(x.span)}, {"kind", x.declaration ? 3 : 2}});
     return out;
   }
 

@@ -227,6 +227,8 @@ def session(tmp, pol):
     expected += len(re.findall(r"expect electronic_mail rules [\w, ]*\bno_consent\b", text))
     check(len(in_uk) == expected, f"references in uk.law: {len(in_uk)}, expected {expected}")
     check(len(in_child) == 1, f"the reference in child.law: {in_child}")
+    hl = c.result("textDocument/documentHighlight", s.at(uk, text, "overrides no_consent", 11))
+    check(len(hl) == len(in_uk) and sum(h["kind"] == 3 for h in hl) == 1, f"highlights in the file: {len(hl)}")
     refs = c.result("textDocument/references", dict(s.at(uk, text, "{company", 2), context={"includeDeclaration": False}))
     check(len(refs) >= 3 and all(r["uri"] != u or text_at(text, r["range"]) == "company" for r in refs),
           f"references of an enumeration member: {len(refs)}")
