@@ -5,7 +5,7 @@ keywords of grammar/Lawful.g4, and sample lines are coloured as a lawyer would e
 
 usage: editor_test.py LAWFUL        (run from the repository root)
 """
-import json, re, sys
+import json, re, shutil, subprocess, sys
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
 from clitest import *  # noqa: E402,F403
@@ -90,6 +90,10 @@ def the_vscode_extension_uses_the_same_grammar_and_starts_the_server():
           "the client library, and the grammar copied before packaging")
     main = (ext / pkg["main"]).read_text()
     check("args: ['lsp']" in main and "get('path')" in main, "extension.js starts `lawful lsp`, the path from lawful.path")
+    node = shutil.which("node")
+    if node:  # not a dependency: checked where Node.js happens to be installed
+        r = subprocess.run([node, "--check", str(ext / pkg["main"])], capture_output=True, text=True)
+        check(r.returncode == 0, f"extension.js parses: {r.stderr}")
     commands = {c["command"] for c in pkg["contributes"]["commands"]}
     for c in commands:
         check(f"'{c}'" in main, f"extension.js registers {c}")
