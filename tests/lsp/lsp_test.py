@@ -130,10 +130,19 @@ def session(tmp, pol):
         check(d["code"] == "E201" and d["severity"] == 1, f"E201 error: {d}")
         check(text_at(text, d["range"]) == "entty", f"the range covers the misspelt name: {d['range']}")
         check("help: did you mean 'entity'?" in d["message"], f"help text in the message: {d['message']}")
+    # the routing file, open beside it, routes to uk.pecr: it shows the error, naming uk.law
+    route = pol / "route.law"
+    s.open(route)
+    rd = c.diagnostics(uri(route))
+    check(any(d["message"].startswith("uk.law:") and "'entty'" in d["message"] and
+              d.get("relatedInformation", [{}])[0].get("location", {}).get("uri") == u for d in rd),
+          f"route.law shows the error of uk.law it needs: {rd}")
     # fix it
     i = text.index("contact.entty")
     text = s.edit(uk, text, i + 8, i + 13, "entity")
     check(c.diagnostics(u, s.version) == [], "fixed: the diagnostic goes")
+    check(c.diagnostics(uri(route)) == [], "and from route.law")
+    c.notify("textDocument/didClose", {"textDocument": {"uri": uri(route)}})
 
     # --- UTF-16 columns: a non-BMP character before the error on its line
     line = 'let objected = (lower("\U0001F600 é") == "" and contact.nmae) or contact.objected'
