@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "runtime/vm/dates.h"
+#include "runtime/core/dates.h"
 
 namespace lawful::lsp {
 

@@ -4,7 +4,7 @@
 #include <set>
 
 #include "lsp/analysis.h"
-#include "runtime/vm/builtins.h"
+#include "runtime/core/builtins.h"
 
 namespace lawful::lsp {
 
