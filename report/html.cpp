@@ -81,10 +81,11 @@ svg.chart .same { fill: #eceff1; }
 svg.chart text.light { fill: #fff; }
 p.note, p.empty { color: var(--muted); font-size: .9rem; margin: .3rem 0; }
 p.empty { font-style: italic; }
+div.scroll { overflow-x: auto; }
 table.data { border-collapse: collapse; width: 100%; margin: .4rem 0 1rem; font-size: .92rem; }
 table.data caption { text-align: left; color: var(--muted); font-size: .85rem; padding-bottom: .25rem; caption-side: top; }
 table.data th, table.data td { border-bottom: 1px solid var(--rule); padding: .28rem .5rem; text-align: left; vertical-align: top; }
-table.data thead th { border-bottom: 2px solid var(--ink); white-space: nowrap; cursor: pointer; user-select: none; }
+table.data thead th { border-bottom: 2px solid var(--ink); cursor: pointer; user-select: none; }
 table.data thead th[aria-sort="ascending"]::after { content: " \25B2"; font-size: .7em; }
 table.data thead th[aria-sort="descending"]::after { content: " \25BC"; font-size: .7em; }
 table.data .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -106,6 +107,7 @@ nav.toc ol { margin: .2rem 0 0; padding-left: 1.2rem; columns: 2; }
   main { max-width: none; padding: 0; }
   h2 { break-after: avoid; page-break-after: avoid; }
   table.data { break-inside: auto; }
+  div.scroll { overflow: visible; }
   tr { break-inside: avoid; }
   button.copy, .skip, nav.toc { display: none; }
   code.cmd, pre.campaign { background: none; max-height: none; }
@@ -428,7 +430,9 @@ void table(std::string& out, std::string_view id, std::string_view caption, cons
     out += "</p>\n";
     return;
   }
-  out += "<table class=\"data\" data-table=\"";
+  // In a box that scrolls sideways, so that a wide table (a matrix of many states) never
+  // widens the page.
+  out += "<div class=\"scroll\"><table class=\"data\" data-table=\"";
   escape(out, id);
   out += "\">\n<caption>";
   escape(out, caption);
@@ -460,7 +464,7 @@ void table(std::string& out, std::string_view id, std::string_view caption, cons
     }
     out += "</tr>\n";
   }
-  out += "</tbody>\n</table>\n";
+  out += "</tbody>\n</table></div>\n";
 }
 
 }  // namespace lawful::report::html
