@@ -11,6 +11,7 @@ packages=(
   libz3-dev          # lawful verify (verify/): the Z3 SMT solver
   llvm-14-dev        # the native back end (runtime/jit): LLVM 14, as the clang of the fuzz build
   pkgconf binutils   # the API install test: pkg-config, nm
+  chromium chromium-driver python3-selenium  # the reports in a headless browser (tests/cli/report_browser_test.py)
 )
 
 missing=()
