@@ -120,9 +120,15 @@ void CheckCounts::add(const CheckCounts& t) {
   for (const ErrorKind& k : t.error_kinds) {
     ErrorKind& mine = kind_of(error_kinds, k.kind, true);
     mine.count += k.count;
-    for (const auto& e : k.examples)
-      if (mine.examples.size() < ErrorKind::kExamples) mine.examples.push_back(e);
+    mine.examples.insert(mine.examples.end(), k.examples.begin(), k.examples.end());
   }
+  // The kinds counted together took the first lines of several: the first of all, by line.
+  for (ErrorKind& k : error_kinds)
+    if (k.examples.size() > ErrorKind::kExamples) {
+      std::stable_sort(k.examples.begin(), k.examples.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      k.examples.resize(ErrorKind::kExamples);
+    }
   if (!first_error_line && t.first_error_line) {
     first_error_line = t.first_error_line;
     first_error = t.first_error;
