@@ -90,7 +90,7 @@ table.data thead th[aria-sort="ascending"]::after { content: " \25B2"; font-size
 table.data thead th[aria-sort="descending"]::after { content: " \25BC"; font-size: .7em; }
 table.data .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.data td.cites, table.data td.msg { color: var(--muted); font-size: .85rem; overflow-wrap: anywhere; }
-table.data tbody th { font-weight: 500; overflow-wrap: anywhere; }
+table.data tbody th { font-weight: 500; overflow-wrap: break-word; }
 tr.total th, tr.total td { font-weight: 700; border-top: 2px solid var(--ink); }
 .key { display: inline-block; width: .8em; height: .8em; border-radius: 2px; vertical-align: -.05em; margin-right: .3em; }
 .key.allow { background: var(--allow); } .key.deny { background: var(--deny); } .key.review { background: var(--review); }
