@@ -751,6 +751,7 @@ int run_check(const CheckOptions& o) {
   facts.input = input;
   facts.policies = o.path;
   facts.campaign = o.campaign;
+  if (job.campaign) facts.campaign_about = report::campaign_words(campaign);
   facts.as_of = o.as_of;
   facts.started = started_utc;
   facts.lawful_version = LAWFUL_VERSION;

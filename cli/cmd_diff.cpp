@@ -121,8 +121,10 @@ int run_diff(const DiffOptions& o) {
   }
   Side sides[2];
   if (!load_side(o.old_path, o, sides[0]) || !load_side(o.new_path, o, sides[1])) return kExitFailed;
+  std::string campaign_text;
   if (!o.campaign.empty()) {
-    std::string text, err;
+    std::string& text = campaign_text;
+    std::string err;
     if (!read_whole(o.campaign, text, &err)) {
       print_error(err);
       return kExitFailed;
@@ -366,6 +368,7 @@ int run_diff(const DiffOptions& o) {
     facts.new_path = o.new_path;
     facts.input = input;
     facts.campaign = o.campaign;
+    facts.campaign_about = report::campaign_words(campaign_text);
     facts.decision = o.decision;
     facts.as_of = o.as_of;
     facts.started = started;

@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "runtime/facts/records.h"
 
@@ -197,6 +198,20 @@ std::vector<NamedCount> obligation_rows(const Program& prog, const CheckCounts& 
     if (c.obligations[o]) v.push_back({prog.obligation_name(static_cast<uint32_t>(o)), c.obligations[o]});
   largest_first(v, [](const NamedCount& r) { return r.count; });
   return v;
+}
+
+std::string campaign_words(std::string_view json) {
+  nlohmann::json j = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
+  if (!j.is_object()) return {};
+  auto text = [&](const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::string id = text("id"), channel = text("channel"), date = text("send_date");
+  std::string words = channel;
+  if (!date.empty()) words += (words.empty() ? "sent " : ", sent ") + date;
+  if (!id.empty()) words = words.empty() ? id : id + ": " + words;
+  return words;
 }
 
 std::string utc_now() {

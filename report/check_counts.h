@@ -115,6 +115,7 @@ struct RunFacts {
   std::string input;
   std::string policies;         // the policy path as given
   std::string campaign;         // the campaign file, "" with --cases
+  std::string campaign_about;   // campaign_words() of its text
   std::string as_of;            // --as-of, or ""
   std::string started;          // when the run started, UTC (ISO 8601)
   std::string lawful_version;
@@ -123,6 +124,10 @@ struct RunFacts {
   double seconds = 0;
   uint64_t peak_kib = 0;  // the process's peak resident memory (VmHWM), 0 if unknown
 };
+
+// What a campaign is, in a few words, from its JSON: "spring-2026: email, sent
+// 2026-12-01"; "" when the text says none of it (or is not a JSON object).
+std::string campaign_words(std::string_view json);
 
 // The time now, UTC, as "2026-12-07 05:40:12 UTC".
 std::string utc_now();

@@ -34,7 +34,7 @@ void run_facts(std::string& out, const Program& prog, const RunFacts& r) {
   for (const PolicyInfo& p : prog.policies) names.push_back(prog.str(p.name));
   html::run_item(out, "Policies in it", names.empty() ? std::string("(none)") : fmt::format("{}", fmt::join(names, ", ")), "policy_names");
   html::run_item(out, "Input", r.input, "input");
-  if (!r.campaign.empty()) html::run_item(out, "Campaign", r.campaign, "campaign");
+  if (!r.campaign.empty()) html::run_item(out, "Campaign", r.campaign_about.empty() ? r.campaign : r.campaign_about + " (" + r.campaign + ")", "campaign");
   html::run_item(out, "Rules in force", r.as_of.empty() ? std::string("on each campaign's send date") : "as of " + r.as_of, "as_of");
   if (!r.started.empty()) html::run_item(out, "Run", r.started, "started");
   html::run_item(out, "lawful", r.lawful_version + (r.stdlib_hash.empty() ? "" : ", standard library " + r.stdlib_hash),

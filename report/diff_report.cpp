@@ -104,7 +104,7 @@ std::string diff_report_html(const Program& before, const Program& after, const 
   html::run_item(out, "Before", fmt::format("{} (version {:016x})", r.old_path, before.source_hash), "old");
   html::run_item(out, "After", fmt::format("{} (version {:016x})", r.new_path, after.source_hash), "new");
   html::run_item(out, "Input", r.input, "input");
-  if (!r.campaign.empty()) html::run_item(out, "Campaign", r.campaign, "campaign");
+  if (!r.campaign.empty()) html::run_item(out, "Campaign", r.campaign_about.empty() ? r.campaign : r.campaign_about + " (" + r.campaign + ")", "campaign");
   if (!r.decision.empty()) html::run_item(out, "Decision", r.decision, "decision");
   html::run_item(out, "Rules in force", r.as_of.empty() ? std::string("on each campaign's send date") : "as of " + r.as_of, "as_of");
   if (!r.started.empty()) html::run_item(out, "Run", r.started, "started");

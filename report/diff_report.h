@@ -16,6 +16,7 @@ struct DiffRunFacts {
   std::string old_path, new_path;
   std::string input;
   std::string campaign;  // "" with --cases
+  std::string campaign_about;  // campaign_words() of its text
   std::string decision;  // --decision, or ""
   std::string as_of;     // --as-of, or ""
   std::string started;   // UTC

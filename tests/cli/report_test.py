@@ -193,6 +193,8 @@ def check_report_equals_the_summary():
     self_contained(page, html, "check report")
     same_numbers(s, page)
     check(s["errors"] == 18 and s["decisions"] == 3000, f"the run: {s['lines']} lines, {s['errors']} errors")
+    check(f"spring-2026: email, sent 2026-12-01 ({CAMPAIGN})" in html and s["sources_hash"] in html,
+          "the run: the campaign in words, the policies' version")
     # The new counts are the records'.
     rules, missing, settles, obligations = counts_from_records(recs)
     got = collections.Counter()
