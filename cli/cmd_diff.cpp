@@ -13,8 +13,8 @@
 #include "cli/common.h"
 #include "cli/engine.h"
 #include "compiler/policy_changes.h"
-#include "report/diff_counts.h"
 #include "report/check_counts.h"
+#include "report/diff_counts.h"
 #include "report/diff_report.h"
 #include "runtime/facts/binder.h"
 #include "runtime/facts/csv_binder.h"
@@ -121,16 +121,15 @@ int run_diff(const DiffOptions& o) {
   }
   Side sides[2];
   if (!load_side(o.old_path, o, sides[0]) || !load_side(o.new_path, o, sides[1])) return kExitFailed;
-  std::string campaign_text;
+  std::string campaign_text;  // also for the report
   if (!o.campaign.empty()) {
-    std::string& text = campaign_text;
     std::string err;
-    if (!read_whole(o.campaign, text, &err)) {
+    if (!read_whole(o.campaign, campaign_text, &err)) {
       print_error(err);
       return kExitFailed;
     }
     for (Side& s : sides) {
-      BindResult r = s.binder->bind_campaign(s.vm->facts(), text);
+      BindResult r = s.binder->bind_campaign(s.vm->facts(), campaign_text);
       if (!r.ok) {
         print_error(fmt::format("{}: {}", o.campaign, r.error));
         return kExitFailed;
