@@ -78,3 +78,54 @@ TEST_CASE("html escapes what it is given, and shortens by characters") {
   CHECK(report::html::grouped(1234567) == "1,234,567");
   CHECK(report::html::grouped(0) == "0");
 }
+
+TEST_CASE("charts: nothing to draw, a huge bar beside a tiny one, more bars than shown") {
+  using namespace report::html;
+  std::string out;
+  bar_chart(out, "c", "Title", {{"a", "allow"}}, {}, "Nothing <here>.");
+  CHECK(out.find("<svg") == std::string::npos);
+  CHECK(out.find("<p class=\"empty\">Nothing &lt;here&gt;.</p>") != std::string::npos);
+  out.clear();
+  bar_chart(out, "c", "T", {{"a", "allow"}}, {{"zero", {0}}}, "none");
+  CHECK(out.find("<svg") == std::string::npos);  // bars of nothing: nothing to scale to
+
+  out.clear();
+  const uint64_t huge = 18'000'000'000'000'000'000ull;
+  bar_chart(out, "c", "T", {{"a", "allow"}, {"d", "deny"}}, {{"big <b>", {huge, 1}}, {"small", {1, 0}}}, "none");
+  CHECK(out.find("nan") == std::string::npos);
+  CHECK(out.find("inf") == std::string::npos);
+  CHECK(out.find("18,000,000,000,000,000,001") != std::string::npos);  // the total, whole
+  CHECK(out.find("data-label=\"big &lt;b&gt;\"") != std::string::npos);
+  // The count of 1 beside 1.8e19 still gets a sliver of a pixel.
+  size_t rects = 0, slivers = 0;
+  for (size_t at = out.find("<rect class=\""); at != std::string::npos; at = out.find("<rect class=\"", at + 1)) {
+    if (out.compare(out.find('>', at) + 1, 7, "<title>") != 0) continue;  // a legend's key, not a bar
+    ++rects;
+    size_t w = out.find("width=\"", at) + 7;
+    if (std::stod(out.substr(w, out.find('"', w) - w)) < 2) ++slivers;
+  }
+  CHECK(rects >= 3);
+  CHECK(slivers >= 2);
+
+  out.clear();
+  std::vector<Bar> many;
+  for (int i = 0; i < 20; ++i) many.push_back({"bar " + std::to_string(i), {static_cast<uint64_t>(20 - i)}});
+  bar_chart(out, "c", "T", {{"n", "one"}}, many, "none", 15);
+  size_t bars = 0;
+  for (size_t at = out.find("<g class=\"bar\""); at != std::string::npos; at = out.find("<g class=\"bar\"", at + 1)) ++bars;
+  CHECK(bars == 15);
+  CHECK(out.find("The 15 largest of 20; the table lists them all.") != std::string::npos);
+}
+
+TEST_CASE("a matrix of nothing says so; the diagonal is told apart") {
+  using namespace report::html;
+  std::string out;
+  matrix_chart(out, "m", "T", {"deny"}, {"deny"}, {{0}}, "No decisions.");
+  CHECK(out.find("<svg") == std::string::npos);
+  CHECK(out.find("No decisions.") != std::string::npos);
+  out.clear();
+  matrix_chart(out, "m", "T", {"allow: consent", "deny"}, {"allow: consent", "deny"}, {{5, 2}, {0, 7}}, "none");
+  CHECK(out.find("class=\"cell same\"") != std::string::npos);
+  CHECK(out.find("allow: consent to deny: 2") != std::string::npos);  // the description in words
+  CHECK(out.find(": 7 (unchanged)") != std::string::npos);
+}
