@@ -29,10 +29,21 @@ class Page(HTMLParser):
         self._table = self._row = self._cell = self._chart = None
         self._text = []
         self._in_code = False
+        self.open = []            # elements not yet closed: the page must close each, in order
+        self.misnested = []
         self.feed(text)
+        self.close()
+        check(not self.misnested and self.open == [], f"well nested: {self.misnested[:3]}, left open {self.open[:5]}")
 
-    def handle_starttag(self, tag, attrs):
+    VOID = {"meta", "br", "img", "input", "link", "hr", "wbr", "source", "col", "area", "base", "embed", "track"}
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs, closed=True)
+
+    def handle_starttag(self, tag, attrs, closed=False):
         a = dict(attrs)
+        if not closed and tag not in self.VOID:
+            self.open.append(tag)
         self.tags[tag] += 1
         for k in ("src", "href"):
             if k in a:
@@ -70,6 +81,10 @@ class Page(HTMLParser):
             self._text = []
 
     def handle_endtag(self, tag):
+        if self.open and self.open[-1] == tag:
+            self.open.pop()
+        else:
+            self.misnested.append((tag, list(self.open[-3:])))
         if tag in ("td", "th") and self._cell is not None:
             col, n = self._cell
             self._row[col] = int(n) if n is not None else "".join(self._text).strip()
