@@ -171,6 +171,12 @@ def main():
     summary, diff = make_reports()
     driver = browser()
     try:
+        # The control: a script error is seen, so that seeing none below means something.
+        broken = TMP / "broken.html"
+        broken.write_text("<!DOCTYPE html><title>x</title><script>no_such_function();</script>")
+        driver.get(broken.as_uri())
+        logged = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        check(any("no_such_function" in e["message"] for e in logged), f"the console shows a script error: {logged}")
         charts = load(driver, TMP / "check.html")
         want = {(f"{','.join(x['jurisdictions'])} ({x['policy']})" if x["policy"] else "(no policy)"):
                 x["allow"] + x["deny"] + x["review"] for x in summary["policies"]}
