@@ -51,7 +51,8 @@ std::string check_report_html(const Program& prog, const CheckCounts& t, const R
   const uint64_t decided = t.lines - t.errors;
   html::page_start(out, "lawful check: " + r.input);
   out += "<header>\n<h1>Campaign check</h1>\n<p class=\"lead\">";
-  fmt::format_to(it, "{} input line{} decided with ", html::grouped(t.lines), t.lines == 1 ? "" : "s");
+  fmt::format_to(it, "{} input line{} read, {} decided, by ", html::grouped(t.lines), t.lines == 1 ? "" : "s",
+                 html::grouped(decided));
   html::escape(out, r.policies);
   out += ".</p>\n";
   run_facts(out, prog, r);
