@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "runtime/bytecode/program.h"
-#include "runtime/vm/outcome.h"
+#include "runtime/core/outcome.h"
 
 namespace lawful::report {
 

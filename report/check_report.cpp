@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "report/html.h"
-#include "runtime/vm/outcome.h"
+#include "runtime/core/outcome.h"
 
 namespace lawful::report {
 

@@ -13,7 +13,7 @@
 
 #include "compiler/policy_changes.h"
 #include "runtime/bytecode/program.h"
-#include "runtime/vm/outcome.h"
+#include "runtime/core/outcome.h"
 
 namespace lawful::report {
 
