@@ -305,3 +305,37 @@ def test_module_metadata():
     assert lawful.Decision.__doc__ and lawful.Policies.decide_many.__doc__
     stub = pathlib.Path(lawful.__file__).with_name("__init__.pyi")
     assert stub.exists() and "def decide_many" in stub.read_text()
+
+
+def test_cmake_install(tmp_path):
+    """`cmake --install` puts the package where Debian's python3 looks for the prefix,
+    and the installed package decides as the build tree's does."""
+    build = os.environ.get("LAWFUL_BUILD_DIR")
+    if not build:
+        pytest.skip("LAWFUL_BUILD_DIR not set (ctest sets it)")
+    cache = pathlib.Path(build, "CMakeCache.txt").read_text()
+    values = dict(l.split("=", 1) for l in cache.splitlines() if "=" in l and not l.startswith(("//", "#")))
+    site = values["LAWFUL_PYTHON_INSTALL_DIR:STRING"]
+    prefix = values["CMAKE_INSTALL_PREFIX:PATH"]
+    python = values.get("Python3_EXECUTABLE:FILEPATH", "/usr/bin/python3")
+    paths = subprocess.run([python, "-c", "import sys; print('\\n'.join(sys.path))"], capture_output=True,
+                           text=True, env={"PATH": os.environ.get("PATH", "")}).stdout.split()
+    if prefix in ("/usr/local", "/usr"):
+        assert os.path.join(prefix, site) in paths, (prefix, site, paths)
+    cmake = os.environ.get("LAWFUL_CMAKE", "cmake")
+    # The package alone (component "python"); a whole install needs every target built.
+    p = subprocess.run([cmake, "--install", build, "--component", "python", "--prefix", str(tmp_path)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    installed = tmp_path / site / "lawful"
+    names = sorted(f.name for f in installed.iterdir())
+    assert [n for n in names if n.startswith("_lawful.") and n.endswith(".so")], names
+    assert {"__init__.py", "__init__.pyi", "_lawful.pyi", "dask.py", "py.typed"} <= set(names)
+    probe = ("import json, lawful, sys; p = lawful.load(sys.argv[1]); "
+             "print(lawful.__file__); print(p.decide(sys.argv[2], sys.argv[3]).to_json())")
+    contact = '{"id": "c", "country": "GB", "entity": "company", "email_kind": "professional"}'
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(tmp_path / site)}
+    out = subprocess.run([python, "-c", probe, POLICIES, contact, CAMPAIGN], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    where, record = out.stdout.splitlines()
+    assert where.startswith(str(installed))
+    assert record == lawful.load(POLICIES).decide(contact, CAMPAIGN).to_json()
