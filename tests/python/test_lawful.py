@@ -115,8 +115,10 @@ def test_errors(policies, tmp_path):
     # A campaign that cannot be read: the whole batch is refused.
     with pytest.raises(ValueError, match="campaign"):
         policies.decide_many(b'{"id": "a"}\n', '{"channel": "fax"}')
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="absent.jsonl"):
         policies.decide_many(str(tmp_path / "absent.jsonl"), CAMPAIGN)
+    with pytest.raises(OSError, match="Is a directory"):
+        policies.decide_many(tmp_path, CAMPAIGN)
     with pytest.raises(ValueError):
         policies.decide_many(b"{}", CAMPAIGN, threads=0)
     assert len(policies.decide_many(b"", CAMPAIGN)) == 0
