@@ -16,18 +16,16 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "api/internal.h"
+#include "cli/chunk_reader.h"
 #include "compiler/compiler.h"
 #include "compiler/test_runner.h"
 #include "runtime/bytecode/serialize.h"
@@ -151,6 +149,7 @@ struct Block {
   size_t from = 0, to = 0;       // bytes of the input holding whole lines, cut by the worker
   std::vector<Line> lines;       // or the lines, given
   uint64_t first = 1;            // the number of its first line (known once all are cut)
+  uint64_t numbered = 1;         // the number its records were written with for its first line
   TextBuffer out;
   std::vector<uint32_t> ends;     // in out
   std::vector<uint8_t> verdicts;  // 0 allow, 1 deny, 2 review, 3 error
@@ -233,7 +232,84 @@ void renumber(Block& k) {
     begin = end;
   }
   k.out = std::move(out);
-  if (k.tally.first_error_line) k.tally.first_error_line += k.first - 1;
+  if (k.tally.first_error_line) k.tally.first_error_line = k.tally.first_error_line - k.numbered + k.first;
+  k.numbered = k.first;
+}
+
+// Decides the lines of a block (in `buf`), numbering its records from `number`.
+void decide_block(LineDecider& line, const Program& prog, std::string_view buf, Block& k, uint64_t number) {
+  k.numbered = number;
+  k.tally.reset(prog);
+  k.ends.reserve(k.lines.size());
+  k.verdicts.reserve(k.lines.size());
+  size_t bytes = 0;
+  for (const Line& l : k.lines) bytes += l.length;
+  k.out.reserve(bytes + 256 * k.lines.size());  // records are about as long as their lines
+  for (size_t i = 0; i < k.lines.size(); ++i) {
+    const Line& l = k.lines[i];
+    const LineResult& r = line.step(std::string_view(buf.data() + l.offset, l.length), buf.size() - l.offset,
+                                    number + i, k.out, RecordFormat::Json, l.too_long);
+    ++k.tally.lines;
+    if (r.decided) {
+      const Outcome& o = line.outcome();
+      auto v = static_cast<size_t>(o.verdict);
+      ++k.tally.verdicts[v];
+      if (o.verdict == VerdictCode::Allow && o.basis >= 0 && static_cast<size_t>(o.basis) < k.tally.bases.size())
+        ++k.tally.bases[static_cast<size_t>(o.basis)];
+      ++k.tally.policies[o.policy >= 0 ? static_cast<size_t>(o.policy) : prog.policies.size()][v];
+      k.verdicts.push_back(static_cast<uint8_t>(v));
+    } else {
+      ++k.tally.errors;
+      if (!k.tally.first_error_line) {
+        k.tally.first_error_line = number + i;
+        k.tally.first_error = std::string(r.error);
+      }
+      k.errors.push_back({i, std::string(r.id), r.has_id, std::string(r.error)});
+      k.verdicts.push_back(3);
+    }
+    k.ends.push_back(static_cast<uint32_t>(k.out.size()));
+  }
+}
+
+// Runs `work` on `threads` threads (this one alone for 1); rethrows the first exception.
+template <class Work>
+void on_threads(unsigned threads, Work work) {
+  std::atomic<bool> failed{false};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto guarded = [&] {
+    try {
+      work(failed);
+    } catch (...) {
+      failed = true;
+      std::lock_guard<std::mutex> g(error_mutex);
+      if (!error) error = std::current_exception();
+    }
+  };
+  if (threads <= 1) {
+    guarded();
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned i = 0; i < threads; ++i) pool.emplace_back(guarded);
+    for (std::thread& t : pool) t.join();
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+// Numbers the blocks' lines from `first_line` (error records written again where they
+// were numbered otherwise) and adds up their counts.
+void finish(const Program& prog, uint64_t first_line, Batch& batch) {
+  batch.tally.reset(prog);
+  uint64_t n = first_line;
+  for (Block& k : batch.blocks) {
+    k.first = n;
+    n += k.lines.size();
+    if (!k.errors.empty() && k.first != k.numbered) renumber(k);
+    batch.starts.push_back(batch.lines);
+    batch.lines += k.lines.size();
+    batch.bytes += k.out.size();
+    batch.tally.add(k.tally);
+  }
 }
 
 // Decides every line of the blocks of `buf` on `threads` threads; error lines numbered
@@ -247,127 +323,54 @@ void decide_blocks(const lawful_engine& e, const std::string& campaign, std::str
   LineDecider::Options options;
   options.native = e.native();
   std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto work = [&] {
-    try {
-      LineDecider line(prog, e.entry, options, e.names);
-      line.set_campaign(campaign);  // checked before the threads start
-      for (;;) {
-        size_t b = next.fetch_add(1);
-        if (b >= blocks.size() || failed.load()) return;
-        Block& k = blocks[b];
-        if (k.lines.empty()) split_lines(buf.data(), k.from, k.to, max_line, k.lines);
-        k.tally.reset(prog);
-        k.ends.reserve(k.lines.size());
-        k.verdicts.reserve(k.lines.size());
-        k.out.reserve((k.to - k.from) + 256 * k.lines.size());  // records are about as long as their lines
-        for (size_t i = 0; i < k.lines.size(); ++i) {
-          const Line& l = k.lines[i];
-          const LineResult& r = line.step(std::string_view(buf.data() + l.offset, l.length), buf.size() - l.offset,
-                                          i + 1, k.out, RecordFormat::Json, l.too_long);
-          ++k.tally.lines;
-          if (r.decided) {
-            const Outcome& o = line.outcome();
-            auto v = static_cast<size_t>(o.verdict);
-            ++k.tally.verdicts[v];
-            if (o.verdict == VerdictCode::Allow && o.basis >= 0 && static_cast<size_t>(o.basis) < k.tally.bases.size())
-              ++k.tally.bases[static_cast<size_t>(o.basis)];
-            ++k.tally.policies[o.policy >= 0 ? static_cast<size_t>(o.policy) : prog.policies.size()][v];
-            k.verdicts.push_back(static_cast<uint8_t>(v));
-          } else {
-            ++k.tally.errors;
-            if (!k.tally.first_error_line) {
-              k.tally.first_error_line = i + 1;
-              k.tally.first_error = std::string(r.error);
-            }
-            k.errors.push_back({i, std::string(r.id), r.has_id, std::string(r.error)});
-            k.verdicts.push_back(3);
-          }
-          k.ends.push_back(static_cast<uint32_t>(k.out.size()));
-        }
-      }
-    } catch (...) {
-      failed = true;
-      std::lock_guard<std::mutex> g(error_mutex);
-      if (!error) error = std::current_exception();
-    }
-  };
   threads = static_cast<unsigned>(std::max<size_t>(1, std::min<size_t>(threads, blocks.size())));
-  if (threads <= 1) {
-    work();
-  } else {
-    std::vector<std::thread> pool;
-    for (unsigned i = 0; i < threads; ++i) pool.emplace_back(work);
-    for (std::thread& t : pool) t.join();
-  }
-  if (error) std::rethrow_exception(error);
-  batch.tally.reset(prog);
-  uint64_t n = first_line;
-  for (Block& k : blocks) {
-    k.first = n;
-    n += k.lines.size();
-    if (!k.errors.empty() && k.first != 1) renumber(k);
-    batch.starts.push_back(batch.lines);
-    batch.lines += k.lines.size();
-    batch.bytes += k.out.size();
-    batch.tally.add(k.tally);
-  }
+  on_threads(threads, [&](std::atomic<bool>& failed) {
+    LineDecider line(prog, e.entry, options, e.names);
+    line.set_campaign(campaign);  // checked before the threads start
+    for (;;) {
+      size_t b = next.fetch_add(1);
+      if (b >= blocks.size() || failed.load()) return;
+      Block& k = blocks[b];
+      if (k.lines.empty()) split_lines(buf.data(), k.from, k.to, max_line, k.lines);
+      decide_block(line, prog, buf, k, 1);
+    }
+  });
+  finish(prog, first_line, batch);
 }
 
-// A file's bytes: a regular file mapped (no copy, and few page faults: the kernel maps
-// the page cache around each), anything else (a pipe) read whole.
-class InputFile {
- public:
-  InputFile() = default;
-  InputFile(const InputFile&) = delete;
-  InputFile& operator=(const InputFile&) = delete;
-  ~InputFile() {
-    if (map_) munmap(map_, size_);
-  }
-  // "" or what is wrong.
-  std::string open(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return path + ": " + std::strerror(errno);
-    std::string why;
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-      why = "cannot read " + path + ": " + std::strerror(EISDIR);
-    } else if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-      size_ = static_cast<size_t>(st.st_size);
-      void* m = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (m == MAP_FAILED) {
-        why = "cannot read " + path + ": " + std::strerror(errno);
-        size_ = 0;
-      } else {
-        map_ = static_cast<char*>(m);
-        madvise(map_, size_, MADV_SEQUENTIAL);
+// Decides a file as `lawful check` does: its chunk reader (cli/chunk_reader.h) cuts it
+// into chunks of whole lines, numbered, each read into a buffer its thread reuses; the
+// threads take the next chunk in turn. "" or why reading failed.
+std::string decide_chunks(const lawful_engine& e, const std::string& campaign, cli::ChunkReader& in,
+                          unsigned threads, uint64_t first_line, Batch& batch) {
+  const Program& prog = *e.program;
+  LineDecider::Options options;
+  options.native = e.native();
+  std::mutex m;
+  std::deque<Block> blocks;  // in input order; a deque keeps them where they are
+  on_threads(threads, [&](std::atomic<bool>& failed) {
+    LineDecider line(prog, e.entry, options, e.names);
+    line.set_campaign(campaign);
+    cli::Chunk c;
+    for (;;) {
+      Block* k;
+      {
+        std::lock_guard<std::mutex> g(m);
+        if (failed.load() || !in.next(c)) return;
+        blocks.emplace_back();
+        k = &blocks.back();
       }
-    } else {
-      char chunk[1 << 16];
-      for (;;) {
-        ssize_t n = ::read(fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-          why = "cannot read " + path + ": " + std::strerror(errno);
-          break;
-        }
-        if (n == 0) break;
-        text_.append(chunk, static_cast<size_t>(n));
-      }
+      k->lines.reserve(c.lines.size());
+      for (const cli::ChunkLine& l : c.lines) k->lines.push_back({l.offset, l.length, l.too_long});
+      decide_block(line, prog, std::string_view(c.data.data(), c.data.size()), *k, first_line + c.first_line - 1);
     }
-    ::close(fd);
-    return why;
-  }
-  const char* data() const { return map_ ? map_ : text_.data(); }
-  size_t size() const { return map_ ? size_ : text_.size(); }
-
- private:
-  char* map_ = nullptr;
-  size_t size_ = 0;
-  std::string text_;
-};
+  });
+  if (in.failed()) return in.failure();
+  batch.blocks.reserve(blocks.size());
+  for (Block& k : blocks) batch.blocks.push_back(std::move(k));
+  finish(prog, first_line, batch);
+  return {};
+}
 
 unsigned thread_count(py::object threads) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
@@ -574,19 +577,26 @@ PYBIND11_MODULE(_lawful, m) {
   });
 
   // A file of JSON Lines, read whole.
+  // A file (or a pipe) of JSON Lines, read as `lawful check` reads it.
   m.def("decide_file", [](const EnginePtr& engine, const std::string& path, const std::string& campaign,
                           py::object threads, uint64_t first_line) {
-    InputFile in;
-    std::string why;
+    unsigned n = thread_count(threads);
+    auto batch = std::make_shared<Batch>();
+    batch->engine = engine;
+    std::string bad, why;
     {
       py::gil_scoped_release nogil;
-      why = in.open(path);
+      bad = campaign_error(*engine->e, campaign);
+      cli::ChunkReader in;
+      if (bad.empty() && in.open(path, BindLimits{}.max_line, n == 1 ? (1u << 20) : (1u << 18), &why))
+        why = decide_chunks(*engine->e, campaign, in, n, first_line, *batch);
     }
+    if (!bad.empty()) throw py::value_error("campaign: " + bad);
     if (!why.empty()) {
       PyErr_SetString(PyExc_OSError, why.c_str());
       throw py::error_already_set();
     }
-    return run_batch(engine, campaign, std::string_view(in.data(), in.size()), nullptr, threads, first_line);
+    return batch;
   });
 
   // One contact per item (bytes), each one line whatever it holds.
