@@ -36,7 +36,7 @@ args = p.parse_args() if __name__ == "__main__" else None  # not in a Dask worke
 
 import lawful  # noqa: E402
 
-campaign = pathlib.Path(args.campaign).read_text()
+campaign = pathlib.Path(args.campaign).read_text() if args else None
 tmp = pathlib.Path(tempfile.mkdtemp(prefix="lawful-pybench-")) if __name__ == "__main__" else None
 
 

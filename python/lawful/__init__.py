@@ -304,12 +304,18 @@ def _text(value: Json, what: str) -> str:
 
 
 def _line(value: Any) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, (bytearray, memoryview)):
-        return bytes(value)
-    if isinstance(value, str):
-        return value.encode("utf-8", "surrogateescape")
+    """One contact's JSON as bytes. A line read from a file keeps its end of line: it is
+    dropped (with a CR before it), as `lawful check` drops it."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        b = bytes(value)
+    elif isinstance(value, str):
+        b = value.encode("utf-8", "surrogateescape")
+    else:
+        b = None
+    if b is not None:
+        if b.endswith(b"\n"):
+            b = b[:-2] if b.endswith(b"\r\n") else b[:-1]
+        return b
     if isinstance(value, Mapping):
         return json.dumps(value, ensure_ascii=False, default=_json_default).encode("utf-8", "surrogateescape")
     raise TypeError(f"decide_many: each contact is a dict or JSON text, not {type(value).__name__}")

@@ -50,14 +50,8 @@ def _engine(lawc: bytes):
 
 
 def _join(lines: Sequence[Any]) -> List[bytes]:
-    out = []
-    for x in lines:
-        b = lawful._line(x)
-        # A line of a text file read by dask.bag.read_text keeps its newline.
-        if b.endswith(b"\n"):
-            b = b[:-2] if b.endswith(b"\r\n") else b[:-1]
-        out.append(b)
-    return out
+    # A line of a text file read by dask.bag.read_text keeps its newline: _line drops it.
+    return [lawful._line(x) for x in lines]
 
 
 def decide_partition(lines: Sequence[Any], lawc: bytes, campaign: str, first_line: int = 1,

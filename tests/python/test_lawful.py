@@ -31,6 +31,8 @@ def test_decide_many_equals_check_byte_for_byte(policies, contacts):
     assert policies.decide_many(bytearray(data), json.loads(CAMPAIGN)).to_jsonl() == expected
     assert policies.decide_many(data.decode("utf-8"), CAMPAIGN).to_jsonl() == expected
     assert policies.decide_many(iter(contacts["lines"]), CAMPAIGN).to_jsonl() == expected
+    with open(path, "rb") as f:  # lines that keep their newline
+        assert policies.decide_many(f, CAMPAIGN).to_jsonl() == expected
     good = [l for l in contacts["lines"] if l not in BAD]
     as_dicts = policies.decide_many([json.loads(l) for l in good], CAMPAIGN)
     assert as_dicts.to_jsonl() == policies.decide_many(good, CAMPAIGN).to_jsonl()
