@@ -128,3 +128,19 @@ def waitpid_gone(pid, timeout=20):
             return True
         time.sleep(0.1)
     return False
+
+
+def test_partition_function_alone(policies):
+    """decide_partition without a cluster: lines of a file (decided as one text) and items
+    (one contact each, even one that holds a newline) give the same records."""
+    lawc = policies.bytecode()
+    items = ['{"id": "a", "country": "JP"}', '{"id": "b",\n "country": "GB"}', "{bad", ""]
+    records, summary = lawful.dask.decide_partition(items, lawc, CAMPAIGN, first_line=10)
+    assert len(records) == 4 and summary["lines"] == 4 and summary["errors"] == 2
+    assert json.loads(records[1])["id"] == "b"
+    assert json.loads(records[2]) == {"id": None, "line": 12, "error": json.loads(records[2])["error"]}
+    assert json.loads(records[3])["error"] == "a blank line" and json.loads(records[3])["line"] == 13
+    file_lines = [items[0] + "\n", "{bad\n", "\n", items[0]]
+    as_text, _ = lawful.dask.decide_partition(file_lines, lawc, CAMPAIGN, first_line=10)
+    as_items, _ = lawful.dask.decide_partition([x.rstrip("\n") for x in file_lines], lawc, CAMPAIGN, first_line=10)
+    assert as_text == as_items and len(as_text) == 4
