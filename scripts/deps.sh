@@ -11,6 +11,7 @@ packages=(
   libz3-dev          # lawful verify (verify/): the Z3 SMT solver
   llvm-14-dev        # the native back end (runtime/jit): LLVM 14, as the clang of the fuzz build
   pkgconf binutils   # the API install test: pkg-config, nm
+  chromium chromium-driver python3-selenium  # the reports in a headless browser (tests/cli/report_browser_test.py)
   # The Python module (python/, LAWFUL_PYTHON) and its tests, for Debian's python3:
   # pybind11 and Python's headers to build it, pytest to test it, pandas for
   # decide_frame, distributed (with dask) for lawful.dask and its LocalCluster test.
