@@ -10,7 +10,10 @@ packages=(
   clang libclang-rt-14-dev
   libz3-dev          # lawful verify (verify/): the Z3 SMT solver
   llvm-14-dev        # the native back end (runtime/jit): LLVM 14, as the clang of the fuzz build
-  pkgconf binutils   # the API install test: pkg-config, nm
+  pkgconf binutils   # the API install test: pkg-config, nm; pkg-config finds cpp-httplib too
+  libcpp-httplib-dev libssl-dev  # lawful serve (server/): HTTP/1.1, and SHA-256 for its decision log
+  chromium chromium-driver python3-selenium  # the playground's test in a real browser (tests/server)
+  wrk                # bench/serve: decisions a second over HTTP
 )
 
 missing=()
