@@ -13,7 +13,7 @@
 namespace lawful::api {
 
 void decide_cases(const lawful_engine& e, std::string_view text, bool whole, std::string& out,
-                  const std::function<void(const LineDecided&)>& each) {
+                  const std::function<void(const LineDecided&)>& each, uint64_t first_line) {
   Lease s(e);
   if (!s->cases) {
     LineDecider::Options options;
@@ -25,7 +25,7 @@ void decide_cases(const lawful_engine& e, std::string_view text, bool whole, std
   const Program& prog = *e.program;
   const size_t max_line = line.limits().max_line;
   TextBuffer buffer;
-  uint64_t n = 0;
+  uint64_t n = first_line - 1;
   auto one = [&](size_t start, size_t len) {
     ++n;
     uint64_t too_long = len > max_line ? len : 0;

@@ -36,9 +36,10 @@ struct LineDecided {
 // the last line without one kept; a line over the binder's 1 MiB limit gets its error)
 // and decides each as `lawful check --cases` does, appending its record to `out`. `each`
 // (may be empty) is called after each line's record is written. With `whole`, the text is
-// one case, whatever line breaks it holds (a pretty-printed JSON object): line 1.
+// one case, whatever line breaks it holds (a pretty-printed JSON object). Lines are
+// numbered from `first_line` (a part of a longer text, decided on another thread).
 void decide_cases(const lawful_engine& e, std::string_view text, bool whole, std::string& out,
-                  const std::function<void(const LineDecided&)>& each);
+                  const std::function<void(const LineDecided&)>& each, uint64_t first_line = 1);
 
 // What a version serves, for a service to show.
 struct EngineInfo {

@@ -210,35 +210,86 @@ Metrics::Route route_of(const std::string& path) {
 
 // ---------------------------------------------------------------- endpoints
 
+// What one part of a request's body came to.
+struct Part {
+  std::string_view text;
+  uint64_t first_line = 1;
+  std::string out, log;
+  std::map<std::pair<std::string, std::string>, uint64_t> counts;
+  uint64_t errors = 0;
+  bool decided = false, run_error = false;
+};
+
+// A stream this large is cut at line ends into parts decided on threads of their own
+// (each with its own scratch of the engine's pool), as `lawful check` shares a file out:
+// the records are the same, in the same order, whatever the number of parts.
+constexpr size_t kPartBytes = 1u << 20;
+
+std::vector<Part> cut(std::string_view body, bool stream) {
+  std::vector<Part> parts;
+  size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  size_t want = stream ? std::min(threads, body.size() / kPartBytes + 1) : 1;
+  size_t pos = 0;
+  uint64_t line = 1;
+  for (size_t i = 0; i < want && pos < body.size(); ++i) {
+    size_t end = body.size();
+    if (i + 1 < want) {
+      size_t nl = body.find('\n', std::max(pos, body.size() * (i + 1) / want));
+      end = nl == std::string_view::npos ? body.size() : nl + 1;
+    }
+    Part p;
+    p.text = body.substr(pos, end - pos);
+    p.first_line = line;
+    for (char c : p.text) line += c == '\n';
+    parts.push_back(std::move(p));
+    pos = end;
+  }
+  if (parts.empty()) parts.emplace_back();  // an empty body: one (blank) case, or no line
+  return parts;
+}
+
 void decide(Service& s, const httplib::Request& req, httplib::Response& res) {
   const bool stream = is_stream(req);
   Engine engine = s.reloader.engine();  // one version for the whole request
   const PolicyVersion version = engine.version();
-  std::string out;
-  out.reserve(stream ? req.body.size() * 2 : 512);
-  std::map<std::pair<std::string, std::string>, uint64_t> counts;
-  uint64_t errors = 0;
-  bool decided = false, run_error = false;
-  std::string log_lines, request_id = s.request_id(req), time;
-  if (s.log.is_open()) time = now_rfc3339();
-  api::decide_cases(*engine.handle(), req.body, !stream, out, [&](const api::LineDecided& d) {
-    decided = d.decided;
-    run_error = d.run_error;
-    if (d.decided) ++counts[{std::string(d.policy), d.verdict}];
-    else ++errors;
-    if (s.log.is_open()) {
-      LogEntry e;
-      e.time = time;
-      e.request_id = request_id;
-      e.line = d.line;
-      e.generation = version.generation;
-      e.source_hash = version.source_hash;
-      e.input = d.input;
-      e.record = d.record;
-      append_log_line(log_lines, e, s.personal);
-    }
-  });
-  s.log.write(log_lines);
+  const std::string request_id = s.request_id(req);
+  const std::string time = s.log.is_open() ? now_rfc3339() : std::string();
+  std::vector<Part> parts = cut(req.body, stream);
+  auto run = [&](Part& p) {
+    p.out.reserve(p.text.size() + 512);
+    api::decide_cases(*engine.handle(), p.text, !stream, p.out, [&](const api::LineDecided& d) {
+      p.decided = d.decided;
+      p.run_error = d.run_error;
+      if (d.decided) ++p.counts[{std::string(d.policy), d.verdict}];
+      else ++p.errors;
+      if (s.log.is_open()) {
+        LogEntry e;
+        e.time = time;
+        e.request_id = request_id;
+        e.line = d.line;
+        e.generation = version.generation;
+        e.source_hash = version.source_hash;
+        e.input = d.input;
+        e.record = d.record;
+        append_log_line(p.log, e, s.personal);
+      }
+    }, p.first_line);
+  };
+  std::vector<std::thread> helpers;
+  for (size_t i = 1; i < parts.size(); ++i) helpers.emplace_back(run, std::ref(parts[i]));
+  run(parts[0]);
+  for (std::thread& t : helpers) t.join();
+
+  std::string out = std::move(parts[0].out), log = std::move(parts[0].log);
+  std::map<std::pair<std::string, std::string>, uint64_t> counts = std::move(parts[0].counts);
+  uint64_t errors = parts[0].errors;
+  for (size_t i = 1; i < parts.size(); ++i) {
+    out += parts[i].out;
+    log += parts[i].log;
+    for (const auto& [key, n] : parts[i].counts) counts[key] += n;
+    errors += parts[i].errors;
+  }
+  s.log.write(log);
   s.metrics.decisions(counts, errors);
   set_version(res, engine);
   res.set_header("X-Request-Id", request_id);
@@ -249,7 +300,7 @@ void decide(Service& s, const httplib::Request& req, httplib::Response& res) {
   } else {
     // A case that could not be read is the client's to fix (400); one that was read but
     // failed as it was decided (an overflow in a rule) cannot be decided as it is (422).
-    res.status = decided ? 200 : run_error ? 422 : 400;
+    res.status = parts[0].decided ? 200 : parts[0].run_error ? 422 : 400;
     res.set_content(std::move(out), "application/json");
   }
 }

@@ -77,6 +77,22 @@ def stream_equals_check_byte_for_byte():
 
 
 @test
+def long_stream_decided_in_parts_equals_check():
+    # Over 1 MiB a stream is cut into parts decided on several threads: the same records,
+    # in order, error records numbered by their line in the whole body.
+    text = CASES * 3 + BAD + CASES * 3 + BAD
+    srv = Server(LAWFUL, ROOT / "policies", "--max-body", "20000000", "--decision-log", str(TMP / "parts.log"))
+    try:
+        status, headers, body = srv.request("POST", "/v1/decide", text, NDJSON)
+        want = expected_records(text, ROOT / "policies")
+        check(status == 200 and body == want, "a long stream", f"{len(body)} bytes, want {len(want)}")
+        logged = [json.loads(l)["line"] for l in (TMP / "parts.log").read_text().splitlines()]
+        check(logged == list(range(1, text.count("\n") + 1)), "the log has every line, in order")
+    finally:
+        srv.stop()
+
+
+@test
 def single_case_equals_check():
     want = expected_records(FIRST + "\n", ROOT / "policies")
     status, headers, body = SRV.request("POST", "/v1/decide", FIRST, JSON)
