@@ -62,14 +62,16 @@ thread_local Clock::time_point t_started{};
 // connections never holds the workers nor grows without bound in memory that matters.
 class Workers : public httplib::TaskQueue {
  public:
-  Workers(size_t workers, size_t queue, Metrics& metrics) : queue_(queue), metrics_(metrics) {
+  Workers(size_t workers, size_t queue, Metrics& metrics) : workers_(workers), queue_(queue), metrics_(metrics) {
     for (size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { work(jobs_, false); });
     threads_.emplace_back([this] { work(overflow_, true); });
   }
   void enqueue(std::function<void()> fn) override {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (jobs_.size() < queue_ + idle_) {
+      // Counted by jobs taken, not by threads waiting: a worker that has not started yet
+      // (a busy machine) is still a worker.
+      if (busy_ + jobs_.size() < workers_ + queue_) {
         jobs_.push_back(std::move(fn));
       } else {
         overflow_.push_back(std::move(fn));
@@ -93,23 +95,23 @@ class Workers : public httplib::TaskQueue {
     t_overloaded = overloaded;
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
-      if (!overloaded) ++idle_;
       cv_.wait(lock, [&] { return stop_ || !from.empty(); });
-      if (!overloaded) --idle_;
       if (from.empty()) return;  // stopping, nothing left
       std::function<void()> fn = std::move(from.front());
       from.pop_front();
+      if (!overloaded) ++busy_;
       lock.unlock();
       fn();
       lock.lock();
+      if (!overloaded) --busy_;
     }
   }
-  const size_t queue_;
+  const size_t workers_, queue_;
   Metrics& metrics_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_, overflow_;
-  size_t idle_ = 0;
+  size_t busy_ = 0;
   bool stop_ = false;
   std::vector<std::thread> threads_;
 };
