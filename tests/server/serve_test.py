@@ -140,6 +140,21 @@ def limits_and_bad_requests():
 
 
 @test
+def run_time_error_is_422_with_the_record_of_check():
+    pol = TMP / "runtime.law"
+    pol.write_text('policy t.rt "Run-time errors"\ndecision email:\n  rule far: deny\n'
+                   '    when contact.objected\n      and campaign.send_date + 9000 years > 2020-01-01\n    cite "x"\n')
+    case = json.dumps({"contact": {"id": "r1", "objected": True}, "campaign": {"send_date": "2026-01-01"}})
+    srv = Server(LAWFUL, pol)
+    try:
+        status, _, body = srv.request("POST", "/v1/decide", case, JSON)
+        want = expected_records(case + "\n", pol)
+        check(status == 422 and body == want and b"outside the years 1 to 9999" in body, f"{status}", body)
+    finally:
+        srv.stop()
+
+
+@test
 def slow_and_surplus_connections():
     srv = Server(LAWFUL, ROOT / "policies", "--workers", "2", "--queue", "0", "--read-timeout-ms", "1000")
     try:
