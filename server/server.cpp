@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <csignal>
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
@@ -450,6 +451,9 @@ int run(const Options& o) {
     }
   }
 
+  // A client that goes away while its answer is written is an error of that write
+  // (EPIPE), never the end of the service.
+  std::signal(SIGPIPE, SIG_IGN);
   // Every thread started from here on inherits the mask: the signals come to
   // wait_for_signals only.
   sigset_t set, old;

@@ -88,6 +88,16 @@ def long_stream_decided_in_parts_equals_check():
         check(status == 200 and body == want, "a long stream", f"{len(body)} bytes, want {len(want)}")
         logged = [json.loads(l)["line"] for l in (TMP / "parts.log").read_text().splitlines()]
         check(logged == list(range(1, text.count("\n") + 1)), "the log has every line, in order")
+        # A client that sends a long stream and leaves before its answer: the service
+        # writes into a closed connection (EPIPE, not SIGPIPE) and serves on.
+        for _ in range(3):
+            sock = socket.create_connection(("127.0.0.1", srv.port))
+            data = text.encode()
+            sock.sendall(b"POST /v1/decide HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+                         b"Content-Length: " + str(len(data)).encode() + b"\r\n\r\n" + data)
+            sock.close()
+        time.sleep(1.5)
+        check(srv.proc.poll() is None and srv.request("GET", "/healthz")[0] == 200, "alive", srv.log())
     finally:
         srv.stop()
 
