@@ -1,5 +1,5 @@
 """Starting `lawful serve` on a free loopback port for the tests, and talking to it."""
-import http.client, json, os, pathlib, re, shutil, signal, subprocess, tempfile, threading, time
+import http.client, json, os, pathlib, re, shutil, signal, subprocess, sys, tempfile, threading, time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -42,7 +42,10 @@ class Server:
                     raise AssertionError(f"the server never said /{pattern}/; it said:\n{''.join(self.lines)}")
                 self.cv.wait(min(left, 0.2))
 
-    def conn(self, timeout=10):
+    timeout = 60 if "--sanitized" in sys.argv[2:] else 10
+
+    def conn(self, timeout=None):
+        timeout = timeout or Server.timeout
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
     def request(self, method, path, body=None, headers=None, conn=None):
