@@ -21,7 +21,7 @@ struct TestReport;
 
 namespace lawful::api {
 
-// One line as the per-line step made it (runtime/facts/line_decider.h).
+// One line as the per-line step made it (runtime/vm/line_decider.h).
 struct LineDecided {
   uint64_t line = 0;          // from 1
   std::string_view input;     // the line, without its end of line
