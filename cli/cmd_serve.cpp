@@ -23,6 +23,8 @@ void add_serve(Command& app, int& exit_code) {
   cmd.add_option("--log-personal", o->log_personal,
                  "contact.email and contact.phone in the decision log: keep, mask, hash (default) or drop")
       .check_member({"keep", "mask", "hash", "drop"});
+  cmd.add_option("--log-key-file", o->log_key_file,
+                 "A file holding a secret: --log-personal hash then writes HMAC-SHA-256 under it");
   cmd.add_option("--max-body", *max_body, "The largest request body, in bytes (default 16 MiB)");
   cmd.add_option("--workers", o->workers, "Connections served at once, a thread each (default 64)").check_range(1, 4096);
   cmd.add_option("--queue", o->queue, "Connections waiting for a worker before more get 503 (default 256)")

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 namespace lawful::server {
 
@@ -25,6 +26,16 @@ std::string sha256_hex(std::string_view data) {
   EVP_Digest(data.data(), data.size(), digest, &n, EVP_sha256(), nullptr);
   std::string out;
   out.reserve(2 * n);
+  for (unsigned int i = 0; i < n; ++i) fmt::format_to(std::back_inserter(out), "{:02x}", digest[i]);
+  return out;
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), digest, &n);
+  std::string out;
   for (unsigned int i = 0; i < n; ++i) fmt::format_to(std::back_inserter(out), "{:02x}", digest[i]);
   return out;
 }
@@ -49,7 +60,7 @@ std::string mask_phone(std::string_view phone) {
 
 namespace {
 
-void treat(nlohmann::json& contact, const char* field, Personal personal) {
+void treat(nlohmann::json& contact, const char* field, Personal personal, std::string_view key) {
   auto it = contact.find(field);
   if (it == contact.end() || !it->is_string()) {
     if (it != contact.end() && personal != Personal::Keep) contact.erase(it);  // not a string: never logged as it is
@@ -59,21 +70,23 @@ void treat(nlohmann::json& contact, const char* field, Personal personal) {
   switch (personal) {
     case Personal::Keep: break;
     case Personal::Mask: *it = std::strcmp(field, "email") == 0 ? mask_email(value) : mask_phone(value); break;
-    case Personal::Hash: *it = "sha256:" + sha256_hex(value); break;
+    case Personal::Hash:
+      *it = key.empty() ? "sha256:" + sha256_hex(value) : "hmac-sha256:" + hmac_sha256_hex(key, value);
+      break;
     case Personal::Drop: contact.erase(it); break;
   }
 }
 
 }  // namespace
 
-void append_log_line(std::string& out, const LogEntry& e, Personal personal) {
+void append_log_line(std::string& out, const LogEntry& e, Personal personal, std::string_view key) {
   std::string input = "null";
   nlohmann::json j = nlohmann::json::parse(e.input.begin(), e.input.end(), nullptr, false);
   if (!j.is_discarded()) {
     if (j.is_object()) {
       auto c = j.find("contact");
       if (c != j.end() && c->is_object())
-        for (const char* field : {"email", "phone"}) treat(*c, field, personal);
+        for (const char* field : {"email", "phone"}) treat(*c, field, personal, key);
     }
     input = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }

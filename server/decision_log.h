@@ -17,8 +17,9 @@ enum class Personal : uint8_t { Keep, Mask, Hash, Drop };
 // "keep", "mask", "hash", "drop"; false for anything else.
 bool parse_personal(std::string_view text, Personal& out);
 
-// SHA-256 of `data`, in lower-case hexadecimal.
+// SHA-256 of `data`, in lower-case hexadecimal; with a key, HMAC-SHA-256.
 std::string sha256_hex(std::string_view data);
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
 // An email address or a phone number masked: "j***@example.com", "+*********34".
 std::string mask_email(std::string_view email);
 std::string mask_phone(std::string_view phone);
@@ -35,7 +36,9 @@ struct LogEntry {
 };
 // Appends the JSON line of `e` to `out`, the input's personal fields treated as `personal`
 // says (an input that is not JSON is logged as null; its hash is there all the same).
-void append_log_line(std::string& out, const LogEntry& e, Personal personal);
+// `key` (may be empty): hashed fields are HMAC-SHA-256 under it ("hmac-sha256:..."), which
+// cannot be matched against a list of addresses without the key.
+void append_log_line(std::string& out, const LogEntry& e, Personal personal, std::string_view key = {});
 
 class DecisionLog {
  public:

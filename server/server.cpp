@@ -125,6 +125,7 @@ struct Service {
   Metrics metrics;
   DecisionLog log;
   Personal personal = Personal::Hash;
+  std::string log_key;
   std::string token;
   std::atomic<bool> ready{false};
   std::atomic<uint64_t> requests{0};
@@ -274,7 +275,7 @@ void decide(Service& s, const httplib::Request& req, httplib::Response& res) {
         e.source_hash = version.source_hash;
         e.input = d.input;
         e.record = d.record;
-        append_log_line(p.log, e, s.personal);
+        append_log_line(p.log, e, s.personal, s.log_key);
       }
     }, p.first_line);
   };
@@ -437,19 +438,23 @@ int run(const Options& o) {
     say(fmt::format("lawful serve: --log-personal {}: give keep, mask, hash or drop", o.log_personal));
     return kUsage;
   }
-  std::string token;
-  if (!o.token_file.empty()) {
-    std::ifstream in(o.token_file);
+  // A secret of one line, no spaces, from a file (--token-file, --log-key-file).
+  auto secret = [&](const std::string& path, const char* option, std::string& out) {
+    if (path.empty()) return true;
+    std::ifstream in(path);
     std::stringstream ss;
     ss << in.rdbuf();
-    token = ss.str();
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
-    if (!in || token.empty() || token.find_first_of(" \t\r\n") != std::string::npos) {
-      say(fmt::format("lawful serve: --token-file {}: cannot read a token from it (one line, no spaces)",
-                      o.token_file));
-      return kUsage;
+    out = ss.str();
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' ')) out.pop_back();
+    if (!in || out.empty() || out.find_first_of(" \t\r\n") != std::string::npos) {
+      say(fmt::format("lawful serve: {} {}: cannot read a secret from it (one line, no spaces)", option, path));
+      return false;
     }
-  }
+    return true;
+  };
+  std::string token, log_key;
+  if (!secret(o.token_file, "--token-file", token) || !secret(o.log_key_file, "--log-key-file", log_key))
+    return kUsage;
 
   // A client that goes away while its answer is written is an error of that write
   // (EPIPE), never the end of the service.
@@ -471,6 +476,7 @@ int run(const Options& o) {
   Service s(o, std::move(opened.value()));
   s.personal = personal;
   s.token = token;
+  s.log_key = log_key;
   if (!o.decision_log.empty()) {
     std::string why;
     if (!s.log.open(o.decision_log, &why)) {

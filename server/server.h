@@ -19,6 +19,7 @@ struct Options {
   std::string token_file;                // a bearer token for everything but health and the page
   std::string decision_log;              // a file, appended to
   std::string log_personal = "hash";     // contact.email and contact.phone in the log: keep, mask, hash, drop
+  std::string log_key_file;              // a secret: hashed fields are HMAC-SHA-256 under it
   size_t max_body = 16u << 20;           // bytes of a request body
   unsigned workers = 64;                 // connections served at once (a thread each)
   unsigned queue = 256;                  // connections waiting for a worker; more get 503

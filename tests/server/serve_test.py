@@ -11,7 +11,7 @@ usage: serve_test.py LAWFUL [--sanitized]     (run from the repository root)
 point is timing (SIGTERM with requests in flight, slow and surplus connections) and the
 option checks are left to the Release run; the rest runs, with longer client timeouts.
 """
-import hashlib, json, os, pathlib, shutil, signal, socket, subprocess, sys, tempfile, threading, time, traceback
+import hashlib, hmac, json, os, pathlib, shutil, signal, socket, subprocess, sys, tempfile, threading, time, traceback
 
 sys.path.insert(0, os.path.dirname(__file__))
 from serve_common import ROOT, Server, cases_from  # noqa: E402
@@ -371,6 +371,18 @@ def decision_log_masks_and_reopens():
     for e in hashed:
         want = "sha256:" + hashlib.sha256(emails[e["input"]["contact"]["id"]].encode()).hexdigest()
         check(e["input"]["contact"]["email"] == want, "the email's SHA-256", e)
+    # With a key: HMAC-SHA-256 under it.
+    (TMP / "logkey").write_text("k3y-for-the-log\n")
+    srv = Server(LAWFUL, ROOT / "policies", "--decision-log", str(TMP / "keyed.log"), "--log-key-file",
+                 str(TMP / "logkey"))
+    try:
+        srv.request("POST", "/v1/decide", json.dumps({"contact": {"id": "k", "email": "kim@example.com"},
+                                                      "campaign": CAMPAIGN}), JSON)
+        got = json.loads((TMP / "keyed.log").read_text().splitlines()[0])["input"]["contact"]["email"]
+        want = "hmac-sha256:" + hmac.new(b"k3y-for-the-log", b"kim@example.com", hashlib.sha256).hexdigest()
+        check(got == want, "keyed hash", got)
+    finally:
+        srv.stop()
     e = hashed[0]
     raw = [c for c in CASES.splitlines() if json.loads(c)["contact"]["id"] == e["input"]["contact"]["id"]][0]
     check(e["input_sha256"] == hashlib.sha256(raw.encode()).hexdigest(), "the input's hash is of the case sent", e)
