@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <ctime>
 #include <deque>
+#include <exception>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -222,6 +223,7 @@ struct Part {
   std::map<std::pair<std::string, std::string>, uint64_t> counts;
   uint64_t errors = 0;
   bool decided = false, run_error = false;
+  std::exception_ptr failure;  // of a part decided on a helper thread, thrown again on the request's
 };
 
 // A stream this large is cut at line ends into parts decided on threads of their own
@@ -280,9 +282,22 @@ void decide(Service& s, const httplib::Request& req, httplib::Response& res) {
     }, p.first_line);
   };
   std::vector<std::thread> helpers;
-  for (size_t i = 1; i < parts.size(); ++i) helpers.emplace_back(run, std::ref(parts[i]));
-  run(parts[0]);
+  for (size_t i = 1; i < parts.size(); ++i)
+    helpers.emplace_back([&run, &p = parts[i]] {
+      try {
+        run(p);
+      } catch (...) {
+        p.failure = std::current_exception();
+      }
+    });
+  try {
+    run(parts[0]);
+  } catch (...) {
+    parts[0].failure = std::current_exception();
+  }
   for (std::thread& t : helpers) t.join();
+  for (const Part& p : parts)
+    if (p.failure) std::rethrow_exception(p.failure);  // the exception handler answers 500 or 503
 
   std::string out = std::move(parts[0].out), log = std::move(parts[0].log);
   std::map<std::pair<std::string, std::string>, uint64_t> counts = std::move(parts[0].counts);
