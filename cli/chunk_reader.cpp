@@ -55,14 +55,12 @@ std::string ChunkReader::failure() const {
 }
 
 void ChunkReader::prepare(Chunk& c) const {
-  if (c.data.size() == capacity()) return;
-  c.data.allocate(capacity());
-  std::memset(c.data.data(), 0, c.data.size());
+  if (c.data.size() != capacity()) c.data.allocate(capacity());
 }
 
 bool ChunkReader::next(Chunk& c) {
   const size_t cap = capacity();
-  if (c.data.size() != cap) c.data.allocate(cap);
+  prepare(c);
   c.lines.clear();
   c.filled = 0;
   c.first_line = line_no_ + 1;

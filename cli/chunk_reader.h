@@ -24,7 +24,7 @@ struct ChunkLine {
 };
 
 // A chunk's buffer, taken uninitialised: a page of it is touched when input is first read
-// into it (an empty input touches none), or all at once by ChunkReader::prepare.
+// into it (an empty input touches none).
 class ChunkBytes {
  public:
   char* data() { return p_.get(); }
@@ -65,9 +65,8 @@ class ChunkReader {
 
   // Fills `c` with the next lines; false at the end of input.
   bool next(Chunk& c);
-  // Gives `c` its buffer now and touches it (next() takes it on first use, untouched), so
-  // that a pipeline's memory is all taken at the start and its peak does not depend on
-  // how long the input is.
+  // Gives `c` its buffer now (next() would on first use), untouched: a page is touched
+  // when input is first read into it.
   void prepare(Chunk& c) const;
   bool failed() const { return failed_; }
   // Why reading failed: "cannot read PATH: REASON".

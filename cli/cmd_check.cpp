@@ -334,10 +334,13 @@ class Pipeline {
   // while it waits (`poll` may end the process).
   template <class Sink, class Poll>
   std::string run(Slot* first, std::unique_ptr<Worker> started, Sink sink, Poll poll) {
-    // Memory is taken here, once there is input (an empty one starts and ends sooner).
+    // Memory is taken here, once there is input (an empty one starts and ends sooner),
+    // and touched where it is first written: by the reader and the workers, side by
+    // side, not by this thread before they start (7.5 MiB, ~3,400 page faults, in
+    // series). The peak is the same once every slot has gone round once.
     for (auto& s : slots_) {
       in_.prepare(s->chunk);
-      s->out.prefault(kOutputRoom);
+      s->out.reserve(kOutputRoom);
     }
     std::vector<std::unique_ptr<Worker>> workers;
     workers.push_back(std::move(started));  // its start() has succeeded
