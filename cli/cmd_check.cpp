@@ -746,7 +746,7 @@ int run_check(const CheckOptions& o) {
   facts.policies = o.path;
   facts.threads = threads;
   facts.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  facts.peak_kib = peak_memory_kib();
+  if (!o.quiet || !o.summary.empty()) facts.peak_kib = peak_memory_kib();  // a read of /proc: only when shown
   if (!o.quiet) print_stderr(summary_text(prog, total, facts));
   if (!o.summary.empty()) {
     // By the same rule as the records; a FIFO nobody reads does not hold a stop either.
