@@ -55,15 +55,14 @@ std::string ChunkReader::failure() const {
 }
 
 void ChunkReader::prepare(Chunk& c) const {
-  // Room for a carried line start (at most max_line bytes), a block, and padding.
-  const size_t cap = max_line_ + block_ + kPadding;
-  if (c.data.size() != cap) c.data.assign(cap, '\0');
+  if (c.data.size() != capacity()) c.data.allocate(capacity());
 }
 
 bool ChunkReader::next(Chunk& c) {
-  const size_t cap = max_line_ + block_ + kPadding;
+  const size_t cap = capacity();
   prepare(c);
   c.lines.clear();
+  c.filled = 0;
   c.first_line = line_no_ + 1;
   c.bytes = 0;
   while (c.lines.empty()) {
@@ -109,6 +108,7 @@ bool ChunkReader::next(Chunk& c) {
     c.bytes += n;
     const size_t end = have + n;
     std::memset(c.data.data() + end, 0, kPadding);
+    c.filled = end + kPadding;
     char* const base = c.data.data();
     size_t pos = 0;
     while (pos < end) {

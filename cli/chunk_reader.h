@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,8 +23,26 @@ struct ChunkLine {
   uint64_t too_long = 0;  // non-zero: the line was skipped; its length in bytes
 };
 
+// A chunk's buffer, taken uninitialised: a page of it is touched when input is first read
+// into it (an empty input touches none).
+class ChunkBytes {
+ public:
+  char* data() { return p_.get(); }
+  const char* data() const { return p_.get(); }
+  size_t size() const { return n_; }
+  void allocate(size_t n) {
+    p_.reset(new char[n]);  // default-initialised: not zeroed
+    n_ = n;
+  }
+
+ private:
+  std::unique_ptr<char[]> p_;
+  size_t n_ = 0;
+};
+
 struct Chunk {
-  std::vector<char> data;
+  ChunkBytes data;
+  size_t filled = 0;  // bytes of `data` written: the lines and the padding after them
   std::vector<ChunkLine> lines;
   uint64_t first_line = 0;  // the number of lines[0], from 1
   uint64_t bytes = 0;       // input bytes this chunk consumed
@@ -31,7 +50,7 @@ struct Chunk {
 
   std::string_view line(size_t i) const { return {data.data() + lines[i].offset, lines[i].length}; }
   // How many bytes from line i's start may be read (the line, the rest, the padding).
-  size_t capacity(size_t i) const { return data.size() - lines[i].offset; }
+  size_t capacity(size_t i) const { return filled - lines[i].offset; }
 };
 
 class ChunkReader {
@@ -46,8 +65,8 @@ class ChunkReader {
 
   // Fills `c` with the next lines; false at the end of input.
   bool next(Chunk& c);
-  // Gives `c` its buffer now (next() would on first use), so that a pipeline's memory
-  // is all taken at the start and its peak does not depend on how long the input is.
+  // Gives `c` its buffer now (next() would on first use), untouched: a page is touched
+  // when input is first read into it.
   void prepare(Chunk& c) const;
   bool failed() const { return failed_; }
   // Why reading failed: "cannot read PATH: REASON".
@@ -66,6 +85,9 @@ class ChunkReader {
   uint64_t total_bytes() const { return total_; }
 
  private:
+  // Room for a carried line start (at most max_line bytes), a block, and padding.
+  size_t capacity() const { return max_line_ + block_ + kPadding; }
+
   int fd_ = -1;
   bool own_ = false;
   std::string name_;  // for messages

@@ -362,7 +362,7 @@ std::string decide_chunks(const lawful_engine& e, const std::string& campaign, c
       }
       k->lines.reserve(c.lines.size());
       for (const cli::ChunkLine& l : c.lines) k->lines.push_back({l.offset, l.length, l.too_long});
-      decide_block(line, prog, std::string_view(c.data.data(), c.data.size()), *k, first_line + c.first_line - 1);
+      decide_block(line, prog, std::string_view(c.data.data(), c.filled), *k, first_line + c.first_line - 1);
     }
   });
   if (in.failed()) return in.failure();

@@ -54,6 +54,12 @@ struct KeyTable {
   std::vector<int32_t> cells;
   std::vector<std::string_view> names;
   std::vector<std::string> padded_names;  // each name and 16 zero bytes
+  // Each name of at most 16 bytes as two words, with the masks that keep that many bytes
+  // of a key: matches() is two loads, two masks and one test, without a branch on length.
+  struct Short {
+    uint64_t lo = 0, hi = 0, mask_lo = 0, mask_hi = 0;
+  };
+  std::vector<Short> shorts;
   uint64_t mask = 0;
   uint64_t seed = 0;
   bool full = false;
@@ -66,6 +72,17 @@ struct KeyTable {
     std::vector<std::string>& padded = padded_names;
     padded.clear();
     for (std::string_view k : names) padded.emplace_back(std::string(k) + std::string(16, '\0'));
+    shorts.assign(n, Short{});
+    for (size_t i = 0; i < n; ++i) {
+      const size_t len = names[i].size();
+      if (len > 16) continue;
+      auto keep = [](size_t bytes) { return bytes >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * bytes)) - 1; };
+      Short& w = shorts[i];
+      std::memcpy(&w.lo, padded[i].data(), 8);
+      std::memcpy(&w.hi, padded[i].data() + 8, 8);
+      w.mask_lo = keep(len);
+      w.mask_hi = len > 8 ? keep(len - 8) : 0;
+    }
     auto hash = [&](size_t i, uint64_t s) {
       std::string_view k(padded[i].data(), names[i].size());
       return full ? full_hash(k, s) : key_hash(k, s);
@@ -104,15 +121,8 @@ struct KeyTable {
     if (i < 0) return -1;
     std::string_view name = names[static_cast<size_t>(i)];
     if (name.size() != key.size()) return -1;
-    // Up to 16 bytes by two loads each (the key's buffer and the padded name allow it).
-    const size_t n = key.size();
-    if (n <= 16) {
-      const char* a = key.data();
-      const char* b = padded_names[static_cast<size_t>(i)].data();
-      uint64_t diff = load8(a, n) ^ load8(b, n);
-      if (n > 8) diff |= load8(a + 8, n - 8) ^ load8(b + 8, n - 8);
-      return diff == 0 ? i : -1;
-    }
+    // Up to 16 bytes by two loads each (the key's buffer allows it).
+    if (key.size() <= 16) return short_equal(static_cast<size_t>(i), key.data()) ? i : -1;
     return name == key ? i : -1;
   }
   // Whether the raw key at p (in a padded buffer, as for key_hash) is exactly name i:
@@ -120,13 +130,16 @@ struct KeyTable {
   // matches has no escape either.
   bool matches(size_t i, const char* p) const {
     const size_t n = names[i].size();
-    const char* b = padded_names[i].data();
-    if (n <= 16) {
-      uint64_t diff = load8(p, n) ^ load8(b, n);
-      if (n > 8) diff |= load8(p + 8, n - 8) ^ load8(b + 8, n - 8);
-      return diff == 0 && p[n] == '"';
-    }
-    return std::memcmp(p, b, n) == 0 && p[n] == '"';
+    if (n <= 16) return short_equal(i, p) && p[n] == '"';
+    return std::memcmp(p, padded_names[i].data(), n) == 0 && p[n] == '"';
+  }
+  // Whether the 16 readable bytes at p (see load8) start with name i, of at most 16.
+  bool short_equal(size_t i, const char* p) const {
+    const Short& w = shorts[i];
+    uint64_t a, b;
+    std::memcpy(&a, p, 8);
+    std::memcpy(&b, p + 8, 8);
+    return (((a & w.mask_lo) ^ w.lo) | ((b & w.mask_hi) ^ w.hi)) == 0;
   }
 };
 
@@ -737,7 +750,12 @@ struct Binder::Impl {
 
   // Functions of the fast path take the position and return the one after what they
   // read, or null: not plainly good (the position stays in a register).
+  // Most often there is no space or one (", " and ": "): one or two comparisons. The
+  // byte at fast_end may be read (the line's padding); where it is not a space, either
+  // way gives fast_end.
   const char* ws(const char* p) const {
+    if (static_cast<unsigned char>(*p) > ' ') return p;
+    if (p < fast_end && *p == ' ' && static_cast<unsigned char>(p[1]) > ' ') return p + 1;
     while (p < fast_end && is_json_space(*p)) ++p;
     return p;
   }

@@ -33,11 +33,6 @@ class TextBuffer {
   void reserve(size_t n) {
     if (n > cap_) grow(n - size_);
   }
-  // reserve(), and touch the memory now rather than when it is first written.
-  void prefault(size_t n) {
-    reserve(n);
-    std::memset(data_.get() + size_, 0, cap_ - size_);
-  }
   const char* data() const { return data_.get(); }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }

@@ -16,8 +16,8 @@
 
 namespace lawful::io {
 
-// 128 bits of key from two 64-bit hashes of the same bytes (FNV-1a, and one that mixes
-// eight bytes at a time). Not cryptographic: the key only tells inputs apart; what stops a
+// 128 bits of key from two 64-bit hashes of the same bytes, each mixing eight bytes at a
+// time with its own multiplier. Not cryptographic: the key only tells inputs apart; what stops a
 // forged entry is the cache folder being the user's own, and the caller's checks.
 struct KeyHash {
   uint64_t a = 0xcbf29ce484222325ull;

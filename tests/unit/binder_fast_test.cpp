@@ -228,6 +228,11 @@ TEST_CASE("the fast path keeps every guarantee on hand-made lines") {
   const std::vector<std::string> lines = {
       R"({})",
       R"( { "id" : "a" , "objected" : false } )",
+      // no space, a space then a tab, spaces and a tab at the end (the fast path's
+      // one-comparison and two-comparison steps over white space, and its loop)
+      R"({"id":"a","objected":false,"consents":[{"channel":"email"}]})",
+      "{\"id\": \"a\", \t\"objected\": \tfalse,  \"consents\": [ \t{\"channel\": \"email\"} ]} \t",
+      "{\"id\": \"a\",\r\n\"objected\": false}",
       R"({"id": "a"} x)",
       R"({"id": "a"}{})",
       R"({"id": "a",})",
