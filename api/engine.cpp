@@ -121,8 +121,7 @@ void DiagList::add_compilation(const Compilation& c) {
 void DiagList::add_test_failures(const Compilation& c, const TestReport& r) {
   for (const TestResult& t : r.tests) {
     if (t.passed()) continue;
-    std::string why;
-    for (const std::string& f : t.failures) why += (why.empty() ? "" : "\n") + f;
+    const std::string why = fmt::format("{}", fmt::join(t.failures, "\n"));
     add(true, "test", c.sources.path(t.file), t.line, t.col, fmt::format("test \"{}\" fails:\n{}", t.title, why));
     append_text(fmt::format("FAIL {}: {}\n{}\n", t.where, t.title, why));
   }

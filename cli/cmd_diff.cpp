@@ -16,11 +16,9 @@
 #include "report/check_counts.h"
 #include "report/diff_counts.h"
 #include "report/diff_report.h"
-#include "runtime/facts/binder.h"
-#include "runtime/facts/csv_binder.h"
 #include "runtime/facts/records.h"
 #include "runtime/vm/entry.h"
-#include "runtime/vm/vm.h"
+#include "runtime/vm/line_decider.h"
 
 namespace lawful::cli {
 
@@ -42,16 +40,15 @@ struct DiffOptions {
   std::string engine = "vm";
 };
 
-// One side of the comparison: a program, its entry, a VM and a binder.
+// One side of the comparison: a program, its entry and the library's per-line step
+// (runtime/vm/line_decider.h: binders, a VM), as `check` decides a line.
 struct Side {
   Loaded loaded;
   Entry entry;
-  Engine engine;  // before the Vm, which uses its code
-  std::unique_ptr<Vm> vm;
-  std::unique_ptr<Binder> binder;
-  std::unique_ptr<CsvBinder> csv;  // CSV input
-  Outcome out;
+  Engine engine;  // before the step, whose Vm uses its code
+  std::unique_ptr<LineDecider> line;
   const Program& prog() const { return *loaded.program; }
+  const Outcome& out() const { return line->outcome(); }
 };
 
 using report::cause_text;
@@ -68,7 +65,7 @@ void json_verdict(std::string& o, const std::string& v, const std::string& basis
   o += "}";
 }
 
-bool load_side(const std::string& path, const DiffOptions& o, Side& s) {
+bool load_side(const std::string& path, const DiffOptions& o, LineInput input, const DecideOptions& opt, Side& s) {
   const std::string& decision = o.decision;
   s.loaded = load(path);
   if (!s.loaded.program) return false;
@@ -82,10 +79,11 @@ bool load_side(const std::string& path, const DiffOptions& o, Side& s) {
     print_error(why);
     return false;
   }
-  s.vm = std::make_unique<Vm>(s.prog());
-  s.vm->use_native(s.engine.native());
-  s.binder = std::make_unique<Binder>(s.prog());
-  s.csv = std::make_unique<CsvBinder>(s.prog(), *s.binder);
+  LineDecider::Options line;
+  line.input = input;
+  line.decide = opt;
+  line.native = s.engine.native();
+  s.line = std::make_unique<LineDecider>(s.prog(), s.entry, line);
   return true;
 }
 
@@ -100,10 +98,6 @@ int run_diff(const DiffOptions& o) {
     return kExitUsage;
   }
   const std::string input = o.cases.empty() ? o.contacts : o.cases;
-  if (o.input_format != "auto" && o.input_format != "csv" && o.input_format != "jsonl") {
-    print_error(fmt::format("--input-format {}: give jsonl or csv", o.input_format));
-    return kExitUsage;
-  }
   const bool csv_in = o.input_format == "csv" || (o.input_format == "auto" && input.size() > 4 &&
                                                   input.compare(input.size() - 4, 4, ".csv") == 0);
   if (csv_in && !o.cases.empty()) {
@@ -119,8 +113,10 @@ int run_diff(const DiffOptions& o) {
       return kExitUsage;
     }
   }
+  const LineInput kind = csv_in ? LineInput::CsvRow : o.cases.empty() ? LineInput::Contact : LineInput::Case;
   Side sides[2];
-  if (!load_side(o.old_path, o, sides[0]) || !load_side(o.new_path, o, sides[1])) return kExitFailed;
+  if (!load_side(o.old_path, o, kind, opt, sides[0]) || !load_side(o.new_path, o, kind, opt, sides[1]))
+    return kExitFailed;
   std::string campaign_text;  // also for the report
   if (!o.campaign.empty()) {
     std::string err;
@@ -129,16 +125,16 @@ int run_diff(const DiffOptions& o) {
       return kExitFailed;
     }
     for (Side& s : sides) {
-      BindResult r = s.binder->bind_campaign(s.vm->facts(), campaign_text);
-      if (!r.ok) {
-        print_error(fmt::format("{}: {}", o.campaign, r.error));
+      std::string bad = s.line->set_campaign(campaign_text);
+      if (!bad.empty()) {
+        print_error(fmt::format("{}: {}", o.campaign, bad));
         return kExitFailed;
       }
     }
   }
   // The input as `check` reads it: in chunks of whole lines, a line longer than the
   // binder's limit skipped (and reported) without being held.
-  const size_t max_line = sides[0].binder->limits().max_line;
+  const size_t max_line = sides[0].line->limits().max_line;
   ChunkReader in;
   std::string err;
   if (!in.open(input, max_line, 1u << 20, &err)) {
@@ -166,7 +162,7 @@ int run_diff(const DiffOptions& o) {
           return kExitFailed;
         }
         for (Side& s : sides) {
-          std::string bad = s.csv->set_header(line);
+          std::string bad = s.line->set_csv_header(line);
           if (!bad.empty()) {
             print_error(fmt::format("{}: {}", input, bad));
             return kExitFailed;
@@ -174,39 +170,26 @@ int run_diff(const DiffOptions& o) {
         }
         continue;
       }
-      if (chunk.lines[i].too_long) {
-        ++counts.total;
-        not_decided(n, fmt::format("a line of {} bytes; the limit is {}", chunk.lines[i].too_long, max_line));
-        continue;
-      }
-      if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
-        not_decided(n, "a blank line");
-        continue;
-      }
-      ++counts.total;
-      std::string error;
+      // A blank line is not a contact (but is reported); a line too long to hold is.
+      const uint64_t too_long = chunk.lines[i].too_long;
+      if (too_long || line.find_first_not_of(" \t\r") != std::string_view::npos) ++counts.total;
+      // Both sides take the line through the library's per-line step; the first that
+      // cannot decide it (the binder's error, a run-time error) says why.
+      std::string_view error;
       for (Side& s : sides) {
-        BindResult r = csv_in        ? s.csv->bind_row(s.vm->facts(), line)
-                       : o.cases.empty() ? s.binder->bind_contact(s.vm->facts(), line.data(), line.size(), chunk.capacity(i))
-                                         : s.binder->bind_case(s.vm->facts(), line.data(), line.size(), chunk.capacity(i));
-        if (!r.ok) {
+        const LineResult& r = s.line->decide(line, chunk.capacity(i), too_long);
+        if (!r.decided) {
           error = r.error;
-          break;
-        }
-        decide_entry(*s.vm, s.entry, s.out, opt);
-        if (!s.out.error.empty()) {
-          error = s.out.error;
           break;
         }
       }
       if (!error.empty()) {
-        not_decided(n, error);
+        not_decided(n, std::string(error));
         continue;
       }
-      std::string_view id_view;
-      std::string id = contact_id(sides[1].prog(), sides[1].vm->facts(), id_view) ? std::string(id_view)
-                                                                                   : fmt::format("line {}", n);
-      counts.decided(sides[0].prog(), sides[0].out, sides[1].prog(), sides[1].out, id);
+      const RecordSubject subject = sides[1].line->subject();
+      std::string id = subject.has_id ? std::string(subject.id) : fmt::format("line {}", n);
+      counts.decided(sides[0].prog(), sides[0].out(), sides[1].prog(), sides[1].out(), id);
     }
   }
   if (in.failed()) {
@@ -256,8 +239,7 @@ int run_diff(const DiffOptions& o) {
       };
       list("now by:", m.now);
       list("was by:", m.was);
-      std::string ids;
-      for (const std::string& c : m.contacts) ids += (ids.empty() ? "" : ", ") + c;
+      std::string ids = fmt::format("{}", fmt::join(m.contacts, ", "));
       if (m.count > m.contacts.size()) ids += fmt::format(", and {} more", m.count - m.contacts.size());
       out += fmt::format("  contacts: {}\n", ids);
     };
@@ -396,10 +378,11 @@ void add_diff(Command& app, int& exit_code) {
   cmd.add_option("--cases", o->cases, "JSON Lines of {\"contact\": ..., \"campaign\": ...}");
   cmd.add_option("--contacts", o->contacts, "JSON Lines, one contact a line, or CSV with a header row ('-' for standard input)");
   cmd.add_option("--input-format", o->input_format,
-                 "jsonl or csv; auto (the default) takes CSV for a file named *.csv, else JSON Lines");
+                 "jsonl or csv; auto (the default) takes CSV for a file named *.csv, else JSON Lines")
+      .check_member({"auto", "jsonl", "csv"});
   cmd.add_option("--campaign", o->campaign, "One campaign as a JSON object");
   cmd.add_option("--examples", o->examples, "Contact ids to show per movement (default 5)");
-  cmd.add_option("--engine", o->engine, kEngineHelp);
+  cmd.add_option("--engine", o->engine, kEngineHelp).check_member(kEngineNames);
   cmd.add_flag("--json", o->json, "The same report as one JSON object");
   cmd.add_option("--report", o->report,
                  "Also write the report to this file as one self-contained HTML page with charts");

@@ -57,9 +57,7 @@ class TextWriter {
   }
   void missing(std::string& o, const std::vector<std::string>& paths, const char* indent) const {
     if (paths.empty()) return;
-    std::string m;
-    for (const std::string& p : paths) m += (m.empty() ? "" : ", ") + p;
-    o += fmt::format("{}unknown because absent: {}\n", indent, m);
+    o += fmt::format("{}unknown because absent: {}\n", indent, fmt::join(paths, ", "));
   }
   std::string rule_head(const DecisionInfo& di, uint32_t i) const {
     const RuleInfo& r = di.rules[i];

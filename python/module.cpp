@@ -4,7 +4,7 @@
 //
 // It links the static library and uses the embedding API's engines (api/internal.h):
 // one decision goes through the same calls as lawful_decide_json; a batch of lines goes
-// through the library's per-line step (runtime/facts/line_decider.h), one per thread,
+// through the library's per-line step (runtime/vm/line_decider.h), one per thread,
 // as `lawful check`'s workers do, so the records are `lawful check`'s byte for byte
 // (error records in place).
 #include <pybind11/pybind11.h>

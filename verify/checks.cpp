@@ -248,11 +248,9 @@ std::string bound_text(const Program& prog, unsigned n) {
   std::vector<std::string> lists;
   for (const PathDef& p : prog.schema.paths)
     if (prog.schema.type(p.type).kind == TypeKind::List) lists.push_back(p.name);
-  std::string names;
-  for (size_t i = 0; i < lists.size(); ++i) names += (i ? ", " : "") + lists[i];
   return fmt::format("for contacts and campaigns with up to {} elements in each list ({}), and dates of facts in the "
                      "years 1900 to 2199",
-                     n, names);
+                     n, fmt::join(lists, ", "));
 }
 
 }  // namespace

@@ -112,9 +112,9 @@ IrPtr Analyzer::lower_word(const std::string& word, Span span, TypeId expected) 
     Diagnostic& d = diags_.error(DiagCode::UnknownEnumValue, span, fmt::format("'{}' is not a value of {}", word, e.name));
     d.help = did_you_mean(word, e.members);
     if (d.help.empty()) {
-      std::string list;
-      for (size_t i = 0; i < e.members.size() && i < 12; ++i) list += (i ? ", " : "") + e.members[i];
-      d.help = fmt::format("the values of {} are: {}", e.name, list);
+      const size_t shown = std::min<size_t>(e.members.size(), 12);
+      d.help = fmt::format("the values of {} are: {}", e.name,
+                           fmt::join(e.members.begin(), e.members.begin() + static_cast<std::ptrdiff_t>(shown), ", "));
     }
     return error_ir(span);
   }

@@ -109,9 +109,7 @@ bool Analyzer::fact_json(const ast::FactValue& v, TypeId type, const std::string
                                                   : fmt::format("'{}' is not a value of {}", word, e.name));
         d.help = did_you_mean(word, e.members);
         if (d.help.empty()) {
-          std::string list;
-          for (size_t i = 0; i < e.members.size(); ++i) list += (i ? ", " : "") + e.members[i];
-          d.help = fmt::format("the values are: {}", list);
+          d.help = fmt::format("the values are: {}", fmt::join(e.members, ", "));
         }
         return false;
       }

@@ -147,9 +147,7 @@ class ErrorListener : public antlr4::BaseErrorListener {
     }
     Diagnostic& d = diags_.error(DiagCode::Syntax, span, fmt::format("unexpected {}", describe_token(bad)));
     if (!expected.empty() && expected.size() < 8) {
-      std::string list;
-      for (size_t i = 0; i < expected.size(); ++i) list += (i ? ", " : "") + expected[i];
-      d.help = fmt::format("expected {}", list);
+      d.help = fmt::format("expected {}", fmt::join(expected, ", "));
     }
   }
 

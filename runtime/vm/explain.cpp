@@ -477,11 +477,9 @@ class Builder {
 
   // A review's reason in words, as the decision record gives it.
   std::string why(const Outcome& out) const {
-    if (out.reason == Reason::NoPolicyForCountry && prog_.route_path >= 0) {
-      Value c = vm_.facts().slots[static_cast<size_t>(prog_.schema.paths[static_cast<size_t>(prog_.route_path)].slot)];
-      if (c != kUnknown) return fmt::format("no policy for country '{}'", vm_.facts().text(c));
-    }
-    return reason_text(prog_, out);
+    std::string text;
+    append_record_reason(text, prog_, out, record_subject(prog_, out, vm_.facts()));
+    return text;
   }
 
   const Program& prog_;

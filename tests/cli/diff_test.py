@@ -238,7 +238,10 @@ def csv_input_as_check_reads_it():
     p = run("diff", old, new, "--cases", as_csv)
     check(p.returncode == 2 and "--cases reads JSON Lines only" in p.stderr, "--cases with CSV", p)
     p = run("diff", old, new, "--contacts", as_jsonl, "--campaign", camp, "--input-format", "xml")
-    check(p.returncode == 2, "an unknown format", p)
+    check(p.returncode == 2 and "--input-format: xml not in {auto,jsonl,csv}" in p.stderr and p.stdout == "",
+          "an unknown format: CLI11's check, as check's", p)
+    p = run("diff", old, new, "--contacts", as_jsonl, "--campaign", camp, "--engine", "fast")
+    check(p.returncode == 2 and "--engine: fast not in {vm,jit,auto}" in p.stderr, "an unknown engine", p)
     p = run("diff", old, new, "--contacts", "-", "--campaign", camp, "--json", "--input-format", "csv", stdin=csv_text)
     check(p.returncode == 0 and p.stdout == a.stdout, "CSV on standard input", p)
 
@@ -269,10 +272,29 @@ def bad_lines_and_usage():
     t = json.loads(p.stdout)
     check(p.returncode == 1 and t["errors"] == 3 and [e["line"] for e in t["error_lines"]] == [2, 3, 4], "bad lines", p)
     check("compny" in t["error_lines"][2]["error"], "the binder's message", p)
+    check(t["error_lines"][1]["error"] == "a blank line" and t["contacts"] == 3, "a blank line: reported, not a contact", p)
     check(run("diff", old, new).returncode == 2, "no input")
     check(run("diff", old, new, "--contacts", data).returncode == 2, "contacts without campaign")
     p = run("diff", old, TMP / "nowhere.law", "--contacts", data, "--campaign", camp)
     check(p.returncode == 1 and "no such file" in p.stderr, "a missing version", p)
+
+
+@test
+def a_run_time_error_in_one_version_leaves_the_line_undecided():
+    old, new, data, camp = setup()
+    # The new version's first rule fails on every contact (a date past 9999).
+    far = write("diff/far/p.law", NEW.replace("  rule unsolicited: deny\n",
+                                              "  rule unsolicited: deny\n    when campaign.send_date + 9000 years > campaign.send_date\n"))
+    p = run("diff", old, far, "--contacts", data, "--campaign", camp, "--json", "--examples", "2")
+    t = json.loads(p.stdout)
+    check(p.returncode == 1 and t["errors"] == len(ROWS) and t["contacts"] == len(ROWS) and t["changed"] == 0,
+          "no line decided", p)
+    want = f"a date outside the years 1 to 9999 in rule 'unsolicited' ({far}:5:10; "
+    check([e["line"] for e in t["error_lines"]] == [1, 2] and all(e["error"].startswith(want) for e in t["error_lines"]),
+          "the run-time error, where it happened, as check gives it", p)
+    p = run("check", far, "--contacts", data, "--campaign", camp, "--quiet")
+    first = json.loads(p.stdout.splitlines()[0])
+    check(first["error"] == t["error_lines"][0]["error"], "the same message as check's record", p)
 
 
 if __name__ == "__main__":
