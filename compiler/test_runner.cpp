@@ -124,6 +124,7 @@ TestReport run_tests(const Compilation& c, const TestRunOptions& options) {
     BindResult br = binder.bind_case(vm.facts(), json.data(), json.size(), json.size());
     if (!br.ok) {
       r.failures.push_back(fmt::format("  the test's facts cannot be read: {}", br.error));
+      r.failure_spans.push_back(t.span);
     } else {
       DecideOptions opt;
       if (t.as_of) opt.as_of = *t.as_of;
@@ -148,10 +149,12 @@ TestReport run_tests(const Compilation& c, const TestRunOptions& options) {
         }
         if (!out.error.empty()) {
           r.failures.push_back(fmt::format("  expected: {}\n  error:    {}", expected_text(prog, e), out.error));
+          r.failure_spans.push_back(e.span);
         } else if (!holds(prog, e, out)) {
           r.failures.push_back(fmt::format("  expected: {}\n  actual:   {} is {}", expected_text(prog, e),
                                            prog.str(prog.decisions[static_cast<size_t>(e.decision)].name),
                                            describe_outcome(prog, out)));
+          r.failure_spans.push_back(e.span);
         }
       }
     }

@@ -29,6 +29,7 @@ struct TestResult {
   uint32_t line = 0;
   uint32_t col = 0;
   std::vector<std::string> failures;  // "  expected: ...\n  actual:   ..." per failed expectation
+  std::vector<Span> failure_spans;    // where each failure is: its `expect`, or the test block
   bool passed() const { return failures.empty(); }
 };
 

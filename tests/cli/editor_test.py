@@ -5,7 +5,7 @@ keywords of grammar/Lawful.g4, and sample lines are coloured as a lawyer would e
 
 usage: editor_test.py LAWFUL        (run from the repository root)
 """
-import json, re, sys
+import json, re, shutil, subprocess, sys
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
 from clitest import *  # noqa: E402,F403
@@ -70,6 +70,33 @@ def files_are_valid_json_and_point_at_each_other():
     check(conf["comments"]["lineComment"] == "//", "comment key")
     for p in patterns(g):
         re.compile(p["match"])  # every pattern is a regular expression
+
+
+@test
+def the_vscode_extension_uses_the_same_grammar_and_starts_the_server():
+    ext = EDITORS / "vscode"
+    pkg = json.loads((ext / "package.json").read_text())
+    lang = pkg["contributes"]["languages"][0]
+    gram = pkg["contributes"]["grammars"][0]
+    check(lang["id"] == gram["language"] == "law" and lang["extensions"] == [".law"], "the law language")
+    check(gram["scopeName"] == grammar()["scopeName"], "the grammar's scope")
+    # syntaxes/ is made by scripts/copy-grammar.js from editors/: the same files, one copy each.
+    copy = (ext / "scripts/copy-grammar.js").read_text()
+    for path in (gram["path"], lang["configuration"]):
+        check(path.startswith("./syntaxes/"), f"{path} is one of the copied files")
+        name = path.split("/")[-1]
+        check(f"'{name}'" in copy and (EDITORS / name).exists(), f"copy-grammar.js copies {name} from editors/")
+    check("vscode-languageclient" in pkg["dependencies"] and pkg["scripts"]["vscode:prepublish"].endswith("copy-grammar.js"),
+          "the client library, and the grammar copied before packaging")
+    main = (ext / pkg["main"]).read_text()
+    check("args: ['lsp']" in main and "get('path')" in main, "extension.js starts `lawful lsp`, the path from lawful.path")
+    node = shutil.which("node")
+    if node:  # not a dependency: checked where Node.js happens to be installed
+        r = subprocess.run([node, "--check", str(ext / pkg["main"])], capture_output=True, text=True)
+        check(r.returncode == 0, f"extension.js parses: {r.stderr}")
+    commands = {c["command"] for c in pkg["contributes"]["commands"]}
+    for c in commands:
+        check(f"'{c}'" in main, f"extension.js registers {c}")
 
 
 @test
