@@ -38,7 +38,8 @@ std::string live_policy(int k, bool failing_test = false) {
 const char* kBroken = "policy api.live \"broken\"\ndecision email:\n  rule r deny\n";
 const char* kContact = R"({"id": "x", "objected": false})";
 
-std::string rule_of(const lawful::Engine& e) { return std::string(e.decide(kContact, "{}").rules()[0]); }
+std::string rule_of(const lawful::Engine& e) { lawful::Decision d = e.decide(kContact, "{}");
+  return std::string(d.rules()[0]); }
 
 }  // namespace
 
