@@ -270,24 +270,11 @@ void release(lawful_engine* e) {
   if (e && e->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete_handle(e);
 }
 
-std::string revision_error(std::string_view label) {
-  if (label.empty()) return "a revision label is 1 to 128 characters; it is empty";
-  if (label.size() > 128) return fmt::format("a revision label is 1 to 128 characters; this one has {}", label.size());
-  for (char ch : label) {
-    bool fits = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                std::string_view("._-+:/@").find(ch) != std::string_view::npos;
-    if (!fits)
-      return fmt::format("a revision label has letters, digits and . _ - + : / @ only; '{}' is not one of them",
-                         ch >= 0x20 && ch < 0x7f ? std::string(1, ch) : fmt::format("\\x{:02x}", static_cast<unsigned char>(ch)));
-  }
-  return {};
-}
-
 lawful_status revision_from_env(std::string* label) {
   label->clear();
   const char* env = std::getenv("LAWFUL_REVISION");
   if (!env || !*env) return LAWFUL_OK;
-  std::string why = revision_error(env);
+  std::string why = revision_label_error(env);
   if (!why.empty()) return fail(LAWFUL_ERR_ARGUMENT, "LAWFUL_REVISION: " + why);
   *label = env;
   return LAWFUL_OK;
@@ -295,7 +282,7 @@ lawful_status revision_from_env(std::string* label) {
 
 lawful_status engine_with_revision(const lawful_engine& e, std::string revision, lawful_engine** out) {
   if (!revision.empty()) {
-    std::string why = revision_error(revision);
+    std::string why = revision_label_error(revision);
     if (!why.empty()) return fail(LAWFUL_ERR_ARGUMENT, why);
   }
   auto next = make_handle<lawful_engine>(e.program, e.entry, e.version.generation);

@@ -316,9 +316,6 @@ template <> constexpr HandleKind kind_of<lawful_decision>() { return HandleKind:
 template <> constexpr HandleKind kind_of<lawful_reloader>() { return HandleKind::Reloader; }
 
 // Engines.
-// Why `label` cannot be a revision label ("" if it can): 1 to 128 characters from
-// letters, digits and . _ - + : / @.
-std::string revision_error(std::string_view label);
 // The revision label of the environment (LAWFUL_REVISION), checked: *label "" when unset.
 lawful_status revision_from_env(std::string* label);
 // Another engine of the same program, labelled `revision`.

@@ -143,6 +143,8 @@ std::string summary_text(const Program& prog, const Tally& t, const RunFacts& r)
                    t.first_error.substr(0, 160));
   else
     fmt::format_to(out, "  error lines: 0\n");
+  fmt::format_to(out, "  policy version: {}{}\n", prog.content_hash.empty() ? "(no content hash: an old .lawc)" : prog.content_hash,
+                 r.revision.empty() ? "" : ", revision " + r.revision);
   return s;
 }
 
@@ -164,6 +166,14 @@ std::string summary_json(const Program& prog, const Tally& t, const RunFacts& r)
   if (is_lawc(r.policies)) s += "null";
   else append_json_string(s, stdlib_hash());
   fmt::format_to(out, ", \"sources_hash\": \"{:016x}\"", prog.source_hash);
+  // The policy version across hosts and deploys (docs/embedding.md, "Versions"): null
+  // for a .lawc of format 3 or older; the operator's label, or null.
+  s += ", \"content_hash\": ";
+  if (prog.content_hash.empty()) s += "null";
+  else append_json_string(s, prog.content_hash);
+  s += ", \"revision\": ";
+  if (r.revision.empty()) s += "null";
+  else append_json_string(s, r.revision);
   fmt::format_to(out, ", \"lines\": {}, \"decisions\": {}, \"errors\": {}", t.lines, t.lines - t.errors, t.errors);
   fmt::format_to(out, ", \"verdicts\": {{\"allow\": {}, \"deny\": {}, \"review\": {}}}", t.verdicts[0], t.verdicts[1],
                  t.verdicts[2]);

@@ -367,6 +367,19 @@ std::string relative_to_root(const std::string& path, const std::string& root) {
   return rel.lexically_normal().generic_string();
 }
 
+std::string revision_label_error(std::string_view label) {
+  if (label.empty()) return "a revision label is 1 to 128 characters; it is empty";
+  if (label.size() > 128) return fmt::format("a revision label is 1 to 128 characters; this one has {}", label.size());
+  for (char ch : label) {
+    bool fits = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                std::string_view("._-+:/@").find(ch) != std::string_view::npos;
+    if (!fits)
+      return fmt::format("a revision label has letters, digits and . _ - + : / @ only; '{}' is not one of them",
+                         ch >= 0x20 && ch < 0x7f ? std::string(1, ch) : fmt::format("\\x{:02x}", static_cast<unsigned char>(ch)));
+  }
+  return {};
+}
+
 std::string content_hash(std::vector<std::pair<std::string, std::string_view>> files) {
   std::sort(files.begin(), files.end());
   Sha256 h;
@@ -380,6 +393,12 @@ std::string content_hash(std::vector<std::pair<std::string, std::string_view>> f
     h.update(text);
   }
   return Sha256::to_hex(h.finish());
+}
+
+std::string stdlib_content_hash() {
+  std::vector<std::pair<std::string, std::string_view>> files;
+  for (const SourceFile& f : stdlib_sources()) files.emplace_back(f.path, f.text);
+  return content_hash(std::move(files));
 }
 
 std::string stdlib_hash() {
