@@ -227,6 +227,12 @@ def test_command_reports_failures():
     check(p.returncode == 1, "failing test exits 1", p)
     check("FAIL" in p.stdout and "fails" in p.stdout and "expected: d is allow" in p.stdout and "actual:   d is deny" in p.stdout, "failure shows expected and actual", p)
     check(p.stdout.strip().endswith("1 passed, 1 failed"), "summary line", p)
+    # A citation expected but not there: the citations that are (issue 24).
+    pol = write("tc.law", 'policy t.c "x"\ndecision d:\n  rule r: deny\n    cite "PECR reg 22(2)"\n    cite "c2"\n'
+                'test "wrong cite" {\n  expect d cites "PECR reg 22"\n}\n')
+    p = run("test", pol)
+    check(p.returncode == 1 and 'expected: d cites "PECR reg 22"' in p.stdout
+          and '  cites:    "PECR reg 22(2)", "c2"' in p.stdout, "a failed cites expectation shows the actual cites", p)
     p = run("test", ROOT / "tests/lang")
     check(p.returncode == 0 and " 0 failed" in p.stdout, "the language corpus passes", p)
 
