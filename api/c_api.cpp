@@ -401,6 +401,19 @@ lawful_status lawful_decide_json(const lawful_engine* engine, const char* contac
   });
 }
 
+lawful_status lawful_decide_json_as_of(const lawful_engine* engine, const char* contact, size_t contact_len,
+                                       const char* campaign, size_t campaign_len, const char* as_of,
+                                       lawful_decision* decision) {
+  if (lawful_status st = need(engine, "engine")) return st;
+  if (!contact) return null_argument("contact");
+  if (!campaign) return null_argument("campaign");
+  if (lawful_status st = need(decision, "decision")) return st;
+  return guarded([&] {
+    return lawful::api::decide_json(*engine, text_of(contact, contact_len), text_of(campaign, campaign_len), *decision,
+                                    as_of ? std::string_view(as_of) : std::string_view());
+  });
+}
+
 lawful_status lawful_decision_explain_json(const lawful_engine* engine, const char* contact, size_t contact_len,
                                            const char* campaign, size_t campaign_len, const char* as_of,
                                            lawful_decision* decision, const char** json, size_t* len) {

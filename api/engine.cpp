@@ -435,11 +435,15 @@ lawful_status take(lawful_decision& d, LineDecider& line) {
 }  // namespace
 
 lawful_status decide_json(const lawful_engine& e, std::string_view contact, std::string_view campaign,
-                          lawful_decision& d) {
+                          lawful_decision& d, std::string_view as_of) {
+  std::optional<Days> date;
+  if (!as_of.empty() && !(date = parse_date(as_of)))
+    return fail(LAWFUL_ERR_ARGUMENT, fmt::format("as_of: '{}' is not a date (YYYY-MM-DD)", as_of));
   Filling hold(d);
   if (!hold.held()) return Filling::refused();
   begin(d, e);
   Lease s(e);
+  s->line.set_as_of(date);
   std::string why = s->line.set_campaign(campaign);
   if (!why.empty()) {
     failed(d, LAWFUL_ERR_DATA, why, {}, false);
@@ -500,6 +504,7 @@ lawful_status decide_facts(const lawful_engine& e, const lawful_facts& f, lawful
     return fail(LAWFUL_ERR_DATA, d.error);
   }
   Lease s(e);
+  s->line.set_as_of(std::nullopt);
   s->line.forget_campaign();  // the store is about to hold other facts
   facts_flatten(f, e, s->line.vm().facts());
   s->line.decide_facts();
@@ -510,6 +515,7 @@ lawful_status decide_facts(const lawful_engine& e, const lawful_facts& f, lawful
 lawful_status decide_batch(const lawful_engine& e, std::string_view campaign, const lawful_text* contacts,
                            size_t count, lawful_decision* const* decisions) {
   Lease s(e);
+  s->line.set_as_of(std::nullopt);
   std::string bad_campaign = s->line.set_campaign(campaign);
   lawful_status worst = LAWFUL_OK;
   std::string first;

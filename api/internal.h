@@ -330,8 +330,9 @@ void release(lawful_engine* e);
 lawful_engine* retain(lawful_engine* e);
 
 // Decisions.
+// `as_of` empty: the campaign's send date.
 lawful_status decide_json(const lawful_engine& e, std::string_view contact, std::string_view campaign,
-                          lawful_decision& d);
+                          lawful_decision& d, std::string_view as_of = {});
 lawful_status decide_facts(const lawful_engine& e, const lawful_facts& f, lawful_decision& d);
 lawful_status decide_batch(const lawful_engine& e, std::string_view campaign, const lawful_text* contacts,
                            size_t count, lawful_decision* const* decisions);

@@ -225,6 +225,12 @@ LAWFUL_API void lawful_decision_free(lawful_decision* decision);
  * error record. */
 LAWFUL_API lawful_status lawful_decide_json(const lawful_engine* engine, const char* contact, size_t contact_len,
                                             const char* campaign, size_t campaign_len, lawful_decision* decision);
+/* As lawful_decide_json, with the rules taken as in force on `as_of` ("YYYY-MM-DD"; NULL
+ * or "": the campaign's send date), as `lawful check --as-of` does. LAWFUL_ERR_ARGUMENT
+ * for an `as_of` that is not a date (the decision is then untouched). */
+LAWFUL_API lawful_status lawful_decide_json_as_of(const lawful_engine* engine, const char* contact, size_t contact_len,
+                                                  const char* campaign, size_t campaign_len, const char* as_of,
+                                                  lawful_decision* decision);
 /* Decides for facts built through the API. */
 LAWFUL_API lawful_status lawful_decide_facts(const lawful_engine* engine, const lawful_facts* facts,
                                              lawful_decision* decision);

@@ -463,6 +463,13 @@ class Engine {
     return decided(lawful_decide_json(e_, contact.data() ? contact.data() : "", contact.size(),
                                       campaign.data() ? campaign.data() : "", campaign.size(), out.handle()));
   }
+  // The same with the rules as in force on `as_of` ("YYYY-MM-DD"; empty: the send date),
+  // as `lawful check --as-of`; throws Error(Status::argument) for a bad date.
+  Status decide(std::string_view contact, std::string_view campaign, Decision& out, const std::string& as_of) const {
+    return decided(lawful_decide_json_as_of(e_, contact.data() ? contact.data() : "", contact.size(),
+                                            campaign.data() ? campaign.data() : "", campaign.size(),
+                                            as_of.c_str(), out.handle()));
+  }
   Decision decide(std::string_view contact, std::string_view campaign) const {
     Decision d;
     static_cast<void>(decide(contact, campaign, d));  // d.status() says

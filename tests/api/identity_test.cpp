@@ -254,3 +254,25 @@ TEST_CASE("a Decision never filled is not ok; an Engine may be held empty") {
   CHECK(s.engine.decide(kCompany, kCampaign, d) == lawful::Status::ok);
   CHECK(d.ok());
 }
+
+TEST_CASE("an as-of date per call: the rules in force on that date") {
+  const std::string text = api_test::read(api_test::source("tests/lang/effective.law"));
+  auto e = lawful::Engine::from_source(text, "effective.law").value();
+  const char* contact = R"({"id": "a", "objected": true})";
+  const char* campaign = R"({"send_date": "2026-09-01"})";
+  lawful::Decision d;
+  REQUIRE(e.decide(contact, campaign, d) == lawful::Status::ok);
+  CHECK(d.verdict() == lawful::Verdict::deny);  // the new law
+  REQUIRE(e.decide(contact, campaign, d, "2026-08-10") == lawful::Status::ok);
+  CHECK(d.verdict() == lawful::Verdict::allow);  // the old one
+  CHECK(d.basis() == "legitimate_interest");
+  // The scratch it used does not keep the date for the next call.
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(e.decide(contact, campaign, d) == lawful::Status::ok);
+    CHECK(d.verdict() == lawful::Verdict::deny);
+  }
+  CHECK(lawful_decide_json_as_of(e.handle(), contact, LAWFUL_NUL_TERMINATED, campaign, LAWFUL_NUL_TERMINATED,
+                                 "2026-02-30", d.handle()) == LAWFUL_ERR_ARGUMENT);
+  CHECK(std::string(lawful_last_error()) == "as_of: '2026-02-30' is not a date (YYYY-MM-DD)");
+  CHECK(d.verdict() == lawful::Verdict::deny);  // untouched
+}
