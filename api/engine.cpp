@@ -14,10 +14,10 @@
 #include "compiler/test_runner.h"
 #include "runtime/bytecode/serialize.h"
 #include "runtime/bytecode/verifier.h"
+#include "runtime/core/dates.h"
 #include "runtime/facts/records.h"
-#include "runtime/vm/dates.h"
-#include "runtime/vm/explain.h"
 #include "runtime/io/input_file.h"
+#include "runtime/vm/explain.h"
 
 namespace lawful::api {
 
@@ -241,18 +241,6 @@ namespace lawful::api {
 
 namespace {
 
-// A scratch for the length of one call, returned to its engine's pool afterwards.
-class Lease {
- public:
-  explicit Lease(const lawful_engine& e) : e_(e), s_(e.acquire()) {}
-  ~Lease() { e_.release(std::move(s_)); }
-  Scratch& operator*() const { return *s_; }
-  Scratch* operator->() const { return s_.get(); }
-
- private:
-  const lawful_engine& e_;
-  std::unique_ptr<Scratch> s_;
-};
 
 
 bool ends_with(const std::string& s, std::string_view suffix) {

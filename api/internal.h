@@ -20,12 +20,12 @@
 #include <vector>
 
 #include "runtime/bytecode/program.h"
+#include "runtime/core/outcome.h"
 #include "runtime/facts/binder.h"
-#include "runtime/facts/line_decider.h"
 #include "runtime/facts/records.h"
 #include "runtime/jit/jit.h"
 #include "runtime/vm/entry.h"
-#include "runtime/vm/outcome.h"
+#include "runtime/vm/line_decider.h"
 #include "runtime/vm/vm.h"
 
 namespace lawful {
@@ -175,8 +175,10 @@ class DiagList {
 // engine's pool for one call.
 struct Scratch {
   Scratch(const Program& p, const Entry& e, std::shared_ptr<const RecordNames> names)
-      : line(p, e, LineDecider::Options{}, std::move(names)) {}
+      : line(p, e, LineDecider::Options{}, names), names(std::move(names)) {}
   LineDecider line;
+  std::shared_ptr<const RecordNames> names;
+  std::unique_ptr<LineDecider> cases;  // the same step for case lines, made on first use (api/lines.h)
 };
 
 }  // namespace lawful::api
@@ -314,6 +316,21 @@ template <> constexpr HandleKind kind_of<lawful_engine>() { return HandleKind::E
 template <> constexpr HandleKind kind_of<lawful_facts>() { return HandleKind::Facts; }
 template <> constexpr HandleKind kind_of<lawful_decision>() { return HandleKind::Decision; }
 template <> constexpr HandleKind kind_of<lawful_reloader>() { return HandleKind::Reloader; }
+
+// A scratch for the length of one call, returned to its engine's pool afterwards.
+class Lease {
+ public:
+  explicit Lease(const lawful_engine& e) : e_(e), s_(e.acquire()) {}
+  ~Lease() { e_.release(std::move(s_)); }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  Scratch& operator*() const { return *s_; }
+  Scratch* operator->() const { return s_.get(); }
+
+ private:
+  const lawful_engine& e_;
+  std::unique_ptr<Scratch> s_;
+};
 
 // Engines.
 // The revision label of the environment (LAWFUL_REVISION), checked: *label "" when unset.

@@ -155,7 +155,7 @@ TestReport run_tests(const Compilation& c, const TestRunOptions& options) {
           // A citation not there: the ones that are (issue 24), as records list them.
           if (e.kind == ast::Expectation::Cites) {
             std::string cites;
-            for_each_cite(prog, out, [&](const std::string& c) { cites += fmt::format("{}\"{}\"", cites.empty() ? "" : ", ", c); });
+            for_each_cite(prog, out, [&](const std::string& cite) { cites += fmt::format("{}\"{}\"", cites.empty() ? "" : ", ", cite); });
             failure += "\n  cites:    " + (cites.empty() ? std::string("none") : cites);
           }
           r.failures.push_back(std::move(failure));
