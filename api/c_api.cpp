@@ -3,6 +3,7 @@
 // boundary. The work is done in engine.cpp, facts.cpp and reload.cpp.
 #include <cstring>
 #include <new>
+#include <type_traits>
 
 #include "api/internal.h"
 #include "compiler/syntax/diagnostics.h"
@@ -41,6 +42,18 @@ lawful_status guarded(F&& f) noexcept {
 
 lawful_status null_argument(const char* what) { return fail(LAWFUL_ERR_ARGUMENT, std::string(what) + " is NULL"); }
 
+using lawful::api::alive;
+
+// LAWFUL_OK for a live handle of its kind; else why not, as the thread's last error.
+template <class T>
+lawful_status need(const T* p, const char* what) {
+  static_assert(!std::is_pointer<T>::value, "need() checks a handle, not an out-parameter");
+  if (!p) return null_argument(what);
+  if (!alive(p))
+    return fail(LAWFUL_ERR_ARGUMENT, std::string(what) + " is not a live handle: freed already, or not made by lawful");
+  return LAWFUL_OK;
+}
+
 std::string_view text_of(const char* s, size_t len) {
   return len == LAWFUL_NUL_TERMINATED ? std::string_view(s) : std::string_view(s, len);
 }
@@ -65,6 +78,64 @@ lawful_status load(lawful_engine** engine, lawful_diagnostics** diags, F&& f) no
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------- handles
+
+namespace lawful::api {
+namespace {
+// In front of each handle's object: its kind, then padding to the allocator's alignment.
+constexpr size_t kHeader = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
+static_assert(kHeader >= sizeof(std::atomic<uint32_t>));
+
+std::atomic<uint32_t>& tag_of(const void* object) {
+  return *reinterpret_cast<std::atomic<uint32_t>*>(const_cast<char*>(static_cast<const char*>(object)) - kHeader);
+}
+
+struct Quarantine {
+  std::mutex mutex;
+  std::deque<char*> blocks;  // oldest first
+};
+// Never destroyed: its blocks stay reachable until the process ends.
+Quarantine& quarantine() {
+  static Quarantine* q = new Quarantine;
+  return *q;
+}
+}  // namespace
+
+void* allocate_handle(size_t size) {
+  char* block = static_cast<char*>(::operator new(kHeader + size));
+  new (block) std::atomic<uint32_t>(static_cast<uint32_t>(HandleKind::Freed));
+  return block + kHeader;
+}
+
+void set_handle_kind(const void* object, HandleKind kind) {
+  tag_of(object).store(static_cast<uint32_t>(kind), std::memory_order_release);
+}
+
+HandleKind handle_kind(const void* object) {
+  return static_cast<HandleKind>(tag_of(object).load(std::memory_order_acquire));
+}
+
+void quarantine_handle(void* object) {
+  set_handle_kind(object, HandleKind::Freed);
+  char* block = static_cast<char*>(object) - kHeader;
+  char* oldest = nullptr;
+  {
+    Quarantine& q = quarantine();
+    std::lock_guard<std::mutex> lock(q.mutex);
+    try {
+      q.blocks.push_back(block);
+    } catch (...) {
+      oldest = block;  // no room to keep it: freed now
+    }
+    if (!oldest && q.blocks.size() > kQuarantine) {
+      oldest = q.blocks.front();
+      q.blocks.pop_front();
+    }
+  }
+  ::operator delete(oldest);
+}
+}  // namespace lawful::api
 
 lawful_status lawful::api::fail(lawful_status status, std::string message) {
   try {
@@ -141,15 +212,35 @@ lawful_status lawful_engine_load_bytecode(const void* bytes, size_t len, lawful_
   });
 }
 
-lawful_engine* lawful_engine_retain(lawful_engine* engine) { return lawful::api::retain(engine); }
-void lawful_engine_free(lawful_engine* engine) { lawful::api::release(engine); }
+lawful_engine* lawful_engine_retain(lawful_engine* engine) {
+  if (engine && need(engine, "engine")) return nullptr;
+  return lawful::api::retain(engine);
+}
+void lawful_engine_free(lawful_engine* engine) {
+  if (engine && !need(engine, "engine")) lawful::api::release(engine);
+}
 
 lawful_policy_version lawful_engine_version(const lawful_engine* engine) {
-  return engine ? engine->version : lawful_policy_version{0, 0};
+  return alive(engine) ? engine->version : lawful_policy_version{0, 0};
+}
+
+const char* lawful_engine_content_hash(const lawful_engine* engine) {
+  return alive(engine) && !engine->content_hash.empty() ? engine->content_hash.c_str() : nullptr;
+}
+
+const char* lawful_engine_revision(const lawful_engine* engine) {
+  return alive(engine) && !engine->revision.empty() ? engine->revision.c_str() : nullptr;
+}
+
+lawful_status lawful_engine_with_revision(const lawful_engine* engine, const char* revision, lawful_engine** out) {
+  if (!out) return null_argument("out");
+  *out = nullptr;
+  if (lawful_status st = need(engine, "engine")) return st;
+  return guarded([&] { return lawful::api::engine_with_revision(*engine, revision ? revision : "", out); });
 }
 
 lawful_status lawful_engine_set_backend(lawful_engine* engine, lawful_backend backend) {
-  if (!engine) return null_argument("engine");
+  if (lawful_status st = need(engine, "engine")) return st;
   if (backend != LAWFUL_BACKEND_VM && backend != LAWFUL_BACKEND_JIT)
     return fail(LAWFUL_ERR_ARGUMENT, "the backend must be LAWFUL_BACKEND_VM or LAWFUL_BACKEND_JIT");
   return guarded([&] {
@@ -161,11 +252,11 @@ lawful_status lawful_engine_set_backend(lawful_engine* engine, lawful_backend ba
 }
 
 lawful_backend lawful_engine_backend(const lawful_engine* engine) {
-  return engine && engine->native() ? LAWFUL_BACKEND_JIT : LAWFUL_BACKEND_VM;
+  return alive(engine) && engine->native() ? LAWFUL_BACKEND_JIT : LAWFUL_BACKEND_VM;
 }
 
 lawful_status lawful_engine_bytecode(const lawful_engine* engine, void* buffer, size_t capacity, size_t* size) {
-  if (!engine) return null_argument("engine");
+  if (lawful_status st = need(engine, "engine")) return st;
   if (!size) return null_argument("size");
   return guarded([&] {
     std::string bytes = lawful::serialize_program(*engine->program);
@@ -180,7 +271,7 @@ lawful_status lawful_engine_bytecode(const lawful_engine* engine, void* buffer, 
 // ---------------------------------------------------------------- facts
 
 lawful_status lawful_engine_field(const lawful_engine* engine, const char* path, lawful_field* field) {
-  if (!engine) return null_argument("engine");
+  if (lawful_status st = need(engine, "engine")) return st;
   if (!path) return null_argument("path");
   if (!field) return null_argument("field");
   return guarded([&] {
@@ -199,20 +290,22 @@ lawful_status lawful_engine_field(const lawful_engine* engine, const char* path,
 lawful_status lawful_facts_new(const lawful_engine* engine, lawful_facts** facts) {
   if (!facts) return null_argument("facts");
   *facts = nullptr;
-  if (!engine) return null_argument("engine");
+  if (lawful_status st = need(engine, "engine")) return st;
   return guarded([&] { return lawful::api::facts_new(*engine, facts); });
 }
 
-void lawful_facts_free(lawful_facts* facts) { delete facts; }
+void lawful_facts_free(lawful_facts* facts) {
+  if (facts && !lawful::api::delete_handle(facts)) need(facts, "facts");
+}
 
 lawful_status lawful_facts_reset(lawful_facts* facts, const char* root) {
-  if (!facts) return null_argument("facts");
+  if (lawful_status st = need(facts, "facts")) return st;
   return guarded([&] { return lawful::api::facts_reset(*facts, root); });
 }
 
 namespace {
 lawful_status put(lawful_facts* facts, lawful_item item, lawful_field field, const lawful::api::PutValue& v, bool add) {
-  if (!facts) return null_argument("facts");
+  if (lawful_status st = need(facts, "facts")) return st;
   return guarded([&] { return lawful::api::facts_put(*facts, item, field, v, add); });
 }
 }  // namespace
@@ -260,27 +353,27 @@ lawful_status lawful_facts_add_text(lawful_facts* facts, lawful_item item, lawfu
 }
 
 lawful_status lawful_facts_set_present(lawful_facts* facts, lawful_item item, lawful_field field) {
-  if (!facts) return null_argument("facts");
+  if (lawful_status st = need(facts, "facts")) return st;
   return guarded([&] { return lawful::api::facts_set_present(*facts, item, field); });
 }
 
 lawful_status lawful_facts_set_empty(lawful_facts* facts, lawful_item item, lawful_field field) {
-  if (!facts) return null_argument("facts");
+  if (lawful_status st = need(facts, "facts")) return st;
   return guarded([&] { return lawful::api::facts_set_empty(*facts, item, field); });
 }
 
 lawful_status lawful_facts_add_record(lawful_facts* facts, lawful_item item, lawful_field field, lawful_item* element) {
-  if (!facts) return null_argument("facts");
+  if (lawful_status st = need(facts, "facts")) return st;
   if (!element) return null_argument("element");
   return guarded([&] { return lawful::api::facts_add_record(*facts, item, field, element); });
 }
 
 lawful_status lawful_facts_clear(lawful_facts* facts, lawful_item item, lawful_field field) {
-  if (!facts) return null_argument("facts");
+  if (lawful_status st = need(facts, "facts")) return st;
   return guarded([&] { return lawful::api::facts_clear(*facts, item, field); });
 }
 
-const char* lawful_facts_error(const lawful_facts* facts) { return facts ? lawful::api::facts_error(*facts) : nullptr; }
+const char* lawful_facts_error(const lawful_facts* facts) { return alive(facts) ? lawful::api::facts_error(*facts) : nullptr; }
 
 // ---------------------------------------------------------------- decisions
 
@@ -288,21 +381,36 @@ lawful_status lawful_decision_new(lawful_decision** decision) {
   if (!decision) return null_argument("decision");
   *decision = nullptr;
   return guarded([&] {
-    *decision = new lawful_decision();
+    *decision = lawful::api::new_handle<lawful_decision>();
     return LAWFUL_OK;
   });
 }
 
-void lawful_decision_free(lawful_decision* decision) { delete decision; }
+void lawful_decision_free(lawful_decision* decision) {
+  if (decision && !lawful::api::delete_handle(decision)) need(decision, "decision");
+}
 
 lawful_status lawful_decide_json(const lawful_engine* engine, const char* contact, size_t contact_len,
                                  const char* campaign, size_t campaign_len, lawful_decision* decision) {
-  if (!engine) return null_argument("engine");
+  if (lawful_status st = need(engine, "engine")) return st;
   if (!contact) return null_argument("contact");
   if (!campaign) return null_argument("campaign");
-  if (!decision) return null_argument("decision");
+  if (lawful_status st = need(decision, "decision")) return st;
   return guarded([&] {
     return lawful::api::decide_json(*engine, text_of(contact, contact_len), text_of(campaign, campaign_len), *decision);
+  });
+}
+
+lawful_status lawful_decide_json_as_of(const lawful_engine* engine, const char* contact, size_t contact_len,
+                                       const char* campaign, size_t campaign_len, const char* as_of,
+                                       lawful_decision* decision) {
+  if (lawful_status st = need(engine, "engine")) return st;
+  if (!contact) return null_argument("contact");
+  if (!campaign) return null_argument("campaign");
+  if (lawful_status st = need(decision, "decision")) return st;
+  return guarded([&] {
+    return lawful::api::decide_json(*engine, text_of(contact, contact_len), text_of(campaign, campaign_len), *decision,
+                                    as_of ? std::string_view(as_of) : std::string_view());
   });
 }
 
@@ -311,16 +419,16 @@ lawful_status lawful_decision_explain_json(const lawful_engine* engine, const ch
                                            lawful_decision* decision, const char** json, size_t* len) {
   if (json) *json = nullptr;
   if (len) *len = 0;
-  if (!engine) return null_argument("engine");
+  if (lawful_status st = need(engine, "engine")) return st;
   if (!contact) return null_argument("contact");
   if (!campaign) return null_argument("campaign");
-  if (!decision) return null_argument("decision");
+  if (lawful_status st = need(decision, "decision")) return st;
   if (!json) return null_argument("json");
   lawful_status st = guarded([&] {
     return lawful::api::explain_json(*engine, text_of(contact, contact_len), text_of(campaign, campaign_len),
                                      as_of ? std::string_view(as_of) : std::string_view(), *decision);
   });
-  if (!decision->explanation.empty()) {
+  if (st != LAWFUL_ERR_ARGUMENT && !decision->explanation.empty()) {
     *json = decision->explanation.c_str();
     if (len) *len = decision->explanation.size();
   }
@@ -328,35 +436,35 @@ lawful_status lawful_decision_explain_json(const lawful_engine* engine, const ch
 }
 
 lawful_status lawful_decide_facts(const lawful_engine* engine, const lawful_facts* facts, lawful_decision* decision) {
-  if (!engine) return null_argument("engine");
-  if (!facts) return null_argument("facts");
-  if (!decision) return null_argument("decision");
+  if (lawful_status st = need(engine, "engine")) return st;
+  if (lawful_status st = need(facts, "facts")) return st;
+  if (lawful_status st = need(decision, "decision")) return st;
   return guarded([&] { return lawful::api::decide_facts(*engine, *facts, *decision); });
 }
 
 lawful_status lawful_decide_batch(const lawful_engine* engine, const char* campaign, size_t campaign_len,
                                   const lawful_text* contacts, size_t count, lawful_decision* const* decisions) {
-  if (!engine) return null_argument("engine");
+  if (lawful_status st = need(engine, "engine")) return st;
   if (!campaign) return null_argument("campaign");
   if (count && !contacts) return null_argument("contacts");
   if (count && !decisions) return null_argument("decisions");
   for (size_t i = 0; i < count; ++i)
-    if (!decisions[i]) return fail(LAWFUL_ERR_ARGUMENT, "decisions[" + std::to_string(i) + "] is NULL");
+    if (need(decisions[i], "decisions[]")) return need(decisions[i], ("decisions[" + std::to_string(i) + "]").c_str());
   return guarded(
       [&] { return lawful::api::decide_batch(*engine, text_of(campaign, campaign_len), contacts, count, decisions); });
 }
 
 lawful_verdict lawful_decision_verdict(const lawful_decision* d) {
-  return d ? static_cast<lawful_verdict>(d->verdict()) : LAWFUL_REVIEW;
+  return alive(d) ? static_cast<lawful_verdict>(d->verdict()) : LAWFUL_REVIEW;
 }
 
 namespace {
 const lawful::Program* program_of(const lawful_decision* d) {
-  return d && d->engine && d->status == LAWFUL_OK ? d->engine->program.get() : nullptr;
+  return alive(d) && d->engine && d->status == LAWFUL_OK ? d->engine->program.get() : nullptr;
 }
 }  // namespace
 
-const char* lawful_decision_id(const lawful_decision* d) { return d && d->has_id ? d->id.c_str() : nullptr; }
+const char* lawful_decision_id(const lawful_decision* d) { return alive(d) && d->has_id ? d->id.c_str() : nullptr; }
 
 const char* lawful_decision_basis(const lawful_decision* d) {
   const lawful::Program* p = program_of(d);
@@ -375,7 +483,7 @@ const char* lawful_decision_name(const lawful_decision* d) {
 }
 
 const char* lawful_decision_reason(const lawful_decision* d) {
-  if (!d) return nullptr;
+  if (!alive(d)) return nullptr;
   try {
     return lawful::api::decision_reason(*d);
   } catch (...) {
@@ -385,14 +493,23 @@ const char* lawful_decision_reason(const lawful_decision* d) {
 }
 
 const char* lawful_decision_error(const lawful_decision* d) {
-  return d && d->status != LAWFUL_OK ? d->error.c_str() : nullptr;
+  return alive(d) && d->status != LAWFUL_OK ? d->error.c_str() : nullptr;
 }
 
-lawful_status lawful_decision_status(const lawful_decision* d) { return d ? d->status : LAWFUL_ERR_ARGUMENT; }
+lawful_status lawful_decision_status(const lawful_decision* d) {
+  if (lawful_status st = need(d, "decision")) return st;
+  return d->status;
+}
 
 lawful_policy_version lawful_decision_version(const lawful_decision* d) {
-  return d && d->engine ? d->engine->version : lawful_policy_version{0, 0};
+  return alive(d) && d->engine ? d->engine->version : lawful_policy_version{0, 0};
 }
+
+const char* lawful_decision_content_hash(const lawful_decision* d) {
+  return alive(d) ? lawful_engine_content_hash(d->engine) : nullptr;
+}
+
+const char* lawful_decision_revision(const lawful_decision* d) { return alive(d) ? lawful_engine_revision(d->engine) : nullptr; }
 
 size_t lawful_decision_count(const lawful_decision* d, lawful_list list) {
   if (!program_of(d)) return 0;
@@ -418,7 +535,7 @@ const char* lawful_decision_json(const lawful_decision* d, size_t* len) {
   static const char kNull[] = "null";
   const char* out = kNull;
   size_t n = 4;
-  if (d) {
+  if (alive(d)) {
     try {
       const std::string& j = lawful::api::decision_json(*d);
       out = j.c_str();
@@ -451,16 +568,19 @@ lawful_status lawful_reloader_new(const char* path, lawful_reloader** reloader, 
   });
 }
 
-void lawful_reloader_free(lawful_reloader* reloader) { delete reloader; }
+void lawful_reloader_free(lawful_reloader* reloader) {
+  if (reloader && !lawful::api::delete_handle(reloader)) need(reloader, "reloader");
+}
 
 lawful_engine* lawful_reloader_engine(lawful_reloader* reloader) {
-  return reloader ? lawful::api::reloader_engine(*reloader) : nullptr;
+  if (need(reloader, "reloader")) return nullptr;
+  return lawful::api::reloader_engine(*reloader);
 }
 
 lawful_status lawful_reloader_reload(lawful_reloader* reloader, int* swapped, lawful_diagnostics** diags) {
   if (diags) *diags = nullptr;
   if (swapped) *swapped = 0;
-  if (!reloader) return null_argument("reloader");
+  if (lawful_status st = need(reloader, "reloader")) return st;
   return guarded([&] {
     std::unique_ptr<lawful_diagnostics> out;
     if (diags) out = std::make_unique<lawful_diagnostics>();
@@ -478,13 +598,19 @@ lawful_status lawful_reloader_reload(lawful_reloader* reloader, int* swapped, la
 
 lawful_status lawful_reloader_watch(lawful_reloader* reloader, uint32_t interval_ms, lawful_reload_callback callback,
                                     void* user_data) {
-  if (!reloader) return null_argument("reloader");
+  if (lawful_status st = need(reloader, "reloader")) return st;
   return guarded([&] { return lawful::api::reloader_watch(*reloader, interval_ms, callback, user_data); });
+}
+
+int lawful_reloader_last_swapped(lawful_reloader* reloader) {
+  if (need(reloader, "reloader")) return 0;
+  std::lock_guard<std::mutex> lock(reloader->last_mutex);
+  return reloader->last_swapped ? 1 : 0;
 }
 
 lawful_status lawful_reloader_last(lawful_reloader* reloader, lawful_diagnostics** diags) {
   if (diags) *diags = nullptr;
-  if (!reloader) return null_argument("reloader");
+  if (lawful_status st = need(reloader, "reloader")) return st;
   return guarded([&] {
     std::unique_ptr<lawful_diagnostics> out;
     if (diags) out = std::make_unique<lawful_diagnostics>();
@@ -494,6 +620,8 @@ lawful_status lawful_reloader_last(lawful_reloader* reloader, lawful_diagnostics
       std::lock_guard<std::mutex> lock(reloader->last_mutex);
       st = reloader->last_status;
       dl = reloader->last_diags;
+      // The reload's own message, not whatever failed last on this thread.
+      if (st != LAWFUL_OK) fail(st, reloader->last_message);
     }
     if (out) {
       out->list = dl ? std::move(dl) : std::make_shared<const DiagList>();

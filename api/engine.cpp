@@ -1,6 +1,7 @@
 // Engines: loading (source, directory, bytecode), the schema's field table, the pool of
 // per-thread scratch, and deciding from JSON into a decision. See internal.h.
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -154,6 +155,8 @@ lawful_engine::lawful_engine(std::shared_ptr<const lawful::Program> p, lawful::E
   names = std::make_shared<const RecordNames>(*program);
   version.generation = generation;
   version.source_hash = program->source_hash;
+  content_hash = program->content_hash;
+  set_identity({});
   // The slots of each record when absent: defaults, unknown, optional records absent.
   const Schema& s = program->schema;
   templates.resize(s.records.size());
@@ -177,6 +180,16 @@ lawful_engine::lawful_engine(std::shared_ptr<const lawful::Program> p, lawful::E
     return templates[r];
   };
   for (uint32_t r = 0; r < s.records.size(); ++r) make(make, r);
+}
+
+void lawful_engine::set_identity(std::string revision_label) {
+  revision = std::move(revision_label);
+  // Labels and hashes are plain characters (revision_error): no JSON escaping needed.
+  version_json = fmt::format(", \"version\": {{\"generation\": {}, \"source_hash\": \"{:016x}\", \"content_hash\": {}, "
+                             "\"revision\": {}}}}}",
+                             version.generation, version.source_hash,
+                             content_hash.empty() ? "null" : "\"" + content_hash + "\"",
+                             revision.empty() ? "null" : "\"" + revision + "\"");
 }
 
 std::unique_ptr<Scratch> lawful_engine::acquire() const {
@@ -241,11 +254,39 @@ lawful_engine* retain(lawful_engine* e) {
 }
 
 void release(lawful_engine* e) {
-  if (e && e->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete e;
+  if (e && e->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete_handle(e);
+}
+
+lawful_status revision_from_env(std::string* label) {
+  label->clear();
+  const char* env = std::getenv("LAWFUL_REVISION");
+  if (!env || !*env) return LAWFUL_OK;
+  std::string why = revision_label_error(env);
+  if (!why.empty()) return fail(LAWFUL_ERR_ARGUMENT, "LAWFUL_REVISION: " + why);
+  *label = env;
+  return LAWFUL_OK;
+}
+
+lawful_status engine_with_revision(const lawful_engine& e, std::string revision, lawful_engine** out) {
+  if (!revision.empty()) {
+    std::string why = revision_label_error(revision);
+    if (!why.empty()) return fail(LAWFUL_ERR_ARGUMENT, why);
+  }
+  auto next = make_handle<lawful_engine>(e.program, e.entry, e.version.generation);
+  next->sources = e.sources;
+  next->set_identity(std::move(revision));
+  *out = next.release();
+  return LAWFUL_OK;
 }
 
 lawful_status engine_from(std::shared_ptr<const Program> prog, uint64_t generation, lawful_engine** out,
                           DiagList& diags) {
+  std::string revision;
+  if (lawful_status st = revision_from_env(&revision)) {
+    diags.add(true, "load", "", 0, 0, lawful_last_error());
+    diags.append_text(fmt::format("error: {}\n", lawful_last_error()));
+    return st;
+  }
   Entry entry;
   std::string why = choose_entry(*prog, "", entry);
   if (!why.empty()) {
@@ -253,7 +294,8 @@ lawful_status engine_from(std::shared_ptr<const Program> prog, uint64_t generati
     diags.append_text(fmt::format("error: {}\n", why));
     return fail(LAWFUL_ERR_POLICY, why);
   }
-  *out = new lawful_engine(std::move(prog), std::move(entry), generation);
+  *out = new_handle<lawful_engine>(std::move(prog), std::move(entry), generation);
+  if (!revision.empty()) (*out)->set_identity(std::move(revision));
   return LAWFUL_OK;
 }
 
@@ -302,6 +344,33 @@ lawful_status load_path(const std::string& path, lawful_engine** out, DiagList& 
 // ---------------------------------------------------------------- deciding
 
 namespace {
+
+// Holds a decision for one call that fills it. A decision belongs to one thread at a
+// time: a second thread that fills it while the first does is refused (and the first
+// goes on undisturbed), where it would have mixed two contacts in one decision. One
+// compare-and-swap per decision.
+class Filling {
+ public:
+  explicit Filling(lawful_decision& d) : d_(d) {
+    bool expected = false;
+    held_ = d.busy.compare_exchange_strong(expected, true, std::memory_order_acquire, std::memory_order_relaxed);
+  }
+  ~Filling() {
+    if (held_) d_.busy.store(false, std::memory_order_release);
+  }
+  Filling(const Filling&) = delete;
+  Filling& operator=(const Filling&) = delete;
+  bool held() const { return held_; }
+  static lawful_status refused() {
+    return fail(LAWFUL_ERR_ARGUMENT,
+                "this decision is being filled by another thread at the same time: a decision belongs to one thread "
+                "at a time (give each thread its own)");
+  }
+
+ private:
+  lawful_decision& d_;
+  bool held_ = false;
+};
 
 void begin(lawful_decision& d, const lawful_engine& e) {
   if (d.engine != &e) {
@@ -353,9 +422,15 @@ lawful_status take(lawful_decision& d, LineDecider& line) {
 }  // namespace
 
 lawful_status decide_json(const lawful_engine& e, std::string_view contact, std::string_view campaign,
-                          lawful_decision& d) {
+                          lawful_decision& d, std::string_view as_of) {
+  std::optional<Days> date;
+  if (!as_of.empty() && !(date = parse_date(as_of)))
+    return fail(LAWFUL_ERR_ARGUMENT, fmt::format("as_of: '{}' is not a date (YYYY-MM-DD)", as_of));
+  Filling hold(d);
+  if (!hold.held()) return Filling::refused();
   begin(d, e);
   Lease s(e);
+  s->line.set_as_of(date);
   std::string why = s->line.set_campaign(campaign);
   if (!why.empty()) {
     failed(d, LAWFUL_ERR_DATA, why, {}, false);
@@ -368,6 +443,8 @@ lawful_status decide_json(const lawful_engine& e, std::string_view contact, std:
 
 lawful_status explain_json(const lawful_engine& e, std::string_view contact, std::string_view campaign,
                            std::string_view as_of, lawful_decision& d) {
+  Filling hold(d);
+  if (!hold.held()) return Filling::refused();
   d.explanation.clear();
   DecideOptions opt;
   if (!as_of.empty()) {
@@ -402,6 +479,8 @@ lawful_status explain_json(const lawful_engine& e, std::string_view contact, std
 }
 
 lawful_status decide_facts(const lawful_engine& e, const lawful_facts& f, lawful_decision& d) {
+  Filling hold(d);
+  if (!hold.held()) return Filling::refused();
   begin(d, e);
   if (f.schema->fingerprint != e.schema->fingerprint) {
     failed(d, LAWFUL_ERR_SCHEMA, "the facts were built for an engine with another fact schema", {}, false);
@@ -412,6 +491,7 @@ lawful_status decide_facts(const lawful_engine& e, const lawful_facts& f, lawful
     return fail(LAWFUL_ERR_DATA, d.error);
   }
   Lease s(e);
+  s->line.set_as_of(std::nullopt);
   s->line.forget_campaign();  // the store is about to hold other facts
   facts_flatten(f, e, s->line.vm().facts());
   s->line.decide_facts();
@@ -422,11 +502,20 @@ lawful_status decide_facts(const lawful_engine& e, const lawful_facts& f, lawful
 lawful_status decide_batch(const lawful_engine& e, std::string_view campaign, const lawful_text* contacts,
                            size_t count, lawful_decision* const* decisions) {
   Lease s(e);
+  s->line.set_as_of(std::nullopt);
   std::string bad_campaign = s->line.set_campaign(campaign);
   lawful_status worst = LAWFUL_OK;
   std::string first;
   for (size_t i = 0; i < count; ++i) {
     lawful_decision& d = *decisions[i];
+    Filling hold(d);
+    if (!hold.held()) {
+      if (worst == LAWFUL_OK) {
+        worst = Filling::refused();
+        first = fmt::format("contact {}: {}", i + 1, lawful_last_error());
+      }
+      continue;
+    }
     begin(d, e);
     d.line = i + 1;
     lawful_status st;
@@ -527,8 +616,7 @@ const std::string& decision_json(const lawful_decision& d) {
   if (d.status != LAWFUL_OK) append_error_record(out, d.id, d.has_id, d.line, d.error);
   else append_decision_record(out, *d.engine->names, d.outcome, subject_of(d));
   out.resize(out.size() - 2);  // "}\n"
-  out += fmt::format(", \"version\": {{\"generation\": {}, \"source_hash\": \"{:016x}\"}}}}",
-                     d.engine->version.generation, d.engine->version.source_hash);
+  out += d.engine->version_json;
   d.json_ready = true;
   return out;
 }

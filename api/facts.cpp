@@ -3,6 +3,8 @@
 // JSON, and written into a VM's fact store when a decision is made. The tree holds no
 // value of any program (no string ids, no defaults), so facts made from one engine can be
 // decided by every engine with the same schema. See internal.h.
+#include <atomic>
+
 #include <fmt/format.h>
 
 #include "api/internal.h"
@@ -16,7 +18,12 @@ using Facts = lawful_facts;
 
 // The same limits as the binder's.
 const BindLimits kLimits;
-constexpr uint32_t kMaxNodes = (1u << 24) - 1;
+// An element's handle: the root (1 + its index, 4 bits), the facts object's serial (8
+// bits: an element of another facts object is refused, unless 255 objects apart), the
+// element's index (20 bits). LAWFUL_NO_ITEM (all ones) is none: there are few roots.
+constexpr uint32_t kMaxNodes = (1u << 20) - 1;
+lawful_item item_of(const Facts& f, uint32_t root, uint32_t node) { return ((root + 1) << 28) | (f.serial << 20) | node; }
+std::atomic<uint32_t> g_serials{0};
 
 // Where a field lives for one item: the top-level slots, or an element's.
 struct Loc {
@@ -50,8 +57,10 @@ lawful_status resolve(Facts& f, lawful_item item, lawful_field field, Loc& loc, 
     if (const char* err = facts_error(f)) return fail(LAWFUL_ERR_DATA, err);
     return fail(LAWFUL_ERR_ARGUMENT, "LAWFUL_NO_ITEM is not an element");
   }
-  uint32_t root = (item >> 24) - 1;
+  uint32_t root = (item >> 28) - 1;
   uint32_t node = item & kMaxNodes;
+  if (((item >> 20) & 0xff) != f.serial)
+    return fail(LAWFUL_ERR_ARGUMENT, fmt::format("the element {} was made by another facts object", item));
   if (root >= f.roots.size() || node >= f.roots[root].n_nodes)
     return fail(LAWFUL_ERR_ARGUMENT, fmt::format("no element has the handle {} (the facts were reset since?)", item));
   const Facts::Node& n = f.roots[root].nodes[node];
@@ -125,7 +134,9 @@ const char* put_words(Put p) {
 }  // namespace
 
 lawful_status facts_new(const lawful_engine& e, lawful_facts** out) {
-  auto f = std::make_unique<lawful_facts>();
+  if (e.schema->schema.roots.size() > 14) return fail(LAWFUL_ERR_INTERNAL, "more roots than element handles can name");
+  auto f = make_handle<lawful_facts>();
+  f->serial = 1 + g_serials.fetch_add(1, std::memory_order_relaxed) % 255;
   f->schema = e.schema;
   f->top.assign(e.schema->schema.root_slots, 0);
   f->top_st.assign(e.schema->schema.root_slots, Facts::Absent);
@@ -277,7 +288,7 @@ lawful_status facts_add_record(lawful_facts& f, lawful_item item, lawful_field f
   uint32_t index = static_cast<uint32_t>(s.n_nodes++);
   s.lists[li].v.push_back(index);
   s.lists[li].st.push_back(Facts::Set);
-  *element = ((loc.root + 1) << 24) | index;
+  *element = item_of(f, loc.root, index);
   return LAWFUL_OK;
 }
 

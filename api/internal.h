@@ -12,9 +12,11 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "runtime/bytecode/program.h"
@@ -38,6 +40,70 @@ namespace lawful::api {
 
 // Records a failure as the calling thread's last error and returns its status.
 lawful_status fail(lawful_status status, std::string message);
+
+// ---------------------------------------------------------------- handles
+
+// Engines, facts, decisions and reloaders are made by new_handle and freed by
+// delete_handle: each carries a tag in front of it that says what it is while it lives,
+// and "freed" afterwards. The memory of a freed handle is kept in a quarantine (the last
+// kQuarantine freed handles of every kind) before it goes back to the allocator, so that a
+// handle used after it was freed, or freed twice, reads "freed" and is refused
+// (LAWFUL_ERR_ARGUMENT) instead of reading freed memory.
+constexpr size_t kQuarantine = 1024;
+enum class HandleKind : uint32_t {
+  Engine = 0x6c45e61e,
+  Facts = 0x6c46ac75,
+  Decision = 0x6c4dec15,
+  Reloader = 0x6c4e7e10,
+  Freed = 0xf7eed0ff,
+};
+void* allocate_handle(size_t size);     // the object's storage, its tag not yet alive
+void set_handle_kind(const void* object, HandleKind kind);
+HandleKind handle_kind(const void* object);
+void quarantine_handle(void* object);  // after its destructor: marks it freed
+template <class T> constexpr HandleKind kind_of();
+
+template <class T, class... A>
+T* new_handle(A&&... args) {
+  static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "a handle's storage is aligned as new aligns");
+  void* mem = allocate_handle(sizeof(T));
+  T* p;
+  try {
+    p = new (mem) T(std::forward<A>(args)...);
+  } catch (...) {
+    quarantine_handle(mem);
+    throw;
+  }
+  set_handle_kind(p, kind_of<T>());
+  return p;
+}
+struct HandleDeleter {
+  template <class T>
+  void operator()(T* p) const;
+};
+template <class T>
+using HandlePtr = std::unique_ptr<T, HandleDeleter>;
+template <class T, class... A>
+HandlePtr<T> make_handle(A&&... args) {
+  return HandlePtr<T>(new_handle<T>(std::forward<A>(args)...));
+}
+template <class T>
+bool alive(const T* p) {
+  return p && handle_kind(p) == kind_of<T>();
+}
+// Frees a live handle; false (and nothing done) for one that is not.
+template <class T>
+bool delete_handle(T* p) {
+  if (!alive(p)) return false;
+  set_handle_kind(p, HandleKind::Freed);
+  p->~T();
+  quarantine_handle(p);
+  return true;
+}
+template <class T>
+void HandleDeleter::operator()(T* p) const {
+  delete_handle(p);
+}
 
 // ---------------------------------------------------------------- the schema, for facts
 
@@ -130,6 +196,11 @@ struct lawful_engine {
   lawful::Entry entry;
   std::shared_ptr<const lawful::RecordNames> names;  // the records' names, escaped once
   lawful_policy_version version{};
+  std::string content_hash;  // the program's (64 hex digits), or "" (a .lawc of format 3 or older)
+  std::string revision;      // the operator's label, or ""
+  std::string version_json;  // ", \"version\": {...}}": what decision_json appends
+  // Sets revision (checked by revision_error) and version_json.
+  void set_identity(std::string revision_label);
   std::shared_ptr<const lawful::PolicySources> sources;  // for explanations; null from a .lawc
   std::vector<std::vector<lawful::Value>> templates;  // per record: the slots of an absent record
 
@@ -154,7 +225,11 @@ struct lawful_diagnostics {
 struct lawful_decision {
   ~lawful_decision();
   lawful_engine* engine = nullptr;  // a reference: the names below live in its program
-  lawful_status status = LAWFUL_OK;
+  // A decision never filled is not a decision: not ok, and error() says so.
+  lawful_status status = LAWFUL_ERR_ARGUMENT;
+  // Set while a call fills the decision: a second thread filling it at the same time is
+  // refused (engine.cpp, Filling) rather than mixing two contacts in one decision.
+  std::atomic<bool> busy{false};
   // What the VM decided, as it said it (indices into the engine's program; the reason
   // is put in words only when asked for). The record is written from it by the same
   // writer as `lawful check`'s (runtime/facts/records.h).
@@ -166,7 +241,7 @@ struct lawful_decision {
   bool has_country = false;
   lawful::VerdictCode verdict() const { return outcome.verdict; }
   int32_t basis() const { return outcome.verdict == lawful::VerdictCode::Allow ? outcome.basis : -1; }
-  std::string error;  // for a failed decision
+  std::string error = "nothing has been decided into this decision yet";  // for a failed decision
   uint64_t line = 1;  // in a batch, the contact's position
   mutable std::vector<uint32_t> missing;
   mutable bool missing_ready = false;
@@ -179,6 +254,9 @@ struct lawful_decision {
 
 struct lawful_facts {
   std::shared_ptr<const lawful::api::SchemaInfo> schema;
+  // In the handles of this object's elements (facts.cpp, item_of), so that an element
+  // of another facts object is refused: 1 to 255, from a counter.
+  uint32_t serial = 1;
 
   // Slot states: absent (the deciding engine's default or unknown), a value, a string of
   // the facts (value: its index), a list of the facts (value: its index).
@@ -222,6 +300,8 @@ struct lawful_reloader {
   std::mutex last_mutex;
   lawful_status last_status = LAWFUL_OK;
   std::shared_ptr<const lawful::api::DiagList> last_diags;
+  std::string last_message;  // why the last reload failed ("" if it did not)
+  bool last_swapped = false;
 
   std::mutex watch_control;  // lawful_reloader_watch and free, one at a time
   std::thread watcher;
@@ -231,6 +311,11 @@ struct lawful_reloader {
 };
 
 namespace lawful::api {
+
+template <> constexpr HandleKind kind_of<lawful_engine>() { return HandleKind::Engine; }
+template <> constexpr HandleKind kind_of<lawful_facts>() { return HandleKind::Facts; }
+template <> constexpr HandleKind kind_of<lawful_decision>() { return HandleKind::Decision; }
+template <> constexpr HandleKind kind_of<lawful_reloader>() { return HandleKind::Reloader; }
 
 // A scratch for the length of one call, returned to its engine's pool afterwards.
 class Lease {
@@ -248,6 +333,10 @@ class Lease {
 };
 
 // Engines.
+// The revision label of the environment (LAWFUL_REVISION), checked: *label "" when unset.
+lawful_status revision_from_env(std::string* label);
+// Another engine of the same program, labelled `revision`.
+lawful_status engine_with_revision(const lawful_engine& e, std::string revision, lawful_engine** out);
 lawful_status load_path(const std::string& path, lawful_engine** out, DiagList& diags);
 lawful_status load_source(const std::string& name, std::string text, lawful_engine** out, DiagList& diags);
 lawful_status load_bytecode(std::string_view bytes, lawful_engine** out, DiagList& diags);
@@ -258,8 +347,9 @@ void release(lawful_engine* e);
 lawful_engine* retain(lawful_engine* e);
 
 // Decisions.
+// `as_of` empty: the campaign's send date.
 lawful_status decide_json(const lawful_engine& e, std::string_view contact, std::string_view campaign,
-                          lawful_decision& d);
+                          lawful_decision& d, std::string_view as_of = {});
 lawful_status decide_facts(const lawful_engine& e, const lawful_facts& f, lawful_decision& d);
 lawful_status decide_batch(const lawful_engine& e, std::string_view campaign, const lawful_text* contacts,
                            size_t count, lawful_decision* const* decisions);

@@ -86,6 +86,7 @@ lawful_status build(const std::string& path, uint64_t generation, uint64_t uncha
       return LAWFUL_OK;
     }
     e->version.generation = generation;
+    e->set_identity(e->revision);
     *out = e;
     return LAWFUL_OK;
   }
@@ -104,10 +105,15 @@ lawful_status build(const std::string& path, uint64_t generation, uint64_t uncha
   return st;
 }
 
-void record(lawful_reloader& r, lawful_status st, std::shared_ptr<const DiagList> diags) {
+// The outcome of a reload, for lawful_reloader_last: on failure `st`'s message is the
+// calling thread's last error (set by the failing step).
+void record(lawful_reloader& r, lawful_status st, std::shared_ptr<const DiagList> diags, bool swapped) {
+  std::string message = st == LAWFUL_OK ? std::string() : std::string(lawful_last_error());
   std::lock_guard<std::mutex> lock(r.last_mutex);
   r.last_status = st;
   r.last_diags = std::move(diags);
+  r.last_message = std::move(message);
+  r.last_swapped = swapped;
 }
 
 void stop_watching(lawful_reloader& r) {
@@ -129,7 +135,7 @@ lawful_engine* reloader_engine(lawful_reloader& r) {
 }
 
 lawful_status reloader_new(const std::string& path, lawful_reloader** out, DiagList& diags) {
-  auto r = std::make_unique<lawful_reloader>();
+  auto r = make_handle<lawful_reloader>();
   r->path = path;
   std::string now = resolved(path);
   uint64_t sig = signature(now);
@@ -165,7 +171,7 @@ lawful_status reloader_reload(lawful_reloader& r, bool* swapped, std::shared_ptr
     release(old);
   }
   if (swapped) *swapped = st == LAWFUL_OK && next != nullptr;
-  record(r, st, diags);
+  record(r, st, diags, st == LAWFUL_OK && next != nullptr);
   if (diags_out) *diags_out = diags;
   return st;
 }
@@ -204,7 +210,7 @@ lawful_status reloader_watch(lawful_reloader& r, uint32_t interval_ms, lawful_re
         st = reloader_reload(r, nullptr, &diags);
       } catch (const std::exception& e) {
         st = fail(LAWFUL_ERR_INTERNAL, e.what());
-        record(r, st, nullptr);
+        record(r, st, nullptr, false);
       }
       if (cb) {
         lawful_engine* now = reloader_engine(r);

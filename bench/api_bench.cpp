@@ -36,7 +36,7 @@ void BM_DecideJson(benchmark::State& state) {
   lawful::Engine& e = engine();
   lawful::Decision d;
   for (auto _ : state) {
-    e.decide(kContact, kCampaign, d);
+    static_cast<void>(e.decide(kContact, kCampaign, d));
     benchmark::DoNotOptimize(d.verdict());
   }
   state.SetItemsProcessed(state.iterations());
@@ -47,7 +47,7 @@ void BM_DecideJson_Review(benchmark::State& state) {
   lawful::Engine& e = engine();
   lawful::Decision d;
   for (auto _ : state) {
-    e.decide(kReviewContact, kCampaign, d);
+    static_cast<void>(e.decide(kReviewContact, kCampaign, d));
     benchmark::DoNotOptimize(d.verdict());
   }
   state.SetItemsProcessed(state.iterations());
@@ -60,7 +60,7 @@ void BM_DecideJson_CampaignChanges(benchmark::State& state) {
   lawful::Decision d;
   bool other = false;
   for (auto _ : state) {
-    e.decide(kContact, other ? kOtherCampaign : kCampaign, d);
+    static_cast<void>(e.decide(kContact, other ? kOtherCampaign : kCampaign, d));
     other = !other;
     benchmark::DoNotOptimize(d.verdict());
   }
@@ -84,7 +84,7 @@ void BM_DecideJson_WithRecord(benchmark::State& state) {
   lawful::Engine& e = engine();
   lawful::Decision d;
   for (auto _ : state) {
-    e.decide(kContact, kCampaign, d);
+    static_cast<void>(e.decide(kContact, kCampaign, d));
     benchmark::DoNotOptimize(d.json().size());
   }
   state.SetItemsProcessed(state.iterations());
@@ -102,27 +102,27 @@ struct Fields {
 };
 
 void campaign_facts(const lawful::Engine& e, lawful::Facts& f) {
-  f.set_text(e.field("campaign.channel"), "email");
-  f.set_bool(e.field("campaign.unsubscribe"), true);
-  f.set_date(e.field("campaign.send_date"), 2026, 12, 1);
-  f.add_text(e.field("campaign.products"), "tools");
-  f.set_text(e.field("campaign.sender.name"), "Acme Ltd");
-  f.set_bool(e.field("campaign.sender.identified"), true);
-  f.set_bool(e.field("campaign.sender.contact_address"), true);
+  static_cast<void>(f.set_text(e.field("campaign.channel"), "email"));
+  static_cast<void>(f.set_bool(e.field("campaign.unsubscribe"), true));
+  static_cast<void>(f.set_date(e.field("campaign.send_date"), 2026, 12, 1));
+  static_cast<void>(f.add_text(e.field("campaign.products"), "tools"));
+  static_cast<void>(f.set_text(e.field("campaign.sender.name"), "Acme Ltd"));
+  static_cast<void>(f.set_bool(e.field("campaign.sender.identified"), true));
+  static_cast<void>(f.set_bool(e.field("campaign.sender.contact_address"), true));
 }
 
 void contact_facts(const Fields& x, lawful::Facts& f) {
-  f.set_text(x.id, "c-1");
-  f.set_text(x.country, "GB");
-  f.set_text(x.entity, "consumer");
-  f.set_bool(x.objected, false);
-  f.set_bool(x.suppressed, false);
+  static_cast<void>(f.set_text(x.id, "c-1"));
+  static_cast<void>(f.set_text(x.country, "GB"));
+  static_cast<void>(f.set_text(x.entity, "consumer"));
+  static_cast<void>(f.set_bool(x.objected, false));
+  static_cast<void>(f.set_bool(x.suppressed, false));
   lawful::Item c = f.add_record(x.consents);
-  f.set_text(c, x.channel, "email");
-  f.set_text(c, x.purpose, "marketing");
-  f.set_text(c, x.controller, "Acme Ltd");
-  f.set_date(c, x.given_at, 2025, 1, 10);
-  f.set_text(c, x.method, "unticked_checkbox");
+  static_cast<void>(f.set_text(c, x.channel, "email"));
+  static_cast<void>(f.set_text(c, x.purpose, "marketing"));
+  static_cast<void>(f.set_text(c, x.controller, "Acme Ltd"));
+  static_cast<void>(f.set_date(c, x.given_at, 2025, 1, 10));
+  static_cast<void>(f.set_text(c, x.method, "unticked_checkbox"));
 }
 
 // Facts set once, decided again and again: the cost of writing them into the VM.
@@ -134,7 +134,7 @@ void BM_DecideFacts(benchmark::State& state) {
   contact_facts(x, f);
   lawful::Decision d;
   for (auto _ : state) {
-    e.decide(f, d);
+    static_cast<void>(e.decide(f, d));
     benchmark::DoNotOptimize(d.verdict());
   }
   state.SetItemsProcessed(state.iterations());
@@ -151,7 +151,7 @@ void BM_DecideFacts_SetContact(benchmark::State& state) {
   for (auto _ : state) {
     f.reset("contact");
     contact_facts(x, f);
-    e.decide(f, d);
+    static_cast<void>(e.decide(f, d));
     benchmark::DoNotOptimize(d.verdict());
   }
   state.SetItemsProcessed(state.iterations());
@@ -164,7 +164,7 @@ void BM_DecideBatch(benchmark::State& state) {
   std::vector<std::string_view> contacts(static_cast<size_t>(state.range(0)), kContact);
   std::vector<lawful::Decision> out;
   for (auto _ : state) {
-    e.decide_batch(kCampaign, contacts, out);
+    static_cast<void>(e.decide_batch(kCampaign, contacts, out));
     benchmark::DoNotOptimize(out.back().verdict());
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
@@ -176,7 +176,7 @@ void BM_DecideReloader(benchmark::State& state) {
   static lawful::Reloader r = lawful::Reloader::open(policies()).value();
   lawful::Decision d;
   for (auto _ : state) {
-    r.decide(kContact, kCampaign, d);
+    static_cast<void>(r.decide(kContact, kCampaign, d));
     benchmark::DoNotOptimize(d.verdict());
   }
   state.SetItemsProcessed(state.iterations());
@@ -188,7 +188,7 @@ void BM_DecideJson_SharedEngine(benchmark::State& state) {
   lawful::Engine& e = engine();
   lawful::Decision d;
   for (auto _ : state) {
-    e.decide(kContact, kCampaign, d);
+    static_cast<void>(e.decide(kContact, kCampaign, d));
     benchmark::DoNotOptimize(d.verdict());
   }
   state.SetItemsProcessed(state.iterations());

@@ -112,6 +112,8 @@ std::string summary_text(const Program& prog, const Tally& t, const RunFacts& r)
                    t.first_error.substr(0, 160));
   else
     fmt::format_to(out, "  error lines: 0\n");
+  fmt::format_to(out, "  policy version: {}{}\n", prog.content_hash.empty() ? "(no content hash: an old .lawc)" : prog.content_hash,
+                 r.revision.empty() ? "" : ", revision " + r.revision);
   return s;
 }
 

@@ -37,6 +37,7 @@
 #include "cli/chunk_reader.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "compiler/compiler.h"
 #include "cli/engine.h"
 #include "report/check_report.h"
 #include "runtime/facts/records.h"
@@ -51,6 +52,7 @@ namespace {
 
 struct CheckOptions {
   std::string path;
+  std::string revision;
   std::string decision;
   std::string as_of;
   std::string cases;
@@ -530,6 +532,15 @@ int run_check(const CheckOptions& o) {
         return kExitUsage;
       }
   }
+  std::string revision = o.revision;
+  if (revision.empty() && std::getenv("LAWFUL_REVISION")) revision = std::getenv("LAWFUL_REVISION");
+  if (!revision.empty()) {
+    std::string why = revision_label_error(revision);
+    if (!why.empty()) {
+      print_error(fmt::format("{}: {}", o.revision.empty() ? "LAWFUL_REVISION" : "--revision", why));
+      return kExitUsage;
+    }
+  }
   const std::string& input = o.cases.empty() ? o.contacts : o.cases;
   bool csv_in = o.input_format == "csv" ||
                 (o.input_format == "auto" && input.size() > 4 && input.compare(input.size() - 4, 4, ".csv") == 0);
@@ -765,6 +776,7 @@ int run_check(const CheckOptions& o) {
   facts.threads = threads;
   facts.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!o.quiet || !o.summary.empty()) facts.peak_kib = peak_memory_kib();  // a read of /proc: only when shown
+  facts.revision = revision;
   if (!o.quiet) print_stderr(summary_text(prog, total, facts));
   // The summary and the report, from the same counts, by the same rule as the records; a
   // FIFO nobody reads does not hold a stop either.
@@ -814,6 +826,8 @@ void add_check(Command& app, int& exit_code) {
   cmd.add_option("--from-line", o->from_line,
                  "Decide from this input line on (the lines before are skipped, still counted; a CSV header is still read)");
   cmd.add_option("--summary", o->summary, "Also write the summary as JSON to this file");
+  cmd.add_option("--revision", o->revision,
+                 "A label for the policy version in the summary (\"v42\", a commit id; default: $LAWFUL_REVISION)");
   cmd.add_option("--report", o->report,
                  "Also write a report of the run to this file: one self-contained HTML page with charts");
   cmd.add_option("--engine", o->engine, kEngineHelp).check_member(kEngineNames);

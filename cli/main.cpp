@@ -1,6 +1,7 @@
 // The `lawful` command: subcommands for deciding, testing and compiling policies. The
 // only file that includes CLI11: the commands register their options through
 // cli/commands.h, implemented here.
+#include <cstdlib>
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -71,10 +72,14 @@ namespace {
 std::string version_text() {
   std::string text = fmt::format("lawful {}\n", LAWFUL_VERSION);
   text += fmt::format("standard library: {} ({} modules)\n", lawful::stdlib_hash(), lawful::stdlib_sources().size());
+  // The operator's label for the policy version, when set (docs/embedding.md, "Versions").
+  if (const char* rev = std::getenv("LAWFUL_REVISION"); rev && *rev) text += fmt::format("revision: {}\n", rev);
   if (lawful::jit::available())
     text += "native back end (--engine jit): available (LLVM 14)\n";
   else
     text += fmt::format("native back end (--engine jit): not available: {}\n", lawful::jit::unavailable_reason());
+  // Its part of every policy's content hash (SHA-256; docs/embedding.md, "Versions").
+  text += fmt::format("standard library content hash: {}\n", lawful::stdlib_content_hash());
   if (lawful::verify::available())
     text += fmt::format("SMT solver (lawful verify): {}\n", lawful::verify::solver_version());
   else

@@ -17,6 +17,7 @@
 
 #include "compiler/codegen/codegen.h"
 #include "runtime/bytecode/serialize.h"
+#include "runtime/bytecode/sha256.h"
 #include "runtime/bytecode/verifier.h"
 #include "runtime/io/input_file.h"
 
@@ -210,12 +211,11 @@ Compilation compile_here(std::vector<SourceFile> user, std::vector<SourceFile> a
   }
 
   std::vector<const ast::Module*> modules;
-  uint64_t hash = 0xcbf29ce484222325ull;
+  std::vector<std::pair<std::string, std::string_view>> hashed;
   for (Parsed& p : parsed) {
     c.diags.append(p.diags);
     modules.push_back(p.module.get());
-    hash = fnv1a64(c.sources.path(p.file), hash);
-    hash = fnv1a64(c.sources.text(p.file), hash);
+    hashed.emplace_back(relative_to_root(c.sources.path(p.file), options.root), c.sources.text(p.file));
     c.modules.push_back(std::move(p.module));
   }
   // Slips the AST builder reports itself (`&&`, `=`, a bad date) leave a whole tree, so
@@ -237,7 +237,10 @@ Compilation compile_here(std::vector<SourceFile> user, std::vector<SourceFile> a
     return c;
   }
   auto prog = std::make_shared<Program>();
-  prog->source_hash = hash;
+  prog->content_hash = content_hash(std::move(hashed));
+  // The first 64 bits of the content hash, so that the two agree (and neither depends
+  // on where the files are).
+  prog->source_hash = std::stoull(prog->content_hash.substr(0, 16), nullptr, 16);
   sema::SemaOptions sopt;
   sopt.lint = options.lint;
   sema::SemaResult sr = sema::analyze(modules, c.sources, c.diags, *prog, sopt);
@@ -326,8 +329,21 @@ PathSources read_path_sources(const std::string& path, const CompileOptions& opt
   return src;
 }
 
+namespace {
+// What the files of `path` are named relative to in the content hash.
+std::string policy_root(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return path;
+  std::string dir = fs::path(path).parent_path().string();
+  return dir.empty() ? "." : dir;
+}
+
+}  // namespace
+
 Compilation compile_path_sources(PathSources src, const std::string& path, const CompileOptions& options) {
-  Compilation c = compile_sources(std::move(src.user), std::move(src.available), options);
+  CompileOptions rooted = options;
+  if (rooted.root.empty()) rooted.root = policy_root(path);
+  Compilation c = compile_sources(std::move(src.user), std::move(src.available), rooted);
   if (!src.error.empty()) c.diags.error(DiagCode::CannotRead, {}, src.error);
   for (const std::string& f : src.unreadable) c.diags.error(DiagCode::CannotRead, {}, fmt::format("cannot read {}", f));
   if (!src.error.empty() || !src.unreadable.empty()) c.program.reset();
@@ -340,6 +356,49 @@ Compilation compile_path_sources(PathSources src, const std::string& path, const
 
 Compilation compile_path(const std::string& path, const CompileOptions& options) {
   return compile_path_sources(read_path_sources(path, options), path, options);
+}
+
+std::string relative_to_root(const std::string& path, const std::string& root) {
+  if (root.empty()) return path;
+  std::string r = root;
+  while (r.size() > 1 && r.back() == '/') r.pop_back();
+  fs::path rel = fs::path(path).lexically_relative(r);
+  if (rel.empty() || *rel.begin() == "..") return path;
+  return rel.lexically_normal().generic_string();
+}
+
+std::string revision_label_error(std::string_view label) {
+  if (label.empty()) return "a revision label is 1 to 128 characters; it is empty";
+  if (label.size() > 128) return fmt::format("a revision label is 1 to 128 characters; this one has {}", label.size());
+  for (char ch : label) {
+    bool fits = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                std::string_view("._-+:/@").find(ch) != std::string_view::npos;
+    if (!fits)
+      return fmt::format("a revision label has letters, digits and . _ - + : / @ only; '{}' is not one of them",
+                         ch >= 0x20 && ch < 0x7f ? std::string(1, ch) : fmt::format("\\x{:02x}", static_cast<unsigned char>(ch)));
+  }
+  return {};
+}
+
+std::string content_hash(std::vector<std::pair<std::string, std::string_view>> files) {
+  std::sort(files.begin(), files.end());
+  Sha256 h;
+  h.update(std::string_view("lawful policies 1", 18));  // with its NUL: a version of this layout
+  for (const auto& [name, text] : files) {
+    // Name, NUL, length in decimal, NUL, text: no two lists of files give the same bytes.
+    h.update(name);
+    h.update(std::string_view("\0", 1));
+    h.update(std::to_string(text.size()));
+    h.update(std::string_view("\0", 1));
+    h.update(text);
+  }
+  return Sha256::to_hex(h.finish());
+}
+
+std::string stdlib_content_hash() {
+  std::vector<std::pair<std::string, std::string_view>> files;
+  for (const SourceFile& f : stdlib_sources()) files.emplace_back(f.path, f.text);
+  return content_hash(std::move(files));
 }
 
 std::string stdlib_hash() {

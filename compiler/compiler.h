@@ -30,6 +30,9 @@ struct CompileOptions {
   // it is most of the time of a small compilation). The program, diagnostics and AST
   // are the same either way; false parses it afresh.
   bool reuse_stdlib = true;
+  // The directory the content hash names the policy files relative to (compile_path sets
+  // it to the directory it reads, or the file's directory); empty: paths as given.
+  std::string root;
 };
 
 struct Compilation {
@@ -52,6 +55,20 @@ const std::vector<SourceFile>& stdlib_sources();
 // FNV-1a 64, in hex): what `lawful --version` prints, so that a decision made by a build
 // can be traced to the standard library it used.
 std::string stdlib_hash();
+// The standard library's part of every content hash: SHA-256 over its files as
+// content_hash takes them (`lawful --version` prints it).
+std::string stdlib_content_hash();
+
+// The content hash of a program (Program::content_hash): SHA-256 over each file's name
+// and text, sorted by name. `files` are (name relative to the policy root, text).
+std::string content_hash(std::vector<std::pair<std::string, std::string_view>> files);
+// Why `label` cannot be a revision label, the operator's name for a policy version
+// (LAWFUL_REVISION, `lawful check --revision`): "" if it can. 1 to 128 characters from
+// letters, digits and . _ - + : / @, so that it goes into JSON and logs as it is.
+std::string revision_label_error(std::string_view label);
+// `path` as named relative to `root` (lexically: `root` is how `path` was found); `path`
+// unchanged when it is not below `root`.
+std::string relative_to_root(const std::string& path, const std::string& root);
 
 // `user` are compiled and their tests kept; `available` are compiled only if a user file
 // (or another included file) needs them, through `extends`, `use` or a route.

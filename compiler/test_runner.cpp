@@ -151,9 +151,16 @@ TestReport run_tests(const Compilation& c, const TestRunOptions& options) {
           r.failures.push_back(fmt::format("  expected: {}\n  error:    {}", expected_text(prog, e), out.error));
           r.failure_spans.push_back(e.span);
         } else if (!holds(prog, e, out)) {
-          r.failures.push_back(fmt::format("  expected: {}\n  actual:   {} is {}", expected_text(prog, e),
-                                           prog.str(prog.decisions[static_cast<size_t>(e.decision)].name),
-                                           describe_outcome(prog, out)));
+          std::string failure = fmt::format("  expected: {}\n  actual:   {} is {}", expected_text(prog, e),
+                                            prog.str(prog.decisions[static_cast<size_t>(e.decision)].name),
+                                            describe_outcome(prog, out));
+          // A citation not there: the ones that are (issue 24), as records list them.
+          if (e.kind == ast::Expectation::Cites) {
+            std::string cites;
+            for_each_cite(prog, out, [&](const std::string& cite) { cites += fmt::format("{}\"{}\"", cites.empty() ? "" : ", ", cite); });
+            failure += "\n  cites:    " + (cites.empty() ? std::string("none") : cites);
+          }
+          r.failures.push_back(std::move(failure));
           r.failure_spans.push_back(e.span);
         }
       }

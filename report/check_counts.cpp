@@ -243,6 +243,14 @@ std::string summary_json(const Program& prog, const CheckCounts& t, const RunFac
   if (r.stdlib_hash.empty()) s += "null";
   else append_json_string(s, r.stdlib_hash);
   fmt::format_to(out, ", \"sources_hash\": \"{:016x}\"", prog.source_hash);
+  // The policy version across hosts and deploys (docs/embedding.md, "Versions"): null
+  // for a .lawc of format 3 or older; the operator's label, or null.
+  s += ", \"content_hash\": ";
+  if (prog.content_hash.empty()) s += "null";
+  else append_json_string(s, prog.content_hash);
+  s += ", \"revision\": ";
+  if (r.revision.empty()) s += "null";
+  else append_json_string(s, r.revision);
   fmt::format_to(out, ", \"lines\": {}, \"decisions\": {}, \"errors\": {}", t.lines, t.lines - t.errors, t.errors);
   fmt::format_to(out, ", \"verdicts\": {{\"allow\": {}, \"deny\": {}, \"review\": {}}}", t.verdicts[0], t.verdicts[1],
                  t.verdicts[2]);

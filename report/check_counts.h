@@ -123,6 +123,7 @@ struct RunFacts {
   unsigned threads = 1;
   double seconds = 0;
   uint64_t peak_kib = 0;  // the process's peak resident memory (VmHWM), 0 if unknown
+  std::string revision;   // the operator's label (--revision, LAWFUL_REVISION), or ""
 };
 
 // What a campaign is, in a few words, from its JSON: "spring-2026: email, sent

@@ -30,6 +30,8 @@ void run_facts(std::string& out, const Program& prog, const RunFacts& r) {
   html::run_item(out, "Policies", r.policies, "policy_path");
   html::run_item(out, "Policy version", fmt::format("{:016x} (hash of the sources, standard library included)", prog.source_hash),
        "sources_hash");
+  if (!prog.content_hash.empty()) html::run_item(out, "Content hash", prog.content_hash + " (SHA-256 of the policy text)", "content_hash");
+  if (!r.revision.empty()) html::run_item(out, "Revision", r.revision, "revision");
   std::vector<std::string> names;
   for (const PolicyInfo& p : prog.policies) names.push_back(prog.str(p.name));
   html::run_item(out, "Policies in it", names.empty() ? std::string("(none)") : fmt::format("{}", fmt::join(names, ", ")), "policy_names");

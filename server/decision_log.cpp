@@ -92,11 +92,14 @@ void append_log_line(std::string& out, const LogEntry& e, Personal personal, std
   }
   std::string_view record = e.record;
   while (!record.empty() && record.back() == '\n') record.remove_suffix(1);
+  // Hashes and labels are plain characters (lawful::revision_label_error): no escaping.
+  auto quoted = [](std::string_view v) { return v.empty() ? std::string("null") : fmt::format("\"{}\"", v); };
   out += fmt::format(
       "{{\"time\": \"{}\", \"request_id\": {}, \"line\": {}, \"policy_version\": {{\"generation\": {}, "
-      "\"source_hash\": \"{:016x}\"}}, \"input_sha256\": \"{}\", \"input\": {}, \"decision\": {}}}\n",
+      "\"source_hash\": \"{:016x}\", \"content_hash\": {}, \"revision\": {}}}, \"input_sha256\": \"{}\", "
+      "\"input\": {}, \"decision\": {}}}\n",
       e.time, nlohmann::json(std::string(e.request_id)).dump(), e.line, e.generation, e.source_hash,
-      sha256_hex(e.input), input, record);
+      quoted(e.content_hash), quoted(e.revision), sha256_hex(e.input), input, record);
 }
 
 DecisionLog::~DecisionLog() { close(); }

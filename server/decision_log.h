@@ -31,6 +31,8 @@ struct LogEntry {
   uint64_t line = 1;            // the line of the request's body
   uint64_t generation = 0;
   uint64_t source_hash = 0;
+  std::string_view content_hash;  // SHA-256 of the policy text, "" if unknown (docs/embedding.md, "Versions")
+  std::string_view revision;      // the operator's label, or ""
   std::string_view input;       // the case as received
   std::string_view record;      // the decision or error record (its newline is dropped)
 };

@@ -275,6 +275,8 @@ void decide(Service& s, const httplib::Request& req, httplib::Response& res) {
         e.line = d.line;
         e.generation = version.generation;
         e.source_hash = version.source_hash;
+        e.content_hash = version.content_hash;
+        e.revision = version.revision;
         e.input = d.input;
         e.record = d.record;
         append_log_line(p.log, e, s.personal, s.log_key);
@@ -362,6 +364,8 @@ void policies(Service& s, httplib::Response& res) {
   out["path"] = s.o.policies;
   out["generation"] = v.generation;
   out["source_hash"] = hex16(v.source_hash);
+  out["content_hash"] = v.content_hash.empty() ? json(nullptr) : json(v.content_hash);
+  out["revision"] = v.revision.empty() ? json(nullptr) : json(v.revision);
   out["entry"] = info.entry;
   {
     std::lock_guard<std::mutex> lock(s.info_mutex);

@@ -105,7 +105,9 @@ LAWFUL_API void lawful_diagnostics_free(lawful_diagnostics* diags);
 /* ------------------------------------------------------------------ engines */
 
 /* Which policies an engine holds: `generation` counts versions (1 for an engine loaded
- * directly; a reloader adds one at every swap), `source_hash` identifies the text. */
+ * directly; a reloader adds one at every swap, and it restarts in every process),
+ * `source_hash` is the first 64 bits of the content hash (lawful_engine_content_hash).
+ * The content hash and the revision label identify a version across hosts and deploys. */
 typedef struct lawful_policy_version {
   uint64_t generation;
   uint64_t source_hash;
@@ -127,6 +129,20 @@ LAWFUL_API lawful_status lawful_engine_load_bytecode(const void* bytes, size_t l
 LAWFUL_API lawful_engine* lawful_engine_retain(lawful_engine* engine);
 LAWFUL_API void lawful_engine_free(lawful_engine* engine);
 LAWFUL_API lawful_policy_version lawful_engine_version(const lawful_engine* engine);
+/* The content hash of the engine's policies: SHA-256, in 64 lowercase hex digits, over
+ * every file (the standard library's included) by its path relative to the policy root,
+ * so the same text gives the same hash from any directory, copy or link. NULL for an
+ * engine from a .lawc file of format 3 or older (lawful 0.1 before the hash), or NULL. */
+LAWFUL_API const char* lawful_engine_content_hash(const lawful_engine* engine);
+/* The revision label the operator gave ("v42", a commit id), or NULL when none: the
+ * environment variable LAWFUL_REVISION when the engine was loaded, or
+ * lawful_engine_with_revision. */
+LAWFUL_API const char* lawful_engine_revision(const lawful_engine* engine);
+/* A new engine of the same compiled policies (shared, not compiled again) labelled
+ * `revision` (NULL or "": no label): 1 to 128 characters from letters, digits and
+ * . _ - + : / @, else LAWFUL_ERR_ARGUMENT. Free it with lawful_engine_free. */
+LAWFUL_API lawful_status lawful_engine_with_revision(const lawful_engine* engine, const char* revision,
+                                                     lawful_engine** out);
 /* Which engine decides: the interpreter, or machine code that LLVM compiles from the
  * verified program in process (the native back end). Both give the same decisions. */
 typedef enum lawful_backend {
@@ -209,6 +225,12 @@ LAWFUL_API void lawful_decision_free(lawful_decision* decision);
  * error record. */
 LAWFUL_API lawful_status lawful_decide_json(const lawful_engine* engine, const char* contact, size_t contact_len,
                                             const char* campaign, size_t campaign_len, lawful_decision* decision);
+/* As lawful_decide_json, with the rules taken as in force on `as_of` ("YYYY-MM-DD"; NULL
+ * or "": the campaign's send date), as `lawful check --as-of` does. LAWFUL_ERR_ARGUMENT
+ * for an `as_of` that is not a date (the decision is then untouched). */
+LAWFUL_API lawful_status lawful_decide_json_as_of(const lawful_engine* engine, const char* contact, size_t contact_len,
+                                                  const char* campaign, size_t campaign_len, const char* as_of,
+                                                  lawful_decision* decision);
 /* Decides for facts built through the API. */
 LAWFUL_API lawful_status lawful_decide_facts(const lawful_engine* engine, const lawful_facts* facts,
                                              lawful_decision* decision);
@@ -239,6 +261,10 @@ LAWFUL_API const char* lawful_decision_error(const lawful_decision* decision);  
 /* LAWFUL_OK, or why the decision failed: LAWFUL_ERR_DATA, _RUNTIME or _SCHEMA. */
 LAWFUL_API lawful_status lawful_decision_status(const lawful_decision* decision);
 LAWFUL_API lawful_policy_version lawful_decision_version(const lawful_decision* decision);
+/* The content hash and the revision label of the engine that made the decision (as
+ * lawful_engine_content_hash and lawful_engine_revision), NULL before any decision. */
+LAWFUL_API const char* lawful_decision_content_hash(const lawful_decision* decision);
+LAWFUL_API const char* lawful_decision_revision(const lawful_decision* decision);
 
 /* The lists: rules that decided, their citations, obligations, missing facts. */
 typedef enum lawful_list { LAWFUL_RULES = 0, LAWFUL_CITES = 1, LAWFUL_OBLIGATIONS = 2, LAWFUL_MISSING = 3 } lawful_list;
@@ -296,8 +322,12 @@ typedef void (*lawful_reload_callback)(void* user_data, lawful_status status, ui
  * NULL. Replaces an earlier watch. */
 LAWFUL_API lawful_status lawful_reloader_watch(lawful_reloader* reloader, uint32_t interval_ms,
                                                lawful_reload_callback callback, void* user_data);
-/* The outcome of the last reload attempt: its status, and (may be NULL) its messages. */
+/* The outcome of the last reload attempt: its status, and (may be NULL) its messages.
+ * When it failed, lawful_last_error() is then that reload's message. */
 LAWFUL_API lawful_status lawful_reloader_last(lawful_reloader* reloader, lawful_diagnostics** diags);
+/* 1 if the last reload attempt swapped a new version in; 0 if it failed, or found the
+ * policies unchanged (the same content hash as the version serving). */
+LAWFUL_API int lawful_reloader_last_swapped(lawful_reloader* reloader);
 
 #ifdef __cplusplus
 }

@@ -37,7 +37,8 @@ namespace lawful {
 // that links the static library.
 inline namespace api_v0 {
 
-enum class Status : int {
+// [[nodiscard]]: a Status dropped on the floor is a decision or a fact not checked.
+enum class [[nodiscard]] Status : int {
   ok = LAWFUL_OK,
   argument = LAWFUL_ERR_ARGUMENT,
   not_found = LAWFUL_ERR_NOT_FOUND,
@@ -167,12 +168,23 @@ class Loaded {
 
 // ---------------------------------------------------------------- versions, handles
 
+// Which policies decided. generation restarts in every process; content_hash and
+// revision identify the version across hosts and deploys (docs/embedding.md, "Versions").
 struct PolicyVersion {
   uint64_t generation = 0;   // 1 for an engine loaded directly; +1 at every reload that swaps
-  uint64_t source_hash = 0;  // identifies the policy text
+  uint64_t source_hash = 0;  // the first 64 bits of content_hash
+  std::string content_hash;  // SHA-256 of the policy text, 64 hex digits; "" from an old .lawc
+  std::string revision;      // the operator's label (LAWFUL_REVISION, Engine::with_revision), or ""
   PolicyVersion() = default;
-  PolicyVersion(lawful_policy_version v) : generation(v.generation), source_hash(v.source_hash) {}
-  bool operator==(const PolicyVersion& o) const { return generation == o.generation && source_hash == o.source_hash; }
+  PolicyVersion(lawful_policy_version v, const char* content_hash = nullptr, const char* revision = nullptr)
+      : generation(v.generation),
+        source_hash(v.source_hash),
+        content_hash(content_hash ? content_hash : ""),
+        revision(revision ? revision : "") {}
+  bool operator==(const PolicyVersion& o) const {
+    return generation == o.generation && source_hash == o.source_hash && content_hash == o.content_hash &&
+           revision == o.revision;
+  }
   bool operator!=(const PolicyVersion& o) const { return !(*this == o); }
 };
 
@@ -238,7 +250,10 @@ class Names {
 
 // One decision. Reuse it: deciding into the same object keeps its memory. Its strings
 // stay valid until it is filled again or destroyed (it keeps its policy version alive).
-// An empty string_view stands for FACTS.md's null.
+// An empty string_view stands for FACTS.md's null. The views (strings and Names) cannot
+// be taken from a temporary Decision (`engine.decide(c, k).rules()` does not compile):
+// keep the Decision in a variable. A Decision never filled is not ok(). One thread at a
+// time: a second thread filling it meanwhile gets Error(Status::argument).
 class Decision {
  public:
   Decision() { detail::check(lawful_decision_new(&d_)); }
@@ -254,25 +269,47 @@ class Decision {
   // False when the facts could not be decided (see error()); the verdict is then review.
   bool ok() const { return lawful_decision_status(d_) == LAWFUL_OK; }
   Status status() const { return static_cast<Status>(lawful_decision_status(d_)); }
-  std::string_view error() const { return detail::view(lawful_decision_error(d_)); }
   Verdict verdict() const { return static_cast<Verdict>(lawful_decision_verdict(d_)); }
-  std::string_view id() const { return detail::view(lawful_decision_id(d_)); }
-  std::string_view basis() const { return detail::view(lawful_decision_basis(d_)); }
-  std::string_view policy() const { return detail::view(lawful_decision_policy(d_)); }
-  std::string_view name() const { return detail::view(lawful_decision_name(d_)); }
-  std::string_view reason() const { return detail::view(lawful_decision_reason(d_)); }
-  Names rules() const { return Names(d_, LAWFUL_RULES); }
-  Names cites() const { return Names(d_, LAWFUL_CITES); }
-  Names obligations() const { return Names(d_, LAWFUL_OBLIGATIONS); }
-  Names missing() const { return Names(d_, LAWFUL_MISSING); }
-  PolicyVersion version() const { return lawful_decision_version(d_); }
+  std::string_view error() const& { return detail::view(lawful_decision_error(d_)); }
+  std::string_view id() const& { return detail::view(lawful_decision_id(d_)); }
+  std::string_view basis() const& { return detail::view(lawful_decision_basis(d_)); }
+  std::string_view policy() const& { return detail::view(lawful_decision_policy(d_)); }
+  std::string_view name() const& { return detail::view(lawful_decision_name(d_)); }
+  std::string_view reason() const& { return detail::view(lawful_decision_reason(d_)); }
+  // The rules that decided, and the citations of those rules: one list, without repeats,
+  // in the order of the rules (so cites()[i] is not rules()[i]'s: a rule may cite several
+  // provisions, or one that an earlier rule cited).
+  Names rules() const& { return Names(d_, LAWFUL_RULES); }
+  Names cites() const& { return Names(d_, LAWFUL_CITES); }
+  Names obligations() const& { return Names(d_, LAWFUL_OBLIGATIONS); }
+  Names missing() const& { return Names(d_, LAWFUL_MISSING); }
+  PolicyVersion version() const {
+    return PolicyVersion(lawful_decision_version(d_), lawful_decision_content_hash(d_), lawful_decision_revision(d_));
+  }
+  // Of the engine that decided; "" before any decision (content_hash: or an old .lawc).
+  std::string_view content_hash() const& { return detail::view(lawful_decision_content_hash(d_)); }
+  std::string_view revision() const& { return detail::view(lawful_decision_revision(d_)); }
   // The decision record (FACTS.md, with "decision", "reason" and "version"), or the
   // error record of a failed decision.
-  std::string_view json() const {
+  std::string_view json() const& {
     size_t n = 0;
     const char* s = lawful_decision_json(d_, &n);
     return std::string_view(s, n);
   }
+  // Views into a temporary would dangle at the end of the statement.
+  std::string_view error() const&& = delete;
+  std::string_view id() const&& = delete;
+  std::string_view basis() const&& = delete;
+  std::string_view policy() const&& = delete;
+  std::string_view name() const&& = delete;
+  std::string_view reason() const&& = delete;
+  Names rules() const&& = delete;
+  Names cites() const&& = delete;
+  Names obligations() const&& = delete;
+  Names missing() const&& = delete;
+  std::string_view content_hash() const&& = delete;
+  std::string_view revision() const&& = delete;
+  std::string_view json() const&& = delete;
 
   lawful_decision* handle() const { return d_; }
 
@@ -331,14 +368,15 @@ class Facts {
   Item add_record(Field f) { return add_record(Item::top(), f); }
   Item add_record(Item i, Field f) {
     Item e;
-    detail::data_or_raise(lawful_facts_add_record(f_, i.id, f.id, &e.id));
+    static_cast<void>(detail::data_or_raise(lawful_facts_add_record(f_, i.id, f.id, &e.id)));
     return e;
   }
   // Absent again.
   void clear(Field f) { clear(Item::top(), f); }
   void clear(Item i, Field f) { detail::check(lawful_facts_clear(f_, i.id, f.id)); }
   // The first data error since the last reset ("" if none).
-  std::string_view error() const { return detail::view(lawful_facts_error(f_)); }
+  std::string_view error() const& { return detail::view(lawful_facts_error(f_)); }
+  std::string_view error() const&& = delete;
 
   lawful_facts* handle() const { return f_; }
 
@@ -351,9 +389,14 @@ class Facts {
 // ---------------------------------------------------------------- engines
 
 // Compiled policies, immutable; copies share them. Safe to use from many threads at once.
+// A default-constructed Engine is empty (a member of a service class before it loads):
+// `if (engine)` tells, and using an empty one throws Error(Status::argument).
 class Engine {
  public:
-  Engine(const Engine& o) : e_(lawful_engine_retain(o.e_)) {}
+  Engine() = default;
+  explicit operator bool() const { return e_ != nullptr; }
+  bool empty() const { return e_ == nullptr; }
+  Engine(const Engine& o) : e_(o.e_ ? lawful_engine_retain(o.e_) : nullptr) {}
   Engine(Engine&& o) noexcept : e_(std::exchange(o.e_, nullptr)) {}
   Engine& operator=(Engine o) noexcept {
     std::swap(e_, o.e_);
@@ -378,7 +421,16 @@ class Engine {
     });
   }
 
-  PolicyVersion version() const { return lawful_engine_version(e_); }
+  PolicyVersion version() const {
+    return PolicyVersion(lawful_engine_version(e_), lawful_engine_content_hash(e_), lawful_engine_revision(e_));
+  }
+  // The same compiled policies labelled `revision` ("v42", a commit id; "": none), for
+  // the decisions made on the copy (docs/embedding.md, "Versions").
+  Engine with_revision(const std::string& revision) const {
+    lawful_engine* e = nullptr;
+    detail::check(lawful_engine_with_revision(e_, revision.c_str(), &e));
+    return Engine(e);
+  }
   // The interpreter or the native back end, for the decisions that start afterwards;
   // throws Error(Status::unsupported) in a library without the native back end.
   void set_backend(Backend b) { detail::check(lawful_engine_set_backend(e_, static_cast<lawful_backend>(b))); }
@@ -411,9 +463,16 @@ class Engine {
     return decided(lawful_decide_json(e_, contact.data() ? contact.data() : "", contact.size(),
                                       campaign.data() ? campaign.data() : "", campaign.size(), out.handle()));
   }
+  // The same with the rules as in force on `as_of` ("YYYY-MM-DD"; empty: the send date),
+  // as `lawful check --as-of`; throws Error(Status::argument) for a bad date.
+  Status decide(std::string_view contact, std::string_view campaign, Decision& out, const std::string& as_of) const {
+    return decided(lawful_decide_json_as_of(e_, contact.data() ? contact.data() : "", contact.size(),
+                                            campaign.data() ? campaign.data() : "", campaign.size(),
+                                            as_of.c_str(), out.handle()));
+  }
   Decision decide(std::string_view contact, std::string_view campaign) const {
     Decision d;
-    decide(contact, campaign, d);
+    static_cast<void>(decide(contact, campaign, d));  // d.status() says
     return d;
   }
   Status decide(const Facts& facts, Decision& out) const {
@@ -428,9 +487,9 @@ class Engine {
                       const std::string& as_of = {}) const {
     const char* json = nullptr;
     size_t n = 0;
-    decided(lawful_decision_explain_json(e_, contact.data() ? contact.data() : "", contact.size(),
+    static_cast<void>(decided(lawful_decision_explain_json(e_, contact.data() ? contact.data() : "", contact.size(),
                                          campaign.data() ? campaign.data() : "", campaign.size(),
-                                         as_of.empty() ? nullptr : as_of.c_str(), out.handle(), &json, &n));
+                                         as_of.empty() ? nullptr : as_of.c_str(), out.handle(), &json, &n)));
     return json ? std::string(json, n) : std::string();
   }
   std::string explain(std::string_view contact, std::string_view campaign, const std::string& as_of = {}) const {
@@ -439,7 +498,7 @@ class Engine {
   }
   Decision decide(const Facts& facts) const {
     Decision d;
-    decide(facts, d);
+    static_cast<void>(decide(facts, d));  // d.status() says
     return d;
   }
   // Many contacts, one campaign, one policy version; `out` is resized to match and its
@@ -492,14 +551,17 @@ class Engine {
 struct ReloadResult {
   Status status = Status::ok;  // ok, policy (does not compile) or tests (tests fail)
   bool swapped = false;        // a new version serves
-  std::string message;         // why it failed, in one line
+  std::string message;         // why no new version serves, in one line ("" if one does)
   Diagnostics diagnostics;
   bool ok() const { return status == Status::ok; }
 };
 
+// What a watcher's reload did: as ReloadResult, with the generation serving after it.
 struct ReloadEvent {
   Status status = Status::ok;
   uint64_t generation = 0;  // serving after the reload
+  bool swapped = false;     // a new version serves
+  std::string message;      // why not: the reload's error, or that the policies are unchanged
   Diagnostics diagnostics;
 };
 
@@ -545,7 +607,7 @@ class Reloader {
   ReloadResult last() const {
     lawful_diagnostics* d = nullptr;
     lawful_status s = lawful_reloader_last(r_.get(), &d);
-    return result(s, false, d);
+    return result(s, lawful_reloader_last_swapped(r_.get()) != 0, d);
   }
 
   // Polls the policy files every `interval`; reloads when they changed and then stayed
@@ -553,7 +615,8 @@ class Reloader {
   // it must not destroy the Reloader nor call watch(). Exceptions it throws are dropped.
   void watch(std::chrono::milliseconds interval, std::function<void(const ReloadEvent&)> on_reload = {}) {
     stop_watching();
-    *callback_ = std::move(on_reload);
+    callback_->fn = std::move(on_reload);
+    callback_->reloader = r_.get();
     detail::check(lawful_reloader_watch(r_.get(), static_cast<uint32_t>(interval.count()), &Reloader::trampoline,
                                         callback_.get()));
   }
@@ -562,7 +625,11 @@ class Reloader {
   lawful_reloader* handle() const { return r_.get(); }
 
  private:
-  using Callback = std::function<void(const ReloadEvent&)>;
+  struct Callback {
+    std::function<void(const ReloadEvent&)> fn;
+    lawful_reloader* reloader = nullptr;
+  };
+  static constexpr const char* kUnchanged = "the policies are unchanged (the content hash of the version serving)";
   struct Free {
     void operator()(lawful_reloader* r) const { lawful_reloader_free(r); }
   };
@@ -577,18 +644,23 @@ class Reloader {
     r.status = static_cast<Status>(s);
     r.swapped = swapped;
     if (s != LAWFUL_OK) r.message = lawful_last_error();
+    else if (!swapped) r.message = kUnchanged;
     r.diagnostics = Diagnostics(d);
     return r;
   }
   static void trampoline(void* user, lawful_status s, uint64_t generation, const lawful_diagnostics* d) noexcept {
     try {
       auto* cb = static_cast<Callback*>(user);
-      if (!*cb) return;
+      if (!cb->fn) return;
       ReloadEvent ev;
       ev.status = static_cast<Status>(s);
       ev.generation = generation;
+      // On the watcher's thread, which made the reload: its last error is the reload's.
+      ev.swapped = s == LAWFUL_OK && lawful_reloader_last_swapped(cb->reloader) != 0;
+      if (s != LAWFUL_OK) ev.message = lawful_last_error();
+      else if (!ev.swapped) ev.message = kUnchanged;
       ev.diagnostics = Diagnostics::copy(d);  // the C list belongs to the watcher
-      (*cb)(ev);
+      cb->fn(ev);
     } catch (...) {
     }
   }

@@ -106,10 +106,15 @@ struct Route {
 
 struct Program {
   // The `.lawc` format written: 2 added the code spans, 3 the rules of obligations
-  // (ObligeInfo::rules). Versions 1 and 2 are read too.
-  static constexpr uint32_t kFormatVersion = 3;
+  // (ObligeInfo::rules), 4 the content hash. Versions 1 to 3 are read too.
+  static constexpr uint32_t kFormatVersion = 4;
   static constexpr uint32_t kOldestFormatVersion = 1;
 
+  // Identifies the policy text wherever it is: SHA-256 (64 hex digits) over each file,
+  // the standard library's included, by its path relative to the policy root
+  // (compiler.h, content_hash). Empty in a .lawc file of format 3 or older.
+  std::string content_hash;
+  // Its first 64 bits (before format 4: FNV-1a over the files as the paths spelled them).
   uint64_t source_hash = 0;
   Schema schema;
   std::vector<std::string> files;    // source paths, for SourcePos

@@ -366,6 +366,7 @@ std::string serialize_program(const Program& p, uint32_t version) {
   w.num(p.entry_policy);
   w.num(p.basis_enum);
   w.num(p.obligation_enum);
+  if (version >= 4) w.str(p.content_hash);
 
   // The checksum covers everything before it in the header and the whole payload, so
   // that no byte of the file can change unnoticed.
@@ -485,6 +486,12 @@ std::string deserialize_program(std::string_view bytes, Program& p) {
   p.entry_policy = r.num<int32_t>();
   p.basis_enum = r.num<int32_t>();
   p.obligation_enum = r.num<int32_t>();
+  if (version >= 4) {
+    p.content_hash = r.str();  // before: none (the 64-bit source hash only)
+    if (r.ok() && !p.content_hash.empty() &&
+        (p.content_hash.size() != 64 || p.content_hash.find_first_not_of("0123456789abcdef") != std::string::npos))
+      return "the content hash is not 64 hex digits";
+  }
   if (!r.ok()) return r.error;
   if (!r.at_end()) return "the file has bytes the format does not account for";
   return {};

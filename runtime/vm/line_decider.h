@@ -54,6 +54,8 @@ class LineDecider {
   std::string set_campaign(std::string_view json);
   // The store was filled by other means (Vm::facts()): the next set_campaign binds again.
   void forget_campaign() { campaign_bound_ = false; }
+  // The date rules are taken as in force on, from the next decision on (none: the facts').
+  void set_as_of(std::optional<Days> as_of) { options_.decide.as_of = as_of; }
   // CSV rows: the header row; "" or what is wrong.
   std::string set_csv_header(std::string_view header);
   void set_native(const NativeFn* native) { vm_.use_native(native); }

@@ -68,35 +68,35 @@ const char* kShortCampaign = R"({"channel": "email", "id": "x"})";
 TEST_CASE("deciding from facts allocates nothing once warm") {
   lawful::Engine e = lawful::Engine::load(policies()).value();
   lawful::Facts f = e.facts();
-  f.set_text(e.field("campaign.channel"), "email");
-  f.set_bool(e.field("campaign.unsubscribe"), true);
-  f.set_text(e.field("campaign.sender.name"), "Acme Ltd");
-  f.set_bool(e.field("campaign.sender.identified"), true);
-  f.set_bool(e.field("campaign.sender.contact_address"), true);
-  f.add_text(e.field("campaign.products"), "tools");
+  static_cast<void>(f.set_text(e.field("campaign.channel"), "email"));
+  static_cast<void>(f.set_bool(e.field("campaign.unsubscribe"), true));
+  static_cast<void>(f.set_text(e.field("campaign.sender.name"), "Acme Ltd"));
+  static_cast<void>(f.set_bool(e.field("campaign.sender.identified"), true));
+  static_cast<void>(f.set_bool(e.field("campaign.sender.contact_address"), true));
+  static_cast<void>(f.add_text(e.field("campaign.products"), "tools"));
   lawful::Field country = e.field("contact.country"), entity = e.field("contact.entity");
   lawful::Field objected = e.field("contact.objected"), suppressed = e.field("contact.suppressed");
   lawful::Field consents = e.field("contact.consents"), channel = e.field("contact.consents.channel");
   lawful::Field third = e.field("contact.consents.third_parties");
   lawful::Decision d;
   // The same facts again and again.
-  f.set_text(country, "GB");
-  f.set_text(entity, "company");
-  f.set_bool(objected, false);
-  f.set_bool(suppressed, false);
+  static_cast<void>(f.set_text(country, "GB"));
+  static_cast<void>(f.set_text(entity, "company"));
+  static_cast<void>(f.set_bool(objected, false));
+  static_cast<void>(f.set_bool(suppressed, false));
   f.set_empty(consents);
-  CHECK(allocations([&] { e.decide(f, d); }) == 0);
+  CHECK(allocations([&] { static_cast<void>(e.decide(f, d)); }) == 0);
   CHECK(d.basis() == "corporate_subscriber");
   // A new contact each time, with a list of records and a list inside it.
   CHECK(allocations([&] {
           f.reset("contact");
-          f.set_text(country, "FR");
-          f.set_text(entity, "consumer");
-          f.set_bool(objected, false);
+          static_cast<void>(f.set_text(country, "FR"));
+          static_cast<void>(f.set_text(entity, "consumer"));
+          static_cast<void>(f.set_bool(objected, false));
           lawful::Item c = f.add_record(consents);
-          f.set_text(c, channel, "email");
-          f.add_text(c, third, "Acme Ltd");
-          e.decide(f, d);
+          static_cast<void>(f.set_text(c, channel, "email"));
+          static_cast<void>(f.add_text(c, third, "Acme Ltd"));
+          static_cast<void>(e.decide(f, d));
         }) == 0);
   CHECK(d.verdict() == lawful::Verdict::allow);
 }
@@ -104,13 +104,13 @@ TEST_CASE("deciding from facts allocates nothing once warm") {
 TEST_CASE("deciding from JSON, in batches and through a reloader allocates nothing once warm") {
   lawful::Engine e = lawful::Engine::load(policies()).value();
   lawful::Decision d;
-  CHECK(allocations([&] { e.decide(kShort, kShortCampaign, d); }) == 0);
+  CHECK(allocations([&] { static_cast<void>(e.decide(kShort, kShortCampaign, d)); }) == 0);
   CHECK(d.verdict() == lawful::Verdict::review);  // objected unknown
   std::vector<std::string_view> contacts(50, kShort);
   std::vector<lawful::Decision> out;
-  CHECK(allocations([&] { e.decide_batch(kShortCampaign, contacts, out); }) == 100 * 2);  // the C++ wrapper's two vectors
+  CHECK(allocations([&] { static_cast<void>(e.decide_batch(kShortCampaign, contacts, out)); }) == 100 * 2);  // the C++ wrapper's two vectors
   lawful::Reloader r = lawful::Reloader::open(policies()).value();
-  CHECK(allocations([&] { r.decide(kShort, kShortCampaign, d); }) == 0);
+  CHECK(allocations([&] { static_cast<void>(r.decide(kShort, kShortCampaign, d)); }) == 0);
   CHECK(d.ok());
 }
 
@@ -119,6 +119,6 @@ TEST_CASE("the counter sees the library's own allocations") {
   // error message, inside liblawful.so, and the counter must see that.
   lawful::Engine e = lawful::Engine::load(policies()).value();
   lawful::Decision d;
-  CHECK(allocations([&] { e.decide(R"({"id": "x", "objected": "no"})", kCampaign, d); }) > 0);
+  CHECK(allocations([&] { static_cast<void>(e.decide(R"({"id": "x", "objected": "no"})", kCampaign, d)); }) > 0);
   CHECK_FALSE(d.ok());
 }

@@ -246,7 +246,11 @@ TEST_CASE("decide_json: every part of the decision") {
                     R"("rules": ["consented"], "cites": ["PECR reg 22(2); UK GDPR art 4(11), art 7"], )"
                     R"("obligations": ["include_unsubscribe"], "missing": [], "reason": null, )"
                     R"("version": {"generation": 1, "source_hash": ")") +
-            hash + "\"}}");
+            hash + "\", \"content_hash\": \"" + lawful_engine_content_hash(e) + "\", \"revision\": null}}");
+  // The content hash begins with the source hash, and is the decision's engine's.
+  REQUIRE(lawful_decision_content_hash(d.d) != nullptr);
+  CHECK(std::string(lawful_decision_content_hash(d.d)).substr(0, 16) == hash);
+  CHECK(lawful_decision_revision(d.d) == nullptr);
 
   // The same decision object, reused: a review with the facts it needs.
   REQUIRE(lawful_decide_json(e, kUnknownObjection, LAWFUL_NUL_TERMINATED, kCampaign, LAWFUL_NUL_TERMINATED, d.d) ==
@@ -339,7 +343,10 @@ TEST_CASE("decide_json: data errors, run-time errors and NULL arguments") {
 
 TEST_CASE("a new decision, and NULL decisions, say nothing") {
   Decision d;
-  CHECK(lawful_decision_status(d.d) == LAWFUL_OK);
+  // Never filled: not ok, and it says why (it was LAWFUL_OK, with "null" for its record).
+  CHECK(lawful_decision_status(d.d) == LAWFUL_ERR_ARGUMENT);
+  CHECK(std::string(lawful_decision_error(d.d)) == "nothing has been decided into this decision yet");
+  CHECK(lawful_decision_content_hash(d.d) == nullptr);
   CHECK(lawful_decision_verdict(d.d) == LAWFUL_REVIEW);
   CHECK(json_of(d.d) == "null");
   CHECK(lawful_decision_policy(d.d) == nullptr);

@@ -20,18 +20,18 @@ struct Fixture {
 
   // The campaign of helpers.h, field by field.
   void campaign() {
-    facts.set_text(f("campaign.id"), "spring");
-    facts.set_text(f("campaign.channel"), "email");
-    facts.set_bool(f("campaign.unsubscribe"), true);
-    facts.set_date(f("campaign.send_date"), 2026, 12, 1);
-    facts.add_text(f("campaign.products"), "tools");
-    facts.set_text(f("campaign.sender.name"), "Acme Ltd");
-    facts.set_bool(f("campaign.sender.identified"), true);
-    facts.set_bool(f("campaign.sender.contact_address"), true);
+    static_cast<void>(facts.set_text(f("campaign.id"), "spring"));
+    static_cast<void>(facts.set_text(f("campaign.channel"), "email"));
+    static_cast<void>(facts.set_bool(f("campaign.unsubscribe"), true));
+    static_cast<void>(facts.set_date(f("campaign.send_date"), 2026, 12, 1));
+    static_cast<void>(facts.add_text(f("campaign.products"), "tools"));
+    static_cast<void>(facts.set_text(f("campaign.sender.name"), "Acme Ltd"));
+    static_cast<void>(facts.set_bool(f("campaign.sender.identified"), true));
+    static_cast<void>(facts.set_bool(f("campaign.sender.contact_address"), true));
   }
-  std::string by_facts() const { return std::string(engine.decide(facts).json()); }
+  std::string by_facts() const { return json_text(engine.decide(facts)); }
   std::string by_json(const std::string& contact, const std::string& campaign = kCampaign) const {
-    return std::string(engine.decide(contact, campaign).json());
+    return json_text(engine.decide(contact, campaign));
   }
 };
 
@@ -41,26 +41,26 @@ TEST_CASE("a list of records with dates and enumerations") {
   Fixture x;
   x.campaign();
   auto& f = x.facts;
-  f.set_text(x.f("contact.id"), "c-1");
-  f.set_text(x.f("contact.country"), "GB");
-  f.set_text(x.f("contact.entity"), "consumer");
-  f.set_bool(x.f("contact.objected"), false);
-  f.set_bool(x.f("contact.suppressed"), false);
+  static_cast<void>(f.set_text(x.f("contact.id"), "c-1"));
+  static_cast<void>(f.set_text(x.f("contact.country"), "GB"));
+  static_cast<void>(f.set_text(x.f("contact.entity"), "consumer"));
+  static_cast<void>(f.set_bool(x.f("contact.objected"), false));
+  static_cast<void>(f.set_bool(x.f("contact.suppressed"), false));
   lawful::Item c = f.add_record(x.f("contact.consents"));
-  f.set_text(c, x.f("contact.consents.channel"), "email");
-  f.set_text(c, x.f("contact.consents.purpose"), "marketing");
-  f.set_text(c, x.f("contact.consents.controller"), "Acme Ltd");
-  f.set_text(c, x.f("contact.consents.given_at"), "2025-01-10");
-  f.set_text(c, x.f("contact.consents.method"), "unticked_checkbox");
+  static_cast<void>(f.set_text(c, x.f("contact.consents.channel"), "email"));
+  static_cast<void>(f.set_text(c, x.f("contact.consents.purpose"), "marketing"));
+  static_cast<void>(f.set_text(c, x.f("contact.consents.controller"), "Acme Ltd"));
+  static_cast<void>(f.set_text(c, x.f("contact.consents.given_at"), "2025-01-10"));
+  static_cast<void>(f.set_text(c, x.f("contact.consents.method"), "unticked_checkbox"));
   std::string got = x.by_facts();
   CHECK(got == x.by_json(kConsumerWithConsent));
   CHECK(got.find(R"("verdict": "allow", "basis": "consent")") != std::string::npos);
 
   // A date given as numbers is the same date.
-  f.set_date(c, x.f("contact.consents.given_at"), 2025, 1, 10);
+  static_cast<void>(f.set_date(c, x.f("contact.consents.given_at"), 2025, 1, 10));
   CHECK(x.by_facts() == got);
   // A consent withdrawn before the campaign no longer counts.
-  f.set_date(c, x.f("contact.consents.withdrawn_at"), 2025, 6, 1);
+  static_cast<void>(f.set_date(c, x.f("contact.consents.withdrawn_at"), 2025, 6, 1));
   lawful::Decision d = x.engine.decide(f);
   CHECK(d.verdict() == lawful::Verdict::deny);
   CHECK(d.rules()[0] == "unsolicited");
@@ -70,41 +70,41 @@ TEST_CASE("absent, empty and default lists") {
   Fixture x;
   x.campaign();
   auto& f = x.facts;
-  f.set_text(x.f("contact.id"), "c-2");
-  f.set_text(x.f("contact.country"), "GB");
-  f.set_text(x.f("contact.entity"), "company");
-  f.set_bool(x.f("contact.objected"), false);
-  f.set_bool(x.f("contact.suppressed"), false);
+  static_cast<void>(f.set_text(x.f("contact.id"), "c-2"));
+  static_cast<void>(f.set_text(x.f("contact.country"), "GB"));
+  static_cast<void>(f.set_text(x.f("contact.entity"), "company"));
+  static_cast<void>(f.set_bool(x.f("contact.objected"), false));
+  static_cast<void>(f.set_bool(x.f("contact.suppressed"), false));
   f.set_empty(x.f("contact.consents"));
   CHECK(x.by_facts() == x.by_json(kCompany));
   // Unknown objection: a review naming the facts, as from JSON.
   f.clear(x.f("contact.objected"));
   f.clear(x.f("contact.suppressed"));
-  f.set_text(x.f("contact.id"), "c-4");
+  static_cast<void>(f.set_text(x.f("contact.id"), "c-4"));
   CHECK(x.by_facts() == x.by_json(kUnknownObjection));
-  CHECK(x.engine.decide(f).missing().to_vector() == std::vector<std::string>{"contact.objected", "contact.suppressed"});
+  CHECK(missing_of(x.engine.decide(f)) == std::vector<std::string>{"contact.objected", "contact.suppressed"});
 }
 
 TEST_CASE("the optional customer record: present when a field of it is set, or said to be") {
   Fixture x;
   x.campaign();
   auto& f = x.facts;
-  f.set_text(x.f("contact.id"), "c-8");
-  f.set_text(x.f("contact.country"), "GB");
-  f.set_text(x.f("contact.entity"), "consumer");
-  f.set_bool(x.f("contact.objected"), false);
-  f.set_bool(x.f("contact.suppressed"), false);
+  static_cast<void>(f.set_text(x.f("contact.id"), "c-8"));
+  static_cast<void>(f.set_text(x.f("contact.country"), "GB"));
+  static_cast<void>(f.set_text(x.f("contact.entity"), "consumer"));
+  static_cast<void>(f.set_bool(x.f("contact.objected"), false));
+  static_cast<void>(f.set_bool(x.f("contact.suppressed"), false));
   f.set_empty(x.f("contact.consents"));
   // Without a customer record: never bought, so no soft opt-in.
   std::string base = R"({"id": "c-8", "country": "GB", "entity": "consumer", "objected": false, "suppressed": false, "consents": [])";
   CHECK(x.by_facts() == x.by_json(base + "}"));
   CHECK(x.engine.decide(f).verdict() == lawful::Verdict::deny);
   // Setting a field inside it makes it present.
-  f.add_text(x.f("contact.customer.purchased"), "tools");
-  f.set_bool(x.f("contact.customer.opt_out_offered"), true);
+  static_cast<void>(f.add_text(x.f("contact.customer.purchased"), "tools"));
+  static_cast<void>(f.set_bool(x.f("contact.customer.opt_out_offered"), true));
   std::string with = base + R"(, "customer": {"purchased": ["tools"], "opt_out_offered": true}})";
   CHECK(x.by_facts() == x.by_json(with));
-  CHECK(x.engine.decide(f).basis() == "soft_opt_in");
+  CHECK(basis_of(x.engine.decide(f)) == "soft_opt_in");
   // Cleared: absent again.
   f.clear(x.f("contact.customer"));
   CHECK(x.by_facts() == x.by_json(base + "}"));
@@ -116,20 +116,20 @@ TEST_CASE("the optional customer record: present when a field of it is set, or s
 TEST_CASE("a list inside a list element, and lists of enumeration members") {
   Fixture x;
   auto& f = x.facts;
-  f.set_text(x.f("campaign.channel"), "email");
-  f.set_text(x.f("campaign.sender.name"), "Acme SA");
-  f.set_bool(x.f("campaign.sender.identified"), true);
-  f.add_text(x.f("campaign.audience_roles"), "marketing");
-  f.add_text(x.f("campaign.audience_roles"), "it");
-  f.set_text(x.f("contact.country"), "FR");
-  f.set_text(x.f("contact.entity"), "consumer");
-  f.set_bool(x.f("contact.objected"), false);
+  static_cast<void>(f.set_text(x.f("campaign.channel"), "email"));
+  static_cast<void>(f.set_text(x.f("campaign.sender.name"), "Acme SA"));
+  static_cast<void>(f.set_bool(x.f("campaign.sender.identified"), true));
+  static_cast<void>(f.add_text(x.f("campaign.audience_roles"), "marketing"));
+  static_cast<void>(f.add_text(x.f("campaign.audience_roles"), "it"));
+  static_cast<void>(f.set_text(x.f("contact.country"), "FR"));
+  static_cast<void>(f.set_text(x.f("contact.entity"), "consumer"));
+  static_cast<void>(f.set_bool(x.f("contact.objected"), false));
   lawful::Item first = f.add_record(x.f("contact.consents"));
   lawful::Item second = f.add_record(x.f("contact.consents"));
-  f.add_text(first, x.f("contact.consents.third_parties"), "Other SA");
-  f.add_text(second, x.f("contact.consents.third_parties"), "Somebody");
-  f.add_text(second, x.f("contact.consents.third_parties"), "Acme SA");
-  f.set_text(first, x.f("contact.consents.channel"), "email");  // set after the list: order does not matter
+  static_cast<void>(f.add_text(first, x.f("contact.consents.third_parties"), "Other SA"));
+  static_cast<void>(f.add_text(second, x.f("contact.consents.third_parties"), "Somebody"));
+  static_cast<void>(f.add_text(second, x.f("contact.consents.third_parties"), "Acme SA"));
+  static_cast<void>(f.set_text(first, x.f("contact.consents.channel"), "email"));  // set after the list: order does not matter
   std::string campaign = R"({"channel": "email", "sender": {"name": "Acme SA", "identified": true}, "audience_roles": ["marketing", "it"]})";
   std::string contact = R"({"country": "FR", "entity": "consumer", "objected": false, "consents": [)"
                         R"({"third_parties": ["Other SA"], "channel": "email"}, {"third_parties": ["Somebody", "Acme SA"]}]})";
@@ -145,20 +145,20 @@ TEST_CASE("reset: everything, or the contact alone keeping the campaign") {
   Fixture x;
   x.campaign();
   auto& f = x.facts;
-  f.set_text(x.f("contact.id"), "c-3");
-  f.set_text(x.f("contact.country"), "GB");
-  f.set_text(x.f("contact.entity"), "sole_trader");
-  f.set_bool(x.f("contact.objected"), false);
-  f.set_bool(x.f("contact.suppressed"), false);
+  static_cast<void>(f.set_text(x.f("contact.id"), "c-3"));
+  static_cast<void>(f.set_text(x.f("contact.country"), "GB"));
+  static_cast<void>(f.set_text(x.f("contact.entity"), "sole_trader"));
+  static_cast<void>(f.set_bool(x.f("contact.objected"), false));
+  static_cast<void>(f.set_bool(x.f("contact.suppressed"), false));
   f.set_empty(x.f("contact.consents"));
   CHECK(x.by_facts() == x.by_json(kSoleTrader));
   for (int round = 0; round < 3; ++round) {  // the memory is reused
     f.reset("contact");
-    f.set_text(x.f("contact.id"), "c-2");
-    f.set_text(x.f("contact.country"), "GB");
-    f.set_text(x.f("contact.entity"), "company");
-    f.set_bool(x.f("contact.objected"), false);
-    f.set_bool(x.f("contact.suppressed"), false);
+    static_cast<void>(f.set_text(x.f("contact.id"), "c-2"));
+    static_cast<void>(f.set_text(x.f("contact.country"), "GB"));
+    static_cast<void>(f.set_text(x.f("contact.entity"), "company"));
+    static_cast<void>(f.set_bool(x.f("contact.objected"), false));
+    static_cast<void>(f.set_bool(x.f("contact.suppressed"), false));
     f.set_empty(x.f("contact.consents"));
     CHECK(x.by_facts() == x.by_json(kCompany));
   }
@@ -217,31 +217,31 @@ TEST_CASE("misuse: the wrong kind of value, or of field, or of item") {
   lawful::Field objected = x.f("contact.objected"), email = x.f("contact.email"), consents = x.f("contact.consents");
   lawful::Field channel = x.f("contact.consents.channel"), customer = x.f("contact.customer");
   lawful::Field sender = x.f("campaign.sender"), products = x.f("campaign.products");
-  CHECK(status([&] { f.set_text(objected, "true"); }) == lawful::Status::type);
+  CHECK(status([&] { static_cast<void>(f.set_text(objected, "true")); }) == lawful::Status::type);
   CHECK(std::string(lawful_last_error()) == "contact.objected holds true or false, not text");
-  CHECK(status([&] { f.set_bool(email, true); }) == lawful::Status::type);
-  CHECK(status([&] { f.set_int(email, 3); }) == lawful::Status::type);
-  CHECK(status([&] { f.set_date(email, 2024, 1, 1); }) == lawful::Status::type);
-  CHECK(status([&] { f.set_text(consents, "x"); }) == lawful::Status::type);
-  CHECK(status([&] { f.set_bool(customer, true); }) == lawful::Status::type);
-  CHECK(status([&] { f.add_text(email, "x"); }) == lawful::Status::type);
-  CHECK(status([&] { f.add_text(consents, "x"); }) == lawful::Status::type);
+  CHECK(status([&] { static_cast<void>(f.set_bool(email, true)); }) == lawful::Status::type);
+  CHECK(status([&] { static_cast<void>(f.set_int(email, 3)); }) == lawful::Status::type);
+  CHECK(status([&] { static_cast<void>(f.set_date(email, 2024, 1, 1)); }) == lawful::Status::type);
+  CHECK(status([&] { static_cast<void>(f.set_text(consents, "x")); }) == lawful::Status::type);
+  CHECK(status([&] { static_cast<void>(f.set_bool(customer, true)); }) == lawful::Status::type);
+  CHECK(status([&] { static_cast<void>(f.add_text(email, "x")); }) == lawful::Status::type);
+  CHECK(status([&] { static_cast<void>(f.add_text(consents, "x")); }) == lawful::Status::type);
   CHECK(status([&] { f.add_record(products); }) == lawful::Status::type);
   CHECK(status([&] { f.set_present(sender); }) == lawful::Status::type);
   CHECK(status([&] { f.set_present(email); }) == lawful::Status::type);
   CHECK(status([&] { f.set_empty(email); }) == lawful::Status::type);
   // A field of list elements at the top, a top-level field on an element.
-  CHECK(status([&] { f.set_text(channel, "email"); }) == lawful::Status::argument);
+  CHECK(status([&] { static_cast<void>(f.set_text(channel, "email")); }) == lawful::Status::argument);
   CHECK(std::string(lawful_last_error()).rfind("contact.consents.channel belongs to an element of contact.consents", 0) == 0);
   lawful::Item c = f.add_record(consents);
-  CHECK(status([&] { f.set_bool(c, objected, true); }) == lawful::Status::argument);
+  CHECK(status([&] { static_cast<void>(f.set_bool(c, objected, true)); }) == lawful::Status::argument);
   CHECK(status([&] { f.clear(c, objected); }) == lawful::Status::argument);
   // Handles that do not exist; an element handle after a reset.
-  CHECK(status([&] { f.set_bool(lawful::Field{100000}, true); }) == lawful::Status::argument);
-  CHECK(status([&] { f.set_text(lawful::Item{(1u << 24) | 77}, channel, "email"); }) == lawful::Status::argument);
-  CHECK(status([&] { f.set_text(lawful::Item{(9u << 24) | 0}, channel, "email"); }) == lawful::Status::argument);
+  CHECK(status([&] { static_cast<void>(f.set_bool(lawful::Field{100000}, true)); }) == lawful::Status::argument);
+  CHECK(status([&] { static_cast<void>(f.set_text(lawful::Item{(1u << 24) | 77}, channel, "email")); }) == lawful::Status::argument);
+  CHECK(status([&] { static_cast<void>(f.set_text(lawful::Item{(9u << 24) | 0}, channel, "email")); }) == lawful::Status::argument);
   f.reset("contact");
-  CHECK(status([&] { f.set_text(c, channel, "email"); }) == lawful::Status::argument);
+  CHECK(status([&] { static_cast<void>(f.set_text(c, channel, "email")); }) == lawful::Status::argument);
   // None of these was a data error.
   CHECK(f.error().empty());
 }
@@ -250,9 +250,9 @@ TEST_CASE("facts from one engine decide on another with the same schema") {
   Fixture x;
   auto other = lawful::Engine::from_source(read(source("tests/lang/spec_example.law")), "spec.law").value();
   x.campaign();
-  x.facts.set_text(x.f("contact.entity"), "company");
-  x.facts.set_bool(x.f("contact.objected"), false);
-  x.facts.set_bool(x.f("contact.suppressed"), false);
+  static_cast<void>(x.facts.set_text(x.f("contact.entity"), "company"));
+  static_cast<void>(x.facts.set_bool(x.f("contact.objected"), false));
+  static_cast<void>(x.facts.set_bool(x.f("contact.suppressed"), false));
   lawful::Decision d = other.decide(x.facts);
   CHECK(d.ok());
   CHECK(d.basis() == "corporate_subscriber");

@@ -54,6 +54,21 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// What a decision says, copied out, from a Decision that may be a temporary (whose views
+// cannot be taken directly: lawful.hpp deletes them on rvalues).
+template <class D>
+std::string json_text(const D& d) {
+  return std::string(d.json());
+}
+template <class D>
+auto missing_of(const D& d) {
+  return d.missing().to_vector();
+}
+template <class D>
+std::string basis_of(const D& d) {
+  return std::string(d.basis());
+}
+
 inline const char* kCampaign =
     R"({"id": "spring", "channel": "email", "unsubscribe": true, "send_date": "2026-12-01", "products": ["tools"],)"
     R"( "sender": {"name": "Acme Ltd", "identified": true, "contact_address": true}})";

@@ -54,13 +54,13 @@ installed = sorted(rel(f) for f in PREFIX.rglob("*") if f.is_file() or f.is_syml
 L = rel(libdir)
 want = {"include/lawful/lawful.h", "include/lawful/lawful.hpp", f"{L}/liblawful.a", f"{L}/liblawful.so",
         f"{L}/liblawful.so.0", f"{L}/liblawful.so.0.1.0", f"{L}/cmake/lawful/lawfulConfig.cmake",
-        f"{L}/cmake/lawful/lawfulConfigVersion.cmake", f"{L}/cmake/lawful/lawfulTargets.cmake",
+        f"{L}/cmake/lawful/lawfulConfigVersion.cmake", f"{L}/cmake/lawful/lawfulTargets.cmake", f"{L}/cmake/lawful/lawfulStaticTargets.cmake",
         f"{L}/pkgconfig/lawful.pc"}
 if args.jit:
     want.add(f"{L}/lawful/lawful-jit.so")
 check(want <= set(installed), f"installed files: missing {sorted(want - set(installed))}")
 # The Python package (the component "python", LAWFUL_PYTHON) is tested by tests/python.
-extra = [f for f in installed if f not in want and not re.match(rf"{re.escape(L)}/cmake/lawful/lawfulTargets-\w+\.cmake$", f)
+extra = [f for f in installed if f not in want and not re.match(rf"{re.escape(L)}/cmake/lawful/lawful(Static)?Targets-\w+\.cmake$", f)
          and not re.match(r"lib/python3[.\d]*/(dist|site)-packages/lawful/", f)]
 check(not extra, f"unexpected files installed: {extra}")
 check(sorted(f for f in installed if f.startswith("include/")) == ["include/lawful/lawful.h", "include/lawful/lawful.hpp"],
@@ -120,7 +120,8 @@ def same_records(out, want, label):
     check(len(got) == len(want), f"{label}: {len(got)} records, expected {len(want)}")
     for g, w in zip(got, want):
         v = g.pop("version", None)
-        check(isinstance(v, dict) and v.get("generation") == 1 and re.fullmatch(r"[0-9a-f]{16}", v.get("source_hash", "")),
+        check(isinstance(v, dict) and v.get("generation") == 1 and re.fullmatch(r"[0-9a-f]{16}", v.get("source_hash", ""))
+              and re.fullmatch(r"[0-9a-f]{64}", v.get("content_hash") or "") and v["content_hash"].startswith(v["source_hash"]),
               f"{label}: the record names its version: {v}")
         check(g == w, f"{label}: {g} != {w}")
 
@@ -135,6 +136,21 @@ def build_example(name, extra=()):
     run([args.cmake, "--build", b])
     return b / name
 
+
+# The shared library needs none of the static one's dependencies (issue 24): a program
+# that links lawful::lawful configures where fmt, simdjson and ANTLR cannot be found...
+no_deps = ("-DCMAKE_DISABLE_FIND_PACKAGE_fmt=ON", "-DCMAKE_DISABLE_FIND_PACKAGE_simdjson=ON",
+           "-DCMAKE_DISABLE_FIND_PACKAGE_antlr4-runtime=ON")
+embed_c_alone = build_example("embed-c", no_deps)
+p = run([embed_c_alone, DATA / "policies", DATA / "contact.json", DATA / "campaign.json"])
+same_records(p.stdout, expected[:1], "embed-c, configured without the static library's dependencies")
+# ...and one that asks for the static library there is told which is missing.
+req = TMP / "wants-static"
+req.mkdir(exist_ok=True)
+(req / "CMakeLists.txt").write_text("cmake_minimum_required(VERSION 3.16)\nproject(w CXX)\n"
+                                    "find_package(lawful 0.1 REQUIRED COMPONENTS static)\n")
+p = run([args.cmake, "-S", req, "-B", req / "b", f"-DCMAKE_PREFIX_PATH={PREFIX}", no_deps[0]], ok=(1,))
+check("fmt" in p.stdout + p.stderr, f"COMPONENTS static without fmt names it: {p.stderr[-600:]!r}")
 
 embed_c = build_example("embed-c")
 p = run([embed_c, DATA / "policies", DATA / "contact.json", DATA / "campaign.json"])

@@ -31,9 +31,10 @@ TEST_CASE("the API's records are lawful check's, with the version added") {
   lawful_engine* e = nullptr;
   REQUIRE(lawful_engine_load_path(policies().c_str(), &e, nullptr) == LAWFUL_OK);
   CHECK(lawful_engine_version(e).source_hash == prog.source_hash);
-  char version[96];
-  snprintf(version, sizeof version, ", \"version\": {\"generation\": 1, \"source_hash\": \"%016llx\"}}",
-           static_cast<unsigned long long>(prog.source_hash));
+  char version[256];
+  snprintf(version, sizeof version,
+           ", \"version\": {\"generation\": 1, \"source_hash\": \"%016llx\", \"content_hash\": \"%s\", \"revision\": null}}",
+           static_cast<unsigned long long>(prog.source_hash), prog.content_hash.c_str());
   lawful_decision* d = nullptr;
   REQUIRE(lawful_decision_new(&d) == LAWFUL_OK);
 

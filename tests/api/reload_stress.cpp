@@ -142,13 +142,13 @@ int main(int argc, char** argv) {
       lawful::Decision one;
       // Facts built once, from the first version, decided on every later one.
       lawful::Facts facts = first.facts();
-      facts.set_text(first.field("contact.country"), t % 2 ? "FR" : "GB");
-      facts.set_bool(first.field("contact.objected"), false);
-      facts.set_text(first.field("campaign.channel"), "email");
+      static_cast<void>(facts.set_text(first.field("contact.country"), t % 2 ? "FR" : "GB"));
+      static_cast<void>(facts.set_bool(first.field("contact.objected"), false));
+      static_cast<void>(facts.set_text(first.field("campaign.channel"), "email"));
       while (!stop.load()) {
         // A batch on one engine: one version for all of it.
         lawful::Engine e = r.engine();
-        e.decide_batch(campaign, contacts, batch);
+        static_cast<void>(e.decide_batch(campaign, contacts, batch));
         int k = version_of(batch[0]);
         uint64_t g = batch[0].version().generation;
         for (const lawful::Decision& d : batch) {
@@ -158,9 +158,9 @@ int main(int argc, char** argv) {
         seen.add(g, k, "a batch mixed versions: " + std::string(batch[0].json()) + " / " + std::string(batch[1].json()));
         if (e.version().generation != g) seen.add(g, -1, "a batch's decisions name another engine's generation");
         // One decision through the reloader, and one from facts.
-        r.decide(contacts[static_cast<size_t>(t) % 2], campaign, one);
+        static_cast<void>(r.decide(contacts[static_cast<size_t>(t) % 2], campaign, one));
         seen.add(one.version().generation, version_of(one), "a decision mixed versions: " + std::string(one.json()));
-        r.decide(facts, one);
+        static_cast<void>(r.decide(facts, one));
         seen.add(one.version().generation, version_of(one), "facts: " + std::string(one.json()));
         decisions += static_cast<long>(batch.size()) + 2;
       }

@@ -38,7 +38,8 @@ std::string live_policy(int k, bool failing_test = false) {
 const char* kBroken = "policy api.live \"broken\"\ndecision email:\n  rule r deny\n";
 const char* kContact = R"({"id": "x", "objected": false})";
 
-std::string rule_of(const lawful::Engine& e) { return std::string(e.decide(kContact, "{}").rules()[0]); }
+std::string rule_of(const lawful::Engine& e) { lawful::Decision d = e.decide(kContact, "{}");
+  return std::string(d.rules()[0]); }
 
 }  // namespace
 
@@ -173,6 +174,8 @@ TEST_CASE("the watcher reloads when the files change, and reports failures") {
     std::lock_guard<std::mutex> lock(m);
     CHECK(events[0].status == lawful::Status::ok);
     CHECK(events[0].generation == 2);
+    CHECK(events[0].swapped);
+    CHECK(events[0].message.empty());
   }
   CHECK(rule_of(r.engine()) == "allow_v2");
 
@@ -183,6 +186,9 @@ TEST_CASE("the watcher reloads when the files change, and reports failures") {
     CHECK(events[1].status == lawful::Status::policy);
     CHECK(events[1].generation == 2);
     CHECK(events[1].diagnostics.errors() >= 1);
+    // Whether it swapped, and why not: the reload's own message (issue 24).
+    CHECK_FALSE(events[1].swapped);
+    CHECK(events[1].message.find("the policies do not compile") == 0);
   }
   CHECK(r.last().status == lawful::Status::policy);
   CHECK(rule_of(r.engine()) == "allow_v2");

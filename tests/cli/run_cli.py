@@ -5,7 +5,7 @@ usage: run_cli.py LAWFUL        (run from the repository root)
 
 Each test runs the binary as a user would and checks its output and exit status.
 """
-import json, os, pathlib, re, subprocess, sys
+import json, os, pathlib, re, shutil, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 from clitest import *  # noqa: E402,F403
@@ -159,11 +159,11 @@ def run_time_errors_point_at_the_expression_with_either_engine():
         check(p.returncode == 1 and len(out) == 1 and out[0]["error"].startswith(want), f"--engine {engine}: {want}", p)
         outs.append(p.stdout)
     check(outs[0] == outs[1], "both engines give the same record")
-    # The span table is in the .lawc file (format 3; format 1 files: tests/lawc, unit/lawc_test.cpp).
+    # The span table is in the .lawc file (format 4; format 1 files: tests/lawc, unit/lawc_test.cpp).
     lawc = TMP / "runtime.lawc"
     check(run("compile", pol, "-o", lawc).returncode == 0, "compile")
     data = bytearray(lawc.read_bytes())
-    check(data[4:8] == (3).to_bytes(4, "little"), "compile writes format 3")
+    check(data[4:8] == (4).to_bytes(4, "little"), "compile writes format 4")
     p = run("check", lawc, "--cases", cases, "-q")
     check(p.stdout == outs[0], "the compiled file reports the same position", p)
 
@@ -227,6 +227,12 @@ def test_command_reports_failures():
     check(p.returncode == 1, "failing test exits 1", p)
     check("FAIL" in p.stdout and "fails" in p.stdout and "expected: d is allow" in p.stdout and "actual:   d is deny" in p.stdout, "failure shows expected and actual", p)
     check(p.stdout.strip().endswith("1 passed, 1 failed"), "summary line", p)
+    # A citation expected but not there: the citations that are (issue 24).
+    pol = write("tc.law", 'policy t.c "x"\ndecision d:\n  rule r: deny\n    cite "PECR reg 22(2)"\n    cite "c2"\n'
+                'test "wrong cite" {\n  expect d cites "PECR reg 22"\n}\n')
+    p = run("test", pol)
+    check(p.returncode == 1 and 'expected: d cites "PECR reg 22"' in p.stdout
+          and '  cites:    "PECR reg 22(2)", "c2"' in p.stdout, "a failed cites expectation shows the actual cites", p)
     p = run("test", ROOT / "tests/lang")
     check(p.returncode == 0 and " 0 failed" in p.stdout, "the language corpus passes", p)
 
@@ -467,6 +473,23 @@ def check_summary_on_stderr_and_as_json():
     s2 = json.loads(summary.read_text())
     check(p.returncode == 0 and s2["stdlib_hash"] is None and s2["sources_hash"] == s["sources_hash"],
           f"a .lawc: no build's standard library, its own sources hash: {s2.get('stdlib_hash')}, {s2.get('sources_hash')}", p)
+    # Issue 24: the content hash (SHA-256 of the text, whose first 16 digits are the sources
+    # hash) the same from a .lawc and from a copy of the policies elsewhere; the revision label.
+    check(re.fullmatch(r"[0-9a-f]{64}", s["content_hash"] or "") and s["content_hash"].startswith(s["sources_hash"]),
+          f"content hash {s.get('content_hash')}")
+    check(s2["content_hash"] == s["content_hash"] and s["revision"] is None, "the .lawc's content hash; no revision")
+    copy = TMP / "policies-copy"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(ROOT / "policies", copy)
+    q = run("check", str(copy) + "/", "--contacts", contacts, "--campaign", ROOT / "examples/campaign.json", "-o",
+            "/dev/null", "--summary", summary, "--revision", "v42")
+    s3 = json.loads(summary.read_text())
+    check(q.returncode == 0 and s3["content_hash"] == s["content_hash"] and s3["revision"] == "v42",
+          f"a copy: the same content hash, and the label: {s3.get('content_hash')} {s3.get('revision')}", q)
+    check(f"policy version: {s['content_hash']}, revision v42" in q.stderr, "the text summary names the version", q)
+    q = run("check", "policies", "--contacts", contacts, "--campaign", ROOT / "examples/campaign.json", "-o",
+            "/dev/null", "--revision", "bad label")
+    check(q.returncode == 2 and "--revision: a revision label has letters" in q.stderr, "a bad label: usage error", q)
     recs = lines_of((TMP / "d.jsonl").read_text())
     for v in ("allow", "deny", "review"):
         check(s["verdicts"][v] == sum(1 for r in recs if r.get("verdict") == v), f"summary counts {v}")

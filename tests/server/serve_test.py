@@ -11,7 +11,7 @@ usage: serve_test.py LAWFUL [--sanitized]     (run from the repository root)
 point is timing (SIGTERM with requests in flight, slow and surplus connections) and the
 option checks are left to the Release run; the rest runs, with longer client timeouts.
 """
-import hashlib, hmac, json, os, pathlib, shutil, signal, socket, subprocess, sys, tempfile, threading, time, traceback
+import hashlib, hmac, json, os, re, pathlib, shutil, signal, socket, subprocess, sys, tempfile, threading, time, traceback
 
 sys.path.insert(0, os.path.dirname(__file__))
 from serve_common import ROOT, Server, cases_from  # noqa: E402
@@ -221,6 +221,8 @@ def policies_and_health():
     names = {p["name"] for p in info["policies"]}
     check({"uk.pecr", "eu.gdpr", "us.canspam"} <= names, "policy names", body)
     check(info["routes"]["GB"] == "uk.pecr" and len(info["source_hash"]) == 16, "routes, hash", body)
+    check(len(info.get("content_hash") or "") == 64 and info["content_hash"].startswith(info["source_hash"]),
+          "the content hash", body)
     check(info["last_reload"]["ok"] is True and info["loaded_at"].endswith("Z"), "last reload", body)
     check(SRV.request("GET", "/healthz")[0] == 200 and SRV.request("GET", "/readyz")[0] == 200, "health")
 
@@ -349,6 +351,10 @@ def decision_log_masks_and_reopens():
         check(entry["input"]["contact"]["phone"] == "+**********23", "phone masked", entry)
         check("jane" not in log.read_text() and "900123" not in log.read_text(), "nothing personal left")
         check(entry["decision"]["id"] == "p-1" and entry["policy_version"]["generation"] == 1, "the decision", entry)
+        # The policy version across hosts (issue 24): the content hash, which the source hash begins.
+        pv = entry["policy_version"]
+        check(re.fullmatch(r"[0-9a-f]{64}", pv.get("content_hash") or "") and pv["content_hash"].startswith(pv["source_hash"])
+              and pv.get("revision", "absent") is None, "the log names the content hash", entry)
         check(len(entry["input_sha256"]) == 64, "the input's hash", entry)
         # logrotate: the file moved, then SIGHUP; new decisions go to a new file.
         os.rename(log, TMP / "masked.log.1")
