@@ -55,7 +55,8 @@ class Vm {
   // index, then one per decision, native.h), or null to interpret. The caller keeps it
   // alive while this Vm uses it. The functions replace exec() on the fast path; a
   // decision's replaces resolve() except where it needs the traced path that finds
-  // missing facts, or a run-time error's place (resolve_native), and coverage.
+  // missing facts, or a run-time error's place (resolve_after), and coverage; a
+  // policy's replaces decide_policy's guard loop.
   void use_native(const NativeFn* fns) { native_ = fns; }
   bool native() const { return native_ != nullptr; }
   // Decisions resolved by their compiled function, and handed back by it to resolve()
