@@ -13,10 +13,10 @@
 #include "compiler/test_runner.h"
 #include "runtime/bytecode/serialize.h"
 #include "runtime/bytecode/verifier.h"
+#include "runtime/core/dates.h"
 #include "runtime/facts/records.h"
-#include "runtime/vm/dates.h"
-#include "runtime/vm/explain.h"
 #include "runtime/io/input_file.h"
+#include "runtime/vm/explain.h"
 
 namespace lawful::api {
 

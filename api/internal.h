@@ -18,12 +18,12 @@
 #include <vector>
 
 #include "runtime/bytecode/program.h"
+#include "runtime/core/outcome.h"
 #include "runtime/facts/binder.h"
-#include "runtime/facts/line_decider.h"
 #include "runtime/facts/records.h"
 #include "runtime/jit/jit.h"
 #include "runtime/vm/entry.h"
-#include "runtime/vm/outcome.h"
+#include "runtime/vm/line_decider.h"
 #include "runtime/vm/vm.h"
 
 namespace lawful {

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "runtime/vm/dates.h"
+#include "runtime/core/dates.h"
 
 namespace lawful::bench {
 

@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "runtime/bytecode/program.h"
+#include "runtime/core/outcome.h"
 #include "runtime/facts/fact_store.h"
-#include "runtime/vm/outcome.h"
 
 namespace lawful::bench {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "runtime/bytecode/program.h"
-#include "runtime/vm/outcome.h"
+#include "runtime/core/outcome.h"
 
 namespace lawful::cli {
 

@@ -3,7 +3,7 @@
 //
 // The pipeline: a reader cuts the input into chunks of whole lines (cli/chunk_reader),
 // workers each with their own per-line step (LineDecider: a Vm, binders, a record
-// writer; runtime/facts/line_decider.h) and output buffer decide a
+// writer; runtime/vm/line_decider.h) and output buffer decide a
 // chunk at a time, and the writer (this thread) writes the chunks' output in input
 // order. A fixed pool of chunks goes round, so memory stays the same however long the
 // input; with one thread the same functions run one after the other, so the output is
@@ -38,10 +38,10 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/engine.h"
-#include "runtime/facts/line_decider.h"
 #include "runtime/facts/records.h"
 #include "runtime/io/output_file.h"
 #include "runtime/vm/entry.h"
+#include "runtime/vm/line_decider.h"
 #include "runtime/vm/vm.h"
 
 namespace lawful::cli {
@@ -81,7 +81,7 @@ struct Job {
 };
 
 // One worker's machine: reused for every chunk it decides. The per-line step itself is
-// the library's (runtime/facts/line_decider.h).
+// the library's (runtime/vm/line_decider.h).
 struct Worker {
   explicit Worker(const Job& j) : job(j), line(*j.prog, j.entry, j.line, j.names) {}
 

@@ -10,7 +10,7 @@
 
 #include "compiler/compiler.h"
 #include "runtime/bytecode/program.h"
-#include "runtime/vm/dates.h"
+#include "runtime/core/dates.h"
 
 namespace lawful::cli {
 

@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "runtime/core/dates.h"
 #include "runtime/facts/records.h"
-#include "runtime/vm/dates.h"
 
 namespace lawful::cli {
 

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "compiler/compiler.h"
-#include "runtime/vm/dates.h"
+#include "runtime/core/dates.h"
+#include "runtime/core/outcome.h"
 #include "runtime/vm/native.h"
-#include "runtime/vm/outcome.h"
 
 namespace lawful {
 

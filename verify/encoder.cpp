@@ -6,9 +6,9 @@
 #include <functional>
 
 #include "runtime/bytecode/opcodes.h"
-#include "runtime/vm/builtins.h"
-#include "runtime/vm/dates.h"
-#include "runtime/vm/value.h"
+#include "runtime/core/builtins.h"
+#include "runtime/core/dates.h"
+#include "runtime/core/value.h"
 
 namespace lawful::verify {
 
@@ -204,7 +204,7 @@ z3::expr Encoder::as_str(const SVal& v) {
 }
 
 z3::expr Encoder::days_from_civil(const z3::expr& y0, const z3::expr& m, const z3::expr& d) {
-  // runtime/vm/dates.cpp, for years >= 1 (the domain): the same divisions.
+  // runtime/core/dates.cpp, for years >= 1 (the domain): the same divisions.
   z3::expr y = y0 - z3::ite(m <= 2, ctx_.int_val(1), ctx_.int_val(0));
   z3::expr era = y / 400;
   z3::expr yoe = y - era * 400;

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "runtime/bytecode/program.h"
-#include "runtime/vm/dates.h"
+#include "runtime/core/dates.h"
 
 namespace lawful::verify {
 

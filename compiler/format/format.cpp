@@ -16,7 +16,7 @@
 
 #include "compiler/syntax/ast_dump.h"
 #include "compiler/syntax/parser.h"
-#include "runtime/vm/dates.h"
+#include "runtime/core/dates.h"
 
 namespace lawful::format {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "compiler/syntax/source.h"
-#include "runtime/facts/schema.h"
+#include "runtime/core/schema.h"
 
 namespace lawful::sema {
 

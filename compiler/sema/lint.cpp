@@ -21,7 +21,7 @@
 
 #include "compiler/sema/analyzer.h"
 #include "compiler/sema/atoms.h"
-#include "runtime/vm/dates.h"
+#include "runtime/core/dates.h"
 
 namespace lawful::sema {
 

@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 
 #include "compiler/sema/analyzer.h"
-#include "runtime/vm/builtins.h"
-#include "runtime/vm/value.h"
+#include "runtime/core/builtins.h"
+#include "runtime/core/value.h"
 
 namespace lawful::sema {
 

@@ -2,8 +2,8 @@
 #include <fmt/format.h>
 
 #include "compiler/sema/analyzer.h"
-#include "runtime/vm/fact_set.h"
-#include "runtime/vm/value.h"
+#include "runtime/core/fact_set.h"
+#include "runtime/core/value.h"
 
 namespace lawful::sema {
 

@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "compiler/sema/analyzer.h"
-#include "runtime/vm/dates.h"
+#include "runtime/core/dates.h"
 
 namespace lawful::sema {
 

@@ -1,7 +1,7 @@
 // Small helpers on AST nodes; see ast.h.
 #include "compiler/syntax/ast.h"
 
-#include "runtime/vm/outcome.h"
+#include "runtime/core/outcome.h"
 
 namespace lawful::ast {
 

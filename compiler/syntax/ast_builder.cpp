@@ -12,7 +12,7 @@
 #include "LawfulLexer.h"
 #include "LawfulParser.h"
 #include "compiler/syntax/parser.h"
-#include "runtime/vm/dates.h"
+#include "runtime/core/dates.h"
 
 namespace lawful {
 namespace {

@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 
 #include "runtime/bytecode/opcodes.h"
-#include "runtime/vm/builtins.h"
-#include "runtime/vm/dates.h"
-#include "runtime/vm/outcome.h"
+#include "runtime/core/builtins.h"
+#include "runtime/core/dates.h"
+#include "runtime/core/outcome.h"
 
 namespace lawful {
 

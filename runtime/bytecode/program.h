@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/facts/schema.h"
+#include "runtime/core/schema.h"
 
 namespace lawful {
 

@@ -12,7 +12,7 @@
 #include "runtime/bytecode/opcodes.h"
 #include "runtime/bytecode/routes.h"
 #include "runtime/bytecode/serialize.h"
-#include "runtime/vm/builtins.h"
+#include "runtime/core/builtins.h"
 
 namespace lawful {
 

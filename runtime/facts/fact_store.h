@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "runtime/bytecode/program.h"
-#include "runtime/vm/value.h"
+#include "runtime/core/value.h"
 
 namespace lawful {
 

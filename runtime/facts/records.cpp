@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include <fmt/format.h>
+
 namespace lawful {
 
 namespace {
@@ -298,6 +300,51 @@ void RecordWriter::error_csv(TextBuffer& out, std::string_view id, bool has_id, 
   out += ",,,,,,,,,,";
   csv_field(out, error);
   out += '\n';
+}
+
+void append_reason_text(std::string& text, const Program& prog, const Outcome& out) {
+  auto rule = [&](int32_t i) -> std::string_view {
+    if (out.decision < 0 || i < 0) return "?";
+    return prog.str(prog.decisions[static_cast<size_t>(out.decision)].rules[static_cast<size_t>(i)].name);
+  };
+  auto verdict = [&](int32_t i) -> const char* {
+    return verdict_name(prog.decisions[static_cast<size_t>(out.decision)].rules[static_cast<size_t>(i)].verdict);
+  };
+  auto decision = [&](int32_t d) -> std::string_view {
+    return d < 0 ? std::string_view("?") : std::string_view(prog.str(prog.decisions[static_cast<size_t>(d)].name));
+  };
+  auto to = std::back_inserter(text);
+  switch (out.reason) {
+    case Reason::None: return;
+    case Reason::NoPolicyForCountry: text += "no policy for this country"; return;
+    case Reason::CountryUnknown: text += "the country is unknown"; return;
+    case Reason::PolicyNotInForce:
+      text += out.missing.empty() ? "the policy is not in force on this date" : "the date of the campaign is unknown";
+      return;
+    case Reason::NoDecisionApplies: text += "no rule covers this channel"; return;
+    case Reason::DecisionsOverlap:
+      fmt::format_to(to, "decisions '{}' and '{}' both apply", decision(out.reason_a), decision(out.reason_b));
+      return;
+    case Reason::DecisionMayApply: fmt::format_to(to, "decision '{}' might apply", decision(out.reason_a)); return;
+    case Reason::NoRuleApplies: text += "no rule applies"; return;
+    case Reason::Conflict:
+      fmt::format_to(to, "rules '{}' ({}) and '{}' ({}) both apply and neither overrides the other", rule(out.reason_a),
+                     verdict(out.reason_a), rule(out.reason_b), verdict(out.reason_b));
+      return;
+    case Reason::Undetermined:
+      fmt::format_to(to, "rule '{}' might apply, and would change the outcome", rule(out.reason_a));
+      return;
+    case Reason::ReviewRule: fmt::format_to(to, "rule '{}' asks for review", rule(out.reason_a)); return;
+    case Reason::DecisionNotApplicable:
+      fmt::format_to(to, "decision '{}' does not apply", decision(out.reason_a));
+      return;
+  }
+}
+
+std::string reason_text(const Program& prog, const Outcome& out) {
+  std::string text;
+  append_reason_text(text, prog, out);
+  return text;
 }
 
 }  // namespace lawful

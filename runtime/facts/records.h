@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "runtime/bytecode/program.h"
+#include "runtime/core/outcome.h"
 #include "runtime/facts/fact_store.h"
 #include "runtime/facts/text_buffer.h"
-#include "runtime/vm/outcome.h"
 
 namespace lawful {
 
@@ -73,6 +73,11 @@ bool contact_id(const Program& prog, const FactStore& facts, std::string_view& i
 bool route_country(const Program& prog, const FactStore& facts, std::string_view& country);
 // The subject of an outcome decided over `facts` (the country only where a record names it).
 RecordSubject record_subject(const Program& prog, const Outcome& o, const FactStore& facts);
+
+// Names a review's reason in words, for decision records and explain.
+std::string reason_text(const Program& prog, const Outcome& out);
+// The same, appended to `text` (no allocation once `text` has room).
+void append_reason_text(std::string& text, const Program& prog, const Outcome& out);
 
 // A review's reason in words, as records and the API give it: reason_text, but naming
 // the country when no policy covers it. Appends to `out`.

@@ -4,9 +4,10 @@
 
 #include <algorithm>
 
+#include "runtime/core/builtins.h"
+#include "runtime/core/dates.h"
 #include "runtime/facts/fact_store.h"
-#include "runtime/vm/builtins.h"
-#include "runtime/vm/dates.h"
+#include "runtime/vm/run_builtin.h"
 
 namespace lawful::jit::helper {
 

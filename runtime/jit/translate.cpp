@@ -21,9 +21,9 @@
 #include <llvm/Support/raw_ostream.h>
 
 #include "runtime/bytecode/opcodes.h"
+#include "runtime/core/builtins.h"
+#include "runtime/core/outcome.h"
 #include "runtime/jit/jit.h"
-#include "runtime/vm/builtins.h"
-#include "runtime/vm/outcome.h"
 
 namespace lawful::jit {
 

@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 
 #include "runtime/bytecode/opcodes.h"
+#include "runtime/core/dates.h"
 #include "runtime/facts/records.h"
-#include "runtime/vm/dates.h"
 
 namespace lawful {
 

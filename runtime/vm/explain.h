@@ -19,8 +19,8 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/bytecode/program.h"
+#include "runtime/core/outcome.h"
 #include "runtime/vm/entry.h"
-#include "runtime/vm/outcome.h"
 #include "runtime/vm/vm.h"
 
 namespace lawful {

@@ -29,7 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "runtime/vm/value.h"
+#include "runtime/core/value.h"
 
 namespace lawful {
 

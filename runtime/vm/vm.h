@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "runtime/bytecode/program.h"
+#include "runtime/core/outcome.h"
 #include "runtime/facts/fact_store.h"
 #include "runtime/vm/native.h"
-#include "runtime/vm/outcome.h"
 
 namespace lawful {
 

@@ -14,8 +14,8 @@
 #include <fmt/format.h>
 
 #include "runtime/bytecode/program.h"
+#include "runtime/core/dates.h"
 #include "runtime/facts/binder.h"
-#include "runtime/vm/dates.h"
 #include "runtime/vm/entry.h"
 #include "runtime/vm/vm.h"
 

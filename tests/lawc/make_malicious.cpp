@@ -19,7 +19,7 @@
 #include "compiler/compiler.h"
 #include "runtime/bytecode/opcodes.h"
 #include "runtime/bytecode/serialize.h"
-#include "runtime/vm/value.h"
+#include "runtime/core/value.h"
 
 namespace {
 

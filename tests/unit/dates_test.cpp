@@ -1,7 +1,7 @@
 // Calendar arithmetic: the rules of LANGUAGE.md for years, months, month ends and leap days.
 #include <doctest/doctest.h>
 
-#include "runtime/vm/dates.h"
+#include "runtime/core/dates.h"
 
 using namespace lawful;
 

@@ -1,4 +1,4 @@
-// The per-line step (runtime/facts/line_decider.h): every kind of line gets its record,
+// The per-line step (runtime/vm/line_decider.h): every kind of line gets its record,
 // or the error record in its place, with the line's number; a run-time error is told
 // from a bad line; a line with no room after it is bound the same as one with room.
 #include <doctest/doctest.h>
@@ -6,7 +6,7 @@
 #include <string>
 
 #include "helpers.h"
-#include "runtime/facts/line_decider.h"
+#include "runtime/vm/line_decider.h"
 
 using namespace lawful;
 

@@ -11,7 +11,8 @@
 
 #include "runtime/bytecode/opcodes.h"
 #include "runtime/facts/fact_store.h"
-#include "runtime/vm/builtins.h"
+#include "runtime/core/builtins.h"
+#include "runtime/vm/run_builtin.h"
 #include "tests/unit/helpers.h"
 
 using namespace lawful;

@@ -1,32 +1,11 @@
-// The builtin table, from builtins.def, and the builtins themselves.
-#include "runtime/vm/builtins.h"
+// The builtins themselves; see run_builtin.h.
+#include "runtime/vm/run_builtin.h"
 
 #include <cstring>
 
 #include "runtime/facts/fact_store.h"
 
 namespace lawful {
-
-namespace {
-const BuiltinInfo kBuiltins[] = {
-#define LAW_BUILTIN(Name, Text, Sig, Meaning) {Text, Sig, Meaning},
-#include "runtime/vm/builtins.def"
-#undef LAW_BUILTIN
-};
-}  // namespace
-
-const BuiltinInfo& builtin_info(BuiltinId id) { return kBuiltins[static_cast<int>(id)]; }
-
-int builtin_arity(BuiltinId id) {
-  const char* sig = builtin_info(id).signature;
-  return static_cast<int>(std::strchr(sig, '>') - sig);
-}
-
-int find_builtin(std::string_view name) {
-  for (int i = 0; i < kBuiltinCount; ++i)
-    if (name == kBuiltins[i].name) return i;
-  return -1;
-}
 
 Value run_builtin(FactStore& facts, BuiltinId id, const Value* args) {
   auto text = [&](Value v) { return facts.text(v); };

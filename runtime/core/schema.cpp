@@ -1,5 +1,5 @@
 // Schema types and slot layout; see schema.h.
-#include "runtime/facts/schema.h"
+#include "runtime/core/schema.h"
 
 #include <functional>
 

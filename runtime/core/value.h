@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "runtime/vm/dates.h"
+#include "runtime/core/dates.h"
 
 namespace lawful {
 

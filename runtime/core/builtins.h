@@ -1,17 +1,18 @@
-// The library functions policies can call (builtins.def), and their implementations.
+// The library functions policies can call (builtins.def); they run in
+// runtime/vm/run_builtin.h.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 #include <string_view>
 
-#include "runtime/vm/value.h"
+#include "runtime/core/value.h"
 
 namespace lawful {
 
 enum class BuiltinId : uint8_t {
 #define LAW_BUILTIN(Name, Text, Sig, Meaning) Name,
-#include "runtime/vm/builtins.def"
+#include "runtime/core/builtins.def"
 #undef LAW_BUILTIN
   Count_
 };
@@ -66,10 +67,5 @@ inline bool lower_equal(std::string_view a, std::string_view b, bool b_too) {
   }
   return true;
 }
-
-class FactStore;
-// The builtin on known arguments (builtin_arity of them); strings it makes go into the
-// store. Both engines call this: the interpreter loop, and compiled code (runtime/jit/).
-Value run_builtin(FactStore& facts, BuiltinId id, const Value* args);
 
 }  // namespace lawful

@@ -1,5 +1,5 @@
 // The per-line step; see line_decider.h.
-#include "runtime/facts/line_decider.h"
+#include "runtime/vm/line_decider.h"
 
 #include <algorithm>
 #include <iterator>

@@ -1,5 +1,5 @@
 // Civil-date conversions (proleptic Gregorian) and calendar arithmetic; see dates.h.
-#include "runtime/vm/dates.h"
+#include "runtime/core/dates.h"
 
 #include <fmt/format.h>
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/vm/fact_set.h"
-#include "runtime/vm/value.h"
+#include "runtime/core/fact_set.h"
+#include "runtime/core/value.h"
 
 namespace lawful {
 
@@ -58,12 +58,6 @@ struct Outcome {
     error.clear();
   }
 };
-
-struct Program;
-// Names a review's reason in words, for decision records and explain.
-std::string reason_text(const Program& prog, const Outcome& out);
-// The same, appended to `text` (no allocation once `text` has room).
-void append_reason_text(std::string& text, const Program& prog, const Outcome& out);
 
 // The rule states of one evaluated decision, for explain and coverage.
 enum class RuleState : uint8_t { NotApplicable, Applies, Unknown };
