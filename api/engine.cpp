@@ -228,18 +228,6 @@ namespace lawful::api {
 
 namespace {
 
-// A scratch for the length of one call, returned to its engine's pool afterwards.
-class Lease {
- public:
-  explicit Lease(const lawful_engine& e) : e_(e), s_(e.acquire()) {}
-  ~Lease() { e_.release(std::move(s_)); }
-  Scratch& operator*() const { return *s_; }
-  Scratch* operator->() const { return s_.get(); }
-
- private:
-  const lawful_engine& e_;
-  std::unique_ptr<Scratch> s_;
-};
 
 
 bool ends_with(const std::string& s, std::string_view suffix) {

@@ -109,8 +109,10 @@ class DiagList {
 // engine's pool for one call.
 struct Scratch {
   Scratch(const Program& p, const Entry& e, std::shared_ptr<const RecordNames> names)
-      : line(p, e, LineDecider::Options{}, std::move(names)) {}
+      : line(p, e, LineDecider::Options{}, names), names(std::move(names)) {}
   LineDecider line;
+  std::shared_ptr<const RecordNames> names;
+  std::unique_ptr<LineDecider> cases;  // the same step for case lines, made on first use (api/lines.h)
 };
 
 }  // namespace lawful::api
@@ -229,6 +231,21 @@ struct lawful_reloader {
 };
 
 namespace lawful::api {
+
+// A scratch for the length of one call, returned to its engine's pool afterwards.
+class Lease {
+ public:
+  explicit Lease(const lawful_engine& e) : e_(e), s_(e.acquire()) {}
+  ~Lease() { e_.release(std::move(s_)); }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  Scratch& operator*() const { return *s_; }
+  Scratch* operator->() const { return s_.get(); }
+
+ private:
+  const lawful_engine& e_;
+  std::unique_ptr<Scratch> s_;
+};
 
 // Engines.
 lawful_status load_path(const std::string& path, lawful_engine** out, DiagList& diags);

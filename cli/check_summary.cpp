@@ -25,29 +25,6 @@ uint64_t peak_memory_kib() {
   return kib;
 }
 
-void Tally::reset(const Program& prog) {
-  lines = errors = 0;
-  verdicts = {};
-  size_t nb = prog.basis_enum >= 0 ? prog.schema.enums[static_cast<size_t>(prog.basis_enum)].members.size() : 0;
-  bases.assign(nb, 0);
-  policies.assign(prog.policies.size() + 1, {0, 0, 0});
-  first_error_line = 0;
-  first_error.clear();
-}
-
-void Tally::add(const Tally& t) {
-  lines += t.lines;
-  errors += t.errors;
-  for (size_t i = 0; i < 3; ++i) verdicts[i] += t.verdicts[i];
-  for (size_t i = 0; i < bases.size() && i < t.bases.size(); ++i) bases[i] += t.bases[i];
-  for (size_t i = 0; i < policies.size() && i < t.policies.size(); ++i)
-    for (size_t v = 0; v < 3; ++v) policies[i][v] += t.policies[i][v];
-  if (!first_error_line && t.first_error_line) {
-    first_error_line = t.first_error_line;
-    first_error = t.first_error;
-  }
-}
-
 namespace {
 
 // 1234567 -> "1,234,567"
@@ -68,14 +45,6 @@ std::string duration_text(double s) {
   auto t = static_cast<uint64_t>(s + 0.5);
   if (t < 3600) return fmt::format("{}m{:02}s", t / 60, t % 60);
   return fmt::format("{}h{:02}m", t / 3600, t / 60 % 60);
-}
-
-std::string policy_label(const Program& prog, size_t p) {
-  if (p >= prog.policies.size()) return "(no policy)";
-  const PolicyInfo& pi = prog.policies[p];
-  std::vector<std::string> j;
-  for (uint32_t s : pi.jurisdictions) j.push_back(prog.str(s));
-  return j.empty() ? prog.str(pi.name) : fmt::format("{} ({})", fmt::join(j, ","), prog.str(pi.name));
 }
 
 }  // namespace
@@ -129,7 +98,7 @@ std::string summary_text(const Program& prog, const Tally& t, const RunFacts& r)
     const auto& c = t.policies[p];
     uint64_t total = c[0] + c[1] + c[2];
     if (total == 0) continue;
-    fmt::format_to(out, "  {:<28} {:>12} {:>12} {:>12} {:>12}\n", policy_label(prog, p), grouped(c[0]), grouped(c[1]),
+    fmt::format_to(out, "  {:<28} {:>12} {:>12} {:>12} {:>12}\n", report::policy_label(prog, p), grouped(c[0]), grouped(c[1]),
                    grouped(c[2]), grouped(total));
   }
   fmt::format_to(out, "  {:<28} {:>12} {:>12} {:>12} {:>12}\n", "all", grouped(t.verdicts[0]), grouped(t.verdicts[1]),
@@ -143,66 +112,6 @@ std::string summary_text(const Program& prog, const Tally& t, const RunFacts& r)
                    t.first_error.substr(0, 160));
   else
     fmt::format_to(out, "  error lines: 0\n");
-  return s;
-}
-
-std::string summary_json(const Program& prog, const Tally& t, const RunFacts& r) {
-  std::string s = "{";
-  auto out = std::back_inserter(s);
-  s += "\"input\": ";
-  append_json_string(s, r.input);
-  // The policy path was once a second "policies" key, beside the per-policy table below;
-  // JSON readers keep the last of two equal keys, so the table keeps the name.
-  s += ", \"policy_path\": ";
-  append_json_string(s, r.policies);
-  // What made the decisions, to trace a summary to a build and a policy version: this
-  // build's version and standard library (`lawful --version`), and the hash of the
-  // program's sources, the standard library's included (`lawful disasm` shows it). A
-  // .lawc was compiled with the standard library of the build that compiled it: this
-  // build's hash would not describe it, so it is null; its sources hash does.
-  fmt::format_to(out, ", \"lawful_version\": \"{}\", \"stdlib_hash\": ", LAWFUL_VERSION);
-  if (is_lawc(r.policies)) s += "null";
-  else append_json_string(s, stdlib_hash());
-  fmt::format_to(out, ", \"sources_hash\": \"{:016x}\"", prog.source_hash);
-  fmt::format_to(out, ", \"lines\": {}, \"decisions\": {}, \"errors\": {}", t.lines, t.lines - t.errors, t.errors);
-  fmt::format_to(out, ", \"verdicts\": {{\"allow\": {}, \"deny\": {}, \"review\": {}}}", t.verdicts[0], t.verdicts[1],
-                 t.verdicts[2]);
-  s += ", \"bases\": {";
-  for (size_t b = 0; b < t.bases.size(); ++b) {
-    if (b) s += ", ";
-    append_json_string(s, prog.basis_name(static_cast<int32_t>(b)));
-    fmt::format_to(out, ": {}", t.bases[b]);
-  }
-  s += "}, \"policies\": [";
-  bool first = true;
-  for (size_t p = 0; p < t.policies.size(); ++p) {
-    const auto& c = t.policies[p];
-    if (c[0] + c[1] + c[2] == 0) continue;
-    if (!first) s += ", ";
-    first = false;
-    s += "{\"policy\": ";
-    if (p < prog.policies.size()) append_json_string(s, prog.str(prog.policies[p].name));
-    else s += "null";
-    s += ", \"jurisdictions\": [";
-    if (p < prog.policies.size())
-      for (size_t j = 0; j < prog.policies[p].jurisdictions.size(); ++j) {
-        if (j) s += ", ";
-        append_json_string(s, prog.str(prog.policies[p].jurisdictions[j]));
-      }
-    fmt::format_to(out, "], \"allow\": {}, \"deny\": {}, \"review\": {}}}", c[0], c[1], c[2]);
-  }
-  s += "], \"first_error\": ";
-  if (t.errors) {
-    fmt::format_to(out, "{{\"line\": {}, \"error\": ", t.first_error_line);
-    append_json_string(s, t.first_error);
-    s += "}";
-  } else {
-    s += "null";
-  }
-  double rate = r.seconds > 0 ? static_cast<double>(t.lines) / r.seconds : 0;
-  fmt::format_to(out, ", \"threads\": {}, \"elapsed_seconds\": {:.3f}, \"lines_per_second\": {:.0f}", r.threads,
-                 r.seconds, rate);
-  fmt::format_to(out, ", \"peak_memory_kib\": {}}}\n", r.peak_kib);
   return s;
 }
 

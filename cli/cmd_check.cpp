@@ -38,6 +38,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/engine.h"
+#include "report/check_report.h"
 #include "runtime/facts/records.h"
 #include "runtime/io/output_file.h"
 #include "runtime/vm/entry.h"
@@ -59,6 +60,7 @@ struct CheckOptions {
   std::string format = "jsonl";
   std::string input_format = "auto";
   std::string summary;
+  std::string report;
   unsigned threads = 0;
   uint64_t from_line = 1;
   bool quiet = false;
@@ -495,6 +497,7 @@ class Pipeline {
 
 int run_check(const CheckOptions& o) {
   auto started = std::chrono::steady_clock::now();
+  const std::string started_utc = report::utc_now();
   install_signal_handlers();
   if (o.from_line == 0) {
     print_error("--from-line counts lines from 1");
@@ -508,10 +511,19 @@ int run_check(const CheckOptions& o) {
     print_error("--contacts needs --campaign FILE");
     return kExitUsage;
   }
-  if (!o.summary.empty() && !o.output.empty() && o.output != "-" && io::same_file_replaced(o.output, o.summary)) {
-    print_error(fmt::format("-o {} and --summary {} name the same file: the summary would replace the decisions",
-                            o.output, o.summary));
-    return kExitUsage;
+  {
+    // Two outputs that would replace the same file: one would be lost.
+    const std::pair<const char*, const std::string*> outputs[] = {
+        {"-o", &o.output}, {"--summary", &o.summary}, {"--report", &o.report}};
+    for (size_t a = 0; a < 3; ++a)
+      for (size_t b = a + 1; b < 3; ++b) {
+        const std::string& x = *outputs[a].second;
+        const std::string& y = *outputs[b].second;
+        if (x.empty() || y.empty() || x == "-" || y == "-" || !io::same_file_replaced(x, y)) continue;
+        print_error(fmt::format("{} {} and {} {} name the same file: one would replace the other", outputs[a].first, x,
+                                outputs[b].first, y));
+        return kExitUsage;
+      }
   }
   const std::string& input = o.cases.empty() ? o.contacts : o.cases;
   bool csv_in = o.input_format == "csv" ||
@@ -738,24 +750,38 @@ int run_check(const CheckOptions& o) {
   RunFacts facts;
   facts.input = input;
   facts.policies = o.path;
+  facts.campaign = o.campaign;
+  if (job.campaign) facts.campaign_about = report::campaign_words(campaign);
+  facts.as_of = o.as_of;
+  facts.started = started_utc;
+  facts.lawful_version = LAWFUL_VERSION;
+  if (!is_lawc(o.path)) facts.stdlib_hash = stdlib_hash();
   facts.threads = threads;
   facts.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   facts.peak_kib = peak_memory_kib();
   if (!o.quiet) print_stderr(summary_text(prog, total, facts));
-  if (!o.summary.empty()) {
-    // By the same rule as the records; a FIFO nobody reads does not hold a stop either.
-    io::OutputFile summary;
+  // The summary and the report, from the same counts, by the same rule as the records; a
+  // FIFO nobody reads does not hold a stop either.
+  auto write_output = [&](const std::string& path, const char* what, const std::string& text) {
+    io::OutputFile file;
     io::OutputOptions options;
     options.stop = &g_stop_signal;
-    if (!summary.open(o.summary, options) || !summary.write(summary_json(prog, total, facts)) || !summary.commit()) {
-      if (summary.stopped()) {
-        arm_wake_timer(false);
-        say(fmt::format("interrupted: the decisions are complete, the summary ({}) was not written", o.summary));
-        return 128 + g_stop_signal.load();
-      }
-      print_error(summary.error());
-      return kExitFailed;
+    if (file.open(path, options) && file.write(text) && file.commit()) return kExitOk;
+    if (file.stopped()) {
+      arm_wake_timer(false);
+      say(fmt::format("interrupted: the decisions are complete, the {} ({}) was not written", what, path));
+      return 128 + g_stop_signal.load();
     }
+    print_error(file.error());
+    return kExitFailed;
+  };
+  if (!o.summary.empty()) {
+    int code = write_output(o.summary, "summary", summary_json(prog, total, facts));
+    if (code != kExitOk) return code;
+  }
+  if (!o.report.empty()) {
+    int code = write_output(o.report, "report", report::check_report_html(prog, total, facts));
+    if (code != kExitOk) return code;
   }
   return any_error ? kExitFailed : kExitOk;
 }
@@ -782,6 +808,8 @@ void add_check(Command& app, int& exit_code) {
   cmd.add_option("--from-line", o->from_line,
                  "Decide from this input line on (the lines before are skipped, still counted; a CSV header is still read)");
   cmd.add_option("--summary", o->summary, "Also write the summary as JSON to this file");
+  cmd.add_option("--report", o->report,
+                 "Also write a report of the run to this file: one self-contained HTML page with charts");
   cmd.add_option("--engine", o->engine, kEngineHelp).check_member(kEngineNames);
   cmd.add_flag("-q,--quiet", o->quiet, "No progress bar and no summary on standard error");
   cmd.add_flag("--no-progress", o->no_progress, "No progress bar (it shows only when standard error is a terminal)");

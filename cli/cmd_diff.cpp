@@ -13,6 +13,9 @@
 #include "cli/common.h"
 #include "cli/engine.h"
 #include "compiler/policy_changes.h"
+#include "report/check_counts.h"
+#include "report/diff_counts.h"
+#include "report/diff_report.h"
 #include "runtime/facts/binder.h"
 #include "runtime/facts/csv_binder.h"
 #include "runtime/facts/records.h"
@@ -32,6 +35,7 @@ struct DiffOptions {
   std::string contacts;
   std::string campaign;
   std::string input_format = "auto";
+  std::string report;
   bool json = false;
   bool fail_on_change = false;
   size_t examples = 5;
@@ -50,55 +54,10 @@ struct Side {
   const Program& prog() const { return *loaded.program; }
 };
 
-// ------------------------------------------------------------------ movements
-
-struct Tally {
-  std::map<std::string, size_t> counts;  // cause -> decisions
-};
-
-struct Movement {
-  std::string from_verdict, from_basis, to_verdict, to_basis;
-  std::string same;  // a decision that kept its verdict and basis: "rules" or "citations" changed
-  size_t count = 0;
-  Tally now, was;
-  std::vector<std::string> contacts;
-};
-
-std::string basis_of(const Program& p, const Outcome& o) {
-  return o.verdict == VerdictCode::Allow && o.basis >= 0 ? p.basis_name(o.basis) : std::string();
-}
-
-// What made an outcome: the rules that decided it; for a review, the rule that might
-// apply, the two in conflict, or the review rule; else the reason in words.
-std::vector<std::string> causes(const Program& p, const Outcome& o) {
-  std::vector<std::string> v;
-  std::vector<uint32_t> rules;
-  if (o.verdict != VerdictCode::Review || o.reason == Reason::ReviewRule) {
-    rules = o.rules;
-  } else if (o.reason == Reason::Undetermined && o.reason_a >= 0) {
-    rules.push_back(static_cast<uint32_t>(o.reason_a));
-  } else if (o.reason == Reason::Conflict && o.reason_a >= 0 && o.reason_b >= 0) {
-    rules = {static_cast<uint32_t>(o.reason_a), static_cast<uint32_t>(o.reason_b)};
-  }
-  if (o.decision >= 0 && !rules.empty()) {
-    const DecisionInfo& d = p.decisions[static_cast<size_t>(o.decision)];
-    for (uint32_t r : rules)
-      v.push_back(p.str(p.policies[d.policy].name) + "\x1f" + p.str(d.name) + "\x1f" + p.str(d.rules[r].name));
-  } else if (o.reason != Reason::None) {
-    v.push_back("(" + reason_text(p, o) + ")");
-  }
-  return v;
-}
-
-std::string cause_text(const std::string& key) {
-  if (key.empty() || key[0] == '(') return key;
-  size_t a = key.find('\x1f'), b = key.find('\x1f', a + 1);
-  return fmt::format("{}: {}.{}", key.substr(0, a), key.substr(a + 1, b - a - 1), key.substr(b + 1));
-}
-
-std::string verdict_text(const std::string& v, const std::string& basis) {
-  return basis.empty() ? v : v + " basis " + basis;
-}
+using report::cause_text;
+using report::CauseCounts;
+using report::Movement;
+using report::verdict_text;
 
 void json_verdict(std::string& o, const std::string& v, const std::string& basis) {
   o += "{\"verdict\": ";
@@ -130,16 +89,8 @@ bool load_side(const std::string& path, const DiffOptions& o, Side& s) {
   return true;
 }
 
-// Counts one decision into a movement (or a same-verdict group).
-void count_into(Movement& m, const std::vector<std::string>& was, const std::vector<std::string>& now,
-                const std::string& id, size_t examples) {
-  ++m.count;
-  for (const std::string& c : now) ++m.now.counts[c];
-  for (const std::string& c : was) ++m.was.counts[c];
-  if (m.contacts.size() < examples) m.contacts.push_back(id);
-}
-
 int run_diff(const DiffOptions& o) {
+  const std::string started = report::utc_now();
   if (o.cases.empty() == o.contacts.empty()) {
     print_error("give either --cases FILE, or --contacts FILE with --campaign FILE");
     return kExitUsage;
@@ -170,14 +121,15 @@ int run_diff(const DiffOptions& o) {
   }
   Side sides[2];
   if (!load_side(o.old_path, o, sides[0]) || !load_side(o.new_path, o, sides[1])) return kExitFailed;
+  std::string campaign_text;  // also for the report
   if (!o.campaign.empty()) {
-    std::string text, err;
-    if (!read_whole(o.campaign, text, &err)) {
+    std::string err;
+    if (!read_whole(o.campaign, campaign_text, &err)) {
       print_error(err);
       return kExitFailed;
     }
     for (Side& s : sides) {
-      BindResult r = s.binder->bind_campaign(s.vm->facts(), text);
+      BindResult r = s.binder->bind_campaign(s.vm->facts(), campaign_text);
       if (!r.ok) {
         print_error(fmt::format("{}: {}", o.campaign, r.error));
         return kExitFailed;
@@ -200,14 +152,9 @@ int run_diff(const DiffOptions& o) {
   std::map<std::string, std::string> rule_change;  // cause key -> added, removed, changed
   for (const PolicyChange& c : changed_defs)
     if (c.definition.empty()) rule_change[c.policy + "\x1f" + c.decision + "\x1f" + c.rule] = change_name(c.kind);
-  std::map<std::tuple<std::string, std::string, std::string, std::string>, Movement> moves;
-  std::map<std::tuple<std::string, std::string, std::string>, Movement> same;  // verdict, basis, what changed
-  size_t total = 0, unchanged = 0, errors = 0;
-  std::vector<std::pair<uint64_t, std::string>> error_lines;
-  auto not_decided = [&](uint64_t n, std::string why) {
-    ++errors;
-    if (error_lines.size() < o.examples) error_lines.emplace_back(n, std::move(why));
-  };
+  report::DiffCounts counts;
+  counts.examples = o.examples;
+  auto not_decided = [&](uint64_t n, std::string why) { counts.not_decided(n, std::move(why)); };
   Chunk chunk;
   while (in.next(chunk)) {
     for (size_t i = 0; i < chunk.lines.size(); ++i) {
@@ -228,7 +175,7 @@ int run_diff(const DiffOptions& o) {
         continue;
       }
       if (chunk.lines[i].too_long) {
-        ++total;
+        ++counts.total;
         not_decided(n, fmt::format("a line of {} bytes; the limit is {}", chunk.lines[i].too_long, max_line));
         continue;
       }
@@ -236,7 +183,7 @@ int run_diff(const DiffOptions& o) {
         not_decided(n, "a blank line");
         continue;
       }
-      ++total;
+      ++counts.total;
       std::string error;
       for (Side& s : sides) {
         BindResult r = csv_in        ? s.csv->bind_row(s.vm->facts(), line)
@@ -256,40 +203,10 @@ int run_diff(const DiffOptions& o) {
         not_decided(n, error);
         continue;
       }
-      const Outcome& a = sides[0].out;
-      const Outcome& b = sides[1].out;
-      std::string va = verdict_name(a.verdict), vb = verdict_name(b.verdict);
-      std::string ba = basis_of(sides[0].prog(), a), bb = basis_of(sides[1].prog(), b);
-      std::vector<std::string> ca = causes(sides[0].prog(), a);
-      std::vector<std::string> cb = causes(sides[1].prog(), b);
       std::string_view id_view;
       std::string id = contact_id(sides[1].prog(), sides[1].vm->facts(), id_view) ? std::string(id_view)
                                                                                    : fmt::format("line {}", n);
-      if (va == vb && ba == bb) {
-        ++unchanged;
-        std::string what;
-        if (ca != cb) {
-          what = "rules";
-        } else {
-          std::vector<std::string> cites_a, cites_b;
-          for_each_cite(sides[0].prog(), a, [&](const std::string& c) { cites_a.push_back(c); });
-          for_each_cite(sides[1].prog(), b, [&](const std::string& c) { cites_b.push_back(c); });
-          if (cites_a != cites_b) what = "citations";
-        }
-        if (what.empty()) continue;
-        Movement& m = same[{va, ba, what}];
-        m.from_verdict = m.to_verdict = va;
-        m.from_basis = m.to_basis = ba;
-        m.same = what;
-        count_into(m, ca, cb, id, o.examples);
-        continue;
-      }
-      Movement& m = moves[{va, ba, vb, bb}];
-      m.from_verdict = va;
-      m.from_basis = ba;
-      m.to_verdict = vb;
-      m.to_basis = bb;
-      count_into(m, ca, cb, id, o.examples);
+      counts.decided(sides[0].prog(), sides[0].out, sides[1].prog(), sides[1].out, id);
     }
   }
   if (in.failed()) {
@@ -301,23 +218,12 @@ int run_diff(const DiffOptions& o) {
     return kExitFailed;
   }
 
-  auto largest_first = [](auto& groups, size_t& sum) {
-    std::vector<const Movement*> order;
-    for (const auto& [k, m] : groups) {
-      order.push_back(&m);
-      sum += m.count;
-    }
-    std::stable_sort(order.begin(), order.end(), [](const Movement* x, const Movement* y) { return x->count > y->count; });
-    return order;
-  };
   size_t changed = 0, other_reasons = 0;
-  const std::vector<const Movement*> order = largest_first(moves, changed);
-  const std::vector<const Movement*> same_order = largest_first(same, other_reasons);
-  auto sorted = [](const Tally& t) {
-    std::vector<std::pair<std::string, size_t>> v(t.counts.begin(), t.counts.end());
-    std::stable_sort(v.begin(), v.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
-    return v;
-  };
+  const std::vector<const Movement*> order = counts.movements(&changed);
+  const std::vector<const Movement*> same_order = counts.other_reasons(&other_reasons);
+  const size_t total = counts.total, unchanged = counts.unchanged, errors = counts.errors;
+  const auto& error_lines = counts.error_lines;
+  auto sorted = [](const CauseCounts& t) { return t.sorted(); };
   auto mark = [&](const std::string& cause) {
     auto it = rule_change.find(cause);
     return it == rule_change.end() ? std::string() : it->second;
@@ -340,7 +246,7 @@ int run_diff(const DiffOptions& o) {
       }
     }
     auto block = [&](const Movement& m) {
-      auto list = [&](const char* label, const Tally& t) {
+      auto list = [&](const char* label, const CauseCounts& t) {
         std::string s;
         for (const auto& [cause, count] : sorted(t)) {
           std::string what = mark(cause);
@@ -398,7 +304,7 @@ int run_diff(const DiffOptions& o) {
       json_verdict(out, m.to_verdict, m.to_basis);
       if (!m.same.empty()) out += fmt::format(", \"changed\": \"{}\"", m.same);
       out += fmt::format(", \"count\": {}", m.count);
-      auto list = [&](const char* label, const Tally& t) {
+      auto list = [&](const char* label, const CauseCounts& t) {
         out += fmt::format(", \"{}\": [", label);
         bool first = true;
         for (const auto& [cause, count] : sorted(t)) {
@@ -455,6 +361,25 @@ int run_diff(const DiffOptions& o) {
   // Contact ids and countries, the policies' strings: not to drive the terminal.
   if (!o.json) out = terminal_safe(out);
   print_stdout(out);
+  if (!o.report.empty()) {
+    report::DiffRunFacts facts;
+    facts.old_path = o.old_path;
+    facts.new_path = o.new_path;
+    facts.input = input;
+    facts.campaign = o.campaign;
+    facts.campaign_about = report::campaign_words(campaign_text);
+    facts.decision = o.decision;
+    facts.as_of = o.as_of;
+    facts.started = started;
+    facts.lawful_version = LAWFUL_VERSION;
+    facts.explainable = !csv_in && o.cases.empty() && input != "-";
+    std::string why;
+    if (!write_whole(o.report, report::diff_report_html(sides[0].prog(), sides[1].prog(), changed_defs, counts, facts),
+                     &why)) {
+      print_error(why);
+      return kExitFailed;
+    }
+  }
   if (errors) return kExitFailed;
   return changed && o.fail_on_change ? kExitFailed : kExitOk;
 }
@@ -476,6 +401,8 @@ void add_diff(Command& app, int& exit_code) {
   cmd.add_option("--examples", o->examples, "Contact ids to show per movement (default 5)");
   cmd.add_option("--engine", o->engine, kEngineHelp);
   cmd.add_flag("--json", o->json, "The same report as one JSON object");
+  cmd.add_option("--report", o->report,
+                 "Also write the report to this file as one self-contained HTML page with charts");
   cmd.add_flag("--fail-on-change", o->fail_on_change, "Exit 1 when any decision changes (for CI)");
   cmd.callback([o, &exit_code] { exit_code = run_diff(*o); });
 }

@@ -56,5 +56,6 @@ void add_explain(Command& app, int& exit_code);
 void add_diff(Command& app, int& exit_code);
 void add_gen_contacts(Command& app, int& exit_code);
 void add_verify(Command& app, int& exit_code);
+void add_serve(Command& app, int& exit_code);
 
 }  // namespace lawful::cli

@@ -10,7 +10,14 @@ packages=(
   clang libclang-rt-14-dev
   libz3-dev          # lawful verify (verify/): the Z3 SMT solver
   llvm-14-dev        # the native back end (runtime/jit): LLVM 14, as the clang of the fuzz build
-  pkgconf binutils   # the API install test: pkg-config, nm
+  pkgconf binutils   # the API install test: pkg-config, nm; pkg-config finds cpp-httplib too
+  # The Python module (python/, LAWFUL_PYTHON) and its tests, for Debian's python3:
+  # pybind11 and Python's headers to build it, pytest to test it, pandas for
+  # decide_frame, distributed (with dask) for lawful.dask and its LocalCluster test.
+  pybind11-dev python3-dev python3-pytest python3-pandas python3-distributed
+  libcpp-httplib-dev libssl-dev  # lawful serve (server/): HTTP/1.1, and SHA-256 for its decision log
+  chromium chromium-driver python3-selenium  # headless browser tests: the playground (tests/server), the reports (tests/cli/report_browser_test.py)
+  wrk                # bench/serve: decisions a second over HTTP
 )
 
 missing=()

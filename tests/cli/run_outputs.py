@@ -97,10 +97,10 @@ def compile_to(out, *extra):
     return lawful("compile", "policies", "-o", out, *extra)
 
 
-def summary_to(out, d):
+def summary_to(out, d, option="--summary"):
     contacts = d / "one.jsonl"
     contacts.write_text('{"id": "a", "country": "GB", "entity": "company"}\n')
-    return lawful("check", "policies", "--contacts", contacts, "--campaign", CAMPAIGN, "-q", "--summary", out)
+    return lawful("check", "policies", "--contacts", contacts, "--campaign", CAMPAIGN, "-q", option, out)
 
 
 # ------------------------------------------------------------------ finding 1
@@ -112,6 +112,9 @@ def device_outputs_are_written_not_replaced():
     for what, p in [("compile -o", compile_to(null)),
                     ("gen-contacts -o", lawful("gen-contacts", "--n", 10, "-o", null)),
                     ("check --summary", summary_to(null, d)),
+                    ("check --report", summary_to(null, d, "--report")),
+                    ("diff --report", lawful("diff", "policies", "policies", "--contacts", d / "one.jsonl", "--campaign",
+                                             CAMPAIGN, "--report", null)),
                     ("check -o", lawful("check", "policies", "--contacts", d / "one.jsonl", "--campaign", CAMPAIGN,
                                         "-q", "-o", null))]:
         check(p.returncode == 0, f"{what} a null device: written", p)
@@ -140,7 +143,8 @@ def fifo_outputs_are_written_not_replaced():
     cases = [("compile -o", lambda: compile_to(fifo), reference.read_bytes()),
              ("gen-contacts -o", lambda: lawful("gen-contacts", "--n", 50, "-o", fifo),
               lawful("gen-contacts", "--n", 50).stdout),
-             ("check --summary", lambda: summary_to(fifo, d), None)]
+             ("check --summary", lambda: summary_to(fifo, d), None),
+             ("check --report", lambda: summary_to(fifo, d, "--report"), b"<!DOCTYPE html>")]
     for what, run_it, expected in cases:
         reader = read_fifo_in_background(fifo)
         try:
@@ -152,7 +156,9 @@ def fifo_outputs_are_written_not_replaced():
                 reader.wait()
         check(p.returncode == 0, f"{what} a FIFO", p)
         check(stat.S_ISFIFO(os.lstat(fifo).st_mode), f"{what}: the FIFO is still a FIFO")
-        if expected is not None:
+        if expected == b"<!DOCTYPE html>":
+            check(got.startswith(expected) and got.endswith(b"</html>\n"), f"{what}: the reader got the whole page")
+        elif expected is not None:
             check(got == expected, f"{what}: the reader got the whole output")
         else:
             check(b'"lines": 1' in got or b'"lines":1' in got, f"{what}: the reader got the summary: {got[:200]!r}")
@@ -457,6 +463,8 @@ def signals_stop_a_check_waiting_to_open_a_fifo():
     # The summary is a FIFO with no reader: the decisions are out, the summary is not.
     err = check_stopped_while_opening(check_args(gen(10), "--summary", fifo_out), "--summary FIFO with no reader")
     check("the summary" in err, f"says the summary was not written: {err}")
+    err = check_stopped_while_opening(check_args(gen(10), "--report", fifo_out), "--report FIFO with no reader")
+    check("the report" in err, f"says the report was not written: {err}")
     check(stat.S_ISFIFO(os.lstat(fifo_out).st_mode) and stat.S_ISFIFO(os.lstat(fifo_in).st_mode), "FIFOs stay")
 
 

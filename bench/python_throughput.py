@@ -1,0 +1,150 @@
+#!/usr/bin/python3
+"""Decisions per second through Python (lawful.Policies.decide_many) against `lawful
+check` on the same file, and through Dask (lawful.dask.decide_bag) on one machine.
+
+Each way runs `--repeat` times; the best wall time and its processor time (user + system,
+steadier on a loaded machine) are printed, with the load average before and after.
+`--count` measures instructions per decision instead, under callgrind, for a machine too
+busy to trust clocks: each way runs on N and 2N lines, one thread, and the difference
+is divided by N (start-up, loading and the Python interpreter cancel out).
+
+usage: PYTHONPATH=build/python bench/python_throughput.py [--lawful build/lawful]
+           [--n 200000] [--threads 2] [--repeat 3] [--dask] [--count]
+(Debian's python3: the module is built for it; docs/performance.md has the figures.)
+"""
+import argparse
+import os
+import pathlib
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+p.add_argument("--lawful", default=str(ROOT / "build" / "lawful"))
+p.add_argument("--policies", default=str(ROOT / "policies"))
+p.add_argument("--campaign", default=str(ROOT / "examples" / "campaign.json"))
+p.add_argument("--n", type=int, default=200_000)
+p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+p.add_argument("--repeat", type=int, default=3)
+p.add_argument("--dask", action="store_true", help="also through Dask: a LocalCluster of --threads one-thread workers")
+p.add_argument("--count", action="store_true", help="instructions per decision under callgrind (one thread)")
+args = p.parse_args() if __name__ == "__main__" else None  # not in a Dask worker process
+
+import lawful  # noqa: E402
+
+campaign = pathlib.Path(args.campaign).read_text() if args else None
+tmp = pathlib.Path(tempfile.mkdtemp(prefix="lawful-pybench-")) if __name__ == "__main__" else None
+
+
+def gen(n):
+    path = tmp / f"contacts-{n}.jsonl"
+    if not path.exists():
+        subprocess.run([args.lawful, "gen-contacts", "--n", str(n), "--seed", "7", "-o", str(path)], check=True)
+    return path
+
+
+def cpu_self():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def cpu_children():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def best(fn):
+    runs = []
+    for _ in range(args.repeat):
+        runs.append(fn())
+    return min(runs)
+
+
+def cli_run(path, threads, out="/dev/null"):
+    c0, t0 = cpu_children(), time.perf_counter()
+    subprocess.run([args.lawful, "check", args.policies, "--contacts", str(path), "--campaign", args.campaign,
+                    "-o", out, "--quiet", "--threads", str(threads)], check=False)
+    return time.perf_counter() - t0, cpu_children() - c0
+
+
+def python_run(policies, path, threads):
+    c0, t0 = cpu_self(), time.perf_counter()
+    d = policies.decide_many(str(path), campaign, threads=threads)
+    assert len(d) == args.n
+    return time.perf_counter() - t0, cpu_self() - c0
+
+
+def report(name, wall, cpu, n):
+    print(f"{name:<44} {wall:7.2f} s {n / wall / 1000:8.1f}k/s   CPU {cpu:6.2f} s ({cpu / n * 1e6:5.2f} µs/decision)")
+
+
+def count_instructions():
+    def ir(cmd):
+        p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+                           capture_output=True, text=True, env=dict(os.environ, LAWFUL_NO_CACHE="1"))
+        for line in p.stderr.splitlines():
+            if "Collected :" in line:
+                return int(line.split(":")[-1])
+        raise SystemExit(f"callgrind: {p.stderr[-2000:]}")
+    n = 20_000
+    small, large = gen(n), gen(2 * n)
+    probe = ("import lawful, sys; p = lawful.load(sys.argv[1]); "
+             "d = p.decide_many(sys.argv[2], open(sys.argv[3]).read(), threads=1); b = d.to_jsonl()")
+    print(f"instructions per decision (callgrind; {2 * n:,} minus {n:,} lines, one thread)")
+    for name, cmd in (("lawful check --threads 1", lambda f: [args.lawful, "check", args.policies, "--contacts", str(f),
+                                                             "--campaign", args.campaign, "-o", "/dev/null",
+                                                             "--quiet", "--threads", "1"]),
+                      ("decide_many(path, threads=1)", lambda f: [sys.executable, "-c", probe, args.policies, str(f),
+                                                                  args.campaign])):
+        per = (ir(cmd(large)) - ir(cmd(small))) / n
+        print(f"  {name:<40} {per:10,.0f}")
+
+
+def main():
+    if args.count:
+        count_instructions()
+        return
+    path = gen(args.n)
+    load = os.getloadavg()
+    print(f"{args.n:,} contacts, {args.threads} threads, best of {args.repeat}; load average {load[0]:.1f} at the start")
+    policies = lawful.load(args.policies)
+    python_run(policies, path, args.threads)  # warm: the file in the page cache
+    cli_wall, cli_cpu = best(lambda: cli_run(path, args.threads))
+    report(f"lawful check --threads {args.threads} -o /dev/null", cli_wall, cli_cpu, args.n)
+    py_wall, py_cpu = best(lambda: python_run(policies, path, args.threads))
+    report(f"decide_many(path, threads={args.threads})", py_wall, py_cpu, args.n)
+    print(f"{'decide_many / lawful check':<44} {cli_wall / py_wall * 100:7.0f}% of the CLI's rate "
+          f"(CPU: {cli_cpu / py_cpu * 100:.0f}%)")
+    one_cli = best(lambda: cli_run(path, 1))
+    report("lawful check --threads 1", *one_cli, args.n)
+    one_py = best(lambda: python_run(policies, path, 1))
+    report("decide_many(path, threads=1)", *one_py, args.n)
+    if args.dask:
+        import dask
+        import dask.bag as db
+        import distributed
+        from lawful import dask as lawful_dask
+        with distributed.LocalCluster(n_workers=args.threads, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                      dashboard_address=None, silence_logs=50) as cluster, distributed.Client(cluster):
+            def dask_run():
+                t0 = time.perf_counter()
+                bag = db.read_text(str(path), blocksize=4_000_000)
+                r = lawful_dask.decide_bag(bag, policies, campaign)
+                records, summary = dask.compute(r.records, r.summary)
+                assert summary["lines"] == args.n
+                return time.perf_counter() - t0, 0.0
+            wall, _ = best(dask_run)
+            print(f"{'dask: decide_bag, %d one-thread workers' % args.threads:<44} {wall:7.2f} s "
+                  f"{args.n / wall / 1000:8.1f}k/s   (CPU in the workers: not counted)")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+
+
+if __name__ == "__main__":  # Dask's worker processes import this file again
+    try:
+        main()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

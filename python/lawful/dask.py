@@ -1,0 +1,216 @@
+"""lawful on Dask: decide a bag of JSON lines, or a DataFrame of contacts, one task per
+partition, across a cluster.
+
+The policies go to the workers once, as verified ``.lawc`` bytes (one key of the graph
+that every partition's task reads), and each worker process loads them once (a cache
+keyed by their hash): never compiled again per task. Order is kept within and across
+partitions; error records carry the input line number ``lawful check`` would give (the
+partitions' lengths are counted first, so a partition knows where it starts). The
+summary (counts by policy and verdict) is added up on the cluster, partition by
+partition, in a tree.
+
+    import dask.bag as db, lawful, lawful.dask
+    policies = lawful.load("policies")
+    lines = db.read_text("s3://crm/contacts-*.jsonl", blocksize="64MiB")
+    result = lawful.dask.decide_bag(lines, policies, campaign)
+    result.records.to_textfiles("s3://crm/decisions-*.jsonl")   # `lawful check`'s records
+    print(result.summary.compute())
+
+Partition functions (``decide_partition``, ``decide_frame_partition``) are plain
+functions of (data, lawc bytes, campaign text, first line), usable from other engines:
+docs/scale-out.md maps them to Spark's ``mapInPandas``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import operator
+import threading
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+import lawful
+from . import _lawful
+
+__all__ = ["decide_bag", "decide_dataframe", "decide_partition", "decide_frame_partition", "merge_summaries",
+           "Result", "FrameResult"]
+
+_engines: Dict[str, Any] = {}
+_engines_lock = threading.Lock()
+
+
+def _engine(lawc: bytes):
+    """The engine of these .lawc bytes in this process, loaded (and verified) once."""
+    key = hashlib.sha256(lawc).hexdigest()
+    with _engines_lock:
+        e = _engines.get(key)
+        if e is None:
+            e = lawful._load_engine(_lawful.load_bytecode(bytes(lawc)), "bytecode")[0]
+            _engines[key] = e
+        return e
+
+
+def _join(lines: Sequence[Any]) -> List[bytes]:
+    # A line of a text file read by dask.bag.read_text keeps its newline: _line drops it.
+    return [lawful._line(x) for x in lines]
+
+
+def _file_text(lines: Sequence[Any]) -> Optional[bytes]:
+    """The partition as the text of its file, when it is what dask.bag.read_text gives:
+    str lines, each ending with its one newline (the last may have none). Decided as one
+    text, the lines cost no Python work each; anything else is decided item by item."""
+    n = len(lines)
+    if not n or not all(isinstance(x, str) for x in lines):
+        return None
+    if not all(map(operator.methodcaller("endswith", "\n"), itertools.islice(lines, n - 1))):
+        return None
+    text = "".join(lines)
+    if text.count("\n") != n - (0 if text.endswith("\n") else 1):
+        return None  # a line holds a newline of its own: one item is one contact
+    return text.encode("utf-8", "surrogateescape")
+
+
+def decide_partition(lines: Sequence[Any], lawc: bytes, campaign: str, first_line: int = 1,
+                     threads: Optional[int] = 1) -> Tuple[List[str], Dict[str, Any]]:
+    """Decides one partition of JSON lines (str or bytes, each one contact; a trailing
+    newline is dropped; dicts are accepted too). Returns the records (``lawful check``'s,
+    without newlines, error records numbered from ``first_line``) and the partition's
+    summary."""
+    e = _engine(lawc)
+    text = _file_text(lines)
+    if text is not None:
+        batch = _lawful.decide_buffer(e, text, campaign, threads, first_line)
+    if text is None or len(batch) != len(lines):
+        batch = _lawful.decide_texts(e, _join(lines), campaign, threads, first_line)
+    return batch.records().decode("utf-8", "replace").split("\n")[:-1], batch.summary(True)
+
+
+def decide_frame_partition(df: Any, lawc: bytes, campaign: str, first_line: int = 1, threads: Optional[int] = 1):
+    """Decides one pandas DataFrame of contacts (as ``Policies.decide_frame``). Returns
+    the DataFrame of decisions (same index; error rows have ``error`` and a ``line``
+    counted from ``first_line``) and the partition's summary."""
+    contacts = [lawful._row_contact(r) for r in df.to_dict("records")]
+    e = _engine(lawc)
+    batch = _lawful.decide_texts(e, [lawful._line(c) for c in contacts], campaign, threads, first_line)
+    v = lawful.Version(e.generation, "%016x" % e.source_hash)
+    return lawful.Decisions(batch, v).to_frame(index=df.index), batch.summary(True)
+
+
+def merge_summaries(*summaries: Dict[str, Any]) -> Dict[str, Any]:
+    """Adds partition summaries up (in order: the first error is the earliest)."""
+    out: Dict[str, Any] = {"lines": 0, "decisions": 0, "errors": 0, "verdicts": {"allow": 0, "deny": 0, "review": 0},
+                           "bases": {}, "policies": [], "first_error": None}
+    rows: Dict[Any, Dict[str, Any]] = {}
+    order: List[Any] = []
+    for s in summaries:
+        for k in ("lines", "decisions", "errors"):
+            out[k] += s[k]
+        for k, n in s["verdicts"].items():
+            out["verdicts"][k] += n
+        for k, n in s["bases"].items():
+            out["bases"][k] = out["bases"].get(k, 0) + n
+        for p in s["policies"]:
+            key = p["policy"]
+            if key not in rows:
+                rows[key] = {"policy": key, "jurisdictions": list(p["jurisdictions"]), "allow": 0, "deny": 0, "review": 0}
+                order.append(key)
+            for v in ("allow", "deny", "review"):
+                rows[key][v] += p[v]
+        if out["first_error"] is None and s["first_error"] is not None:
+            out["first_error"] = dict(s["first_error"])
+    # Every partition lists every policy, in the program's order ("no policy" last):
+    # the merged list keeps that order; _finish drops the rows that stayed at zero.
+    out["policies"] = [rows[k] for k in order]
+    return out
+
+
+def _tree_reduce(items: List[Any], delayed, width: int = 8):
+    """Adds the summaries up on the cluster, `width` at a time."""
+    level = items
+    while len(level) > 1:
+        level = [delayed(merge_summaries, pure=True)(*level[i:i + width]) for i in range(0, len(level), width)]
+    return level[0] if level else delayed(merge_summaries, pure=True)()
+
+
+def _first_lines(parts: List[Any], delayed) -> List[Any]:
+    """The number of each partition's first line: 1, then the counts before it."""
+    counts = [delayed(len, pure=True)(p) for p in parts]
+    firsts: List[Any] = [1]
+    for c in counts[:-1]:
+        firsts.append(delayed(operator.add, pure=True)(firsts[-1], c))
+    return firsts
+
+
+def _as_list(part: Any) -> Any:
+    return part if isinstance(part, list) or hasattr(part, "to_dict") else list(part)
+
+
+def _program(policies: Any) -> bytes:
+    lawc = bytes(policies) if isinstance(policies, (bytes, bytearray)) else policies.bytecode()
+    # Loaded here too: bytes that would be refused fail now, not on every worker.
+    _engine(lawc)
+    return lawc
+
+
+class Result(NamedTuple):
+    """``records``: a Dask bag of the records (str, without newlines), in input order;
+    ``summary``: a Delayed of the summary (``Decisions.summary()``'s keys), reduced on the
+    cluster."""
+
+    records: Any
+    summary: Any
+
+
+class FrameResult(NamedTuple):
+    """``decisions``: a Dask DataFrame of decisions (the partitions and index of the
+    input); ``summary``: a Delayed of the summary."""
+
+    decisions: Any
+    summary: Any
+
+
+def _finish(summary: Dict[str, Any]) -> Dict[str, Any]:
+    """The summary as `lawful check` gives it: only the policies that decided something."""
+    summary["policies"] = [p for p in summary["policies"] if p["allow"] + p["deny"] + p["review"]]
+    return summary
+
+
+def _plan(policies: Any, campaign: Any, parts: List[Any], partition_fn: Any, threads: Optional[int]):
+    """One task per partition: `partition_fn(part, lawc, campaign, first_line, threads)`,
+    the program one key of the graph; and the summary, reduced on the cluster."""
+    import dask
+    delayed = dask.delayed
+    lawc = _program(policies)
+    camp = lawful._text(campaign, "campaign")
+    why = _engine(lawc).campaign_error(camp)
+    if why:
+        raise ValueError(f"campaign: {why}")
+    program = delayed(lawc, pure=True)
+    # A partition may be a lazy iterator: made a list once, read by both tasks below.
+    parts = [delayed(_as_list, pure=True)(p) for p in parts]
+    firsts = _first_lines(parts, delayed)
+    outs = [delayed(partition_fn, pure=True, nout=2)(p, program, camp, f, threads) for p, f in zip(parts, firsts)]
+    summary = delayed(_finish, pure=True)(_tree_reduce([o[1] for o in outs], delayed))
+    return [o[0] for o in outs], summary
+
+
+def decide_bag(bag: Any, policies: Any, campaign: Any, threads: Optional[int] = 1) -> Result:
+    """Decides every line of a Dask bag of JSON lines (``dask.bag.read_text``'s lines, or
+    str/bytes/dict items, one contact each), one task per partition.
+
+    ``policies``: a ``lawful.Policies`` or ``.lawc`` bytes. ``threads``: threads per task
+    (1 suits one-thread workers; a worker with several threads runs several tasks).
+    The campaign is checked here: one that cannot be read raises ``ValueError``."""
+    import dask.bag as db
+    records, summary = _plan(policies, campaign, bag.to_delayed(optimize_graph=True), decide_partition, threads)
+    return Result(db.from_delayed(records), summary)
+
+
+def decide_dataframe(ddf: Any, policies: Any, campaign: Any, threads: Optional[int] = 1) -> FrameResult:
+    """Decides every row of a Dask DataFrame of contacts (columns as for
+    ``Policies.decide_frame``), one task per partition. Returns a Dask DataFrame of
+    decisions with the input's partitions and index, and the summary."""
+    import dask.dataframe as dd
+    frames, summary = _plan(policies, campaign, ddf.to_delayed(optimize_graph=True), decide_frame_partition, threads)
+    decisions = dd.from_delayed(frames, meta=lawful._frame([], None), divisions=ddf.divisions, verify_meta=False)
+    return FrameResult(decisions, summary)

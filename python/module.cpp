@@ -1,0 +1,646 @@
+// _lawful: the Python module's native part (pybind11). The Python package lawful
+// (python/lawful/__init__.py) wraps it in the API Python users see; this file only moves
+// bytes between Python and the library, and releases the GIL while the library works.
+//
+// It links the static library and uses the embedding API's engines (api/internal.h):
+// one decision goes through the same calls as lawful_decide_json; a batch of lines goes
+// through the library's per-line step (runtime/facts/line_decider.h), one per thread,
+// as `lawful check`'s workers do, so the records are `lawful check`'s byte for byte
+// (error records in place).
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+
+#include "api/internal.h"
+#include "cli/chunk_reader.h"
+#include "compiler/compiler.h"
+#include "compiler/test_runner.h"
+#include "runtime/bytecode/serialize.h"
+
+namespace py = pybind11;
+
+namespace lawful::python {
+
+namespace {
+
+// A str from library text, which may quote bytes of the input that are not UTF-8.
+py::str text(std::string_view s) {
+  PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
+  if (!o) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(o);
+}
+
+// One reference to an engine (api/internal.h), released with the Python object.
+struct Engine {
+  explicit Engine(lawful_engine* e) : e(e) {}
+  ~Engine() { api::release(e); }
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+  lawful_engine* e;
+};
+using EnginePtr = std::shared_ptr<Engine>;
+
+// (engine or None, diagnostics, rendered text, one-line message)
+py::tuple loaded(lawful_status st, lawful_engine* e, const api::DiagList& d) {
+  py::list diags;
+  for (size_t i = 0; i < d.size(); ++i) {
+    const lawful_diagnostic* x = d.at(i);
+    diags.append(py::make_tuple(x->is_error != 0, text(x->code), text(x->file), x->line, x->column,
+                                text(x->message), text(x->help)));
+  }
+  py::object engine = py::none();
+  if (st == LAWFUL_OK) engine = py::cast(std::make_shared<Engine>(e));
+  return py::make_tuple(engine, diags, text(d.text()), text(st == LAWFUL_OK ? "" : lawful_last_error()));
+}
+
+template <class Load>
+py::tuple load_with(Load load) {
+  api::DiagList diags;
+  lawful_engine* e = nullptr;
+  lawful_status st;
+  {
+    py::gil_scoped_release nogil;
+    st = load(&e, diags);
+  }
+  return loaded(st, e, diags);
+}
+
+// ---------------------------------------------------------------- batches
+
+// Counts by verdict, basis and policy, as `lawful check`'s summary keeps them.
+struct Tally {
+  uint64_t lines = 0, errors = 0;
+  std::array<uint64_t, 3> verdicts{};
+  std::vector<uint64_t> bases;
+  std::vector<std::array<uint64_t, 3>> policies;  // by policy, then "no policy"
+  uint64_t first_error_line = 0;
+  std::string first_error;
+
+  void reset(const Program& prog) {
+    size_t nb = prog.basis_enum >= 0 ? prog.schema.enums[static_cast<size_t>(prog.basis_enum)].members.size() : 0;
+    bases.assign(nb, 0);
+    policies.assign(prog.policies.size() + 1, {0, 0, 0});
+  }
+  void add(const Tally& t) {
+    lines += t.lines;
+    errors += t.errors;
+    for (size_t i = 0; i < 3; ++i) verdicts[i] += t.verdicts[i];
+    for (size_t i = 0; i < bases.size(); ++i) bases[i] += t.bases[i];
+    for (size_t i = 0; i < policies.size(); ++i)
+      for (size_t v = 0; v < 3; ++v) policies[i][v] += t.policies[i][v];
+    if (!first_error_line && t.first_error_line) {
+      first_error_line = t.first_error_line;
+      first_error = t.first_error;
+    }
+  }
+};
+
+// An input line: where it starts in the buffer, its length, or (too_long) the length of
+// a line over the binder's limit, whose text is not decided.
+struct Line {
+  size_t offset = 0;
+  size_t length = 0;
+  uint64_t too_long = 0;
+};
+
+// Appends the lines of `buf[from, to)` as `lawful check` cuts a file
+// (cli/chunk_reader.cpp): at each newline, a CR before it dropped; the last line need
+// not end with one; a line over `max_line` bytes is kept as its length only.
+void split_lines(const char* buf, size_t from, size_t to, size_t max_line, std::vector<Line>& lines) {
+  size_t pos = from;
+  while (pos < to) {
+    const char* nl = static_cast<const char*>(std::memchr(buf + pos, '\n', to - pos));
+    size_t stop = nl ? static_cast<size_t>(nl - buf) : to;
+    size_t len = stop - pos;
+    if (len > max_line) {
+      lines.push_back({pos, 0, len});
+    } else {
+      if (len > 0 && buf[pos + len - 1] == '\r') --len;
+      lines.push_back({pos, len, 0});
+    }
+    pos = stop + 1;
+  }
+}
+
+// An error record of a block, to number again once the block's first line is known.
+struct ErrorAt {
+  size_t index = 0;  // in the block
+  std::string id;
+  bool has_id = false;
+  std::string error;
+};
+
+// Lines decided by one worker at a time: its records back to back (each ends with a
+// newline), where each ends, each one's verdict, and the counts.
+struct Block {
+  size_t from = 0, to = 0;       // bytes of the input holding whole lines, cut by the worker
+  std::vector<Line> lines;       // or the lines, given
+  uint64_t first = 1;            // the number of its first line (known once all are cut)
+  uint64_t numbered = 1;         // the number its records were written with for its first line
+  TextBuffer out;
+  std::vector<uint32_t> ends;     // in out
+  std::vector<uint8_t> verdicts;  // 0 allow, 1 deny, 2 review, 3 error
+  std::vector<ErrorAt> errors;    // written numbered from 1 within the block
+  Tally tally;
+};
+
+// A block is decided as `lawful check` decides a chunk: about 256 KiB of input, cut into
+// lines by the worker that decides them right after, while they are in the cache.
+// (Cutting the whole input first, then deciding it, read it from memory twice and took
+// half as much processor time again.)
+constexpr size_t kBlockBytes = 256u << 10;
+constexpr size_t kBlockLines = 512;  // items given one by one
+
+// Blocks of whole lines of `buf`, each about kBlockBytes: a probe for the next newline
+// per block; the lines are cut by the workers.
+std::vector<Block> raw_blocks(std::string_view buf) {
+  std::vector<Block> blocks;
+  size_t pos = 0;
+  while (pos < buf.size()) {
+    size_t end = std::min(buf.size(), pos + kBlockBytes);
+    if (end < buf.size()) {
+      const char* nl = static_cast<const char*>(std::memchr(buf.data() + end, '\n', buf.size() - end));
+      end = nl ? static_cast<size_t>(nl - buf.data()) + 1 : buf.size();
+    }
+    blocks.emplace_back();
+    blocks.back().from = pos;
+    blocks.back().to = end;
+    pos = end;
+  }
+  return blocks;
+}
+
+// Blocks of lines given one by one.
+std::vector<Block> line_blocks(const std::vector<Line>& lines) {
+  std::vector<Block> blocks((lines.size() + kBlockLines - 1) / kBlockLines);
+  for (size_t b = 0; b < blocks.size(); ++b)
+    blocks[b].lines.assign(lines.begin() + static_cast<std::ptrdiff_t>(b * kBlockLines),
+                           lines.begin() + static_cast<std::ptrdiff_t>(std::min(lines.size(), (b + 1) * kBlockLines)));
+  return blocks;
+}
+
+// What a batch made: its blocks, in input order (joined only when Python asks for all
+// the records), and the counts.
+struct Batch {
+  std::vector<Block> blocks;
+  std::vector<size_t> starts;  // the index of each block's first record
+  size_t lines = 0;
+  size_t bytes = 0;
+  Tally tally;
+  EnginePtr engine;
+
+  std::string_view record(size_t i) const {
+    size_t b = static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), i) - starts.begin()) - 1;
+    const Block& k = blocks[b];
+    size_t j = i - starts[b];
+    uint32_t begin = j ? k.ends[j - 1] : 0;
+    return {k.out.data() + begin, k.ends[j] - begin - 1};
+  }
+};
+
+// Writes a block's error records again with their numbers from k.first.
+void renumber(Block& k) {
+  TextBuffer out;
+  out.reserve(k.out.size() + 16 * k.errors.size());
+  std::string rec;
+  size_t e = 0;
+  uint32_t begin = 0;  // of record j in the old text (k.ends is overwritten as it goes)
+  for (size_t j = 0; j < k.ends.size(); ++j) {
+    const uint32_t end = k.ends[j];
+    if (k.verdicts[j] == 3) {
+      const ErrorAt& x = k.errors[e++];
+      rec.clear();
+      append_error_record(rec, x.id, x.has_id, k.first + x.index, x.error);
+      out += rec;
+    } else {
+      out.append(k.out.data() + begin, end - begin);
+    }
+    k.ends[j] = static_cast<uint32_t>(out.size());
+    begin = end;
+  }
+  k.out = std::move(out);
+  if (k.tally.first_error_line) k.tally.first_error_line = k.tally.first_error_line - k.numbered + k.first;
+  k.numbered = k.first;
+}
+
+// Decides the lines of a block (in `buf`), numbering its records from `number`.
+void decide_block(LineDecider& line, const Program& prog, std::string_view buf, Block& k, uint64_t number) {
+  k.numbered = number;
+  k.tally.reset(prog);
+  k.ends.reserve(k.lines.size());
+  k.verdicts.reserve(k.lines.size());
+  size_t bytes = 0;
+  for (const Line& l : k.lines) bytes += l.length;
+  k.out.reserve(bytes + 256 * k.lines.size());  // records are about as long as their lines
+  for (size_t i = 0; i < k.lines.size(); ++i) {
+    const Line& l = k.lines[i];
+    const LineResult& r = line.step(std::string_view(buf.data() + l.offset, l.length), buf.size() - l.offset,
+                                    number + i, k.out, RecordFormat::Json, l.too_long);
+    ++k.tally.lines;
+    if (r.decided) {
+      const Outcome& o = line.outcome();
+      auto v = static_cast<size_t>(o.verdict);
+      ++k.tally.verdicts[v];
+      if (o.verdict == VerdictCode::Allow && o.basis >= 0 && static_cast<size_t>(o.basis) < k.tally.bases.size())
+        ++k.tally.bases[static_cast<size_t>(o.basis)];
+      ++k.tally.policies[o.policy >= 0 ? static_cast<size_t>(o.policy) : prog.policies.size()][v];
+      k.verdicts.push_back(static_cast<uint8_t>(v));
+    } else {
+      ++k.tally.errors;
+      if (!k.tally.first_error_line) {
+        k.tally.first_error_line = number + i;
+        k.tally.first_error = std::string(r.error);
+      }
+      k.errors.push_back({i, std::string(r.id), r.has_id, std::string(r.error)});
+      k.verdicts.push_back(3);
+    }
+    k.ends.push_back(static_cast<uint32_t>(k.out.size()));
+  }
+}
+
+// Runs `work` on `threads` threads (this one alone for 1); rethrows the first exception.
+template <class Work>
+void on_threads(unsigned threads, Work work) {
+  std::atomic<bool> failed{false};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto guarded = [&] {
+    try {
+      work(failed);
+    } catch (...) {
+      failed = true;
+      std::lock_guard<std::mutex> g(error_mutex);
+      if (!error) error = std::current_exception();
+    }
+  };
+  if (threads <= 1) {
+    guarded();
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned i = 0; i < threads; ++i) pool.emplace_back(guarded);
+    for (std::thread& t : pool) t.join();
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+// Numbers the blocks' lines from `first_line` (error records written again where they
+// were numbered otherwise) and adds up their counts.
+void finish(const Program& prog, uint64_t first_line, Batch& batch) {
+  batch.tally.reset(prog);
+  uint64_t n = first_line;
+  for (Block& k : batch.blocks) {
+    k.first = n;
+    n += k.lines.size();
+    if (!k.errors.empty() && k.first != k.numbered) renumber(k);
+    batch.starts.push_back(batch.lines);
+    batch.lines += k.lines.size();
+    batch.bytes += k.out.size();
+    batch.tally.add(k.tally);
+  }
+}
+
+// Decides every line of the blocks of `buf` on `threads` threads; error lines numbered
+// from `first_line`. The binder may read kBindPadding bytes past a line: lines that
+// close to the end of `buf` are copied by the per-line step. Runs without the GIL.
+void decide_blocks(const lawful_engine& e, const std::string& campaign, std::string_view buf, unsigned threads,
+                   uint64_t first_line, Batch& batch) {
+  const Program& prog = *e.program;
+  std::vector<Block>& blocks = batch.blocks;
+  const size_t max_line = BindLimits{}.max_line;
+  LineDecider::Options options;
+  options.native = e.native();
+  std::atomic<size_t> next{0};
+  threads = static_cast<unsigned>(std::max<size_t>(1, std::min<size_t>(threads, blocks.size())));
+  on_threads(threads, [&](std::atomic<bool>& failed) {
+    LineDecider line(prog, e.entry, options, e.names);
+    line.set_campaign(campaign);  // checked before the threads start
+    for (;;) {
+      size_t b = next.fetch_add(1);
+      if (b >= blocks.size() || failed.load()) return;
+      Block& k = blocks[b];
+      if (k.lines.empty()) split_lines(buf.data(), k.from, k.to, max_line, k.lines);
+      decide_block(line, prog, buf, k, 1);
+    }
+  });
+  finish(prog, first_line, batch);
+}
+
+// Decides a file as `lawful check` does: its chunk reader (cli/chunk_reader.h) cuts it
+// into chunks of whole lines, numbered, each read into a buffer its thread reuses; the
+// threads take the next chunk in turn. "" or why reading failed.
+std::string decide_chunks(const lawful_engine& e, const std::string& campaign, cli::ChunkReader& in,
+                          unsigned threads, uint64_t first_line, Batch& batch) {
+  const Program& prog = *e.program;
+  LineDecider::Options options;
+  options.native = e.native();
+  std::mutex m;
+  std::deque<Block> blocks;  // in input order; a deque keeps them where they are
+  on_threads(threads, [&](std::atomic<bool>& failed) {
+    LineDecider line(prog, e.entry, options, e.names);
+    line.set_campaign(campaign);
+    cli::Chunk c;
+    for (;;) {
+      Block* k;
+      {
+        std::lock_guard<std::mutex> g(m);
+        if (failed.load() || !in.next(c)) return;
+        blocks.emplace_back();
+        k = &blocks.back();
+      }
+      k->lines.reserve(c.lines.size());
+      for (const cli::ChunkLine& l : c.lines) k->lines.push_back({l.offset, l.length, l.too_long});
+      decide_block(line, prog, std::string_view(c.data.data(), c.data.size()), *k, first_line + c.first_line - 1);
+    }
+  });
+  if (in.failed()) return in.failure();
+  batch.blocks.reserve(blocks.size());
+  for (Block& k : blocks) batch.blocks.push_back(std::move(k));
+  finish(prog, first_line, batch);
+  return {};
+}
+
+unsigned thread_count(py::object threads) {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  if (threads.is_none()) return cores;
+  long n = threads.cast<long>();
+  if (n < 1) throw py::value_error("threads must be at least 1 (or None for every core)");
+  // As lawful check: more than four a core decide no faster.
+  return static_cast<unsigned>(std::min<long>({n, static_cast<long>(std::max(8u, 4 * cores)), 256L}));
+}
+
+// The campaign as the per-line step reads it: "" or what is wrong.
+std::string campaign_error(const lawful_engine& e, const std::string& campaign) {
+  LineDecider probe(*e.program, e.entry, LineDecider::Options{}, e.names);
+  return probe.set_campaign(campaign);
+}
+
+// Decides the lines of `buf`: cut into blocks here (raw), or given (`lines`).
+std::shared_ptr<Batch> run_batch(const EnginePtr& engine, const std::string& campaign, std::string_view buf,
+                                 const std::vector<Line>* lines, py::object threads, uint64_t first_line) {
+  unsigned n = thread_count(threads);
+  auto batch = std::make_shared<Batch>();
+  batch->engine = engine;
+  std::string bad;
+  {
+    py::gil_scoped_release nogil;
+    bad = campaign_error(*engine->e, campaign);
+    if (bad.empty()) {
+      batch->blocks = lines ? line_blocks(*lines) : raw_blocks(buf);
+      decide_blocks(*engine->e, campaign, buf, n, first_line, *batch);
+    }
+  }
+  if (!bad.empty()) throw py::value_error("campaign: " + bad);
+  return batch;
+}
+
+// The bytes of a bytes-like object.
+std::string_view bytes_of(const py::buffer& b, py::buffer_info& info) {
+  info = b.request();
+  if (info.ndim > 1 || (info.ndim == 1 && info.strides[0] != info.itemsize))
+    throw py::type_error("decide_many: the input must be contiguous bytes");
+  return {static_cast<const char*>(info.ptr), static_cast<size_t>(info.size * info.itemsize)};
+}
+
+py::dict tally_dict(const Program& prog, const Tally& t, bool all_policies) {
+  py::dict d;
+  d["lines"] = t.lines;
+  d["decisions"] = t.lines - t.errors;
+  d["errors"] = t.errors;
+  py::dict verdicts;
+  verdicts["allow"] = t.verdicts[0];
+  verdicts["deny"] = t.verdicts[1];
+  verdicts["review"] = t.verdicts[2];
+  d["verdicts"] = verdicts;
+  py::dict bases;
+  for (size_t b = 0; b < t.bases.size(); ++b) bases[text(prog.basis_name(static_cast<int32_t>(b)))] = t.bases[b];
+  d["bases"] = bases;
+  py::list policies;
+  for (size_t p = 0; p < t.policies.size(); ++p) {
+    const auto& c = t.policies[p];
+    if (c[0] + c[1] + c[2] == 0 && !all_policies) continue;
+    py::dict row;
+    py::list jurisdictions;
+    if (p < prog.policies.size()) {
+      row["policy"] = text(prog.str(prog.policies[p].name));
+      for (uint32_t j : prog.policies[p].jurisdictions) jurisdictions.append(text(prog.str(j)));
+    } else {
+      row["policy"] = py::none();
+    }
+    row["jurisdictions"] = jurisdictions;
+    row["allow"] = c[0];
+    row["deny"] = c[1];
+    row["review"] = c[2];
+    policies.append(row);
+  }
+  d["policies"] = policies;
+  if (t.errors) {
+    py::dict first;
+    first["line"] = t.first_error_line;
+    first["error"] = text(t.first_error);
+    d["first_error"] = first;
+  } else {
+    d["first_error"] = py::none();
+  }
+  return d;
+}
+
+// ---------------------------------------------------------------- single decisions
+
+// A decision's outcome as Python wants it: (status name, JSON record with "version").
+py::tuple decision_tuple(lawful_status st, const lawful_decision& d) {
+  return py::make_tuple(text(lawful_status_name(st)), text(api::decision_json(d)));
+}
+
+}  // namespace
+
+}  // namespace lawful::python
+
+PYBIND11_MODULE(_lawful, m) {
+  using namespace lawful;
+  using namespace lawful::python;
+  m.doc() = "The native part of the lawful package: use `import lawful`.";
+  m.attr("__version__") = lawful_version();
+  m.attr("MAX_LINE") = BindLimits{}.max_line;
+
+  py::class_<Engine, EnginePtr>(m, "Engine")
+      .def_property_readonly("generation", [](const Engine& e) { return e.e->version.generation; })
+      .def_property_readonly("source_hash", [](const Engine& e) { return e.e->version.source_hash; })
+      .def("set_generation", [](Engine& e, uint64_t g) { e.e->version.generation = g; })
+      .def("bytecode",
+           [](const Engine& e) {
+             std::string bytes;
+             {
+               py::gil_scoped_release nogil;
+               bytes = serialize_program(*e.e->program);
+             }
+             return py::bytes(bytes);
+           })
+      .def("set_backend",
+           [](Engine& e, bool jit) {
+             lawful_status st = lawful_engine_set_backend(e.e, jit ? LAWFUL_BACKEND_JIT : LAWFUL_BACKEND_VM);
+             if (st != LAWFUL_OK) return std::string(lawful_last_error());
+             return std::string();
+           })
+      .def("backend", [](const Engine& e) { return e.e->native() ? "jit" : "vm"; })
+      .def("decide",
+           [](const Engine& e, const std::string& contact, const std::string& campaign) {
+             lawful_decision d;
+             lawful_status st;
+             {
+               py::gil_scoped_release nogil;
+               st = api::decide_json(*e.e, contact, campaign, d);
+             }
+             return decision_tuple(st, d);
+           })
+      .def("explain",
+           [](const Engine& e, const std::string& contact, const std::string& campaign, const std::string& as_of) {
+             lawful_decision d;
+             lawful_status st;
+             {
+               py::gil_scoped_release nogil;
+               st = api::explain_json(*e.e, contact, campaign, as_of, d);
+             }
+             if (st == LAWFUL_ERR_ARGUMENT) throw py::value_error(lawful_last_error());
+             return py::make_tuple(text(lawful_status_name(st)), text(d.explanation), text(api::decision_json(d)));
+           })
+      .def("campaign_error", [](const Engine& e, const std::string& campaign) {
+        std::string why;
+        {
+          py::gil_scoped_release nogil;
+          why = campaign_error(*e.e, campaign);
+        }
+        return text(why);
+      });
+
+  py::class_<Batch, std::shared_ptr<Batch>>(m, "Batch")
+      .def("__len__", [](const Batch& b) { return b.lines; })
+      .def("records",
+           [](const Batch& b) {
+             // One bytes object, filled in place: the records are copied once.
+             PyObject* o = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(b.bytes));
+             if (!o) throw py::error_already_set();
+             char* to = PyBytes_AS_STRING(o);
+             for (const Block& k : b.blocks) {
+               if (k.out.size()) std::memcpy(to, k.out.data(), k.out.size());
+               to += k.out.size();
+             }
+             return py::reinterpret_steal<py::bytes>(o);
+           })
+      .def("record",
+           [](const Batch& b, size_t i) {
+             if (i >= b.lines) throw py::index_error("record index out of range");
+             return text(b.record(i));
+           })
+      .def("verdicts",
+           [](const Batch& b) {
+             std::string v;
+             v.reserve(b.lines);
+             for (const Block& k : b.blocks) v.append(k.verdicts.begin(), k.verdicts.end());
+             return py::bytes(v);
+           })
+      .def("summary", [](const Batch& b, bool all_policies) { return tally_dict(*b.engine->e->program, b.tally, all_policies); },
+           py::arg("all_policies") = false)
+      .def_property_readonly("engine", [](const Batch& b) { return b.engine; });
+
+  m.def("load_path", [](const std::string& path) {
+    return load_with([&](lawful_engine** e, api::DiagList& d) { return api::load_path(path, e, d); });
+  });
+  m.def("load_source", [](const std::string& name, std::string source) {
+    return load_with([&](lawful_engine** e, api::DiagList& d) { return api::load_source(name, std::move(source), e, d); });
+  });
+  m.def("load_bytecode", [](py::bytes data) {
+    std::string bytes = data;
+    return load_with([&](lawful_engine** e, api::DiagList& d) { return api::load_bytecode(bytes, e, d); });
+  });
+
+  // Lines of JSON Lines text (bytes-like), cut as `lawful check` cuts a file.
+  m.def("decide_buffer", [](const EnginePtr& engine, py::buffer data, const std::string& campaign, py::object threads,
+                            uint64_t first_line) {
+    // Decided where it lies: the export (held by `info`) keeps a bytearray from being
+    // resized while the GIL is released.
+    py::buffer_info info;
+    std::string_view in = bytes_of(data, info);
+    return run_batch(engine, campaign, in, nullptr, threads, first_line);
+  });
+
+  // A file of JSON Lines, read whole.
+  // A file (or a pipe) of JSON Lines, read as `lawful check` reads it.
+  m.def("decide_file", [](const EnginePtr& engine, const std::string& path, const std::string& campaign,
+                          py::object threads, uint64_t first_line) {
+    unsigned n = thread_count(threads);
+    auto batch = std::make_shared<Batch>();
+    batch->engine = engine;
+    std::string bad, why;
+    {
+      py::gil_scoped_release nogil;
+      bad = campaign_error(*engine->e, campaign);
+      cli::ChunkReader in;
+      if (bad.empty() && in.open(path, BindLimits{}.max_line, n == 1 ? (1u << 20) : (1u << 18), &why))
+        why = decide_chunks(*engine->e, campaign, in, n, first_line, *batch);
+    }
+    if (!bad.empty()) throw py::value_error("campaign: " + bad);
+    if (!why.empty()) {
+      PyErr_SetString(PyExc_OSError, why.c_str());
+      throw py::error_already_set();
+    }
+    return batch;
+  });
+
+  // One contact per item (bytes), each one line whatever it holds.
+  m.def("decide_texts", [](const EnginePtr& engine, const py::list& items, const std::string& campaign,
+                           py::object threads, uint64_t first_line) {
+    std::string buf;
+    std::vector<Line> lines;
+    const size_t max_line = BindLimits{}.max_line;
+    lines.reserve(items.size());
+    for (py::handle item : items) {
+      char* p = nullptr;
+      Py_ssize_t n = 0;
+      if (PyBytes_AsStringAndSize(item.ptr(), &p, &n) != 0) throw py::error_already_set();
+      size_t len = static_cast<size_t>(n);
+      if (len > max_line) {
+        lines.push_back({buf.size(), 0, len});
+      } else {
+        lines.push_back({buf.size(), len, 0});
+        buf.append(p, len);
+      }
+      buf += '\n';
+    }
+    buf.append(kBindPadding, '\0');
+    return run_batch(engine, campaign, buf, &lines, threads, first_line);
+  });
+
+  // The tests written beside the policies at `path`: (compiled, diagnostics text,
+  // [(title, policy, where, failures)]).
+  m.def("run_tests", [](const std::string& path) {
+    std::unique_ptr<Compilation> c;
+    TestReport report;
+    bool ok;
+    {
+      py::gil_scoped_release nogil;
+      c = std::make_unique<Compilation>(compile_path(path));
+      ok = c->ok();
+      if (ok) report = run_tests(*c);
+    }
+    py::list tests;
+    for (const TestResult& t : report.tests) {
+      py::list failures;
+      for (const std::string& f : t.failures) failures.append(text(f));
+      tests.append(py::make_tuple(text(t.title), text(t.policy), text(t.where), failures));
+    }
+    return py::make_tuple(ok, text(ok ? "" : c->diags.render(c->sources, false)), tests);
+  });
+}

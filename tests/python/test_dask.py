@@ -1,0 +1,146 @@
+"""lawful.dask on a distributed.LocalCluster of two worker processes with one thread each,
+on loopback only: a bag of JSON lines and a DataFrame decided partition by partition
+equal `lawful check` (records byte for byte, summary), the program is loaded once per
+worker from the .lawc bytes, and a worker killed in the middle of a run loses and
+duplicates nothing. Bounded: about 20 s on an idle 2-core machine."""
+
+import json
+import os
+import signal
+import time
+
+import pytest
+
+import lawful
+import lawful.dask
+
+from conftest import BAD, CAMPAIGN
+
+dask = pytest.importorskip("dask")
+distributed = pytest.importorskip("distributed")
+import dask.bag as db  # noqa: E402
+import dask.dataframe as dd  # noqa: E402
+import pandas as pd  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address=None, worker_dashboard_address=None, silence_logs=50)
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def joined(records):
+    return "".join(r + "\n" for r in records).encode()
+
+
+def test_bag_equals_check(client, policies, contacts):
+    expected = contacts["expected"]
+    # dask.bag.read_text's lines keep their newline; blocks of 200 KB cut the file into
+    # several partitions (the 1 MiB line makes one of its own).
+    bag = db.read_text(str(contacts["path"]), blocksize=200_000)
+    assert bag.npartitions > 3
+    result = lawful.dask.decide_bag(bag, policies, CAMPAIGN)
+    records, summary = dask.compute(result.records, result.summary)
+    assert joined(records) == expected
+    for key in ("lines", "decisions", "errors", "verdicts", "bases", "policies", "first_error"):
+        assert summary[key] == contacts["summary"][key], key
+    # Each worker loaded the program from the .lawc bytes once, whatever the tasks.
+    assert set(client.run(lambda: len(lawful.dask._engines)).values()) <= {1}
+
+    # Items that are contacts (str lines without newline; dicts), in more partitions.
+    lines = [l.decode() for l in contacts["lines"]]
+    bag = db.from_sequence(lines, npartitions=9)
+    assert joined(lawful.dask.decide_bag(bag, policies.bytecode(), json.loads(CAMPAIGN)).records.compute()) == expected
+
+
+def test_dataframe_equals_decide_frame(client, policies, contacts):
+    good = [json.loads(l) for l in contacts["lines"][:1500] if l not in BAD]
+    for c in good:
+        c.pop("consents", None)  # scalars only, as a CSV export has
+    df = pd.DataFrame(good)
+    df.loc[5, "entity"] = "compny"  # a bad row, in place
+    ddf = dd.from_pandas(df, npartitions=4)
+    result = lawful.dask.decide_dataframe(ddf, policies, CAMPAIGN)
+    got, summary = dask.compute(result.decisions, result.summary)
+    want = policies.decide_frame(df, CAMPAIGN)
+    pd.testing.assert_frame_equal(got, want)
+    assert summary == policies.decide_many([lawful._row_contact(r) for r in df.to_dict("records")], CAMPAIGN).summary()
+    assert summary["errors"] == 1 and summary["first_error"]["line"] == 6
+
+
+def test_bad_campaign_and_program(client):
+    policies = lawful.load(os.path.join(os.path.dirname(__file__), "..", "..", "policies"))
+    with pytest.raises(ValueError, match="campaign"):
+        lawful.dask.decide_bag(db.from_sequence(["{}"]), policies, '{"channel": "fax"}')
+    with pytest.raises(lawful.CompileError):
+        lawful.dask.decide_bag(db.from_sequence(["{}"]), b"not a program", CAMPAIGN)
+
+
+def test_worker_killed_mid_run(client, policies, contacts):
+    """A worker process is killed (SIGKILL) while partitions are being decided: the
+    scheduler runs its tasks again on the other worker and the new one the nanny starts;
+    the result is still every record once, in order."""
+    expected = contacts["expected"]
+    lines = [l.decode() for l in contacts["lines"]]
+
+    def slow(part):  # defined here: shipped to the workers by value
+        import time as t
+        t.sleep(0.25)
+        return list(part)
+
+    bag = db.from_sequence(lines, npartitions=12).map_partitions(slow)
+    result = lawful.dask.decide_bag(bag, policies, CAMPAIGN)
+    pids = client.run(os.getpid)
+    futures = client.compute([result.records, result.summary])
+
+    def state(dask_scheduler):
+        done = sum(1 for k, ts in dask_scheduler.tasks.items() if "decide_partition" in str(k) and ts.state == "memory")
+        busy = [w.address for w in dask_scheduler.workers.values() if w.processing]
+        return done, busy
+
+    # Wait until some partitions are decided, then kill a worker that is deciding one.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        done, busy = client.run_on_scheduler(state)
+        if done >= 2 and busy:
+            break
+        time.sleep(0.1)
+    assert busy and not all(f.done() for f in futures), "the run ended before the kill"
+    victim = busy[0]
+    os.kill(pids[victim], signal.SIGKILL)
+    records, summary = client.gather(futures, errors="raise")
+    assert joined(records) == expected
+    assert summary["lines"] == len(lines) and summary["errors"] == contacts["summary"]["errors"]
+    # The worker did die: its process is gone (the nanny starts another).
+    assert waitpid_gone(pids[victim])
+
+
+def waitpid_gone(pid, timeout=20):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_partition_function_alone(policies):
+    """decide_partition without a cluster: lines of a file (decided as one text) and items
+    (one contact each, even one that holds a newline) give the same records."""
+    lawc = policies.bytecode()
+    items = ['{"id": "a", "country": "JP"}', '{"id": "b",\n "country": "GB"}', "{bad", ""]
+    records, summary = lawful.dask.decide_partition(items, lawc, CAMPAIGN, first_line=10)
+    assert len(records) == 4 and summary["lines"] == 4 and summary["errors"] == 2
+    assert json.loads(records[1])["id"] == "b"
+    assert json.loads(records[2]) == {"id": None, "line": 12, "error": json.loads(records[2])["error"]}
+    assert json.loads(records[3])["error"] == "a blank line" and json.loads(records[3])["line"] == 13
+    file_lines = [items[0] + "\n", "{bad\n", "\n", items[0]]
+    as_text, _ = lawful.dask.decide_partition(file_lines, lawc, CAMPAIGN, first_line=10)
+    as_items, _ = lawful.dask.decide_partition([x.rstrip("\n") for x in file_lines], lawc, CAMPAIGN, first_line=10)
+    assert as_text == as_items and len(as_text) == 4

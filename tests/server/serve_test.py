@@ -1,0 +1,447 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `lawful serve` on a free loopback port: decisions byte for byte
+those of `lawful check --cases`, the stream and the single case, bad requests and limits,
+reloads (SIGHUP, a file changed, a broken edit, under load), the decision log (masking,
+reopening, complete after SIGTERM with requests in flight), the bearer token, metrics
+that move.
+
+usage: serve_test.py LAWFUL [--sanitized]     (run from the repository root)
+
+--sanitized (an ASan/UBSan build: everything is several times slower): the tests whose
+point is timing (SIGTERM with requests in flight, slow and surplus connections) and the
+option checks are left to the Release run; the rest runs, with longer client timeouts.
+"""
+import hashlib, hmac, json, os, pathlib, shutil, signal, socket, subprocess, sys, tempfile, threading, time, traceback
+
+sys.path.insert(0, os.path.dirname(__file__))
+from serve_common import ROOT, Server, cases_from  # noqa: E402
+
+LAWFUL = sys.argv[1]
+SANITIZED = "--sanitized" in sys.argv[2:]
+TIMING = {"sigterm_answers_requests_in_flight_and_the_log_is_complete", "slow_and_surplus_connections",
+          "token_guards_all_but_health", "loopback_by_default"}
+TMP = pathlib.Path(tempfile.mkdtemp(prefix="lawful-serve-test-"))
+CAMPAIGN = json.loads((ROOT / "examples/campaign.json").read_text())
+failures = []
+TESTS = []
+
+
+def test(f):
+    TESTS.append(f)
+    return f
+
+
+def check(cond, what, detail=""):
+    if not cond:
+        raise AssertionError(f"{what}\n{detail}"[:4000])
+
+
+def expected_records(cases_text, policies):
+    """What `lawful check --cases` writes for these lines."""
+    path = TMP / "expected-in.jsonl"
+    path.write_text(cases_text)
+    p = subprocess.run([LAWFUL, "check", str(policies), "--cases", str(path), "--quiet", "--threads", "1"],
+                       capture_output=True)
+    return p.stdout
+
+
+def policies_copy(name):
+    d = TMP / name
+    shutil.copytree(ROOT / "policies", d)
+    return d
+
+
+# Generated contacts (every kind of fact), the examples, and lines that are not cases.
+GEN = subprocess.run([LAWFUL, "gen-contacts", "--n", "400", "--seed", "3"], capture_output=True, text=True,
+                     check=True).stdout
+CASES = cases_from(GEN, CAMPAIGN) + cases_from((ROOT / "examples/contacts.jsonl").read_text(), CAMPAIGN)
+BAD = ('not json\n\n{"contact": {"id": "x", "country": 7}, "campaign": {}}\n'
+       '{"contact": {"id": "y"}, "campaign": {"channel": "fax"}}\r\n[1, 2]\n')
+STREAM = CASES[: len(CASES) // 2] + BAD + CASES[len(CASES) // 2:]
+FIRST = CASES.splitlines()[0]
+
+SRV = Server(LAWFUL, ROOT / "policies", "--decision-log", str(TMP / "decisions.log"), "--max-body", "1000000",
+             "--watch-ms", "0")
+NDJSON = {"Content-Type": "application/x-ndjson"}
+JSON = {"Content-Type": "application/json"}
+
+
+@test
+def stream_equals_check_byte_for_byte():
+    status, headers, body = SRV.request("POST", "/v1/decide", STREAM, NDJSON)
+    check(status == 200, f"status {status}", body[:500])
+    want = expected_records(STREAM, ROOT / "policies")
+    check(body == want, "the stream's records differ from lawful check --cases",
+          f"got {len(body)} bytes, want {len(want)}")
+    check(body.count(b"\n") == STREAM.count("\n"), "one record per line")
+    errors = sum(1 for l in want.splitlines() if b'"error": ' in l and b'"line": ' in l)
+    check(errors >= 5 and headers.get("lawful-error-lines") == str(errors), f"error lines header: {headers}")
+    check(headers.get("lawful-policy-generation") == "1" and len(headers.get("lawful-policy-hash", "")) == 16,
+          f"version headers: {headers}")
+    # The last line without a newline is a line too, as lawful check reads a file.
+    status, _, body = SRV.request("POST", "/v1/decide", STREAM.rstrip("\n"), NDJSON)
+    check(body == want, "a stream without its last newline")
+
+
+@test
+def long_stream_decided_in_parts_equals_check():
+    # Over 1 MiB a stream is cut into parts decided on several threads: the same records,
+    # in order, error records numbered by their line in the whole body.
+    text = CASES * 3 + BAD + CASES * 3 + BAD
+    srv = Server(LAWFUL, ROOT / "policies", "--max-body", "20000000", "--decision-log", str(TMP / "parts.log"))
+    try:
+        status, headers, body = srv.request("POST", "/v1/decide", text, NDJSON)
+        want = expected_records(text, ROOT / "policies")
+        check(status == 200 and body == want, "a long stream", f"{len(body)} bytes, want {len(want)}")
+        logged = [json.loads(l)["line"] for l in (TMP / "parts.log").read_text().splitlines()]
+        check(logged == list(range(1, text.count("\n") + 1)), "the log has every line, in order")
+        # A client that sends a long stream and leaves before its answer: the service
+        # writes into a closed connection (EPIPE, not SIGPIPE) and serves on.
+        for _ in range(3):
+            sock = socket.create_connection(("127.0.0.1", srv.port))
+            data = text.encode()
+            sock.sendall(b"POST /v1/decide HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+                         b"Content-Length: " + str(len(data)).encode() + b"\r\n\r\n" + data)
+            sock.close()
+        time.sleep(1.5)
+        check(srv.proc.poll() is None and srv.request("GET", "/healthz")[0] == 200, "alive", srv.log())
+    finally:
+        srv.stop()
+
+
+@test
+def single_case_equals_check():
+    want = expected_records(FIRST + "\n", ROOT / "policies")
+    status, headers, body = SRV.request("POST", "/v1/decide", FIRST, JSON)
+    check(status == 200 and body == want, "a single case", f"{status} {body!r} != {want!r}")
+    # Pretty-printed, with line breaks inside: still one case.
+    pretty = json.dumps(json.loads(FIRST), indent=2)
+    status, _, body = SRV.request("POST", "/v1/decide", pretty, JSON)
+    check(status == 200 and body == want, "a pretty-printed case", body)
+    # No Content-Type at all: one case.
+    status, _, body = SRV.request("POST", "/v1/decide", FIRST)
+    check(status == 200 and body == want, "a case without a Content-Type", body)
+
+
+@test
+def bad_cases_get_the_error_record_of_check():
+    for text in ["not json", '{"contact": {"id": "x", "country": 7}, "campaign": {}}',
+                 '{"contact": {"id": "y"}, "campaign": {"channel": "fax"}}', "", "[1]"]:
+        want = expected_records(text + "\n", ROOT / "policies")
+        status, _, body = SRV.request("POST", "/v1/decide", text, JSON)
+        check(status == 400, f"status for {text!r}: {status}", body)
+        check(body == want, f"error record for {text!r}", f"{body!r} != {want!r}")
+        check(b'"error"' in body and b'"line": 1' in body, "an error record", body)
+
+
+@test
+def limits_and_bad_requests():
+    status, _, body = SRV.request("POST", "/v1/decide", "x" * 1_200_000, NDJSON)
+    check(status == 413 and b"--max-body" in body, f"oversized: {status}", body)
+    status, _, body = SRV.request("POST", "/v1/decide", "a=1", {"Content-Type": "application/x-www-form-urlencoded"})
+    check(status == 415 and b"application/json" in body, f"a form: {status}", body)
+    status, _, body = SRV.request("GET", "/v1/nothing")
+    check(status == 404 and b"no such endpoint" in body, f"unknown: {status}", body)
+    status, _, body = SRV.request("POST", "/v1/explain?as_of=yesterday", FIRST, JSON)
+    check(status == 400 and b"not a date" in body, f"bad as_of: {status}", body)
+    status, _, body = SRV.request("POST", "/v1/explain", "{", JSON)
+    check(status == 400 and b'"line": 1' in body, f"explain of broken JSON: {status}", body)
+    # A line over the binder's 1 MiB limit gets its error record in place, as in check.
+    srv = Server(LAWFUL, ROOT / "policies", "--max-body", "3000000")
+    try:
+        text = FIRST + "\n" + '{"contact": {"id": "' + "z" * 1_100_000 + '"}}\n' + FIRST + "\n"
+        status, _, body = srv.request("POST", "/v1/decide", text, NDJSON)
+        check(status == 200 and body == expected_records(text, ROOT / "policies"), "a line too long", body[:300])
+    finally:
+        srv.stop()
+
+
+@test
+def run_time_error_is_422_with_the_record_of_check():
+    pol = TMP / "runtime.law"
+    pol.write_text('policy t.rt "Run-time errors"\ndecision email:\n  rule far: deny\n'
+                   '    when contact.objected\n      and campaign.send_date + 9000 years > 2020-01-01\n    cite "x"\n')
+    case = json.dumps({"contact": {"id": "r1", "objected": True}, "campaign": {"send_date": "2026-01-01"}})
+    srv = Server(LAWFUL, pol)
+    try:
+        status, _, body = srv.request("POST", "/v1/decide", case, JSON)
+        want = expected_records(case + "\n", pol)
+        check(status == 422 and body == want and b"outside the years 1 to 9999" in body, f"{status}", body)
+    finally:
+        srv.stop()
+
+
+@test
+def slow_and_surplus_connections():
+    srv = Server(LAWFUL, ROOT / "policies", "--workers", "2", "--queue", "0", "--read-timeout-ms", "1000")
+    try:
+        idle = [socket.create_connection(("127.0.0.1", srv.port)) for _ in range(2)]
+        idle[0].sendall(b"POST /v1/decide HTTP/1.1\r\nHost: x\r\n")  # and then nothing
+        for _ in range(20):  # until both workers hold a connection
+            time.sleep(0.1)
+            status, headers, body = srv.request("GET", "/healthz")
+            if status == 503:
+                break
+        check(status == 503 and b"too many connections" in body, f"a third connection: {status}", body)
+        # The slow client is dropped after the read timeout; a worker is free again.
+        idle[0].settimeout(5)
+        t0 = time.time()
+        got = idle[0].recv(4096)
+        check(time.time() - t0 < 4, "the slow client was dropped in time", got)
+        for s in idle:
+            s.close()
+        time.sleep(1.2)
+        status, _, _ = srv.request("GET", "/healthz")
+        check(status == 200, f"served again once the workers are free: {status}")
+        check("lawful_rejected_connections_total 0" not in srv.request("GET", "/metrics")[2].decode(), "counted")
+    finally:
+        srv.stop()
+
+
+@test
+def metrics_move():
+    before = SRV.request("GET", "/metrics")[2].decode()
+    SRV.request("POST", "/v1/decide", FIRST, JSON)
+    after = SRV.request("GET", "/metrics")[2].decode()
+
+    def value(text, prefix):
+        return sum(float(l.rsplit(" ", 1)[1]) for l in text.splitlines() if l.startswith(prefix))
+    check(value(after, "lawful_decisions_total") == value(before, "lawful_decisions_total") + 1, "decisions", after)
+    check(value(after, 'lawful_http_request_duration_seconds_count{route="/v1/decide"}') ==
+          value(before, 'lawful_http_request_duration_seconds_count{route="/v1/decide"}') + 1, "the histogram", after)
+    check("# TYPE lawful_http_request_duration_seconds histogram" in after, "typed", after)
+    check("lawful_policy_generation 1" in after, "the generation", after)
+
+
+@test
+def policies_and_health():
+    status, _, body = SRV.request("GET", "/v1/policies")
+    info = json.loads(body)
+    check(status == 200 and info["generation"] == 1, "generation 1", body)
+    names = {p["name"] for p in info["policies"]}
+    check({"uk.pecr", "eu.gdpr", "us.canspam"} <= names, "policy names", body)
+    check(info["routes"]["GB"] == "uk.pecr" and len(info["source_hash"]) == 16, "routes, hash", body)
+    check(info["last_reload"]["ok"] is True and info["loaded_at"].endswith("Z"), "last reload", body)
+    check(SRV.request("GET", "/healthz")[0] == 200 and SRV.request("GET", "/readyz")[0] == 200, "health")
+
+
+@test
+def explain_is_the_library_explanation():
+    status, headers, body = SRV.request("POST", "/v1/explain", FIRST, JSON)
+    x = json.loads(body)
+    check(status == 200 and x["route"]["policy"] and x["decisions"], "an explanation", body[:400])
+    # The same model as `lawful explain --json`.
+    case = json.loads(FIRST)
+    (TMP / "c.jsonl").write_text(json.dumps(case["contact"]) + "\n")
+    (TMP / "camp.json").write_text(json.dumps(case["campaign"]))
+    p = subprocess.run([LAWFUL, "explain", str(ROOT / "policies"), "--contact", str(TMP / "c.jsonl"), "--campaign",
+                        str(TMP / "camp.json"), "--json"], capture_output=True, text=True)
+    check(p.returncode == 0 and json.loads(p.stdout) == x, "equal to lawful explain --json", p.stdout[:300] + p.stderr)
+
+
+@test
+def token_guards_all_but_health():
+    (TMP / "token").write_text("s3cret-token\n")
+    srv = Server(LAWFUL, ROOT / "policies", "--token-file", str(TMP / "token"))
+    try:
+        check(srv.request("GET", "/healthz")[0] == 200, "health without a token")
+        status, headers, body = srv.request("POST", "/v1/decide", FIRST, JSON)
+        check(status == 401 and "bearer" in headers.get("www-authenticate", "").lower(), f"no token: {status}", body)
+        status, _, _ = srv.request("POST", "/v1/decide", FIRST, {**JSON, "Authorization": "Bearer wrong-token!"})
+        check(status == 401, "a wrong token")
+        status, _, body = srv.request("POST", "/v1/decide", FIRST, {**JSON, "Authorization": "Bearer s3cret-token"})
+        check(status == 200 and b'"verdict"' in body, f"the token: {status}", body)
+        check(srv.request("GET", "/metrics")[0] == 401, "metrics need the token")
+    finally:
+        srv.stop()
+
+
+@test
+def loopback_by_default():
+    p = subprocess.run([LAWFUL, "serve", "--help"], capture_output=True, text=True)
+    check("127.0.0.1:8181" in p.stdout, "the default address is loopback", p.stdout)
+    p = subprocess.run([LAWFUL, "serve", "policies", "--listen", "nonsense"], capture_output=True, text=True)
+    check(p.returncode == 2 and "HOST:PORT" in p.stderr, "a bad --listen is a usage error", p.stderr)
+    p = subprocess.run([LAWFUL, "serve", str(TMP / "nowhere")], capture_output=True, text=True, timeout=30)
+    check(p.returncode == 1, "policies that do not load", p.stderr)
+
+
+@test
+def reloads_broken_edit_and_watch():
+    pol = policies_copy("reload-policies")
+    srv = Server(LAWFUL, pol, "--watch-ms", "100")
+    try:
+        uk = pol / "uk.law"
+        good = uk.read_text()
+        # A broken edit: the old version serves on, and /v1/policies says why.
+        uk.write_text(good.replace("policy uk.pecr", "policy uk.pecr !!", 1))
+        srv.signal(signal.SIGHUP)
+        srv.wait_for(r"reload failed; generation 1 serves on")
+        info = json.loads(srv.request("GET", "/v1/policies")[2])
+        check(info["generation"] == 1 and not info["last_reload"]["ok"], "still generation 1", info)
+        d = info["last_reload"]["diagnostics"]
+        check(d and d[0]["file"].endswith("uk.law") and d[0]["line"] > 0, "diagnostics name the place", info)
+        check("^" in info["last_reload"]["text"], "with a caret", info["last_reload"]["text"])
+        status, headers, body = srv.request("POST", "/v1/decide", FIRST, JSON)
+        check(status == 200 and headers["lawful-policy-generation"] == "1", "decisions go on")
+        # The file fixed and changed: the watcher reloads it.
+        uk.write_text(good + "\n// an edit\n")
+        srv.wait_for(r"reloaded: generation 2 serves", 15)
+        info = json.loads(srv.request("GET", "/v1/policies")[2])
+        check(info["generation"] == 2 and info["last_reload"]["ok"], "generation 2", info)
+        check("lawful_reloads_total{result=\"failed\"} 1" in srv.request("GET", "/metrics")[2].decode(), "metrics")
+    finally:
+        srv.stop()
+
+
+@test
+def reload_under_load():
+    pol = policies_copy("load-policies")
+    srv = Server(LAWFUL, pol, "--watch-ms", "0")
+    want = expected_records(FIRST + "\n", pol)
+    lines = CASES.splitlines()[:50]
+    batch = "\n".join(lines) + "\n"
+    want_batch = expected_records(batch, pol)
+    stop = threading.Event()
+    seen, bad = set(), []
+
+    def client():
+        c = srv.conn()
+        n = 0
+        while not stop.is_set() or n < 5:
+            n += 1
+            status, headers, body = srv.request("POST", "/v1/decide", batch if n % 2 else FIRST,
+                                                NDJSON if n % 2 else JSON, conn=c)
+            seen.add(headers.get("lawful-policy-generation"))
+            if status != 200 or body != (want_batch if n % 2 else want):
+                bad.append((status, body[:200]))
+        c.close()
+    try:
+        threads = [threading.Thread(target=client) for _ in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(0.3)
+        (pol / "eu.law").write_text((pol / "eu.law").read_text() + "\n// reloaded under load\n")
+        srv.signal(signal.SIGHUP)
+        srv.wait_for(r"reloaded: generation 2 serves", 20)
+        time.sleep(0.3)
+        stop.set()
+        for t in threads:
+            t.join(30)
+        check(not bad, f"{len(bad)} failed requests under reload", bad[:3])
+        check(seen == {"1", "2"}, f"decisions from both versions and no other: {seen}")
+    finally:
+        stop.set()
+        srv.stop()
+
+
+@test
+def decision_log_masks_and_reopens():
+    log = TMP / "masked.log"
+    srv = Server(LAWFUL, ROOT / "policies", "--decision-log", str(log), "--log-personal", "mask")
+    try:
+        case = {"contact": {"id": "p-1", "country": "GB", "email": "jane.doe@example.com", "phone": "+447700900123"},
+                "campaign": CAMPAIGN}
+        srv.request("POST", "/v1/decide", json.dumps(case), {**JSON, "X-Request-Id": "req-42"})
+        entry = json.loads(log.read_text().splitlines()[-1])
+        check(entry["request_id"] == "req-42" and entry["line"] == 1, "request id", entry)
+        check(entry["input"]["contact"]["email"] == "j***@example.com", "email masked", entry)
+        check(entry["input"]["contact"]["phone"] == "+**********23", "phone masked", entry)
+        check("jane" not in log.read_text() and "900123" not in log.read_text(), "nothing personal left")
+        check(entry["decision"]["id"] == "p-1" and entry["policy_version"]["generation"] == 1, "the decision", entry)
+        check(len(entry["input_sha256"]) == 64, "the input's hash", entry)
+        # logrotate: the file moved, then SIGHUP; new decisions go to a new file.
+        os.rename(log, TMP / "masked.log.1")
+        srv.signal(signal.SIGHUP)
+        srv.wait_for("SIGHUP")
+        time.sleep(0.3)
+        srv.request("POST", "/v1/decide", json.dumps(case), JSON)
+        check(log.exists() and len(log.read_text().splitlines()) == 1, "reopened", srv.log())
+    finally:
+        srv.stop()
+    # The default: hashed.
+    SRV.request("POST", "/v1/decide", "\n".join(CASES.splitlines()[:20]), NDJSON)
+    lines = (TMP / "decisions.log").read_text().splitlines()
+    check(lines, "the main server logged")
+    entries = [json.loads(l) for l in lines]
+    check(all("@" not in json.dumps(e["input"]) for e in entries), "no address in the default log")
+    emails = {json.loads(c)["contact"]["id"]: json.loads(c)["contact"].get("email") for c in CASES.splitlines()}
+    hashed = [e for e in entries if isinstance(e["input"], dict) and "email" in e["input"].get("contact", {})]
+    check(hashed, "emails were logged, hashed")
+    for e in hashed:
+        want = "sha256:" + hashlib.sha256(emails[e["input"]["contact"]["id"]].encode()).hexdigest()
+        check(e["input"]["contact"]["email"] == want, "the email's SHA-256", e)
+    # With a key: HMAC-SHA-256 under it.
+    (TMP / "logkey").write_text("k3y-for-the-log\n")
+    srv = Server(LAWFUL, ROOT / "policies", "--decision-log", str(TMP / "keyed.log"), "--log-key-file",
+                 str(TMP / "logkey"))
+    try:
+        srv.request("POST", "/v1/decide", json.dumps({"contact": {"id": "k", "email": "kim@example.com"},
+                                                      "campaign": CAMPAIGN}), JSON)
+        got = json.loads((TMP / "keyed.log").read_text().splitlines()[0])["input"]["contact"]["email"]
+        want = "hmac-sha256:" + hmac.new(b"k3y-for-the-log", b"kim@example.com", hashlib.sha256).hexdigest()
+        check(got == want, "keyed hash", got)
+    finally:
+        srv.stop()
+    e = hashed[0]
+    raw = [c for c in CASES.splitlines() if json.loads(c)["contact"]["id"] == e["input"]["contact"]["id"]][0]
+    check(e["input_sha256"] == hashlib.sha256(raw.encode()).hexdigest(), "the input's hash is of the case sent", e)
+
+
+@test
+def sigterm_answers_requests_in_flight_and_the_log_is_complete():
+    log = TMP / "term.log"
+    srv = Server(LAWFUL, ROOT / "policies", "--decision-log", str(log), "--log-personal", "drop")
+    big = CASES * 10  # about 4,000 lines a request
+    results = []
+
+    def client():
+        try:
+            status, _, body = srv.request("POST", "/v1/decide", big, NDJSON)
+            results.append((status, body.count(b"\n")))
+        except Exception as e:  # a request begun after the stop may be refused
+            results.append(("refused", repr(e)))
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.1)
+    started = time.time()
+    code = srv.stop()
+    print(f"     (stopped in {time.time() - started:.1f} s)")
+    for t in threads:
+        t.join(30)
+    check(code == 0, f"exit status {code}", srv.log())
+    answered = [n for s, n in results if s == 200]
+    check(answered, "some requests were in flight", results)
+    check(all(n == big.count("\n") for n in answered), "every answer whole", results)
+    logged = len(log.read_text().splitlines())
+    check(logged == sum(answered), f"the log holds every decision answered: {logged} != {sum(answered)}",
+          srv.log())
+    check("stopped" in srv.log(), "says it stopped", srv.log())
+
+
+def main():
+    only = os.environ.get("SERVE_TEST_ONLY")
+    if only:
+        TESTS[:] = [t for t in TESTS if t.__name__ == only]
+    if SANITIZED:
+        TESTS[:] = [t for t in TESTS if t.__name__ not in TIMING]
+    try:
+        for t in TESTS:
+            try:
+                started = time.time()
+                t()
+                print(f"ok   {t.__name__} ({time.time() - started:.1f} s)")
+            except Exception:
+                failures.append(t.__name__)
+                print(f"FAIL {t.__name__}\n{traceback.format_exc()}")
+    finally:
+        code = SRV.stop()
+        if code != 0:
+            failures.append("main server exit status")
+        shutil.rmtree(TMP, ignore_errors=True)
+    print(f"{len(TESTS) - len(failures)} of {len(TESTS)} passed")
+    sys.exit(1 if failures else 0)
+
+
+main()
