@@ -359,9 +359,9 @@ std::unique_ptr<Code> Code::compile(const Program& prog, const Options& opt, std
   }
   stats.functions = static_cast<uint32_t>(prog.functions.size());
   stats.code_words = static_cast<uint32_t>(prog.code.size());
-  // The table of native functions: the program's functions, then its decisions compiled
-  // whole (translate.cpp).
-  const size_t table = prog.functions.size() + prog.decisions.size();
+  // The table of native functions: the program's functions, then its decisions and its
+  // policies compiled whole (translate.cpp, native.h).
+  const size_t table = native_table_size(prog);
   const int o = std::clamp(opt.opt_level, 0, 3);
   auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!jtmb) {

@@ -89,7 +89,7 @@ std::unique_ptr<Code> Code::compile(const Program& prog, const Options& opt, std
   code->impl_ = std::make_unique<Impl>();
   code->impl_->table = l.table;
   code->impl_->handle = out.handle;
-  code->fns_.assign(out.fns, out.fns + prog.functions.size() + prog.decisions.size());  // native.h
+  code->fns_.assign(out.fns, out.fns + native_table_size(prog));  // native.h
   code->stats_ = out.stats;
   return code;
 }

@@ -65,14 +65,28 @@ class Translator {
       }
       decisions_.push_back(f);
     }
+    // Policies whose decisions are all compiled whole.
+    for (uint32_t p = 0; p < prog_.policies.size(); ++p) {
+      llvm::Function* f = nullptr;
+      bool whole = true;
+      for (uint32_t d : prog_.policies[p].decisions) whole = whole && d < decisions_.size() && decisions_[d];
+      if (whole) {
+        f = llvm::Function::Create(fn_type_, llvm::Function::ExternalLinkage, fmt::format("p{}", p), m_);
+        f->addFnAttr(llvm::Attribute::NoUnwind);
+      }
+      policies_.push_back(f);
+    }
     for (uint32_t i = 0; i < prog_.functions.size(); ++i) function(i);
     for (uint32_t d = 0; d < prog_.decisions.size(); ++d)
       if (decisions_[d]) decision(d);
-    // The table the host reads the functions from, then the decisions.
+    for (uint32_t p = 0; p < prog_.policies.size(); ++p)
+      if (policies_[p]) policy(p);
+    // The table the host reads the functions from, then the decisions, then the policies.
     std::vector<llvm::Constant*> entries;
     for (llvm::Function* f : fns_) entries.push_back(llvm::ConstantExpr::getBitCast(f, ptr_));
-    for (llvm::Function* f : decisions_)
-      entries.push_back(f ? llvm::ConstantExpr::getBitCast(f, ptr_) : llvm::ConstantPointerNull::get(ptr_));
+    for (const auto* list : {&decisions_, &policies_})
+      for (llvm::Function* f : *list)
+        entries.push_back(f ? llvm::ConstantExpr::getBitCast(f, ptr_) : llvm::ConstantPointerNull::get(ptr_));
     auto* type = llvm::ArrayType::get(ptr_, entries.size());
     new llvm::GlobalVariable(m_, type, true, llvm::GlobalValue::ExternalLinkage, llvm::ConstantArray::get(type, entries),
                              kTableName);
@@ -232,10 +246,21 @@ class Translator {
   // A decision whole, as Vm::resolve and Vm::obligations do it: each rule's state (its
   // window against NativeFrame::as_of, then its condition, inlined) as a bit of
   // `applies` or `unknown`; the overrides, the rules' verdicts and the reasons are
-  // constants of the program. The outcome goes to the frame's out_ fields, with 1; the
-  // two cases that need the traced interpreter (a rule that might apply and would
-  // change the verdict, whose missing facts must be named) and any run-time error
-  // return 0, and the Vm decides again by its own code.
+  // constants of the program. The outcome goes to the frame's out_ fields, with
+  // kNativeDecided. When the traced interpreter must finish (a rule that might apply and
+  // would change the verdict, whose missing facts must be named) the rules' states and
+  // conditions go to the frame, with kNativeStates, so that the Vm does not evaluate
+  // them again; any run-time error returns kNativeInterpret, and the Vm decides again by
+  // its own code.
+  llvm::CallInst* inline_call(uint32_t f) {
+    llvm::CallInst* c = b_.CreateCall(fn_type_, fns_[f], {frame_});
+    c->addFnAttr(llvm::Attribute::NoUnwind);
+    c->addFnAttr(llvm::Attribute::AlwaysInline);
+    return c;
+  }
+  llvm::Value* bit(llvm::Value* cond, size_t i) {
+    return b_.CreateShl(b_.CreateZExt(cond, i64_), i64c(static_cast<int64_t>(i)));
+  }
   void decision(uint32_t d) {
     const DecisionInfo& di = prog_.decisions[d];
     fn_ = decisions_[d];
@@ -244,17 +269,13 @@ class Translator {
     unlikely_ = llvm::MDBuilder(ctx_).createBranchWeights(1, 1000);
     fail_ = block("interpreter");
     pc_ = 0;
-    auto inline_call = [&](uint32_t f) {
-      llvm::CallInst* c = b_.CreateCall(fn_type_, fns_[f], {frame_});
-      c->addFnAttr(llvm::Attribute::NoUnwind);
-      c->addFnAttr(llvm::Attribute::AlwaysInline);
-      return c;
-    };
-    auto bit = [&](llvm::Value* cond, size_t i) { return b_.CreateShl(b_.CreateZExt(cond, i64_), i64c(static_cast<int64_t>(i))); };
     llvm::Value* as_of = b_.CreateLoad(i64_, field(L::kAsOf, i64_));
     llvm::Value* applies = i64c(0);
     llvm::Value* unknown_rules = i64c(0);
     uint64_t by_verdict[3] = {0, 0, 0};
+    // Per rule, the value of its condition, and whether it was evaluated (its window
+    // did not exclude the date), as Vm::resolve keeps them in conds_ for obligations.
+    std::vector<llvm::Value*> conds(di.rules.size()), evaluated(di.rules.size());
     for (size_t i = 0; i < di.rules.size(); ++i) {
       const RuleInfo& r = di.rules[i];
       by_verdict[r.verdict] |= uint64_t{1} << i;
@@ -262,6 +283,8 @@ class Translator {
       if (r.window.always()) {
         state = r.cond < 0 ? static_cast<llvm::Value*>(i64c(kTrue)) : inline_call(static_cast<uint32_t>(r.cond));
         if (r.cond >= 0) check_error();
+        conds[i] = state;
+        evaluated[i] = b_.getTrue();
       } else {
         llvm::Value* inside = b_.CreateAnd(b_.CreateICmpSGE(as_of, i64c(r.window.from)), b_.CreateICmpSLT(as_of, i64c(r.window.until)));
         llvm::Value* w = b_.CreateSelect(is_u(as_of), unknown(), boolean(inside));
@@ -269,7 +292,8 @@ class Translator {
         llvm::BasicBlock* before = b_.GetInsertBlock();
         llvm::BasicBlock* eval = block();
         llvm::BasicBlock* join = block();
-        b_.CreateCondBr(b_.CreateICmpEQ(w, i64c(kFalse)), join, eval);
+        llvm::Value* excluded = b_.CreateICmpEQ(w, i64c(kFalse));
+        b_.CreateCondBr(excluded, join, eval);
         b_.SetInsertPoint(eval);
         llvm::Value* c = r.cond < 0 ? static_cast<llvm::Value*>(i64c(kTrue)) : inline_call(static_cast<uint32_t>(r.cond));
         if (r.cond >= 0) check_error();
@@ -280,7 +304,12 @@ class Translator {
         llvm::PHINode* phi = b_.CreatePHI(i64_, 2);
         phi->addIncoming(i64c(kFalse), before);
         phi->addIncoming(s, from_eval);
+        llvm::PHINode* cond = b_.CreatePHI(i64_, 2);
+        cond->addIncoming(unknown(), before);
+        cond->addIncoming(c, from_eval);
         state = phi;
+        conds[i] = cond;
+        evaluated[i] = b_.CreateNot(excluded);
       }
       applies = b_.CreateOr(applies, bit(b_.CreateICmpEQ(state, i64c(kTrue)), i));
       unknown_rules = b_.CreateOr(unknown_rules, bit(is_u(state), i));
@@ -302,11 +331,14 @@ class Translator {
     auto has = [&](llvm::Value* m, int v) { return b_.CreateICmpNE(b_.CreateAnd(m, mask(v)), i64c(0)); };
     const auto allow = static_cast<int64_t>(VerdictCode::Allow), deny = static_cast<int64_t>(VerdictCode::Deny),
                review = static_cast<int64_t>(VerdictCode::Review);
+    // The rules of verdict v, for a verdict computed here.
+    auto of_verdict = [&](llvm::Value* v) {
+      return b_.CreateSelect(b_.CreateICmpEQ(v, i64c(allow)), mask(static_cast<int>(allow)),
+                             b_.CreateSelect(b_.CreateICmpEQ(v, i64c(deny)), mask(static_cast<int>(deny)), mask(static_cast<int>(review))));
+    };
     llvm::Value* v_first = b_.CreateSelect(has(first_bit, static_cast<int>(allow)), i64c(allow),
                                            b_.CreateSelect(has(first_bit, static_cast<int>(deny)), i64c(deny), i64c(review)));
-    llvm::Value* same = b_.CreateSelect(b_.CreateICmpEQ(v_first, i64c(allow)), mask(static_cast<int>(allow)),
-                                        b_.CreateSelect(b_.CreateICmpEQ(v_first, i64c(deny)), mask(static_cast<int>(deny)),
-                                                        mask(static_cast<int>(review))));
+    llvm::Value* same = of_verdict(v_first);
     llvm::Value* others = b_.CreateAnd(winners, b_.CreateNot(same));
     llvm::Value* conflict = b_.CreateAnd(b_.CreateNot(none), b_.CreateICmpNE(others, i64c(0)));
     llvm::Value* review_rule = b_.CreateAnd(b_.CreateNot(none), b_.CreateAnd(b_.CreateNot(conflict), b_.CreateICmpEQ(v_first, i64c(review))));
@@ -316,7 +348,23 @@ class Translator {
         none, b_.CreateICmpNE(unknown_rules, i64c(0)),
         b_.CreateAnd(b_.CreateNot(conflict), b_.CreateAnd(b_.CreateICmpNE(v_first, i64c(review)), undetermined)));
     llvm::BasicBlock* decided = block();
-    b_.CreateCondBr(to_interpreter, fail_, decided);
+    llvm::BasicBlock* states = block("states");
+    b_.CreateCondBr(to_interpreter, states, decided);
+    // The states for the Vm to finish with (Vm::resolve_after): no rule is evaluated
+    // twice.
+    b_.SetInsertPoint(states);
+    {
+      b_.CreateStore(applies, field(L::kOutRules, i64_));
+      b_.CreateStore(unknown_rules, field(L::kOutUnknown, i64_));
+      llvm::Value* gen = b_.CreateLoad(i32_, field(L::kGen, i32_));
+      llvm::Value* values = b_.CreateLoad(i64_->getPointerTo(), field(L::kRuleCond, i64_->getPointerTo()));
+      llvm::Value* gens = b_.CreateLoad(i32_->getPointerTo(), field(L::kRuleCondGen, i32_->getPointerTo()));
+      for (size_t i = 0; i < di.rules.size(); ++i) {
+        b_.CreateStore(conds[i], b_.CreateConstInBoundsGEP1_64(i64_, values, i));
+        b_.CreateStore(b_.CreateSelect(evaluated[i], gen, b_.getInt32(0)), b_.CreateConstInBoundsGEP1_64(i32_, gens, i));
+      }
+      b_.CreateRet(i64c(kNativeStates));
+    }
     b_.SetInsertPoint(decided);
     llvm::Value* verdict = b_.CreateSelect(b_.CreateOr(none, conflict), i64c(review), v_first);
     auto reason_c = [&](Reason r) { return i64c(static_cast<int64_t>(r)); };
@@ -325,19 +373,48 @@ class Translator {
         b_.CreateSelect(conflict, reason_c(Reason::Conflict), b_.CreateSelect(review_rule, reason_c(Reason::ReviewRule), reason_c(Reason::None))));
     llvm::Value* reason_a = b_.CreateSelect(b_.CreateOr(conflict, review_rule), first, i64c(-1));
     llvm::Value* reason_b = b_.CreateSelect(conflict, b_.CreateBinaryIntrinsic(llvm::Intrinsic::cttz, others, b_.getFalse()), i64c(-1));
-    // The obligations, with the verdict known to them (LoadVerdict).
+    // The obligations, with the verdict known to them (LoadVerdict), in order, as
+    // Vm::obligations: `oblige NAME for R, ...` only when one of R decided (a winner, of
+    // the verdict: every rule this function lists applies for certain), its condition
+    // evaluated only then; a name once, at its first obligation that holds.
     b_.CreateStore(verdict, field(L::kVerdict, i64_));
+    llvm::Value* decided_rules = b_.CreateAnd(winners, of_verdict(verdict));
     llvm::Value* obliged = i64c(0);
     for (size_t k = 0; k < di.obliges.size(); ++k) {
-      const int32_t c = di.obliges[k].cond;
-      if (c < 0) {
-        obliged = b_.CreateOr(obliged, i64c(static_cast<int64_t>(uint64_t{1} << k)));
-        continue;
+      const ObligeInfo& o = di.obliges[k];
+      llvm::Value* pass = b_.getTrue();
+      if (!o.rules.empty()) {
+        uint64_t for_mask = 0;
+        for (uint32_t r : o.rules)
+          if (r < di.rules.size()) for_mask |= uint64_t{1} << r;
+        pass = b_.CreateICmpNE(b_.CreateAnd(decided_rules, i64c(static_cast<int64_t>(for_mask))), i64c(0));
       }
-      llvm::Value* holds = inline_call(static_cast<uint32_t>(c));
-      check_error();
-      // An obligation that might apply is kept: a duty in doubt is a duty.
-      obliged = b_.CreateOr(obliged, bit(b_.CreateICmpNE(holds, i64c(kFalse)), k));
+      uint64_t same_name = 0;  // the obligations before this one of the same name
+      for (size_t j = 0; j < k; ++j)
+        if (di.obliges[j].name == o.name) same_name |= uint64_t{1} << j;
+      if (same_name) pass = b_.CreateAnd(pass, b_.CreateICmpEQ(b_.CreateAnd(obliged, i64c(static_cast<int64_t>(same_name))), i64c(0)));
+      llvm::Value* holds;
+      if (o.cond < 0) {
+        holds = pass;
+      } else {
+        llvm::BasicBlock* before = b_.GetInsertBlock();
+        llvm::BasicBlock* eval = block();
+        llvm::BasicBlock* join = block();
+        b_.CreateCondBr(pass, eval, join);
+        b_.SetInsertPoint(eval);
+        llvm::Value* c = inline_call(static_cast<uint32_t>(o.cond));
+        check_error();
+        // An obligation that might apply is kept: a duty in doubt is a duty.
+        llvm::Value* kept = b_.CreateICmpNE(c, i64c(kFalse));
+        llvm::BasicBlock* from_eval = b_.GetInsertBlock();
+        b_.CreateBr(join);
+        b_.SetInsertPoint(join);
+        llvm::PHINode* phi = b_.CreatePHI(i1_, 2);
+        phi->addIncoming(b_.getFalse(), before);
+        phi->addIncoming(kept, from_eval);
+        holds = phi;
+      }
+      obliged = b_.CreateOr(obliged, bit(holds, k));
     }
     b_.CreateStore(winners, field(L::kOutRules, i64_));
     b_.CreateStore(obliged, field(L::kOutObliged, i64_));
@@ -345,9 +422,57 @@ class Translator {
     b_.CreateStore(b_.CreateTrunc(reason, i32_), field(L::kOutReason, i32_));
     b_.CreateStore(b_.CreateTrunc(reason_a, i32_), field(L::kOutReasonA, i32_));
     b_.CreateStore(b_.CreateTrunc(reason_b, i32_), field(L::kOutReasonB, i32_));
-    b_.CreateRet(i64c(1));
+    b_.CreateRet(i64c(kNativeDecided));
     b_.SetInsertPoint(fail_);
-    b_.CreateRet(i64c(0));
+    b_.CreateRet(i64c(kNativeInterpret));
+  }
+
+  // A policy whole, as Vm::decide_policy once the policy is in force: its decisions'
+  // guards in order (inlined), then the function of the one that holds, called. Two that
+  // hold, one unknown (its missing facts must be named) or a run-time error: the Vm
+  // decides by its own code.
+  void policy(uint32_t p) {
+    const PolicyInfo& pi = prog_.policies[p];
+    fn_ = policies_[p];
+    frame_ = fn_->getArg(0);
+    b_.SetInsertPoint(block("entry"));
+    unlikely_ = llvm::MDBuilder(ctx_).createBranchWeights(1, 1000);
+    fail_ = block("interpreter");
+    pc_ = 0;
+    llvm::Value* chosen = i64c(-1);
+    llvm::Value* maybe = b_.getFalse();
+    for (uint32_t d : pi.decisions) {
+      const int32_t g = prog_.decisions[d].guard;
+      llvm::Value* v = g < 0 ? static_cast<llvm::Value*>(i64c(kTrue)) : inline_call(static_cast<uint32_t>(g));
+      if (g >= 0) check_error();
+      llvm::Value* holds = b_.CreateICmpEQ(v, i64c(kTrue));
+      llvm::BasicBlock* ok = block();
+      b_.CreateCondBr(b_.CreateAnd(holds, b_.CreateICmpSGE(chosen, i64c(0))), fail_, ok, unlikely_);  // two hold
+      b_.SetInsertPoint(ok);
+      chosen = b_.CreateSelect(holds, i64c(d), chosen);
+      maybe = b_.CreateOr(maybe, is_u(v));
+    }
+    llvm::BasicBlock* known = block();
+    b_.CreateCondBr(maybe, fail_, known);
+    b_.SetInsertPoint(known);
+    llvm::BasicBlock* none = block("none");
+    llvm::SwitchInst* s = b_.CreateSwitch(chosen, none);
+    std::vector<uint32_t> seen;
+    for (uint32_t d : pi.decisions) {
+      if (std::find(seen.begin(), seen.end(), d) != seen.end()) continue;
+      seen.push_back(d);
+      llvm::BasicBlock* run = block();
+      s->addCase(llvm::ConstantInt::get(llvm::cast<llvm::IntegerType>(i64_), d), run);
+      b_.SetInsertPoint(run);
+      b_.CreateStore(b_.getInt32(d), field(L::kOutDecision, i32_));
+      llvm::CallInst* c = b_.CreateCall(fn_type_, decisions_[d], {frame_});
+      c->addFnAttr(llvm::Attribute::NoUnwind);
+      b_.CreateRet(c);
+    }
+    b_.SetInsertPoint(none);
+    b_.CreateRet(i64c(kNativeNoDecision));
+    b_.SetInsertPoint(fail_);
+    b_.CreateRet(i64c(kNativeInterpret));
   }
 
   void emit(Op op, uint32_t w) {
@@ -678,6 +803,7 @@ class Translator {
   llvm::FunctionType* fn_type_;
   std::vector<llvm::Function*> fns_;
   std::vector<llvm::Function*> decisions_;  // null: not compiled (more than 64 rules or obligations)
+  std::vector<llvm::Function*> policies_;   // null: not compiled (a decision of theirs is not)
   // The function being translated.
   llvm::Function* fn_ = nullptr;
   llvm::Value* frame_ = nullptr;

@@ -8,8 +8,19 @@
 // functions.size() + decision; null for a decision that is not): a decision function
 // resolves the decision's rules as Vm::resolve does (rule states, overrides, winners,
 // conflicts, the verdict and reason) and its obligations with that verdict, reading
-// `as_of` and writing the `out_` fields; it returns 1, or 0 when the interpreter must
-// decide instead (a `review` that must name missing facts, a run-time error).
+// `as_of` and writing the `out_` fields. It returns kNativeDecided; or kNativeStates when
+// the interpreter must finish (a `review` that must name missing facts): the rules'
+// states are in out_rules (applies) and out_unknown, each evaluated rule's condition in
+// rule_cond (rule_cond_gen = gen); or kNativeInterpret, and the interpreter decides
+// instead (a run-time error).
+//
+// After the decisions come the policies (at functions.size() + decisions.size() +
+// policy; null for one with a decision that is not compiled whole): a policy function
+// does what Vm::decide_policy does once the policy's window holds: its decisions'
+// guards in order, then the one decision that applies, called. It returns what that
+// decision's function returned, with out_decision; kNativeNoDecision when no guard
+// holds; kNativeInterpret when the interpreter must decide (a guard unknown, two that
+// hold, a run-time error).
 //
 // The layout is read by generated code (runtime/jit/translate.cpp names each field by
 // its offset): change it there too.
@@ -45,7 +56,18 @@ struct NativeFrame {
   int32_t out_reason = 0;        // Reason
   int32_t out_reason_a = -1;
   int32_t out_reason_b = -1;
+  uint64_t out_unknown = 0;      // kNativeStates: the rules that might apply, bits by rule index
+  Value* rule_cond = nullptr;    // kNativeStates: per rule of the decision, its condition's value,
+  uint32_t* rule_cond_gen = nullptr;  // valid when its generation is `gen` (Vm::conds_)
+  int32_t out_decision = -1;     // a policy function's: the decision that applied
+  int32_t unused2_ = 0;
 };
+
+// What a decision's or a policy's function returns.
+inline constexpr Value kNativeInterpret = 0;
+inline constexpr Value kNativeDecided = 1;
+inline constexpr Value kNativeStates = 2;
+inline constexpr Value kNativeNoDecision = 3;
 
 namespace native_layout {
 inline constexpr size_t kSlots = offsetof(NativeFrame, slots);
@@ -67,10 +89,20 @@ inline constexpr size_t kOutVerdict = offsetof(NativeFrame, out_verdict);
 inline constexpr size_t kOutReason = offsetof(NativeFrame, out_reason);
 inline constexpr size_t kOutReasonA = offsetof(NativeFrame, out_reason_a);
 inline constexpr size_t kOutReasonB = offsetof(NativeFrame, out_reason_b);
+inline constexpr size_t kOutUnknown = offsetof(NativeFrame, out_unknown);
+inline constexpr size_t kRuleCond = offsetof(NativeFrame, rule_cond);
+inline constexpr size_t kRuleCondGen = offsetof(NativeFrame, rule_cond_gen);
+inline constexpr size_t kOutDecision = offsetof(NativeFrame, out_decision);
 }  // namespace native_layout
 
-// One compiled function of the program (Program::functions, same index), or decision
-// (after them).
+// One compiled function of the program (Program::functions, same index), decision
+// (after them) or policy (after the decisions).
 using NativeFn = Value (*)(NativeFrame*);
+
+// The number of entries in the table of compiled functions.
+template <class P>
+size_t native_table_size(const P& prog) {
+  return prog.functions.size() + prog.decisions.size() + prog.policies.size();
+}
 
 }  // namespace lawful

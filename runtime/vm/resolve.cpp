@@ -98,29 +98,38 @@ void Vm::obligations(uint32_t d, Outcome& out) {
   }
 }
 
-bool Vm::resolve_native(uint32_t d, Outcome& out, Value as_of) {
+Value Vm::run_native_decision(uint32_t d, Value as_of) {
   const NativeFn f = native_[prog_.functions.size() + d];
-  if (!f) return false;
+  if (!f) return kNativeInterpret;
   NativeFrame& fr = frame_;
   fr.as_of = as_of;
   fr.steps = steps_;
-  if (f(&fr) != 1) {
-    // Decided again by the code below, from where this decision stood before: the
-    // definitions' values forgotten (one that failed is cached as unknown), no error,
-    // no verdict, the quantifier steps of before.
-    fr.error = nullptr;
-    fr.verdict = kUnknown;
-    next_generation();
-    ++native_deferred_;
-    return false;
+  const Value r = f(&fr);
+  if (r == kNativeInterpret) {
+    native_failed();
+    return r;
   }
-  ++native_resolved_;
   steps_ = fr.steps;
+  return r;
+}
+
+void Vm::native_failed() {
+  // Decided again by the Vm's code, from where this decision stood before: the
+  // definitions' values forgotten (one that failed is cached as unknown), no error, no
+  // verdict, the quantifier steps of before (steps_ was not updated).
+  frame_.error = nullptr;
+  frame_.verdict = kUnknown;
+  next_generation();
+}
+
+void Vm::native_outcome(uint32_t d, Outcome& out) {
+  const NativeFrame& fr = frame_;
   const DecisionInfo& di = prog_.decisions[d];
   out.verdict = static_cast<VerdictCode>(fr.out_verdict);
   out.reason = static_cast<Reason>(fr.out_reason);
   out.reason_a = fr.out_reason_a;
   out.reason_b = fr.out_reason_b;
+  // Reserved by resolve_after: at most 64 of each.
   for (uint64_t m = fr.out_rules; m; m &= m - 1) out.rules.push_back(static_cast<uint32_t>(__builtin_ctzll(m)));
   if (out.reason == Reason::ReviewRule) {
     for (uint32_t i : out.rules)
@@ -129,22 +138,19 @@ bool Vm::resolve_native(uint32_t d, Outcome& out, Value as_of) {
     out.basis = di.rules[out.rules.front()].basis;
   }
   verdict_ = static_cast<Value>(out.verdict);
-  const bool unique = oblige_unique_[d];
+  // The compiled code checked `oblige NAME for R, ...` and kept each name once.
   const ObligeStep* steps = oblige_steps_.data() + oblige_base_[d];
-  for (uint64_t m = fr.out_obliged; m; m &= m - 1) {
-    const ObligeStep& step = steps[__builtin_ctzll(m)];
-    // `oblige NAME for R, ...`: the rules the compiled code put in the outcome are the
-    // ones that decided (they apply for certain: a decision where one only might goes to
-    // resolve()), so the outcome alone tells.
-    if (step.for_count && !oblige_for_decided(step, d, out, false)) continue;
-    const uint32_t name = step.name;
-    if (unique || std::find(out.obligations.begin(), out.obligations.end(), name) == out.obligations.end())
-      out.obligations.push_back(name);
-  }
-  return true;
+  for (uint64_t m = fr.out_obliged; m; m &= m - 1) out.obligations.push_back(steps[__builtin_ctzll(m)].name);
 }
 
 void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
+  const Value as_of = as_of_value(opt);
+  // The decision compiled whole, when it is and coverage is not asked for; it leaves to
+  // resolve_after what needs the traced path or a run-time error's place.
+  resolve_after(d, out, as_of, native_ && !coverage_ ? run_native_decision(d, as_of) : kNativeInterpret);
+}
+
+void Vm::resolve_after(uint32_t d, Outcome& out, Value as_of, Value native) {
   const DecisionInfo& di = prog_.decisions[d];
   // Once per Outcome: its lists never grow after this, whatever the contact.
   if (out.rules.capacity() < max_rules_) out.rules.reserve(max_rules_);
@@ -153,10 +159,11 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
   const uint32_t rb = decision_rule_base_[d];
   out.decision = static_cast<int32_t>(d);
   out.policy = static_cast<int32_t>(di.policy);
-  const Value as_of = as_of_value(opt);
-  // The decision compiled whole, when it is and coverage is not asked for; it leaves to
-  // the code below what needs the traced path or a run-time error's place.
-  if (native_ && !coverage_ && resolve_native(d, out, as_of)) return;
+  if (native == kNativeDecided) {
+    ++native_resolved_;
+    native_outcome(d, out);
+    return;
+  }
   const RuleFast* const fast = rule_fast_.data() + rb;
   // Which rules apply: one word for up to 64 rules (every real decision), else a vector.
   const bool small = n <= 64;
@@ -167,7 +174,19 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
     return small ? (overridden64_[rb + i] & applies64) != 0 : Bits::intersects(overridden_by_[rb + i], applies);
   };
   uint64_t unknown64 = 0;
-  for (size_t i = 0; i < n; ++i) {
+  if (native == kNativeStates) {
+    // The compiled function evaluated every rule (without an error) and kept their
+    // conditions in conds_; the traced path below names the missing facts.
+    ++native_deferred_;
+    ++native_states_;
+    applies64 = frame_.out_rules;
+    unknown64 = frame_.out_unknown;
+    for (size_t i = 0; i < n; ++i)
+      states_[i] = (applies64 >> i) & 1 ? kTrue : (unknown64 >> i) & 1 ? kUnknown : kFalse;
+  } else if (native_ && !coverage_ && native_[prog_.functions.size() + d]) {
+    ++native_deferred_;
+  }
+  for (size_t i = 0; native != kNativeStates && i < n; ++i) {
     Value s = fast[i].always ? kTrue : window_state(di.rules[i].window, as_of);
     if (s != kFalse) {
       Value c = eval(fast[i].cond);
@@ -322,6 +341,29 @@ void Vm::decide_policy(uint32_t p, Outcome& out, const DecideOptions& opt) {
     if (in_force == kUnknown && prog_.schema.as_of_path >= 0)
       out.missing.add(static_cast<uint32_t>(prog_.schema.as_of_path));
     return;
+  }
+  // The policy compiled whole: its guards, then the decision's function (native.h).
+  if (native_ && !coverage_) {
+    if (const NativeFn f = native_[prog_.functions.size() + prog_.decisions.size() + p]) {
+      NativeFrame& fr = frame_;
+      fr.as_of = as_of;
+      fr.steps = steps_;
+      const Value r = f(&fr);
+      if (r == kNativeNoDecision) {
+        ++native_policies_;
+        steps_ = fr.steps;
+        out.verdict = VerdictCode::Review;
+        out.reason = Reason::NoDecisionApplies;
+        return;
+      }
+      if (r == kNativeDecided || r == kNativeStates) {
+        ++native_policies_;
+        steps_ = fr.steps;
+        resolve_after(static_cast<uint32_t>(fr.out_decision), out, as_of, r);
+        return;
+      }
+      native_failed();
+    }
   }
   int32_t applies = -1;
   int32_t maybe = -1;

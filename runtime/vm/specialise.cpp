@@ -365,6 +365,8 @@ Vm::Vm(const Program& prog, const VmLimits& limits)
   states_.assign(max_rules_, kUnknown);
   conds_.assign(max_rules_, kUnknown);
   cond_gen_.assign(max_rules_, 0);
+  frame_.rule_cond = conds_.data();
+  frame_.rule_cond_gen = cond_gen_.data();
   for (bool b : campaign_only(prog)) campaign_only_.push_back(b ? 1 : 0);
   for (const Function& f : prog.functions) {
     bool just_let = f.end == f.begin + 2 && decode_op(prog.code[f.begin]) == Op::Let && decode_op(prog.code[f.begin + 1]) == Op::Ret;

@@ -55,13 +55,19 @@ class Vm {
   // index, then one per decision, native.h), or null to interpret. The caller keeps it
   // alive while this Vm uses it. The functions replace exec() on the fast path; a
   // decision's replaces resolve() except where it needs the traced path that finds
-  // missing facts, or a run-time error's place (resolve_native), and coverage.
+  // missing facts, or a run-time error's place (resolve_after), and coverage; a
+  // policy's replaces decide_policy's guard loop.
   void use_native(const NativeFn* fns) { native_ = fns; }
   bool native() const { return native_ != nullptr; }
   // Decisions resolved by their compiled function, and handed back by it to resolve()
   // (for tests/jit, which checks that each way was taken).
   uint64_t native_resolved() const { return native_resolved_; }
   uint64_t native_deferred() const { return native_deferred_; }
+  // Of the deferred, those finished from the rule states the compiled function gave
+  // (native.h, kNativeStates); and the policies whose compiled function chose the
+  // decision (decide_policy).
+  uint64_t native_states() const { return native_states_; }
+  uint64_t native_policies() const { return native_policies_; }
 
   // Through the router (by the contact's country).
   void decide_routed(Outcome& out, const DecideOptions& opt = {});
@@ -155,8 +161,15 @@ class Vm {
   Value window_state(const Window& w, Value as_of) const;
   void begin_decision();
   void next_generation();  // a new generation of the per-decision caches
-  bool resolve_native(uint32_t decision, Outcome& out, Value as_of);
+  // The decision's compiled function, run: what it returned (native.h), after which
+  // resolve_after finishes; kNativeInterpret when there is none or it failed.
+  Value run_native_decision(uint32_t decision, Value as_of);
+  // After compiled code that failed: the decision starts again, its definitions forgotten.
+  void native_failed();
   void resolve(uint32_t decision, Outcome& out, const DecideOptions& opt);
+  // The rest of resolve, once `native` (what run_native_decision returned) is known.
+  void resolve_after(uint32_t decision, Outcome& out, Value as_of, Value native);
+  void native_outcome(uint32_t decision, Outcome& out);
   void obligations(uint32_t decision, Outcome& out);
   bool runtime_error(uint32_t pc, const char* what);
   // The run-time error, said where it happened: "<what> in rule 'far' (uk.law:3:3;
@@ -167,7 +180,7 @@ class Vm {
 
   const Program& prog_;
   const NativeFn* native_ = nullptr;
-  uint64_t native_resolved_ = 0, native_deferred_ = 0;
+  uint64_t native_resolved_ = 0, native_deferred_ = 0, native_states_ = 0, native_policies_ = 0;
   NativeFrame frame_;
   // The code the fast path runs: the program's, with jumps threaded and common
   // sequences fused into instructions of the VM's own (see fuse() in vm.cpp). The

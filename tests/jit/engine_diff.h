@@ -217,13 +217,16 @@ struct Pair {
         DecideOptions opt;
         if (k) opt.as_of = as_of;
         decide_entry(vm, e, a, opt);
-        const uint64_t resolved = jit.native_resolved(), deferred = jit.native_deferred();
+        const uint64_t resolved = jit.native_resolved(), deferred = jit.native_deferred(),
+                       states = jit.native_states(), policies = jit.native_policies();
         decide_entry(jit, e, b, opt);
         ++decisions;
         std::string d = compare(a, b);
         if (!d.empty()) return d;
         if (tally && jit.native_resolved() != resolved) count_native(opt);
         if (tally && jit.native_deferred() != deferred) ++ways[b.error.empty() ? "deferred" : "deferred-error"];
+        if (tally && jit.native_states() != states) ++ways["states"];
+        if (tally && jit.native_policies() != policies) ++ways["policy"];
       }
     return {};
   }

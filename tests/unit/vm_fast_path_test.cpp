@@ -10,6 +10,9 @@
 #include <vector>
 
 #include "runtime/bytecode/opcodes.h"
+#include "runtime/facts/fact_store.h"
+#include "runtime/core/builtins.h"
+#include "runtime/vm/run_builtin.h"
 #include "tests/unit/helpers.h"
 
 using namespace lawful;
@@ -330,4 +333,55 @@ decision loop_only:
   size_t fused = 0;
   for (uint32_t w : prog.code) fused += (w & 0xffu) >= static_cast<unsigned>(kOpCount);
   CHECK(fused == 0);
+}
+
+// Both engines' fused `lower(a) == b` and `lower(a) == lower(b)` compare eight bytes at a
+// time (builtins.h): they must agree with lower() byte by byte (ASCII capitals only) at
+// every length, position and byte, bytes from 0x80 included.
+TEST_CASE("lower_equal agrees with lowering byte by byte") {
+  auto reference = [](std::string_view a, std::string_view b, bool b_too) {
+    auto low = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (low(a[i]) != (b_too ? low(b[i]) : b[i])) return false;
+    return true;
+  };
+  // Every byte against its own lower and upper case and its neighbours, at each
+  // position of strings of 1 to 20 bytes.
+  uint64_t checked = 0;
+  for (size_t n = 1; n <= 20; ++n)
+    for (size_t at = 0; at < n; ++at)
+      for (int x = 0; x < 256; ++x)
+        for (int dy : {0, 1, -1, 32, -32, 31, 33}) {
+          const int y = (x + dy) & 255;
+          std::string a(n, 'q'), b(n, 'q');
+          a[at] = static_cast<char>(x);
+          b[at] = static_cast<char>(y);
+          if (at + 1 < n) a[n - 1] = 'M', b[n - 1] = 'm';  // a capital elsewhere too
+          for (bool b_too : {false, true}) {
+            CHECK(lower_equal(a, b, b_too) == reference(a, b, b_too));
+            CHECK(lower_equal(b, a, b_too) == reference(b, a, b_too));
+            checked += 2;
+          }
+        }
+  CHECK(checked == 20 * 21 / 2 * 256 * 7 * 4);
+  CHECK(lower_equal("Northwind LTD Marketing", "northwind ltd marketing", false));
+  CHECK(!lower_equal("Northwind LTD Marketing", "Northwind ltd marketing", false));
+  CHECK(lower_equal("Northwind LTD Marketing", "NORTHWIND LTD MARKETING", true));
+  CHECK(!lower_equal("Northwind LTD Marketin", "NORTHWIND LTD MARKETING", true));
+  CHECK(lower_equal("", "", true));
+  // The builtin lower() makes the same copy: every byte at every position of 1 to 20.
+  Compilation c = testing::compile_text(testing::kSamplePolicy);
+  REQUIRE(c.ok());
+  FactStore facts(*c.program);
+  for (size_t n = 1; n <= 20; ++n)
+    for (int x = 0; x < 256; ++x) {
+      std::string s(n, 'Q');
+      s[static_cast<size_t>(x) % n] = static_cast<char>(x);
+      std::string want = s;
+      for (char& ch : want)
+        if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
+      const Value arg = facts.add_string(s);
+      CHECK(facts.text(run_builtin(facts, BuiltinId::Lower, &arg)) == want);
+    }
 }
