@@ -35,7 +35,7 @@
 #include "bench/pin_strings.h"
 #include "bench/uk_email_native.h"
 #include "runtime/jit/jit.h"
-#include "cli/chunk_reader.h"
+#include "runtime/facts/chunk_reader.h"
 #include "cli/gen_contacts.h"
 #include "compiler/compiler.h"
 #include "runtime/facts/binder.h"
@@ -142,10 +142,10 @@ void in_memory(const Args& a, const std::string& file, const Program& prog, uint
   // One outcome each, reused from contact to contact, as a worker of `lawful check`
   // reuses its own; the outcomes are compared in a pass of their own, afterwards.
   Outcome vm_one, nat;
-  cli::ChunkReader in;
+  ChunkReader in;
   std::string err;
   if (!in.open(file, binder.limits().max_line, 1u << 20, &err)) throw std::runtime_error(err);
-  cli::Chunk c;
+  Chunk c;
   for (uint64_t chunk = 0; in.next(c); ++chunk) {
     if (chunk % nt != t) continue;
     size_t n = c.lines.size();
@@ -226,10 +226,10 @@ double g_parse_cpu = 0;
 
 double parse_only(const std::string& file, bool avx2, bench::ParseCount& count) {
   const double cpu0 = thread_cpu();
-  cli::ChunkReader in;
+  ChunkReader in;
   std::string err;
   if (!in.open(file, 1u << 20, 1u << 20, &err)) throw std::runtime_error(err);
-  cli::Chunk c;
+  Chunk c;
   auto t0 = Clock::now();
   while (in.next(c))
     for (size_t i = 0; i < c.lines.size(); ++i) {

@@ -1,7 +1,7 @@
 // `lawful check`: decide for every input line, in order, one record per line, on as
 // many threads as asked.
 //
-// The pipeline: a reader cuts the input into chunks of whole lines (cli/chunk_reader),
+// The pipeline: a reader cuts the input into chunks of whole lines (runtime/facts/chunk_reader),
 // workers each with their own per-line step (LineDecider: a Vm, binders, a record
 // writer; runtime/vm/line_decider.h) and output buffer decide a
 // chunk at a time, and the writer (this thread) writes the chunks' output in input
@@ -34,7 +34,7 @@
 
 #include "cli/cached_load.h"
 #include "cli/check_summary.h"
-#include "cli/chunk_reader.h"
+#include "runtime/facts/chunk_reader.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "compiler/compiler.h"

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "cli/chunk_reader.h"
+#include "runtime/facts/chunk_reader.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/engine.h"

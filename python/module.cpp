@@ -25,7 +25,7 @@
 
 
 #include "api/internal.h"
-#include "cli/chunk_reader.h"
+#include "runtime/facts/chunk_reader.h"
 #include "compiler/compiler.h"
 #include "compiler/test_runner.h"
 #include "runtime/bytecode/serialize.h"
@@ -117,7 +117,7 @@ struct Line {
 };
 
 // Appends the lines of `buf[from, to)` as `lawful check` cuts a file
-// (cli/chunk_reader.cpp): at each newline, a CR before it dropped; the last line need
+// (runtime/facts/chunk_reader.cpp): at each newline, a CR before it dropped; the last line need
 // not end with one; a line over `max_line` bytes is kept as its length only.
 void split_lines(const char* buf, size_t from, size_t to, size_t max_line, std::vector<Line>& lines) {
   size_t pos = from;
@@ -338,10 +338,10 @@ void decide_blocks(const lawful_engine& e, const std::string& campaign, std::str
   finish(prog, first_line, batch);
 }
 
-// Decides a file as `lawful check` does: its chunk reader (cli/chunk_reader.h) cuts it
+// Decides a file as `lawful check` does: its chunk reader (runtime/facts/chunk_reader.h) cuts it
 // into chunks of whole lines, numbered, each read into a buffer its thread reuses; the
 // threads take the next chunk in turn. "" or why reading failed.
-std::string decide_chunks(const lawful_engine& e, const std::string& campaign, cli::ChunkReader& in,
+std::string decide_chunks(const lawful_engine& e, const std::string& campaign, ChunkReader& in,
                           unsigned threads, uint64_t first_line, Batch& batch) {
   const Program& prog = *e.program;
   LineDecider::Options options;
@@ -351,7 +351,7 @@ std::string decide_chunks(const lawful_engine& e, const std::string& campaign, c
   on_threads(threads, [&](std::atomic<bool>& failed) {
     LineDecider line(prog, e.entry, options, e.names);
     line.set_campaign(campaign);
-    cli::Chunk c;
+    Chunk c;
     for (;;) {
       Block* k;
       {
@@ -361,7 +361,7 @@ std::string decide_chunks(const lawful_engine& e, const std::string& campaign, c
         k = &blocks.back();
       }
       k->lines.reserve(c.lines.size());
-      for (const cli::ChunkLine& l : c.lines) k->lines.push_back({l.offset, l.length, l.too_long});
+      for (const ChunkLine& l : c.lines) k->lines.push_back({l.offset, l.length, l.too_long});
       decide_block(line, prog, std::string_view(c.data.data(), c.filled), *k, first_line + c.first_line - 1);
     }
   });
@@ -587,7 +587,7 @@ PYBIND11_MODULE(_lawful, m) {
     {
       py::gil_scoped_release nogil;
       bad = campaign_error(*engine->e, campaign);
-      cli::ChunkReader in;
+      ChunkReader in;
       if (bad.empty() && in.open(path, BindLimits{}.max_line, n == 1 ? (1u << 20) : (1u << 18), &why))
         why = decide_chunks(*engine->e, campaign, in, n, first_line, *batch);
     }

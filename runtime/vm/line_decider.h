@@ -63,7 +63,7 @@ class LineDecider {
   // Binds and decides one line. `capacity`: how many bytes from text.data() may be read
   // (simdjson reads a little past the end; with less the text is copied into a buffer of
   // this decider's). `too_long`: non-zero for a line its reader could not hold (over
-  // limits().max_line; cli/chunk_reader.h), of that many bytes, whose `text` is not
+  // limits().max_line; runtime/facts/chunk_reader.h), of that many bytes, whose `text` is not
   // there: it gets its error. The text must stay until the record is written; the
   // result's views until the next line.
   const LineResult& decide(std::string_view text, size_t capacity, uint64_t too_long = 0);

@@ -134,14 +134,18 @@ def compiled_programs_keep_the_rules_of_an_obligation():
     a = run("check", lawc, "--cases", cases, "--quiet")
     b = run("check", "policies", "--cases", cases, "--quiet")
     check(a.returncode == 0 and a.stdout == b.stdout and "keep_consent_record" not in a.stdout, "the .lawc decides alike", a)
-    # Files of format 2 (before ObligeInfo::rules) are still read. A policy without
-    # obligations has the same payload in both formats: only the version differs (and the
-    # checksum over the header and the payload, FNV-1a 64, recomputed here).
+    # Files of format 2 (before ObligeInfo::rules) and 3 (before the content hash) are still
+    # read. A policy without obligations has the same payload in formats 2 and 3, and format
+    # 4 adds only the content hash at the end (a u32 length, then 64 hex digits): an older
+    # file is this one without it, with its version, payload size and checksum (FNV-1a 64
+    # over the header and the payload) recomputed here.
     write("plain/p.law", 'policy t.p "p"\ndecision d:\n  rule r: deny\n    cite "x"\n')
     two = TMP / "plain.lawc"
     check(run("compile", TMP / "plain/p.law", "-o", two).returncode == 0, "compiled")
     data = bytearray(two.read_bytes())
-    check(data[4:8] == (3).to_bytes(4, "little"), "written as format 3")
+    check(data[4:8] == (4).to_bytes(4, "little"), "written as format 4")
+    check(data[-68:-64] == (64).to_bytes(4, "little") and all(c in b"0123456789abcdef" for c in data[-64:]),
+          "the content hash ends the payload")
 
     def fnv(b, h):
         for x in b:
@@ -149,18 +153,21 @@ def compiled_programs_keep_the_rules_of_an_obligation():
         return h
 
     def with_version(v):
-        d = bytearray(data)
+        d = bytearray(data if v >= 4 else data[:-68])
         d[4:8] = v.to_bytes(4, "little")
+        d[16:24] = (len(d) - 32).to_bytes(8, "little")
         d[24:32] = fnv(bytes(d[32:]), fnv(bytes(d[:24]), 0xcbf29ce484222325)).to_bytes(8, "little")
         f = TMP / f"plain{v}.lawc"
         f.write_bytes(bytes(d))
         return f
 
-    check(with_version(3).read_bytes() == two.read_bytes(), "the checksum as lawful writes it")
+    check(with_version(4).read_bytes() == two.read_bytes(), "the checksum as lawful writes it")
     p = run("check", with_version(2), "--cases", write("one.jsonl", '{"contact": {"id": "1"}, "campaign": {}}\n'), "--quiet")
     check(p.returncode == 0 and records(p.stdout)[0]["verdict"] == "deny", "format 2 read", p)
-    p = run("disasm", with_version(4))
-    check(p.returncode == 1 and "format version 4; this lawful reads versions 1 to 3" in p.stderr, "format 4 refused", p)
+    p = run("check", with_version(3), "--cases", TMP / "one.jsonl", "--quiet")
+    check(p.returncode == 0 and records(p.stdout)[0]["verdict"] == "deny", "format 3 read", p)
+    p = run("disasm", with_version(5))
+    check(p.returncode == 1 and "format version 5; this lawful reads versions 1 to 4" in p.stderr, "format 5 refused", p)
 
 
 if __name__ == "__main__":

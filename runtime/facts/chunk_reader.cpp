@@ -1,5 +1,5 @@
 // Chunked line reading; see chunk_reader.h.
-#include "cli/chunk_reader.h"
+#include "runtime/facts/chunk_reader.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace lawful::cli {
+namespace lawful {
 
 bool ChunkReader::open(const std::string& path, size_t max_line, size_t block, std::string* error) {
   if (path == "-") {
@@ -166,4 +166,4 @@ bool ChunkReader::next(Chunk& c) {
   return true;
 }
 
-}  // namespace lawful::cli
+}  // namespace lawful

@@ -15,7 +15,7 @@
 
 #include "runtime/facts/binder.h"
 
-namespace lawful::cli {
+namespace lawful {
 
 struct ChunkLine {
   uint32_t offset = 0;  // in Chunk::data
@@ -106,4 +106,4 @@ class ChunkReader {
   uint64_t total_ = 0;
 };
 
-}  // namespace lawful::cli
+}  // namespace lawful
