@@ -917,16 +917,43 @@ SOutcome Encoder::decide_policy(uint32_t p) {
     z3::expr b = z3::ite(verdict == kAllow, basis, ctx_.int_val(-1));
     out.verdict = z3::ite(reached, verdict, out.verdict);
     out.basis = z3::ite(reached, b, out.basis);
+    // The decision asked for alone (Vm::decide_decision, as `lawful test` and properties
+    // ask): resolved when the policy is in force and its own condition holds.
+    const z3::expr resolved = truth(in_force) && truth(guards[k]);
+    SOutcome alone(ctx_);
+    alone.verdict = z3::ite(resolved, verdict, kReview);
+    alone.basis = z3::ite(resolved, b, ctx_.int_val(-1));
+    alone.obliges.assign(n_obl, F);
     for (const ObligeInfo& ob : di.obliges) {
       z3::expr present = T;
       if (ob.cond >= 0)
         present = !falsity(located(ob.pos, "obligation", UINT32_MAX, [&] { return eval_function(static_cast<uint32_t>(ob.cond), &verdict); }));
-      if (ob.name < out.obliges.size()) out.obliges[ob.name] = out.obliges[ob.name] || (reached && present);
+      // `oblige X for R, ...`: one of them decided (it wins, with the outcome's verdict).
+      if (!ob.rules.empty()) {
+        z3::expr decided = F;
+        for (uint32_t r : ob.rules)
+          if (r < n) decided = decided || (sr.winner[r] && verdict == ctx_.int_val(di.rules[r].verdict));
+        present = present && decided;
+      }
+      if (ob.name < out.obliges.size()) {
+        out.obliges[ob.name] = out.obliges[ob.name] || (reached && present);
+        alone.obliges[ob.name] = alone.obliges[ob.name] || (resolved && present);
+      }
     }
     rules_.insert_or_assign(d, sr);
+    alone_.insert_or_assign(d, alone);
   }
   (void)kDeny;
   return out;
+}
+
+z3::expr Encoder::condition(uint32_t fn, const std::string& what) {
+  try {
+    return truth(eval_function(fn, nullptr));
+  } catch (const Unsupported& e) {
+    lets_.clear();
+    throw Unsupported(fmt::format("unsupported {} (in {})", e.what(), what));
+  }
 }
 
 z3::expr Encoder::refines(const Encoder& less) const {
@@ -986,32 +1013,53 @@ std::string unescape_z3(const std::string& s) {
   return out;
 }
 
+// A string as a policy's test facts write it (the escapes the lexer reads).
+std::string law_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\', out += c;
+    else if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else out += c;
+  }
+  return out + "\"";
+}
+
 }  // namespace
 
-void Encoder::json_scalar(std::string& out, const z3::model& m, uint32_t slot) const {
+void Encoder::json_scalar(std::string& out, const z3::model& m, uint32_t slot, bool lit) const {
   const VSlot& v = slots_[slot];
   const Schema& s = prog_.schema;
   const Type& t = s.type(v.type);
   if (t.kind == TypeKind::String) {
-    out += json_string(unescape_z3(m.eval(str_[slot], true).get_string()));
+    const std::string text = unescape_z3(m.eval(str_[slot], true).get_string());
+    out += lit ? law_string(text) : json_string(text);
     return;
   }
   const int64_t x = m.eval(val_[slot], true).get_numeral_int64();
   switch (t.kind) {
     case TypeKind::Bool: out += x ? "true" : "false"; break;
-    case TypeKind::Date: out += json_string(format_date(static_cast<Days>(x))); break;
-    case TypeKind::Enum: out += json_string(s.enums[t.ref].members.at(static_cast<size_t>(x))); break;
+    case TypeKind::Date: {
+      const std::string d = format_date(static_cast<Days>(x));
+      out += lit ? d : json_string(d);
+      break;
+    }
+    case TypeKind::Enum: {
+      const std::string& word = s.enums[t.ref].members.at(static_cast<size_t>(x));
+      out += lit ? word : json_string(word);
+      break;
+    }
     default: out += std::to_string(x); break;
   }
 }
 
-void Encoder::json_fields(std::string& out, const z3::model& m, const std::vector<JNode>& fields) const {
-  out += "{";
+void Encoder::json_fields(std::string& out, const z3::model& m, const std::vector<JNode>& fields, bool lit) const {
+  out += lit ? "{ " : "{";
   bool first = true;
   auto key = [&](const std::string& name) {
     if (!first) out += ", ";
     first = false;
-    out += json_string(name) + ": ";
+    out += (lit ? name : json_string(name)) + ": ";
   };
   for (const JNode& n : fields) {
     const bool known = n.kind == JNode::Record || m.eval(known_[n.slot], true).is_true();
@@ -1023,13 +1071,13 @@ void Encoder::json_fields(std::string& out, const z3::model& m, const std::vecto
         if (v.has_default && v.type != types::kString && m.eval(val_[n.slot], true).get_numeral_int64() == v.default_value)
           continue;
         key(n.name);
-        json_scalar(out, m, n.slot);
+        json_scalar(out, m, n.slot, lit);
         break;
       }
       case JNode::Record:
       case JNode::OptRecord:
         key(n.name);
-        json_fields(out, m, n.fields);
+        json_fields(out, m, n.fields, lit);
         break;
       case JNode::List: {
         key(n.name);
@@ -1037,8 +1085,8 @@ void Encoder::json_fields(std::string& out, const z3::model& m, const std::vecto
         out += "[";
         for (int64_t i = 0; i < count; ++i) {
           if (i) out += ", ";
-          if (n.scalar_elems) json_scalar(out, m, slots_[n.slot].region + static_cast<uint32_t>(i));
-          else json_fields(out, m, n.elems[static_cast<size_t>(i)]);
+          if (n.scalar_elems) json_scalar(out, m, slots_[n.slot].region + static_cast<uint32_t>(i), lit);
+          else json_fields(out, m, n.elems[static_cast<size_t>(i)], lit);
         }
         out += "]";
         break;
@@ -1048,11 +1096,13 @@ void Encoder::json_fields(std::string& out, const z3::model& m, const std::vecto
   out += "}";
 }
 
-std::string Encoder::root_json(const z3::model& m, const std::string& root) const {
+std::string Encoder::root_json(const z3::model& m, const std::string& root, bool literal) const {
   for (const JNode& r : roots_)
     if (r.name == root) {
       std::string out;
-      json_fields(out, m, r.fields);
+      json_fields(out, m, r.fields, literal);
+      if (literal && out == "{ }") out = "{}";
+      else if (literal) out.insert(out.size() - 1, " ");
       return out;
     }
   return "{}";
