@@ -78,11 +78,12 @@ std::string vm_decision(const Program& prog, uint32_t d, const std::string& cont
 
 // A solver with the query timeout, the domain of an encoding's facts, and the contacts
 // routed to policy p.
-void prepare(z3::solver& s, const Encoder& e, uint32_t p, unsigned timeout_ms) {
+void prepare(z3::solver& s, Encoder& e, uint32_t p, unsigned timeout_ms) {
   z3::params params(s.ctx());
   params.set("timeout", timeout_ms);
   s.set(params);
   for (const z3::expr& x : e.domain()) s.add(x);
+  for (const z3::expr& x : e.take_side()) s.add(x);
   s.add(e.routed_to(p));
 }
 
@@ -143,6 +144,7 @@ class PolicyChecker {
         SOutcome ob = b.decide_policy(p_);
         s.push();
         for (const z3::expr& e : b.domain()) s.add(e);
+        for (const z3::expr& e : b.take_side()) s.add(e);
         s.add(b.refines(a));
         s.add(oa->verdict == static_cast<int>(VerdictCode::Allow));
         s.add(ob.verdict != static_cast<int>(VerdictCode::Allow));
@@ -180,9 +182,15 @@ class PolicyChecker {
     auto t0 = Clock::now();
     Result r = base("property", prop.title, prop.where);
     z3::context& ctx = a.ctx();
+    bool pushed = false;
     try {
+      std::vector<z3::expr> conds;
+      for (int32_t fn : prop.conds) conds.push_back(a.condition(static_cast<uint32_t>(fn), "property '" + prop.title + "'"));
+      // Outside the scope: a definition the conditions computed is remembered.
+      for (const z3::expr& x : a.take_side()) s.add(x);
       s.push();
-      for (int32_t fn : prop.conds) s.add(a.condition(static_cast<uint32_t>(fn), "property '" + prop.title + "'"));
+      pushed = true;
+      for (const z3::expr& c : conds) s.add(c);
       std::vector<z3::expr> holds;
       for (const PropertyExpect& e : prop.expects) {
         const SOutcome& o = a.decision_outcome(static_cast<uint32_t>(e.decision));
@@ -235,7 +243,7 @@ class PolicyChecker {
       }
       s.pop();
     } catch (const Unsupported& ex) {
-      s.pop();
+      if (pushed) s.pop();
       r.status = Status::NotProved;
       r.message = ex.what();
     }
@@ -423,6 +431,8 @@ class EquivChecker {
     }
     z3::solver s(ctx);
     prepare(s, ea, pa_, opt_.timeout_ms);
+    for (const z3::expr& e : eb.domain()) s.add(e);
+    for (const z3::expr& e : eb.take_side()) s.add(e);
     s.add(eb.routed_to(pb_));
     size_t moves = 0;
     bool gave_up = false;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 
 #include "runtime/bytecode/opcodes.h"
@@ -215,24 +216,28 @@ z3::expr Encoder::days_from_civil(const z3::expr& y0, const z3::expr& m, const z
 
 z3::expr Encoder::add_duration(const z3::expr& day, int32_t months, int32_t days, int sign) {
   if (months == 0) return day + sign * days;
-  // civil_from_days, for days after 0000-03-01 (the domain).
-  z3::expr z = day + 719468;
-  z3::expr era = z / 146097;
-  z3::expr doe = z - era * 146097;
-  z3::expr yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  z3::expr y = yoe + era * 400;
-  z3::expr doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  z3::expr mp = (5 * doy + 2) / 153;
-  z3::expr dd = doy - (153 * mp + 2) / 5 + 1;
-  z3::expr mm = z3::ite(mp < 10, mp + 3, mp - 9);
-  z3::expr yy = y + z3::ite(mm <= 2, ctx_.int_val(1), ctx_.int_val(0));
+  // The date as (year, month, day): fresh variables tied to it by days_from_civil, a
+  // side constraint (the solver searches years and months, not the inverse's chain of
+  // divisions, which it could not: issue 18, fr.cnil). Tied within the years 1600 to
+  // 2600; outside, free (more behaviours than the VM's: sound for proofs).
+  static std::atomic<uint64_t> fresh{0};
+  const std::string n = fmt::format("{}civil{}", prefix_, fresh.fetch_add(1));
+  z3::expr yy = ctx_.int_const((n + "_y").c_str());
+  z3::expr mm = ctx_.int_const((n + "_m").c_str());
+  z3::expr dd = ctx_.int_const((n + "_d").c_str());
+  auto month_days = [&](const z3::expr& y, const z3::expr& m) {
+    z3::expr leap = (z3::mod(y, 4) == 0 && z3::mod(y, 100) != 0) || z3::mod(y, 400) == 0;
+    return z3::ite(m == 2, z3::ite(leap, ctx_.int_val(29), ctx_.int_val(28)),
+                   z3::ite(m == 4 || m == 6 || m == 9 || m == 11, ctx_.int_val(30), ctx_.int_val(31)));
+  };
+  static const int64_t lo = *parse_date("1600-01-01"), hi = *parse_date("2600-12-31");
+  z3::expr valid = yy >= 1600 && yy <= 2600 && mm >= 1 && mm <= 12 && dd >= 1 && dd <= month_days(yy, mm);
+  side_.push_back(z3::implies(day >= ctx_.int_val(lo) && day <= ctx_.int_val(hi), valid && day == days_from_civil(yy, mm, dd)));
   // Then the months, the day clamped to the month's length, then the days.
   z3::expr total = yy * 12 + (mm - 1) + sign * months;
   z3::expr ny = total / 12;
   z3::expr nm = total - ny * 12 + 1;
-  z3::expr leap = (z3::mod(ny, 4) == 0 && z3::mod(ny, 100) != 0) || z3::mod(ny, 400) == 0;
-  z3::expr dim = z3::ite(nm == 2, z3::ite(leap, ctx_.int_val(29), ctx_.int_val(28)),
-                         z3::ite(nm == 4 || nm == 6 || nm == 9 || nm == 11, ctx_.int_val(30), ctx_.int_val(31)));
+  z3::expr dim = month_days(ny, nm);
   z3::expr nd = z3::ite(dd > dim, dim, dd);
   return days_from_civil(ny, nm, nd) + sign * days;
 }
@@ -1093,7 +1098,7 @@ void Encoder::json_fields(std::string& out, const z3::model& m, const std::vecto
       }
     }
   }
-  out += "}";
+  out += !lit ? "}" : out.back() == ' ' ? "}" : " }";
 }
 
 std::string Encoder::root_json(const z3::model& m, const std::string& root, bool literal) const {
@@ -1101,9 +1106,7 @@ std::string Encoder::root_json(const z3::model& m, const std::string& root, bool
     if (r.name == root) {
       std::string out;
       json_fields(out, m, r.fields, literal);
-      if (literal && out == "{ }") out = "{}";
-      else if (literal) out.insert(out.size() - 1, " ");
-      return out;
+      return out == "{ }" ? "{}" : out;
     }
   return "{}";
 }

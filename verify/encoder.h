@@ -9,6 +9,7 @@
 #include <z3++.h>
 
 #include <map>
+#include <utility>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -85,6 +86,10 @@ class Encoder {
 
   // The constraints every contact and campaign satisfies (domains, list bounds, dates).
   const std::vector<z3::expr>& domain() const { return domain_; }
+  // Constraints the encoding added since the last call (the (year, month, day) of a date
+  // that a duration is added to): the caller adds them to its solver, outside any
+  // push/pop scope that a memoized definition could outlive.
+  std::vector<z3::expr> take_side() { return std::exchange(side_, {}); }
   // decide_policy(p): throws Unsupported.
   SOutcome decide_policy(uint32_t p);
   const SRules& rules_of(uint32_t d) const { return rules_.at(d); }
@@ -168,6 +173,7 @@ class Encoder {
   std::vector<VSlot> slots_;
   std::vector<z3::expr> known_, val_, str_;  // per slot
   std::vector<z3::expr> domain_;
+  std::vector<z3::expr> side_;
   std::vector<JNode> roots_;                 // per root: a Record node
   std::map<uint32_t, SVal> lets_;
   std::map<uint32_t, SRules> rules_;
