@@ -220,19 +220,27 @@ z3::expr Encoder::add_duration(const z3::expr& day, int32_t months, int32_t days
   // side constraint (the solver searches years and months, not the inverse's chain of
   // divisions, which it could not: issue 18, fr.cnil). Tied within the years 1600 to
   // 2600; outside, free (more behaviours than the VM's: sound for proofs).
-  static std::atomic<uint64_t> fresh{0};
-  const std::string n = fmt::format("{}civil{}", prefix_, fresh.fetch_add(1));
-  z3::expr yy = ctx_.int_const((n + "_y").c_str());
-  z3::expr mm = ctx_.int_const((n + "_m").c_str());
-  z3::expr dd = ctx_.int_const((n + "_d").c_str());
+  // One decomposition per date term (terms are shared in a context, so the same
+  // expression has the same id): two conditions on the same date then agree on their
+  // face, without the solver having to show that days_from_civil is one to one.
+  auto [it, fresh_term] = civil_.try_emplace(day.id(), std::vector<z3::expr>{});
   auto month_days = [&](const z3::expr& y, const z3::expr& m) {
     z3::expr leap = (z3::mod(y, 4) == 0 && z3::mod(y, 100) != 0) || z3::mod(y, 400) == 0;
     return z3::ite(m == 2, z3::ite(leap, ctx_.int_val(29), ctx_.int_val(28)),
                    z3::ite(m == 4 || m == 6 || m == 9 || m == 11, ctx_.int_val(30), ctx_.int_val(31)));
   };
-  static const int64_t lo = *parse_date("1600-01-01"), hi = *parse_date("2600-12-31");
-  z3::expr valid = yy >= 1600 && yy <= 2600 && mm >= 1 && mm <= 12 && dd >= 1 && dd <= month_days(yy, mm);
-  side_.push_back(z3::implies(day >= ctx_.int_val(lo) && day <= ctx_.int_val(hi), valid && day == days_from_civil(yy, mm, dd)));
+  if (fresh_term) {
+    static std::atomic<uint64_t> fresh{0};
+    const std::string n = fmt::format("{}civil{}", prefix_, fresh.fetch_add(1));
+    it->second = {ctx_.int_const((n + "_y").c_str()), ctx_.int_const((n + "_m").c_str()),
+                  ctx_.int_const((n + "_d").c_str()), day};  // holding the term keeps its id its own
+    const z3::expr &yy = it->second[0], &mm = it->second[1], &dd = it->second[2];
+    static const int64_t lo = *parse_date("1600-01-01"), hi = *parse_date("2600-12-31");
+    z3::expr valid = yy >= 1600 && yy <= 2600 && mm >= 1 && mm <= 12 && dd >= 1 && dd <= month_days(yy, mm);
+    side_.push_back(
+        z3::implies(day >= ctx_.int_val(lo) && day <= ctx_.int_val(hi), valid && day == days_from_civil(yy, mm, dd)));
+  }
+  const z3::expr yy = it->second[0], mm = it->second[1], dd = it->second[2];
   // Then the months, the day clamped to the month's length, then the days.
   z3::expr total = yy * 12 + (mm - 1) + sign * months;
   z3::expr ny = total / 12;

@@ -174,6 +174,7 @@ class Encoder {
   std::vector<z3::expr> known_, val_, str_;  // per slot
   std::vector<z3::expr> domain_;
   std::vector<z3::expr> side_;
+  std::map<unsigned, std::vector<z3::expr>> civil_;  // a date term's id: its (year, month, day) and the term
   std::vector<JNode> roots_;                 // per root: a Record node
   std::map<uint32_t, SVal> lets_;
   std::map<uint32_t, SRules> rules_;

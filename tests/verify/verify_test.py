@@ -345,6 +345,47 @@ def equivalence_finds_a_small_edit():
     check(run("verify", "--equiv", old).returncode == 2, "--equiv with one version: usage error, exit 2")
 
 
+RETENTION = '''policy t.retention "retention"
+
+decision mail when campaign.channel == email:
+  rule no_consent: deny
+    cite "default"
+  rule customer: allow basis soft_opt_in
+    when known(contact.customer) and campaign.unsubscribe
+    overrides no_consent
+    cite "customer"
+  rule retention: deny
+    when campaign.send_date - contact.last_contact > 3 years
+    overrides customer
+    cite "three years"
+
+property "past three years from the last contact, no email" {
+  when campaign.send_date - contact.last_contact > 3 years
+  expect mail is not allow
+}
+'''
+
+
+@test
+def calendar_durations_are_proved_and_refuted():
+    # Years are calendar units: the solver must find dates three years and a day apart.
+    good = write("ret/good.law", RETENTION)
+    p = verify(good, "--no-builtin")
+    check(p.returncode == 0, "the retention bound proved", p)
+    bad = write("ret/bad.law", RETENTION.replace("    overrides customer\n", "    overrides no_consent\n")
+                .replace("    overrides no_consent\n    cite \"customer\"", "    overrides no_consent, retention\n    cite \"customer\""))
+    cx_policy[0] = bad
+    p = verify(bad, "--no-builtin")
+    check(p.returncode == 1, "a customer beats the retention bound: exit 1", p)
+    (r,) = results(p)
+    check(r["status"] == "failed" and r["counterexample"]["replayed"], "a counterexample, replayed (not a timeout)", p)
+    cx = r["counterexample"]
+    sent, last = cx["campaign"]["send_date"], cx["contact"]["last_contact"]
+    y, m, d = map(int, last.split("-"))
+    check(sent > f"{y + 3:04d}-{m:02d}-{d:02d}", "sent more than three calendar years after the last contact", p)
+    check(decided_by_check(cx) == "allow", "lawful check allows it")
+
+
 @test
 def usage_and_compile_errors_exit_2():
     p = run("verify", write("broken.law", "policy x\n  rule"))
