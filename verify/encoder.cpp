@@ -237,6 +237,9 @@ z3::expr Encoder::add_duration(const z3::expr& day, int32_t months, int32_t days
     const z3::expr &yy = it->second[0], &mm = it->second[1], &dd = it->second[2];
     static const int64_t lo = *parse_date("1600-01-01"), hi = *parse_date("2600-12-31");
     z3::expr valid = yy >= 1600 && yy <= 2600 && mm >= 1 && mm <= 12 && dd >= 1 && dd <= month_days(yy, mm);
+    // The year also from the day, linearly bounded (365.2425 days a year): a date the
+    // facts fix gives its year at once, without a search over the years.
+    valid = valid && 400 * (day + 719468) >= 146097 * yy - 146097 && 400 * (day + 719468) <= 146097 * yy + 146097;
     side_.push_back(
         z3::implies(day >= ctx_.int_val(lo) && day <= ctx_.int_val(hi), valid && day == days_from_civil(yy, mm, dd)));
   }
