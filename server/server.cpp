@@ -1,19 +1,28 @@
 // The service: routes, limits, reloads, signals. See server.h and docs/server.md.
 #include "server/server.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <csignal>
 #include <chrono>
+#include <cerrno>
 #include <condition_variable>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <deque>
 #include <exception>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <sstream>
@@ -118,6 +127,177 @@ class Workers : public httplib::TaskQueue {
   std::vector<std::thread> threads_;
 };
 
+// One connection's socket as httplib reads and writes it. Reads are buffered (httplib
+// reads a request's line and headers a byte at a time); writes are gathered and sent
+// together when the request has been answered, before any read, or when 64 KiB wait (the
+// headers and body of a small answer go in one send); the addresses are asked once per
+// connection, not once per request. The socket's own timeouts (SO_RCVTIMEO, SO_SNDTIMEO,
+// set by httplib when it accepted it) bound each read and write.
+class Conn final : public httplib::Stream {
+ public:
+  Conn(int sock, int read_ms, int write_ms) : sock_(sock), read_ms_(read_ms), write_ms_(write_ms) {}
+  bool buffered() const { return rpos_ < rlen_; }
+  bool is_readable() const override { return buffered() || wait(POLLIN, read_ms_); }
+  bool is_writable() const override { return wait(POLLOUT, write_ms_); }
+  ssize_t read(char* ptr, size_t size) override {
+    if (!flush()) return -1;
+    if (!buffered()) {
+      if (size >= sizeof(rbuf_)) return receive(ptr, size);
+      ssize_t got = receive(rbuf_, sizeof(rbuf_));
+      if (got <= 0) return got;
+      rpos_ = 0;
+      rlen_ = static_cast<size_t>(got);
+    }
+    size_t n = std::min(size, rlen_ - rpos_);
+    std::memcpy(ptr, rbuf_ + rpos_, n);
+    rpos_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    if (wbuf_.size() + size > kGather) {
+      if (!flush()) return -1;
+      if (size >= kGather) return send_all(ptr, size) ? static_cast<ssize_t>(size) : -1;
+    }
+    wbuf_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  bool flush() {
+    if (wbuf_.empty()) return true;
+    bool ok = send_all(wbuf_.data(), wbuf_.size());
+    wbuf_.clear();
+    return ok;
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    addresses();
+    ip = remote_ip_;
+    port = remote_port_;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    addresses();
+    ip = local_ip_;
+    port = local_port_;
+  }
+  socket_t socket() const override { return sock_; }
+
+ private:
+  static constexpr size_t kGather = 64 * 1024;
+  bool wait(short events, int ms) const {
+    pollfd p{sock_, events, 0};
+    for (;;) {
+      int r = ::poll(&p, 1, ms);
+      if (r < 0 && errno == EINTR) continue;
+      return r > 0;
+    }
+  }
+  ssize_t receive(char* ptr, size_t size) {
+    for (;;) {
+      ssize_t r = ::recv(sock_, ptr, size, 0);
+      if (r < 0 && errno == EINTR) continue;
+      return r;
+    }
+  }
+  bool send_all(const char* ptr, size_t size) {
+    while (size > 0) {
+      ssize_t r = ::send(sock_, ptr, size, MSG_NOSIGNAL);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return false;
+      ptr += r;
+      size -= static_cast<size_t>(r);
+    }
+    return true;
+  }
+  static void name(const sockaddr_storage& a, std::string& ip, int& port) {
+    char text[INET6_ADDRSTRLEN] = "";
+    if (a.ss_family == AF_INET) {
+      const auto& v4 = reinterpret_cast<const sockaddr_in&>(a);
+      inet_ntop(AF_INET, &v4.sin_addr, text, sizeof(text));
+      port = ntohs(v4.sin_port);
+    } else if (a.ss_family == AF_INET6) {
+      const auto& v6 = reinterpret_cast<const sockaddr_in6&>(a);
+      inet_ntop(AF_INET6, &v6.sin6_addr, text, sizeof(text));
+      port = ntohs(v6.sin6_port);
+    }
+    ip = text;
+  }
+  void addresses() const {
+    if (named_) return;
+    named_ = true;
+    sockaddr_storage a{};
+    socklen_t len = sizeof(a);
+    if (getpeername(sock_, reinterpret_cast<sockaddr*>(&a), &len) == 0) name(a, remote_ip_, remote_port_);
+    len = sizeof(a);
+    if (getsockname(sock_, reinterpret_cast<sockaddr*>(&a), &len) == 0) name(a, local_ip_, local_port_);
+  }
+
+  const int sock_, read_ms_, write_ms_;
+  char rbuf_[16 * 1024];
+  size_t rpos_ = 0, rlen_ = 0;
+  std::string wbuf_;
+  mutable bool named_ = false;
+  mutable std::string remote_ip_, local_ip_;
+  mutable int remote_port_ = 0, local_port_ = 0;
+};
+
+// httplib's server with our own loop over a connection's requests (Conn above), and a
+// graceful stop: drain() stops accepting (the listening socket is shut down, so new
+// connections are refused) while everything accepted is answered: the request in
+// progress on each connection, a request already sent on a kept-alive one, and every
+// connection still waiting in the queue (the workers take them in turn; httplib's own
+// loop would close those unanswered). Idle kept-alive connections are closed. Answers
+// given while draining say `Connection: close` (the post-routing handler in run()).
+class Http final : public httplib::Server {
+ public:
+  Http(int idle_ms, int read_ms, int write_ms) : idle_ms_(idle_ms), read_ms_(read_ms), write_ms_(write_ms) {
+    set_socket_options([this](socket_t sock) {
+      httplib::default_socket_options(sock);
+      listen_fd_ = sock;  // the last one made is the one bound
+    });
+  }
+  bool draining() const { return draining_.load(); }
+  void drain() {
+    draining_ = true;
+    if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RDWR);  // accept() fails: httplib's loop ends
+  }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    Conn conn(sock, read_ms_, write_ms_);
+    bool ret = false;
+    for (size_t left = std::max<size_t>(1, keep_alive_max_count_); left > 0; --left) {
+      if (!wait_for_request(conn, left == keep_alive_max_count_)) break;
+      const bool close = left == 1 || draining_.load();
+      bool closed = false;
+      ret = process_request(conn, close, closed, nullptr);
+      ret = conn.flush() && ret;
+      if (!ret || closed || close || draining_.load()) break;
+    }
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+    return ret;
+  }
+  // Whether a request is there to read: within the idle timeout; while draining, only one
+  // already sent on a kept-alive connection, and on one accepted but not yet served, one
+  // that comes within the idle timeout.
+  bool wait_for_request(Conn& conn, bool first) {
+    if (conn.buffered()) return true;
+    const auto deadline = Clock::now() + std::chrono::milliseconds(idle_ms_);
+    pollfd p{conn.socket(), POLLIN, 0};
+    for (;;) {
+      const bool waiting = !draining_.load() || first;
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      int ms = waiting ? static_cast<int>(std::clamp<long long>(left, 0, 100)) : 0;
+      int r = ::poll(&p, 1, ms);
+      if (r > 0) return true;
+      if (r < 0 && errno != EINTR) return false;
+      if (!waiting || (r == 0 && left <= 0)) return false;
+    }
+  }
+
+  const int idle_ms_, read_ms_, write_ms_;
+  std::atomic<bool> draining_{false};
+  std::atomic<int> listen_fd_{-1};
+};
+
 // ---------------------------------------------------------------- the service's state
 
 struct Service {
@@ -155,6 +335,7 @@ struct Service {
     last_reload_at = now_rfc3339();
     if (status == Status::ok) {
       if (generation != loaded_generation) {
+        use_engine(reloader.engine());
         loaded_generation = generation;
         loaded_at = last_reload_at;
         say(fmt::format("lawful serve: reloaded: generation {} serves (source hash {})", generation,
@@ -166,6 +347,20 @@ struct Service {
       say(fmt::format("lawful serve: reload failed; generation {} serves on: {}", loaded_generation,
                       message.empty() ? std::string(to_string(status)) : message));
       if (!diags.text().empty()) say(diags.text());
+    }
+  }
+
+  // --engine: the native back end on the version serving (after each reload, on the new
+  // one). `jit` says why when it cannot be had and the interpreter decides; `auto` takes
+  // it where it can be had, silently.
+  void use_engine(Engine engine) {
+    if (o.engine != "jit" && o.engine != "auto") return;
+    try {
+      engine.set_backend(Backend::jit);
+    } catch (const Error& e) {
+      if (o.engine == "jit")
+        say(fmt::format("lawful serve: the native back end cannot run these policies, so the interpreter decides: {}",
+                        e.what()));
     }
   }
 
@@ -231,12 +426,11 @@ struct Part {
 // the records are the same, in the same order, whatever the number of parts.
 constexpr size_t kPartBytes = 1u << 20;
 
-std::vector<Part> cut(std::string_view body, bool stream) {
+std::vector<Part> cut(std::string_view body, bool stream, uint64_t line) {
   std::vector<Part> parts;
   size_t threads = std::max(1u, std::thread::hardware_concurrency());
   size_t want = stream ? std::min(threads, body.size() / kPartBytes + 1) : 1;
   size_t pos = 0;
-  uint64_t line = 1;
   for (size_t i = 0; i < want && pos < body.size(); ++i) {
     size_t end = body.size();
     if (i + 1 < want) {
@@ -250,33 +444,49 @@ std::vector<Part> cut(std::string_view body, bool stream) {
     parts.push_back(std::move(p));
     pos = end;
   }
-  if (parts.empty()) parts.emplace_back();  // an empty body: one (blank) case, or no line
+  if (parts.empty()) {  // an empty body: one (blank) case, or no line
+    parts.emplace_back();
+    parts.back().first_line = line;
+  }
   return parts;
 }
 
-void decide(Service& s, const httplib::Request& req, httplib::Response& res) {
-  const bool stream = is_stream(req);
-  Engine engine = s.reloader.engine();  // one version for the whole request
-  const PolicyVersion version = engine.version();
-  const std::string request_id = s.request_id(req);
-  const std::string time = s.log.is_open() ? now_rfc3339() : std::string();
-  std::vector<Part> parts = cut(req.body, stream);
+// One request's decisions: the version that makes them all, and what the log says of it.
+struct Batch {
+  Engine engine;
+  PolicyVersion version;
+  std::string request_id, time;
+  bool stream = false;
+};
+
+Batch batch_for(Service& s, const httplib::Request& req, bool stream) {
+  Batch b{s.reloader.engine(), {}, s.request_id(req), s.log.is_open() ? now_rfc3339() : std::string(), stream};
+  b.version = b.engine.version();
+  return b;
+}
+
+// Decides `text` (lines numbered from `first_line`) on the batch's version, in parts on
+// threads when it is large, appending the records to `out` in order; writes the decision
+// log's lines and counts the decisions. Returns the first part (for a single case: whether
+// it was decided) with the number of error records in `errors`.
+Part decide_text(Service& s, const Batch& b, std::string_view text, uint64_t first_line, std::string& out) {
+  std::vector<Part> parts = cut(text, b.stream, first_line);
   auto run = [&](Part& p) {
     p.out.reserve(p.text.size() + 512);
-    api::decide_cases(*engine.handle(), p.text, !stream, p.out, [&](const api::LineDecided& d) {
+    api::decide_cases(*b.engine.handle(), p.text, !b.stream, p.out, [&](const api::LineDecided& d) {
       p.decided = d.decided;
       p.run_error = d.run_error;
       if (d.decided) ++p.counts[{std::string(d.policy), d.verdict}];
       else ++p.errors;
       if (s.log.is_open()) {
         LogEntry e;
-        e.time = time;
-        e.request_id = request_id;
+        e.time = b.time;
+        e.request_id = b.request_id;
         e.line = d.line;
-        e.generation = version.generation;
-        e.source_hash = version.source_hash;
-        e.content_hash = version.content_hash;
-        e.revision = version.revision;
+        e.generation = b.version.generation;
+        e.source_hash = b.version.source_hash;
+        e.content_hash = b.version.content_hash;
+        e.revision = b.version.revision;
         e.input = d.input;
         e.record = d.record;
         append_log_line(p.log, e, s.personal, s.log_key);
@@ -301,29 +511,205 @@ void decide(Service& s, const httplib::Request& req, httplib::Response& res) {
   for (const Part& p : parts)
     if (p.failure) std::rethrow_exception(p.failure);  // the exception handler answers 500 or 503
 
-  std::string out = std::move(parts[0].out), log = std::move(parts[0].log);
-  std::map<std::pair<std::string, std::string>, uint64_t> counts = std::move(parts[0].counts);
-  uint64_t errors = parts[0].errors;
+  Part& first = parts[0];
+  if (out.empty()) out = std::move(first.out);
+  else out += first.out;
   for (size_t i = 1; i < parts.size(); ++i) {
     out += parts[i].out;
-    log += parts[i].log;
-    for (const auto& [key, n] : parts[i].counts) counts[key] += n;
-    errors += parts[i].errors;
+    first.log += parts[i].log;
+    for (const auto& [key, n] : parts[i].counts) first.counts[key] += n;
+    first.errors += parts[i].errors;
   }
-  s.log.write(log);
-  s.metrics.decisions(counts, errors);
-  set_version(res, engine);
-  res.set_header("X-Request-Id", request_id);
+  s.log.write(first.log);
+  s.metrics.decisions(first.counts, first.errors);
+  return std::move(first);
+}
+
+void set_batch_headers(httplib::Response& res, const Batch& b) {
+  res.set_header("Lawful-Policy-Generation", std::to_string(b.version.generation));
+  res.set_header("Lawful-Policy-Hash", hex16(b.version.source_hash));
+  res.set_header("X-Request-Id", b.request_id);
+}
+
+// A body decided whole and answered with a length: a single case, or a stream that fit
+// in memory.
+void decide_body(Service& s, const httplib::Request& req, httplib::Response& res, std::string_view body, bool stream) {
+  Batch b = batch_for(s, req, stream);
+  std::string out;
+  Part first = decide_text(s, b, body, 1, out);
+  set_batch_headers(res, b);
   if (stream) {
-    res.set_header("Lawful-Error-Lines", std::to_string(errors));
+    res.set_header("Lawful-Error-Lines", std::to_string(first.errors));
     res.status = 200;
     res.set_content(std::move(out), "application/x-ndjson");
   } else {
     // A case that could not be read is the client's to fix (400); one that was read but
     // failed as it was decided (an overflow in a rule) cannot be decided as it is (422).
-    res.status = parts[0].decided ? 200 : parts[0].run_error ? 422 : 400;
+    res.status = first.decided ? 200 : first.run_error ? 422 : 400;
     res.set_content(std::move(out), "application/json");
   }
+}
+
+// A stream's body as it arrives: in memory up to kSpoolMemory bytes; beyond that in an
+// unlinked temporary file (in $TMPDIR, else /tmp), read back a block at a time. So a
+// request's memory stays bounded whatever the size of its body.
+constexpr size_t kSpoolMemory = 4u << 20;
+constexpr size_t kStreamBlock = 4u << 20;
+
+class Spool {
+ public:
+  Spool() = default;
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+  ~Spool() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool in_memory() const { return fd_ < 0; }
+  std::string_view memory() const { return mem_; }
+  bool append(const char* data, size_t n, std::string& why) {
+    if (fd_ < 0 && mem_.size() + n <= kSpoolMemory) {
+      mem_.append(data, n);
+      return true;
+    }
+    if (fd_ < 0) {
+      if (!open_file(why) || !put(mem_.data(), mem_.size(), why)) return false;
+      std::string().swap(mem_);
+    }
+    return put(data, n, why);
+  }
+  // Appends at most `max` more bytes of the body to `into`; false once all was read.
+  bool read(std::string& into, size_t max, std::string& why) {
+    if (read_ >= written_) return false;
+    size_t want = static_cast<size_t>(std::min<uint64_t>(max, written_ - read_));
+    size_t at = into.size();
+    into.resize(at + want);
+    size_t got = 0;
+    while (got < want) {
+      ssize_t r = ::pread(fd_, &into[at + got], want - got, static_cast<off_t>(read_ + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        why = fmt::format("cannot read the stream's body back from its temporary file: {}",
+                          r < 0 ? std::strerror(errno) : "it is shorter than written");
+        into.resize(at + got);
+        return false;
+      }
+      got += static_cast<size_t>(r);
+    }
+    read_ += got;
+    return true;
+  }
+  bool done() const { return read_ >= written_; }
+
+ private:
+  bool open_file(std::string& why) {
+    const char* env = std::getenv("TMPDIR");
+    std::string dir = env && *env ? env : "/tmp";
+    fd_ = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd_ < 0) {  // a file system without O_TMPFILE: a named file, unlinked at once
+      std::string name = dir + "/lawful-serve-XXXXXX";
+      fd_ = ::mkstemp(name.data());
+      if (fd_ >= 0) ::unlink(name.c_str());
+    }
+    if (fd_ < 0) why = fmt::format("cannot keep the stream's body in {} ($TMPDIR): {}", dir, std::strerror(errno));
+    return fd_ >= 0;
+  }
+  bool put(const char* data, size_t n, std::string& why) {
+    while (n > 0) {
+      ssize_t r = ::pwrite(fd_, data, n, static_cast<off_t>(written_));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        why = fmt::format("cannot keep the stream's body in a temporary file ($TMPDIR): {}",
+                          r < 0 ? std::strerror(errno) : "nothing written");
+        return false;
+      }
+      written_ += static_cast<uint64_t>(r);
+      data += r;
+      n -= static_cast<size_t>(r);
+    }
+    return true;
+  }
+
+  std::string mem_;
+  int fd_ = -1;
+  uint64_t written_ = 0, read_ = 0;
+};
+
+// A stream too large for memory, answered in chunks (Transfer-Encoding: chunked) as its
+// blocks are decided: whole lines of up to kStreamBlock bytes at a time, the part of a
+// line cut by the block's end carried to the next.
+struct StreamJob {
+  Spool spool;
+  Batch batch;
+  std::string block, out;
+  uint64_t next_line = 1;
+
+  // One block decided and sent; false to abort the answer (the connection is closed
+  // without the chunked body's end, so the client sees it is incomplete).
+  bool next(Service& s, httplib::DataSink& sink) {
+    try {
+      std::string why;
+      size_t end = std::string::npos;
+      while (end == std::string::npos) {
+        if (!spool.read(block, kStreamBlock, why)) {
+          if (!why.empty()) {
+            s.say("lawful serve: " + why);
+            return false;
+          }
+          end = block.size();  // the body's end: its last line, even without a line break
+        } else {
+          size_t nl = block.rfind('\n');
+          if (nl != std::string::npos) end = nl + 1;
+        }
+      }
+      std::string_view text = std::string_view(block).substr(0, end);
+      out.clear();
+      if (!text.empty()) decide_text(s, batch, text, next_line, out);
+      for (char c : text) next_line += c == '\n';
+      block.erase(0, end);
+      if (!out.empty() && !sink.write(out.data(), out.size())) return false;
+      if (spool.done() && block.empty()) sink.done();
+      return true;
+    } catch (const std::exception& e) {
+      s.say(fmt::format("lawful serve: a stream's answer was cut: {}", e.what()));
+      return false;
+    }
+  }
+};
+
+// POST /v1/decide. The body is read here (httplib's content reader): a single case whole
+// (up to --max-body), a stream into a Spool.
+void decide(Service& s, const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+  auto failed_read = [&] {
+    if (res.status == -1 || res.status < 400) res.status = 400;  // httplib set 413 for a body too large
+  };
+  if (!is_stream(req)) {
+    std::string body;
+    if (!reader([&](const char* data, size_t n) {
+          body.append(data, n);
+          return true;
+        }))
+      return failed_read();
+    return decide_body(s, req, res, body, false);
+  }
+  auto job = std::make_shared<StreamJob>();
+  std::string why;
+  if (!reader([&](const char* data, size_t n) { return job->spool.append(data, n, why); })) {
+    if (why.empty()) return failed_read();
+    s.say("lawful serve: " + why);
+    res.set_header("Retry-After", "1");
+    return send_error(res, 503, why);
+  }
+  if (job->spool.in_memory()) return decide_body(s, req, res, job->spool.memory(), true);
+  job->batch = batch_for(s, req, true);
+  set_batch_headers(res, job->batch);
+  res.status = 200;
+  res.set_chunked_content_provider("application/x-ndjson",
+                                   [&s, job](size_t, httplib::DataSink& sink) { return job->next(s, sink); });
+}
+
+// A POST /v1/decide without a body (no Content-Length): an empty case.
+void decide_empty(Service& s, const httplib::Request& req, httplib::Response& res) {
+  decide_body(s, req, res, req.body, is_stream(req));
 }
 
 void explain(Service& s, const httplib::Request& req, httplib::Response& res) {
@@ -367,6 +753,7 @@ void policies(Service& s, httplib::Response& res) {
   out["content_hash"] = v.content_hash.empty() ? json(nullptr) : json(v.content_hash);
   out["revision"] = v.revision.empty() ? json(nullptr) : json(v.revision);
   out["entry"] = info.entry;
+  out["engine"] = engine.backend() == Backend::jit ? "jit" : "vm";
   {
     std::lock_guard<std::mutex> lock(s.info_mutex);
     out["loaded_at"] = s.loaded_at;
@@ -406,7 +793,7 @@ void policies(Service& s, httplib::Response& res) {
 // ---------------------------------------------------------------- signals
 
 // SIGHUP: reload the policies and reopen the decision log. SIGTERM, SIGINT: stop.
-void wait_for_signals(Service& s, httplib::Server& http, const std::atomic<bool>& done) {
+void wait_for_signals(Service& s, Http& http, const std::atomic<bool>& done) {
   sigset_t set;
   sigemptyset(&set);
   for (int sig : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&set, sig);
@@ -422,7 +809,7 @@ void wait_for_signals(Service& s, httplib::Server& http, const std::atomic<bool>
     } else if (sig == SIGTERM || sig == SIGINT) {
       s.say(fmt::format("lawful serve: {}: finishing the requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
       s.ready = false;
-      http.stop();
+      http.drain();
       return;
     }
   }
@@ -493,6 +880,7 @@ int run(const Options& o) {
     return kFailed;
   }
   Service s(o, std::move(opened.value()));
+  s.use_engine(s.reloader.engine());
   s.personal = personal;
   s.token = token;
   s.log_key = log_key;
@@ -505,7 +893,7 @@ int run(const Options& o) {
     }
   }
 
-  httplib::Server http;
+  Http http(static_cast<int>(o.idle_timeout_ms), static_cast<int>(o.read_timeout_ms), static_cast<int>(o.write_timeout_ms));
   http.new_task_queue = [&] { return new Workers(std::max(1u, o.workers), o.queue, s.metrics); };
   http.set_keep_alive_max_count(100000);
   http.set_keep_alive_timeout(std::max<time_t>(1, o.idle_timeout_ms / 1000));
@@ -578,6 +966,13 @@ int run(const Options& o) {
     }
   });
 
+  // Answers given while draining close their connection, and say so.
+  http.set_post_routing_handler([&](const httplib::Request&, httplib::Response& res) {
+    if (!http.draining()) return;
+    res.headers.erase("Keep-Alive");
+    if (res.get_header_value("Connection") != "close") res.set_header("Connection", "close");
+  });
+
   http.set_logger([&](const httplib::Request& req, const httplib::Response& res) {
     double seconds = 0;
     if (t_started != Clock::time_point{})
@@ -586,7 +981,9 @@ int run(const Options& o) {
     s.metrics.request(route_of(req.path), res.status, seconds);
   });
 
-  http.Post("/v1/decide", [&](const httplib::Request& req, httplib::Response& res) { decide(s, req, res); });
+  http.Post("/v1/decide", [&](const httplib::Request& req, httplib::Response& res,
+                              const httplib::ContentReader& reader) { decide(s, req, res, reader); });
+  http.Post("/v1/decide", [&](const httplib::Request& req, httplib::Response& res) { decide_empty(s, req, res); });
   http.Post("/v1/explain", [&](const httplib::Request& req, httplib::Response& res) { explain(s, req, res); });
   http.Get("/v1/policies", [&](const httplib::Request&, httplib::Response& res) { policies(s, res); });
   http.Get("/healthz", [&](const httplib::Request&, httplib::Response& res) {
@@ -630,8 +1027,9 @@ int run(const Options& o) {
       s.reloaded(ev.status, ev.generation, ev.diagnostics, ev.status == Status::ok ? "" : s.reloader.last().message);
     });
   PolicyVersion v = s.reloader.version();
-  say(fmt::format("lawful serve: generation {} of {} (source hash {}); listening on http://{}:{}", v.generation,
-                  o.policies, hex16(v.source_hash), host.find(':') != std::string::npos ? "[" + host + "]" : host,
+  say(fmt::format("lawful serve: generation {} of {} (source hash {}, engine {}); listening on http://{}:{}",
+                  v.generation, o.policies, hex16(v.source_hash),
+                  s.reloader.engine().backend() == Backend::jit ? "jit" : "vm", host.find(':') != std::string::npos ? "[" + host + "]" : host,
                   bound));
   s.ready = true;
   std::atomic<bool> done{false};
