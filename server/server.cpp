@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -137,6 +138,17 @@ class Conn final : public httplib::Stream {
  public:
   Conn(int sock, int read_ms, int write_ms) : sock_(sock), read_ms_(read_ms), write_ms_(write_ms) {}
   bool buffered() const { return rpos_ < rlen_; }
+  // What has been received and not yet read; fill() receives once when nothing is.
+  std::string_view peek() const { return std::string_view(rbuf_ + rpos_, rlen_ - rpos_); }
+  bool fill() {
+    if (buffered()) return true;
+    ssize_t got = receive(rbuf_, sizeof(rbuf_));
+    if (got <= 0) return false;
+    rpos_ = 0;
+    rlen_ = static_cast<size_t>(got);
+    return true;
+  }
+  void consume(size_t n) { rpos_ += std::min(n, rlen_ - rpos_); }
   bool is_readable() const override { return buffered() || wait(POLLIN, read_ms_); }
   bool is_writable() const override { return wait(POLLOUT, write_ms_); }
   ssize_t read(char* ptr, size_t size) override {
@@ -245,8 +257,33 @@ class Conn final : public httplib::Stream {
 // connection still waiting in the queue (the workers take them in turn; httplib's own
 // loop would close those unanswered). Idle kept-alive connections are closed. Answers
 // given while draining say `Connection: close` (the post-routing handler in run()).
+// The reason phrase of the statuses Http::fast_decide answers.
+const char* reason(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 422: return "Unprocessable Entity";
+    case 503: return "Service Unavailable";
+    default: return "Internal Server Error";
+  }
+}
+
 class Http final : public httplib::Server {
  public:
+  // A single decision's request, read by the fast path (below), for the service to answer.
+  struct FastRequest {
+    std::string_view body, content_type, authorization, request_id;
+  };
+  struct FastAnswer {
+    int status = 200;
+    std::string headers;  // "Name: value\r\n" each, beside Content-Length and the connection's
+    std::string body;
+  };
+  // The service's answer, or false to leave the request to httplib (which then answers
+  // it as any other: a missing token, an overloaded thread).
+  using FastDecide = std::function<bool(const FastRequest&, FastAnswer&)>;
+  void set_fast_decide(FastDecide f) { fast_ = std::move(f); }
+
   Http(int idle_ms, int read_ms, int write_ms) : idle_ms_(idle_ms), read_ms_(read_ms), write_ms_(write_ms) {
     set_socket_options([this](socket_t sock) {
       httplib::default_socket_options(sock);
@@ -254,8 +291,15 @@ class Http final : public httplib::Server {
     });
   }
   bool draining() const { return draining_.load(); }
+  ~Http() override {
+    if (drained_fd_ >= 0) ::close(drained_fd_);
+  }
   void drain() {
     draining_ = true;
+    if (drained_fd_ >= 0) {
+      uint64_t one = 1;
+      [[maybe_unused]] ssize_t n = ::write(drained_fd_, &one, sizeof(one));
+    }
     if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RDWR);  // accept() fails: httplib's loop ends
   }
 
@@ -267,7 +311,8 @@ class Http final : public httplib::Server {
       if (!wait_for_request(conn, left == keep_alive_max_count_)) break;
       const bool close = left == 1 || draining_.load();
       bool closed = false;
-      ret = process_request(conn, close, closed, nullptr);
+      int fast = fast_decide(conn, close, closed);
+      ret = fast == 0 ? process_request(conn, close, closed, nullptr) : fast > 0;
       ret = conn.flush() && ret;
       if (!ret || closed || close || draining_.load()) break;
     }
@@ -275,25 +320,102 @@ class Http final : public httplib::Server {
     ::close(sock);
     return ret;
   }
+  // The hot path, beside httplib's: a single case to /v1/decide in the plainest form
+  // (HTTP/1.1, a Content-Length, the whole request already received, no Expect, no
+  // Transfer-Encoding, no compression asked for, no Range) is read, decided and answered here,
+  // with the same answer httplib's route gives (the service's function makes both), at
+  // a third of the instructions (docs/performance.md, "lawful serve"). Anything else, and
+  // anything this parser is unsure of, is left unread to httplib. 1: answered, 0: left to
+  // httplib, -1: the answer could not be written.
+  int fast_decide(Conn& conn, bool close, bool& closed) {
+    static constexpr std::string_view kLine = "POST /v1/decide HTTP/1.1\r\n";
+    if (!fast_ || !conn.fill()) return 0;
+    const std::string_view buf = conn.peek();
+    if (buf.substr(0, kLine.size()) != kLine) return 0;
+    const size_t head_end = buf.find("\r\n\r\n");
+    if (head_end == std::string_view::npos) return 0;
+    auto is = [](std::string_view a, std::string_view b) {
+      return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+    };
+    FastRequest r;
+    bool client_close = false, has_length = false;
+    size_t length = 0;
+    for (size_t pos = kLine.size(); pos < head_end + 2;) {
+      size_t eol = buf.find("\r\n", pos);
+      std::string_view line = buf.substr(pos, eol - pos);
+      pos = eol + 2;
+      size_t colon = line.find(':');
+      if (colon == std::string_view::npos || colon == 0) return 0;
+      std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
+      if (name.find_first_of(" \t") != std::string_view::npos) return 0;
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+      if (is(name, "Content-Length")) {
+        if (has_length || value.empty() || value.size() > 15 || value.find_first_not_of("0123456789") != std::string_view::npos)
+          return 0;
+        has_length = true;
+        for (char c : value) length = length * 10 + static_cast<size_t>(c - '0');
+      } else if (is(name, "Content-Type")) {
+        r.content_type = value;
+      } else if (is(name, "Authorization")) {
+        r.authorization = value;
+      } else if (is(name, "X-Request-Id")) {
+        r.request_id = value;
+      } else if (is(name, "Connection")) {
+        if (is(value, "close")) client_close = true;
+        else if (!is(value, "keep-alive")) return 0;
+      } else if (is(name, "Accept-Encoding")) {
+        // httplib would compress the answer for these; "identity" (Python's default) is fine.
+        if (value.find("gzip") != std::string_view::npos || value.find("br") != std::string_view::npos ||
+            value.find("deflate") != std::string_view::npos)
+          return 0;
+      } else if (is(name, "Transfer-Encoding") || is(name, "Expect") || is(name, "Range")) {
+        return 0;
+      }
+    }
+    const size_t body_at = head_end + 4;
+    if (!has_length || length > payload_max_length_ || length > buf.size() - body_at) return 0;
+    r.body = buf.substr(body_at, length);
+    FastAnswer a;
+    if (!fast_(r, a)) return 0;
+    conn.consume(body_at + length);
+    closed = client_close;
+    const bool closing = close || client_close || draining_.load();
+    std::string head = fmt::format("HTTP/1.1 {} {}\r\nContent-Length: {}\r\n", a.status,
+                                   reason(a.status), a.body.size());
+    if (closing) head += "Connection: close\r\n";
+    else fmt::format_to(std::back_inserter(head), "Keep-Alive: timeout={}, max={}\r\n", keep_alive_timeout_sec_,
+                        keep_alive_max_count_);
+    head += a.headers;
+    head += "\r\n";
+    if (conn.write(head.data(), head.size()) < 0 || conn.write(a.body.data(), a.body.size()) < 0) return -1;
+    if (closing) closed = true;
+    return 1;
+  }
+
   // Whether a request is there to read: within the idle timeout; while draining, only one
   // already sent on a kept-alive connection, and on one accepted but not yet served, one
-  // that comes within the idle timeout.
+  // that comes within the idle timeout. An idle connection sleeps in one poll(), which
+  // drain() ends (its eventfd becomes readable).
   bool wait_for_request(Conn& conn, bool first) {
     if (conn.buffered()) return true;
     const auto deadline = Clock::now() + std::chrono::milliseconds(idle_ms_);
-    pollfd p{conn.socket(), POLLIN, 0};
+    pollfd p[2] = {{conn.socket(), POLLIN, 0}, {drained_fd_, POLLIN, 0}};
     for (;;) {
       const bool waiting = !draining_.load() || first;
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      int ms = waiting ? static_cast<int>(std::clamp<long long>(left, 0, 100)) : 0;
-      int r = ::poll(&p, 1, ms);
-      if (r > 0) return true;
+      if (waiting && left <= 0) return false;
+      // While draining, the eventfd stays readable: only the socket is asked.
+      int r = ::poll(p, draining_.load() || drained_fd_ < 0 ? 1 : 2, waiting ? static_cast<int>(left) : 0);
       if (r < 0 && errno != EINTR) return false;
-      if (!waiting || (r == 0 && left <= 0)) return false;
+      if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) return true;
+      if (!waiting) return false;
     }
   }
 
+  FastDecide fast_;
   const int idle_ms_, read_ms_, write_ms_;
+  const int drained_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);  // -1: idle waits notice a drain at their timeout
   std::atomic<bool> draining_{false};
   std::atomic<int> listen_fd_{-1};
 };
@@ -364,11 +486,10 @@ struct Service {
     }
   }
 
-  std::string request_id(const httplib::Request& req) {
-    std::string given = req.get_header_value("X-Request-Id");
+  std::string request_id(std::string_view given) {
     bool good = !given.empty() && given.size() <= 128;
     for (char c : given) good = good && c > ' ' && c < 127;
-    if (good) return given;
+    if (good) return std::string(given);
     return fmt::format("{}-{}", id_prefix, requests.fetch_add(1, std::memory_order_relaxed) + 1);
   }
 };
@@ -384,10 +505,16 @@ void set_version(httplib::Response& res, const Engine& engine) {
   res.set_header("Lawful-Policy-Hash", hex16(v.source_hash));
 }
 
-bool is_stream(const httplib::Request& req) {
-  std::string type = req.get_header_value("Content-Type");
+bool is_stream_type(std::string_view type) {
   type = type.substr(0, type.find(';'));
   return type == "application/x-ndjson" || type == "application/jsonl" || type == "application/x-jsonlines";
+}
+
+bool is_stream(const httplib::Request& req) { return is_stream_type(req.get_header_value("Content-Type")); }
+
+// A form: refused with 415 (the pre-routing handler).
+bool is_form_type(std::string_view type) {
+  return type.rfind("application/x-www-form-urlencoded", 0) == 0 || type.rfind("multipart/", 0) == 0;
 }
 
 // Constant time in the token's length: the comparison says nothing by how long it takes.
@@ -459,8 +586,8 @@ struct Batch {
   bool stream = false;
 };
 
-Batch batch_for(Service& s, const httplib::Request& req, bool stream) {
-  Batch b{s.reloader.engine(), {}, s.request_id(req), s.log.is_open() ? now_rfc3339() : std::string(), stream};
+Batch batch_for(Service& s, std::string_view given_id, bool stream) {
+  Batch b{s.reloader.engine(), {}, s.request_id(given_id), s.log.is_open() ? now_rfc3339() : std::string(), stream};
   b.version = b.engine.version();
   return b;
 }
@@ -531,23 +658,62 @@ void set_batch_headers(httplib::Response& res, const Batch& b) {
   res.set_header("X-Request-Id", b.request_id);
 }
 
-// A body decided whole and answered with a length: a single case, or a stream that fit
-// in memory.
-void decide_body(Service& s, const httplib::Request& req, httplib::Response& res, std::string_view body, bool stream) {
-  Batch b = batch_for(s, req, stream);
+// A body decided whole: a single case, or a stream that fit in memory.
+struct Whole {
+  Batch batch;
+  int status = 200;
   std::string out;
-  Part first = decide_text(s, b, body, 1, out);
-  set_batch_headers(res, b);
-  if (stream) {
-    res.set_header("Lawful-Error-Lines", std::to_string(first.errors));
-    res.status = 200;
-    res.set_content(std::move(out), "application/x-ndjson");
-  } else {
-    // A case that could not be read is the client's to fix (400); one that was read but
-    // failed as it was decided (an overflow in a rule) cannot be decided as it is (422).
-    res.status = first.decided ? 200 : first.run_error ? 422 : 400;
-    res.set_content(std::move(out), "application/json");
+  uint64_t errors = 0;
+};
+
+Whole decide_whole(Service& s, std::string_view given_id, std::string_view body, bool stream) {
+  Whole w{batch_for(s, given_id, stream), 200, {}, 0};
+  Part first = decide_text(s, w.batch, body, 1, w.out);
+  w.errors = first.errors;
+  // A case that could not be read is the client's to fix (400); one that was read but
+  // failed as it was decided (an overflow in a rule) cannot be decided as it is (422).
+  // A stream is always 200, its error records in place.
+  w.status = stream || first.decided ? 200 : first.run_error ? 422 : 400;
+  return w;
+}
+
+// The same, answered with a length through httplib.
+void decide_body(Service& s, const httplib::Request& req, httplib::Response& res, std::string_view body, bool stream) {
+  Whole w = decide_whole(s, req.get_header_value("X-Request-Id"), body, stream);
+  set_batch_headers(res, w.batch);
+  if (stream) res.set_header("Lawful-Error-Lines", std::to_string(w.errors));
+  res.status = w.status;
+  res.set_content(std::move(w.out), stream ? "application/x-ndjson" : "application/json");
+}
+
+// The same for the connection loop's fast path (Http::fast_decide): the answer httplib's
+// route would give, headers and all. False leaves the request to httplib: a thread that
+// answers 503, a missing or wrong token (401), a form (415), a stream.
+bool fast_decide(Service& s, const Http::FastRequest& r, Http::FastAnswer& a) {
+  if (t_overloaded || is_form_type(r.content_type) || is_stream_type(r.content_type)) return false;
+  if (!s.token.empty() && (r.authorization.substr(0, 7) != "Bearer " || !same_token(r.authorization.substr(7), s.token)))
+    return false;
+  const Clock::time_point started = Clock::now();
+  try {
+    Whole w = decide_whole(s, r.request_id, r.body, false);
+    a.status = w.status;
+    a.body = std::move(w.out);
+    a.headers = fmt::format(
+        "Content-Type: application/json\r\nLawful-Policy-Generation: {}\r\nLawful-Policy-Hash: {:016x}\r\n"
+        "X-Request-Id: {}\r\n",
+        w.batch.version.generation, w.batch.version.source_hash, w.batch.request_id);
+  } catch (const std::bad_alloc&) {
+    a.status = 503;
+    a.body = json{{"error", "out of memory for this request"}}.dump() + "\n";
+    a.headers = "Content-Type: application/json\r\n";
+  } catch (const std::exception& e) {
+    a.status = 500;
+    a.body = json{{"error", fmt::format("internal error: {}", e.what())}}.dump() + "\n";
+    a.headers = "Content-Type: application/json\r\n";
+    s.say(fmt::format("lawful serve: internal error: {}", e.what()));
   }
+  s.metrics.request(Metrics::Decide, a.status, std::chrono::duration<double>(Clock::now() - started).count());
+  return true;
 }
 
 // A stream's body as it arrives: in memory up to kSpoolMemory bytes; beyond that in an
@@ -700,7 +866,7 @@ void decide(Service& s, const httplib::Request& req, httplib::Response& res, con
     return send_error(res, 503, why);
   }
   if (job->spool.in_memory()) return decide_body(s, req, res, job->spool.memory(), true);
-  job->batch = batch_for(s, req, true);
+  job->batch = batch_for(s, req.get_header_value("X-Request-Id"), true);
   set_batch_headers(res, job->batch);
   res.status = 200;
   res.set_chunked_content_provider("application/x-ndjson",
@@ -924,7 +1090,7 @@ int run(const Options& o) {
     }
     if (req.method == "POST") {
       std::string type = req.get_header_value("Content-Type");
-      if (type.rfind("application/x-www-form-urlencoded", 0) == 0 || type.rfind("multipart/", 0) == 0) {
+      if (is_form_type(type)) {
         res.set_header("Connection", "close");
         send_error(res, 415,
                    fmt::format("Content-Type {} is not read here: send application/json (one case) or "
@@ -967,6 +1133,7 @@ int run(const Options& o) {
   });
 
   // Answers given while draining close their connection, and say so.
+  http.set_fast_decide([&](const Http::FastRequest& r, Http::FastAnswer& a) { return fast_decide(s, r, a); });
   http.set_post_routing_handler([&](const httplib::Request&, httplib::Response& res) {
     if (!http.draining()) return;
     res.headers.erase("Keep-Alive");

@@ -125,6 +125,70 @@ def single_case_equals_check():
 
 
 @test
+def fast_path_answers_as_httplib():
+    # A plain single case is answered by the service's own reader (server/server.cpp,
+    # Http::fast_decide), anything else by httplib's: the same status, headers and record
+    # either way. A query string sends the same request the other way.
+    lines = CASES.splitlines()[:3] + ['{"contact": {"id": "x", "country": 7}, "campaign": {}}', "not json"]
+
+    def raw(requests):
+        sock = socket.create_connection(("127.0.0.1", SRV.port))
+        sock.settimeout(Server.timeout)
+        sock.sendall(b"".join(requests))
+        data = b""
+        while data.count(b"HTTP/1.1 ") < len(requests) or not complete(data, len(requests)):
+            got = sock.recv(65536)
+            if not got:
+                break
+            data += got
+        sock.close()
+        return split(data)
+
+    def req(path, body, extra=b""):
+        b = body.encode()
+        return (b"POST " + path + b" HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\nX-Request-Id: r-1\r\n" +
+                extra + b"Content-Length: " + str(len(b)).encode() + b"\r\n\r\n" + b)
+
+    orders = []
+
+    def split(data):
+        out = []
+        while data:
+            head, _, rest = data.partition(b"\r\n\r\n")
+            n = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))
+            lines_ = head.split(b"\r\n")
+            headers = {l.split(b":", 1)[0].lower(): l.split(b":", 1)[1].strip() for l in lines_[1:]}
+            out.append((lines_[0], headers, rest[:n]))
+            orders.append([l.split(b":", 1)[0].lower() for l in lines_[1:]])
+            data = rest[n:]
+        return out
+
+    def complete(data, n):
+        try:
+            return len(split(data)) >= n
+        except Exception:
+            return False
+    fast = raw([req(b"/v1/decide", l) for l in lines])  # pipelined on one connection
+    fast_order = orders[-1]
+    slow = raw([req(b"/v1/decide?via=httplib", l) for l in lines])
+    # httplib writes its headers sorted; the fast path Content-Length first, then the
+    # connection's: proof that each path answered (the rest must not differ).
+    check(fast_order[:2] == [b"content-length", b"keep-alive"] and orders[-1] != fast_order,
+          "the fast path answered the plain requests, httplib the others", (fast_order, orders[-1]))
+    check(len(fast) == len(lines) and len(slow) == len(lines), "every request answered", (fast, slow))
+    wants = expected_records("\n".join(lines[:3]) + "\n", ROOT / "policies").splitlines(keepends=True)
+    for i, (f, sl) in enumerate(zip(fast, slow)):
+        check(f == sl, f"request {i}: the fast path's answer differs from httplib's", f"{f}\n{sl}")
+        if i < 3:
+            check(f[0] == b"HTTP/1.1 200 OK" and f[2] == wants[i], f"request {i} decided as check does", f)
+    check(fast[3][0].startswith(b"HTTP/1.1 400") and fast[4][0].startswith(b"HTTP/1.1 400"), "bad cases: 400",
+          fast[3:])
+    # Connection: close is honoured; the connection ends after its answer.
+    closing = raw([req(b"/v1/decide", lines[0], b"Connection: close\r\n")])
+    check(closing[0][1].get(b"connection") == b"close", "Connection: close answered", closing)
+
+
+@test
 def bad_cases_get_the_error_record_of_check():
     for text in ["not json", '{"contact": {"id": "x", "country": 7}, "campaign": {}}',
                  '{"contact": {"id": "y"}, "campaign": {"channel": "fax"}}', "", "[1]"]:
