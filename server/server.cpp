@@ -149,6 +149,20 @@ class Conn final : public httplib::Stream {
     return true;
   }
   void consume(size_t n) { rpos_ += std::min(n, rlen_ - rpos_); }
+  // Receives once more after what is buffered (moved to the buffer's start), so that
+  // peek() holds up to `want` bytes; false when that cannot be (too large, or nothing came).
+  bool fill_to(size_t want) {
+    if (want > sizeof(rbuf_)) return false;
+    if (rpos_ > 0) {
+      std::memmove(rbuf_, rbuf_ + rpos_, rlen_ - rpos_);
+      rlen_ -= rpos_;
+      rpos_ = 0;
+    }
+    ssize_t got = receive(rbuf_ + rlen_, sizeof(rbuf_) - rlen_);
+    if (got <= 0) return false;
+    rlen_ += static_cast<size_t>(got);
+    return true;
+  }
   bool is_readable() const override { return buffered() || wait(POLLIN, read_ms_); }
   bool is_writable() const override { return wait(POLLOUT, write_ms_); }
   ssize_t read(char* ptr, size_t size) override {
@@ -374,7 +388,14 @@ class Http final : public httplib::Server {
       }
     }
     const size_t body_at = head_end + 4;
-    if (!has_length || length > payload_max_length_ || length > buf.size() - body_at) return 0;
+    if (!has_length || length > payload_max_length_) return 0;
+    // A client that sends the head and then the body (Python's http.client): the body is
+    // waited for here when it fits the buffer, and the request read again from its start.
+    if (length > buf.size() - body_at) {
+      while (conn.peek().size() < body_at + length)
+        if (!conn.fill_to(body_at + length)) return 0;  // httplib reads on from what is buffered
+      return fast_decide(conn, close, closed);
+    }
     r.body = buf.substr(body_at, length);
     FastAnswer a;
     if (!fast_(r, a)) return 0;
@@ -553,9 +574,22 @@ struct Part {
 // the records are the same, in the same order, whatever the number of parts.
 constexpr size_t kPartBytes = 1u << 20;
 
+// The line breaks in `text` (memchr: a fraction of an instruction a byte).
+uint64_t count_lines(std::string_view text) {
+  uint64_t n = 0;
+  const char* p = text.data();
+  const char* end = p + text.size();
+  while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)))) != nullptr) {
+    ++n;
+    ++p;
+  }
+  return n;
+}
+
 std::vector<Part> cut(std::string_view body, bool stream, uint64_t line) {
   std::vector<Part> parts;
-  size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  // Asked once: hardware_concurrency() reads /sys on every call.
+  static const size_t threads = std::max(1u, std::thread::hardware_concurrency());
   size_t want = stream ? std::min(threads, body.size() / kPartBytes + 1) : 1;
   size_t pos = 0;
   for (size_t i = 0; i < want && pos < body.size(); ++i) {
@@ -567,7 +601,7 @@ std::vector<Part> cut(std::string_view body, bool stream, uint64_t line) {
     Part p;
     p.text = body.substr(pos, end - pos);
     p.first_line = line;
-    for (char c : p.text) line += c == '\n';
+    line += count_lines(p.text);
     parts.push_back(std::move(p));
     pos = end;
   }
@@ -830,7 +864,7 @@ struct StreamJob {
       std::string_view text = std::string_view(block).substr(0, end);
       out.clear();
       if (!text.empty()) decide_text(s, batch, text, next_line, out);
-      for (char c : text) next_line += c == '\n';
+      next_line += count_lines(text);
       block.erase(0, end);
       if (!out.empty() && !sink.write(out.data(), out.size())) return false;
       if (spool.done() && block.empty()) sink.done();
