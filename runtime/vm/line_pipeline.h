@@ -113,15 +113,19 @@ class LinePipeline {
     return s;
   }
 
-  // Runs everything, `first` holding the first chunk (read already) and `started` the
-  // first worker (its start() has succeeded). Calls `sink(slot)` for every slot in input
-  // order, on this thread, and `poll()` before each and every 50 ms while it waits.
-  // Either returning false ends the run early: the workers finish the chunks they hold,
-  // nothing more is read, and cancelled() says so. Returns "" or why the run failed
-  // (a thread that could not be started, memory).
+  // Runs everything, `first` holding the first chunk (a slot of take_free(), read by the
+  // caller) and `started` the first worker (its start() has succeeded). Calls
+  // `sink(slot)` for every slot in input order, on this thread, and `poll()` before each
+  // and every 50 ms while it waits. Either returning false ends the run early: the
+  // workers finish the chunks they hold, nothing more is read, and cancelled() says so.
+  // Returns "" or why the run failed (a thread that could not be started, memory).
+  //
+  // With one thread, the worker runs on this thread, between reads. With `first` null
+  // (nothing read yet), the reader's thread reads from the first chunk on, even for one
+  // worker: this thread never blocks on the input, only waits, polls and hands over.
   template <class Sink, class Poll>
   std::string run(Slot* first, std::unique_ptr<LineWorker> started, Sink sink, Poll poll) {
-    if (threads_ <= 1) return run_serial(first, *started, sink, poll);
+    if (threads_ <= 1 && first) return run_serial(first, *started, sink, poll);
     // Memory is taken here, once there is input (an empty one starts and ends sooner),
     // and touched where it is first written: by the reader and the workers, side by
     // side, not by this thread before they start (7.5 MiB, ~3,400 page faults, in
@@ -138,8 +142,8 @@ class LinePipeline {
       if (!why.empty()) return why;
     }
     // The first chunk (read already, for a CSV header) goes first.
-    first->chunk.seq = 0;
-    {
+    if (first) {
+      first->chunk.seq = 0;
       std::lock_guard<std::mutex> g(m_);
       for (auto it = free_.begin(); it != free_.end(); ++it)
         if (*it == first) {
@@ -148,7 +152,7 @@ class LinePipeline {
         }
       read_.push_back(first);
     }
-    std::thread reader([this] { read_loop(1); });
+    std::thread reader([this, seq = first ? 1u : 0u] { read_loop(seq); });
     std::vector<std::thread> pool;
     try {
       for (unsigned i = 0; i < threads_; ++i) pool.emplace_back([this, w = workers[i].get()] { work_loop(*w); });
@@ -302,7 +306,7 @@ class LinePipeline {
   const char* failed_ = nullptr;  // why the run stopped before the input's end (no allocation)
   bool stop_ = false;
   bool cancelled_ = false;
-  uint64_t read_count_ = 1;  // the first chunk is read before the pipeline starts
+  uint64_t read_count_ = 1;  // the chunks read, once reading is done (the first may be read before)
 };
 
 }  // namespace lawful
