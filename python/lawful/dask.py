@@ -46,12 +46,17 @@ __all__ = ["decide_bag", "decide_files", "decide_dataframe", "decide_partition",
 
 _engines: Dict[str, Any] = {}
 _engines_lock = threading.Lock()
+_last: Optional[Tuple[Any, str, Any]] = None  # (lawc object, backend, engine) of the last call
 
 
 def _engine(lawc: bytes, backend: str = "vm"):
     """The engine of these .lawc bytes in this process, loaded (and verified) once, on
     `backend` ("vm", or "jit": compiled to machine code once, LAWFUL_CACHE_DIR's cache
     helping the next process)."""
+    global _last
+    last = _last
+    if last is not None and last[0] is lawc and last[1] == backend:
+        return last[2]  # the same bytes object as the last task's (the graph's one key): no hash again
     if backend not in ("vm", "jit"):
         raise ValueError("backend: 'vm' or 'jit'")
     key = (hashlib.sha256(lawc).hexdigest(), backend)
@@ -64,6 +69,7 @@ def _engine(lawc: bytes, backend: str = "vm"):
                 if why:
                     raise lawful.LawfulError(why)
             _engines[key] = e
+        _last = (lawc, backend, e)
         return e
 
 
@@ -105,7 +111,7 @@ def decide_partition(lines: Sequence[Any], lawc: bytes, campaign: str, first_lin
 def lines_in(block: bytes) -> int:
     """How many lines ``lawful check`` counts in a block of whole lines: one a newline, and
     a last one without a newline."""
-    return block.count(b"\n") + (1 if block and not block.endswith(b"\n") else 0)
+    return _lawful.count_lines(block)
 
 
 def decide_block(block: bytes, lawc: bytes, campaign: str, first_line: int = 1,

@@ -198,3 +198,10 @@ def test_jit_on_the_workers(client, contacts):
     assert b"".join(blocks) == contacts["expected"] and summary["lines"] == len(contacts["lines"])
     backends = client.run(lambda: sorted(k[1] for k in lawful.dask._engines))
     assert any("jit" in b for b in backends.values())
+
+
+def test_lines_in_counts_as_check():
+    """The lines a block holds, counted as `lawful check` counts them (the partitions'
+    first line numbers rest on it): one a newline, and a last one without."""
+    for block in (b"", b"a", b"a\n", b"a\nb", b"\n\n", b"a\r\nb\n", bytearray(b"x\ny"), b"{}\n" * 1000 + b"{}"):
+        assert lawful.dask.lines_in(block) == block.count(b"\n") + (1 if block and not block.endswith(b"\n") else 0)
