@@ -17,7 +17,7 @@ std::string expected_text(const Program& prog, const sema::CompiledExpect& e) {
   std::string d = prog.str(prog.decisions[static_cast<size_t>(e.decision)].name);
   switch (e.kind) {
     case ast::Expectation::Verdict: {
-      std::string s = fmt::format("{} is {}", d, verdict_name(e.verdict));
+      std::string s = fmt::format("{} is {}{}", d, e.negated ? "not " : "", verdict_name(e.verdict));
       if (e.has_basis && e.basis >= 0) s += " basis " + prog.basis_name(e.basis);
       return s;
     }
@@ -44,9 +44,10 @@ std::string expected_text(const Program& prog, const sema::CompiledExpect& e) {
 
 bool holds(const Program& prog, const sema::CompiledExpect& e, const Outcome& o) {
   switch (e.kind) {
-    case ast::Expectation::Verdict:
-      if (static_cast<uint8_t>(o.verdict) != e.verdict) return false;
-      return !e.has_basis || o.basis == e.basis;
+    case ast::Expectation::Verdict: {
+      const bool is = static_cast<uint8_t>(o.verdict) == e.verdict && (!e.has_basis || o.basis == e.basis);
+      return is != e.negated;
+    }
     case ast::Expectation::Cites: {
       bool found = false;
       for_each_cite(prog, o, [&](const std::string& c) { found = found || c == e.text; });

@@ -31,6 +31,7 @@ topDecl
     : letDecl
     | decisionDecl
     | testDecl
+    | propertyDecl
     | enumDecl
     | recordDecl
     | factsDecl
@@ -138,11 +139,26 @@ testDecl
 testItem
     : AS OF DATE                                                    # AsOfItem
     | role=name recordLit                                           # FactsItem
-    | EXPECT decision=name IS verdict=(ALLOW | DENY | REVIEW) (BASIS basis=name)?  # ExpectVerdict
+    | EXPECT decision=name IS NOT? verdict=(ALLOW | DENY | REVIEW) (BASIS basis=name)?  # ExpectVerdict
     | EXPECT decision=name CITES STRING                             # ExpectCites
     | EXPECT decision=name MISSING path (',' path)*                 # ExpectMissing
     | EXPECT decision=name OBLIGES name (',' name)*                 # ExpectObliges
     | EXPECT decision=name RULES name (',' name)*                   # ExpectRules
+    ;
+
+// ---------------------------------------------------------------- properties
+// `lawful verify` proves a property for every contact and campaign (docs/reference.md,
+// "Properties"): under the `when` conditions (all true), each expectation holds.
+
+propertyDecl
+    : PROPERTY STRING '{' propertyItem* '}'
+    ;
+
+propertyItem
+    : AS OF DATE                                                                        # PropertyAsOf
+    | WHEN expr                                                                         # PropertyWhen
+    | EXPECT decision=name IS NOT? verdict=(ALLOW | DENY | REVIEW) (BASIS basis=name)?  # PropertyVerdict
+    | EXPECT decision=name OBLIGES name (',' name)* (FOR EVERY verdict=(ALLOW | DENY | REVIEW))?  # PropertyObliges
     ;
 
 path
@@ -221,7 +237,7 @@ name
     : IDENT
     | SOURCE | JURISDICTION | MODULE | ROUTING | ROUTE | TO | DEFAULT | OPTIONAL | LIST | OF
     | FACTS | RECORD | ENUM | BASIS | CITES | MISSING | OBLIGES | RULES | USE | EXTENDS
-    | TEST | REPLACE | NEEDS | EVERY | FOR | OBLIGATION
+    | TEST | REPLACE | NEEDS | EVERY | FOR | OBLIGATION | PROPERTY
     ;
 
 // ---------------------------------------------------------------- lexer
@@ -259,6 +275,7 @@ BASIS       : 'basis';
 EFFECTIVE   : 'effective';
 UNTIL       : 'until';
 TEST        : 'test';
+PROPERTY    : 'property';
 EXPECT      : 'expect';
 IS          : 'is';
 CITES       : 'cites';

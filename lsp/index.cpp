@@ -581,6 +581,16 @@ class Resolver {
         }
       }
     }
+    // A property's names and conditions (no symbol of its own: nothing refers to it).
+    for (const ast::PropertyDecl& p : m.properties) {
+      for (const ast::ExprPtr& w : p.when) expr(*w, env);
+      for (const ast::Expectation& x : p.expects) {
+        use(x.decision.span, decision_in(&m, x.decision.text));
+        if (x.basis) use(x.basis->span, member_of(enum_ty("Basis"), x.basis->text));
+        for (const ast::QName& q : x.items)
+          if (!q.parts.empty()) use(q.span, obligation_in(&m, q.str()));
+      }
+    }
     for (const ast::RouteDecl& r : m.routes) {
       if (r.target) use(r.target->span, find("module " + r.target->str()));
       for (const ast::RouteKey& k : r.keys)

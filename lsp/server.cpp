@@ -679,6 +679,7 @@ class Server {
       items.push_back(j);
     }
     for (const ast::TestDecl& t : m->tests) items.push_back(sym(t.title, kEvent, t.span, t.span, "test"));
+    for (const ast::PropertyDecl& p : m->properties) items.push_back(sym(p.title, kEvent, p.span, p.span, "property"));
     if (m->name.parts.empty()) return items;
     const char* what = m->kind == ast::ModuleKind::Policy ? "policy" : m->kind == ast::ModuleKind::Library ? "module" : "routing";
     Span whole{a.file, 0, static_cast<uint32_t>(a.text.size())};

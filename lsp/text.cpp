@@ -66,7 +66,7 @@ const std::vector<std::string>& keywords() {
       "policy", "module",  "routing",  "route",     "to",    "extends", "jurisdiction", "source", "use",
       "as",     "let",     "replace",  "enum",      "record", "facts",  "optional",     "list",   "of",
       "default", "decision", "rule",   "oblige",    "obligation", "for", "when",        "overrides", "every",
-      "cite",   "needs",   "basis",    "effective", "until", "test",    "expect",       "is",     "cites",
+      "cite",   "needs",   "basis",    "effective", "until", "test", "property", "expect",       "is",     "cites",
       "missing", "obliges", "rules",   "allow",     "deny",  "review",  "verdict",      "and",    "or",
       "not",    "in",      "any",      "all",       "count", "if",      "then",         "else",   "true",
       "false",  "null"};

@@ -31,9 +31,11 @@ const char* verdict_name(int64_t v) {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// What the VM decides for a counterexample's JSON: its verdict, or "error: ...".
-std::string vm_verdict(const Program& prog, uint32_t policy, const std::string& contact, const std::string& campaign,
-                       const Options& opt) {
+// The VM's decision for a counterexample's JSON, by `decide` (a Vm& and an Outcome&):
+// the verdict, or "error: ...".
+template <class F>
+std::string vm_decide(const Program& prog, const std::string& contact, const std::string& campaign, Outcome& out,
+                      F decide) {
   Vm vm(prog);
   Binder binder(prog);
   FactStore& fs = vm.facts();
@@ -41,14 +43,48 @@ std::string vm_verdict(const Program& prog, uint32_t policy, const std::string& 
   if (!r.ok) return "error: campaign: " + r.error;
   r = binder.bind_contact(fs, contact.data(), contact.size(), contact.size());
   if (!r.ok) return "error: contact: " + r.error;
+  decide(vm, out);
+  if (!out.error.empty()) return "error: " + out.error;
+  return verdict_name(static_cast<int64_t>(out.verdict));
+}
+
+// What the VM decides for a counterexample as `lawful check` does (routed, or the policy).
+std::string vm_verdict(const Program& prog, uint32_t policy, const std::string& contact, const std::string& campaign,
+                       const Options& opt) {
   Outcome out;
   DecideOptions dopt;
   dopt.as_of = opt.as_of;
-  if (prog.has_router) vm.decide_routed(out, dopt);
-  else vm.decide_policy(policy, out, dopt);
-  if (!out.error.empty()) return "error: " + out.error;
-  if (prog.has_router && out.policy != static_cast<int32_t>(policy)) return "error: routed to another policy";
-  return verdict_name(static_cast<int64_t>(out.verdict));
+  std::string v = vm_decide(prog, contact, campaign, out, [&](Vm& vm, Outcome& o) {
+    if (prog.has_router) vm.decide_routed(o, dopt);
+    else vm.decide_policy(policy, o, dopt);
+  });
+  if (v.rfind("error", 0) != 0 && prog.has_router && out.policy != static_cast<int32_t>(policy))
+    return "error: routed to another policy";
+  return v;
+}
+
+// What the VM decides for decision d alone (Vm::decide_decision, as `lawful test` asks),
+// and the obligations.
+std::string vm_decision(const Program& prog, uint32_t d, const std::string& contact, const std::string& campaign,
+                        std::optional<Days> as_of, std::vector<std::string>* obligations) {
+  Outcome out;
+  DecideOptions dopt;
+  dopt.as_of = as_of;
+  std::string v = vm_decide(prog, contact, campaign, out, [&](Vm& vm, Outcome& o) { vm.decide_decision(d, o, dopt); });
+  for (uint32_t o : out.obligations) obligations->push_back(prog.obligation_name(o));
+  std::sort(obligations->begin(), obligations->end());
+  return v;
+}
+
+// A solver with the query timeout, the domain of an encoding's facts, and the contacts
+// routed to policy p.
+void prepare(z3::solver& s, Encoder& e, uint32_t p, unsigned timeout_ms) {
+  z3::params params(s.ctx());
+  params.set("timeout", timeout_ms);
+  s.set(params);
+  for (const z3::expr& x : e.domain()) s.add(x);
+  for (const z3::expr& x : e.take_side()) s.add(x);
+  s.add(e.routed_to(p));
 }
 
 class PolicyChecker {
@@ -65,14 +101,39 @@ class PolicyChecker {
       oa = a.decide_policy(p_);
     } catch (const Unsupported& e) {
       not_proved("encoding", name_, pos, e.what());
+      for (const Property& prop : opt_.properties)
+        if (prop.policy == p_) not_proved("property", prop.title, prop.where, e.what());
       return;
     }
     z3::solver s(ctx);
-    z3::params params(ctx);
-    params.set("timeout", opt_.timeout_ms);
-    s.set(params);
-    for (const z3::expr& e : a.domain()) s.add(e);
-    s.add(a.routed_to(p_));
+    prepare(s, a, p_, opt_.timeout_ms);
+    if (opt_.builtin_checks) builtin(a, s, *oa, pos);
+    // Properties pinned to another date than the run's get an encoding of their own.
+    for (const Property& prop : opt_.properties) {
+      if (prop.policy != p_) continue;
+      if (!prop.as_of || prop.as_of == opt_.as_of) {
+        check_property(a, s, prop, opt_.as_of);
+        continue;
+      }
+      Options pinned = opt_;
+      pinned.as_of = prop.as_of;
+      Encoder e(ctx, prog_, pinned, fmt::format("p{}", ++pinned_));
+      z3::solver ps(ctx);
+      prepare(ps, e, p_, opt_.timeout_ms);
+      try {
+        e.decide_policy(p_);
+      } catch (const Unsupported& ex) {
+        not_proved("property", prop.title, prop.where, ex.what());
+        continue;
+      }
+      check_property(e, ps, prop, prop.as_of);
+    }
+  }
+
+ private:
+  void builtin(Encoder& a, z3::solver& s, const SOutcome& oa0, const std::string& pos) {
+    z3::context& ctx = a.ctx();
+    const std::optional<SOutcome> oa = oa0;
 
     // Missing data never permits: an allow stays an allow however the absent facts are
     // filled in (a second copy of the facts that refines the first).
@@ -83,6 +144,7 @@ class PolicyChecker {
         SOutcome ob = b.decide_policy(p_);
         s.push();
         for (const z3::expr& e : b.domain()) s.add(e);
+        for (const z3::expr& e : b.take_side()) s.add(e);
         s.add(b.refines(a));
         s.add(oa->verdict == static_cast<int>(VerdictCode::Allow));
         s.add(ob.verdict != static_cast<int>(VerdictCode::Allow));
@@ -113,6 +175,80 @@ class PolicyChecker {
     }
 
     for (uint32_t d : prog_.policies[p_].decisions) check_decision(a, s, *oa, d);
+  }
+
+  // A property: no contact and campaign meets its conditions and fails an expectation.
+  void check_property(Encoder& a, z3::solver& s, const Property& prop, std::optional<Days> as_of) {
+    auto t0 = Clock::now();
+    Result r = base("property", prop.title, prop.where);
+    z3::context& ctx = a.ctx();
+    bool pushed = false;
+    try {
+      std::vector<z3::expr> conds;
+      for (int32_t fn : prop.conds) conds.push_back(a.condition(static_cast<uint32_t>(fn), "property '" + prop.title + "'"));
+      // Outside the scope: a definition the conditions computed is remembered.
+      for (const z3::expr& x : a.take_side()) s.add(x);
+      s.push();
+      pushed = true;
+      for (const z3::expr& c : conds) s.add(c);
+      std::vector<z3::expr> holds;
+      for (const PropertyExpect& e : prop.expects) {
+        const SOutcome& o = a.decision_outcome(static_cast<uint32_t>(e.decision));
+        if (!e.obliges) {
+          z3::expr is = o.verdict == static_cast<int>(e.verdict);
+          if (e.basis >= 0) is = is && o.basis == e.basis;
+          holds.push_back(e.negated ? !is : is);
+        } else {
+          z3::expr has = ctx.bool_val(true);
+          for (uint32_t ob : e.obligations) has = has && (ob < o.obliges.size() ? o.obliges[ob] : ctx.bool_val(false));
+          holds.push_back(e.for_every >= 0 ? (o.verdict != e.for_every || has) : has);
+        }
+      }
+      z3::expr all = ctx.bool_val(true);
+      for (const z3::expr& h : holds) all = all && h;
+      s.add(!all);
+      switch (s.check()) {
+        case z3::unsat: r.status = Status::Proved; break;
+        case z3::sat: {
+          z3::model m = s.get_model();
+          size_t k = 0;
+          while (k + 1 < holds.size() && m.eval(holds[k], true).is_true()) ++k;
+          const PropertyExpect& e = prop.expects[k];
+          const uint32_t d = static_cast<uint32_t>(e.decision);
+          const SOutcome& o = a.decision_outcome(d);
+          Witness w;
+          w.contact = a.root_json(m, "contact");
+          w.campaign = a.root_json(m, "campaign");
+          w.contact_literal = a.root_json(m, "contact", true);
+          w.campaign_literal = a.root_json(m, "campaign", true);
+          w.verdict = verdict_name(m.eval(o.verdict, true).get_numeral_int64());
+          w.decision = prog_.str(prog_.decisions[d].name);
+          w.expectation = e.text;
+          for (size_t ob = 0; ob < o.obliges.size(); ++ob)
+            if (m.eval(o.obliges[ob], true).is_true()) w.obligations.push_back(prog_.obligation_name(static_cast<uint32_t>(ob)));
+          std::sort(w.obligations.begin(), w.obligations.end());
+          std::vector<std::string> vm_obligations;
+          const std::string replay = vm_decision(prog_, d, w.contact, w.campaign, as_of, &vm_obligations);
+          w.replayed = replay == w.verdict && (!e.obliges || vm_obligations == w.obligations);
+          if (!w.replayed)
+            replay_note_ = fmt::format("the VM decides '{}' with obligations [{}], the encoding '{}' with [{}]", replay,
+                                       fmt::join(vm_obligations, ", "), w.verdict, fmt::join(w.obligations, ", "));
+          r.status = Status::Failed;
+          r.message = fmt::format("expected {}, but {} is {}{}", e.text, w.decision, w.verdict,
+                                  e.obliges ? fmt::format(" with obligations [{}]", fmt::join(w.obligations, ", ")) : "");
+          finish_witness(r, std::move(w));
+          break;
+        }
+        default: r.message = "the solver gave up: " + s.reason_unknown(); break;
+      }
+      s.pop();
+    } catch (const Unsupported& ex) {
+      if (pushed) s.pop();
+      r.status = Status::NotProved;
+      r.message = ex.what();
+    }
+    r.seconds = since(t0);
+    report_.results.push_back(std::move(r));
   }
 
  private:
@@ -242,6 +378,7 @@ class PolicyChecker {
   Report& report_;
   std::string name_;
   std::string replay_note_;
+  unsigned pinned_ = 0;
 };
 
 std::string bound_text(const Program& prog, unsigned n) {
@@ -253,7 +390,203 @@ std::string bound_text(const Program& prog, unsigned n) {
                      n, fmt::join(lists, ", "));
 }
 
+// Why two programs' facts are not laid out alike ("" when they are): the encodings of an
+// equivalence share their fact variables, which needs the same paths, types, slots and
+// enumerations.
+std::string schema_difference(const Program& a, const Program& b) {
+  const Schema& x = a.schema;
+  const Schema& y = b.schema;
+  if (x.root_slots != y.root_slots || x.paths.size() != y.paths.size()) return "the facts differ";
+  for (size_t i = 0; i < x.paths.size(); ++i)
+    if (x.paths[i].name != y.paths[i].name || x.paths[i].slot != y.paths[i].slot ||
+        x.type_name(x.paths[i].type) != y.type_name(y.paths[i].type))
+      return fmt::format("fact '{}' differs", x.paths[i].name);
+  if (x.enums.size() != y.enums.size()) return "the enumerations differ";
+  for (size_t i = 0; i < x.enums.size(); ++i)
+    if (x.enums[i].name != y.enums[i].name || x.enums[i].members != y.enums[i].members)
+      return fmt::format("enumeration '{}' differs", x.enums[i].name);
+  return "";
+}
+
+// One policy of two versions: one counterexample per way its decision moves.
+class EquivChecker {
+ public:
+  EquivChecker(const Program& a, const Program& b, uint32_t pa, uint32_t pb, const Options& opt, Report& report)
+      : a_(a), b_(b), pa_(pa), pb_(pb), opt_(opt), report_(report), name_(a.str(a.policies[pa].name)) {}
+
+  void run() {
+    auto t0 = Clock::now();
+    z3::context ctx;
+    // The same prefix: both encodings read the same fact variables.
+    Encoder ea(ctx, a_, opt_, "f");
+    Encoder eb(ctx, b_, opt_, "f");
+    const std::string where = ea.where(a_.policies[pa_].pos);
+    std::optional<SOutcome> oa, ob;
+    try {
+      oa = ea.decide_policy(pa_);
+      ob = eb.decide_policy(pb_);
+    } catch (const Unsupported& e) {
+      push(Status::NotProved, name_ + ": decides the same", where, e.what(), t0);
+      return;
+    }
+    z3::solver s(ctx);
+    prepare(s, ea, pa_, opt_.timeout_ms);
+    for (const z3::expr& e : eb.domain()) s.add(e);
+    for (const z3::expr& e : eb.take_side()) s.add(e);
+    s.add(eb.routed_to(pb_));
+    size_t moves = 0;
+    bool gave_up = false;
+    auto ask = [&](const z3::expr& moved, const std::string& subject, auto describe) {
+      s.push();
+      s.add(moved);
+      const z3::check_result cr = s.check();
+      if (cr == z3::unknown) gave_up = true;
+      if (cr == z3::sat) {
+        ++moves;
+        z3::model m = s.get_model();
+        Witness w;
+        w.contact = ea.root_json(m, "contact");
+        w.campaign = ea.root_json(m, "campaign");
+        w.verdict = verdict_name(m.eval(oa->verdict, true).get_numeral_int64());
+        w.second_verdict = verdict_name(m.eval(ob->verdict, true).get_numeral_int64());
+        const std::string ra = vm_verdict(a_, pa_, w.contact, w.campaign, opt_);
+        const std::string rb = vm_verdict(b_, pb_, w.contact, w.campaign, opt_);
+        w.replayed = ra == w.verdict && rb == w.second_verdict;
+        Result r = base(subject, where);
+        r.status = Status::Failed;
+        r.message = describe(m);
+        if (!w.replayed) {
+          r.status = Status::NotProved;
+          r.message = fmt::format("the solver's counterexample does not replay in the VM (old: the VM '{}', the encoding "
+                                  "'{}'; new: '{}', '{}')",
+                                  ra, w.verdict, rb, w.second_verdict);
+        }
+        r.witness = std::move(w);
+        r.seconds = since(t0);
+        report_.results.push_back(std::move(r));
+      }
+      s.pop();
+    };
+    const char* names[] = {"allow", "deny", "review"};
+    for (int v1 = 0; v1 < 3; ++v1)
+      for (int v2 = 0; v2 < 3; ++v2) {
+        if (v1 == v2) continue;
+        ask(oa->verdict == v1 && ob->verdict == v2, fmt::format("{}: {} -> {}", name_, names[v1], names[v2]),
+            [&](const z3::model&) { return fmt::format("the old version decides '{}', the new '{}'", names[v1], names[v2]); });
+      }
+    const int allow = static_cast<int>(VerdictCode::Allow);
+    ask(oa->verdict == allow && ob->verdict == allow && oa->basis != ob->basis, name_ + ": allow, another basis",
+        [&](const z3::model& m) {
+          return fmt::format("allowed by both, on basis '{}' before and '{}' after",
+                             a_.basis_name(static_cast<int32_t>(m.eval(oa->basis, true).get_numeral_int64())),
+                             b_.basis_name(static_cast<int32_t>(m.eval(ob->basis, true).get_numeral_int64())));
+        });
+    z3::expr differ = ctx.bool_val(false);
+    const size_t n = std::min(oa->obliges.size(), ob->obliges.size());
+    for (size_t k = 0; k < n; ++k) differ = differ || (oa->obliges[k] != ob->obliges[k]);
+    ask(oa->verdict == ob->verdict && differ, name_ + ": other obligations", [&](const z3::model& m) {
+      std::vector<std::string> gone, added;
+      for (size_t k = 0; k < n; ++k) {
+        const bool x = m.eval(oa->obliges[k], true).is_true(), y = m.eval(ob->obliges[k], true).is_true();
+        if (x && !y) gone.push_back(a_.obligation_name(static_cast<uint32_t>(k)));
+        if (y && !x) added.push_back(a_.obligation_name(static_cast<uint32_t>(k)));
+      }
+      return fmt::format("the same verdict; obligations dropped: [{}], added: [{}]", fmt::join(gone, ", "),
+                         fmt::join(added, ", "));
+    });
+    if (!moves)
+      push(gave_up ? Status::NotProved : Status::Proved, name_ + ": decides the same", where,
+           gave_up ? "the solver gave up: " + s.reason_unknown() : std::string(), t0);
+  }
+
+ private:
+  Result base(const std::string& subject, const std::string& where) {
+    Result r;
+    r.check = "equiv";
+    r.policy = name_;
+    r.subject = subject;
+    r.where = where;
+    return r;
+  }
+  void push(Status st, const std::string& subject, const std::string& where, const std::string& msg, Clock::time_point t0) {
+    Result r = base(subject, where);
+    r.status = st;
+    r.message = msg;
+    r.seconds = since(t0);
+    report_.results.push_back(std::move(r));
+  }
+
+  const Program& a_;
+  const Program& b_;
+  uint32_t pa_, pb_;
+  const Options& opt_;
+  Report& report_;
+  std::string name_;
+};
+
+std::string route_target(const Program& prog, const std::string& country) {
+  for (const Route& r : prog.routes)
+    if (prog.str(r.country) == country) return r.policy < 0 ? "review" : prog.str(prog.policies[static_cast<size_t>(r.policy)].name);
+  return "(no route)";
+}
+
 }  // namespace
+
+Report verify_equiv(const Program& a, const Program& b, const Options& opt) {
+  Report report;
+  report.max_list = opt.max_list;
+  report.bound_text = bound_text(a, opt.max_list);
+  auto simple = [&](const std::string& policy, const std::string& subject, Status st, const std::string& msg) {
+    Result r;
+    r.check = "equiv";
+    r.policy = policy;
+    r.subject = subject;
+    r.status = st;
+    r.message = msg;
+    report.results.push_back(std::move(r));
+  };
+  if (const std::string diff = schema_difference(a, b); !diff.empty()) {
+    simple("", "the facts", Status::NotProved, "the two versions read different facts (" + diff + "): not compared");
+    return report;
+  }
+  if (a.has_router || b.has_router) {
+    std::vector<std::string> countries;
+    for (const Program* p : {&a, &b})
+      for (const Route& r : p->routes) countries.push_back(p->str(r.country));
+    std::sort(countries.begin(), countries.end());
+    countries.erase(std::unique(countries.begin(), countries.end()), countries.end());
+    for (const std::string& c : countries) {
+      const std::string x = route_target(a, c), y = route_target(b, c);
+      if (x != y) simple("", fmt::format("route {}: {} -> {}", c, x, y), Status::Failed, "the routing file sends the country elsewhere");
+    }
+  }
+  auto wanted = [&](const std::string& name) {
+    return opt.only_policies.empty() ||
+           std::find(opt.only_policies.begin(), opt.only_policies.end(), name) != opt.only_policies.end();
+  };
+  for (uint32_t p = 0; p < a.policies.size(); ++p) {
+    const std::string name = a.str(a.policies[p].name);
+    if (!wanted(name)) continue;
+    const int q = b.find_policy(name);
+    if (q < 0) {
+      simple(name, name + ": only in the old version", Status::Failed, "the new version has no such policy");
+      continue;
+    }
+    auto t0 = Clock::now();
+    try {
+      EquivChecker(a, b, p, static_cast<uint32_t>(q), opt, report).run();
+    } catch (const z3::exception& e) {
+      simple(name, name, Status::NotProved, fmt::format("the solver failed: {}", e.msg()));
+    }
+    report.policy_seconds.emplace_back(name, since(t0));
+  }
+  for (uint32_t q = 0; q < b.policies.size(); ++q) {
+    const std::string name = b.str(b.policies[q].name);
+    if (wanted(name) && a.find_policy(name) < 0)
+      simple(name, name + ": only in the new version", Status::Failed, "the old version has no such policy");
+  }
+  return report;
+}
 
 Report verify_program(const Program& prog, const Options& opt) {
   Report report;

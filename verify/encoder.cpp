@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 
 #include "runtime/bytecode/opcodes.h"
@@ -215,24 +216,39 @@ z3::expr Encoder::days_from_civil(const z3::expr& y0, const z3::expr& m, const z
 
 z3::expr Encoder::add_duration(const z3::expr& day, int32_t months, int32_t days, int sign) {
   if (months == 0) return day + sign * days;
-  // civil_from_days, for days after 0000-03-01 (the domain).
-  z3::expr z = day + 719468;
-  z3::expr era = z / 146097;
-  z3::expr doe = z - era * 146097;
-  z3::expr yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  z3::expr y = yoe + era * 400;
-  z3::expr doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  z3::expr mp = (5 * doy + 2) / 153;
-  z3::expr dd = doy - (153 * mp + 2) / 5 + 1;
-  z3::expr mm = z3::ite(mp < 10, mp + 3, mp - 9);
-  z3::expr yy = y + z3::ite(mm <= 2, ctx_.int_val(1), ctx_.int_val(0));
+  // The date as (year, month, day): fresh variables tied to it by days_from_civil, a
+  // side constraint (the solver searches years and months, not the inverse's chain of
+  // divisions, which it could not: issue 18, fr.cnil). Tied within the years 1600 to
+  // 2600; outside, free (more behaviours than the VM's: sound for proofs).
+  // One decomposition per date term (terms are shared in a context, so the same
+  // expression has the same id): two conditions on the same date then agree on their
+  // face, without the solver having to show that days_from_civil is one to one.
+  auto [it, fresh_term] = civil_.try_emplace(day.id(), std::vector<z3::expr>{});
+  auto month_days = [&](const z3::expr& y, const z3::expr& m) {
+    z3::expr leap = (z3::mod(y, 4) == 0 && z3::mod(y, 100) != 0) || z3::mod(y, 400) == 0;
+    return z3::ite(m == 2, z3::ite(leap, ctx_.int_val(29), ctx_.int_val(28)),
+                   z3::ite(m == 4 || m == 6 || m == 9 || m == 11, ctx_.int_val(30), ctx_.int_val(31)));
+  };
+  if (fresh_term) {
+    static std::atomic<uint64_t> fresh{0};
+    const std::string n = fmt::format("{}civil{}", prefix_, fresh.fetch_add(1));
+    it->second = {ctx_.int_const((n + "_y").c_str()), ctx_.int_const((n + "_m").c_str()),
+                  ctx_.int_const((n + "_d").c_str()), day};  // holding the term keeps its id its own
+    const z3::expr &yy = it->second[0], &mm = it->second[1], &dd = it->second[2];
+    static const int64_t lo = *parse_date("1600-01-01"), hi = *parse_date("2600-12-31");
+    z3::expr valid = yy >= 1600 && yy <= 2600 && mm >= 1 && mm <= 12 && dd >= 1 && dd <= month_days(yy, mm);
+    // The year also from the day, linearly bounded (365.2425 days a year): a date the
+    // facts fix gives its year at once, without a search over the years.
+    valid = valid && 400 * (day + 719468) >= 146097 * yy - 146097 && 400 * (day + 719468) <= 146097 * yy + 146097;
+    side_.push_back(
+        z3::implies(day >= ctx_.int_val(lo) && day <= ctx_.int_val(hi), valid && day == days_from_civil(yy, mm, dd)));
+  }
+  const z3::expr yy = it->second[0], mm = it->second[1], dd = it->second[2];
   // Then the months, the day clamped to the month's length, then the days.
   z3::expr total = yy * 12 + (mm - 1) + sign * months;
   z3::expr ny = total / 12;
   z3::expr nm = total - ny * 12 + 1;
-  z3::expr leap = (z3::mod(ny, 4) == 0 && z3::mod(ny, 100) != 0) || z3::mod(ny, 400) == 0;
-  z3::expr dim = z3::ite(nm == 2, z3::ite(leap, ctx_.int_val(29), ctx_.int_val(28)),
-                         z3::ite(nm == 4 || nm == 6 || nm == 9 || nm == 11, ctx_.int_val(30), ctx_.int_val(31)));
+  z3::expr dim = month_days(ny, nm);
   z3::expr nd = z3::ite(dd > dim, dim, dd);
   return days_from_civil(ny, nm, nd) + sign * days;
 }
@@ -917,16 +933,43 @@ SOutcome Encoder::decide_policy(uint32_t p) {
     z3::expr b = z3::ite(verdict == kAllow, basis, ctx_.int_val(-1));
     out.verdict = z3::ite(reached, verdict, out.verdict);
     out.basis = z3::ite(reached, b, out.basis);
+    // The decision asked for alone (Vm::decide_decision, as `lawful test` and properties
+    // ask): resolved when the policy is in force and its own condition holds.
+    const z3::expr resolved = truth(in_force) && truth(guards[k]);
+    SOutcome alone(ctx_);
+    alone.verdict = z3::ite(resolved, verdict, kReview);
+    alone.basis = z3::ite(resolved, b, ctx_.int_val(-1));
+    alone.obliges.assign(n_obl, F);
     for (const ObligeInfo& ob : di.obliges) {
       z3::expr present = T;
       if (ob.cond >= 0)
         present = !falsity(located(ob.pos, "obligation", UINT32_MAX, [&] { return eval_function(static_cast<uint32_t>(ob.cond), &verdict); }));
-      if (ob.name < out.obliges.size()) out.obliges[ob.name] = out.obliges[ob.name] || (reached && present);
+      // `oblige X for R, ...`: one of them decided (it wins, with the outcome's verdict).
+      if (!ob.rules.empty()) {
+        z3::expr decided = F;
+        for (uint32_t r : ob.rules)
+          if (r < n) decided = decided || (sr.winner[r] && verdict == ctx_.int_val(di.rules[r].verdict));
+        present = present && decided;
+      }
+      if (ob.name < out.obliges.size()) {
+        out.obliges[ob.name] = out.obliges[ob.name] || (reached && present);
+        alone.obliges[ob.name] = alone.obliges[ob.name] || (resolved && present);
+      }
     }
     rules_.insert_or_assign(d, sr);
+    alone_.insert_or_assign(d, alone);
   }
   (void)kDeny;
   return out;
+}
+
+z3::expr Encoder::condition(uint32_t fn, const std::string& what) {
+  try {
+    return truth(eval_function(fn, nullptr));
+  } catch (const Unsupported& e) {
+    lets_.clear();
+    throw Unsupported(fmt::format("unsupported {} (in {})", e.what(), what));
+  }
 }
 
 z3::expr Encoder::refines(const Encoder& less) const {
@@ -986,32 +1029,53 @@ std::string unescape_z3(const std::string& s) {
   return out;
 }
 
+// A string as a policy's test facts write it (the escapes the lexer reads).
+std::string law_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\', out += c;
+    else if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else out += c;
+  }
+  return out + "\"";
+}
+
 }  // namespace
 
-void Encoder::json_scalar(std::string& out, const z3::model& m, uint32_t slot) const {
+void Encoder::json_scalar(std::string& out, const z3::model& m, uint32_t slot, bool lit) const {
   const VSlot& v = slots_[slot];
   const Schema& s = prog_.schema;
   const Type& t = s.type(v.type);
   if (t.kind == TypeKind::String) {
-    out += json_string(unescape_z3(m.eval(str_[slot], true).get_string()));
+    const std::string text = unescape_z3(m.eval(str_[slot], true).get_string());
+    out += lit ? law_string(text) : json_string(text);
     return;
   }
   const int64_t x = m.eval(val_[slot], true).get_numeral_int64();
   switch (t.kind) {
     case TypeKind::Bool: out += x ? "true" : "false"; break;
-    case TypeKind::Date: out += json_string(format_date(static_cast<Days>(x))); break;
-    case TypeKind::Enum: out += json_string(s.enums[t.ref].members.at(static_cast<size_t>(x))); break;
+    case TypeKind::Date: {
+      const std::string d = format_date(static_cast<Days>(x));
+      out += lit ? d : json_string(d);
+      break;
+    }
+    case TypeKind::Enum: {
+      const std::string& word = s.enums[t.ref].members.at(static_cast<size_t>(x));
+      out += lit ? word : json_string(word);
+      break;
+    }
     default: out += std::to_string(x); break;
   }
 }
 
-void Encoder::json_fields(std::string& out, const z3::model& m, const std::vector<JNode>& fields) const {
-  out += "{";
+void Encoder::json_fields(std::string& out, const z3::model& m, const std::vector<JNode>& fields, bool lit) const {
+  out += lit ? "{ " : "{";
   bool first = true;
   auto key = [&](const std::string& name) {
     if (!first) out += ", ";
     first = false;
-    out += json_string(name) + ": ";
+    out += (lit ? name : json_string(name)) + ": ";
   };
   for (const JNode& n : fields) {
     const bool known = n.kind == JNode::Record || m.eval(known_[n.slot], true).is_true();
@@ -1023,13 +1087,13 @@ void Encoder::json_fields(std::string& out, const z3::model& m, const std::vecto
         if (v.has_default && v.type != types::kString && m.eval(val_[n.slot], true).get_numeral_int64() == v.default_value)
           continue;
         key(n.name);
-        json_scalar(out, m, n.slot);
+        json_scalar(out, m, n.slot, lit);
         break;
       }
       case JNode::Record:
       case JNode::OptRecord:
         key(n.name);
-        json_fields(out, m, n.fields);
+        json_fields(out, m, n.fields, lit);
         break;
       case JNode::List: {
         key(n.name);
@@ -1037,23 +1101,23 @@ void Encoder::json_fields(std::string& out, const z3::model& m, const std::vecto
         out += "[";
         for (int64_t i = 0; i < count; ++i) {
           if (i) out += ", ";
-          if (n.scalar_elems) json_scalar(out, m, slots_[n.slot].region + static_cast<uint32_t>(i));
-          else json_fields(out, m, n.elems[static_cast<size_t>(i)]);
+          if (n.scalar_elems) json_scalar(out, m, slots_[n.slot].region + static_cast<uint32_t>(i), lit);
+          else json_fields(out, m, n.elems[static_cast<size_t>(i)], lit);
         }
         out += "]";
         break;
       }
     }
   }
-  out += "}";
+  out += !lit ? "}" : out.back() == ' ' ? "}" : " }";
 }
 
-std::string Encoder::root_json(const z3::model& m, const std::string& root) const {
+std::string Encoder::root_json(const z3::model& m, const std::string& root, bool literal) const {
   for (const JNode& r : roots_)
     if (r.name == root) {
       std::string out;
-      json_fields(out, m, r.fields);
-      return out;
+      json_fields(out, m, r.fields, literal);
+      return out == "{ }" ? "{}" : out;
     }
   return "{}";
 }

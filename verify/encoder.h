@@ -9,6 +9,7 @@
 #include <z3++.h>
 
 #include <map>
+#include <utility>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -85,16 +86,25 @@ class Encoder {
 
   // The constraints every contact and campaign satisfies (domains, list bounds, dates).
   const std::vector<z3::expr>& domain() const { return domain_; }
+  // Constraints the encoding added since the last call (the (year, month, day) of a date
+  // that a duration is added to): the caller adds them to its solver, outside any
+  // push/pop scope that a memoized definition could outlive.
+  std::vector<z3::expr> take_side() { return std::exchange(side_, {}); }
   // decide_policy(p): throws Unsupported.
   SOutcome decide_policy(uint32_t p);
   const SRules& rules_of(uint32_t d) const { return rules_.at(d); }
+  // Decision d asked for alone (Vm::decide_decision), once decide_policy of its policy ran.
+  const SOutcome& decision_outcome(uint32_t d) const { return alone_.at(d); }
+  // A condition function (a property's `when`) is true: throws Unsupported naming `what`.
+  z3::expr condition(uint32_t fn, const std::string& what);
   // The contact's facts refine another encoder's: every fact known there is known here
   // with the same value (the missing-data check).
   z3::expr refines(const Encoder& less) const;
   // contact.country is one that routes to policy p (when the program has a router).
   z3::expr routed_to(uint32_t p) const;
   // The model's facts as JSON (contact, campaign).
-  std::string root_json(const z3::model& m, const std::string& root) const;
+  // literal: as a `test` block writes it (`{ entity: company, send_date: 2026-01-01 }`).
+  std::string root_json(const z3::model& m, const std::string& root, bool literal = false) const;
   // The facts of a bound FactStore (the differential test): one conjunction.
   z3::expr equals_facts(const FactStore& fs) const;
 
@@ -143,8 +153,8 @@ class Encoder {
   z3::expr add_duration(const z3::expr& d, int32_t months, int32_t days, int sign);
   z3::expr days_from_civil(const z3::expr& y, const z3::expr& m, const z3::expr& d);
   uint32_t alloc_record(uint32_t rec, uint32_t base, std::vector<JNode>& out, const std::string& prefix, bool in_list);
-  void json_fields(std::string& out, const z3::model& m, const std::vector<JNode>& fields) const;
-  void json_scalar(std::string& out, const z3::model& m, uint32_t slot) const;
+  void json_fields(std::string& out, const z3::model& m, const std::vector<JNode>& fields, bool lit) const;
+  void json_scalar(std::string& out, const z3::model& m, uint32_t slot, bool lit) const;
   void bind_record(z3::expr_vector& eqs, const FactStore& fs, uint32_t rec, uint32_t vbase, uint64_t rbase) const;
   SVal window_state(const Window& w, const SVal& as_of);
   template <class F>
@@ -163,9 +173,12 @@ class Encoder {
   std::vector<VSlot> slots_;
   std::vector<z3::expr> known_, val_, str_;  // per slot
   std::vector<z3::expr> domain_;
+  std::vector<z3::expr> side_;
+  std::map<unsigned, std::vector<z3::expr>> civil_;  // a date term's id: its (year, month, day) and the term
   std::vector<JNode> roots_;                 // per root: a Record node
   std::map<uint32_t, SVal> lets_;
   std::map<uint32_t, SRules> rules_;
+  std::map<uint32_t, SOutcome> alone_;
   z3::func_decl lower_, domain_fn_, local_fn_;
   std::set<std::pair<uint32_t, uint32_t>> index_locals_;  // (function, local): a quantifier's index
 };

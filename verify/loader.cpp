@@ -55,4 +55,14 @@ Report verify_program(const Program& prog, const Options& opt) {
   return r;
 }
 
+Report verify_equiv(const Program& old_prog, const Program& new_prog, const Options& opt) {
+  Report r;
+  if (!available()) {
+    r.error = "the SMT solver is not available: " + unavailable_reason();
+    return r;
+  }
+  loaded().table->verify_equiv(&old_prog, &new_prog, &opt, &r);
+  return r;
+}
+
 }  // namespace lawful::verify

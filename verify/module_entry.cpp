@@ -24,7 +24,17 @@ void verify_program_c(const lawful::Program* prog, const lawful::verify::Options
   }
 }
 
-const lawful::verify::ModuleTable table{solver_version_c, verify_program_c};
+void verify_equiv_c(const lawful::Program* a, const lawful::Program* b, const lawful::verify::Options* opt,
+                    lawful::verify::Report* out) {
+  try {
+    *out = lawful::verify::verify_equiv(*a, *b, *opt);
+  } catch (const std::exception& e) {
+    *out = lawful::verify::Report{};
+    out->error = std::string("the solver failed: ") + e.what();
+  }
+}
+
+const lawful::verify::ModuleTable table{solver_version_c, verify_program_c, verify_equiv_c};
 
 }  // namespace
 

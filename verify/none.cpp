@@ -18,4 +18,10 @@ Report verify_program(const Program&, const Options&) {
   return r;
 }
 
+Report verify_equiv(const Program&, const Program&, const Options&) {
+  Report r;
+  r.error = "the SMT solver is not in this build: " + unavailable_reason();
+  return r;
+}
+
 }  // namespace lawful::verify

@@ -21,11 +21,36 @@ std::string unavailable_reason();
 // "Z3 4.8.12", or "".
 std::string solver_version();
 
+// One expectation of a property (docs/reference.md, "Properties").
+struct PropertyExpect {
+  int32_t decision = -1;  // Program::decisions
+  bool obliges = false;   // else a verdict
+  bool negated = false;   // `is not`
+  uint8_t verdict = 0;    // VerdictCode
+  int32_t basis = -1;     // `is allow basis B`
+  std::vector<uint32_t> obligations;  // `obliges A, B`
+  int8_t for_every = -1;  // `obliges ... for every allow`: only for that verdict
+  std::string text;       // "email is not allow", for messages and emitted tests
+};
+
+// A `property` block, compiled: under every condition (functions of the program, true),
+// every expectation holds.
+struct Property {
+  std::string title;
+  uint32_t policy = 0;
+  std::string where;  // file:line:col
+  std::optional<Days> as_of;
+  std::vector<int32_t> conds;
+  std::vector<PropertyExpect> expects;
+};
+
 struct Options {
   unsigned max_list = 2;          // lists (consents, products...) have at most this many elements
   std::optional<Days> as_of;      // decide as of this date instead of campaign.send_date
   unsigned timeout_ms = 20000;    // per solver query; past it the result is "not proved"
   std::vector<std::string> only_policies;  // empty: every policy of the program
+  std::vector<Property> properties;        // proved after the built-in checks of their policy
+  bool builtin_checks = true;              // missing data, conflicts, dead rules
 };
 
 enum class Status : uint8_t { Proved, Failed, NotProved };
@@ -39,6 +64,12 @@ struct Witness {
   std::string second_campaign;
   std::string second_verdict;
   bool replayed = false;       // the VM decided the same as the encoding
+  // A property's counterexample: the decision, the expectation that fails, the
+  // obligations of the outcome, and the facts as a `test` block writes them.
+  std::string decision;
+  std::string expectation;
+  std::vector<std::string> obligations;
+  std::string contact_literal, campaign_literal;
 };
 
 struct Result {
@@ -62,5 +93,12 @@ struct Report {
 };
 
 Report verify_program(const Program& prog, const Options& opt);
+
+// `lawful verify --equiv OLD NEW`: the two programs decide the same (verdict, basis,
+// obligations) for every contact and campaign, policy by policy (matched by name), or
+// one counterexample per way the decision moved ("allow -> deny", "basis", ...), each
+// a Result with check "equiv" whose witness's `verdict` is the old decision and
+// `second_verdict` the new (same facts). Routes are compared as tables.
+Report verify_equiv(const Program& old_prog, const Program& new_prog, const Options& opt);
 
 }  // namespace lawful::verify

@@ -716,12 +716,15 @@ class Printer {
     };
     switch (e.kind) {
       case ast::Expectation::Verdict:
-        put(fmt::format(" is {}", ast::verdict_text(e.verdict)));
+        put(fmt::format(" is {}{}", e.negated ? "not " : "", ast::verdict_text(e.verdict)));
         if (e.basis) put(" basis " + e.basis->text);
         return;
       case ast::Expectation::Cites: put(" cites " + quoted(e.text)); return;
       case ast::Expectation::Missing: items("missing"); return;
-      case ast::Expectation::Obliges: items("obliges"); return;
+      case ast::Expectation::Obliges:
+        items("obliges");
+        if (e.for_every) put(fmt::format(" for every {}", ast::verdict_text(*e.for_every)));
+        return;
       case ast::Expectation::Rules: items("rules"); return;
     }
   }
@@ -752,6 +755,31 @@ class Printer {
       i.print();
     }
     close_block(t.span.end - 1, 2, 0, "}");
+  }
+
+  // `property "..." { as of D  when C  expect ... }`: one item a line, in source order.
+  void property(const ast::PropertyDecl& p) {
+    put("property " + quoted(p.title) + " {");
+    struct Item {
+      uint32_t begin;
+      std::function<void()> print;
+    };
+    std::vector<Item> items;
+    if (p.as_of) items.push_back({p.as_of_span.begin, [this, &p] { put("as of " + format_date(*p.as_of)); }});
+    for (const ast::ExprPtr& w : p.when) {
+      const ast::Expr* wp = w.get();
+      items.push_back({wp->span.begin, [this, wp] {
+                         put("when ");
+                         sub(*wp, false, true);
+                       }});
+    }
+    for (const auto& e : p.expects) items.push_back({e.span.begin, [this, &e] { expectation(e); }});
+    std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.begin < b.begin; });
+    for (const Item& i : items) {
+      gap_stmt(i.begin, 2);
+      i.print();
+    }
+    close_block(p.span.end - 1, 2, 0, "}");
   }
 
   void enum_decl(const ast::EnumDecl& e) {
@@ -815,7 +843,7 @@ class Printer {
 };
 
 std::string Printer::run() {
-  enum Kind { Use, Let, Decision, Test, Enum, Record, Facts, Route, Obligation };
+  enum Kind { Use, Let, Decision, Test, Property, Enum, Record, Facts, Route, Obligation };
   struct Item {
     uint32_t begin;
     Kind kind;
@@ -827,6 +855,7 @@ std::string Printer::run() {
   for (size_t i = 0; i < m.lets.size(); ++i) items.push_back({m.lets[i].span.begin, Let, i});
   for (size_t i = 0; i < m.decisions.size(); ++i) items.push_back({m.decisions[i].span.begin, Decision, i});
   for (size_t i = 0; i < m.tests.size(); ++i) items.push_back({m.tests[i].span.begin, Test, i});
+  for (size_t i = 0; i < m.properties.size(); ++i) items.push_back({m.properties[i].span.begin, Property, i});
   for (size_t i = 0; i < m.enums.size(); ++i) items.push_back({m.enums[i].span.begin, Enum, i});
   for (size_t i = 0; i < m.records.size(); ++i) items.push_back({m.records[i].span.begin, Record, i});
   for (size_t i = 0; i < m.facts.size(); ++i) items.push_back({m.facts[i].span.begin, Facts, i});
@@ -855,6 +884,7 @@ std::string Printer::run() {
       case Let: let(m.lets[it.index]); break;
       case Decision: decision(m.decisions[it.index], next); break;
       case Test: test(m.tests[it.index]); break;
+      case Property: property(m.properties[it.index]); break;
       case Enum: enum_decl(m.enums[it.index]); break;
       case Record: record(m.records[it.index]); break;
       case Facts: facts(m.facts[it.index]); break;

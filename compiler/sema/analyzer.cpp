@@ -695,7 +695,10 @@ void Analyzer::run(const std::vector<const ast::Module*>& modules) {
   // An unused definition is often the victim of a misspelling already reported.
   if (!diags_.has_errors()) check_unused();
   for (auto& [name, unit] : policies_)
-    if (unit->scope) compile_tests(*unit);
+    if (unit->scope) {
+      compile_tests(*unit);
+      compile_properties(*unit);
+    }
 }
 
 SemaResult analyze(const std::vector<const ast::Module*>& modules, const SourceManager& sm, Diagnostics& diags,
@@ -706,6 +709,7 @@ SemaResult analyze(const std::vector<const ast::Module*>& modules, const SourceM
   SemaResult r;
   r.functions = std::move(a.functions);
   r.tests = std::move(a.tests);
+  r.properties = std::move(a.properties);
   return r;
 }
 

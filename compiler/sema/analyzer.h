@@ -103,6 +103,7 @@ class Analyzer {
 
   std::vector<FunctionIr> functions;
   std::vector<CompiledTest> tests;
+  std::vector<CompiledProperty> properties;
   std::map<uint32_t, const ast::Module*> policy_modules;  // program policy index → module
   bool lint = false;  // also the checks only `lawful lint` runs (lint.cpp)
 
@@ -177,6 +178,8 @@ class Analyzer {
 
   // tests.cpp
   void compile_tests(PolicyUnit& unit);
+  void compile_properties(PolicyUnit& unit);
+  bool compile_expect(const PolicyUnit& unit, const ast::Expectation& e, CompiledExpect& ce);
   void check_as_of(const ast::TestDecl& t);
   bool fact_json(const ast::FactValue& v, TypeId type, const std::string& path, std::string& out);
 

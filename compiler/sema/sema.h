@@ -29,6 +29,8 @@ struct CompiledExpect {
   bool has_basis = false;
   std::string text;
   std::vector<uint32_t> ids;  // Missing: paths; Obliges: obligation members; Rules: rule indices
+  bool negated = false;       // Verdict: `is not`
+  int8_t for_every = -1;      // Obliges in a property: only when the verdict is this one
   Span span;
 };
 
@@ -39,6 +41,16 @@ struct CompiledTest {
   std::optional<int32_t> as_of;
   std::string contact_json = "{}";
   std::string campaign_json = "{}";
+  std::vector<CompiledExpect> expects;
+};
+
+// A `property` block (docs/reference.md, "Properties"): what `lawful verify` proves.
+struct CompiledProperty {
+  std::string title;
+  Span span;
+  uint32_t policy = 0;
+  std::optional<int32_t> as_of;
+  std::vector<int32_t> conds;  // functions: the `when` conditions, all true
   std::vector<CompiledExpect> expects;
 };
 
@@ -59,6 +71,7 @@ struct SemaLimits {
 struct SemaResult {
   std::vector<FunctionIr> functions;
   std::vector<CompiledTest> tests;
+  std::vector<CompiledProperty> properties;
 };
 
 struct SemaOptions {

@@ -152,6 +152,75 @@ void Analyzer::check_as_of(const ast::TestDecl& t) {
   d.notes.push_back({t.as_of_span, "the test is pinned here"});
 }
 
+// One expectation of a test or a property, resolved; false when its decision is unknown
+// (reported).
+bool Analyzer::compile_expect(const PolicyUnit& unit, const ast::Expectation& e, CompiledExpect& ce) {
+  const ast::Module& m = *unit.module;
+  ce.kind = e.kind;
+  ce.span = e.span;
+  ce.verdict = static_cast<uint8_t>(e.verdict);
+  ce.text = e.text;
+  ce.decision = prog_.find_decision(unit.index, e.decision.text);
+  if (ce.decision < 0) {
+    std::vector<std::string> names;
+    for (uint32_t d : prog_.policies[unit.index].decisions) names.push_back(prog_.str(prog_.decisions[d].name));
+    diags_.error(DiagCode::UnknownDecision, e.decision.span,
+                 fmt::format("policy '{}' has no decision '{}'", m.name.str(), e.decision.text))
+        .help = did_you_mean(e.decision.text, names);
+    return false;
+  }
+  const DecisionInfo& di = prog_.decisions[static_cast<size_t>(ce.decision)];
+  if (e.basis) {
+    ce.has_basis = true;
+    if (e.verdict != ast::Verdict::Allow) {
+      diags_.error(DiagCode::BadExpect, e.basis->span, "only an allow has a basis");
+    } else if (prog_.basis_enum >= 0) {
+      const EnumDef& be = schema_.enums[static_cast<size_t>(prog_.basis_enum)];
+      ce.basis = Schema::find_member(be, e.basis->text);
+      if (ce.basis < 0)
+        diags_.error(DiagCode::UnknownBasis, e.basis->span, fmt::format("'{}' is not a basis", e.basis->text)).help =
+            did_you_mean(e.basis->text, be.members);
+    }
+  }
+  for (const ast::QName& q : e.items) {
+    if (e.kind == ast::Expectation::Missing) {
+      int32_t p = path_id(q.str());
+      if (p < 0) {
+        std::vector<std::string> names;
+        for (const PathDef& pd : schema_.paths) names.push_back(pd.name);
+        diags_.error(DiagCode::BadExpect, q.span, fmt::format("'{}' is not a fact", q.str())).help =
+            did_you_mean(q.str(), names);
+        continue;
+      }
+      ce.ids.push_back(static_cast<uint32_t>(p));
+    } else if (e.kind == ast::Expectation::Obliges && prog_.obligation_enum >= 0) {
+      const EnumDef& oe = schema_.enums[static_cast<size_t>(prog_.obligation_enum)];
+      int o = Schema::find_member(oe, q.str());
+      if (o < 0) {
+        diags_.error(DiagCode::UnknownObligation, q.span, fmt::format("'{}' is not an obligation", q.str())).help =
+            did_you_mean(q.str(), oe.members);
+        continue;
+      }
+      ce.ids.push_back(static_cast<uint32_t>(o));
+    } else if (e.kind == ast::Expectation::Rules) {
+      int found = -1;
+      const std::string name = q.str();
+      for (size_t i = 0; i < di.rules.size(); ++i)
+        if (prog_.str(di.rules[i].name) == name) found = static_cast<int>(i);
+      if (found < 0) {
+        std::vector<std::string> names;
+        for (const RuleInfo& ri : di.rules) names.push_back(prog_.str(ri.name));
+        diags_.error(DiagCode::UnknownRule, q.span,
+                     fmt::format("decision '{}' has no rule '{}'", e.decision.text, q.str()))
+            .help = did_you_mean(q.str(), names);
+        continue;
+      }
+      ce.ids.push_back(static_cast<uint32_t>(found));
+    }
+  }
+  return true;
+}
+
 void Analyzer::compile_tests(PolicyUnit& unit) {
   const ast::Module& m = *unit.module;
   for (const ast::TestDecl& t : m.tests) {
@@ -177,71 +246,42 @@ void Analyzer::compile_tests(PolicyUnit& unit) {
     }
     for (const ast::Expectation& e : t.expects) {
       CompiledExpect ce;
-      ce.kind = e.kind;
-      ce.span = e.span;
-      ce.verdict = static_cast<uint8_t>(e.verdict);
-      ce.text = e.text;
-      ce.decision = prog_.find_decision(unit.index, e.decision.text);
-      if (ce.decision < 0) {
-        std::vector<std::string> names;
-        for (uint32_t d : prog_.policies[unit.index].decisions) names.push_back(prog_.str(prog_.decisions[d].name));
-        diags_.error(DiagCode::UnknownDecision, e.decision.span,
-                     fmt::format("policy '{}' has no decision '{}'", m.name.str(), e.decision.text))
-            .help = did_you_mean(e.decision.text, names);
-        continue;
-      }
-      const DecisionInfo& di = prog_.decisions[static_cast<size_t>(ce.decision)];
-      if (e.basis) {
-        ce.has_basis = true;
-        if (e.verdict != ast::Verdict::Allow) {
-          diags_.error(DiagCode::BadExpect, e.basis->span, "only an allow has a basis");
-        } else if (prog_.basis_enum >= 0) {
-          const EnumDef& be = schema_.enums[static_cast<size_t>(prog_.basis_enum)];
-          ce.basis = Schema::find_member(be, e.basis->text);
-          if (ce.basis < 0)
-            diags_.error(DiagCode::UnknownBasis, e.basis->span, fmt::format("'{}' is not a basis", e.basis->text)).help =
-                did_you_mean(e.basis->text, be.members);
-        }
-      }
-      for (const ast::QName& q : e.items) {
-        if (e.kind == ast::Expectation::Missing) {
-          int32_t p = path_id(q.str());
-          if (p < 0) {
-            std::vector<std::string> names;
-            for (const PathDef& pd : schema_.paths) names.push_back(pd.name);
-            diags_.error(DiagCode::BadExpect, q.span, fmt::format("'{}' is not a fact", q.str())).help =
-                did_you_mean(q.str(), names);
-            continue;
-          }
-          ce.ids.push_back(static_cast<uint32_t>(p));
-        } else if (e.kind == ast::Expectation::Obliges && prog_.obligation_enum >= 0) {
-          const EnumDef& oe = schema_.enums[static_cast<size_t>(prog_.obligation_enum)];
-          int o = Schema::find_member(oe, q.str());
-          if (o < 0) {
-            diags_.error(DiagCode::UnknownObligation, q.span, fmt::format("'{}' is not an obligation", q.str())).help =
-                did_you_mean(q.str(), oe.members);
-            continue;
-          }
-          ce.ids.push_back(static_cast<uint32_t>(o));
-        } else if (e.kind == ast::Expectation::Rules) {
-          int found = -1;
-          const std::string name = q.str();
-          for (size_t i = 0; i < di.rules.size(); ++i)
-            if (prog_.str(di.rules[i].name) == name) found = static_cast<int>(i);
-          if (found < 0) {
-            std::vector<std::string> names;
-            for (const RuleInfo& ri : di.rules) names.push_back(prog_.str(ri.name));
-            diags_.error(DiagCode::UnknownRule, q.span,
-                         fmt::format("decision '{}' has no rule '{}'", e.decision.text, q.str()))
-                .help = did_you_mean(q.str(), names);
-            continue;
-          }
-          ce.ids.push_back(static_cast<uint32_t>(found));
-        }
-      }
-      ct.expects.push_back(std::move(ce));
+      ce.negated = e.negated;
+      if (compile_expect(unit, e, ce)) ct.expects.push_back(std::move(ce));
     }
     tests.push_back(std::move(ct));
+  }
+}
+
+// `property` blocks: each `when` a condition function of the policy's scope (as a rule's),
+// each expectation resolved as a test's.
+void Analyzer::compile_properties(PolicyUnit& unit) {
+  const std::string policy_name = unit.module->name.str();
+  for (const ast::PropertyDecl& pd : unit.module->properties) {
+    CompiledProperty cp;
+    cp.title = pd.title;
+    cp.span = pd.span;
+    cp.policy = unit.index;
+    cp.as_of = pd.as_of;
+    for (const ast::ExprPtr& w : pd.when) {
+      Env env;
+      FnCtx fn;
+      env.scope = unit.scope.get();
+      env.fn = &fn;
+      IrPtr c = lower_condition(*w, env, "a property's condition");
+      cp.conds.push_back(add_function(std::move(c), fn, fmt::format("{} property \"{}\"", policy_name, pd.title)));
+    }
+    if (pd.expects.empty())
+      diags_.error(DiagCode::BadExpect, pd.span, fmt::format("property '{}' expects nothing", pd.title)).help =
+          "add what the decision must be: `expect DECISION is not allow`, `expect DECISION obliges NAME for every allow`";
+    for (const ast::Expectation& e : pd.expects) {
+      CompiledExpect ce;
+      if (!compile_expect(unit, e, ce)) continue;
+      ce.negated = e.negated;
+      if (e.for_every) ce.for_every = static_cast<int8_t>(*e.for_every);
+      cp.expects.push_back(std::move(ce));
+    }
+    properties.push_back(std::move(cp));
   }
 }
 

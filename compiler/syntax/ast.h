@@ -220,6 +220,9 @@ struct Expectation {
   std::optional<Name> basis;
   std::string text;                // Cites
   std::vector<QName> items;        // Missing paths, Obliges / Rules names
+  // Properties only: `expect d is not allow`; `expect d obliges x for every allow`.
+  bool negated = false;
+  std::optional<ast::Verdict> for_every;
   Span span;
 };
 
@@ -230,6 +233,17 @@ struct TestDecl {
   Span as_of_span;
   std::vector<std::pair<Name, FactValue>> facts;  // contact {...}, campaign {...}
   std::vector<Expectation> expects;
+};
+
+// `property "..." { when ... expect ... }`: what `lawful verify` proves for every contact
+// and campaign (docs/reference.md, "Properties").
+struct PropertyDecl {
+  std::string title;
+  Span span;
+  std::optional<int32_t> as_of;
+  Span as_of_span;
+  std::vector<ExprPtr> when;  // all must hold
+  std::vector<Expectation> expects;  // Verdict (maybe negated) and Obliges only
 };
 
 struct UseDecl {
@@ -267,6 +281,7 @@ struct Module {
   std::vector<LetDecl> lets;
   std::vector<DecisionDecl> decisions;
   std::vector<TestDecl> tests;
+  std::vector<PropertyDecl> properties;
   std::vector<EnumDecl> enums;
   std::vector<RecordDecl> records;
   std::vector<FactsDecl> facts;

@@ -321,6 +321,7 @@ class Builder {
     if (auto* l = t->letDecl()) m.lets.push_back(let(l));
     else if (auto* d = t->decisionDecl()) m.decisions.push_back(decision(d));
     else if (auto* x = t->testDecl()) m.tests.push_back(test(x));
+    else if (auto* pd = t->propertyDecl()) m.properties.push_back(property(pd));
     else if (auto* e = t->enumDecl()) m.enums.push_back(enum_decl(e));
     else if (auto* r = t->recordDecl()) m.records.push_back(record(r));
     else if (auto* f = t->factsDecl()) m.facts.push_back(facts(f));
@@ -523,21 +524,12 @@ class Builder {
     t.span = span(ctx);
     for (auto* item : ctx->testItem()) {
       if (auto* a = dynamic_cast<P::AsOfItemContext*>(item)) {
-        if (a->DATE()) {
-          t.as_of = date_value(sym(a->DATE()));
-          t.as_of_span = span(a);
-        }
+        as_of(a, a->DATE(), t.as_of, t.as_of_span);
       } else if (auto* f = dynamic_cast<P::FactsItemContext*>(item)) {
         ast::FactValue v = record_lit(f->recordLit(), 0);
         t.facts.emplace_back(name(f->role), std::move(v));
       } else if (auto* ev = dynamic_cast<P::ExpectVerdictContext*>(item)) {
-        ast::Expectation e;
-        e.kind = ast::Expectation::Verdict;
-        e.decision = name(ev->decision);
-        e.verdict = verdict_of(ev->verdict);
-        if (ev->basis) e.basis = name(ev->basis);
-        e.span = span(ev);
-        t.expects.push_back(std::move(e));
+        t.expects.push_back(verdict_expect(ev, ev->decision, ev->NOT(), ev->verdict, ev->basis));
       } else if (auto* ec = dynamic_cast<P::ExpectCitesContext*>(item)) {
         ast::Expectation e;
         e.kind = ast::Expectation::Cites;
@@ -559,6 +551,45 @@ class Builder {
       }
     }
     return t;
+  }
+
+  void as_of(antlr4::ParserRuleContext* item, antlr4::tree::TerminalNode* date, std::optional<int32_t>& at, Span& where) {
+    if (!date) return;
+    at = date_value(sym(date));
+    where = span(item);
+  }
+
+  // `expect D is [not] V [basis B]`, in a test or a property.
+  ast::Expectation verdict_expect(antlr4::ParserRuleContext* item, P::NameContext* decision,
+                                  antlr4::tree::TerminalNode* negated, antlr4::Token* verdict, P::NameContext* basis) {
+    ast::Expectation e;
+    e.kind = ast::Expectation::Verdict;
+    e.decision = name(decision);
+    e.negated = negated != nullptr;
+    e.verdict = verdict_of(verdict);
+    if (basis) e.basis = name(basis);
+    e.span = span(item);
+    return e;
+  }
+
+  ast::PropertyDecl property(P::PropertyDeclContext* ctx) {
+    ast::PropertyDecl pd;
+    pd.title = string_value(ctx->STRING());
+    pd.span = span(ctx);
+    for (auto* item : ctx->propertyItem()) {
+      if (auto* a = dynamic_cast<P::PropertyAsOfContext*>(item)) {
+        as_of(a, a->DATE(), pd.as_of, pd.as_of_span);
+      } else if (auto* w = dynamic_cast<P::PropertyWhenContext*>(item)) {
+        if (w->expr()) pd.when.push_back(expr(w->expr(), 0));
+      } else if (auto* ev = dynamic_cast<P::PropertyVerdictContext*>(item)) {
+        pd.expects.push_back(verdict_expect(ev, ev->decision, ev->NOT(), ev->verdict, ev->basis));
+      } else if (auto* eo = dynamic_cast<P::PropertyObligesContext*>(item)) {
+        ast::Expectation e = name_list_expect(ast::Expectation::Obliges, eo->decision, eo->name(), span(eo));
+        if (eo->verdict) e.for_every = verdict_of(eo->verdict);
+        pd.expects.push_back(std::move(e));
+      }
+    }
+    return pd;
   }
 
   ast::Expectation name_list_expect(ast::Expectation::Kind kind, P::NameContext* decision,
@@ -846,7 +877,7 @@ bool check_depth(antlr4::CommonTokenStream& tokens, const OffsetMap& map, FileId
       return false;
     }
     switch (type) {
-      case L::LET: case L::DECISION: case L::RULE: case L::OBLIGE: case L::TEST: case L::ENUM:
+      case L::LET: case L::DECISION: case L::RULE: case L::OBLIGE: case L::TEST: case L::PROPERTY: case L::ENUM:
       case L::RECORD: case L::ROUTE: case L::FACTS: case L::USE: case L::WHEN:
         prefix = binary = 0;
         break;

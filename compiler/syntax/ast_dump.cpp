@@ -169,7 +169,7 @@ std::string dump(const Module& m) {
     for (const Expectation& e : t.expects) {
       switch (e.kind) {
         case Expectation::Verdict:
-          line(fmt::format("  expect {} is {}{}", e.decision.text, verdict_text(e.verdict),
+          line(fmt::format("  expect {} is {}{}{}", e.decision.text, e.negated ? "not " : "", verdict_text(e.verdict),
                            e.basis ? " basis " + e.basis->text : ""));
           break;
         case Expectation::Cites: line(fmt::format("  expect {} cites {}", e.decision.text, quote(e.text))); break;
@@ -177,6 +177,18 @@ std::string dump(const Module& m) {
         case Expectation::Obliges: line(fmt::format("  expect {} obliges {}", e.decision.text, qnames(e.items))); break;
         case Expectation::Rules: line(fmt::format("  expect {} rules {}", e.decision.text, qnames(e.items))); break;
       }
+    }
+  }
+  for (const PropertyDecl& p : m.properties) {
+    line("property " + quote(p.title) + (p.as_of ? fmt::format(" as of {}", *p.as_of) : ""));
+    for (const ExprPtr& w : p.when) line("  when " + dump(*w));
+    for (const Expectation& e : p.expects) {
+      if (e.kind == Expectation::Verdict)
+        line(fmt::format("  expect {} is {}{}{}", e.decision.text, e.negated ? "not " : "", verdict_text(e.verdict),
+                         e.basis ? " basis " + e.basis->text : ""));
+      else
+        line(fmt::format("  expect {} obliges {}{}", e.decision.text, qnames(e.items),
+                         e.for_every ? std::string(" for every ") + verdict_text(*e.for_every) : ""));
     }
   }
   return out;

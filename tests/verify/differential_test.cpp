@@ -49,6 +49,7 @@ void differential(const std::string& campaign, size_t n, uint64_t seed) {
       outcome[p] = enc.decide_policy(static_cast<uint32_t>(p));
       solver[p] = std::make_unique<z3::solver>(ctx);
       for (const z3::expr& e : enc.domain()) solver[p]->add(e);
+      for (const z3::expr& e : enc.take_side()) solver[p]->add(e);
     }
     z3::solver& s = *solver[p];
     z3::expr facts = ctx.bool_val(true);

@@ -186,6 +186,206 @@ decision mail when campaign.channel == email:
           "not proved: unsupported X at file:line:col", p)
 
 
+PROPS = GOOD + '''  oblige include_unsubscribe when verdict == allow
+
+property "an objection never yields allow" {
+  when contact.objected
+  expect mail is not allow
+}
+
+property "every allow carries an unsubscribe link" {
+  expect mail obliges include_unsubscribe for every allow
+}
+
+property "consumers are never allowed by consent" {
+  when contact.entity == consumer
+  expect mail is not allow basis consent
+}
+'''
+
+# Seeded mistakes: the consent beats the objection, and the unsubscribe link is owed
+# to companies only.
+PROPS_BAD = (PROPS.replace("    overrides consented\n", "")
+             .replace("overrides no_consent\n", "overrides no_consent, objection\n", 1)
+             .replace("when verdict == allow\n", "when verdict == allow and contact.entity == company\n"))
+
+
+@test
+def properties_are_proved():
+    path = write("props.law", PROPS)
+    p = verify(path, "--no-builtin")
+    check(p.returncode == 0, "every property proved: exit 0", p)
+    rs = results(p)
+    check([r["subject"] for r in rs] == ["an objection never yields allow", "every allow carries an unsubscribe link",
+                                         "consumers are never allowed by consent"], "one result per property, in order", p)
+    check(all(r["check"] == "property" and r["status"] == "proved" for r in rs), "all proved", p)
+    check(rs[0]["where"] == f"{path}:16:1", "file:line:col of the property", p)
+    q = verify(path)
+    check(q.returncode == 0 and {r["check"] for r in results(q)} == {"missing-data", "conflict", "dead-rule", "property"},
+          "with the built-in checks too", q)
+
+
+@test
+def a_broken_property_gives_a_counterexample_check_confirms():
+    path = write("props_bad.law", PROPS_BAD)
+    cx_policy[0] = path
+    p = verify(path, "--no-builtin")
+    check(p.returncode == 1, "a property fails: exit 1", p)
+    by = {r["subject"]: r for r in results(p)}
+    check(by["consumers are never allowed by consent"]["status"] == "proved", "the unbroken one still proved", p)
+    obj = by["an objection never yields allow"]
+    check(obj["status"] == "failed" and obj["counterexample"]["replayed"], "objection: failed, replayed", p)
+    cx = obj["counterexample"]
+    check(cx["contact"].get("objected") is True and cx["verdict"] == "allow", "an objector allowed", p)
+    check(decided_by_check(cx) == "allow", "lawful check allows the objector")
+    explain = run("explain", path, "--contact", write("cx/c.json", json.dumps(cx["contact"])), "--campaign",
+                  write("cx/k.json", json.dumps(cx["campaign"])))
+    check(explain.returncode == 0 and "allow" in explain.stdout, "lawful explain reads it", explain)
+    uns = by["every allow carries an unsubscribe link"]["counterexample"]
+    check(uns["verdict"] == "allow" and "include_unsubscribe" not in uns["obligations"] and uns["replayed"],
+          "an allow without the link", p)
+    contact = write("cx/u.jsonl", json.dumps(uns["contact"]) + "\n")
+    q = run("check", path, "--contacts", contact, "--campaign", write("cx/u.json", json.dumps(uns["campaign"])), "--quiet")
+    (rec,) = records(q.stdout)
+    check(rec["verdict"] == "allow" and "include_unsubscribe" not in rec["obligations"], "lawful check: no link", q)
+
+
+@test
+def emitted_tests_fail_as_the_property_does():
+    path = write("emit.law", PROPS_BAD)
+    p = verify(path, "--no-builtin", "--emit-test")
+    blocks = [r["counterexample"]["test"] for r in results(p) if r["status"] == "failed"]
+    check(len(blocks) == 2 and all(b.startswith("test \"counterexample: ") for b in blocks), "two test blocks", p)
+    text = run("verify", path, "--no-builtin", "--emit-test")
+    check(blocks[0] in text.stdout, "the text output prints the block too", text)
+    with_tests = write("emit_tests.law", PROPS_BAD + "\n" + "\n".join(blocks))
+    t = run("test", with_tests)
+    check(t.returncode == 1 and "0 passed, 2 failed" in t.stdout, "lawful test runs both and both fail", t)
+    check("expected: mail is not allow" in t.stdout and "actual:   mail is allow" in t.stdout,
+          "the objection test fails as the property does", t)
+    check("expected: mail obliges include_unsubscribe" in t.stdout, "the obligation test too", t)
+    # On the good policy the objection's test passes: it fails because of the seeded mistake.
+    t = run("test", write("emit_good.law", PROPS + "\n" + blocks[0]))
+    check(t.returncode == 0, "and passes once the mistake is undone", t)
+
+
+@test
+def property_errors_point_at_the_text():
+    path = write("props_err.law", GOOD + '''
+property "typo" {
+  when contact.objectd
+  expect mial is not allow
+}
+
+property "empty" {
+  when contact.objected
+}
+''')
+    p = run("verify", path)
+    check(p.returncode == 2, "compile errors: exit 2", p)
+    check("props_err.law:16:16: error: 'contact' has no field 'objectd'" in p.stderr and "did you mean 'objected'?" in p.stderr,
+          "the misspelt field, with a suggestion", p)
+    check("^^^^^^^" in p.stderr, "a caret under it", p)
+    check("has no decision 'mial'" in p.stderr and "did you mean 'mail'?" in p.stderr, "the misspelt decision", p)
+    check("property 'empty' expects nothing" in p.stderr, "a property that expects nothing", p)
+
+
+@test
+def properties_survive_fmt():
+    path = write("props_fmt.law", PROPS_BAD.replace("  expect mail is not allow\n", "  // why\n  expect   mail is not   allow\n"))
+    p = run("fmt", path)
+    check(p.returncode == 0, "fmt accepts properties", p)
+    text = open(path).read()
+    check("  // why\n  expect mail is not allow\n" in text, "printed back in the canonical layout, comment kept", text)
+    check(run("fmt", "--check", path).returncode == 0, "and it is its own layout")
+    check(run("verify", path, "--no-builtin").returncode == 1, "the formatted file verifies the same")
+
+
+def check_decides(policy, cx, verdict):
+    contact = write("eq/contact.jsonl", json.dumps(cx["contact"]) + "\n")
+    campaign = write("eq/campaign.json", json.dumps(cx["campaign"]))
+    p = run("check", policy, "--contacts", contact, "--campaign", campaign, "--quiet")
+    (rec,) = records(p.stdout)
+    check(rec["verdict"] == verdict, f"lawful check on {policy}: {verdict}", p)
+
+
+@test
+def equivalence_with_the_formatted_text_and_a_rewrite():
+    messy = write("eq/messy.law", PROPS.replace("  rule consented: allow basis consent\n    when",
+                                                 "  rule consented:   allow   basis consent\n        when"))
+    tidy = write("eq/tidy.law", open(messy).read())
+    check(run("fmt", tidy).returncode == 0 and open(tidy).read() != open(messy).read(), "fmt changes the layout")
+    p = run("verify", "--equiv", messy, tidy, "--json")
+    check(p.returncode == 0, "a policy and its fmt output: equivalent, exit 0", p)
+    (r,) = results(p)
+    check(r["check"] == "equiv" and r["status"] == "proved", "proved", p)
+    # The same rules written otherwise: other bytecode, the same decisions.
+    rewrite = write("eq/rewrite.law", PROPS.replace("contact.entity in {company, llp}",
+                                                    "(contact.entity == llp or contact.entity == company)"))
+    p = run("verify", "--equiv", messy, rewrite)
+    check(p.returncode == 0 and "1 proved, 0 failed" in p.stdout, "a rewritten condition: equivalent", p)
+
+
+@test
+def equivalence_finds_a_small_edit():
+    old = write("eq/old.law", PROPS)
+    new = write("eq/new.law", PROPS.replace("contact.entity in {company, llp}", "contact.entity in {company, llp, public_body}"))
+    p = run("verify", "--equiv", old, new, "--json")
+    check(p.returncode == 1, "a difference: exit 1", p)
+    moves = {r["subject"]: r for r in results(p)}
+    check("t.good: deny -> allow" in moves, "grouped by how the decision moved", p)
+    check(not any(r["status"] == "proved" for r in results(p)), "no 'decides the same'", p)
+    for subject, r in moves.items():
+        cx = r["counterexample"]
+        check(cx["replayed"] and cx["contact"].get("entity") == "public_body", f"{subject}: a public body, replayed", p)
+        check_decides(old, cx, cx["verdict"])
+        check_decides(new, cx, cx["new_verdict"])
+    text = run("verify", "--equiv", old, new)
+    check("decided:  deny (old), allow (new)" in text.stdout, "the text names both decisions", text)
+    check(run("verify", "--equiv", old).returncode == 2, "--equiv with one version: usage error, exit 2")
+
+
+RETENTION = '''policy t.retention "retention"
+
+decision mail when campaign.channel == email:
+  rule no_consent: deny
+    cite "default"
+  rule customer: allow basis soft_opt_in
+    when known(contact.customer) and campaign.unsubscribe
+    overrides no_consent
+    cite "customer"
+  rule retention: deny
+    when campaign.send_date - contact.last_contact > 3 years
+    overrides customer
+    cite "three years"
+
+property "past three years from the last contact, no email" {
+  when campaign.send_date - contact.last_contact > 3 years
+  expect mail is not allow
+}
+'''
+
+
+@test
+def calendar_durations_are_proved_and_refuted():
+    # Years are calendar units: the solver must find dates three years and a day apart.
+    good = write("ret/good.law", RETENTION)
+    p = verify(good, "--no-builtin")
+    check(p.returncode == 0, "the retention bound proved", p)
+    bad = write("ret/bad.law", RETENTION.replace("    overrides customer\n", "    overrides no_consent\n")
+                .replace("    overrides no_consent\n    cite \"customer\"", "    overrides no_consent, retention\n    cite \"customer\""))
+    cx_policy[0] = bad
+    p = verify(bad, "--no-builtin")
+    check(p.returncode == 1, "a customer beats the retention bound: exit 1", p)
+    (r,) = results(p)
+    check(r["status"] == "failed" and r["counterexample"]["replayed"], "a counterexample, replayed (not a timeout)", p)
+    cx = r["counterexample"]
+    sent, last = cx["campaign"]["send_date"], cx["contact"]["last_contact"]
+    y, m, d = map(int, last.split("-"))
+    check(sent > f"{y + 3:04d}-{m:02d}-{d:02d}", "sent more than three calendar years after the last contact", p)
+    check(decided_by_check(cx) == "allow", "lawful check allows it")
+
+
 @test
 def usage_and_compile_errors_exit_2():
     p = run("verify", write("broken.law", "policy x\n  rule"))
