@@ -15,6 +15,16 @@
 
 namespace lawful {
 
+// ASCII letters compared without regard to case (header names, words of a cell).
+bool ascii_iequals(std::string_view a, std::string_view b);
+// Without the spaces and tabs around it (and a carriage return at its end).
+std::string_view trim_blanks(std::string_view s);
+
+// One CSV row's cells, unquoted ("" is a quote; a cell with one goes to the store's
+// scratch memory, the others are views of the line), spaces around unquoted cells
+// trimmed. False with `*error` for a quoted field not closed or text after one.
+bool split_csv_row(std::string_view line, FactStore& fs, std::vector<std::string_view>& cells, std::string* error);
+
 class CsvBinder {
  public:
   // `binder` supplies the absent state of the contact (defaults); it must outlive this.
