@@ -193,7 +193,7 @@ bool convert_cell(const MappedSource& src, const Schema& schema, std::string_vie
     case Conversion::Country: {
       std::string_view a2 = country_alpha2(cell);
       if (a2.empty()) {
-        *why = "is not a country (a name, or an ISO 3166 alpha-2 or alpha-3 code)";
+        *why = "is not a country (a name, or an ISO 3166 code of two or three letters)";
         return false;
       }
       *text = a2;

@@ -159,7 +159,7 @@ TEST_CASE("a cell that cannot be converted: an error naming the column and the v
     return out[0];
   };
   CHECK(bad("7,,Atlantis,,,,,,,,,,") ==
-        "error: column Country: 'Atlantis' is not a country (a name, or an ISO 3166 alpha-2 or alpha-3 code)");
+        "error: column Country: 'Atlantis' is not a country (a name, or an ISO 3166 code of two or three letters)");
   CHECK(bad("7,,,maybe,,,,,,,,,") == "error: column Unsubscribed: 'maybe' is not a yes or no of this column");
   CHECK(bad("7,,,,Yes,,,,,,,,") == "error: column TPS: 'Yes' is not a yes or no of this column");
   CHECK(bad("7,,,,,Charity,,,,,,,") == "error: column Type: 'Charity' is not in the value table of this column");
