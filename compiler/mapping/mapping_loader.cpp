@@ -84,13 +84,20 @@ class Loader {
   void header(const toml::table& t, Mapping& m) {
     for (auto&& [k, v] : t) {
       std::string key(k.str());
-      if (key == "name" || key == "documentation" || key == "input") {
+      if (key == "name" || key == "documentation" || key == "input" || key == "separator") {
         if (!v.is_string()) {
           error(DiagCode::TypeMismatch, span(v), fmt::format("'{}' is a string", key));
           continue;
         }
         std::string s = *v.value<std::string>();
         if (key == "name") m.name = s;
+        if (key == "separator") {
+          if (s != "," && s != ";" && s != "\t" && s != "|") {
+            error(DiagCode::MappingKey, span(v), "separator is one of \",\", \";\", \"\\t\" (a tab) or \"|\"");
+            continue;
+          }
+          m.separator = s[0];
+        }
         if (key == "input") {
           if (s != "csv" && s != "jsonl") {
             error(DiagCode::MappingKey, span(v), fmt::format("input '{}' is neither csv nor jsonl", s)).help =
@@ -101,7 +108,7 @@ class Loader {
         }
       } else {
         error(DiagCode::MappingKey, span(k), fmt::format("[mapping] has no key '{}'", key)).help =
-            did_you_mean(key, {"name", "input", "documentation"});
+            did_you_mean(key, {"name", "input", "documentation", "separator"});
       }
     }
   }

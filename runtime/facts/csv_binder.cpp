@@ -33,7 +33,8 @@ bool CsvBinder::split(std::string_view line, FactStore& fs, std::string* error) 
   return split_csv_row(line, fs, cells_, error);
 }
 
-bool split_csv_row(std::string_view line, FactStore& fs, std::vector<std::string_view>& cells, std::string* error) {
+bool split_csv_row(std::string_view line, FactStore& fs, std::vector<std::string_view>& cells, std::string* error,
+                   char separator) {
   cells.clear();
   size_t i = 0;
   const size_t n = line.size();
@@ -71,19 +72,19 @@ bool split_csv_row(std::string_view line, FactStore& fs, std::vector<std::string
       }
       cells.push_back(raw);
       while (i < n && (line[i] == ' ' || line[i] == '\t')) ++i;
-      if (i < n && line[i] != ',') {
+      if (i < n && line[i] != separator) {
         *error = fmt::format("column {}: text after a quoted field", cells.size());
         return false;
       }
     } else {
       // Cells are short: a loop over the bytes costs less than a call to memchr each.
       size_t end = i;
-      while (end < n && line[end] != ',') ++end;
+      while (end < n && line[end] != separator) ++end;
       cells.push_back(trim_blanks(line.substr(i, end - i)));
       i = end;
     }
     if (i >= n) return true;
-    ++i;  // the comma
+    ++i;  // the separator
   }
 }
 

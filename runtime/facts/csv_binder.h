@@ -23,7 +23,9 @@ std::string_view trim_blanks(std::string_view s);
 // One CSV row's cells, unquoted ("" is a quote; a cell with one goes to the store's
 // scratch memory, the others are views of the line), spaces around unquoted cells
 // trimmed. False with `*error` for a quoted field not closed or text after one.
-bool split_csv_row(std::string_view line, FactStore& fs, std::vector<std::string_view>& cells, std::string* error);
+// `separator`: a comma, or what an export uses instead (a semicolon, a tab).
+bool split_csv_row(std::string_view line, FactStore& fs, std::vector<std::string_view>& cells, std::string* error,
+                   char separator = ',');
 
 class CsvBinder {
  public:

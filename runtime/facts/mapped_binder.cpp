@@ -51,7 +51,7 @@ std::string MappedBinder::set_header(std::string_view line) {
   FactStore scratch(prog_);
   std::string err;
   std::vector<std::string_view> names;
-  if (!split_csv_row(line, scratch, names, &err)) return "the header: " + err;
+  if (!split_csv_row(line, scratch, names, &err, mapping_->separator)) return "the header: " + err;
   header_size_ = names.size();
   for (size_t i = 0; i < columns_.size(); ++i) {
     int pos = -1;
@@ -88,7 +88,7 @@ BindResult MappedBinder::bind_row(FactStore& fs, std::string_view line) {
     return res;
   }
   std::string err;
-  if (!split_csv_row(line, fs, row_, &err)) {
+  if (!split_csv_row(line, fs, row_, &err, mapping_->separator)) {
     res.ok = false;
     res.error = std::move(err);
     return res;

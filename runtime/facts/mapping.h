@@ -104,6 +104,7 @@ struct Mapping {
   std::string path;         // the mapping file, for messages
   std::string name;
   std::string format = "csv";  // the input: csv or jsonl
+  char separator = ',';        // between a CSV row's cells
   std::vector<MappedRecord> records;  // the contact first
 
   // Every column the mapping reads, once each, in the order first named.

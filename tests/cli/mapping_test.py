@@ -14,7 +14,7 @@ from clitest import *  # noqa: E402,F403
 
 CAMPAIGN = "examples/campaign.json"
 SHIPPED = ["hubspot-contacts", "salesforce-contacts", "salesforce-leads", "mailchimp-subscribed",
-           "mailchimp-unsubscribed"]
+           "mailchimp-unsubscribed", "brevo-contacts", "brevo-unsubscribed"]
 
 
 @test

@@ -215,6 +215,7 @@ TEST_CASE("mapping errors: each kind, with its code") {
   CHECK(code("[mapping]\nformat = \"csv\"\n[contact]\nid = \"ID\"").rfind("E601 [mapping] has no key", 0) == 0);
   CHECK(code("[mapping]\ninput = \"xlsx\"\n[contact]\nid = \"ID\"").rfind("E601 input 'xlsx'", 0) == 0);
   CHECK(code("[contact]\nid = { column = \"ID\", conver = \"bool\" }").rfind("E601", 0) == 0);
+  CHECK(code("[mapping]\nseparator = \"::\"\n[contact]\nid = \"ID\"").rfind("E601 separator is one of", 0) == 0);
   CHECK(code("[contact]\nid = { column = \"ID\", convert = \"boolean\" }").rfind("E601 'boolean'", 0) == 0);
   CHECK(code("[contact]\nobjected = { column = \"U\", convert = \"date\", format = \"%Y-%m-%d\" }").rfind("E602", 0) == 0);
   CHECK(code("[contact]\nlast_contact = { column = \"U\", convert = \"date\" }").find("never guessed") != std::string::npos);
