@@ -23,7 +23,9 @@ MappedBinder::MappedBinder(const Program& prog, const Binder& binder, std::share
       cols.push_back(col_of(f.source));
       if (r.kind == MappedRecord::Kind::Contact && f.path == "contact.id") id_col_ = cols.back();
     }
+    memo_.emplace_back(cols.size());
     field_col_.push_back(std::move(cols));
+    confirmed_memo_.emplace_back();
     when_col_.push_back(r.when ? col_of(*r.when) : -1);
     confirmed_col_.push_back(r.confirmed ? col_of(*r.confirmed) : -1);
   }
@@ -137,7 +139,8 @@ BindResult MappedBinder::bind_json(FactStore& fs, std::string_view line) {
   return bind_cells(fs, res);
 }
 
-bool MappedBinder::value_of(FactStore& fs, const MappedSource& src, int col, Value* out, std::string* error) {
+bool MappedBinder::value_of(FactStore& fs, const MappedSource& src, int col, Value* out, std::string* error,
+                            Memo* memo) {
   if (src.constant) {
     *out = src.kind == TypeKind::String ? static_cast<Value>(fs.add_string(src.constant_text)) : src.constant_value;
     return true;
@@ -163,9 +166,28 @@ bool MappedBinder::value_of(FactStore& fs, const MappedSource& src, int col, Val
     return true;
   }
   std::string_view text;
+  Memo::Entry* slot = nullptr;
+  if (src.conversion != Conversion::AsIs) {
+    size_t h = (cell.size() * 31 + (cell.empty() ? 0 : static_cast<unsigned char>(cell[0]) * 7 +
+                                                          static_cast<unsigned char>(cell.back()))) & 7;
+    slot = &memo->entries[h];
+    if (slot->used && slot->cell == cell) {
+      if (src.kind == TypeKind::String) *out = fs.add_string(slot->text);
+      else *out = slot->value;
+      return true;
+    }
+  }
   if (!convert_cell(src, prog_.schema, cell, out, &text, &why)) {
     *error = fmt::format("column {}: '{}' {}", src.column, utf8_prefix(cell, 40), why);
     return false;
+  }
+  // Kept when its text outlives the row (a country's, a table's; not a cell's own).
+  if (slot && (src.kind != TypeKind::String || src.conversion == Conversion::Country ||
+               src.conversion == Conversion::Table)) {
+    slot->cell.assign(cell.data(), cell.size());
+    slot->value = *out;
+    slot->text = text;
+    slot->used = true;
   }
   if (src.kind == TypeKind::String) {
     if (text.size() > binder_.limits().max_string) {
@@ -185,12 +207,12 @@ bool MappedBinder::fill(FactStore& fs, size_t r, size_t base, std::string* error
     const MappedField& f = rec.fields[j];
     if (cols[j] >= 0 && cells_[static_cast<size_t>(cols[j])].empty()) continue;  // absent: unknown
     Value v = kUnknown;
-    if (!value_of(fs, f.source, cols[j], &v, error)) return false;
+    if (!value_of(fs, f.source, cols[j], &v, error, &memo_[r][j])) return false;
     fs.slots[base + f.offset] = v;  // indexed after value_of: a list may have grown the arena
   }
   if (rec.confirmed && confirmed_col_[r] >= 0 && !cells_[static_cast<size_t>(confirmed_col_[r])].empty()) {
     Value when = kUnknown;
-    if (!value_of(fs, *rec.confirmed, confirmed_col_[r], &when, error)) return false;
+    if (!value_of(fs, *rec.confirmed, confirmed_col_[r], &when, error, &confirmed_memo_[r])) return false;
     fs.slots[base + static_cast<size_t>(rec.method_offset)] = rec.double_opt_in;
   }
   return true;

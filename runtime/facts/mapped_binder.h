@@ -36,7 +36,18 @@ class MappedBinder {
   BindResult bind_cells(FactStore& fs, BindResult& res);
   // Record r's fields (and a consent's confirmation) into the slots from `base`.
   bool fill(FactStore& fs, size_t r, size_t base, std::string* error);
-  bool value_of(FactStore& fs, const MappedSource& src, int col, Value* out, std::string* error);
+  // The last values a source converted (a country, a table's word, a date), by a hash of
+  // the cell: exports repeat them, and a hit costs a comparison.
+  struct Memo {
+    struct Entry {
+      std::string cell;
+      Value value = kUnknown;
+      std::string_view text;  // static (a country) or the mapping's (a table's text)
+      bool used = false;
+    };
+    Entry entries[8];
+  };
+  bool value_of(FactStore& fs, const MappedSource& src, int col, Value* out, std::string* error, Memo* memo);
   // Whether the row implies record r (its `when` cell, else any of its cells, is given).
   bool exists(size_t r) const;
 
@@ -49,6 +60,8 @@ class MappedBinder {
   // index in columns_, or -1 (a constant).
   std::vector<std::vector<int>> field_col_;
   std::vector<int> when_col_, confirmed_col_;
+  std::vector<std::vector<Memo>> memo_;  // by (record, field), as field_col_
+  std::vector<Memo> confirmed_memo_;
   std::vector<bool> optional_;        // columns_[i] may be missing from the header
   int id_col_ = -1;                    // the column of contact.id, for error records
   size_t header_size_ = 0;
