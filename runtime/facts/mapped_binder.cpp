@@ -78,26 +78,28 @@ BindResult MappedBinder::bind_row(FactStore& fs, std::string_view line) {
   BindResult res;
   fs.reset_to_campaign();
   binder_.clear_root(fs, static_cast<uint32_t>(contact_root_));
-  for (std::string_view& c : cells_) c = {};
   if (line.size() > binder_.limits().max_line) {
+    for (std::string_view& c : cells_) c = {};
     res.ok = false;
     res.error = fmt::format("a line of {} bytes; the limit is {}", line.size(), binder_.limits().max_line);
     return res;
   }
   if (!valid_utf8(line)) {
+    for (std::string_view& c : cells_) c = {};
     res.ok = false;
     res.error = "the row is not valid UTF-8";
     return res;
   }
   std::string err;
   if (!split_csv_row(line, fs, row_, &err, mapping_->separator)) {
+    for (std::string_view& c : cells_) c = {};
     res.ok = false;
     res.error = std::move(err);
     return res;
   }
   for (size_t i = 0; i < columns_.size(); ++i) {
     int pos = header_pos_[i];
-    if (pos >= 0 && static_cast<size_t>(pos) < row_.size()) cells_[i] = row_[static_cast<size_t>(pos)];
+    cells_[i] = pos >= 0 && static_cast<size_t>(pos) < row_.size() ? row_[static_cast<size_t>(pos)] : std::string_view();
   }
   if (row_.size() != header_size_) {
     res.ok = false;
@@ -167,9 +169,10 @@ bool MappedBinder::value_of(FactStore& fs, const MappedSource& src, int col, Val
   }
   std::string_view text;
   Memo::Entry* slot = nullptr;
-  if (src.conversion != Conversion::AsIs) {
+  // Dates are not kept: they vary more than the words of a column, and parse quickly.
+  if (src.conversion != Conversion::AsIs && src.conversion != Conversion::Date) {
     size_t h = (cell.size() * 31 + (cell.empty() ? 0 : static_cast<unsigned char>(cell[0]) * 7 +
-                                                          static_cast<unsigned char>(cell.back()))) & 7;
+                                                          static_cast<unsigned char>(cell.back()))) & 15;
     slot = &memo->entries[h];
     if (slot->used && slot->cell == cell) {
       if (src.kind == TypeKind::String) *out = fs.add_string(slot->text);

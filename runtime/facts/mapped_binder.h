@@ -36,7 +36,7 @@ class MappedBinder {
   BindResult bind_cells(FactStore& fs, BindResult& res);
   // Record r's fields (and a consent's confirmation) into the slots from `base`.
   bool fill(FactStore& fs, size_t r, size_t base, std::string* error);
-  // The last values a source converted (a country, a table's word, a date), by a hash of
+  // The last values a source converted (a country, a table's word, a yes or no), by a hash of
   // the cell: exports repeat them, and a hit costs a comparison.
   struct Memo {
     struct Entry {
@@ -45,7 +45,7 @@ class MappedBinder {
       std::string_view text;  // static (a country) or the mapping's (a table's text)
       bool used = false;
     };
-    Entry entries[8];
+    Entry entries[16];
   };
   bool value_of(FactStore& fs, const MappedSource& src, int col, Value* out, std::string* error, Memo* memo);
   // Whether the row implies record r (its `when` cell, else any of its cells, is given).
