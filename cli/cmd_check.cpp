@@ -33,6 +33,7 @@
 #include "runtime/facts/chunk_reader.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "compiler/mapping/mapping_loader.h"
 #include "compiler/compiler.h"
 #include "cli/engine.h"
 #include "report/check_report.h"
@@ -66,6 +67,7 @@ struct CheckOptions {
   bool no_progress = false;
   bool no_cache = false;
   std::string engine = "vm";
+  std::string mapping;  // --mapping FILE: the input is a CRM export read through it
 };
 
 // The pipeline (reader, workers, ordered writer) and its worker are the library's
@@ -310,6 +312,10 @@ int run_check(const CheckOptions& o) {
   const std::string& input = o.cases.empty() ? o.contacts : o.cases;
   bool csv_in = o.input_format == "csv" ||
                 (o.input_format == "auto" && input.size() > 4 && input.compare(input.size() - 4, 4, ".csv") == 0);
+  if (!o.mapping.empty() && !o.cases.empty()) {
+    print_error("--mapping reads an export's contacts (--contacts), not cases");
+    return kExitUsage;
+  }
   if (csv_in && !o.cases.empty()) {
     print_error("--cases reads JSON Lines only (a case holds a contact and a campaign)");
     return kExitUsage;
@@ -346,6 +352,20 @@ int run_check(const CheckOptions& o) {
   }
   job.line.native = engine.native();
   job.line.input = !o.cases.empty() ? LineInput::Case : csv_in ? LineInput::CsvRow : LineInput::Contact;
+  if (!o.mapping.empty()) {
+    // The export's columns become facts through the mapping, checked against this
+    // program's schema; its declared input, unless the file's name or --input-format says.
+    LoadedMapping m = load_mapping(o.mapping, prog.schema);
+    if (!m.ok()) {
+      print_stderr(m.render(color_stderr()));
+      return kExitFailed;
+    }
+    bool named_jsonl = o.input_format == "jsonl" ||
+                       (input.size() > 6 && input.compare(input.size() - 6, 6, ".jsonl") == 0);
+    if (o.input_format == "auto" && !csv_in && !named_jsonl) csv_in = m.mapping->format == "csv";
+    job.line.mapping = m.mapping;
+    job.line.input = csv_in ? LineInput::MappedCsv : LineInput::MappedJson;
+  }
   job.csv_in = csv_in;
   job.from_line = o.from_line;
   job.format = o.format == "csv" ? RecordFormat::Csv : RecordFormat::Json;
@@ -572,6 +592,8 @@ void add_check(Command& app, int& exit_code) {
   cmd.add_option("--contacts", o->contacts,
                  "Contacts: JSON Lines, one a line, or CSV with a header row naming the fields ('-' for standard input)");
   cmd.add_option("--campaign", o->campaign, "One campaign as a JSON object");
+  cmd.add_option("--mapping", o->mapping,
+                 "Read --contacts as a CRM export through this mapping of its columns (docs/mappings.md)");
   cmd.add_option("--input-format", o->input_format,
                  "jsonl or csv; auto (the default) takes CSV for a file named *.csv, else JSON Lines")
       .check_member({"auto", "jsonl", "csv"});

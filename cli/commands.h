@@ -58,5 +58,6 @@ void add_gen_contacts(Command& app, int& exit_code);
 void add_verify(Command& app, int& exit_code);
 void add_lsp(Command& app, int& exit_code);
 void add_serve(Command& app, int& exit_code);
+void add_map(Command& app, int& exit_code);
 
 }  // namespace lawful::cli

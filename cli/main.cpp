@@ -111,6 +111,7 @@ int main(int argc, char** argv) {
   lawful::cli::add_verify(root, exit_code);
   lawful::cli::add_lsp(root, exit_code);
   lawful::cli::add_serve(root, exit_code);
+  lawful::cli::add_map(root, exit_code);
   bool parsed = false;  // not when --help or a usage error ended the parse
   try {
     app.parse(argc, argv);

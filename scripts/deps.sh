@@ -7,6 +7,7 @@ packages=(
   antlr4 libantlr4-runtime-dev
   libfmt-dev doctest-dev libsimdjson-dev libcli11-dev libbenchmark-dev
   nlohmann-json3-dev # explain's JSON writer (runtime/vm/explain.cpp)
+  libtomlplusplus-dev # mapping files (compiler/mapping/, docs/mappings.md): TOML, header-only
   clang libclang-rt-14-dev
   libz3-dev          # lawful verify (verify/): the Z3 SMT solver
   llvm-14-dev        # the native back end (runtime/jit): LLVM 14, as the clang of the fuzz build

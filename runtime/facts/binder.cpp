@@ -1122,6 +1122,8 @@ void Binder::clear_root(FactStore& fs, uint32_t root) const {
   impl_->init(fs, r.record, r.base);
 }
 
+void Binder::init_record(FactStore& fs, uint32_t record, size_t base) const { impl_->init(fs, record, base); }
+
 
 BindResult Binder::bind_campaign(FactStore& fs, std::string_view json) {
   BindResult res;

@@ -57,6 +57,8 @@ class Binder {
 
   // Resets a root record's slots to their absent state (defaults or unknown).
   void clear_root(FactStore& fs, uint32_t root) const;
+  // Sets a record's slots, from `base`, to their absent state (a list element's, say).
+  void init_record(FactStore& fs, uint32_t record, size_t base) const;
 
   const BindLimits& limits() const { return limits_; }
 

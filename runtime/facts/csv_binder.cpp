@@ -7,34 +7,18 @@
 
 namespace lawful {
 
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
-
 CsvBinder::CsvBinder(const Program& prog, const Binder& binder) : prog_(prog), binder_(binder) {
   contact_root_ = prog.schema.find_root("contact");
   cells_.reserve(64);
 }
 
 bool CsvBinder::split(std::string_view line, FactStore& fs, std::string* error) {
-  cells_.clear();
+  return split_csv_row(line, fs, cells_, error);
+}
+
+bool split_csv_row(std::string_view line, FactStore& fs, std::vector<std::string_view>& cells, std::string* error,
+                   char separator) {
+  cells.clear();
   size_t i = 0;
   const size_t n = line.size();
   for (;;) {
@@ -45,7 +29,7 @@ bool CsvBinder::split(std::string_view line, FactStore& fs, std::string* error) 
       bool has_quote = false;
       for (;;) {
         if (i >= n) {
-          *error = fmt::format("column {}: a quoted field is not closed", cells_.size() + 1);
+          *error = fmt::format("column {}: a quoted field is not closed", cells.size() + 1);
           return false;
         }
         if (line[i] == '"') {
@@ -69,21 +53,21 @@ bool CsvBinder::split(std::string_view line, FactStore& fs, std::string* error) 
         }
         raw = std::string_view(p, k);
       }
-      cells_.push_back(raw);
+      cells.push_back(raw);
       while (i < n && (line[i] == ' ' || line[i] == '\t')) ++i;
-      if (i < n && line[i] != ',') {
-        *error = fmt::format("column {}: text after a quoted field", cells_.size());
+      if (i < n && line[i] != separator) {
+        *error = fmt::format("column {}: text after a quoted field", cells.size());
         return false;
       }
     } else {
       // Cells are short: a loop over the bytes costs less than a call to memchr each.
       size_t end = i;
-      while (end < n && line[end] != ',') ++end;
-      cells_.push_back(trim(line.substr(i, end - i)));
+      while (end < n && line[end] != separator) ++end;
+      cells.push_back(trim_blanks(line.substr(i, end - i)));
       i = end;
     }
     if (i >= n) return true;
-    ++i;  // the comma
+    ++i;  // the separator
   }
 }
 
@@ -184,8 +168,8 @@ BindResult CsvBinder::bind_row(FactStore& fs, std::string_view line) {
     Value v = kUnknown;
     switch (col.kind) {
       case TypeKind::Bool:
-        if (iequals(cell, "true")) v = kTrue;
-        else if (iequals(cell, "false")) v = kFalse;
+        if (ascii_iequals(cell, "true")) v = kTrue;
+        else if (ascii_iequals(cell, "false")) v = kFalse;
         else return fail(fmt::format("contact.{}: expected true or false, got '{}'", col.name, utf8_prefix(cell, 40)));
         break;
       case TypeKind::Int: {

@@ -15,6 +15,31 @@
 
 namespace lawful {
 
+// ASCII letters compared without regard to case (header names, words of a cell).
+inline bool ascii_iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+// Without the spaces and tabs around it (and a carriage return at its end).
+inline std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// One CSV row's cells, unquoted ("" is a quote; a cell with one goes to the store's
+// scratch memory, the others are views of the line), spaces around unquoted cells
+// trimmed. False with `*error` for a quoted field not closed or text after one.
+// `separator`: a comma, or what an export uses instead (a semicolon, a tab).
+bool split_csv_row(std::string_view line, FactStore& fs, std::vector<std::string_view>& cells, std::string* error,
+                   char separator = ',');
+
 class CsvBinder {
  public:
   // `binder` supplies the absent state of the contact (defaults); it must outlive this.

@@ -28,6 +28,7 @@ LineDecider::LineDecider(const Program& prog, const Entry& entry, const Options&
       csv_(prog, binder_),
       writer_(names ? std::move(names) : std::make_shared<const RecordNames>(prog)) {
   vm_.use_native(options.native);
+  if (options.mapping) mapped_ = std::make_unique<MappedBinder>(prog, binder_, options.mapping);
 }
 
 std::string LineDecider::set_campaign(std::string_view json) {
@@ -40,7 +41,9 @@ std::string LineDecider::set_campaign(std::string_view json) {
   return {};
 }
 
-std::string LineDecider::set_csv_header(std::string_view header) { return csv_.set_header(header); }
+std::string LineDecider::set_csv_header(std::string_view header) {
+  return mapped_ ? mapped_->set_header(header) : csv_.set_header(header);
+}
 
 const LineResult& LineDecider::fail(std::string_view error, std::string_view id, bool has_id) {
   result_.decided = false;
@@ -59,7 +62,8 @@ const LineResult& LineDecider::decide(std::string_view text, size_t capacity, ui
   }
   if (blank(text)) return fail("a blank line", {}, false);
   const char* data = text.data();
-  if (options_.input != LineInput::CsvRow && capacity < text.size() + kBindPadding &&
+  const LineInput input = options_.input;
+  if ((input == LineInput::Contact || input == LineInput::Case) && capacity < text.size() + kBindPadding &&
       text.size() <= limits().max_line) {
     // Room after the text, in a buffer kept from line to line.
     if (padded_.size() < text.size() + kBindPadding)
@@ -68,9 +72,12 @@ const LineResult& LineDecider::decide(std::string_view text, size_t capacity, ui
     data = padded_.data();
     capacity = padded_.size();
   }
-  BindResult r = options_.input == LineInput::Contact ? binder_.bind_contact(vm_.facts(), data, text.size(), capacity)
-                 : options_.input == LineInput::Case  ? binder_.bind_case(vm_.facts(), data, text.size(), capacity)
-                                                      : csv_.bind_row(vm_.facts(), text);
+  BindResult r = input == LineInput::Contact    ? binder_.bind_contact(vm_.facts(), data, text.size(), capacity)
+                 : input == LineInput::Case     ? binder_.bind_case(vm_.facts(), data, text.size(), capacity)
+                 : input == LineInput::CsvRow   ? csv_.bind_row(vm_.facts(), text)
+                 : !mapped_                     ? BindResult{false, "no mapping for a mapped input", {}}
+                 : input == LineInput::MappedCsv ? mapped_->bind_row(vm_.facts(), text)
+                                                 : mapped_->bind_json(vm_.facts(), text);
   if (__builtin_expect(!r.ok, 0)) {
     bind_ = std::move(r);  // kept for the result's views
     return fail(bind_.error, bind_.id, !bind_.id.empty());

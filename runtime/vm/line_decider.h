@@ -13,6 +13,7 @@
 
 #include "runtime/facts/binder.h"
 #include "runtime/facts/csv_binder.h"
+#include "runtime/facts/mapped_binder.h"
 #include "runtime/facts/records.h"
 #include "runtime/vm/entry.h"
 #include "runtime/vm/vm.h"
@@ -24,6 +25,9 @@ enum class LineInput : uint8_t {
   Contact,  // a contact as a JSON object, decided with the campaign (set_campaign)
   Case,     // {"contact": {...}, "campaign": {...}}
   CsvRow,   // a CSV row under the header (set_csv_header), with the campaign
+  // Through Options::mapping (runtime/facts/mapping.h), with the campaign:
+  MappedCsv,   // a CSV row of an export under its header (set_csv_header)
+  MappedJson,  // a JSON object whose keys are an export's columns
 };
 
 enum class RecordFormat : uint8_t { Json, Csv };
@@ -44,6 +48,7 @@ class LineDecider {
     DecideOptions decide;             // --as-of
     const NativeFn* native = nullptr;  // compiled code, or null to interpret
     BindLimits limits;
+    std::shared_ptr<const Mapping> mapping;  // for MappedCsv and MappedJson
   };
   // `names`: a program's record names shared by several deciders (made here when null).
   LineDecider(const Program& prog, const Entry& entry, const Options& options,
@@ -110,6 +115,7 @@ class LineDecider {
   Vm vm_;
   Binder binder_;
   CsvBinder csv_;
+  std::unique_ptr<MappedBinder> mapped_;  // with a mapping
   RecordWriter writer_;
   Outcome outcome_;
   LineResult result_;
