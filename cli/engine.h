@@ -14,15 +14,15 @@ namespace lawful::cli {
 
 // `auto` picks the native back end for inputs of at least this many bytes (about 2.4
 // million contacts of gen-contacts): below it, compiling the policies costs more than it
-// saves (docs/performance.md, "The native back end": an estimate from the compile time
-// and the instructions saved per decision).
+// saves (docs/performance.md, "The native back end" and "Errors checked where they can
+// happen": an estimate from the compile time and the instructions saved per decision).
 inline constexpr uint64_t kJitBreakEvenBytes = uint64_t{1} << 30;
 // From this many bytes, `auto` picks the native back end when the machine-code cache
 // already holds the program's code (runtime/jit/README.md): then start-up costs opening
 // LLVM and linking the cached object, not compiling (docs/performance.md, "The native
-// back end": the break-even with a warm cache). Not cached, the interpreter decides and
-// nothing is compiled.
-inline constexpr uint64_t kJitCachedBreakEvenBytes = uint64_t{32} << 20;
+// back end": twice the break-even with a warm cache). Not cached, the interpreter decides
+// and nothing is compiled.
+inline constexpr uint64_t kJitCachedBreakEvenBytes = uint64_t{16} << 20;
 
 struct Engine {
   std::unique_ptr<jit::Code> code;  // null: the interpreter

@@ -76,6 +76,36 @@ class Translator {
       }
       policies_.push_back(f);
     }
+    find_raisers();
+    // A rule's or an obligation's condition is inlined into its decision's function: when
+    // every decision that uses it is compiled whole and no definition calls it, its own
+    // copy would only serve the Vm's rare paths (a run-time error decided again, the
+    // obligations of a review that names missing facts), which interpret it instead
+    // (a null entry in the table, Vm::eval). LLVM inlines it and drops it: half the code
+    // to generate.
+    std::vector<bool> inlined_only(fns_.size(), false);
+    for (uint32_t d = 0; d < prog_.decisions.size(); ++d) {
+      if (!decisions_[d]) continue;
+      for (const RuleInfo& r : prog_.decisions[d].rules)
+        if (r.cond >= 0 && static_cast<size_t>(r.cond) < fns_.size()) inlined_only[static_cast<size_t>(r.cond)] = true;
+      for (const ObligeInfo& o : prog_.decisions[d].obliges)
+        if (o.cond >= 0 && static_cast<size_t>(o.cond) < fns_.size()) inlined_only[static_cast<size_t>(o.cond)] = true;
+    }
+    auto keep = [&](int32_t f) {
+      if (f >= 0 && static_cast<size_t>(f) < fns_.size()) inlined_only[static_cast<size_t>(f)] = false;
+    };
+    for (uint32_t d = 0; d < prog_.decisions.size(); ++d) {
+      keep(prog_.decisions[d].guard);
+      if (decisions_[d]) continue;
+      for (const RuleInfo& r : prog_.decisions[d].rules) keep(r.cond);
+      for (const ObligeInfo& o : prog_.decisions[d].obliges) keep(o.cond);
+    }
+    for (const LetInfo& l : prog_.lets) keep(static_cast<int32_t>(l.fn));
+    for (size_t i = 0; i < fns_.size(); ++i)
+      if (inlined_only[i]) {
+        fns_[i]->setLinkage(llvm::GlobalValue::InternalLinkage);
+        fns_[i]->addFnAttr(llvm::Attribute::AlwaysInline);
+      }
     for (uint32_t i = 0; i < prog_.functions.size(); ++i) function(i);
     for (uint32_t d = 0; d < prog_.decisions.size(); ++d)
       if (decisions_[d]) decision(d);
@@ -83,7 +113,8 @@ class Translator {
       if (policies_[p]) policy(p);
     // The table the host reads the functions from, then the decisions, then the policies.
     std::vector<llvm::Constant*> entries;
-    for (llvm::Function* f : fns_) entries.push_back(llvm::ConstantExpr::getBitCast(f, ptr_));
+    for (llvm::Function* f : fns_)
+      entries.push_back(f->hasLocalLinkage() ? llvm::ConstantPointerNull::get(ptr_) : llvm::ConstantExpr::getBitCast(f, ptr_));
     for (const auto* list : {&decisions_, &policies_})
       for (llvm::Function* f : *list)
         entries.push_back(f ? llvm::ConstantExpr::getBitCast(f, ptr_) : llvm::ConstantPointerNull::get(ptr_));
@@ -112,6 +143,14 @@ class Translator {
   llvm::Value* field(size_t offset, llvm::Type* type) {
     llvm::Value* p = b_.CreateConstInBoundsGEP1_64(i8_, frame_, offset);
     return b_.CreatePointerCast(p, type->getPointerTo());
+  }
+  // A field of the frame that no compiled code writes and the Vm sets before the call
+  // (the facts, the caches' arrays, the generation, the date): loaded once, so that
+  // LLVM may reuse it across calls and stores (inlined conditions load it again).
+  llvm::Value* frame_const(size_t offset, llvm::Type* type) {
+    llvm::LoadInst* l = b_.CreateLoad(type, field(offset, type));
+    l->setMetadata(llvm::LLVMContext::MD_invariant_load, llvm::MDNode::get(ctx_, {}));
+    return l;
   }
   llvm::Value* slot(llvm::Value* index) {
     return b_.CreateLoad(i64_, b_.CreateInBoundsGEP(i64_, slots_, index));
@@ -160,6 +199,42 @@ class Translator {
     b_.CreateStore(i64c(pc_), field(L::kErrorPc, i64_));
     b_.CreateBr(fail_);
   }
+  // Which functions may raise a run-time error: those with an instruction that can
+  // (its translation calls fail_if, raise or check_error), and those that compute a
+  // definition that may. After a call of one that cannot, no check is needed.
+  static bool can_raise(Op op) {
+    switch (op) {
+      case Op::LoadField: case Op::SubRecord: case Op::Add: case Op::Sub: case Op::Mul: case Op::DateAdd:
+      case Op::DateSub: case Op::SpanSplit: case Op::DurAdd: case Op::InList: case Op::InListStr:
+      case Op::IterNext: case Op::CountStep:
+        return true;
+      default: return false;
+    }
+  }
+  void find_raisers() {
+    raises_.assign(prog_.functions.size(), false);
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (size_t i = 0; i < prog_.functions.size(); ++i) {
+        if (raises_[i]) continue;
+        const Function& f = prog_.functions[i];
+        for (uint32_t pc = f.begin; pc < f.end && !raises_[i];) {
+          const uint32_t w = prog_.code[pc];
+          const Op op = decode_op(w);
+          if (heights_[pc] >= 0) {
+            if (can_raise(op)) raises_[i] = true;
+            if (op == Op::Let && decode_a(w) < prog_.lets.size()) {
+              const uint32_t fn = prog_.lets[decode_a(w)].fn;
+              if (fn >= raises_.size() || raises_[fn]) raises_[i] = true;
+            }
+          }
+          pc += static_cast<uint32_t>(op_words(op_info(op).format));
+        }
+        changed = changed || raises_[i];
+      }
+    }
+  }
+  bool raises(int32_t f) const { return f >= 0 && (static_cast<size_t>(f) >= raises_.size() || raises_[static_cast<size_t>(f)]); }
   // After a helper that may have failed (or a definition's function): stop if it did.
   void check_error() {
     llvm::Value* e = b_.CreateLoad(ptr_, field(L::kError, ptr_));
@@ -192,9 +267,9 @@ class Translator {
     for (uint32_t i = 0; i < f.max_stack + 1; ++i) stack_.push_back(b_.CreateAlloca(i64_));
     for (uint32_t i = 0; i < f.n_locals; ++i) locals_.push_back(b_.CreateAlloca(i64_));
     for (uint32_t i = 0; i < f.n_locals; ++i) set_local(i, unknown());
-    slots_ = b_.CreateLoad(i64_->getPointerTo(), field(L::kSlots, i64_->getPointerTo()));
-    nslots_ = b_.CreateLoad(i64_, field(L::kNslots, i64_));
-    facts_ = b_.CreateLoad(ptr_, field(L::kFacts, ptr_));
+    slots_ = frame_const(L::kSlots, i64_->getPointerTo());
+    nslots_ = frame_const(L::kNslots, i64_);
+    facts_ = frame_const(L::kFacts, ptr_);
     unlikely_ = llvm::MDBuilder(ctx_).createBranchWeights(1, 1000);
     fail_ = block("fail");
     // Blocks: where jumps land, and after every instruction that may jump.
@@ -269,7 +344,7 @@ class Translator {
     unlikely_ = llvm::MDBuilder(ctx_).createBranchWeights(1, 1000);
     fail_ = block("interpreter");
     pc_ = 0;
-    llvm::Value* as_of = b_.CreateLoad(i64_, field(L::kAsOf, i64_));
+    llvm::Value* as_of = frame_const(L::kAsOf, i64_);
     llvm::Value* applies = i64c(0);
     llvm::Value* unknown_rules = i64c(0);
     uint64_t by_verdict[3] = {0, 0, 0};
@@ -282,7 +357,7 @@ class Translator {
       llvm::Value* state;
       if (r.window.always()) {
         state = r.cond < 0 ? static_cast<llvm::Value*>(i64c(kTrue)) : inline_call(static_cast<uint32_t>(r.cond));
-        if (r.cond >= 0) check_error();
+        if (raises(r.cond)) check_error();
         conds[i] = state;
         evaluated[i] = b_.getTrue();
       } else {
@@ -296,7 +371,7 @@ class Translator {
         b_.CreateCondBr(excluded, join, eval);
         b_.SetInsertPoint(eval);
         llvm::Value* c = r.cond < 0 ? static_cast<llvm::Value*>(i64c(kTrue)) : inline_call(static_cast<uint32_t>(r.cond));
-        if (r.cond >= 0) check_error();
+        if (raises(r.cond)) check_error();
         llvm::Value* s = kleene(w, c, kFalse);
         llvm::BasicBlock* from_eval = b_.GetInsertBlock();
         b_.CreateBr(join);
@@ -356,9 +431,9 @@ class Translator {
     {
       b_.CreateStore(applies, field(L::kOutRules, i64_));
       b_.CreateStore(unknown_rules, field(L::kOutUnknown, i64_));
-      llvm::Value* gen = b_.CreateLoad(i32_, field(L::kGen, i32_));
-      llvm::Value* values = b_.CreateLoad(i64_->getPointerTo(), field(L::kRuleCond, i64_->getPointerTo()));
-      llvm::Value* gens = b_.CreateLoad(i32_->getPointerTo(), field(L::kRuleCondGen, i32_->getPointerTo()));
+      llvm::Value* gen = frame_const(L::kGen, i32_);
+      llvm::Value* values = frame_const(L::kRuleCond, i64_->getPointerTo());
+      llvm::Value* gens = frame_const(L::kRuleCondGen, i32_->getPointerTo());
       for (size_t i = 0; i < di.rules.size(); ++i) {
         b_.CreateStore(conds[i], b_.CreateConstInBoundsGEP1_64(i64_, values, i));
         b_.CreateStore(b_.CreateSelect(evaluated[i], gen, b_.getInt32(0)), b_.CreateConstInBoundsGEP1_64(i32_, gens, i));
@@ -403,7 +478,7 @@ class Translator {
         b_.CreateCondBr(pass, eval, join);
         b_.SetInsertPoint(eval);
         llvm::Value* c = inline_call(static_cast<uint32_t>(o.cond));
-        check_error();
+        if (raises(o.cond)) check_error();
         // An obligation that might apply is kept: a duty in doubt is a duty.
         llvm::Value* kept = b_.CreateICmpNE(c, i64c(kFalse));
         llvm::BasicBlock* from_eval = b_.GetInsertBlock();
@@ -444,7 +519,7 @@ class Translator {
     for (uint32_t d : pi.decisions) {
       const int32_t g = prog_.decisions[d].guard;
       llvm::Value* v = g < 0 ? static_cast<llvm::Value*>(i64c(kTrue)) : inline_call(static_cast<uint32_t>(g));
-      if (g >= 0) check_error();
+      if (raises(g)) check_error();
       llvm::Value* holds = b_.CreateICmpEQ(v, i64c(kTrue));
       llvm::BasicBlock* ok = block();
       b_.CreateCondBr(b_.CreateAnd(holds, b_.CreateICmpSGE(chosen, i64c(0))), fail_, ok, unlikely_);  // two hold
@@ -528,9 +603,9 @@ class Translator {
   void op_Let(uint32_t w) {
     // Computed once per decision: the Vm's cache (NativeFrame::let_value, let_gen).
     uint32_t k = decode_a(w);
-    llvm::Value* gen = b_.CreateLoad(i32_, field(L::kGen, i32_));
-    llvm::Value* gens = b_.CreateLoad(i32_->getPointerTo(), field(L::kLetGen, i32_->getPointerTo()));
-    llvm::Value* values = b_.CreateLoad(i64_->getPointerTo(), field(L::kLetValue, i64_->getPointerTo()));
+    llvm::Value* gen = frame_const(L::kGen, i32_);
+    llvm::Value* gens = frame_const(L::kLetGen, i32_->getPointerTo());
+    llvm::Value* values = frame_const(L::kLetValue, i64_->getPointerTo());
     llvm::Value* gen_at = b_.CreateConstInBoundsGEP1_64(i32_, gens, k);
     llvm::Value* value_at = b_.CreateConstInBoundsGEP1_64(i64_, values, k);
     llvm::Value* cached = b_.CreateICmpEQ(b_.CreateLoad(i32_, gen_at), gen);
@@ -542,7 +617,7 @@ class Translator {
     v->addFnAttr(llvm::Attribute::NoUnwind);
     b_.CreateStore(v, value_at);
     b_.CreateStore(gen, gen_at);
-    check_error();
+    if (raises(static_cast<int32_t>(prog_.lets[k].fn))) check_error();
     b_.CreateBr(done);
     b_.SetInsertPoint(done);
     put(h_, b_.CreateLoad(i64_, value_at));
@@ -706,12 +781,12 @@ class Translator {
     llvm::Value* steps_at = field(L::kSteps, i64_);
     llvm::Value* steps = b_.CreateAdd(b_.CreateLoad(i64_, steps_at), i64c(1));
     b_.CreateStore(steps, steps_at);
-    llvm::Value* max = b_.CreateLoad(i64_, field(L::kMaxSteps, i64_));
+    llvm::Value* max = frame_const(L::kMaxSteps, i64_);
     llvm::BasicBlock* over = block("error");
     llvm::BasicBlock* ok = block();
     b_.CreateCondBr(b_.CreateICmpUGT(steps, max), over, ok, unlikely_);
     b_.SetInsertPoint(over);
-    raise(b_.CreateLoad(ptr_, field(L::kStepsError, ptr_)));
+    raise(frame_const(L::kStepsError, ptr_));
     b_.SetInsertPoint(ok);
     set_local(a + 2, stride == 0 ? slot(where) : where);
     set_local(a + 1, b_.CreateAdd(i, i64c(1)));
@@ -802,6 +877,7 @@ class Translator {
   llvm::PointerType* ptr_;
   llvm::FunctionType* fn_type_;
   std::vector<llvm::Function*> fns_;
+  std::vector<bool> raises_;  // by function: may raise a run-time error (find_raisers)
   std::vector<llvm::Function*> decisions_;  // null: not compiled (more than 64 rules or obligations)
   std::vector<llvm::Function*> policies_;   // null: not compiled (a decision of theirs is not)
   // The function being translated.

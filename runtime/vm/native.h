@@ -4,6 +4,9 @@
 // decision's state through a NativeFrame that the Vm fills before each call, and reports
 // a run-time error by setting `error` and `error_pc` and returning kUnknown.
 //
+// A function's entry is null when its code exists only inlined into its decisions (a
+// rule's or an obligation's condition, runtime/jit/README.md): Vm::eval interprets it.
+//
 // After the program's functions come its decisions, compiled whole (same table, at
 // functions.size() + decision; null for a decision that is not): a decision function
 // resolves the decision's rules as Vm::resolve does (rule states, overrides, winners,

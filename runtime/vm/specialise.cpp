@@ -323,7 +323,7 @@ Value Vm::eval_campaign_only(uint32_t fn) {
 
 Vm::FastForm Vm::fast_form(uint32_t fn) const {
   if (campaign_only_[fn]) return FastForm::CampaignOnly;
-  if (native_) return FastForm::Native;
+  if (native_ && native_[fn]) return FastForm::Native;
   if (only_let_[fn] >= 0) return FastForm::JustLet;
   if (tiny_[fn].kind != Tiny::None) return FastForm::Tiny;
   if (chain_[fn].count) return FastForm::Chain;

@@ -124,7 +124,7 @@ class Vm {
     if (fn < 0) return kTrue;
     const size_t f = static_cast<size_t>(fn);
     if (campaign_only_[f]) return eval_campaign_only(static_cast<uint32_t>(fn));
-    if (native_) return eval_native(static_cast<uint32_t>(fn));
+    if (native_ && native_[f]) return eval_native(static_cast<uint32_t>(fn));  // null: inlined only (runtime/jit)
     if (only_let_[f] >= 0) return call_let<false>(static_cast<uint32_t>(only_let_[f]), nullptr, nullptr);
     const Tiny& t = tiny_[f];
     if (t.kind != Tiny::None) return eval_tiny(t);
