@@ -558,12 +558,11 @@ class Server {
   }
 
   // Every occurrence of the symbol under the cursor, across the document's folder.
-  std::pair<std::shared_ptr<Analysis>, std::vector<Occurrence>> all_occurrences(Doc& d, const json& params, const Symbol** sym) {
+  std::pair<std::shared_ptr<Analysis>, std::vector<Occurrence>> all_occurrences(Doc& d, const json& params) {
     Analysis& a = current(d);
     const Occurrence* o = occurrence_at(a, params);
     if (!o) return {};
     const Symbol& s = a.index.symbols()[o->symbol];
-    if (sym) *sym = &s;
     std::shared_ptr<Analysis> wide = analyse(d, true);
     int w = wide->index.find(s.key);
     if (w < 0) return {d.analysis, d.analysis->index.occurrences_of(o->symbol)};
@@ -572,7 +571,7 @@ class Server {
 
   json references(const json& params) {
     Doc& d = doc_of(params);
-    auto [a, occs] = all_occurrences(d, params, nullptr);
+    auto [a, occs] = all_occurrences(d, params);
     json out = json::array();
     if (!a) return out;
     const bool with_decl = params.contains("context") && params["context"].value("includeDeclaration", false);
@@ -613,30 +612,91 @@ class Server {
     return {{"range", a.range(o->span)}, {"placeholder", s.name}};
   }
 
+  // A rename's edits: every occurrence of the symbol under the cursor and of those renamed
+  // with it (Index::rename_group), across the folder, each span once.
   json rename(const json& params) {
     Doc& d = doc_of(params);
     std::string name = params.at("newName");
     if (!is_identifier(name)) throw RpcError(kRequestFailed, fmt::format("'{}' is not a name (or is a keyword)", name));
-    const Symbol* sym = nullptr;
-    auto [a, occs] = all_occurrences(d, params, &sym);
-    if (!a || !sym) throw RpcError(kRequestFailed, "there is nothing to rename here");
-    if (!renameable(sym->kind))
+    Analysis& here = current(d);
+    const Occurrence* o = occurrence_at(here, params);
+    if (!o) throw RpcError(kRequestFailed, "there is nothing to rename here");
+    const Symbol& sym = here.index.symbols()[o->symbol];
+    if (!renameable(sym.kind))
       throw RpcError(kRequestFailed, "only definitions, rules, decisions, parameters and a policy's obligations can be renamed");
-    if (sym->kind != SymKind::Local && sym->key.find('#') == std::string::npos) {
+    std::shared_ptr<Analysis> a = analyse(d, true);
+    int w = a->index.find(sym.key);
+    if (w < 0) {
+      a = d.analysis;
+      w = static_cast<int>(o->symbol);
+    }
+    const std::vector<uint32_t> group = a->index.rename_group(static_cast<uint32_t>(w));
+    for (uint32_t g : group) {
+      const Symbol& s = a->index.symbols()[g];
+      if (s.kind == SymKind::Local || name == s.name) continue;
       // "rule uk.pecr/email/consented" → "rule uk.pecr/email/NAME": a name already taken where it lives.
-      std::string taken = sym->key.substr(0, sym->key.rfind('/') + 1) + name;
-      if (name != sym->name && a->index.find(taken) >= 0)
+      std::string taken = s.key.substr(0, s.key.rfind('/') + 1) + name;
+      if (a->index.find(taken) >= 0 || a->index.find(taken + "#replace") >= 0)
         throw RpcError(kRequestFailed, fmt::format("'{}' is already defined there", name));
     }
+    std::set<std::tuple<FileId, uint32_t, uint32_t>> spans;
+    for (uint32_t g : group)
+      for (const Occurrence& x : a->index.occurrences_of(g)) {
+        if (is_stdlib(*a, x.span.file)) throw RpcError(kRequestFailed, "the standard library cannot be renamed");
+        spans.insert({x.span.file, x.span.begin, x.span.end});
+      }
+    check_rename(*a, spans, name);
     json changes = json::object();
-    std::set<std::tuple<FileId, uint32_t, uint32_t>> seen;
-    for (const Occurrence& o : occs) {
-      if (is_stdlib(*a, o.span.file)) throw RpcError(kRequestFailed, "the standard library cannot be renamed");
-      if (!seen.insert({o.span.file, o.span.begin, o.span.end}).second) continue;
-      std::string uri = uri_of(*a, o.span.file);
-      changes[uri].push_back({{"range", a->range(o.span)}, {"newText", name}});
-    }
+    for (const auto& [f, b, e] : spans) changes[uri_of(*a, f)].push_back({{"range", a->range({f, b, e})}, {"newText", name}});
     return {{"changes", changes}};
+  }
+
+  // Refuses a rename that would change what a name means: the folder is compiled again
+  // with the edits made, and the renamed spans must be exactly the occurrences of the
+  // renamed symbols there (a new name that a parameter, a quantifier's variable or another
+  // definition would capture, or that would capture other uses, fails).
+  void check_rename(const Analysis& a, const std::set<std::tuple<FileId, uint32_t, uint32_t>>& spans,
+                    const std::string& name) {
+    std::vector<SourceFile> user;
+    std::map<FileId, int64_t> shift;  // by file, growing as the spans are walked in order
+    std::set<std::tuple<std::string, uint32_t, uint32_t>> want;  // (path, begin, end) after the edits
+    for (const auto& [f, b, e] : spans) {
+      int64_t& delta = shift[f];
+      uint32_t nb = static_cast<uint32_t>(b + delta);
+      want.insert({a.comp.sources.path(f), nb, nb + static_cast<uint32_t>(name.size())});
+      delta += static_cast<int64_t>(name.size()) - (e - b);
+    }
+    for (FileId f : a.comp.user_files) {
+      std::string text = a.comp.sources.text(f);
+      for (auto it = spans.rbegin(); it != spans.rend(); ++it)
+        if (std::get<0>(*it) == f) text.replace(std::get<1>(*it), std::get<2>(*it) - std::get<1>(*it), name);
+      user.push_back({a.comp.sources.path(f), std::move(text)});
+    }
+    Analysis after;
+    after.comp = compile_sources(std::move(user), {}, CompileOptions{});
+    after.index.build(after.comp);
+    std::set<uint32_t> renamed;
+    std::map<std::string, FileId> file_of;
+    for (FileId f : after.comp.user_files) file_of[after.comp.sources.path(f)] = f;
+    auto fail = [&](const std::string& path, uint32_t begin, FileId f) {
+      std::string where = fs::path(path).filename().string();
+      if (f != kNoFile) {
+        LineCol lc = after.comp.sources.line_col(f, begin);
+        where += fmt::format(":{}:{}", lc.line, lc.col);
+      }
+      throw RpcError(kRequestFailed, fmt::format("renaming to '{}' would change what the name at {} refers to", name, where));
+    };
+    for (const auto& [path, b, e] : want) {
+      auto f = file_of.find(path);
+      const Occurrence* x = f == file_of.end() ? nullptr : after.index.at(f->second, b);
+      if (!x || x->span.begin != b || x->span.end != e) fail(path, b, f == file_of.end() ? kNoFile : f->second);
+      renamed.insert(x->symbol);
+    }
+    for (uint32_t s : renamed)
+      for (const Occurrence& x : after.index.occurrences_of(s)) {
+        const std::string& path = after.comp.sources.path(x.span.file);
+        if (!want.count({path, x.span.begin, x.span.end})) fail(path, x.span.begin, x.span.file);
+      }
   }
 
   json document_symbols(const json& params) {
