@@ -92,6 +92,7 @@ class Server {
   std::map<std::string, Doc> docs_;  // by URI
   std::vector<std::string> dirty_order_;  // documents to analyse, the one edited last first
   std::set<std::string> cancelled_;
+  ParseCache parse_cache_;  // the files an edit did not change are not parsed again
 
   // ------------------------------------------------------------------ the loop
   void read_loop() {
@@ -324,6 +325,7 @@ class Server {
     sources_for(doc, whole_folder, user, available);
     CompileOptions o;
     o.lint = !whole_folder;
+    o.parse_cache = &parse_cache_;
     auto a = std::make_shared<Analysis>();
     a->comp = compile_sources(std::move(user), std::move(available), o);
     a->file = a->comp.user_files.empty() ? kNoFile : a->comp.user_files[0];
@@ -511,6 +513,7 @@ class Server {
     if (method == "textDocument/prepareRename") return prepare_rename(params);
     if (method == "textDocument/rename") return rename(params);
     if (method == "textDocument/codeLens") return code_lens(params);
+    if (method == "textDocument/codeAction") return code_actions(params);
     if (method == "workspace/executeCommand") return execute_command(params);
     throw RpcError(kMethodNotFound, "unknown method: " + method);
   }
@@ -531,6 +534,7 @@ class Server {
               {"renameProvider", {{"prepareProvider", true}}},
               {"completionProvider", {{"triggerCharacters", {".", "{", " "}}}},
               {"codeLensProvider", {{"resolveProvider", false}}},
+              {"codeActionProvider", {{"codeActionKinds", {"quickfix"}}}},
               {"executeCommandProvider", {{"commands", {kRunTests}}}}}},
             {"serverInfo", {{"name", "lawful"}, {"version", opt_.version}}}};
   }
@@ -768,6 +772,35 @@ class Server {
   json completion(const json& params) {
     Analysis& a = current(doc_of(params));
     return {{"isIncomplete", false}, {"items", complete(a, a.offset(pos_of(params.at("position"))))}};
+  }
+
+  // Quick fixes: a diagnostic whose help is "did you mean 'NAME'?" on a misspelt name
+  // offers the replacement (the compiler's suggestion, as `lawful lint` prints it).
+  json code_actions(const json& params) {
+    Doc& d = doc_of(params);
+    Analysis& a = current(d);
+    json out = json::array();
+    if (a.file == kNoFile) return out;
+    const json& r = params.at("range");
+    uint32_t from = a.offset(pos_of(r.at("start"))), to = a.offset(pos_of(r.at("end")));
+    static const std::string kPrefix = "did you mean '";
+    for (const Diagnostic& x : a.comp.diags.all()) {
+      if (x.span.file != a.file || x.span.end < from || x.span.begin > to) continue;
+      if (x.help.rfind(kPrefix, 0) != 0 || x.help.size() < kPrefix.size() + 3 || x.help.substr(x.help.size() - 2) != "'?") continue;
+      std::string name = x.help.substr(kPrefix.size(), x.help.size() - kPrefix.size() - 2);
+      std::string_view was(a.comp.sources.text(a.file).data() + x.span.begin, x.span.end - x.span.begin);
+      // Only where the diagnostic marks the misspelt word itself (a name or a keyword).
+      auto word = [](std::string_view w) {
+        return !w.empty() && std::all_of(w.begin(), w.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+      };
+      if (!word(was) || !word(name)) continue;
+      out.push_back({{"title", fmt::format("Change '{}' to '{}'", was, name)},
+                     {"kind", "quickfix"},
+                     {"isPreferred", true},
+                     {"diagnostics", json::array({diagnostic(a, x)})},
+                     {"edit", {{"changes", {{d.uri, json::array({{{"range", a.range(x.span)}, {"newText", name}}})}}}}}});
+    }
+    return out;
   }
 
   json code_lens(const json& params) {

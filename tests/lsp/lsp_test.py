@@ -177,7 +177,8 @@ def session(tmp, pol):
     caps = init["capabilities"]
     check(caps["textDocumentSync"]["change"] == 2, "incremental sync is offered")
     for cap in ("hoverProvider", "definitionProvider", "referencesProvider", "documentSymbolProvider",
-                "documentFormattingProvider", "renameProvider", "completionProvider", "codeLensProvider"):
+                "documentFormattingProvider", "renameProvider", "completionProvider", "codeLensProvider",
+                "codeActionProvider"):
         check(cap in caps, f"capability {cap}")
 
     uk = pol / "uk.law"
@@ -205,9 +206,20 @@ def session(tmp, pol):
     check(any(d["message"].startswith("uk.law:") and "'entty'" in d["message"] and
               d.get("relatedInformation", [{}])[0].get("location", {}).get("uri") == u for d in rd),
           f"route.law shows the error of uk.law it needs: {rd}")
-    # fix it
-    i = text.index("contact.entty")
-    text = s.edit(uk, text, i + 8, i + 13, "entity")
+    # fix it with the quick fix the help offers
+    acts = c.result("textDocument/codeAction", {"textDocument": {"uri": u}, "range": diags[0]["range"] if diags else
+                                                 position(text, 0), "context": {"diagnostics": diags}})
+    fixes = [a for a in acts if a.get("kind") == "quickfix"]
+    fix = fixes[0]["edit"]["changes"].get(u, [{}])[0] if fixes else {}
+    check(len(fixes) == 1 and fix.get("newText") == "entity" and text_at(text, fix["range"]) == "entty" and
+          fixes[0]["title"] == "Change 'entty' to 'entity'", f"a quick fix from the help: {acts}")
+    check(c.result("textDocument/codeAction", {"textDocument": {"uri": u}, "range": {"start": position(text, 0),
+                   "end": position(text, 1)}, "context": {"diagnostics": []}}) == [], "no quick fix away from the error")
+    if fix:
+        text = s.edit(uk, text, text_offset(text, fix["range"]["start"]), text_offset(text, fix["range"]["end"]), fix["newText"])
+    else:
+        i = text.index("contact.entty")
+        text = s.edit(uk, text, i + 8, i + 13, "entity")
     check(c.diagnostics(u, s.version) == [], "fixed: the diagnostic goes")
     check(c.diagnostics(uri(route)) == [], "and from route.law")
     c.notify("textDocument/didClose", {"textDocument": {"uri": uri(route)}})
