@@ -143,6 +143,30 @@ Compilation compile_here(std::vector<SourceFile> user, std::vector<SourceFile> a
 
 }  // namespace
 
+std::shared_ptr<const ParseCache::Entry> ParseCache::find(const std::string& path, FileId file, const std::string& text,
+                                                         const ParseLimits& limits) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find({path, file});
+  if (it == entries_.end()) return nullptr;
+  const Entry& e = *it->second;
+  if (e.text != text || e.limits.max_bytes != limits.max_bytes || e.limits.max_depth != limits.max_depth ||
+      e.limits.max_errors != limits.max_errors)
+    return nullptr;
+  ++hits_;
+  return it->second;
+}
+
+void ParseCache::store(const std::string& path, FileId file, std::shared_ptr<const Entry> entry) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (entries_.size() >= kMaxEntries && !entries_.count({path, file})) entries_.clear();
+  entries_[{path, file}] = std::move(entry);
+}
+
+size_t ParseCache::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_.size();
+}
+
 Compilation compile_sources(std::vector<SourceFile> user, std::vector<SourceFile> available, const CompileOptions& options) {
   Compilation c;
   auto job = [&] { c = compile_here(std::move(user), std::move(available), options); };
@@ -165,7 +189,17 @@ Compilation compile_here(std::vector<SourceFile> user, std::vector<SourceFile> a
   auto parse = [&](SourceFile f) {
     Parsed p;
     p.file = c.sources.add(std::move(f.path), std::move(f.text));
+    ParseCache* cache = options.parse_cache;
+    const std::string& path = c.sources.path(p.file);
+    if (auto kept = cache ? cache->find(path, p.file, c.sources.text(p.file), options.parse) : nullptr) {
+      p.module = kept->module;
+      p.diags = kept->diags;
+      return p;
+    }
     p.module = parse_module(c.sources, p.file, p.diags, options.parse);
+    if (cache)
+      cache->store(path, p.file, std::make_shared<const ParseCache::Entry>(
+                                     ParseCache::Entry{c.sources.text(p.file), options.parse, p.module, p.diags}));
     return p;
   };
   for (SourceFile& f : user) {

@@ -4,7 +4,9 @@
 // compilations that follow (CompileOptions::reuse_stdlib).
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,33 @@ struct SourceFile {
   std::string text;
 };
 
+// Parses kept from one compilation to the next, for a caller that compiles the same files
+// again and again with one of them changed (the language server, after each edit): a file
+// whose text, FileId (its spans carry it) and parse limits are those of a kept parse is
+// not parsed again. One entry per file and FileId, replaced when the text changes;
+// thread-safe. Modules are never changed once parsed, so compilations share them.
+class ParseCache {
+ public:
+  struct Entry {
+    std::string text;
+    ParseLimits limits;
+    std::shared_ptr<const ast::Module> module;
+    Diagnostics diags;
+  };
+  // The kept parse of `path` at `file` for this text and these limits, or null.
+  std::shared_ptr<const Entry> find(const std::string& path, FileId file, const std::string& text,
+                                    const ParseLimits& limits) const;
+  void store(const std::string& path, FileId file, std::shared_ptr<const Entry> entry);
+  size_t size() const;
+  size_t hits() const { return hits_; }
+
+ private:
+  static constexpr size_t kMaxEntries = 1024;
+  mutable std::mutex mu_;
+  mutable size_t hits_ = 0;
+  std::map<std::pair<std::string, FileId>, std::shared_ptr<const Entry>> entries_;
+};
+
 struct CompileOptions {
   ParseLimits parse;
   bool lint = false;  // the checks of `lawful lint` too (sema::SemaOptions)
@@ -33,6 +62,8 @@ struct CompileOptions {
   // The directory the content hash names the policy files relative to (compile_path sets
   // it to the directory it reads, or the file's directory); empty: paths as given.
   std::string root;
+  // Parses to reuse and to keep (null: every file is parsed).
+  ParseCache* parse_cache = nullptr;
 };
 
 struct Compilation {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
 
 namespace lawful::lsp {
 
@@ -47,6 +48,7 @@ class Resolver {
     for (const auto& m : c_.modules) declare(*m);
     for (const auto& m : c_.modules) declare_fields(*m);
     for (const auto& m : c_.modules) scope_of(*m);
+    for (const auto& m : c_.modules) declare_decisions(*m);
     for (const auto& m : c_.modules) resolve_module(*m);
     std::sort(ix_.occurrences_.begin(), ix_.occurrences_.end(), [](const Occurrence& a, const Occurrence& b) {
       if (a.span.file != b.span.file) return a.span.file < b.span.file;
@@ -64,6 +66,7 @@ class Resolver {
   std::map<uint32_t, Ty> let_type_;
   std::map<uint32_t, int> let_state_;  // 1 resolving, 2 done
   std::map<std::string, std::vector<uint32_t>> members_by_name_;
+  std::set<const ast::Module*> decided_;  // declare_decisions done
 
   struct Env {
     const ast::Module* module = nullptr;
@@ -512,21 +515,14 @@ class Resolver {
     }
   }
 
-  void resolve_module(const ast::Module& m) {
-    std::string mk = module_key(m);
+  // A module's decisions and rules, after those of the policy it extends (whatever the
+  // order of the modules): a reopened decision is its parent's, a `replace rule` names the
+  // rule it replaces.
+  void declare_decisions(const ast::Module& m, int depth = 0) {
+    if (!decided_.insert(&m).second) return;
     const ast::Module* parent = parent_of(m);
-    if (m.extends) use(m.extends->span, find("module " + m.extends->str()));
-    for (const ast::UseDecl& u : m.uses) use(u.module.span, find("module " + u.module.str()));
-    for (const ast::LetDecl& l : m.lets) {
-      uint32_t sym = let_sym_[&l];
-      if (l.replace && parent) {
-        // `replace let x` names the parent's definition too.
-        Scope& ps = scope_of(*parent);
-        if (auto it = ps.lets.find(l.name.text); it != ps.lets.end()) use(l.name.span, static_cast<int>(it->second));
-      }
-      resolve_let(sym);
-    }
-    Env env{&m, {}};
+    if (parent && depth < 32) declare_decisions(*parent, depth + 1);
+    std::string mk = module_key(m);
     for (const ast::DecisionDecl& d : m.decisions) {
       int inherited = parent ? decision_in(parent, d.name.text) : -1;
       uint32_t dsym;
@@ -538,15 +534,38 @@ class Resolver {
         s.doc = d.doc;
         dsym = add(std::move(s));
       }
-      if (d.guard) expr(*d.guard, env);
       for (const ast::RuleDecl& r : d.rules) {
         int replaced = r.replace && parent ? rule_in(parent, d.name.text, r.name.text) : -1;
         Symbol s = make_symbol(SymKind::Rule, r.name.text, "rule " + mk + "/" + d.name.text + "/" + r.name.text, r.name.span, r.span, &m, &r);
         s.parent = static_cast<int>(dsym);
         s.doc = r.doc;
+        s.replaces = replaced;
         add(std::move(s));
         use(r.name.span, replaced);
       }
+    }
+  }
+
+  void resolve_module(const ast::Module& m) {
+    std::string mk = module_key(m);
+    const ast::Module* parent = parent_of(m);
+    if (m.extends) use(m.extends->span, find("module " + m.extends->str()));
+    for (const ast::UseDecl& u : m.uses) use(u.module.span, find("module " + u.module.str()));
+    for (const ast::LetDecl& l : m.lets) {
+      uint32_t sym = let_sym_[&l];
+      if (l.replace && parent) {
+        // `replace let x` names the parent's definition too.
+        Scope& ps = scope_of(*parent);
+        if (auto it = ps.lets.find(l.name.text); it != ps.lets.end()) {
+          use(l.name.span, static_cast<int>(it->second));
+          ix_.symbols_[sym].replaces = static_cast<int>(it->second);
+        }
+      }
+      resolve_let(sym);
+    }
+    Env env{&m, {}};
+    for (const ast::DecisionDecl& d : m.decisions) {
+      if (d.guard) expr(*d.guard, env);
       for (const ast::RuleDecl& r : d.rules) {
         if (r.basis) use(r.basis->span, member_of(enum_ty("Basis"), r.basis->text));
         if (r.when) expr(*r.when, env);
@@ -630,6 +649,20 @@ std::vector<Occurrence> Index::occurrences_of(uint32_t symbol) const {
     if (o.symbol == symbol) out.push_back(o);
   std::stable_partition(out.begin(), out.end(), [](const Occurrence& o) { return o.declaration; });
   return out;
+}
+
+std::vector<uint32_t> Index::rename_group(uint32_t symbol) const {
+  std::vector<uint32_t> group{symbol};
+  for (size_t i = 0; i < group.size(); ++i) {
+    const Symbol& s = symbols_[group[i]];
+    auto take = [&](uint32_t id) {
+      if (std::find(group.begin(), group.end(), id) == group.end()) group.push_back(id);
+    };
+    if (s.replaces >= 0) take(static_cast<uint32_t>(s.replaces));
+    for (uint32_t j = 0; j < symbols_.size(); ++j)
+      if (symbols_[j].replaces == static_cast<int>(group[i])) take(j);
+  }
+  return group;
 }
 
 std::vector<uint32_t> Index::children(uint32_t parent, SymKind kind) const {

@@ -43,6 +43,7 @@ struct Symbol {
   bool list = false;   // Field, Local: a list of `type`
   std::string type_text;  // Field: as written ("list of Consent"); Local: the annotation
   std::string doc;     // its `///` documentation, or the comment after an enumeration member
+  int replaces = -1;   // `replace let` / `replace rule`: the parent policy's Let or Rule it replaces
 };
 
 struct Occurrence {
@@ -63,6 +64,10 @@ class Index {
   // Every occurrence of a symbol, declaration first.
   std::vector<Occurrence> occurrences_of(uint32_t symbol) const;
   int find(const std::string& key) const;
+  // The symbols that must be renamed together with `symbol`: it, the definitions or rules
+  // that `replace` it in policies that extend its own, and those it replaces (one name in
+  // a chain of `extends`).
+  std::vector<uint32_t> rename_group(uint32_t symbol) const;
 
   // The schema, for completion: the symbol of a record or enumeration by name, and the
   // fields, members or rules under a symbol.

@@ -92,6 +92,7 @@ class Server {
   std::map<std::string, Doc> docs_;  // by URI
   std::vector<std::string> dirty_order_;  // documents to analyse, the one edited last first
   std::set<std::string> cancelled_;
+  ParseCache parse_cache_;  // the files an edit did not change are not parsed again
 
   // ------------------------------------------------------------------ the loop
   void read_loop() {
@@ -324,6 +325,7 @@ class Server {
     sources_for(doc, whole_folder, user, available);
     CompileOptions o;
     o.lint = !whole_folder;
+    o.parse_cache = &parse_cache_;
     auto a = std::make_shared<Analysis>();
     a->comp = compile_sources(std::move(user), std::move(available), o);
     a->file = a->comp.user_files.empty() ? kNoFile : a->comp.user_files[0];
@@ -511,6 +513,7 @@ class Server {
     if (method == "textDocument/prepareRename") return prepare_rename(params);
     if (method == "textDocument/rename") return rename(params);
     if (method == "textDocument/codeLens") return code_lens(params);
+    if (method == "textDocument/codeAction") return code_actions(params);
     if (method == "workspace/executeCommand") return execute_command(params);
     throw RpcError(kMethodNotFound, "unknown method: " + method);
   }
@@ -531,6 +534,7 @@ class Server {
               {"renameProvider", {{"prepareProvider", true}}},
               {"completionProvider", {{"triggerCharacters", {".", "{", " "}}}},
               {"codeLensProvider", {{"resolveProvider", false}}},
+              {"codeActionProvider", {{"codeActionKinds", {"quickfix"}}}},
               {"executeCommandProvider", {{"commands", {kRunTests}}}}}},
             {"serverInfo", {{"name", "lawful"}, {"version", opt_.version}}}};
   }
@@ -558,12 +562,11 @@ class Server {
   }
 
   // Every occurrence of the symbol under the cursor, across the document's folder.
-  std::pair<std::shared_ptr<Analysis>, std::vector<Occurrence>> all_occurrences(Doc& d, const json& params, const Symbol** sym) {
+  std::pair<std::shared_ptr<Analysis>, std::vector<Occurrence>> all_occurrences(Doc& d, const json& params) {
     Analysis& a = current(d);
     const Occurrence* o = occurrence_at(a, params);
     if (!o) return {};
     const Symbol& s = a.index.symbols()[o->symbol];
-    if (sym) *sym = &s;
     std::shared_ptr<Analysis> wide = analyse(d, true);
     int w = wide->index.find(s.key);
     if (w < 0) return {d.analysis, d.analysis->index.occurrences_of(o->symbol)};
@@ -572,7 +575,7 @@ class Server {
 
   json references(const json& params) {
     Doc& d = doc_of(params);
-    auto [a, occs] = all_occurrences(d, params, nullptr);
+    auto [a, occs] = all_occurrences(d, params);
     json out = json::array();
     if (!a) return out;
     const bool with_decl = params.contains("context") && params["context"].value("includeDeclaration", false);
@@ -613,30 +616,91 @@ class Server {
     return {{"range", a.range(o->span)}, {"placeholder", s.name}};
   }
 
+  // A rename's edits: every occurrence of the symbol under the cursor and of those renamed
+  // with it (Index::rename_group), across the folder, each span once.
   json rename(const json& params) {
     Doc& d = doc_of(params);
     std::string name = params.at("newName");
     if (!is_identifier(name)) throw RpcError(kRequestFailed, fmt::format("'{}' is not a name (or is a keyword)", name));
-    const Symbol* sym = nullptr;
-    auto [a, occs] = all_occurrences(d, params, &sym);
-    if (!a || !sym) throw RpcError(kRequestFailed, "there is nothing to rename here");
-    if (!renameable(sym->kind))
+    Analysis& here = current(d);
+    const Occurrence* o = occurrence_at(here, params);
+    if (!o) throw RpcError(kRequestFailed, "there is nothing to rename here");
+    const Symbol& sym = here.index.symbols()[o->symbol];
+    if (!renameable(sym.kind))
       throw RpcError(kRequestFailed, "only definitions, rules, decisions, parameters and a policy's obligations can be renamed");
-    if (sym->kind != SymKind::Local && sym->key.find('#') == std::string::npos) {
+    std::shared_ptr<Analysis> a = analyse(d, true);
+    int w = a->index.find(sym.key);
+    if (w < 0) {
+      a = d.analysis;
+      w = static_cast<int>(o->symbol);
+    }
+    const std::vector<uint32_t> group = a->index.rename_group(static_cast<uint32_t>(w));
+    for (uint32_t g : group) {
+      const Symbol& s = a->index.symbols()[g];
+      if (s.kind == SymKind::Local || name == s.name) continue;
       // "rule uk.pecr/email/consented" → "rule uk.pecr/email/NAME": a name already taken where it lives.
-      std::string taken = sym->key.substr(0, sym->key.rfind('/') + 1) + name;
-      if (name != sym->name && a->index.find(taken) >= 0)
+      std::string taken = s.key.substr(0, s.key.rfind('/') + 1) + name;
+      if (a->index.find(taken) >= 0 || a->index.find(taken + "#replace") >= 0)
         throw RpcError(kRequestFailed, fmt::format("'{}' is already defined there", name));
     }
+    std::set<std::tuple<FileId, uint32_t, uint32_t>> spans;
+    for (uint32_t g : group)
+      for (const Occurrence& x : a->index.occurrences_of(g)) {
+        if (is_stdlib(*a, x.span.file)) throw RpcError(kRequestFailed, "the standard library cannot be renamed");
+        spans.insert({x.span.file, x.span.begin, x.span.end});
+      }
+    check_rename(*a, spans, name);
     json changes = json::object();
-    std::set<std::tuple<FileId, uint32_t, uint32_t>> seen;
-    for (const Occurrence& o : occs) {
-      if (is_stdlib(*a, o.span.file)) throw RpcError(kRequestFailed, "the standard library cannot be renamed");
-      if (!seen.insert({o.span.file, o.span.begin, o.span.end}).second) continue;
-      std::string uri = uri_of(*a, o.span.file);
-      changes[uri].push_back({{"range", a->range(o.span)}, {"newText", name}});
-    }
+    for (const auto& [f, b, e] : spans) changes[uri_of(*a, f)].push_back({{"range", a->range({f, b, e})}, {"newText", name}});
     return {{"changes", changes}};
+  }
+
+  // Refuses a rename that would change what a name means: the folder is compiled again
+  // with the edits made, and the renamed spans must be exactly the occurrences of the
+  // renamed symbols there (a new name that a parameter, a quantifier's variable or another
+  // definition would capture, or that would capture other uses, fails).
+  void check_rename(const Analysis& a, const std::set<std::tuple<FileId, uint32_t, uint32_t>>& spans,
+                    const std::string& name) {
+    std::vector<SourceFile> user;
+    std::map<FileId, int64_t> shift;  // by file, growing as the spans are walked in order
+    std::set<std::tuple<std::string, uint32_t, uint32_t>> want;  // (path, begin, end) after the edits
+    for (const auto& [f, b, e] : spans) {
+      int64_t& delta = shift[f];
+      uint32_t nb = static_cast<uint32_t>(b + delta);
+      want.insert({a.comp.sources.path(f), nb, nb + static_cast<uint32_t>(name.size())});
+      delta += static_cast<int64_t>(name.size()) - (e - b);
+    }
+    for (FileId f : a.comp.user_files) {
+      std::string text = a.comp.sources.text(f);
+      for (auto it = spans.rbegin(); it != spans.rend(); ++it)
+        if (std::get<0>(*it) == f) text.replace(std::get<1>(*it), std::get<2>(*it) - std::get<1>(*it), name);
+      user.push_back({a.comp.sources.path(f), std::move(text)});
+    }
+    Analysis after;
+    after.comp = compile_sources(std::move(user), {}, CompileOptions{});
+    after.index.build(after.comp);
+    std::set<uint32_t> renamed;
+    std::map<std::string, FileId> file_of;
+    for (FileId f : after.comp.user_files) file_of[after.comp.sources.path(f)] = f;
+    auto fail = [&](const std::string& path, uint32_t begin, FileId f) {
+      std::string where = fs::path(path).filename().string();
+      if (f != kNoFile) {
+        LineCol lc = after.comp.sources.line_col(f, begin);
+        where += fmt::format(":{}:{}", lc.line, lc.col);
+      }
+      throw RpcError(kRequestFailed, fmt::format("renaming to '{}' would change what the name at {} refers to", name, where));
+    };
+    for (const auto& [path, b, e] : want) {
+      auto f = file_of.find(path);
+      const Occurrence* x = f == file_of.end() ? nullptr : after.index.at(f->second, b);
+      if (!x || x->span.begin != b || x->span.end != e) fail(path, b, f == file_of.end() ? kNoFile : f->second);
+      renamed.insert(x->symbol);
+    }
+    for (uint32_t s : renamed)
+      for (const Occurrence& x : after.index.occurrences_of(s)) {
+        const std::string& path = after.comp.sources.path(x.span.file);
+        if (!want.count({path, x.span.begin, x.span.end})) fail(path, x.span.begin, x.span.file);
+      }
   }
 
   json document_symbols(const json& params) {
@@ -709,6 +773,35 @@ class Server {
   json completion(const json& params) {
     Analysis& a = current(doc_of(params));
     return {{"isIncomplete", false}, {"items", complete(a, a.offset(pos_of(params.at("position"))))}};
+  }
+
+  // Quick fixes: a diagnostic whose help is "did you mean 'NAME'?" on a misspelt name
+  // offers the replacement (the compiler's suggestion, as `lawful lint` prints it).
+  json code_actions(const json& params) {
+    Doc& d = doc_of(params);
+    Analysis& a = current(d);
+    json out = json::array();
+    if (a.file == kNoFile) return out;
+    const json& r = params.at("range");
+    uint32_t from = a.offset(pos_of(r.at("start"))), to = a.offset(pos_of(r.at("end")));
+    static const std::string kPrefix = "did you mean '";
+    for (const Diagnostic& x : a.comp.diags.all()) {
+      if (x.span.file != a.file || x.span.end < from || x.span.begin > to) continue;
+      if (x.help.rfind(kPrefix, 0) != 0 || x.help.size() < kPrefix.size() + 3 || x.help.substr(x.help.size() - 2) != "'?") continue;
+      std::string name = x.help.substr(kPrefix.size(), x.help.size() - kPrefix.size() - 2);
+      std::string_view was(a.comp.sources.text(a.file).data() + x.span.begin, x.span.end - x.span.begin);
+      // Only where the diagnostic marks the misspelt word itself (a name or a keyword).
+      auto word = [](std::string_view w) {
+        return !w.empty() && std::all_of(w.begin(), w.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+      };
+      if (!word(was) || !word(name)) continue;
+      out.push_back({{"title", fmt::format("Change '{}' to '{}'", was, name)},
+                     {"kind", "quickfix"},
+                     {"isPreferred", true},
+                     {"diagnostics", json::array({diagnostic(a, x)})},
+                     {"edit", {{"changes", {{d.uri, json::array({{{"range", a.range(x.span)}, {"newText", name}}})}}}}}});
+    }
+    return out;
   }
 
   json code_lens(const json& params) {

@@ -124,8 +124,10 @@ class Client:
             return version is None or m["params"].get("version") == version
         return self.take(match, timeout)["params"]["diagnostics"]
 
-    def initialize(self, root):
-        r = self.result("initialize", {"processId": os.getpid(), "rootUri": uri(root), "capabilities": {}})
+    def initialize(self, root, timeout=20):
+        r = self.request("initialize", {"processId": os.getpid(), "rootUri": uri(root), "capabilities": {}}, timeout)
+        assert "error" not in r, f"initialize failed: {r}"
+        r = r["result"]
         self.notify("initialized", {})
         return r
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -42,6 +43,72 @@ decision electronic_mail:
     overrides no_consent
     cite "House rule"
 """
+
+
+# A chain of `extends` (base <- national <- regional, base <- sibling) where `replace let`
+# and `replace rule` rebind names, and parameters and quantifier variables shadow them.
+EXTENDS = {
+    "base.law": """policy eu.base "A baseline"
+
+let business = contact.entity in {company, llp}
+let consented = any business in contact.consents: business.channel == email
+let of_kind(kind: Entity) = kind == company and consented
+let listed(business: Entity) = business in {company, llp}
+
+decision email when campaign.channel == email:
+  rule unsolicited: deny
+    cite "base: consent needed"
+  rule b2b: allow basis legitimate_interest
+    when business or of_kind(contact.entity) or listed(contact.entity)
+    overrides unsolicited
+    cite "base: business"
+
+test "the base allows a company" {
+  contact  { entity: company }
+  campaign { channel: email }
+  expect email is allow
+}
+""",
+    "national.law": """policy fr.national "A national variant" extends eu.base
+
+replace let business = contact.entity in {company, llp, public_body}
+
+let strict = not business
+
+decision email:
+  replace rule unsolicited: deny
+    when contact.entity != public_body
+    cite "national law: public bodies are not protected"
+  rule strict_rule: deny
+    when strict and contact.tps
+    overrides unsolicited
+    cite "national law: strict"
+
+test "the replaced definition reaches the inherited rule" {
+  contact  { entity: public_body }
+  campaign { channel: email }
+  expect email is allow basis legitimate_interest
+}
+""",
+    "regional.law": """policy fr.regional "A regional variant" extends fr.national
+
+decision email:
+  rule regional: allow basis legitimate_interest
+    when business
+    overrides unsolicited
+    cite "regional law"
+""",
+    "sibling.law": """policy de.national "Another national variant" extends eu.base
+
+let local_business = business and contact.entity != llp
+
+decision email:
+  rule local_rule: deny
+    when local_business
+    overrides unsolicited
+    cite "German law"
+""",
+}
 
 
 class Session:
@@ -92,6 +159,7 @@ def main():
         shutil.copytree(ROOT / "policies", pol)
         (pol / "child.law").write_text(CHILD)
         session(tmp, pol)
+        rename_scoping(tmp)
         protocol_edges(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -109,7 +177,8 @@ def session(tmp, pol):
     caps = init["capabilities"]
     check(caps["textDocumentSync"]["change"] == 2, "incremental sync is offered")
     for cap in ("hoverProvider", "definitionProvider", "referencesProvider", "documentSymbolProvider",
-                "documentFormattingProvider", "renameProvider", "completionProvider", "codeLensProvider"):
+                "documentFormattingProvider", "renameProvider", "completionProvider", "codeLensProvider",
+                "codeActionProvider"):
         check(cap in caps, f"capability {cap}")
 
     uk = pol / "uk.law"
@@ -137,9 +206,20 @@ def session(tmp, pol):
     check(any(d["message"].startswith("uk.law:") and "'entty'" in d["message"] and
               d.get("relatedInformation", [{}])[0].get("location", {}).get("uri") == u for d in rd),
           f"route.law shows the error of uk.law it needs: {rd}")
-    # fix it
-    i = text.index("contact.entty")
-    text = s.edit(uk, text, i + 8, i + 13, "entity")
+    # fix it with the quick fix the help offers
+    acts = c.result("textDocument/codeAction", {"textDocument": {"uri": u}, "range": diags[0]["range"] if diags else
+                                                 position(text, 0), "context": {"diagnostics": diags}})
+    fixes = [a for a in acts if a.get("kind") == "quickfix"]
+    fix = fixes[0]["edit"]["changes"].get(u, [{}])[0] if fixes else {}
+    check(len(fixes) == 1 and fix.get("newText") == "entity" and text_at(text, fix["range"]) == "entty" and
+          fixes[0]["title"] == "Change 'entty' to 'entity'", f"a quick fix from the help: {acts}")
+    check(c.result("textDocument/codeAction", {"textDocument": {"uri": u}, "range": {"start": position(text, 0),
+                   "end": position(text, 1)}, "context": {"diagnostics": []}}) == [], "no quick fix away from the error")
+    if fix:
+        text = s.edit(uk, text, text_offset(text, fix["range"]["start"]), text_offset(text, fix["range"]["end"]), fix["newText"])
+    else:
+        i = text.index("contact.entty")
+        text = s.edit(uk, text, i + 8, i + 13, "entity")
     check(c.diagnostics(u, s.version) == [], "fixed: the diagnostic goes")
     check(c.diagnostics(uri(route)) == [], "and from route.law")
     c.notify("textDocument/didClose", {"textDocument": {"uri": uri(route)}})
@@ -426,6 +506,100 @@ def session(tmp, pol):
     check(c.result("shutdown", None) is None, "shutdown")
     c.notify("exit", None)
     check(c.proc.wait(10) == 0, "exit after shutdown: status 0")
+
+
+def apply_changes(texts, changes):
+    """The texts (by file name) after a WorkspaceEdit's changes."""
+    out = dict(texts)
+    for u, edits in changes.items():
+        name = Path(urllib.parse.unquote(u[len("file://"):])).name
+        t = out[name]
+        for e in sorted(edits, key=lambda e: (e["range"]["start"]["line"], e["range"]["start"]["character"]), reverse=True):
+            t = t[:text_offset(t, e["range"]["start"])] + e["newText"] + t[text_offset(t, e["range"]["end"]):]
+        out[name] = t
+    return out
+
+
+def compiles(tmp, texts, what):
+    """`lawful lint` finds no error in the texts, written to a folder of their own."""
+    d = Path(tempfile.mkdtemp(dir=tmp))
+    for name, t in texts.items():
+        (d / name).write_text(t)
+    r = subprocess.run([LAWFUL, "lint", str(d)], capture_output=True, text=True)
+    check(r.returncode == 0 and "0 errors" in r.stdout + r.stderr, f"{what}: the renamed policies compile: {r.stderr[-800:]}")
+
+
+def rename_scoping(tmp):
+    """Rename where `replace let` and `replace rule` rebind a name down a chain of `extends`,
+    and parameters and quantifier variables shadow it: exactly the right occurrences change."""
+    ext = tmp / "extends"
+    ext.mkdir()
+    for name, t in EXTENDS.items():
+        (ext / name).write_text(t)
+    s = Session(tmp)
+    c = s.client
+    c.initialize(ext)
+    texts = {name: s.open(ext / name) for name in ("base.law", "national.law")}
+    texts.update({name: t for name, t in EXTENDS.items() if name not in texts})
+    for name in ("base.law", "national.law"):
+        check(not any(d["severity"] == 1 for d in c.diagnostics(uri(ext / name))), f"{name} opens without errors")
+
+    def rename(name, needle, k, new):
+        return c.request("textDocument/rename", dict(s.at(ext / name, texts[name], needle, k), newName=new))
+
+    def counts(edit):
+        return {Path(urllib.parse.unquote(u)).name: len(e) for u, e in edit["changes"].items()}
+
+    # The base's definition: the definition that replaces it, and the uses of both down the
+    # chain; not the quantifier's variable nor the parameter of the same name.
+    want = {"base.law": 2, "national.law": 2, "regional.law": 1, "sibling.law": 1}
+    first = None
+    for name, needle, k in (("base.law", "let business", 5), ("national.law", "replace let business", 13),
+                            ("national.law", "not business", 5)):
+        r = rename(name, needle, k, "firm")
+        check("result" in r and counts(r["result"]) == want,
+              f"rename of business from {name} ({needle}): {r.get('result', r)}")
+        if "result" not in r:
+            continue
+        after = apply_changes(texts, r["result"]["changes"])
+        first = first or after
+        check(after == first, f"the same edits from {name} ({needle})")
+    if first:
+        check("let firm = " in first["base.law"] and "when firm or of_kind" in first["base.law"] and
+              "any business in contact.consents: business.channel" in first["base.law"] and
+              "listed(business: Entity) = business in" in first["base.law"], "base.law: the shadowing names stay")
+        check("replace let firm =" in first["national.law"] and "not firm" in first["national.law"] and
+              "when firm" in first["regional.law"] and "= firm and" in first["sibling.law"], "the chain follows")
+        compiles(tmp, first, "business -> firm")
+    # The parameter and the quantifier's variable: only themselves.
+    r = rename("base.law", "listed(business", 8, "kind")
+    check("result" in r and counts(r["result"]) == {"base.law": 2} and
+          "listed(kind: Entity) = kind in" in apply_changes(texts, r["result"]["changes"])["base.law"],
+          f"rename of a parameter that shadows a definition: {r.get('result', r)}")
+    r = rename("base.law", "any business", 5, "c")
+    check("result" in r and counts(r["result"]) == {"base.law": 2} and
+          "any c in contact.consents: c.channel" in apply_changes(texts, r["result"]["changes"])["base.law"],
+          f"rename of a quantifier's variable that shadows a definition: {r.get('result', r)}")
+    # New names that would be captured, or would capture: refused.
+    r = rename("base.law", "let consented", 5, "kind")
+    check("error" in r and "would change what the name" in r["error"]["message"],
+          f"a definition renamed to a parameter's name where it is used: refused {r}")
+    r = rename("base.law", "of_kind(kind", 9, "consented")
+    check("error" in r and "would change what the name" in r["error"]["message"],
+          f"a parameter renamed to a definition it uses: refused {r}")
+    r = rename("national.law", "let strict", 5, "business")
+    check("error" in r, f"a definition renamed to an inherited definition's name: refused {r}")
+    # The base's rule, from the rule that replaces it: every `overrides` down the chain.
+    r = rename("national.law", "replace rule unsolicited", 14, "cold_email")
+    check("result" in r and counts(r["result"]) == want, f"rename of a replaced rule: {r.get('result', r)}")
+    if "result" in r:
+        after = apply_changes(texts, r["result"]["changes"])
+        check("rule cold_email: deny" in after["base.law"] and "replace rule cold_email" in after["national.law"] and
+              after["regional.law"].count("cold_email") == 1, "the rule's chain follows")
+        compiles(tmp, after, "unsolicited -> cold_email")
+    check(c.result("shutdown", None) is None, "shutdown")
+    c.notify("exit", None)
+    c.proc.wait(10)
 
 
 def protocol_edges(tmp):

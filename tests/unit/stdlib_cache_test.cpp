@@ -146,3 +146,41 @@ TEST_CASE("compilations on several threads at once share the kept library") {
   CHECK(got[0] == expected);
   for (size_t t = 1; t < got.size(); ++t) CHECK(got[t] == "ok");
 }
+
+TEST_CASE("a parse cache reuses the parse of an unchanged file, and only of one") {
+  using testing::kSamplePolicy;
+  auto messages = [](const Compilation& c) {
+    std::vector<std::string> out;
+    for (const Diagnostic& d : c.diags.all()) out.push_back(d.message + "@" + std::to_string(d.span.begin));
+    return out;
+  };
+  ParseCache cache;
+  CompileOptions o;
+  o.parse_cache = &cache;
+  Compilation first = compile_sources({{"sample.law", kSamplePolicy}, {"route.law", kRouting}}, {}, o);
+  CHECK(cache.hits() == 0);
+  CHECK(cache.size() == 2);
+  Compilation again = compile_sources({{"sample.law", kSamplePolicy}, {"route.law", kRouting}}, {}, o);
+  CHECK(cache.hits() == 2);
+  CHECK(again.modules[0].get() == first.modules[0].get());
+  CHECK(bytes_of(again) == bytes_of(first));
+  // One file edited: the other's parse is reused, the edited one parsed again.
+  std::string edited = std::string(kRouting) + "route FR to review\n";
+  Compilation changed = compile_sources({{"sample.law", kSamplePolicy}, {"route.law", edited}}, {}, o);
+  CHECK(cache.hits() == 3);
+  CHECK(changed.modules[0].get() == first.modules[0].get());
+  CHECK(changed.modules[1].get() != first.modules[1].get());
+  CHECK(bytes_of(changed) == bytes_of(compile_sources({{"sample.law", kSamplePolicy}, {"route.law", edited}}, {}, fresh())));
+  // The same text under another FileId (its spans would be wrong): parsed again.
+  Compilation moved = compile_sources({{"route.law", edited}, {"sample.law", kSamplePolicy}}, {}, o);
+  CHECK(cache.hits() == 3);
+  CHECK(bytes_of(moved) == bytes_of(compile_sources({{"route.law", edited}, {"sample.law", kSamplePolicy}}, {}, fresh())));
+  // A file with syntax errors: its diagnostics come with the kept parse.
+  const char* broken = "policy b.p \"Broken\"\n\ndecision d:\n  rule r: allow\n    when (contact.tps and\n";
+  Compilation bad1 = compile_sources({{"broken.law", broken}}, {}, o);
+  size_t hits = cache.hits();
+  Compilation bad2 = compile_sources({{"broken.law", broken}}, {}, o);
+  CHECK(cache.hits() == hits + 1);
+  CHECK(!bad1.diags.all().empty());
+  CHECK(messages(bad2) == messages(bad1));
+}
