@@ -28,7 +28,7 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-CsvBinder::CsvBinder(const Program& prog, const Binder& binder) : prog_(prog), binder_(binder) {
+CsvBinder::CsvBinder(const Program& prog, Binder& binder) : prog_(prog), binder_(binder) {
   contact_root_ = prog.schema.find_root("contact");
   cells_.reserve(64);
 }
@@ -113,6 +113,7 @@ std::string CsvBinder::set_header(std::string_view line) {
       int fi = Schema::find_field(s.records[record], part);
       if (fi < 0) {
         known = false;
+        col.unknown = static_cast<int32_t>(binder_.unknown_id(record, part));
         break;
       }
       const FieldDef& fd = s.records[record].fields[static_cast<size_t>(fi)];
@@ -132,6 +133,7 @@ std::string CsvBinder::set_header(std::string_view line) {
       }
       if (t.kind != TypeKind::Record) {
         known = false;
+        col.unknown = static_cast<int32_t>(binder_.unknown_id(record, rest));
         break;
       }
       if (fd.optional) col.presence = static_cast<int32_t>(base + fd.offset);
@@ -154,6 +156,7 @@ BindResult CsvBinder::bind_row(FactStore& fs, std::string_view line) {
   BindResult res;
   fs.reset_to_campaign();
   binder_.clear_root(fs, static_cast<uint32_t>(contact_root_));
+  binder_.clear_line_unknown();
   std::string err;
   auto fail = [&](std::string msg) {
     res.ok = false;
@@ -180,7 +183,15 @@ BindResult CsvBinder::bind_row(FactStore& fs, std::string_view line) {
   for (size_t i = 0; i < cols_.size(); ++i) {
     const Column& col = cols_[i];
     std::string_view cell = cells_[i];
-    if (col.slot < 0 || cell.empty()) continue;
+    if (cell.empty()) continue;
+    if (col.slot < 0) {  // a column of the export's own: counted when it holds something
+      if (col.unknown >= 0) {
+        const auto id = static_cast<uint32_t>(col.unknown);
+        if (binder_.strict_fields()) return fail(fmt::format("contact.{}: {}", col.name, binder_.unknown_message(id)));
+        binder_.note_unknown(id);
+      }
+      continue;
+    }
     Value v = kUnknown;
     switch (col.kind) {
       case TypeKind::Bool:
@@ -223,6 +234,7 @@ BindResult CsvBinder::bind_row(FactStore& fs, std::string_view line) {
     fs.slots[static_cast<size_t>(col.slot)] = v;
     if (col.presence >= 0) fs.slots[static_cast<size_t>(col.presence)] = kTrue;
   }
+  binder_.count_line_unknown();
   return res;
 }
 
