@@ -499,10 +499,8 @@ std::string use_entry(const lawful_engine& e, Scratch& s, std::string_view decis
 class NamedEntry {
  public:
   NamedEntry(const lawful_engine& e, Scratch& s, std::string_view decision)
-      : e_(e), s_(s), why_(use_entry(e, s, decision)), named_(!decision.empty()) {}
-  ~NamedEntry() {
-    if (named_) s_.line.set_entry(e_.entry);
-  }
+      : e_(e), s_(s), why_(use_entry(e, s, decision)) {}
+  ~NamedEntry() { s_.line.set_entry(e_.entry); }
   NamedEntry(const NamedEntry&) = delete;
   NamedEntry& operator=(const NamedEntry&) = delete;
   const std::string& error() const { return why_; }
@@ -511,7 +509,6 @@ class NamedEntry {
   const lawful_engine& e_;
   Scratch& s_;
   std::string why_;
-  bool named_;
 };
 }  // namespace
 
@@ -523,8 +520,9 @@ lawful_status decide_json(const lawful_engine& e, std::string_view contact, std:
   Filling hold(d);
   if (!hold.held()) return Filling::refused();
   Lease s(e);
-  NamedEntry named(e, *s, decision);
-  if (!named.error().empty()) return fail(LAWFUL_ERR_ARGUMENT, "decision: " + named.error());
+  std::optional<NamedEntry> named;  // only for a call that names a decision
+  if (!decision.empty() && !named.emplace(e, *s, decision).error().empty())
+    return fail(LAWFUL_ERR_ARGUMENT, "decision: " + named->error());
   begin(d, e);
   s->line.set_as_of(date);
   std::string why = s->line.set_campaign(campaign);
