@@ -1,15 +1,17 @@
 #!/usr/bin/python3
-"""Decisions per second through Python (lawful.Policies.decide_many) against `lawful
-check` on the same file, and through Dask (lawful.dask.decide_bag) on one machine.
+"""Decisions per second through Python (lawful.Policies.decide_many, to a file and in
+memory) against `lawful check` on the same file, and through Dask
+(lawful.dask.decide_files, blocks of bytes; decide_bag, read_text's lines) on one machine.
 
 Each way runs `--repeat` times; the best wall time and its processor time (user + system,
-steadier on a loaded machine) are printed, with the load average before and after.
+steadier on a loaded machine; for Dask, the workers' processes', and the time the tasks
+spent computing, by kind) are printed, with the load average before and after.
 `--count` measures instructions per decision instead, under callgrind, for a machine too
 busy to trust clocks: each way runs on N and 2N lines, one thread, and the difference
 is divided by N (start-up, loading and the Python interpreter cancel out).
 
 usage: PYTHONPATH=build/python bench/python_throughput.py [--lawful build/lawful]
-           [--n 200000] [--threads 2] [--repeat 3] [--dask] [--count]
+           [--n 200000] [--threads 2] [--repeat 3] [--dask | --dask-only] [--count]
 (Debian's python3: the module is built for it; docs/performance.md has the figures.)
 """
 import argparse
@@ -31,6 +33,7 @@ p.add_argument("--n", type=int, default=200_000)
 p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
 p.add_argument("--repeat", type=int, default=3)
 p.add_argument("--dask", action="store_true", help="also through Dask: a LocalCluster of --threads one-thread workers")
+p.add_argument("--dask-only", action="store_true", help="only the Dask runs")
 p.add_argument("--count", action="store_true", help="instructions per decision under callgrind (one thread)")
 args = p.parse_args() if __name__ == "__main__" else None  # not in a Dask worker process
 
@@ -71,10 +74,11 @@ def cli_run(path, threads, out="/dev/null"):
     return time.perf_counter() - t0, cpu_children() - c0
 
 
-def python_run(policies, path, threads):
+def python_run(policies, path, threads, output=None):
+    """decide_many(path): the records held in memory, or with `output` written there."""
     c0, t0 = cpu_self(), time.perf_counter()
-    d = policies.decide_many(str(path), campaign, threads=threads)
-    assert len(d) == args.n
+    d = policies.decide_many(str(path), campaign, threads=threads, output=output)
+    assert (d["lines"] if output else len(d)) == args.n
     return time.perf_counter() - t0, cpu_self() - c0
 
 
@@ -94,12 +98,16 @@ def count_instructions():
     small, large = gen(n), gen(2 * n)
     probe = ("import lawful, sys; p = lawful.load(sys.argv[1]); "
              "d = p.decide_many(sys.argv[2], open(sys.argv[3]).read(), threads=1); b = d.to_jsonl()")
+    to_file = ("import lawful, sys; p = lawful.load(sys.argv[1]); "
+               "p.decide_many(sys.argv[2], open(sys.argv[3]).read(), threads=1, output='/dev/null')")
     print(f"instructions per decision (callgrind; {2 * n:,} minus {n:,} lines, one thread)")
     for name, cmd in (("lawful check --threads 1", lambda f: [args.lawful, "check", args.policies, "--contacts", str(f),
                                                              "--campaign", args.campaign, "-o", "/dev/null",
                                                              "--quiet", "--threads", "1"]),
                       ("decide_many(path, threads=1)", lambda f: [sys.executable, "-c", probe, args.policies, str(f),
-                                                                  args.campaign])):
+                                                                  args.campaign]),
+                      ("decide_many(path, threads=1, output=)", lambda f: [sys.executable, "-c", to_file,
+                                                                           args.policies, str(f), args.campaign])):
         per = (ir(cmd(large)) - ir(cmd(small))) / n
         print(f"  {name:<40} {per:10,.0f}")
 
@@ -113,34 +121,77 @@ def main():
     print(f"{args.n:,} contacts, {args.threads} threads, best of {args.repeat}; load average {load[0]:.1f} at the start")
     policies = lawful.load(args.policies)
     python_run(policies, path, args.threads)  # warm: the file in the page cache
+    if not args.dask_only:
+        compare(policies, path)
+    if args.dask or args.dask_only:
+        dask_runs(policies, path)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+
+
+def compare(policies, path):
     cli_wall, cli_cpu = best(lambda: cli_run(path, args.threads))
     report(f"lawful check --threads {args.threads} -o /dev/null", cli_wall, cli_cpu, args.n)
+    file_wall, file_cpu = best(lambda: python_run(policies, path, args.threads, "/dev/null"))
+    report(f"decide_many(path, threads={args.threads}, output=)", file_wall, file_cpu, args.n)
+    print(f"{'decide_many to a file / lawful check':<44} {cli_wall / file_wall * 100:7.0f}% of the CLI's rate "
+          f"(CPU: {cli_cpu / file_cpu * 100:.0f}%)")
     py_wall, py_cpu = best(lambda: python_run(policies, path, args.threads))
-    report(f"decide_many(path, threads={args.threads})", py_wall, py_cpu, args.n)
-    print(f"{'decide_many / lawful check':<44} {cli_wall / py_wall * 100:7.0f}% of the CLI's rate "
+    report(f"decide_many(path, threads={args.threads}) in memory", py_wall, py_cpu, args.n)
+    print(f"{'decide_many in memory / lawful check':<44} {cli_wall / py_wall * 100:7.0f}% of the CLI's rate "
           f"(CPU: {cli_cpu / py_cpu * 100:.0f}%)")
     one_cli = best(lambda: cli_run(path, 1))
     report("lawful check --threads 1", *one_cli, args.n)
+    one_file = best(lambda: python_run(policies, path, 1, "/dev/null"))
+    report("decide_many(path, threads=1, output=)", *one_file, args.n)
     one_py = best(lambda: python_run(policies, path, 1))
-    report("decide_many(path, threads=1)", *one_py, args.n)
-    if args.dask:
-        import dask
-        import dask.bag as db
-        import distributed
-        from lawful import dask as lawful_dask
-        with distributed.LocalCluster(n_workers=args.threads, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                      dashboard_address=None, silence_logs=50) as cluster, distributed.Client(cluster):
-            def dask_run():
-                t0 = time.perf_counter()
-                bag = db.read_text(str(path), blocksize=4_000_000)
-                r = lawful_dask.decide_bag(bag, policies, campaign)
+    report("decide_many(path, threads=1) in memory", *one_py, args.n)
+
+
+def dask_runs(policies, path):
+    import dask
+    import dask.bag as db
+    import distributed
+    from lawful import dask as lawful_dask
+    with distributed.LocalCluster(n_workers=args.threads, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None, silence_logs=50) as cluster, distributed.Client(cluster):
+        def workers_cpu(client):
+            def cpu():
+                import resource as r
+                u = r.getrusage(r.RUSAGE_SELF)
+                return u.ru_utime + u.ru_stime
+            return sum(client.run(cpu).values())
+
+        client = distributed.get_client()
+
+        def dask_run(decide):
+            # The task stream gives each task's time computing: the partition
+            # functions' share of the run, apart from Dask's own.
+            with distributed.get_task_stream(client) as stream:
+                c0, t0 = workers_cpu(client), time.perf_counter()
+                r = decide()
                 records, summary = dask.compute(r.records, r.summary)
-                assert summary["lines"] == args.n
-                return time.perf_counter() - t0, 0.0
-            wall, _ = best(dask_run)
-            print(f"{'dask: decide_bag, %d one-thread workers' % args.threads:<44} {wall:7.2f} s "
-                  f"{args.n / wall / 1000:8.1f}k/s   (CPU in the workers: not counted)")
-    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+                wall, cpu = time.perf_counter() - t0, workers_cpu(client) - c0
+            assert summary["lines"] == args.n
+            tasks = {}
+            for t in stream.data:
+                name = str(t["key"]).strip("('").split("-")[0]
+                for ss in t["startstops"]:
+                    if ss["action"] == "compute":
+                        tasks[name] = tasks.get(name, 0.0) + ss["stop"] - ss["start"]
+            return wall, cpu, tasks
+
+        def show(name, run):
+            wall, cpu, tasks = run
+            report(f"dask: {name}, {args.threads} workers", wall, cpu, args.n)
+            top = sorted(tasks.items(), key=lambda kv: -kv[1])[:4]
+            print("    computing, by task: " + ", ".join(f"{k} {v:.2f} s" for k, v in top))
+
+        runs = (("decide_files, blocks of 4 MB", lambda: lawful_dask.decide_files(
+                    str(path), policies, campaign, blocksize=4_000_000)),
+                ("decide_bag(read_text), 4 MB", lambda: lawful_dask.decide_bag(
+                    db.read_text(str(path), blocksize=4_000_000), policies, campaign)))
+        for name, decide in runs:
+            show(name, best(lambda: dask_run(decide)))
 
 
 if __name__ == "__main__":  # Dask's worker processes import this file again

@@ -1,13 +1,12 @@
 // `lawful check`: decide for every input line, in order, one record per line, on as
 // many threads as asked.
 //
-// The pipeline: a reader cuts the input into chunks of whole lines (runtime/facts/chunk_reader),
-// workers each with their own per-line step (LineDecider: a Vm, binders, a record
-// writer; runtime/vm/line_decider.h) and output buffer decide a
-// chunk at a time, and the writer (this thread) writes the chunks' output in input
-// order. A fixed pool of chunks goes round, so memory stays the same however long the
-// input; with one thread the same functions run one after the other, so the output is
-// the same byte for byte whatever the number of threads.
+// The pipeline is the library's (runtime/vm/line_pipeline.h): a reader cuts the input
+// into chunks of whole lines, workers each with their own per-line step decide a chunk at
+// a time, and this thread writes the chunks' output in input order, with the same output
+// byte for byte whatever the number of threads. This file adds what is the command's: the
+// options, the output (standard output or -o, by the one rule of runtime/io/output_file.h),
+// signals and resuming, the progress bar and the summary.
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -17,16 +16,13 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
 #include <memory>
-#include <mutex>
 #include <new>
-#include <system_error>
 #include <thread>
 #include <tuple>
 
@@ -45,6 +41,7 @@
 #include "runtime/vm/campaign_check.h"
 #include "runtime/vm/entry.h"
 #include "runtime/vm/line_decider.h"
+#include "runtime/vm/line_pipeline.h"
 #include "runtime/vm/vm.h"
 
 namespace lawful::cli {
@@ -73,75 +70,12 @@ struct CheckOptions {
   std::string engine = "vm";
 };
 
-// What every worker shares, read-only.
-struct Job {
-  const Program* prog = nullptr;
-  Entry entry;
-  LineDecider::Options line;  // the input's kind, --as-of, --engine
-  RecordFormat format = RecordFormat::Json;
-  bool csv_in = false;
-  const std::string* campaign = nullptr;  // JSON text, or null with --cases
-  std::string csv_header;
-  uint64_t from_line = 1;  // lines before it are read (and counted) but not decided
-  std::shared_ptr<const RecordNames> names;  // escaped once for every worker
-  bool strict_fields = false;                 // --strict-fields
-  // Every worker's counts of unknown keys, added when it ends.
-  mutable std::mutex unknown_mutex;
-  mutable std::vector<UnknownField> unknown_fields;
-};
-
-// One worker's machine: reused for every chunk it decides. The per-line step itself is
-// the library's (runtime/vm/line_decider.h).
-struct Worker {
-  explicit Worker(const Job& j) : job(j), line(*j.prog, j.entry, j.line, j.names) {
-    line.binder().set_strict_fields(j.strict_fields);
-  }
-  ~Worker() {
-    std::lock_guard<std::mutex> g(job.unknown_mutex);
-    report::add_unknown_fields(job.unknown_fields, line.binder().unknown_fields());
-  }
-  Worker(const Worker&) = delete;
-  Worker& operator=(const Worker&) = delete;
-
-  // Binds the campaign and the CSV header; "" or what is wrong.
-  std::string start() {
-    if (job.campaign) {
-      std::string why = line.set_campaign(*job.campaign);
-      if (!why.empty()) return why;
-    }
-    if (job.csv_in) return line.set_csv_header(job.csv_header);
-    return {};
-  }
-
-  // Decides every line of a chunk (but the first `skip`) into `out`. Not inlined, so that
-  // a profile can single it out (docs/performance.md counts `*Worker::run*`).
-  [[gnu::noinline]] void run(const Chunk& c, size_t skip, TextBuffer& out, Tally& t) {
-    out.clear();
-    t.reset(*job.prog);
-    for (size_t i = skip; i < c.lines.size(); ++i) {
-      uint64_t n = c.first_line + i;
-      if (n < job.from_line) continue;
-      const LineResult& r = line.step(c.line(i), c.capacity(i), n, out, job.format, c.lines[i].too_long);
-      if (r.decided) t.count(line.outcome());
-      else t.error(n, r.error);
-    }
-  }
-
-  const Job& job;
-  LineDecider line;
-};
-
-// Output room a chunk's records usually fit in (about 4 times its input); taken at the
-// start, with the chunks' buffers, so memory is flat from the first line.
-constexpr size_t kOutputRoom = 1u << 20;
-
-// A chunk with what its worker made of it.
-struct Slot {
-  Chunk chunk;
-  size_t skip = 0;
-  TextBuffer out;
-  Tally tally;
-};
+// The pipeline (reader, workers, ordered writer) and its worker are the library's
+// (runtime/vm/line_pipeline.h), shared with the Python module's decide_many to a file.
+using Job = LineJob;
+using Worker = LineWorker;
+using Pipeline = LinePipeline<Tally>;
+using Slot = Pipeline::Slot;
 
 // The messages of this command's faults, as `lawful check: ...` on standard error.
 void say(const std::string& message) { print_stderr(fmt::format("lawful check: {}\n", message)); }
@@ -334,186 +268,6 @@ struct Output {
       rest_size = n - done;
     }
   }
-};
-
-// The threaded run. The reader and the workers hand slots round through three queues
-// under one lock: free -> read -> done (indexed by sequence number) -> free.
-class Pipeline {
- public:
-  Pipeline(const Job& job, unsigned threads, ChunkReader& in) : job_(job), threads_(threads), in_(in) {
-    size_t n = 2 * static_cast<size_t>(threads) + 2;
-    for (size_t i = 0; i < n; ++i) slots_.push_back(std::make_unique<Slot>());
-    for (auto& s : slots_) free_.push_back(s.get());
-    done_.assign(n, nullptr);
-  }
-
-  // Runs everything, `started` being the first worker (started already); calls `sink`
-  // for every slot in input order, on this thread, and `poll` before each and every 50 ms
-  // while it waits (`poll` may end the process).
-  template <class Sink, class Poll>
-  std::string run(Slot* first, std::unique_ptr<Worker> started, Sink sink, Poll poll) {
-    // Memory is taken here, once there is input (an empty one starts and ends sooner),
-    // and touched where it is first written: by the reader and the workers, side by
-    // side, not by this thread before they start (7.5 MiB, ~3,400 page faults, in
-    // series). The peak is the same once every slot has gone round once.
-    for (auto& s : slots_) {
-      in_.prepare(s->chunk);
-      s->out.reserve(kOutputRoom);
-    }
-    std::vector<std::unique_ptr<Worker>> workers;
-    workers.push_back(std::move(started));  // its start() has succeeded
-    for (unsigned i = 1; i < threads_; ++i) {
-      workers.push_back(std::make_unique<Worker>(job_));
-      std::string why = workers.back()->start();
-      if (!why.empty()) return why;
-    }
-    // The first chunk (read already, for a CSV header) goes first.
-    first->chunk.seq = 0;
-    {
-      std::lock_guard<std::mutex> g(m_);
-      for (auto it = free_.begin(); it != free_.end(); ++it)
-        if (*it == first) {
-          free_.erase(it);
-          break;
-        }
-      read_.push_back(first);
-    }
-    std::thread reader([this] { read_loop(1); });
-    std::vector<std::thread> pool;
-    try {
-      for (unsigned i = 0; i < threads_; ++i) pool.emplace_back([this, w = workers[i].get()] { work_loop(*w); });
-    } catch (const std::system_error& e) {
-      // No more threads to be had (a ulimit): the ones started decide it all, with the
-      // same output; none at all is an error, not an abort over a joinable thread.
-      if (pool.empty()) {
-        {
-          std::lock_guard<std::mutex> g(m_);
-          stop_ = true;
-        }
-        cv_.notify_all();
-        reader.join();
-        return fmt::format("cannot start a thread: {}", e.what());
-      }
-    }
-    uint64_t next = 0;
-    for (;;) {
-      Slot* s = nullptr;
-      {
-        std::unique_lock<std::mutex> g(m_);
-        auto ready = [&] {
-          return failed_ || done_[next % done_.size()] != nullptr || (reading_done_ && next == read_count_);
-        };
-        while (!cv_.wait_for(g, std::chrono::milliseconds(50), ready)) {
-          g.unlock();
-          poll();
-          g.lock();
-        }
-        if (failed_) break;
-        s = done_[next % done_.size()];
-        if (!s) break;
-        done_[next % done_.size()] = nullptr;
-      }
-      poll();
-      sink(*s);
-      ++next;
-      {
-        std::lock_guard<std::mutex> g(m_);
-        free_.push_back(s);
-      }
-      cv_.notify_all();
-    }
-    {
-      std::lock_guard<std::mutex> g(m_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    reader.join();
-    for (auto& t : pool) t.join();
-    return failed_ ? failed_ : std::string();
-  }
-
-  Slot* take_free() {
-    Slot* s = free_.back();
-    free_.pop_back();
-    return s;
-  }
-
- private:
-  void read_loop(uint64_t seq) {
-    for (;;) {
-      Slot* s = nullptr;
-      {
-        std::unique_lock<std::mutex> g(m_);
-        cv_.wait(g, [&] { return !free_.empty() || stop_; });
-        if (stop_) break;
-        s = free_.back();
-        free_.pop_back();
-      }
-      s->skip = 0;
-      bool more = false;
-      bool no_memory = false;
-      try {
-        more = in_.next(s->chunk);
-      } catch (const std::bad_alloc&) {
-        no_memory = true;  // a chunk's lines past the memory limit: an error, not an abort
-      }
-      std::lock_guard<std::mutex> g(m_);
-      if (no_memory) failed_ = "out of memory reading the input (a limit on memory, or a line too large)";
-      if (!more) {
-        free_.push_back(s);
-        break;
-      }
-      s->chunk.seq = seq++;
-      read_.push_back(s);
-      cv_.notify_all();
-    }
-    std::lock_guard<std::mutex> g(m_);
-    reading_done_ = true;
-    read_count_ = seq;
-    cv_.notify_all();
-  }
-
-  void work_loop(Worker& w) {
-    for (;;) {
-      Slot* s = nullptr;
-      {
-        std::unique_lock<std::mutex> g(m_);
-        cv_.wait(g, [&] { return !read_.empty() || stop_ || (reading_done_ && read_.empty()); });
-        if (read_.empty()) return;
-        s = read_.front();
-        read_.erase(read_.begin());
-      }
-      bool no_memory = false;
-      try {
-        w.run(s->chunk, s->skip, s->out, s->tally);
-      } catch (const std::bad_alloc&) {
-        no_memory = true;  // the run ends with an error (run() sees failed_), not an abort
-      }
-      {
-        std::lock_guard<std::mutex> g(m_);
-        if (no_memory)
-          failed_ = "out of memory deciding (a limit on memory)";
-        else
-          done_[s->chunk.seq % done_.size()] = s;
-      }
-      cv_.notify_all();
-      if (no_memory) return;
-    }
-  }
-
-  const Job& job_;
-  unsigned threads_;
-  ChunkReader& in_;
-  std::vector<std::unique_ptr<Slot>> slots_;
-  std::mutex m_;
-  std::condition_variable cv_;
-  std::vector<Slot*> free_;
-  std::vector<Slot*> read_;  // in sequence order
-  std::vector<Slot*> done_;  // by sequence number modulo the pool's size
-  bool reading_done_ = false;
-  const char* failed_ = nullptr;  // why the run stopped before the input's end (no allocation)
-  bool stop_ = false;
-  uint64_t read_count_ = 1;  // the first chunk is read before the pipeline starts
 };
 
 int run_check(const CheckOptions& o) {
@@ -734,8 +488,10 @@ int run_check(const CheckOptions& o) {
     say(fmt::format("interrupted after {} lines; resume with --from-line {}{}", lines, lines + 1, where));
     std::_Exit(code);
   };
+  // Both end the process themselves on a stop (stop() above): the run never ends early.
   auto poll = [&] {
     if (int sig = g_stop_signal.load(std::memory_order_relaxed)) stop(sig);
+    return true;
   };
   auto sink = [&](Slot& s) {
     if (out.write(s.out.view())) {
@@ -746,28 +502,16 @@ int run_check(const CheckOptions& o) {
     total.add(s.tally);
     bytes += s.chunk.bytes;
     progress.update(total.lines, bytes);
+    return true;
   };
-  if (!any_input) {
-    // Nothing to decide.
-  } else if (threads == 1) {
-    Worker& w = *first_worker;
-    Slot* s = first;
-    for (;;) {
-      poll();
-      w.run(s->chunk, s->skip, s->out, s->tally);
-      poll();
-      sink(*s);
-      s->skip = 0;
-      if (!in.next(s->chunk)) break;
-    }
-  } else {
+  if (any_input) {
     std::string bad = pipe.run(first, std::move(first_worker), sink, poll);
     if (!bad.empty()) {
       print_error(bad);
       return kExitFailed;
     }
   }
-  first_worker.reset();  // with one thread: its counts of unknown keys go to the job
+  first_worker.reset();  // not handed to the pipeline (no input): its counts go to the job
   // The input ended because of a signal (a run that ended on its own is complete, even
   // if a signal came at the last moment).
   if (in.interrupted()) stop(g_stop_signal.load());

@@ -35,6 +35,10 @@ void add_serve(Command& app, int& exit_code) {
       .check_range(1000, 3.6e6);
   cmd.add_option("--watch-ms", o->watch_ms, "Poll the policy files this often and reload when they change; 0: on SIGHUP only (default 1000)")
       .check_range(0, 3.6e6);
+  cmd.add_option("--engine", o->engine,
+                 "Engine: vm (the interpreter, default), jit (machine code compiled by LLVM at start and after each "
+                 "reload), or auto (jit where this build and the policies allow it)")
+      .check_member({"vm", "jit", "auto"});
   auto no_playground = std::make_shared<bool>(false);
   cmd.add_flag("--no-playground", *no_playground, "Do not serve the playground page (GET /, POST /v1/playground)");
   cmd.callback([o, max_body, no_playground, &exit_code] {

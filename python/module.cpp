@@ -7,6 +7,9 @@
 // through the library's per-line step (runtime/vm/line_decider.h), one per thread,
 // as `lawful check`'s workers do, so the records are `lawful check`'s byte for byte
 // (error records in place).
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -14,6 +17,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -28,7 +32,10 @@
 #include "runtime/facts/chunk_reader.h"
 #include "compiler/compiler.h"
 #include "compiler/test_runner.h"
+#include "report/check_counts.h"
 #include "runtime/bytecode/serialize.h"
+#include "runtime/io/output_file.h"
+#include "runtime/vm/line_pipeline.h"
 
 namespace py = pybind11;
 
@@ -80,33 +87,9 @@ py::tuple load_with(Load load) {
 
 // ---------------------------------------------------------------- batches
 
-// Counts by verdict, basis and policy, as `lawful check`'s summary keeps them.
-struct Tally {
-  uint64_t lines = 0, errors = 0;
-  std::array<uint64_t, 3> verdicts{};
-  std::vector<uint64_t> bases;
-  std::vector<std::array<uint64_t, 3>> policies;  // by policy, then "no policy"
-  uint64_t first_error_line = 0;
-  std::string first_error;
-
-  void reset(const Program& prog) {
-    size_t nb = prog.basis_enum >= 0 ? prog.schema.enums[static_cast<size_t>(prog.basis_enum)].members.size() : 0;
-    bases.assign(nb, 0);
-    policies.assign(prog.policies.size() + 1, {0, 0, 0});
-  }
-  void add(const Tally& t) {
-    lines += t.lines;
-    errors += t.errors;
-    for (size_t i = 0; i < 3; ++i) verdicts[i] += t.verdicts[i];
-    for (size_t i = 0; i < bases.size(); ++i) bases[i] += t.bases[i];
-    for (size_t i = 0; i < policies.size(); ++i)
-      for (size_t v = 0; v < 3; ++v) policies[i][v] += t.policies[i][v];
-    if (!first_error_line && t.first_error_line) {
-      first_error_line = t.first_error_line;
-      first_error = t.first_error;
-    }
-  }
-};
+// Counts by verdict, basis and policy: `lawful check`'s own (report/check_counts.h), so
+// a summary from Python is the command's --summary.
+using Tally = report::CheckCounts;
 
 // An input line: where it starts in the buffer, its length, or (too_long) the length of
 // a line over the binder's limit, whose text is not decided.
@@ -249,21 +232,11 @@ void decide_block(LineDecider& line, const Program& prog, std::string_view buf, 
     const Line& l = k.lines[i];
     const LineResult& r = line.step(std::string_view(buf.data() + l.offset, l.length), buf.size() - l.offset,
                                     number + i, k.out, RecordFormat::Json, l.too_long);
-    ++k.tally.lines;
     if (r.decided) {
-      const Outcome& o = line.outcome();
-      auto v = static_cast<size_t>(o.verdict);
-      ++k.tally.verdicts[v];
-      if (o.verdict == VerdictCode::Allow && o.basis >= 0 && static_cast<size_t>(o.basis) < k.tally.bases.size())
-        ++k.tally.bases[static_cast<size_t>(o.basis)];
-      ++k.tally.policies[o.policy >= 0 ? static_cast<size_t>(o.policy) : prog.policies.size()][v];
-      k.verdicts.push_back(static_cast<uint8_t>(v));
+      k.tally.count(line.outcome());
+      k.verdicts.push_back(static_cast<uint8_t>(line.outcome().verdict));
     } else {
-      ++k.tally.errors;
-      if (!k.tally.first_error_line) {
-        k.tally.first_error_line = number + i;
-        k.tally.first_error = std::string(r.error);
-      }
+      k.tally.error(number + i, r.error);
       k.errors.push_back({i, std::string(r.id), r.has_id, std::string(r.error)});
       k.verdicts.push_back(3);
     }
@@ -313,20 +286,31 @@ void finish(const Program& prog, uint64_t first_line, Batch& batch) {
 }
 
 // Decides every line of the blocks of `buf` on `threads` threads; error lines numbered
-// from `first_line`. The binder may read kBindPadding bytes past a line: lines that
-// close to the end of `buf` are copied by the per-line step. Runs without the GIL.
-void decide_blocks(const lawful_engine& e, const std::string& campaign, std::string_view buf, unsigned threads,
-                   uint64_t first_line, Batch& batch) {
+// from `first_line`. "" or what is wrong with the campaign (then nothing is decided).
+// The binder may read kBindPadding bytes past a line: lines that close to the end of
+// `buf` are copied by the per-line step. Runs without the GIL.
+std::string decide_blocks(const lawful_engine& e, const std::string& campaign, std::string_view buf, unsigned threads,
+                          uint64_t first_line, Batch& batch) {
   const Program& prog = *e.program;
   std::vector<Block>& blocks = batch.blocks;
   const size_t max_line = BindLimits{}.max_line;
   LineDecider::Options options;
   options.native = e.native();
   std::atomic<size_t> next{0};
+  std::mutex bad_mutex;
+  std::string bad;
   threads = static_cast<unsigned>(std::max<size_t>(1, std::min<size_t>(threads, blocks.size())));
   on_threads(threads, [&](std::atomic<bool>& failed) {
     LineDecider line(prog, e.entry, options, e.names);
-    line.set_campaign(campaign);  // checked before the threads start
+    // The campaign is checked here, by the deciders that bind it: a probe of its own
+    // would cost a machine more for every batch (a Dask task's block, say).
+    std::string why = line.set_campaign(campaign);
+    if (!why.empty()) {
+      failed = true;
+      std::lock_guard<std::mutex> g(bad_mutex);
+      bad = std::move(why);
+      return;
+    }
     for (;;) {
       size_t b = next.fetch_add(1);
       if (b >= blocks.size() || failed.load()) return;
@@ -335,7 +319,9 @@ void decide_blocks(const lawful_engine& e, const std::string& campaign, std::str
       decide_block(line, prog, buf, k, 1);
     }
   });
+  if (!bad.empty()) return bad;
   finish(prog, first_line, batch);
+  return {};
 }
 
 // Decides a file as `lawful check` does: its chunk reader (runtime/facts/chunk_reader.h) cuts it
@@ -372,6 +358,106 @@ std::string decide_chunks(const lawful_engine& e, const std::string& campaign, C
   return {};
 }
 
+// A pipe that wakes the chunk reader when a run is stopped (ChunkReader::stop_when).
+struct WakePipe {
+  int fd[2] = {-1, -1};
+  WakePipe() {
+    if (::pipe2(fd, O_NONBLOCK | O_CLOEXEC) != 0) fd[0] = fd[1] = -1;
+  }
+  ~WakePipe() {
+    for (int f : fd)
+      if (f >= 0) ::close(f);
+  }
+  WakePipe(const WakePipe&) = delete;
+  WakePipe& operator=(const WakePipe&) = delete;
+  void wake() {
+    if (fd[1] >= 0) {
+      ssize_t ignored = ::write(fd[1], "!", 1);
+      (void)ignored;
+    }
+  }
+};
+
+// What a run to a file came to: "" or why it failed; `interrupted` when a signal's
+// Python handler raised (the exception is set: the caller raises it with the GIL).
+struct ToFile {
+  std::string error;
+  bool interrupted = false;
+};
+
+// Decides the file at `in_path` into `out_path` as `lawful check -o` does: the library's
+// pipeline (runtime/vm/line_pipeline.h: reader, workers, this thread writing in order) and
+// the one rule of every output (runtime/io/output_file.h: a file replaced through a
+// temporary beside it, renamed only when complete; a device or pipe written as it is).
+// Memory stays that of the pipeline's chunks however long the input. Every 50 ms this
+// thread takes the GIL for a moment to run Python's signal handlers: Ctrl-C stops the run
+// and the temporary is removed. Runs without the GIL.
+ToFile decide_to_file(const LineJob& job, unsigned threads, const std::string& in_path, const std::string& out_path,
+                      Tally& total) {
+  ToFile result;
+  std::atomic<int> stop{0};
+  WakePipe wake;
+  ChunkReader in;
+  in.stop_when(&stop, wake.fd[0]);
+  if (!in.open(in_path, job.line.limits.max_line, threads == 1 ? (1u << 20) : (1u << 18), &result.error))
+    return result;
+  io::OutputFile out;
+  io::OutputOptions options;
+  options.stop = &stop;
+  if (!out.open(out_path, options)) {
+    result.error = out.error();
+    return result;
+  }
+  LinePipeline<Tally> pipe(job, threads, in);
+  auto worker = std::make_unique<LineWorker>(job);
+  result.error = worker->start();  // the campaign, checked before: cannot fail here
+  if (!result.error.empty()) return result;
+  auto last = std::chrono::steady_clock::now();
+  auto poll = [&] {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last < std::chrono::milliseconds(50)) return true;
+    last = now;
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() == 0) return true;
+    result.interrupted = true;
+    stop.store(1);
+    wake.wake();
+    return false;
+  };
+  auto sink = [&](LineSlot<Tally>& s) {
+    if (!out.write(s.out.view())) return false;
+    total.add(s.tally);
+    return true;
+  };
+  // Nothing read here: the pipeline's reader reads it all, so that this thread (Python's,
+  // which alone runs its signal handlers) only waits, polls and writes.
+  result.error = pipe.run(nullptr, std::move(worker), sink, poll);
+  if (result.interrupted) return result;  // ~OutputFile removes the temporary
+  if (!result.error.empty()) return result;
+  if (pipe.cancelled()) {
+    result.error = out.error();  // the sink's write failed
+  } else if (in.failed()) {
+    result.error = in.failure();
+  } else if (!out.commit()) {
+    result.error = out.error();
+  }
+  return result;
+}
+
+// Writes a batch's records to `out_path` by the one rule of every output, as above.
+std::string write_batch(const Batch& b, const std::string& out_path) {
+  io::OutputFile out;
+  if (!out.open(out_path)) return out.error();
+  for (const Block& k : b.blocks)
+    if (!out.write(k.out.view())) return out.error();
+  return out.commit() ? std::string() : out.error();
+}
+
+[[noreturn]] void raise_os_error(const std::string& why) {
+  PyErr_SetString(PyExc_OSError, why.c_str());
+  throw py::error_already_set();
+}
+
 unsigned thread_count(py::object threads) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   if (threads.is_none()) return cores;
@@ -396,11 +482,8 @@ std::shared_ptr<Batch> run_batch(const EnginePtr& engine, const std::string& cam
   std::string bad;
   {
     py::gil_scoped_release nogil;
-    bad = campaign_error(*engine->e, campaign);
-    if (bad.empty()) {
-      batch->blocks = lines ? line_blocks(*lines) : raw_blocks(buf);
-      decide_blocks(*engine->e, campaign, buf, n, first_line, *batch);
-    }
+    batch->blocks = lines ? line_blocks(*lines) : raw_blocks(buf);
+    bad = decide_blocks(*engine->e, campaign, buf, n, first_line, *batch);
   }
   if (!bad.empty()) throw py::value_error("campaign: " + bad);
   return batch;
@@ -410,7 +493,7 @@ std::shared_ptr<Batch> run_batch(const EnginePtr& engine, const std::string& cam
 std::string_view bytes_of(const py::buffer& b, py::buffer_info& info) {
   info = b.request();
   if (info.ndim > 1 || (info.ndim == 1 && info.strides[0] != info.itemsize))
-    throw py::type_error("decide_many: the input must be contiguous bytes");
+    throw py::type_error("the input must be contiguous bytes");
   return {static_cast<const char*>(info.ptr), static_cast<size_t>(info.size * info.itemsize)};
 }
 
@@ -576,6 +659,27 @@ PYBIND11_MODULE(_lawful, m) {
     return run_batch(engine, campaign, in, nullptr, threads, first_line);
   });
 
+  // How many lines `lawful check` counts in bytes of whole lines: one a newline, and a
+  // last one without. memchr, without the GIL (bytes.count is a byte at a time: it cost
+  // a Dask task a fifth of what deciding its block did).
+  m.def("count_lines", [](py::buffer data) {
+    py::buffer_info info;
+    std::string_view in = bytes_of(data, info);
+    uint64_t n = 0;
+    {
+      py::gil_scoped_release nogil;
+      const char* p = in.data();
+      const char* end = p + in.size();
+      while (p < end) {
+        const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+        ++n;
+        if (!nl) break;
+        p = nl + 1;
+      }
+    }
+    return n;
+  });
+
   // A file of JSON Lines, read whole.
   // A file (or a pipe) of JSON Lines, read as `lawful check` reads it.
   m.def("decide_file", [](const EnginePtr& engine, const std::string& path, const std::string& campaign,
@@ -592,11 +696,45 @@ PYBIND11_MODULE(_lawful, m) {
         why = decide_chunks(*engine->e, campaign, in, n, first_line, *batch);
     }
     if (!bad.empty()) throw py::value_error("campaign: " + bad);
-    if (!why.empty()) {
-      PyErr_SetString(PyExc_OSError, why.c_str());
-      throw py::error_already_set();
-    }
+    if (!why.empty()) raise_os_error(why);
     return batch;
+  });
+
+  // A file (or a pipe) of JSON Lines decided into the file `output`, as `lawful check -o`
+  // does (decide_to_file). Returns the summary.
+  m.def("decide_file_to", [](const EnginePtr& engine, const std::string& path, const std::string& output,
+                             const std::string& campaign, py::object threads) {
+    const lawful_engine& e = *engine->e;
+    LineJob job;
+    job.prog = e.program.get();
+    job.entry = e.entry;
+    job.line.native = e.native();
+    job.campaign = &campaign;
+    job.names = e.names;
+    Tally total;
+    total.reset(*job.prog);
+    unsigned n = thread_count(threads);
+    std::string bad;
+    ToFile done;
+    {
+      py::gil_scoped_release nogil;
+      bad = campaign_error(e, campaign);
+      if (bad.empty()) done = decide_to_file(job, n, path, output, total);
+    }
+    if (done.interrupted) throw py::error_already_set();  // KeyboardInterrupt, or what a handler raised
+    if (!bad.empty()) throw py::value_error("campaign: " + bad);
+    if (!done.error.empty()) raise_os_error(done.error);
+    return tally_dict(*job.prog, total, false);
+  });
+
+  // A batch's records written to the file `output` (by the same rule).
+  m.def("write_batch", [](const Batch& b, const std::string& output) {
+    std::string why;
+    {
+      py::gil_scoped_release nogil;
+      why = write_batch(b, output);
+    }
+    if (!why.empty()) raise_os_error(why);
   });
 
   // One contact per item (bytes), each one line whatever it holds.

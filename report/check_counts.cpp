@@ -223,17 +223,6 @@ std::string utc_now() {
   return buf;
 }
 
-void add_unknown_fields(std::vector<UnknownField>& total, const std::deque<UnknownField>& more) {
-  for (const UnknownField& u : more) {
-    if (!u.lines) continue;
-    auto it = std::find_if(total.begin(), total.end(), [&](const UnknownField& x) { return x.path == u.path; });
-    if (it == total.end()) total.push_back(u);
-    else it->lines += u.lines;
-  }
-  std::stable_sort(total.begin(), total.end(),
-                   [](const UnknownField& a, const UnknownField& b) { return a.lines > b.lines; });
-}
-
 std::string unknown_field_text(const UnknownField& u) {
   std::string digits = std::to_string(u.lines), lines;
   for (size_t i = 0; i < digits.size(); ++i) {

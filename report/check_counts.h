@@ -134,9 +134,6 @@ struct RunFacts {
   bool strict_fields = false;
 };
 
-// Adds one binder's counts of unknown keys to `total` (by path), keeping it sorted by
-// lines, most first; keys counted on no line are left out.
-void add_unknown_fields(std::vector<UnknownField>& total, const std::deque<UnknownField>& more);
 // "contact.objectd: 1,234 lines, did you mean contact.objected?"
 std::string unknown_field_text(const UnknownField& u);
 

@@ -62,7 +62,7 @@ ctest --test-dir build --output-on-failure -j "$jobs"
 sanitizer_build=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG")
 
 phase "AddressSanitizer + UndefinedBehaviorSanitizer build"
-# The Python module (python/) and its tests (python_lawful, python_dask) are not in this
+# The Python module (python/) and its tests (python_lawful, python_dask, python_output) are not in this
 # build: LAWFUL_PYTHON is off with a sanitizer (an interpreter without the sanitizer's
 # runtime cannot load a sanitized module), as the ctypes probes skip it. The Release
 # phase runs them. Nor is reports_browser (headless Chromium on the HTML reports,

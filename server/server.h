@@ -28,6 +28,7 @@ struct Options {
   unsigned idle_timeout_ms = 5000;       // a keep-alive connection with no new request
   unsigned watch_ms = 1000;              // poll the policy files; 0: reload on SIGHUP only
   bool playground = true;                // GET / and POST /v1/playground
+  std::string engine = "vm";             // vm, jit (the native back end) or auto (jit where it can be had)
   // Where the service's own messages go (a line each, without the newline): standard
   // error for the command.
   std::function<void(std::string_view)> say;

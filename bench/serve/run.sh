@@ -14,16 +14,7 @@ n=${4:-200000}
 lawful=$build/lawful
 cases=$build/serve-bench-cases.jsonl
 
-python3 - "$lawful" "$cases" "$n" <<'PY'
-import json, subprocess, sys
-lawful, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-campaign = json.load(open("examples/campaign.json"))
-contacts = subprocess.run([lawful, "gen-contacts", "--n", str(n), "--seed", "1"], capture_output=True, text=True,
-                          check=True).stdout
-with open(out, "w") as f:
-    for line in contacts.splitlines():
-        f.write(json.dumps({"contact": json.loads(line), "campaign": campaign}) + "\n")
-PY
+python3 bench/serve/make_cases.py "$lawful" "$cases" "$n"
 
 log=$(mktemp)
 "$lawful" serve policies --listen 127.0.0.1:0 --watch-ms 0 --max-body 4000000000 2>"$log" &

@@ -434,7 +434,8 @@ class Policies:
         return Decision(d[0], d[1])
 
     def decide_many(self, lines: Union[bytes, bytearray, memoryview, str, os.PathLike, Iterable[Json]],
-                    campaign: Json, threads: Optional[int] = None) -> Decisions:
+                    campaign: Json, threads: Optional[int] = None,
+                    output: Union[str, os.PathLike, None] = None) -> Union[Decisions, Dict[str, Any]]:
         """Decides for many contacts and one campaign, in input order, on ``threads``
         threads (default: every core), without the GIL.
 
@@ -444,19 +445,42 @@ class Policies:
         check`` writes it: a line that is not JSON, breaks the schema, is blank or too
         long gets an error record in its place. A campaign that cannot be read raises
         ``ValueError``.
+
+        Without ``output``, returns the ``Decisions``, held in memory. With ``output`` (a
+        path), the records go to that file, byte for byte as ``lawful check -o output``
+        writes them, and the summary (``Decisions.summary()``'s keys) is returned. From a
+        path, the file is read and written as the command does it (the same pipeline:
+        chunks of lines decided on the threads, written in order), so memory stays a few
+        MiB however long the input. ``output`` is written by the command's rule: a file
+        is replaced through a temporary beside it, renamed only when complete (a link to
+        a file replaces the file it names; a device or named pipe is written as it is;
+        a directory or a dangling link is refused with ``OSError``). Ctrl-C stops the
+        run and leaves ``output`` as it was.
         """
         e = self._current()
         camp = _text(campaign, "campaign")
-        if isinstance(lines, (bytes, bytearray, memoryview)):
-            batch = _lawful.decide_buffer(e, lines, camp, threads, 1)
-        elif isinstance(lines, str) and "\n" not in lines and lines.strip() and not lines.lstrip().startswith("{"):
-            batch = _lawful.decide_file(e, lines, camp, threads, 1)
+        path: Optional[str] = None
+        if isinstance(lines, str) and "\n" not in lines and lines.strip() and not lines.lstrip().startswith("{"):
+            path = lines
         elif isinstance(lines, os.PathLike):
-            batch = _lawful.decide_file(e, os.fspath(lines), camp, threads, 1)
+            path = os.fspath(lines)
+        if output is not None:
+            if not isinstance(output, (str, os.PathLike)):
+                raise TypeError(f"output: a path, not {type(output).__name__}")
+            out = os.fspath(output)
+            if path is not None:
+                return _lawful.decide_file_to(e, path, out, camp, threads)
+        if path is not None:
+            batch = _lawful.decide_file(e, path, camp, threads, 1)
+        elif isinstance(lines, (bytes, bytearray, memoryview)):
+            batch = _lawful.decide_buffer(e, lines, camp, threads, 1)
         elif isinstance(lines, str):
             batch = _lawful.decide_buffer(e, lines.encode("utf-8", "surrogateescape"), camp, threads, 1)
         else:
             batch = _lawful.decide_texts(e, [_line(x) for x in lines], camp, threads, 1)
+        if output is not None:
+            _lawful.write_batch(batch, out)
+            return batch.summary()
         return Decisions(batch, Version(e.generation, "%016x" % e.source_hash))
 
     def decide_frame(self, df: Any, campaign: Json, threads: Optional[int] = None):

@@ -16,7 +16,16 @@ partition, in a tree.
     result.records.to_textfiles("s3://crm/decisions-*.jsonl")   # `lawful check`'s records
     print(result.summary.compute())
 
-Partition functions (``decide_partition``, ``decide_frame_partition``) are plain
+Files of JSON Lines are best decided as blocks of bytes (``decide_files``): each task
+reads a block of whole lines (``dask.bytes.read_bytes`` with a ``blocksize``), the
+library decides its lines and writes their records as one bytes object, with no Python
+object per line on the way::
+
+    result = lawful.dask.decide_files("s3://crm/contacts-*.jsonl", policies, campaign,
+                                      blocksize="64MiB")
+    result.records.to_textfiles("s3://crm/decisions-*.jsonl", encoding=None)
+
+Partition functions (``decide_partition``, ``decide_block``, ``decide_frame_partition``) are plain
 functions of (data, lawc bytes, campaign text, first line), usable from other engines:
 docs/scale-out.md maps them to Spark's ``mapInPandas``.
 """
@@ -32,21 +41,35 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 import lawful
 from . import _lawful
 
-__all__ = ["decide_bag", "decide_dataframe", "decide_partition", "decide_frame_partition", "merge_summaries",
-           "Result", "FrameResult"]
+__all__ = ["decide_bag", "decide_files", "decide_dataframe", "decide_partition", "decide_block",
+           "decide_frame_partition", "merge_summaries", "Result", "FrameResult"]
 
 _engines: Dict[str, Any] = {}
 _engines_lock = threading.Lock()
+_last: Optional[Tuple[Any, str, Any]] = None  # (lawc object, backend, engine) of the last call
 
 
-def _engine(lawc: bytes):
-    """The engine of these .lawc bytes in this process, loaded (and verified) once."""
-    key = hashlib.sha256(lawc).hexdigest()
+def _engine(lawc: bytes, backend: str = "vm"):
+    """The engine of these .lawc bytes in this process, loaded (and verified) once, on
+    `backend` ("vm", or "jit": compiled to machine code once, LAWFUL_CACHE_DIR's cache
+    helping the next process)."""
+    global _last
+    last = _last
+    if last is not None and last[0] is lawc and last[1] == backend:
+        return last[2]  # the same bytes object as the last task's (the graph's one key): no hash again
+    if backend not in ("vm", "jit"):
+        raise ValueError("backend: 'vm' or 'jit'")
+    key = (hashlib.sha256(lawc).hexdigest(), backend)
     with _engines_lock:
         e = _engines.get(key)
         if e is None:
             e = lawful._load_engine(_lawful.load_bytecode(bytes(lawc)), "bytecode")[0]
+            if backend == "jit":
+                why = e.set_backend(True)
+                if why:
+                    raise lawful.LawfulError(why)
             _engines[key] = e
+        _last = (lawc, backend, e)
         return e
 
 
@@ -71,12 +94,12 @@ def _file_text(lines: Sequence[Any]) -> Optional[bytes]:
 
 
 def decide_partition(lines: Sequence[Any], lawc: bytes, campaign: str, first_line: int = 1,
-                     threads: Optional[int] = 1) -> Tuple[List[str], Dict[str, Any]]:
+                     threads: Optional[int] = 1, backend: str = "vm") -> Tuple[List[str], Dict[str, Any]]:
     """Decides one partition of JSON lines (str or bytes, each one contact; a trailing
     newline is dropped; dicts are accepted too). Returns the records (``lawful check``'s,
     without newlines, error records numbered from ``first_line``) and the partition's
-    summary."""
-    e = _engine(lawc)
+    summary. ``backend``: "vm" or "jit" (the same records)."""
+    e = _engine(lawc, backend)
     text = _file_text(lines)
     if text is not None:
         batch = _lawful.decide_buffer(e, text, campaign, threads, first_line)
@@ -85,12 +108,30 @@ def decide_partition(lines: Sequence[Any], lawc: bytes, campaign: str, first_lin
     return batch.records().decode("utf-8", "replace").split("\n")[:-1], batch.summary(True)
 
 
-def decide_frame_partition(df: Any, lawc: bytes, campaign: str, first_line: int = 1, threads: Optional[int] = 1):
+def lines_in(block: bytes) -> int:
+    """How many lines ``lawful check`` counts in a block of whole lines: one a newline, and
+    a last one without a newline."""
+    return _lawful.count_lines(block)
+
+
+def decide_block(block: bytes, lawc: bytes, campaign: str, first_line: int = 1,
+                 threads: Optional[int] = 1, backend: str = "vm") -> Tuple[List[bytes], Dict[str, Any]]:
+    """Decides one block of JSON Lines text (bytes of whole lines, as
+    ``dask.bytes.read_bytes(..., delimiter=b"\\n")`` cuts a file) in the library: the lines
+    are cut and decided without a Python object each. Returns ``[records]`` (the records
+    as one bytes object, ``lawful check``'s output for these lines, error records numbered
+    from ``first_line``) and the block's summary."""
+    batch = _lawful.decide_buffer(_engine(lawc, backend), block, campaign, threads, first_line)
+    return [batch.records()], batch.summary(True)
+
+
+def decide_frame_partition(df: Any, lawc: bytes, campaign: str, first_line: int = 1, threads: Optional[int] = 1,
+                           backend: str = "vm"):
     """Decides one pandas DataFrame of contacts (as ``Policies.decide_frame``). Returns
     the DataFrame of decisions (same index; error rows have ``error`` and a ``line``
     counted from ``first_line``) and the partition's summary."""
     contacts = [lawful._row_contact(r) for r in df.to_dict("records")]
-    e = _engine(lawc)
+    e = _engine(lawc, backend)
     batch = _lawful.decide_texts(e, [lawful._line(c) for c in contacts], campaign, threads, first_line)
     v = lawful.Version(e.generation, "%016x" % e.source_hash)
     return lawful.Decisions(batch, v).to_frame(index=df.index), batch.summary(True)
@@ -132,9 +173,9 @@ def _tree_reduce(items: List[Any], delayed, width: int = 8):
     return level[0] if level else delayed(merge_summaries, pure=True)()
 
 
-def _first_lines(parts: List[Any], delayed) -> List[Any]:
+def _first_lines(parts: List[Any], delayed, count=len) -> List[Any]:
     """The number of each partition's first line: 1, then the counts before it."""
-    counts = [delayed(len, pure=True)(p) for p in parts]
+    counts = [delayed(count, pure=True)(p) for p in parts]
     firsts: List[Any] = [1]
     for c in counts[:-1]:
         firsts.append(delayed(operator.add, pure=True)(firsts[-1], c))
@@ -175,42 +216,78 @@ def _finish(summary: Dict[str, Any]) -> Dict[str, Any]:
     return summary
 
 
-def _plan(policies: Any, campaign: Any, parts: List[Any], partition_fn: Any, threads: Optional[int]):
+def _plan(policies: Any, campaign: Any, parts: List[Any], partition_fn: Any, threads: Optional[int],
+          backend: Optional[str], count=len, as_part=_as_list):
     """One task per partition: `partition_fn(part, lawc, campaign, first_line, threads)`,
-    the program one key of the graph; and the summary, reduced on the cluster."""
+    the program one key of the graph, the partitions' lines counted by `count`; and the
+    summary, reduced on the cluster."""
     import dask
     delayed = dask.delayed
     lawc = _program(policies)
+    if backend is None:  # the Policies' own, or the interpreter
+        backend = policies.backend if isinstance(policies, lawful.Policies) else "vm"
+    if backend not in ("vm", "jit"):
+        raise ValueError("backend: 'vm' or 'jit'")
     camp = lawful._text(campaign, "campaign")
     why = _engine(lawc).campaign_error(camp)
     if why:
         raise ValueError(f"campaign: {why}")
     program = delayed(lawc, pure=True)
     # A partition may be a lazy iterator: made a list once, read by both tasks below.
-    parts = [delayed(_as_list, pure=True)(p) for p in parts]
-    firsts = _first_lines(parts, delayed)
-    outs = [delayed(partition_fn, pure=True, nout=2)(p, program, camp, f, threads) for p, f in zip(parts, firsts)]
+    if as_part is not None:
+        parts = [delayed(as_part, pure=True)(p) for p in parts]
+    firsts = _first_lines(parts, delayed, count)
+    outs = [delayed(partition_fn, pure=True, nout=2)(p, program, camp, f, threads, backend)
+            for p, f in zip(parts, firsts)]
     summary = delayed(_finish, pure=True)(_tree_reduce([o[1] for o in outs], delayed))
     return [o[0] for o in outs], summary
 
 
-def decide_bag(bag: Any, policies: Any, campaign: Any, threads: Optional[int] = 1) -> Result:
+def decide_bag(bag: Any, policies: Any, campaign: Any, threads: Optional[int] = 1,
+               backend: Optional[str] = None) -> Result:
     """Decides every line of a Dask bag of JSON lines (``dask.bag.read_text``'s lines, or
     str/bytes/dict items, one contact each), one task per partition.
 
     ``policies``: a ``lawful.Policies`` or ``.lawc`` bytes. ``threads``: threads per task
     (1 suits one-thread workers; a worker with several threads runs several tasks).
+    ``backend``: "vm" or "jit" on the workers (default: the ``Policies``' own backend,
+    or "vm" for bytes); the records are the same either way.
     The campaign is checked here: one that cannot be read raises ``ValueError``."""
     import dask.bag as db
-    records, summary = _plan(policies, campaign, bag.to_delayed(optimize_graph=True), decide_partition, threads)
+    records, summary = _plan(policies, campaign, bag.to_delayed(optimize_graph=True), decide_partition, threads,
+                             backend)
     return Result(db.from_delayed(records), summary)
 
 
-def decide_dataframe(ddf: Any, policies: Any, campaign: Any, threads: Optional[int] = 1) -> FrameResult:
+def decide_files(urlpath: Any, policies: Any, campaign: Any, blocksize: Any = "64MiB", threads: Optional[int] = 1,
+                 backend: Optional[str] = None, **storage_options: Any) -> Result:
+    """Decides every line of one or more files of JSON Lines (a path, a glob, a list; any
+    file system ``dask.bytes.read_bytes`` reads), one task per block of about
+    ``blocksize`` bytes of whole lines.
+
+    Each task reads its block as bytes and the library decides it (``decide_block``):
+    no Python object per line. ``records`` is a Dask bag with one item per block, the
+    bytes of its records (``lawful check``'s, each line ending with a newline): joined in
+    order they are ``lawful check``'s output, and ``records.to_textfiles(pattern,
+    encoding=None)`` writes one file per block. Error records count lines from 1 at the
+    first file's start, on across the files in the order ``read_bytes`` lists them.
+    ``threads`` and ``backend`` as for ``decide_bag``."""
+    import dask.bag as db
+    from dask.bytes import read_bytes
+    _, blocks = read_bytes(urlpath, delimiter=b"\n", blocksize=blocksize, sample=False, **storage_options)
+    parts = [b for file_blocks in blocks for b in file_blocks]
+    records, summary = _plan(policies, campaign, parts, decide_block, threads, backend, count=lines_in,
+                             as_part=None)
+    return Result(db.from_delayed(records), summary)
+
+
+def decide_dataframe(ddf: Any, policies: Any, campaign: Any, threads: Optional[int] = 1,
+                     backend: Optional[str] = None) -> FrameResult:
     """Decides every row of a Dask DataFrame of contacts (columns as for
     ``Policies.decide_frame``), one task per partition. Returns a Dask DataFrame of
     decisions with the input's partitions and index, and the summary."""
     import dask.dataframe as dd
-    frames, summary = _plan(policies, campaign, ddf.to_delayed(optimize_graph=True), decide_frame_partition, threads)
+    frames, summary = _plan(policies, campaign, ddf.to_delayed(optimize_graph=True), decide_frame_partition,
+                             threads, backend)
     decisions = dd.from_delayed(frames, meta=lawful._frame([], None), divisions=ddf.divisions, verify_meta=False)
     return FrameResult(decisions, summary)

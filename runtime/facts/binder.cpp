@@ -3,6 +3,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_map>
 
@@ -1443,6 +1444,17 @@ std::string_view utf8_prefix(std::string_view s, size_t n) {
   if (s.size() <= n) return s;
   while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
   return s.substr(0, n);
+}
+
+void add_unknown_fields(std::vector<UnknownField>& total, const std::deque<UnknownField>& more) {
+  for (const UnknownField& u : more) {
+    if (!u.lines) continue;
+    auto it = std::find_if(total.begin(), total.end(), [&](const UnknownField& x) { return x.path == u.path; });
+    if (it == total.end()) total.push_back(u);
+    else it->lines += u.lines;
+  }
+  std::stable_sort(total.begin(), total.end(),
+                   [](const UnknownField& a, const UnknownField& b) { return a.lines > b.lines; });
 }
 
 bool valid_utf8(std::string_view s) { return simdjson::validate_utf8(s.data(), s.size()); }

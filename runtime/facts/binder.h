@@ -47,6 +47,10 @@ struct UnknownField {
 inline constexpr size_t kMaxUnknownFields = 1000;
 inline constexpr const char* kOtherUnknownFields = "(other names)";
 
+// Adds one binder's counts of unknown keys to `total` (by path), keeping it sorted by
+// lines, most first; keys counted on no line are left out.
+void add_unknown_fields(std::vector<UnknownField>& total, const std::deque<UnknownField>& more);
+
 // Whether `s` is valid UTF-8 (what a record may show of the input must be).
 bool valid_utf8(std::string_view s);
 // At most n bytes of s (valid UTF-8), cut before a character rather than inside one.

@@ -26,7 +26,8 @@ import pandas as pd  # noqa: E402
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address=None, worker_dashboard_address=None, silence_logs=50)
+                                       dashboard_address=None, worker_dashboard_address=None, silence_logs=50,
+                                       memory_limit="1GiB")
     c = distributed.Client(cluster)
     yield c
     c.close()
@@ -55,6 +56,42 @@ def test_bag_equals_check(client, policies, contacts):
     lines = [l.decode() for l in contacts["lines"]]
     bag = db.from_sequence(lines, npartitions=9)
     assert joined(lawful.dask.decide_bag(bag, policies.bytecode(), json.loads(CAMPAIGN)).records.compute()) == expected
+
+
+def test_files_as_blocks_equal_check(client, policies, contacts, tmp_path):
+    """decide_files: blocks of bytes (read_bytes, 150 KB of whole lines each; the 1 MiB line
+    makes a block of its own), decided in the library, equal `lawful check`; the records
+    written one file per block, joined, too. The same file twice, as a glob: the second's
+    error lines count on from the first's."""
+    expected = contacts["expected"]
+    result = lawful.dask.decide_files(str(contacts["path"]), policies, CAMPAIGN, blocksize=150_000)
+    assert result.records.npartitions > 5
+    blocks, summary = dask.compute(result.records, result.summary)
+    assert all(isinstance(b, bytes) for b in blocks) and len(blocks) == result.records.npartitions
+    assert b"".join(blocks) == expected
+    for key in ("lines", "decisions", "errors", "verdicts", "bases", "policies", "first_error"):
+        assert summary[key] == contacts["summary"][key], key
+    out = tmp_path / "out"
+    out.mkdir()
+    result.records.to_textfiles(str(out / "decisions-*.jsonl"), encoding=None)
+    files = sorted(out.iterdir(), key=lambda p: int(p.stem.split("-")[1]))
+    assert b"".join(f.read_bytes() for f in files) == expected
+
+    twice = tmp_path / "in"
+    twice.mkdir()
+    data = contacts["path"].read_bytes() + b"\n"  # the fixture's last line has no newline
+    (twice / "a.jsonl").write_bytes(data)
+    (twice / "b.jsonl").write_bytes(data)
+    result = lawful.dask.decide_files(str(twice / "*.jsonl"), policies.bytecode(), json.loads(CAMPAIGN),
+                                      blocksize=400_000)
+    blocks, summary = dask.compute(result.records, result.summary)
+    n = len(contacts["lines"])
+    assert summary["lines"] == 2 * n and summary["errors"] == 2 * contacts["summary"]["errors"]
+    records = b"".join(blocks).split(b"\n")[:-1]
+    assert b"\n".join(records[:n]) + b"\n" == expected
+    errors = [json.loads(r) for r in records[n:] if b'"error"' in r]
+    first = [json.loads(r) for r in records[:n] if b'"error"' in r]
+    assert [e["line"] for e in errors] == [e["line"] + n for e in first]
 
 
 def test_dataframe_equals_decide_frame(client, policies, contacts):
@@ -144,3 +181,27 @@ def test_partition_function_alone(policies):
     as_text, _ = lawful.dask.decide_partition(file_lines, lawc, CAMPAIGN, first_line=10)
     as_items, _ = lawful.dask.decide_partition([x.rstrip("\n") for x in file_lines], lawc, CAMPAIGN, first_line=10)
     assert as_text == as_items and len(as_text) == 4
+
+
+def test_jit_on_the_workers(client, contacts):
+    """backend="jit" (or Policies on the native back end): each worker compiles the program
+    to machine code once; the records are the interpreter's, byte for byte."""
+    p = lawful.load(os.path.join(os.path.dirname(__file__), "..", "..", "policies"))
+    try:
+        p.set_backend("jit")
+    except lawful.LawfulError as e:
+        pytest.skip(f"no native back end (LLVM) in this build: {e}")
+    with pytest.raises(ValueError, match="backend"):
+        lawful.dask.decide_files(str(contacts["path"]), p, CAMPAIGN, backend="llvm")
+    result = lawful.dask.decide_files(str(contacts["path"]), p, CAMPAIGN, blocksize=400_000)
+    blocks, summary = dask.compute(result.records, result.summary)
+    assert b"".join(blocks) == contacts["expected"] and summary["lines"] == len(contacts["lines"])
+    backends = client.run(lambda: sorted(k[1] for k in lawful.dask._engines))
+    assert any("jit" in b for b in backends.values())
+
+
+def test_lines_in_counts_as_check():
+    """The lines a block holds, counted as `lawful check` counts them (the partitions'
+    first line numbers rest on it): one a newline, and a last one without."""
+    for block in (b"", b"a", b"a\n", b"a\nb", b"\n\n", b"a\r\nb\n", bytearray(b"x\ny"), b"{}\n" * 1000 + b"{}"):
+        assert lawful.dask.lines_in(block) == block.count(b"\n") + (1 if block and not block.endswith(b"\n") else 0)

@@ -343,3 +343,33 @@ def test_cmake_install(tmp_path):
     where, record = out.stdout.splitlines()
     assert where.startswith(str(installed))
     assert record == lawful.load(POLICIES).decide(contact, CAMPAIGN).to_json()
+
+
+def jit_policies():
+    """Policies on the native back end, or a skip saying why this build has none."""
+    p = lawful.load(POLICIES)
+    try:
+        p.set_backend("jit")
+    except lawful.LawfulError as e:
+        pytest.skip(f"no native back end (LLVM) in this build: {e}")
+    return p
+
+
+def test_jit_backend_equals_vm(policies, contacts, tmp_path):
+    """set_backend("jit"): the same records as the interpreter's (and `lawful check`'s),
+    byte for byte: batches in memory and to a file, on threads, and single decisions."""
+    with pytest.raises(ValueError, match="backend"):
+        policies.set_backend("llvm")
+    assert policies.backend == "vm"
+    p = jit_policies()
+    assert p.backend == "jit"
+    expected = contacts["expected"]
+    assert p.decide_many(contacts["path"], CAMPAIGN, threads=2).to_jsonl() == expected
+    out = tmp_path / "jit.jsonl"
+    assert p.decide_many(contacts["path"], CAMPAIGN, threads=3, output=out) == policies.decide_many(
+        contacts["path"], CAMPAIGN).summary()
+    assert out.read_bytes() == expected
+    for line in contacts["lines"][:300]:
+        assert p.decide(line, CAMPAIGN, errors="record") == policies.decide(line, CAMPAIGN, errors="record")
+    p.set_backend("vm")
+    assert p.backend == "vm" and p.decide_many(contacts["path"], CAMPAIGN).to_jsonl() == expected

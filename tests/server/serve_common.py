@@ -64,11 +64,16 @@ class Server:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
-            return self.proc.wait(20)
+            code = self.proc.wait(20)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
             raise AssertionError("the server did not stop within 20 s of SIGTERM")
+        # A sanitizer's report (the --sanitized run) fails the test that started the server.
+        time.sleep(0.1)
+        if re.search(r"AddressSanitizer|LeakSanitizer|runtime error:", self.log()):
+            raise AssertionError(f"the sanitizers reported:\n{self.log()[-4000:]}")
+        return code
 
 
 def cases_from(contacts_text, campaign):
