@@ -404,14 +404,98 @@ lawful_status lawful_decide_json(const lawful_engine* engine, const char* contac
 lawful_status lawful_decide_json_as_of(const lawful_engine* engine, const char* contact, size_t contact_len,
                                        const char* campaign, size_t campaign_len, const char* as_of,
                                        lawful_decision* decision) {
+  return lawful_decide_json_with(engine, contact, contact_len, campaign, campaign_len, as_of, nullptr, decision);
+}
+
+lawful_status lawful_decide_json_with(const lawful_engine* engine, const char* contact, size_t contact_len,
+                                      const char* campaign, size_t campaign_len, const char* as_of,
+                                      const char* decision_name, lawful_decision* decision) {
   if (lawful_status st = need(engine, "engine")) return st;
   if (!contact) return null_argument("contact");
   if (!campaign) return null_argument("campaign");
   if (lawful_status st = need(decision, "decision")) return st;
   return guarded([&] {
     return lawful::api::decide_json(*engine, text_of(contact, contact_len), text_of(campaign, campaign_len), *decision,
-                                    as_of ? std::string_view(as_of) : std::string_view());
+                                    as_of ? std::string_view(as_of) : std::string_view(),
+                                    decision_name ? std::string_view(decision_name) : std::string_view());
   });
+}
+
+lawful_status lawful_engine_with_strict_fields(const lawful_engine* engine, int strict, lawful_engine** out) {
+  if (!out) return null_argument("out");
+  *out = nullptr;
+  if (lawful_status st = need(engine, "engine")) return st;
+  return guarded([&] { return lawful::api::engine_with_strict_fields(*engine, strict != 0, out); });
+}
+
+int lawful_engine_strict_fields(const lawful_engine* engine) {
+  return need(engine, "engine") == LAWFUL_OK && engine->strict_fields ? 1 : 0;
+}
+
+// ---------------------------------------------------------------- campaigns
+
+lawful_status lawful_campaign_new(const lawful_engine* engine, const char* json, size_t len,
+                                  lawful_campaign** campaign) {
+  if (!campaign) return null_argument("campaign");
+  *campaign = nullptr;
+  if (lawful_status st = need(engine, "engine")) return st;
+  if (!json) return null_argument("json");
+  return guarded([&] { return lawful::api::campaign_new(*engine, text_of(json, len), campaign); });
+}
+
+lawful_campaign* lawful_campaign_retain(lawful_campaign* campaign) {
+  if (need(campaign, "campaign")) return nullptr;
+  return lawful::api::retain(campaign);
+}
+
+void lawful_campaign_free(lawful_campaign* campaign) {
+  if (campaign && need(campaign, "campaign") == LAWFUL_OK) lawful::api::release(campaign);
+}
+
+int lawful_campaign_every_review(const lawful_campaign* campaign) {
+  return need(campaign, "campaign") == LAWFUL_OK && campaign->report.every_review ? 1 : 0;
+}
+
+namespace {
+const std::vector<std::string>* campaign_list(const lawful_campaign* c, lawful_campaign_list list) {
+  if (need(c, "campaign")) return nullptr;
+  switch (list) {
+    case LAWFUL_CAMPAIGN_LACKS: return &c->lacks;
+    case LAWFUL_CAMPAIGN_UNKNOWN: return &c->unknown;
+    case LAWFUL_CAMPAIGN_WARNINGS: return &c->warnings;
+  }
+  fail(LAWFUL_ERR_ARGUMENT, "no such list of a campaign");
+  return nullptr;
+}
+}  // namespace
+
+size_t lawful_campaign_count(const lawful_campaign* campaign, lawful_campaign_list list) {
+  const std::vector<std::string>* l = campaign_list(campaign, list);
+  return l ? l->size() : 0;
+}
+
+const char* lawful_campaign_item(const lawful_campaign* campaign, lawful_campaign_list list, size_t i) {
+  const std::vector<std::string>* l = campaign_list(campaign, list);
+  return l && i < l->size() ? (*l)[i].c_str() : nullptr;
+}
+
+lawful_status lawful_decide_campaign_with(const lawful_engine* engine, const lawful_campaign* campaign,
+                                          const char* contact, size_t contact_len, const char* as_of,
+                                          const char* decision_name, lawful_decision* decision) {
+  if (lawful_status st = need(engine, "engine")) return st;
+  if (lawful_status st = need(campaign, "campaign")) return st;
+  if (!contact) return null_argument("contact");
+  if (lawful_status st = need(decision, "decision")) return st;
+  return guarded([&] {
+    return lawful::api::decide_campaign(*engine, *campaign, text_of(contact, contact_len), *decision,
+                                        as_of ? std::string_view(as_of) : std::string_view(),
+                                        decision_name ? std::string_view(decision_name) : std::string_view());
+  });
+}
+
+lawful_status lawful_decide_campaign(const lawful_engine* engine, const lawful_campaign* campaign,
+                                     const char* contact, size_t contact_len, lawful_decision* decision) {
+  return lawful_decide_campaign_with(engine, campaign, contact, contact_len, nullptr, nullptr, decision);
 }
 
 lawful_status lawful_decision_explain_json(const lawful_engine* engine, const char* contact, size_t contact_len,
@@ -521,6 +605,11 @@ size_t lawful_decision_count(const lawful_decision* d, lawful_list list) {
   }
 }
 
+const char* lawful_decision_unknown_suggestion(const lawful_decision* d, size_t i) {
+  if (!program_of(d)) return nullptr;
+  return lawful::api::decision_unknown_suggestion(*d, i);
+}
+
 const char* lawful_decision_item(const lawful_decision* d, lawful_list list, size_t i) {
   if (!program_of(d)) return nullptr;
   try {
@@ -575,6 +664,11 @@ void lawful_reloader_free(lawful_reloader* reloader) {
 lawful_engine* lawful_reloader_engine(lawful_reloader* reloader) {
   if (need(reloader, "reloader")) return nullptr;
   return lawful::api::reloader_engine(*reloader);
+}
+
+lawful_status lawful_reloader_set_revision(lawful_reloader* reloader, const char* revision) {
+  if (lawful_status st = need(reloader, "reloader")) return st;
+  return guarded([&] { return lawful::api::reloader_set_revision(*reloader, revision ? revision : ""); });
 }
 
 lawful_status lawful_reloader_reload(lawful_reloader* reloader, int* swapped, lawful_diagnostics** diags) {

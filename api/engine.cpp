@@ -206,6 +206,7 @@ std::unique_ptr<Scratch> lawful_engine::acquire() const {
   }
   auto s = std::make_unique<Scratch>(*program, entry, names);
   s->line.set_native(native);
+  s->line.binder().set_strict_fields(strict_fields);
   return s;
 }
 
@@ -274,8 +275,40 @@ lawful_status engine_with_revision(const lawful_engine& e, std::string revision,
   }
   auto next = make_handle<lawful_engine>(e.program, e.entry, e.version.generation);
   next->sources = e.sources;
+  next->strict_fields = e.strict_fields;
   next->set_identity(std::move(revision));
   *out = next.release();
+  return LAWFUL_OK;
+}
+
+lawful_status engine_with_strict_fields(const lawful_engine& e, bool strict, lawful_engine** out) {
+  lawful_status st = engine_with_revision(e, e.revision, out);
+  if (st == LAWFUL_OK) (*out)->strict_fields = strict;
+  return st;
+}
+
+// ---------------------------------------------------------------- campaigns
+
+lawful_campaign* retain(lawful_campaign* c) {
+  if (c) c->refs.fetch_add(1, std::memory_order_relaxed);
+  return c;
+}
+
+void release(lawful_campaign* c) {
+  if (c && c->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete_handle(c);
+}
+
+lawful_status campaign_new(const lawful_engine& e, std::string_view json, lawful_campaign** out) {
+  CampaignReport report = check_campaign(*e.program, e.entry, json, std::nullopt, e.strict_fields);
+  if (!report.error.empty()) return fail(LAWFUL_ERR_DATA, report.error);
+  auto c = make_handle<lawful_campaign>();
+  c->fingerprint = e.schema->fingerprint;
+  c->json.assign(json.data(), json.size());
+  for (const CampaignLack& l : report.lacks) c->lacks.push_back(l.path);
+  c->unknown = report.unknown;
+  c->warnings = report.messages();
+  c->report = std::move(report);
+  *out = c.release();
   return LAWFUL_OK;
 }
 
@@ -388,6 +421,29 @@ void begin(lawful_decision& d, const lawful_engine& e) {
   d.line = 1;
   d.reason_ready = false;
   d.json_ready = false;
+  d.unknown.clear();
+}
+
+// The unknown keys of the line just bound, kept in the decision (nothing to do for a
+// line of known keys only).
+void take_unknown(lawful_decision& d, const Binder& b) {
+  const std::vector<uint32_t>& ids = b.line_unknown();
+  if (ids.empty()) return;
+  d.unknown_text.clear();
+  for (uint32_t id : ids) {
+    const UnknownField& u = b.unknown_fields()[id];
+    bool again = false;
+    for (const auto& k : d.unknown) again = again || u.path == d.unknown_text.c_str() + k.first;
+    if (again) continue;
+    auto at = static_cast<uint32_t>(d.unknown_text.size());
+    d.unknown_text.append(u.path).push_back('\0');
+    int32_t near = -1;
+    if (!u.suggestion.empty()) {
+      near = static_cast<int32_t>(d.unknown_text.size());
+      d.unknown_text.append(u.suggestion).push_back('\0');
+    }
+    d.unknown.emplace_back(at, near);
+  }
 }
 
 lawful_status failed(lawful_decision& d, lawful_status status, std::string_view error, std::string_view id,
@@ -414,6 +470,7 @@ lawful_status take_outcome(lawful_decision& d, const Program& prog, const Outcom
 }
 
 lawful_status take(lawful_decision& d, LineDecider& line) {
+  take_unknown(d, line.binder());
   const LineResult& r = line.result();
   if (!r.decided) return failed(d, r.run_error ? LAWFUL_ERR_RUNTIME : LAWFUL_ERR_DATA, r.error, r.id, r.has_id);
   return take_outcome(d, line.program(), line.outcome(), line.vm().facts());
@@ -421,15 +478,52 @@ lawful_status take(lawful_decision& d, LineDecider& line) {
 
 }  // namespace
 
+namespace {
+// The entry a call evaluates: the engine's, or the decision it names (kept in the
+// scratch for the next call naming the same). "" or why the name is no decision.
+std::string use_entry(const lawful_engine& e, Scratch& s, std::string_view decision) {
+  if (decision.empty()) return {};
+  if (s.named != decision) {
+    s.named.clear();
+    Entry entry;
+    std::string why = choose_entry(*e.program, std::string(decision), entry);
+    if (!why.empty()) return why;
+    s.named_entry = std::move(entry);
+    s.named.assign(decision.data(), decision.size());
+  }
+  s.line.set_entry(s.named_entry);
+  return {};
+}
+
+// Sets the scratch back to the engine's entry after a call that named a decision.
+class NamedEntry {
+ public:
+  NamedEntry(const lawful_engine& e, Scratch& s, std::string_view decision)
+      : e_(e), s_(s), why_(use_entry(e, s, decision)) {}
+  ~NamedEntry() { s_.line.set_entry(e_.entry); }
+  NamedEntry(const NamedEntry&) = delete;
+  NamedEntry& operator=(const NamedEntry&) = delete;
+  const std::string& error() const { return why_; }
+
+ private:
+  const lawful_engine& e_;
+  Scratch& s_;
+  std::string why_;
+};
+}  // namespace
+
 lawful_status decide_json(const lawful_engine& e, std::string_view contact, std::string_view campaign,
-                          lawful_decision& d, std::string_view as_of) {
+                          lawful_decision& d, std::string_view as_of, std::string_view decision) {
   std::optional<Days> date;
   if (!as_of.empty() && !(date = parse_date(as_of)))
     return fail(LAWFUL_ERR_ARGUMENT, fmt::format("as_of: '{}' is not a date (YYYY-MM-DD)", as_of));
   Filling hold(d);
   if (!hold.held()) return Filling::refused();
-  begin(d, e);
   Lease s(e);
+  std::optional<NamedEntry> named;  // only for a call that names a decision
+  if (!decision.empty() && !named.emplace(e, *s, decision).error().empty())
+    return fail(LAWFUL_ERR_ARGUMENT, "decision: " + named->error());
+  begin(d, e);
   s->line.set_as_of(date);
   std::string why = s->line.set_campaign(campaign);
   if (!why.empty()) {
@@ -439,6 +533,13 @@ lawful_status decide_json(const lawful_engine& e, std::string_view contact, std:
   s->line.decide(contact, contact.size());
   lawful_status st = take(d, s->line);
   return st == LAWFUL_OK ? st : fail(st, d.error);
+}
+
+lawful_status decide_campaign(const lawful_engine& e, const lawful_campaign& c, std::string_view contact,
+                              lawful_decision& d, std::string_view as_of, std::string_view decision) {
+  if (c.fingerprint != e.schema->fingerprint)
+    return fail(LAWFUL_ERR_SCHEMA, "the campaign was prepared for an engine with another fact schema");
+  return decide_json(e, contact, c.json, d, as_of, decision);
 }
 
 lawful_status explain_json(const lawful_engine& e, std::string_view contact, std::string_view campaign,
@@ -494,6 +595,7 @@ lawful_status decide_facts(const lawful_engine& e, const lawful_facts& f, lawful
   s->line.set_as_of(std::nullopt);
   s->line.forget_campaign();  // the store is about to hold other facts
   facts_flatten(f, e, s->line.vm().facts());
+  s->line.binder().clear_line_unknown();  // no line was bound: no unknown keys
   s->line.decide_facts();
   lawful_status st = take(d, s->line);
   return st == LAWFUL_OK ? st : fail(st, d.error);
@@ -574,8 +676,14 @@ const std::vector<uint32_t>& missing_of(const lawful_decision& d) {
 }
 }  // namespace
 
+const char* decision_unknown_suggestion(const lawful_decision& d, size_t i) {
+  if (i >= d.unknown.size() || d.unknown[i].second < 0) return nullptr;
+  return d.unknown_text.c_str() + d.unknown[i].second;
+}
+
 size_t decision_count(const lawful_decision& d, lawful_list list) {
   switch (list) {
+    case LAWFUL_UNKNOWN: return d.unknown.size();
     case LAWFUL_RULES: return d.outcome.rules.size();
     case LAWFUL_CITES: return d.cites.size();
     case LAWFUL_OBLIGATIONS: return d.outcome.obligations.size();
@@ -586,6 +694,7 @@ size_t decision_count(const lawful_decision& d, lawful_list list) {
 
 const char* decision_item(const lawful_decision& d, lawful_list list, size_t i) {
   if (!d.engine) return nullptr;
+  if (list == LAWFUL_UNKNOWN) return i < d.unknown.size() ? d.unknown_text.c_str() + d.unknown[i].first : nullptr;
   const Program& prog = *d.engine->program;
   switch (list) {
     case LAWFUL_RULES:
@@ -598,6 +707,7 @@ const char* decision_item(const lawful_decision& d, lawful_list list, size_t i) 
       return prog.schema.enums[static_cast<size_t>(prog.obligation_enum)].members[d.outcome.obligations[i]].c_str();
     case LAWFUL_MISSING:
       return i < missing_of(d).size() ? prog.schema.paths[d.missing[i]].name.c_str() : nullptr;
+    case LAWFUL_UNKNOWN: break;  // above
   }
   return nullptr;
 }

@@ -24,6 +24,7 @@
 #include "runtime/facts/binder.h"
 #include "runtime/facts/records.h"
 #include "runtime/jit/jit.h"
+#include "runtime/vm/campaign_check.h"
 #include "runtime/vm/entry.h"
 #include "runtime/vm/line_decider.h"
 #include "runtime/vm/vm.h"
@@ -55,6 +56,7 @@ enum class HandleKind : uint32_t {
   Facts = 0x6c46ac75,
   Decision = 0x6c4dec15,
   Reloader = 0x6c4e7e10,
+  Campaign = 0x6c4ca3a1,
   Freed = 0xf7eed0ff,
 };
 void* allocate_handle(size_t size);     // the object's storage, its tag not yet alive
@@ -178,6 +180,10 @@ struct Scratch {
       : line(p, e, LineDecider::Options{}, names), names(std::move(names)) {}
   LineDecider line;
   std::shared_ptr<const RecordNames> names;
+  // A decision named per call (lawful_decide_json_with): the entry for that name, kept
+  // for the next call with the same one; `line` is set back to the engine's after it.
+  std::string named;
+  Entry named_entry;
   std::unique_ptr<LineDecider> cases;  // the same step for case lines, made on first use (api/lines.h)
 };
 
@@ -199,6 +205,7 @@ struct lawful_engine {
   std::string content_hash;  // the program's (64 hex digits), or "" (a .lawc of format 3 or older)
   std::string revision;      // the operator's label, or ""
   std::string version_json;  // ", \"version\": {...}}": what decision_json appends
+  bool strict_fields = false;  // unknown keys are errors (lawful_engine_with_strict_fields)
   // Sets revision (checked by revision_error) and version_json.
   void set_identity(std::string revision_label);
   std::shared_ptr<const lawful::PolicySources> sources;  // for explanations; null from a .lawc
@@ -250,6 +257,21 @@ struct lawful_decision {
   mutable std::string json;
   mutable bool json_ready = false;
   std::string explanation;  // lawful_decision_explain_json's text
+  // The contact's keys not in the schema: per key, where its path and its suggestion
+  // (or -1) start in unknown_text (NUL-terminated). Filled only when there are any.
+  std::string unknown_text;
+  std::vector<std::pair<uint32_t, int32_t>> unknown;
+};
+
+// A campaign prepared once (lawful_campaign_new): its text, checked against the schema
+// and the policies, and what it lacks. Immutable and reference-counted: any number of
+// threads decide with it at once.
+struct lawful_campaign {
+  std::atomic<long> refs{1};
+  uint64_t fingerprint = 0;  // of the schema it was checked against
+  std::string json;
+  lawful::CampaignReport report;
+  std::vector<std::string> lacks, unknown, warnings;  // the C lists
 };
 
 struct lawful_facts {
@@ -296,6 +318,8 @@ struct lawful_reloader {
 
   std::mutex reload_mutex;  // one reload at a time; guards what follows
   uint64_t seen_signature = 0;  // of the files as the last reload read them
+  bool has_revision = false;    // lawful_reloader_set_revision was called: every version is labelled
+  std::string revision;
 
   std::mutex last_mutex;
   lawful_status last_status = LAWFUL_OK;
@@ -316,6 +340,7 @@ template <> constexpr HandleKind kind_of<lawful_engine>() { return HandleKind::E
 template <> constexpr HandleKind kind_of<lawful_facts>() { return HandleKind::Facts; }
 template <> constexpr HandleKind kind_of<lawful_decision>() { return HandleKind::Decision; }
 template <> constexpr HandleKind kind_of<lawful_reloader>() { return HandleKind::Reloader; }
+template <> constexpr HandleKind kind_of<lawful_campaign>() { return HandleKind::Campaign; }
 
 // A scratch for the length of one call, returned to its engine's pool afterwards.
 class Lease {
@@ -347,9 +372,17 @@ void release(lawful_engine* e);
 lawful_engine* retain(lawful_engine* e);
 
 // Decisions.
-// `as_of` empty: the campaign's send date.
+// `as_of` empty: the campaign's send date; `decision` empty: the engine's entry.
 lawful_status decide_json(const lawful_engine& e, std::string_view contact, std::string_view campaign,
-                          lawful_decision& d, std::string_view as_of = {});
+                          lawful_decision& d, std::string_view as_of = {}, std::string_view decision = {});
+lawful_status decide_campaign(const lawful_engine& e, const lawful_campaign& c, std::string_view contact,
+                              lawful_decision& d, std::string_view as_of = {}, std::string_view decision = {});
+// Campaigns.
+lawful_status campaign_new(const lawful_engine& e, std::string_view json, lawful_campaign** out);
+void release(lawful_campaign* c);
+lawful_campaign* retain(lawful_campaign* c);
+lawful_status engine_with_strict_fields(const lawful_engine& e, bool strict, lawful_engine** out);
+const char* decision_unknown_suggestion(const lawful_decision& d, size_t i);
 lawful_status decide_facts(const lawful_engine& e, const lawful_facts& f, lawful_decision& d);
 lawful_status decide_batch(const lawful_engine& e, std::string_view campaign, const lawful_text* contacts,
                            size_t count, lawful_decision* const* decisions);
@@ -388,5 +421,6 @@ lawful_status reloader_new(const std::string& path, lawful_reloader** out, DiagL
 lawful_status reloader_reload(lawful_reloader& r, bool* swapped, std::shared_ptr<const DiagList>* diags);
 lawful_status reloader_watch(lawful_reloader& r, uint32_t interval_ms, lawful_reload_callback cb, void* user);
 lawful_engine* reloader_engine(lawful_reloader& r);
+lawful_status reloader_set_revision(lawful_reloader& r, std::string revision);
 
 }  // namespace lawful::api

@@ -147,6 +147,25 @@ lawful_status reloader_new(const std::string& path, lawful_reloader** out, DiagL
   return LAWFUL_OK;
 }
 
+lawful_status reloader_set_revision(lawful_reloader& r, std::string revision) {
+  std::lock_guard<std::mutex> lock(r.reload_mutex);
+  lawful_engine* cur = reloader_engine(r);
+  lawful_engine* next = nullptr;
+  lawful_status st = engine_with_revision(*cur, revision, &next);  // checks the label
+  release(cur);
+  if (st != LAWFUL_OK) return st;
+  r.revision = std::move(revision);
+  r.has_revision = true;
+  lawful_engine* old;
+  {
+    std::lock_guard<std::mutex> l(r.current_mutex);
+    old = r.current;
+    r.current = next;
+  }
+  release(old);
+  return LAWFUL_OK;
+}
+
 lawful_status reloader_reload(lawful_reloader& r, bool* swapped, std::shared_ptr<const DiagList>* diags_out) {
   std::lock_guard<std::mutex> lock(r.reload_mutex);
   auto diags = std::make_shared<DiagList>();
@@ -161,6 +180,7 @@ lawful_status reloader_reload(lawful_reloader& r, bool* swapped, std::shared_ptr
   lawful_engine* next = nullptr;
   lawful_status st = build(now, serving.generation + 1, serving.source_hash, &next, *diags);
   r.seen_signature = sig;
+  if (st == LAWFUL_OK && next && r.has_revision) next->set_identity(r.revision);
   if (st == LAWFUL_OK && next) {
     lawful_engine* old;
     {

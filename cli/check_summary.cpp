@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iterator>
 
@@ -10,6 +11,7 @@
 
 #include "cli/common.h"
 #include "compiler/compiler.h"
+#include "compiler/syntax/diagnostics.h"
 #include "runtime/facts/records.h"
 
 namespace lawful::cli {
@@ -112,6 +114,15 @@ std::string summary_text(const Program& prog, const Tally& t, const RunFacts& r)
                    t.first_error.substr(0, 160));
   else
     fmt::format_to(out, "  error lines: 0\n");
+  if (!r.unknown_fields.empty()) {
+    // A typo in an export's column quietly becomes a missing fact: said here (docs/commands/check.md).
+    fmt::format_to(out, "  unknown fields{}:\n", r.strict_fields ? " (refused: --strict-fields)" : " (ignored)");
+    const size_t shown = std::min<size_t>(r.unknown_fields.size(), 10);
+    for (size_t i = 0; i < shown; ++i)
+      fmt::format_to(out, "    {}\n", terminal_safe(report::unknown_field_text(r.unknown_fields[i])));
+    if (r.unknown_fields.size() > shown)
+      fmt::format_to(out, "    and {} more (--summary lists them all)\n", r.unknown_fields.size() - shown);
+  }
   fmt::format_to(out, "  policy version: {}{}\n", prog.content_hash.empty() ? "(no content hash: an old .lawc)" : prog.content_hash,
                  r.revision.empty() ? "" : ", revision " + r.revision);
   return s;

@@ -39,6 +39,7 @@
 #include "report/check_report.h"
 #include "runtime/facts/records.h"
 #include "runtime/io/output_file.h"
+#include "runtime/vm/campaign_check.h"
 #include "runtime/vm/entry.h"
 #include "runtime/vm/line_decider.h"
 #include "runtime/vm/line_pipeline.h"
@@ -66,6 +67,7 @@ struct CheckOptions {
   bool quiet = false;
   bool no_progress = false;
   bool no_cache = false;
+  bool strict_fields = false;
   std::string engine = "vm";
   std::string mapping;  // --mapping FILE: the input is a CRM export read through it
 };
@@ -370,6 +372,7 @@ int run_check(const CheckOptions& o) {
   job.from_line = o.from_line;
   job.format = o.format == "csv" ? RecordFormat::Csv : RecordFormat::Json;
   job.names = std::make_shared<const RecordNames>(prog);
+  job.strict_fields = o.strict_fields;
   std::string campaign;
   // A signal before any record is out (the input or the output is a FIFO that nobody
   // has opened yet, say): nothing was written, the run is to be done again whole.
@@ -433,6 +436,16 @@ int run_check(const CheckOptions& o) {
                                                                  : fmt::format("{}: {}", o.campaign, bad));
       return kExitFailed;
     }
+  }
+
+  // What the campaign lacks, and what that does to every decision: said now, not found
+  // later in a million review records (runtime/vm/campaign_check.h).
+  CampaignReport campaign_check;
+  if (job.campaign) {
+    campaign_check = check_campaign(prog, job.entry, campaign, job.line.decide.as_of, job.strict_fields);
+    if (!o.quiet)
+      for (const std::string& m : campaign_check.messages())
+        print_stderr(fmt::format("lawful check: warning: {}: {}\n", o.campaign, terminal_safe(m)));
   }
 
   // A resumed run's CSV goes after the first run's, which has the header.
@@ -518,6 +531,7 @@ int run_check(const CheckOptions& o) {
       return kExitFailed;
     }
   }
+  first_worker.reset();  // not handed to the pipeline (no input): its counts go to the job
   // The input ended because of a signal (a run that ended on its own is complete, even
   // if a signal came at the last moment).
   if (in.interrupted()) stop(g_stop_signal.load());
@@ -553,6 +567,14 @@ int run_check(const CheckOptions& o) {
   facts.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!o.quiet || !o.summary.empty()) facts.peak_kib = peak_memory_kib();  // a read of /proc: only when shown
   facts.revision = revision;
+  for (const CampaignLack& l : campaign_check.lacks) facts.campaign_lacks.push_back(l.path);
+  facts.campaign_warnings = campaign_check.messages();
+  facts.every_review = campaign_check.every_review;
+  facts.strict_fields = job.strict_fields;
+  {
+    std::lock_guard<std::mutex> g(job.unknown_mutex);
+    facts.unknown_fields = job.unknown_fields;
+  }
   if (!o.quiet) print_stderr(summary_text(prog, total, facts));
   // The summary and the report, from the same counts, by the same rule as the records; a
   // FIFO nobody reads does not hold a stop either.
@@ -609,6 +631,8 @@ void add_check(Command& app, int& exit_code) {
   cmd.add_option("--report", o->report,
                  "Also write a report of the run to this file: one self-contained HTML page with charts");
   cmd.add_option("--engine", o->engine, kEngineHelp).check_member(kEngineNames);
+  cmd.add_flag("--strict-fields", o->strict_fields,
+               "Make a key (or CSV column) the fact schema lacks an error for its line, instead of counting it");
   cmd.add_flag("-q,--quiet", o->quiet, "No progress bar and no summary on standard error");
   cmd.add_flag("--no-progress", o->no_progress, "No progress bar (it shows only when standard error is a terminal)");
   cmd.add_flag("--no-cache", o->no_cache,

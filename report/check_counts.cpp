@@ -223,6 +223,16 @@ std::string utc_now() {
   return buf;
 }
 
+std::string unknown_field_text(const UnknownField& u) {
+  std::string digits = std::to_string(u.lines), lines;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) lines += ',';
+    lines += digits[i];
+  }
+  return fmt::format("{}: {} line{}{}", u.path, lines, u.lines == 1 ? "" : "s",
+                     u.suggestion.empty() ? "" : ", did you mean " + u.suggestion + "?");
+}
+
 std::string summary_json(const Program& prog, const CheckCounts& t, const RunFacts& r) {
   std::string s = "{";
   auto out = std::back_inserter(s);
@@ -334,6 +344,32 @@ std::string summary_json(const Program& prog, const CheckCounts& t, const RunFac
       s += "}";
     }
     s += "]}";
+  }
+  s += "]";
+  s += ", \"campaign_check\": {\"every_review\": ";
+  s += r.every_review ? "true" : "false";
+  s += ", \"lacks\": [";
+  for (size_t i = 0; i < r.campaign_lacks.size(); ++i) {
+    if (i) s += ", ";
+    append_json_string(s, r.campaign_lacks[i]);
+  }
+  s += "], \"warnings\": [";
+  for (size_t i = 0; i < r.campaign_warnings.size(); ++i) {
+    if (i) s += ", ";
+    append_json_string(s, r.campaign_warnings[i]);
+  }
+  s += "]}, \"strict_fields\": ";
+  s += r.strict_fields ? "true" : "false";
+  s += ", \"unknown_fields\": [";
+  for (const UnknownField& u : r.unknown_fields) {
+    s += &u == r.unknown_fields.data() ? "{" : ", {";
+    append_json_string(s, "field");
+    s += ": ";
+    append_json_string(s, u.path);
+    fmt::format_to(out, ", \"lines\": {}, \"did_you_mean\": ", u.lines);
+    if (u.suggestion.empty()) s += "null";
+    else append_json_string(s, u.suggestion);
+    s += "}";
   }
   s += "]";
   double rate = r.seconds > 0 ? static_cast<double>(t.lines) / r.seconds : 0;

@@ -13,6 +13,7 @@
 
 #include "runtime/bytecode/program.h"
 #include "runtime/core/outcome.h"
+#include "runtime/facts/binder.h"
 
 namespace lawful::report {
 
@@ -124,7 +125,17 @@ struct RunFacts {
   double seconds = 0;
   uint64_t peak_kib = 0;  // the process's peak resident memory (VmHWM), 0 if unknown
   std::string revision;   // the operator's label (--revision, LAWFUL_REVISION), or ""
+  // What the campaign lacks and what that does (runtime/vm/campaign_check.h), said at the start.
+  std::vector<std::string> campaign_lacks;
+  std::vector<std::string> campaign_warnings;
+  bool every_review = false;
+  // Keys of the input the schema lacks, with the lines that had them (most first).
+  std::vector<UnknownField> unknown_fields;
+  bool strict_fields = false;
 };
+
+// "contact.objectd: 1,234 lines, did you mean contact.objected?"
+std::string unknown_field_text(const UnknownField& u);
 
 // What a campaign is, in a few words, from its JSON: "spring-2026: email, sent
 // 2026-12-01"; "" when the text says none of it (or is not a JSON object).

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "compiler/syntax/source.h"
+#include "runtime/core/closest_name.h"
 
 namespace lawful {
 
@@ -88,8 +89,6 @@ class Diagnostics {
 // screen or change a window's title. For human-readable output only: JSON escapes them.
 std::string terminal_safe(std::string_view text);
 
-// The closest candidate by edit distance, if it is close enough to be a likely typo.
-std::string closest_name(const std::string& wrong, const std::vector<std::string>& candidates);
 // "did you mean 'x'?" or "" when no candidate is close.
 std::string did_you_mean(const std::string& wrong, const std::vector<std::string>& candidates);
 

@@ -68,6 +68,7 @@ typedef struct lawful_diagnostics lawful_diagnostics;
 typedef struct lawful_facts lawful_facts;
 typedef struct lawful_decision lawful_decision;
 typedef struct lawful_reloader lawful_reloader;
+typedef struct lawful_campaign lawful_campaign;
 
 /* ------------------------------------------------------------------ library */
 
@@ -143,6 +144,14 @@ LAWFUL_API const char* lawful_engine_revision(const lawful_engine* engine);
  * . _ - + : / @, else LAWFUL_ERR_ARGUMENT. Free it with lawful_engine_free. */
 LAWFUL_API lawful_status lawful_engine_with_revision(const lawful_engine* engine, const char* revision,
                                                      lawful_engine** out);
+/* A new engine of the same compiled policies (shared) that refuses keys the fact schema
+ * lacks (strict != 0): a contact or campaign with one (`objectd`) is a data error naming
+ * it and the field it is likely a typo of. The default (strict == 0) accepts them, as
+ * CRM exports carry columns of their own, and lists them in each decision
+ * (LAWFUL_UNKNOWN). Free it with lawful_engine_free. */
+LAWFUL_API lawful_status lawful_engine_with_strict_fields(const lawful_engine* engine, int strict,
+                                                          lawful_engine** out);
+LAWFUL_API int lawful_engine_strict_fields(const lawful_engine* engine);
 /* Which engine decides: the interpreter, or machine code that LLVM compiles from the
  * verified program in process (the native back end). Both give the same decisions. */
 typedef enum lawful_backend {
@@ -231,6 +240,13 @@ LAWFUL_API lawful_status lawful_decide_json(const lawful_engine* engine, const c
 LAWFUL_API lawful_status lawful_decide_json_as_of(const lawful_engine* engine, const char* contact, size_t contact_len,
                                                   const char* campaign, size_t campaign_len, const char* as_of,
                                                   lawful_decision* decision);
+/* As lawful_decide_json_as_of, evaluating the decision named `decision_name` ("email";
+ * NULL or "": the engine's default, its routing file or its only policy), in the policy
+ * the contact is routed to, as `lawful check --decision` does. LAWFUL_ERR_ARGUMENT for a
+ * name no policy has (the decision is then untouched). */
+LAWFUL_API lawful_status lawful_decide_json_with(const lawful_engine* engine, const char* contact, size_t contact_len,
+                                                 const char* campaign, size_t campaign_len, const char* as_of,
+                                                 const char* decision_name, lawful_decision* decision);
 /* Decides for facts built through the API. */
 LAWFUL_API lawful_status lawful_decide_facts(const lawful_engine* engine, const lawful_facts* facts,
                                              lawful_decision* decision);
@@ -250,6 +266,43 @@ LAWFUL_API lawful_status lawful_decide_batch(const lawful_engine* engine, const 
                                              const lawful_text* contacts, size_t count,
                                              lawful_decision* const* decisions);
 
+/* ------------------------------------------------------------------ campaigns */
+
+/* A campaign prepared once: read, checked against the engine's schema (JSON, types,
+ * enumeration members such as its channel; unknown keys refused if the engine is strict)
+ * and against its policies (what it lacks, and what that does to decisions), then
+ * immutable: any number of threads may decide with it at once, on this engine or any
+ * engine of the same schema (every reload of it). LAWFUL_ERR_DATA, with the reason as
+ * the last error, for a campaign that cannot be used; then *campaign is NULL.
+ * A campaign that can be used but lacks facts is made, and says so (the lists below):
+ * `{}` gives the warning "every decision will be review: campaign.channel missing". */
+LAWFUL_API lawful_status lawful_campaign_new(const lawful_engine* engine, const char* json, size_t len,
+                                             lawful_campaign** campaign);
+/* Another reference to the same campaign; each is released by lawful_campaign_free. */
+LAWFUL_API lawful_campaign* lawful_campaign_retain(lawful_campaign* campaign);
+LAWFUL_API void lawful_campaign_free(lawful_campaign* campaign);
+/* 1 when no contact can be decided otherwise than review with this campaign, for want
+ * of facts it lacks (as far as the policies show: each is tried with every fact of the
+ * contact unknown); else 0. Without an as_of date given per call. */
+LAWFUL_API int lawful_campaign_every_review(const lawful_campaign* campaign);
+typedef enum lawful_campaign_list {
+  LAWFUL_CAMPAIGN_LACKS = 0,    /* its facts that are absent: "campaign.send_date" */
+  LAWFUL_CAMPAIGN_UNKNOWN = 1,  /* its keys the schema lacks (ignored): "campaign.chanel" */
+  LAWFUL_CAMPAIGN_WARNINGS = 2  /* each in one line, as `lawful check` prints them at the start */
+} lawful_campaign_list;
+LAWFUL_API size_t lawful_campaign_count(const lawful_campaign* campaign, lawful_campaign_list list);
+/* The i-th item, owned by the campaign; NULL when i is out of range. */
+LAWFUL_API const char* lawful_campaign_item(const lawful_campaign* campaign, lawful_campaign_list list, size_t i);
+/* Decides for one contact (a JSON object) with a prepared campaign, as lawful_decide_json
+ * does; LAWFUL_ERR_SCHEMA for a campaign prepared for another fact schema. */
+LAWFUL_API lawful_status lawful_decide_campaign(const lawful_engine* engine, const lawful_campaign* campaign,
+                                                const char* contact, size_t contact_len, lawful_decision* decision);
+/* The same with an as_of date and a decision name per call (each NULL: none), as
+ * lawful_decide_json_with takes them. */
+LAWFUL_API lawful_status lawful_decide_campaign_with(const lawful_engine* engine, const lawful_campaign* campaign,
+                                                     const char* contact, size_t contact_len, const char* as_of,
+                                                     const char* decision_name, lawful_decision* decision);
+
 /* What a decision says. Strings are NULL where FACTS.md has null. */
 LAWFUL_API lawful_verdict lawful_decision_verdict(const lawful_decision* decision);
 LAWFUL_API const char* lawful_decision_id(const lawful_decision* decision);       /* the contact's id */
@@ -266,10 +319,22 @@ LAWFUL_API lawful_policy_version lawful_decision_version(const lawful_decision* 
 LAWFUL_API const char* lawful_decision_content_hash(const lawful_decision* decision);
 LAWFUL_API const char* lawful_decision_revision(const lawful_decision* decision);
 
-/* The lists: rules that decided, their citations, obligations, missing facts. */
-typedef enum lawful_list { LAWFUL_RULES = 0, LAWFUL_CITES = 1, LAWFUL_OBLIGATIONS = 2, LAWFUL_MISSING = 3 } lawful_list;
+/* The lists: rules that decided, their citations, obligations, missing facts, and the
+ * keys of the contact (or of a campaign given as text) that no field of the schema has
+ * ("contact.objectd"), accepted and ignored; lawful_decision_unknown_suggestion gives the
+ * field each is likely a typo of. */
+typedef enum lawful_list {
+  LAWFUL_RULES = 0,
+  LAWFUL_CITES = 1,
+  LAWFUL_OBLIGATIONS = 2,
+  LAWFUL_MISSING = 3,
+  LAWFUL_UNKNOWN = 4
+} lawful_list;
 LAWFUL_API size_t lawful_decision_count(const lawful_decision* decision, lawful_list list);
 LAWFUL_API const char* lawful_decision_item(const lawful_decision* decision, lawful_list list, size_t i);
+/* For the i-th key of LAWFUL_UNKNOWN: the field it is likely a typo of
+ * ("contact.objected"), or NULL. */
+LAWFUL_API const char* lawful_decision_unknown_suggestion(const lawful_decision* decision, size_t i);
 
 /* The decision record of FACTS.md with "decision", "reason" and "version" added, one
  * JSON object without a newline; for a failed decision, the error record. Owned by the
@@ -312,6 +377,12 @@ LAWFUL_API lawful_engine* lawful_reloader_engine(lawful_reloader* reloader);
  * be read) or LAWFUL_ERR_TESTS (tests fail): the old version serves on, and *diags (may
  * be NULL) says why. One reload runs at a time; others wait. */
 LAWFUL_API lawful_status lawful_reloader_reload(lawful_reloader* reloader, int* swapped, lawful_diagnostics** diags);
+
+/* Labels the version serving now (a copy of it, the same generation) and every version
+ * later reloads swap in with `revision` ("v42", a commit id; NULL or "": no label), in
+ * place of LAWFUL_REVISION's; the same rules as lawful_engine_with_revision, else
+ * LAWFUL_ERR_ARGUMENT and nothing changes. */
+LAWFUL_API lawful_status lawful_reloader_set_revision(lawful_reloader* reloader, const char* revision);
 
 /* Called after every reload the watcher makes: the status, the generation serving after
  * it, and the messages (valid during the call only). Runs on the watcher's thread. */

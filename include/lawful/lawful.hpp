@@ -283,6 +283,11 @@ class Decision {
   Names cites() const& { return Names(d_, LAWFUL_CITES); }
   Names obligations() const& { return Names(d_, LAWFUL_OBLIGATIONS); }
   Names missing() const& { return Names(d_, LAWFUL_MISSING); }
+  // The contact's keys that no field of the schema has ("contact.objectd"), accepted and
+  // ignored (an engine with_strict_fields() refuses them); and for the i-th, the field it
+  // is likely a typo of ("contact.objected"), or "".
+  Names unknown() const& { return Names(d_, LAWFUL_UNKNOWN); }
+  std::string_view unknown_suggestion(size_t i) const& { return detail::view(lawful_decision_unknown_suggestion(d_, i)); }
   PolicyVersion version() const {
     return PolicyVersion(lawful_decision_version(d_), lawful_decision_content_hash(d_), lawful_decision_revision(d_));
   }
@@ -307,6 +312,8 @@ class Decision {
   Names cites() const&& = delete;
   Names obligations() const&& = delete;
   Names missing() const&& = delete;
+  Names unknown() const&& = delete;
+  std::string_view unknown_suggestion(size_t) const&& = delete;
   std::string_view content_hash() const&& = delete;
   std::string_view revision() const&& = delete;
   std::string_view json() const&& = delete;
@@ -386,6 +393,53 @@ class Facts {
   lawful_facts* f_ = nullptr;
 };
 
+// ---------------------------------------------------------------- campaigns
+
+// A campaign prepared once by Engine::campaign: checked against the schema and the
+// policies, immutable, shared by copies and by any number of threads. What it lacks is
+// said at once (warnings()), not found later in every decision.
+class Campaign {
+ public:
+  Campaign() = default;  // empty: deciding with it throws Error(Status::argument)
+  Campaign(const Campaign& o) : c_(o.c_ ? lawful_campaign_retain(o.c_) : nullptr) {}
+  Campaign(Campaign&& o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
+  Campaign& operator=(Campaign o) noexcept {
+    std::swap(c_, o.c_);
+    return *this;
+  }
+  ~Campaign() { lawful_campaign_free(c_); }
+  explicit operator bool() const { return c_ != nullptr; }
+
+  // No contact can be decided otherwise than review with it, for want of what it lacks.
+  bool every_review() const { return lawful_campaign_every_review(c_) != 0; }
+  // Its absent facts ("campaign.send_date"); its keys the schema lacks ("campaign.chanel");
+  // and what they do, a line each ("every decision will be review: campaign.channel missing").
+  std::vector<std::string> lacks() const { return list(LAWFUL_CAMPAIGN_LACKS); }
+  std::vector<std::string> unknown() const { return list(LAWFUL_CAMPAIGN_UNKNOWN); }
+  std::vector<std::string> warnings() const { return list(LAWFUL_CAMPAIGN_WARNINGS); }
+
+  lawful_campaign* handle() const { return c_; }
+
+ private:
+  friend class Engine;
+  explicit Campaign(lawful_campaign* c) : c_(c) {}
+  std::vector<std::string> list(lawful_campaign_list l) const {
+    std::vector<std::string> out;
+    size_t n = lawful_campaign_count(c_, l);
+    for (size_t i = 0; i < n; ++i) out.emplace_back(lawful_campaign_item(c_, l, i));
+    return out;
+  }
+  lawful_campaign* c_ = nullptr;
+};
+
+// What one call may change: the rules as in force on `as_of` ("YYYY-MM-DD"; empty: the
+// send date) and the decision evaluated (`decision`, "email"; empty: the engine's
+// default), as `lawful check --as-of` and `--decision`.
+struct CallOptions {
+  std::string as_of;
+  std::string decision;
+};
+
 // ---------------------------------------------------------------- engines
 
 // Compiled policies, immutable; copies share them. Safe to use from many threads at once.
@@ -443,6 +497,45 @@ class Engine {
     std::string out(n, '\0');
     detail::check(lawful_engine_bytecode(e_, &out[0], out.size(), &n));
     return out;
+  }
+
+  // The same compiled policies, refusing (strict) or accepting (the default) keys the
+  // schema lacks; see lawful_engine_with_strict_fields.
+  Engine with_strict_fields(bool strict = true) const {
+    lawful_engine* e = nullptr;
+    detail::check(lawful_engine_with_strict_fields(e_, strict ? 1 : 0, &e));
+    return Engine(e);
+  }
+  bool strict_fields() const { return lawful_engine_strict_fields(e_) != 0; }
+
+  // A campaign (a JSON object) prepared once for many decisions. Not ok, with the
+  // reason, for one that cannot be used (bad JSON, a channel the schema lacks); one that
+  // lacks facts is prepared and says so (Campaign::warnings()).
+  Loaded<Campaign> campaign(std::string_view json) const {
+    lawful_campaign* c = nullptr;
+    lawful_status s = lawful_campaign_new(e_, json.data() ? json.data() : "", json.size(), &c);
+    if (s != LAWFUL_OK && s != LAWFUL_ERR_DATA) detail::raise(s);
+    std::string message = s == LAWFUL_OK ? "" : lawful_last_error();
+    std::optional<Campaign> out;
+    if (c) out.emplace(Campaign(c));
+    return Loaded<Campaign>(std::move(out), static_cast<Status>(s), std::move(message), Diagnostics());
+  }
+  Status decide(const Campaign& campaign, std::string_view contact, Decision& out,
+                const CallOptions& options = {}) const {
+    return decided(lawful_decide_campaign_with(e_, campaign.handle(), contact.data() ? contact.data() : "",
+                                               contact.size(), options.as_of.c_str(), options.decision.c_str(),
+                                               out.handle()));
+  }
+  Decision decide(const Campaign& campaign, std::string_view contact) const {
+    Decision d;
+    static_cast<void>(decide(campaign, contact, d));  // d.status() says
+    return d;
+  }
+  // Contact and campaign as text, with per-call options.
+  Status decide(std::string_view contact, std::string_view campaign, Decision& out, const CallOptions& options) const {
+    return decided(lawful_decide_json_with(e_, contact.data() ? contact.data() : "", contact.size(),
+                                           campaign.data() ? campaign.data() : "", campaign.size(),
+                                           options.as_of.c_str(), options.decision.c_str(), out.handle()));
   }
 
   // Throws Error(Status::not_found), with a suggestion, for a path the schema lacks.
@@ -596,6 +689,15 @@ class Reloader {
   }
   Decision decide(const Facts& facts) const { return engine().decide(facts); }
   Status decide(const Facts& facts, Decision& out) const { return engine().decide(facts, out); }
+
+  // Labels the version serving and every later one `revision` (in place of
+  // LAWFUL_REVISION's; "": none); Error(Status::argument) for a label that is not one.
+  void set_revision(const std::string& revision) { detail::check(lawful_reloader_set_revision(r_.get(), revision.c_str())); }
+  static Loaded<Reloader> open(const std::string& path, const std::string& revision) {
+    Loaded<Reloader> r = open(path);
+    if (r) r->set_revision(revision);
+    return r;
+  }
 
   ReloadResult reload() {
     int swapped = 0;

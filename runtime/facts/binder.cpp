@@ -3,8 +3,11 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_map>
+
+#include "runtime/core/closest_name.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -158,6 +161,7 @@ struct FieldPlan {
   struct Unknown {
     uint64_t lo = 0, hi = 0;
     uint32_t len = 0;  // 0: none
+    uint32_t id = 0;   // its id among the binder's unknown fields
   };
   std::vector<Unknown> unknown;
   explicit FieldPlan(size_t fields = 0) : next(fields + 2, -1), unknown(fields + 2) {}
@@ -449,6 +453,77 @@ struct Binder::Impl {
   std::string key_copy;        // an unescaped key, padded
   int contact_root = -1, campaign_root = -1;
 
+  // Keys not in the schema (binder.h, UnknownField): interned by record and name the
+  // first time (a hash lookup: the fast path's FieldPlan::Unknown keeps the id of the
+  // key it last saw, so that an export's own column costs no lookup on later lines),
+  // pushed on line_unknown while the line is read, and counted once the line is bound.
+  // A line of known keys only does none of this.
+  bool strict = false;
+  std::deque<UnknownField> unknown_fields;
+  std::deque<std::string> unknown_names;  // the bare key, for a strict error's path
+  std::vector<uint64_t> unknown_stamp;    // the last line that counted it
+  std::unordered_map<std::string, uint32_t> unknown_ids;  // record (4 bytes) and name
+  std::vector<uint32_t> line_unknown, campaign_unknown;
+  uint64_t line_serial = 0;
+  std::vector<std::string> record_paths;  // per record: where it sits ("contact", "contact.consents")
+  std::string unknown_key;
+
+  uint32_t intern_unknown(uint32_t record, std::string_view name) {
+    unknown_key.assign(reinterpret_cast<const char*>(&record), sizeof record);
+    unknown_key.append(name.data(), name.size());
+    auto it = unknown_ids.find(unknown_key);
+    if (it != unknown_ids.end()) return it->second;
+    const bool other = unknown_fields.size() >= kMaxUnknownFields;
+    if (other) {  // one entry for every further name
+      unknown_key.assign(sizeof record, '\xff');
+      it = unknown_ids.find(unknown_key);
+      if (it != unknown_ids.end()) return it->second;
+    }
+    const uint32_t id = static_cast<uint32_t>(unknown_fields.size());
+    UnknownField u;
+    std::string bare(other ? std::string_view(kOtherUnknownFields) : utf8_prefix(name, 200));
+    const std::string& where = record_paths[record];
+    u.path = other ? bare : where + "." + bare;
+    if (!other) {
+      std::vector<std::string> names;
+      for (const FieldDef& f : schema.records[record].fields) names.push_back(f.name);
+      std::string near = closest_name(bare, names);
+      if (!near.empty()) u.suggestion = where + "." + near;
+    }
+    unknown_fields.push_back(std::move(u));
+    unknown_names.push_back(std::move(bare));
+    unknown_stamp.push_back(0);
+    unknown_ids.emplace(unknown_key, id);
+    return id;
+  }
+  std::string unknown_message(uint32_t id) const {
+    const UnknownField& u = unknown_fields[id];
+    std::string near = u.suggestion.substr(u.suggestion.rfind('.') + 1);
+    return u.suggestion.empty() ? "not a field of the schema (--strict-fields)"
+                                : fmt::format("not a field of the schema (--strict-fields); did you mean '{}'?", near);
+  }
+  // The line's unknown keys, each once per line.
+  void count_line() {
+    ++line_serial;
+    for (uint32_t id : line_unknown)
+      if (unknown_stamp[id] != line_serial) {
+        unknown_stamp[id] = line_serial;
+        ++unknown_fields[id].lines;
+      }
+  }
+  void build_record_paths() {
+    record_paths.resize(schema.records.size());
+    for (const RootDef& r : schema.roots)
+      if (record_paths[r.record].empty()) record_paths[r.record] = r.name;
+    for (const PathDef& p : schema.paths) {
+      Type t = schema.type(p.type);
+      if (t.kind == TypeKind::List) t = schema.type(t.ref);
+      if (t.kind == TypeKind::Record && record_paths[t.ref].empty()) record_paths[t.ref] = p.name;
+    }
+    for (size_t r = 0; r < record_paths.size(); ++r)
+      if (record_paths[r].empty()) record_paths[r] = schema.records[r].name;
+  }
+
   Impl(const Program& p, BindLimits l) : prog(p), schema(p.schema), limits(l) {
     keys.resize(schema.records.size());
     for (const RecordDef& r : schema.records) plans.emplace_back(r.fields.size());
@@ -462,6 +537,7 @@ struct Binder::Impl {
     for (size_t e = 0; e < schema.enums.size(); ++e) members[e].build(schema.enums[e].members);
     for (size_t r = 0; r < schema.records.size(); ++r) templates[r] = make_template(static_cast<uint32_t>(r));
     build_fast_fields();
+    build_record_paths();
     path.reserve(16);
     contact_root = schema.find_root("contact");
     campaign_root = schema.find_root("campaign");
@@ -654,8 +730,18 @@ struct Binder::Impl {
       }
       if (fi < 0) {
         std::string_view key;
-        fi = raw_key(f, key) ? table.find(key) : escaped_key(f, table);
+        const bool plain = raw_key(f, key);
+        fi = plain ? table.find(key) : escaped_key(f, table);
         plan[state] = fi;
+        if (fi < 0) {
+          if (!plain) key = key_copy.size() >= 16 ? std::string_view(key_copy.data(), key_copy.size() - 16) : "";
+          const uint32_t id = intern_unknown(record, key);
+          if (strict) {
+            path.back().name = &unknown_names[id];
+            return fail(unknown_message(id));
+          }
+          line_unknown.push_back(id);
+        }
       }
       state = fi < 0 ? unknown_key : fi + 1;
       od::value v = f.value();
@@ -991,11 +1077,13 @@ struct Binder::Impl {
         }
       }
       const FieldPlan::Unknown& u = unknowns[state];
+      uint32_t unknown_id = 0;
       if (fi >= 0) {
         p = raw + table.names[static_cast<size_t>(fi)].size() + 1;
       } else if (u.len && ((load8(raw, u.len) ^ u.lo) | (u.len > 8 ? load8(raw + 8, u.len - 8) ^ u.hi : 0)) == 0 &&
                  raw[u.len] == '"') {
         p = raw + u.len + 1;  // the same key not in the schema as last time
+        unknown_id = u.id;
       } else {
         uint64_t high = 0;
         const char* q = plain_string_end(raw, fast_end, high);
@@ -1006,6 +1094,7 @@ struct Binder::Impl {
         plan[state] = fi;
         FieldPlan::Unknown& w = unknowns[state];
         w.len = fi < 0 && n > 0 && n <= 16 && !(high & kHigh8) ? static_cast<uint32_t>(n) : 0;
+        if (fi < 0) unknown_id = w.id = intern_unknown(record, std::string_view(raw, n));
         if (w.len) {
           w.lo = load8(raw, n);
           w.hi = n > 8 ? load8(raw + 8, n - 8) : 0;
@@ -1017,6 +1106,8 @@ struct Binder::Impl {
       if (at(p) != ':') return nullptr;
       p = ws(p + 1);
       if (fi < 0) {
+        if (strict) return nullptr;  // the simdjson walk says which key, and why
+        line_unknown.push_back(unknown_id);
         p = fast_skip(p, depth);
       } else {
         if (fi >= 64 || (seen >> fi & 1)) return nullptr;  // a key twice: the slow way
@@ -1117,6 +1208,19 @@ Binder::~Binder() = default;
 
 void Binder::set_fast_path(bool on) { impl_->fast_enabled = on; }
 
+void Binder::set_strict_fields(bool on) { impl_->strict = on; }
+bool Binder::strict_fields() const { return impl_->strict; }
+const std::deque<UnknownField>& Binder::unknown_fields() const { return impl_->unknown_fields; }
+const std::vector<uint32_t>& Binder::line_unknown() const { return impl_->line_unknown; }
+const std::vector<uint32_t>& Binder::campaign_unknown() const { return impl_->campaign_unknown; }
+uint32_t Binder::unknown_id(uint32_t record, std::string_view name) { return impl_->intern_unknown(record, name); }
+void Binder::note_unknown(uint32_t id) { impl_->line_unknown.push_back(id); }
+std::string Binder::unknown_message(uint32_t id) const { return impl_->unknown_message(id); }
+void Binder::count_line_unknown() {
+  if (!impl_->line_unknown.empty()) impl_->count_line();
+}
+void Binder::clear_line_unknown() { impl_->line_unknown.clear(); }
+
 void Binder::clear_root(FactStore& fs, uint32_t root) const {
   const RootDef& r = impl_->schema.roots[root];
   impl_->init(fs, r.record, r.base);
@@ -1156,6 +1260,7 @@ BindResult Binder::bind_campaign(FactStore& fs, std::string_view json) {
   od::document doc;
   od::object obj;
   m.path.clear();
+  m.line_unknown.clear();
   simdjson::error_code e = m.campaign_parser.iterate(m.campaign_json).get(doc);
   if (!e) e = doc.get_object().get(obj);
   if (text_after_object(json.data(), json.size())) {  // a second object is not a campaign either
@@ -1168,6 +1273,8 @@ BindResult Binder::bind_campaign(FactStore& fs, std::string_view json) {
     res.ok = false;
     res.error = m.error;
   }
+  m.campaign_unknown.swap(m.line_unknown);
+  m.line_unknown.clear();
   if (res.ok && !m.campaign_epoch) m.campaign_epoch = FactStore::next_epoch();
   if (!res.ok) m.campaign_epoch = 0;
   fs.mark_campaign(m.campaign_epoch);
@@ -1194,8 +1301,13 @@ BindResult Binder::bind_contact(FactStore& fs, const char* data, size_t len, siz
     m.copy = simdjson::padded_string(data, len);
     view = simdjson::padded_string_view(m.copy);
   }
+  m.line_unknown.clear();
   if (m.fast_enabled) {
-    if (m.fast_contact(fs, static_cast<uint32_t>(k), view.data(), len)) return res;
+    if (m.fast_contact(fs, static_cast<uint32_t>(k), view.data(), len)) {
+      if (__builtin_expect(!m.line_unknown.empty(), 0)) m.count_line();
+      return res;
+    }
+    m.line_unknown.clear();
     fs.reset_to_campaign();  // not plainly good: the simdjson walk decides
     clear_root(fs, static_cast<uint32_t>(k));
   }
@@ -1227,6 +1339,7 @@ BindResult Binder::bind_contact(FactStore& fs, const char* data, size_t len, siz
     res.ok = false;
     res.error = "text after the JSON object";
   }
+  if (res.ok) m.count_line();
   return res;
 }
 
@@ -1250,12 +1363,17 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
     m.copy = simdjson::padded_string(data, len);
     view = simdjson::padded_string_view(m.copy);
   }
+  m.line_unknown.clear();
   if (m.fast_enabled && k >= 0 && c >= 0 && view.data() == data) {
     // The same pass as a contact's (its string scan reads into the padding). Only on the
     // caller's own padded text: the strings it keeps point into the line, and a copy in
     // m.copy would be overwritten by the next line bound into another store (two stores
     // bound from one binder, as tests/jit/engine_diff.h does).
-    if (m.fast_case(fs, static_cast<uint32_t>(k), static_cast<uint32_t>(c), view.data(), len)) return res;
+    if (m.fast_case(fs, static_cast<uint32_t>(k), static_cast<uint32_t>(c), view.data(), len)) {
+      if (__builtin_expect(!m.line_unknown.empty(), 0)) m.count_line();
+      return res;
+    }
+    m.line_unknown.clear();
     fs.reset_all();  // not plainly good: the simdjson walk decides
     for (uint32_t r = 0; r < m.schema.roots.size(); ++r) clear_root(fs, r);
   }
@@ -1317,6 +1435,7 @@ BindResult Binder::bind_case(FactStore& fs, const char* data, size_t len, size_t
     res.error = !seen_contact ? "the case has no \"contact\" object" : "the case has no \"campaign\" object";
     res.id = m.try_id(view, true);
   }
+  if (res.ok) m.count_line();
   return res;
 }
 
@@ -1327,6 +1446,17 @@ std::string_view utf8_prefix(std::string_view s, size_t n) {
   if (s.size() <= n) return s;
   while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
   return s.substr(0, n);
+}
+
+void add_unknown_fields(std::vector<UnknownField>& total, const std::deque<UnknownField>& more) {
+  for (const UnknownField& u : more) {
+    if (!u.lines) continue;
+    auto it = std::find_if(total.begin(), total.end(), [&](const UnknownField& x) { return x.path == u.path; });
+    if (it == total.end()) total.push_back(u);
+    else it->lines += u.lines;
+  }
+  std::stable_sort(total.begin(), total.end(),
+                   [](const UnknownField& a, const UnknownField& b) { return a.lines > b.lines; });
 }
 
 bool valid_utf8(std::string_view s) { return simdjson::validate_utf8(s.data(), s.size()); }

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/facts/fact_store.h"
 
@@ -31,6 +33,23 @@ struct BindResult {
   std::string error;    // "contact.entity: 'compny' is not a value of Entity"
   std::string id;       // the contact's id, when it could be read
 };
+
+// A key of the input that names no field of the schema: accepted (CRM exports carry many
+// columns of their own) and counted, so that a typo (`objectd`) is said out loud rather
+// than quietly becoming a missing fact (docs/design-notes.md, "Unknown fields").
+struct UnknownField {
+  std::string path;        // "contact.objectd"; "contact.consents.chanel" inside a list's records
+  std::string suggestion;  // the field it is likely a typo of ("contact.objected"), or ""
+  uint64_t lines = 0;      // contact lines (or CSV rows) bound that had it
+};
+// At most this many distinct unknown names are kept apart; the others count as one,
+// whose path is kOtherUnknownFields (hostile input cannot grow the table without end).
+inline constexpr size_t kMaxUnknownFields = 1000;
+inline constexpr const char* kOtherUnknownFields = "(other names)";
+
+// Adds one binder's counts of unknown keys to `total` (by path), keeping it sorted by
+// lines, most first; keys counted on no line are left out.
+void add_unknown_fields(std::vector<UnknownField>& total, const std::deque<UnknownField>& more);
 
 // Whether `s` is valid UTF-8 (what a record may show of the input must be).
 bool valid_utf8(std::string_view s);
@@ -61,6 +80,26 @@ class Binder {
   void init_record(FactStore& fs, uint32_t record, size_t base) const;
 
   const BindLimits& limits() const { return limits_; }
+
+  // Unknown fields: refused (an error for the line, naming the key and the field it is
+  // likely a typo of) when strict, else accepted and counted (the default).
+  void set_strict_fields(bool on);
+  bool strict_fields() const;
+  // What this binder has counted: an entry per distinct unknown key (by id), with the
+  // contact lines (or CSV rows) that had it. Campaigns are not counted here.
+  const std::deque<UnknownField>& unknown_fields() const;
+  // The ids of the unknown keys of the last contact, case or CSV row bound (a key twice
+  // in the line: twice), and of the last campaign bound.
+  const std::vector<uint32_t>& line_unknown() const;
+  const std::vector<uint32_t>& campaign_unknown() const;
+  // For the CSV binder: the id of an unknown column of `record`'s, and the line's.
+  uint32_t unknown_id(uint32_t record, std::string_view name);
+  void note_unknown(uint32_t id);
+  // The message of a key refused when strict: "not a field of the schema (did you mean 'objected'?)".
+  std::string unknown_message(uint32_t id) const;
+  // Counts the current line's unknown keys (the CSV binder's rows; JSON lines do it themselves).
+  void count_line_unknown();
+  void clear_line_unknown();
 
   // Contacts are bound first by a pass over the line's bytes that takes only plainly
   // good lines, and by simdjson's walk otherwise (binder.cpp). Off: always the walk;

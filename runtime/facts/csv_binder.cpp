@@ -7,7 +7,7 @@
 
 namespace lawful {
 
-CsvBinder::CsvBinder(const Program& prog, const Binder& binder) : prog_(prog), binder_(binder) {
+CsvBinder::CsvBinder(const Program& prog, Binder& binder) : prog_(prog), binder_(binder) {
   contact_root_ = prog.schema.find_root("contact");
   cells_.reserve(64);
 }
@@ -97,6 +97,7 @@ std::string CsvBinder::set_header(std::string_view line) {
       int fi = Schema::find_field(s.records[record], part);
       if (fi < 0) {
         known = false;
+        col.unknown = static_cast<int32_t>(binder_.unknown_id(record, part));
         break;
       }
       const FieldDef& fd = s.records[record].fields[static_cast<size_t>(fi)];
@@ -116,6 +117,7 @@ std::string CsvBinder::set_header(std::string_view line) {
       }
       if (t.kind != TypeKind::Record) {
         known = false;
+        col.unknown = static_cast<int32_t>(binder_.unknown_id(record, rest));
         break;
       }
       if (fd.optional) col.presence = static_cast<int32_t>(base + fd.offset);
@@ -138,6 +140,7 @@ BindResult CsvBinder::bind_row(FactStore& fs, std::string_view line) {
   BindResult res;
   fs.reset_to_campaign();
   binder_.clear_root(fs, static_cast<uint32_t>(contact_root_));
+  binder_.clear_line_unknown();
   std::string err;
   auto fail = [&](std::string msg) {
     res.ok = false;
@@ -164,7 +167,15 @@ BindResult CsvBinder::bind_row(FactStore& fs, std::string_view line) {
   for (size_t i = 0; i < cols_.size(); ++i) {
     const Column& col = cols_[i];
     std::string_view cell = cells_[i];
-    if (col.slot < 0 || cell.empty()) continue;
+    if (cell.empty()) continue;
+    if (col.slot < 0) {  // a column of the export's own: counted when it holds something
+      if (col.unknown >= 0) {
+        const auto id = static_cast<uint32_t>(col.unknown);
+        if (binder_.strict_fields()) return fail(fmt::format("contact.{}: {}", col.name, binder_.unknown_message(id)));
+        binder_.note_unknown(id);
+      }
+      continue;
+    }
     Value v = kUnknown;
     switch (col.kind) {
       case TypeKind::Bool:
@@ -207,6 +218,7 @@ BindResult CsvBinder::bind_row(FactStore& fs, std::string_view line) {
     fs.slots[static_cast<size_t>(col.slot)] = v;
     if (col.presence >= 0) fs.slots[static_cast<size_t>(col.presence)] = kTrue;
   }
+  binder_.count_line_unknown();
   return res;
 }
 

@@ -1,7 +1,8 @@
 // CSV contacts to fact slots. The header row names the contact's scalar fields
 // (`id,country,entity,objected`), and with a dot the scalar fields of its records
 // (`customer.opt_out_offered`); each later row is one contact. An empty cell is an
-// absent fact; a column the schema does not know is ignored, as a JSON key would be; a
+// absent fact; a column the schema does not know is ignored (and counted, or refused when
+// strict: Binder::set_strict_fields), as a JSON key would be; a
 // column naming a list cannot be read from one cell and is refused at the header.
 // Fields are separated by commas and may be quoted as RFC 4180 says ("a ""b"", c"); a
 // row is one line (a quoted field cannot hold a line break).
@@ -43,7 +44,7 @@ bool split_csv_row(std::string_view line, FactStore& fs, std::vector<std::string
 class CsvBinder {
  public:
   // `binder` supplies the absent state of the contact (defaults); it must outlive this.
-  CsvBinder(const Program& prog, const Binder& binder);
+  CsvBinder(const Program& prog, Binder& binder);
 
   // Reads the header row. Returns "" or why the header cannot be used.
   std::string set_header(std::string_view line);
@@ -61,11 +62,12 @@ class CsvBinder {
     TypeKind kind = TypeKind::Bool;  // the type's, found once here
     uint32_t ref = 0;                // the enumeration, for an Enum
     int32_t presence = -1;  // an optional record's presence slot, set when the cell is given
+    int32_t unknown = -1;   // a column the schema does not know: its id among the binder's unknown fields
   };
   bool split(std::string_view line, FactStore& fs, std::string* error);
 
   const Program& prog_;
-  const Binder& binder_;
+  Binder& binder_;
   int contact_root_ = -1;
   int id_col_ = -1;
   std::vector<Column> cols_;

@@ -64,6 +64,9 @@ class LineDecider {
   // CSV rows: the header row; "" or what is wrong.
   std::string set_csv_header(std::string_view header);
   void set_native(const NativeFn* native) { vm_.use_native(native); }
+  // What the next lines evaluate (a decision named per call), from the next line on.
+  void set_entry(const Entry& entry) { entry_ = entry; }
+  const Entry& entry() const { return entry_; }
 
   // Binds and decides one line. `capacity`: how many bytes from text.data() may be read
   // (simdjson reads a little past the end; with less the text is copied into a buffer of

@@ -44,11 +44,23 @@ struct LineJob {
   std::string csv_header;
   uint64_t from_line = 1;  // lines before it are read (and counted) but not decided
   std::shared_ptr<const RecordNames> names;  // escaped once for every worker
+  bool strict_fields = false;                 // unknown keys are errors (--strict-fields)
+  // Every worker's counts of unknown keys, added when it ends (Binder::unknown_fields).
+  mutable std::mutex unknown_mutex;
+  mutable std::vector<UnknownField> unknown_fields;
 };
 
 // One worker's machine: reused for every chunk it decides.
 struct LineWorker {
-  explicit LineWorker(const LineJob& j) : job(j), line(*j.prog, j.entry, j.line, j.names) {}
+  explicit LineWorker(const LineJob& j) : job(j), line(*j.prog, j.entry, j.line, j.names) {
+    line.binder().set_strict_fields(j.strict_fields);
+  }
+  ~LineWorker() {
+    std::lock_guard<std::mutex> g(job.unknown_mutex);
+    add_unknown_fields(job.unknown_fields, line.binder().unknown_fields());
+  }
+  LineWorker(const LineWorker&) = delete;
+  LineWorker& operator=(const LineWorker&) = delete;
 
   // Binds the campaign and the CSV header; "" or what is wrong.
   std::string start() {

@@ -647,4 +647,74 @@ def check_output_to_dev_null_and_stdin():
     check(p.returncode == 0 and len(p.stdout.splitlines()) == 1000, "standard input")
 
 
+
+@test
+def check_says_what_the_campaign_lacks_at_the_start():
+    # Issue 24: a campaign without a channel (or `{}`) made every decision review, silently.
+    contacts = contacts_file([{"id": "a", "country": "GB", "entity": "company", "consents": []}])
+    summary = TMP / "lacks-summary.json"
+    empty = write("empty-campaign.json", "{}")
+    p = run("check", SPEC, "--contacts", contacts, "--campaign", empty, "--summary", summary)
+    check(p.returncode == 0, "a campaign that lacks facts is still decided", p)
+    first = p.stderr.splitlines()[0]
+    check(first == f"lawful check: warning: {empty}: every decision will be review: campaign.channel missing",
+          "said first, before the summary", p)
+    s = json.loads(summary.read_text())
+    check(s["campaign_check"]["every_review"] is True and "campaign.channel" in s["campaign_check"]["lacks"]
+          and s["campaign_check"]["warnings"][0] == "every decision will be review: campaign.channel missing",
+          f"in the summary: {s['campaign_check']}")
+    check(all(r["verdict"] == "review" for r in records(p.stdout)), "and it is true", p)
+    # Without send_date: said, but not as every decision (decisions that need no date go on).
+    no_date = dict(CAMPAIGN)
+    del no_date["send_date"]
+    camp = write("no-date.json", json.dumps(no_date))
+    p = run("check", SPEC, "--contacts", contacts, "--campaign", camp, "--summary", summary)
+    s = json.loads(summary.read_text())
+    check(s["campaign_check"]["every_review"] is False and "campaign.send_date" in s["campaign_check"]["lacks"],
+          f"send_date: {s['campaign_check']}")
+    check(any("campaign.send_date" in l and "decisions that need" in l for l in p.stderr.splitlines()),
+          "send_date named at the start", p)
+    # A whole campaign: nothing said, empty lists.
+    p = run("check", SPEC, "--contacts", contacts, "--campaign", write("whole.json", json.dumps(CAMPAIGN)), "--summary",
+            summary)
+    s = json.loads(summary.read_text())
+    check(not s["campaign_check"]["every_review"] and "warning" not in p.stderr and s["unknown_fields"] == [],
+          f"a whole campaign: {s['campaign_check']}", p)
+
+
+@test
+def check_counts_unknown_fields_with_a_suggestion_and_refuses_them_when_strict():
+    rows = [{"id": str(i), "country": "GB", "entity": "company", "consents": [], "objectd": True, "crm_owner": "x"}
+            for i in range(3)] + [{"id": "k", "country": "GB", "entity": "company", "consents": [], "objected": False}]
+    contacts = contacts_file(rows)
+    camp = write("camp.json", json.dumps(CAMPAIGN))
+    summary = TMP / "unknown-summary.json"
+    for threads in ("1", "2"):
+        p = run("check", SPEC, "--contacts", contacts, "--campaign", camp, "--summary", summary, "--threads", threads)
+        check(p.returncode == 0 and len(records(p.stdout)) == 4, "extra keys are accepted", p)
+        s = json.loads(summary.read_text())
+        check(s["strict_fields"] is False and s["unknown_fields"] == [
+            {"field": "contact.crm_owner", "lines": 3, "did_you_mean": None},
+            {"field": "contact.objectd", "lines": 3, "did_you_mean": "contact.objected"}] or s["unknown_fields"] == [
+            {"field": "contact.objectd", "lines": 3, "did_you_mean": "contact.objected"},
+            {"field": "contact.crm_owner", "lines": 3, "did_you_mean": None}], f"counted: {s['unknown_fields']}")
+        check("    contact.objectd: 3 lines, did you mean contact.objected?" in p.stderr.splitlines(),
+              "in the text summary", p)
+    # CSV: a column, counted on the rows that fill it.
+    csv = write("c.csv", "id,country,entity,objectd\na,GB,company,true\nb,GB,company,\n")
+    p = run("check", SPEC, "--contacts", csv, "--campaign", camp, "--summary", summary)
+    s = json.loads(summary.read_text())
+    check(s["unknown_fields"] == [{"field": "contact.objectd", "lines": 1, "did_you_mean": "contact.objected"}],
+          f"CSV: {s['unknown_fields']}", p)
+    # Strict: each line with one is an error record naming it.
+    p = run("check", SPEC, "--contacts", contacts, "--campaign", camp, "--strict-fields", "--summary", summary, "-q")
+    recs = records(p.stdout)
+    check(p.returncode != 0 and [r.get("error", "") for r in recs[:3]] == [
+        "contact.objectd: not a field of the schema (--strict-fields); did you mean 'objected'?"] * 3
+        and recs[3]["verdict"] in ("allow", "deny", "review"), "strict: error records", p)
+    p = run("check", SPEC, "--contacts", csv, "--campaign", camp, "--strict-fields", "-q")
+    recs = records(p.stdout)
+    check("error" in recs[0] and "objectd" in recs[0]["error"] and "verdict" in recs[1], "strict CSV: the filled cell", p)
+
+
 main()

@@ -9,9 +9,11 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <random>
 
 #include "cli/gen_contacts.h"
+#include "runtime/facts/csv_binder.h"
 #include "helpers.h"
 
 using namespace lawful;
@@ -24,6 +26,12 @@ decision d:
   rule yes: allow basis consent
     cite "yes"
 )";
+
+std::vector<std::string> unknown_paths(const Binder& b) {
+  std::vector<std::string> out;
+  for (uint32_t id : b.line_unknown()) out.push_back(b.unknown_fields()[id].path);
+  return out;
+}
 
 struct Pair {
   Pair(const Program& p, BindLimits lim) : prog(p), fast(p, lim), slow(p, lim), fs_fast(p), fs_slow(p) {
@@ -53,6 +61,13 @@ struct Pair {
       if (a.ok) ++fast_taken;
       ++compared;
       if (!a.ok) continue;
+      // The same unknown keys, by name (ids are each binder's own), while neither has
+      // reached its cap of distinct names (random damage makes many; the fast path, which
+      // reads on past the point where the walk stops, may have seen more of them).
+      if (fast.unknown_fields().size() >= kMaxUnknownFields || slow.unknown_fields().size() >= kMaxUnknownFields)
+        continue;
+      INFO("fast: " << fmt::format("{}", fmt::join(unknown_paths(fast), ",")) << " slow: " << fmt::format("{}", fmt::join(unknown_paths(slow), ",")));
+      REQUIRE(unknown_paths(fast) == unknown_paths(slow));
       REQUIRE(fs_fast.slots.size() == fs_slow.slots.size());
       REQUIRE(fs_fast.strings.size() == fs_slow.strings.size());
       for (size_t i = 0; i < fs_fast.slots.size(); ++i) REQUIRE(fs_fast.slots[i] == fs_slow.slots[i]);
@@ -304,4 +319,69 @@ TEST_CASE("the fast path keeps every guarantee on hand-made lines") {
     limited.compare(line);
   }
   CHECK(normal.fast_taken > 10);
+}
+
+TEST_CASE("unknown keys: counted per line, alike on both paths, refused alike when strict") {
+  Compilation c = compile_text(kPolicy);
+  REQUIRE(c.ok());
+  Pair p(*c.program, {});
+  const std::vector<std::string> lines = {
+      R"({"id": "a", "objectd": true, "crm_owner": "sam"})",
+      R"({"id": "b", "objectd": false, "crm_owner": "kim"})",  // the fast path's cached keys
+      R"({"id": "c", "objected": false})",
+      R"({"id": "d", "consents": [{"chanel": "email"}, {"chanel": "sms"}], "obj\u0065ctd": 1})",
+      R"({"id": "e", "a_key_longer_than_sixteen_bytes": [1, {"x": 2}], "objectd": null})",
+      R"({"id": "f", "objectd": true, "entity": "compny"})",  // not bound: not counted
+  };
+  for (const std::string& l : lines) p.compare(l);
+  for (const Binder* b : {&p.fast, &p.slow}) {
+    std::map<std::string, uint64_t> got;
+    std::map<std::string, std::string> near;
+    for (const UnknownField& u : b->unknown_fields()) {
+      got[u.path] += u.lines;
+      near[u.path] = u.suggestion;
+    }
+    // Each line binds twice (padded and not) in compare().
+    CHECK(got["contact.objectd"] == 2 * 4);
+    CHECK(near["contact.objectd"] == "contact.objected");
+    CHECK(got["contact.crm_owner"] == 2 * 2);
+    CHECK(near["contact.crm_owner"].empty());
+    CHECK(got["contact.consents.chanel"] == 2 * 1);  // twice in the line: one line
+    CHECK(near["contact.consents.chanel"] == "contact.consents.channel");
+    CHECK(got["contact.a_key_longer_than_sixteen_bytes"] == 2 * 1);
+  }
+  // Strict: the same error either way, naming the key and the field.
+  p.fast.set_strict_fields(true);
+  p.slow.set_strict_fields(true);
+  p.compare(R"({"id": "a", "objectd": true})");
+  p.compare(R"({"id": "a", "consents": [{"chanel": "email"}]})");
+  std::string line = R"({"id": "a", "objectd": true})";
+  BindResult r = p.fast.bind_contact(p.fs_fast, line.data(), line.size(), line.size());
+  CHECK_FALSE(r.ok);
+  CHECK(r.error == "contact.objectd: not a field of the schema (--strict-fields); did you mean 'objected'?");
+  CHECK(r.id == "a");
+  line = R"({"id": "a", "consents": [{"chanel": "email"}]})";
+  r = p.fast.bind_contact(p.fs_fast, line.data(), line.size(), line.size());
+  CHECK(r.error == "contact.consents[0].chanel: not a field of the schema (--strict-fields); did you mean 'channel'?");
+}
+
+TEST_CASE("unknown CSV columns: counted on the rows that fill them; refused there when strict") {
+  Compilation c = compile_text(kPolicy);
+  REQUIRE(c.ok());
+  FactStore fs(*c.program);
+  Binder b(*c.program);
+  REQUIRE(b.bind_campaign(fs, R"({"channel": "email"})").ok);
+  CsvBinder csv(*c.program, b);
+  REQUIRE(csv.set_header("id,objectd,customer.opt_out_ofered,country").empty());
+  for (const char* row : {"a,true,,GB", "b,,true,GB", "c,,,GB", "d,x,y,GB"}) REQUIRE(csv.bind_row(fs, row).ok);
+  std::map<std::string, uint64_t> got;
+  for (const UnknownField& u : b.unknown_fields()) got[u.path] += u.lines;
+  CHECK(got["contact.objectd"] == 2);
+  CHECK(got["contact.customer.opt_out_ofered"] == 2);
+  b.set_strict_fields(true);
+  CHECK(csv.bind_row(fs, "e,,,GB").ok);
+  BindResult r = csv.bind_row(fs, "f,true,,GB");
+  CHECK_FALSE(r.ok);
+  CHECK(r.error == "contact.objectd: not a field of the schema (--strict-fields); did you mean 'objected'?");
+  CHECK(r.id == "f");
 }
