@@ -76,12 +76,18 @@ std::string vm_decision(const Program& prog, uint32_t d, const std::string& cont
   return v;
 }
 
-void set_budget(z3::solver& s, const Options& opt) {
+void set_budget(z3::solver& s, const Options& opt, uint64_t rlimit) {
   z3::params params(s.ctx());
   params.set("timeout", opt.timeout_ms);
-  if (opt.rlimit) params.set("rlimit", static_cast<unsigned>(std::min<uint64_t>(opt.rlimit, UINT32_MAX)));
+  params.set("rlimit", static_cast<unsigned>(std::min<uint64_t>(rlimit, UINT32_MAX)));
   s.set(params);
 }
+void set_budget(z3::solver& s, const Options& opt) { set_budget(s, opt, opt.rlimit); }
+
+// The incremental solver's share of a query, in Z3's resource units (about a second of
+// processor time): past it the query goes to a fresh solver. Settled by units, not by
+// time, so that a busy machine asks the same solver as a quiet one.
+constexpr uint64_t kIncrementalBudget = 300000;
 
 // A solver with the query budget, the domain of an encoding's facts, and the contacts
 // routed to policy p.
@@ -119,8 +125,10 @@ Answer ask(z3::solver& s, const z3::expr& query, const Options& opt) {
   Answer a;
   s.push();
   s.add(query);
+  set_budget(s, opt, opt.rlimit ? std::min(opt.rlimit, kIncrementalBudget) : kIncrementalBudget);
   a.result = s.check();
   if (a.result == z3::sat) a.model = s.get_model();
+  set_budget(s, opt);
   s.pop();
   if (a.result != z3::unknown) return a;
   z3::solver fresh(s.ctx());
