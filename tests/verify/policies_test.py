@@ -12,8 +12,8 @@ import json, os, subprocess, sys
 lawful = sys.argv[1]
 here = os.path.dirname(os.path.abspath(__file__))
 p = subprocess.run([lawful, "verify", "policies", "--json", "--timeout", "600"], capture_output=True, text=True)
-if p.returncode == 2:
-    sys.exit(f"lawful verify failed to run:\n{p.stderr}")
+if p.returncode not in (0, 1) or p.stderr:
+    sys.exit(f"lawful verify failed to run (exit {p.returncode}):\n{p.stderr}")
 expected = set()
 with open(os.path.join(here, "policies_expected.txt")) as f:
     for line in f:
