@@ -147,6 +147,33 @@ def compare(policies, path):
     report("decide_many(path, threads=1) in memory", *one_py, args.n)
 
 
+def _probe_tasks(reset=False):
+    """In a worker: wraps lawful.dask's partition functions to add up, per call, the
+    task thread's processor time and page faults (RUSAGE_THREAD: the worker's other
+    threads left out) and the lines decided. Returns the sums so far."""
+    import resource as r
+    import time as t
+    import lawful.dask as ld
+    if not hasattr(ld, "_bench_probe"):
+        ld._bench_probe = {}
+
+        def wrap(fn):
+            def timed(*a, **k):
+                u0, c0 = r.getrusage(r.RUSAGE_THREAD), t.thread_time()
+                out = fn(*a, **k)
+                u1, c1 = r.getrusage(r.RUSAGE_THREAD), t.thread_time()
+                s = ld._bench_probe
+                for key, v in (("calls", 1), ("lines", out[1]["lines"]), ("cpu", c1 - c0),
+                               ("faults", u1.ru_minflt - u0.ru_minflt)):
+                    s[key] = s.get(key, 0) + v
+                return out
+            return timed
+        ld.decide_block, ld.decide_partition = wrap(ld.decide_block), wrap(ld.decide_partition)
+    if reset:
+        ld._bench_probe.clear()
+    return dict(ld._bench_probe)
+
+
 def dask_runs(policies, path):
     import dask
     import dask.bag as db
@@ -166,6 +193,7 @@ def dask_runs(policies, path):
         def dask_run(decide):
             # The task stream gives each task's time computing: the partition
             # functions' share of the run, apart from Dask's own.
+            client.run(_probe_tasks, True)
             with distributed.get_task_stream(client) as stream:
                 c0, t0 = workers_cpu(client), time.perf_counter()
                 r = decide()
@@ -178,13 +206,22 @@ def dask_runs(policies, path):
                 for ss in t["startstops"]:
                     if ss["action"] == "compute":
                         tasks[name] = tasks.get(name, 0.0) + ss["stop"] - ss["start"]
-            return wall, cpu, tasks
+            probe = {}
+            for st in client.run(_probe_tasks).values():
+                for k, v in st.items():
+                    probe[k] = probe.get(k, 0) + v
+            return wall, cpu, tasks, probe, r.records.npartitions
 
         def show(name, run):
-            wall, cpu, tasks = run
+            wall, cpu, tasks, probe, parts = run
             report(f"dask: {name}, {args.threads} workers", wall, cpu, args.n)
             top = sorted(tasks.items(), key=lambda kv: -kv[1])[:4]
             print("    computing, by task: " + ", ".join(f"{k} {v:.2f} s" for k, v in top))
+            # Per input line, whatever the load: partition calls for each partition (1
+            # when the records and the summary share their tasks), and the calls' own
+            # processor time and page faults, in the workers.
+            print(f"    partition calls {probe['calls']} for {parts} partitions; per input line: "
+                  f"{probe['cpu'] / args.n * 1e6:.2f} µs of the task thread, {probe['faults'] / args.n:.3f} page faults")
 
         runs = (("decide_files, blocks of 4 MB", lambda: lawful_dask.decide_files(
                     str(path), policies, campaign, blocksize=4_000_000)),
