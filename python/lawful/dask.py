@@ -7,14 +7,15 @@ keyed by their hash): never compiled again per task. Order is kept within and ac
 partitions; error records carry the input line number ``lawful check`` would give (the
 partitions' lengths are counted first, so a partition knows where it starts). The
 summary (counts by policy and verdict) is added up on the cluster, partition by
-partition, in a tree.
+partition, in a tree, from the same tasks as the records: compute them together
+(``dask.compute(result.records, result.summary)``, or ``result.write(path)``) and each
+partition is decided once.
 
     import dask.bag as db, lawful, lawful.dask
     policies = lawful.load("policies")
     lines = db.read_text("s3://crm/contacts-*.jsonl", blocksize="64MiB")
     result = lawful.dask.decide_bag(lines, policies, campaign)
-    result.records.to_textfiles("s3://crm/decisions-*.jsonl")   # `lawful check`'s records
-    print(result.summary.compute())
+    summary = result.write("s3://crm/decisions-*.jsonl")   # `lawful check`'s records; the counts
 
 Files of JSON Lines are best decided as blocks of bytes (``decide_files``): each task
 reads a block of whole lines (``dask.bytes.read_bytes`` with a ``blocksize``), the
@@ -23,7 +24,7 @@ object per line on the way::
 
     result = lawful.dask.decide_files("s3://crm/contacts-*.jsonl", policies, campaign,
                                       blocksize="64MiB")
-    result.records.to_textfiles("s3://crm/decisions-*.jsonl", encoding=None)
+    summary = result.write("s3://crm/decisions-*.jsonl")
 
 Partition functions (``decide_partition``, ``decide_block``, ``decide_frame_partition``) are plain
 functions of (data, lawc bytes, campaign text, first line), usable from other engines:
@@ -395,8 +396,8 @@ def decide_files(urlpath: Any, policies: Any, campaign: Any, blocksize: Any = "6
     Each task reads its block as bytes and the library decides it (``decide_block``):
     no Python object per line. ``records`` is a Dask bag with one item per block, the
     bytes of its records (``lawful check``'s, each line ending with a newline): joined in
-    order they are ``lawful check``'s output, and ``records.to_textfiles(pattern,
-    encoding=None)`` writes one file per block. Error records count lines from 1 at the
+    order they are ``lawful check``'s output, and ``result.write(pattern)`` writes one
+    file per block and returns the summary. Error records count lines from 1 at the
     first file's start, on across the files in the order ``read_bytes`` lists them.
     ``threads`` and ``backend`` as for ``decide_bag``."""
     from dask.bytes import read_bytes

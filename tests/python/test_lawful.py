@@ -110,6 +110,17 @@ def test_decide_one_equals_the_batch(policies, contacts):
             assert one.to_dict() == json.loads(got[i].to_json())
         else:
             assert one.error == got[i].error and one.id == got[i].id and one.line == 1
+    # A batch's Decision knows its verdict from the batch and reads its record only when
+    # another field is asked for; every field is the record's, for every kind of line.
+    fields = ("id", "basis", "policy", "decision", "rules", "cites", "obligations", "missing", "reason", "line")
+    for x in got:
+        rec = json.loads(x.to_json())
+        assert x.verdict == ("review" if "error" in rec else rec["verdict"])
+        assert x.ok == ("error" not in rec) and x._parsed is None  # read nothing yet
+        assert x.error == rec.get("error")
+        assert [getattr(x, f) for f in fields] == [rec.get(f, [] if f in ("rules", "cites", "obligations",
+                                                                            "missing") else None) for f in fields]
+    assert got[-1] == list(got)[-1] and got[-1].verdict == got.verdicts()[-1].replace("error", "review")
     d = policies.decide(json.loads(contacts["lines"][0]), json.loads(CAMPAIGN))
     assert d.verdict in ("allow", "deny", "review")
     assert d.version == policies.version == lawful.Version(1, d.version.source_hash)
