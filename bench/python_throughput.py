@@ -11,7 +11,7 @@ busy to trust clocks: each way runs on N and 2N lines, one thread, and the diffe
 is divided by N (start-up, loading and the Python interpreter cancel out).
 
 usage: PYTHONPATH=build/python bench/python_throughput.py [--lawful build/lawful]
-           [--n 200000] [--threads 2] [--repeat 3] [--dask | --dask-only] [--count]
+           [--n 200000] [--threads 2] [--repeat 3] [--dask | --dask-only] [--no-malloc-trim] [--count]
 (Debian's python3: the module is built for it; docs/performance.md has the figures.)
 """
 import argparse
@@ -35,6 +35,8 @@ p.add_argument("--repeat", type=int, default=3)
 p.add_argument("--dask", action="store_true", help="also through Dask: a LocalCluster of --threads one-thread workers")
 p.add_argument("--dask-only", action="store_true", help="only the Dask runs")
 p.add_argument("--count", action="store_true", help="instructions per decision under callgrind (one thread)")
+p.add_argument("--no-malloc-trim", action="store_true",
+               help="Dask workers without the nanny's MALLOC_TRIM_THRESHOLD_ (pre-spawn-environ emptied)")
 args = p.parse_args() if __name__ == "__main__" else None  # not in a Dask worker process
 
 import lawful  # noqa: E402
@@ -100,6 +102,9 @@ def count_instructions():
              "d = p.decide_many(sys.argv[2], open(sys.argv[3]).read(), threads=1); b = d.to_jsonl()")
     to_file = ("import lawful, sys; p = lawful.load(sys.argv[1]); "
                "p.decide_many(sys.argv[2], open(sys.argv[3]).read(), threads=1, output='/dev/null')")
+    each = ("import lawful, sys; p = lawful.load(sys.argv[1]); "
+            "d = p.decide_many(sys.argv[2], open(sys.argv[3]).read(), threads=1); "
+            "n = sum(1 for x in d if x.verdict == 'allow')")
     print(f"instructions per decision (callgrind; {2 * n:,} minus {n:,} lines, one thread)")
     for name, cmd in (("lawful check --threads 1", lambda f: [args.lawful, "check", args.policies, "--contacts", str(f),
                                                              "--campaign", args.campaign, "-o", "/dev/null",
@@ -107,7 +112,9 @@ def count_instructions():
                       ("decide_many(path, threads=1)", lambda f: [sys.executable, "-c", probe, args.policies, str(f),
                                                                   args.campaign]),
                       ("decide_many(path, threads=1, output=)", lambda f: [sys.executable, "-c", to_file,
-                                                                           args.policies, str(f), args.campaign])):
+                                                                           args.policies, str(f), args.campaign]),
+                      ("decide_many, then each Decision's verdict", lambda f: [sys.executable, "-c", each,
+                                                                               args.policies, str(f), args.campaign])):
         per = (ir(cmd(large)) - ir(cmd(small))) / n
         print(f"  {name:<40} {per:10,.0f}")
 
@@ -179,6 +186,8 @@ def dask_runs(policies, path):
     import dask.bag as db
     import distributed
     from lawful import dask as lawful_dask
+    if args.no_malloc_trim:
+        dask.config.set({"distributed.nanny.pre-spawn-environ": {}})
     with distributed.LocalCluster(n_workers=args.threads, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None, silence_logs=50) as cluster, distributed.Client(cluster):
         def workers_cpu(client):
