@@ -18,6 +18,7 @@ struct VerifyOptions {
   std::string as_of;
   unsigned max_list = 2;
   unsigned timeout = 20;
+  uint64_t rlimit = 0;
   bool json = false;
   bool verbose = false;
   bool emit_test = false;
@@ -110,6 +111,7 @@ int run_verify(const VerifyOptions& o) {
   verify::Options vopt;
   vopt.max_list = o.max_list;
   vopt.timeout_ms = o.timeout * 1000;
+  vopt.rlimit = o.rlimit;
   vopt.only_policies = o.policies;
   if (!o.as_of.empty()) {
     std::string err;
@@ -195,6 +197,9 @@ void add_verify(Command& app, int& exit_code) {
       .check_range(0, 16);
   cmd.add_option("--timeout", o->timeout, "Seconds per solver query before the result is 'not proved' (default 20)")
       .check_range(1, 3600);
+  cmd.add_option("--rlimit", o->rlimit,
+                 "Z3 resource units per solver query (a budget independent of the machine's load; default: none)")
+      .check_range(uint64_t{0}, uint64_t{UINT32_MAX});
   cmd.add_option("--policy", o->policies, "Verify only this policy (by name, e.g. uk.pecr); repeatable");
   cmd.add_flag("--json", o->json, "One JSON object per result on standard output");
   cmd.add_flag("--emit-test", o->emit_test, "Print each property's counterexample as a `test` block that `lawful test` runs");

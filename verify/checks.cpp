@@ -76,15 +76,69 @@ std::string vm_decision(const Program& prog, uint32_t d, const std::string& cont
   return v;
 }
 
-// A solver with the query timeout, the domain of an encoding's facts, and the contacts
-// routed to policy p.
-void prepare(z3::solver& s, Encoder& e, uint32_t p, unsigned timeout_ms) {
+void set_budget(z3::solver& s, const Options& opt, uint64_t rlimit) {
   z3::params params(s.ctx());
-  params.set("timeout", timeout_ms);
+  params.set("timeout", opt.timeout_ms);
+  params.set("rlimit", static_cast<unsigned>(std::min<uint64_t>(rlimit, UINT32_MAX)));
   s.set(params);
+}
+void set_budget(z3::solver& s, const Options& opt) { set_budget(s, opt, opt.rlimit); }
+
+// The incremental solver's share of a query, in Z3's resource units (about a second of
+// processor time): past it the query goes to a fresh solver. Settled by units, not by
+// time, so that a busy machine asks the same solver as a quiet one.
+constexpr uint64_t kIncrementalBudget = 300000;
+
+// A solver with the query budget, the domain of an encoding's facts, and the contacts
+// routed to policy p.
+void prepare(z3::solver& s, Encoder& e, uint32_t p, const Options& opt) {
+  set_budget(s, opt);
   for (const z3::expr& x : e.domain()) s.add(x);
   for (const z3::expr& x : e.take_side()) s.add(x);
   s.add(e.routed_to(p));
+}
+
+// Why the solver gave up, in words: a budget that ran out is named with its size.
+std::string gave_up(const std::string& reason, const Options& opt) {
+  if (reason == "timeout" || reason == "canceled")
+    return fmt::format("unknown (timed out after {} ms)", opt.timeout_ms);
+  if (reason.find("resource limit") != std::string::npos)
+    return fmt::format("unknown (gave up after its budget of {} resource units, --rlimit)", opt.rlimit);
+  return "unknown (" + reason + ")";
+}
+
+// A solver's answer to one query: sat with its model, unsat, or unknown with why.
+struct Answer {
+  z3::check_result result = z3::unknown;
+  std::optional<z3::model> model;
+  std::string why;  // unknown: gave_up()'s words
+};
+
+// Asks whether `query` can hold with what s holds. First of s itself, in a scope (an
+// incremental solver keeps what it learned from one query to the next); if that gives
+// up, of a fresh solver over the same assertions: Z3 preprocesses the formula (solving
+// equations, eliminating unconstrained terms) only in a solver without scopes, which
+// settles some queries the incremental one does not (issue 18: eu.gdpr's missing-data
+// check, 20 s without an answer, 1 s fresh). Each gets the query budget; a query both
+// give up on is unknown, never a proof.
+Answer ask(z3::solver& s, const z3::expr& query, const Options& opt) {
+  Answer a;
+  s.push();
+  s.add(query);
+  set_budget(s, opt, opt.rlimit ? std::min(opt.rlimit, kIncrementalBudget) : kIncrementalBudget);
+  a.result = s.check();
+  if (a.result == z3::sat) a.model = s.get_model();
+  set_budget(s, opt);
+  s.pop();
+  if (a.result != z3::unknown) return a;
+  z3::solver fresh(s.ctx());
+  set_budget(fresh, opt);
+  for (const z3::expr& x : s.assertions()) fresh.add(x);
+  fresh.add(query);
+  a.result = fresh.check();
+  if (a.result == z3::sat) a.model = fresh.get_model();
+  if (a.result == z3::unknown) a.why = gave_up(fresh.reason_unknown(), opt);
+  return a;
 }
 
 class PolicyChecker {
@@ -106,7 +160,7 @@ class PolicyChecker {
       return;
     }
     z3::solver s(ctx);
-    prepare(s, a, p_, opt_.timeout_ms);
+    prepare(s, a, p_, opt_);
     if (opt_.builtin_checks) builtin(a, s, *oa, pos);
     // Properties pinned to another date than the run's get an encoding of their own.
     for (const Property& prop : opt_.properties) {
@@ -119,7 +173,7 @@ class PolicyChecker {
       pinned.as_of = prop.as_of;
       Encoder e(ctx, prog_, pinned, fmt::format("p{}", ++pinned_));
       z3::solver ps(ctx);
-      prepare(ps, e, p_, opt_.timeout_ms);
+      prepare(ps, e, p_, opt_);
       try {
         e.decide_policy(p_);
       } catch (const Unsupported& ex) {
@@ -136,35 +190,46 @@ class PolicyChecker {
     const std::optional<SOutcome> oa = oa0;
 
     // Missing data never permits: an allow stays an allow however the absent facts are
-    // filled in (a second copy of the facts that refines the first).
+    // filled in (a second copy of the facts that refines the first). Asked once per
+    // decision and allow rule that wins it with the facts absent (those cases cover every
+    // allow): each query is smaller than the whole, and the solver settles each quickly.
     {
       auto t0 = Clock::now();
-      Encoder b(ctx, prog_, opt_, "b");
+      Encoder b(ctx, prog_, opt_, "b", &a);
       try {
         SOutcome ob = b.decide_policy(p_);
         s.push();
         for (const z3::expr& e : b.domain()) s.add(e);
         for (const z3::expr& e : b.take_side()) s.add(e);
         s.add(b.refines(a));
-        s.add(oa->verdict == static_cast<int>(VerdictCode::Allow));
         s.add(ob.verdict != static_cast<int>(VerdictCode::Allow));
         Result r = base("missing-data", "missing data never permits", pos);
-        switch (s.check()) {
-          case z3::unsat: r.status = Status::Proved; break;
-          case z3::sat: {
-            z3::model m = s.get_model();
-            Witness w = witness(a, m, oa->verdict);
-            w.second_contact = b.root_json(m, "contact");
-            w.second_campaign = b.root_json(m, "campaign");
-            w.second_verdict = verdict_name(m.eval(ob.verdict, true).get_numeral_int64());
-            const std::string replay2 = vm_verdict(prog_, p_, w.second_contact, w.second_campaign, opt_);
-            w.replayed = w.replayed && replay2 == w.second_verdict;
-            r.status = Status::Failed;
-            r.message = fmt::format("allowed with some facts absent, but '{}' once they are filled in", w.second_verdict);
-            finish_witness(r, std::move(w));
-            break;
+        r.status = Status::Proved;
+        const int allow = static_cast<int>(VerdictCode::Allow);
+        for (uint32_t d : prog_.policies[p_].decisions) {
+          const DecisionInfo& di = prog_.decisions[d];
+          const SRules& ra = a.rules_of(d);
+          for (size_t i = 0; i < di.rules.size() && r.status != Status::Failed; ++i) {
+            if (di.rules[i].verdict != allow) continue;
+            Answer ans = ask(s, ra.reached && ra.winner[i] && ra.verdict == allow, opt_);
+            if (ans.result == z3::unknown) {
+              r.status = Status::NotProved;
+              r.message = fmt::format("{} (decision {}, rule '{}' allowing)", ans.why, prog_.str(di.name),
+                                      prog_.str(di.rules[i].name));
+            } else if (ans.result == z3::sat) {
+              const z3::model& m = *ans.model;
+              Witness w = witness(a, m, oa->verdict);
+              w.second_contact = b.root_json(m, "contact");
+              w.second_campaign = b.root_json(m, "campaign");
+              w.second_verdict = verdict_name(m.eval(ob.verdict, true).get_numeral_int64());
+              const std::string replay2 = vm_verdict(prog_, p_, w.second_contact, w.second_campaign, opt_);
+              w.replayed = w.replayed && replay2 == w.second_verdict;
+              r.status = Status::Failed;
+              r.message = fmt::format("allowed with some facts absent (rule '{}'), but '{}' once they are filled in",
+                                      prog_.str(di.rules[i].name), w.second_verdict);
+              finish_witness(r, std::move(w));
+            }
           }
-          default: r.message = "the solver gave up: " + s.reason_unknown(); break;
         }
         s.pop();
         r.seconds = since(t0);
@@ -206,11 +271,11 @@ class PolicyChecker {
       }
       z3::expr all = ctx.bool_val(true);
       for (const z3::expr& h : holds) all = all && h;
-      s.add(!all);
-      switch (s.check()) {
+      Answer ans = ask(s, !all, opt_);
+      switch (ans.result) {
         case z3::unsat: r.status = Status::Proved; break;
         case z3::sat: {
-          z3::model m = s.get_model();
+          const z3::model& m = *ans.model;
           size_t k = 0;
           while (k + 1 < holds.size() && m.eval(holds[k], true).is_true()) ++k;
           const PropertyExpect& e = prop.expects[k];
@@ -239,7 +304,7 @@ class PolicyChecker {
           finish_witness(r, std::move(w));
           break;
         }
-        default: r.message = "the solver gave up: " + s.reason_unknown(); break;
+        default: r.message = "the solver gave up: " + ans.why; break;
       }
       s.pop();
     } catch (const Unsupported& ex) {
@@ -306,17 +371,15 @@ class PolicyChecker {
     // Conflicts: two rules of different verdicts that both win.
     auto t0 = Clock::now();
     size_t pairs = 0, found = 0;
-    bool gave_up = false;
+    std::string gave_up;  // why the solver gave up on a query, "" when it never did
     for (size_t i = 0; i < n; ++i)
       for (size_t j = i + 1; j < n; ++j) {
         if (di.rules[i].verdict == di.rules[j].verdict || overrides(i, j) || overrides(j, i)) continue;
         ++pairs;
-        s.push();
-        s.add(sr.reached && sr.winner[i] && sr.winner[j]);
-        const z3::check_result cr = s.check();
-        if (cr == z3::sat) {
+        Answer ans = ask(s, sr.reached && sr.winner[i] && sr.winner[j], opt_);
+        if (ans.result == z3::sat) {
           ++found;
-          z3::model m = s.get_model();
+          const z3::model& m = *ans.model;
           Result r = base("conflict", fmt::format("{}: rules '{}' and '{}'", dname, prog_.str(di.rules[i].name),
                                                   prog_.str(di.rules[j].name)),
                           a.where(di.rules[j].pos));
@@ -328,45 +391,47 @@ class PolicyChecker {
           finish_witness(r, witness(a, m, oa.verdict));
           r.seconds = since(t0);
           report_.results.push_back(std::move(r));
-        } else if (cr == z3::unknown) {
-          gave_up = true;
+        } else if (ans.result == z3::unknown) {
+          gave_up = fmt::format("{} on rules '{}' and '{}'", ans.why, prog_.str(di.rules[i].name), prog_.str(di.rules[j].name));
         }
-        s.pop();
       }
     if (!found) {
       Result r = base("conflict", fmt::format("{}: no two rules conflict ({} unordered pairs)", dname, pairs), a.where(di.pos));
-      r.status = gave_up ? Status::NotProved : Status::Proved;
-      if (gave_up) r.message = "the solver gave up on a pair: " + s.reason_unknown();
+      r.status = gave_up.empty() ? Status::Proved : Status::NotProved;
+      r.message = gave_up;
       r.seconds = since(t0);
       report_.results.push_back(std::move(r));
     }
     // Dead rules: never the winner (never applies, or always overridden when it does).
     t0 = Clock::now();
     size_t dead = 0;
-    gave_up = false;
+    gave_up.clear();
+    // A model in which a rule wins shows that every rule that wins in it can decide: those
+    // are not asked again.
+    std::vector<bool> alive(n, false);
     for (size_t i = 0; i < n; ++i) {
-      s.push();
-      s.add(sr.reached && sr.winner[i]);
-      const z3::check_result cr = s.check();
-      s.pop();
-      if (cr == z3::unknown) gave_up = true;
-      if (cr != z3::unsat) continue;
+      if (alive[i]) continue;
+      const Answer ans = ask(s, sr.reached && sr.winner[i], opt_);
+      if (ans.result == z3::unknown) gave_up = fmt::format("{} on rule '{}'", ans.why, prog_.str(di.rules[i].name));
+      if (ans.result == z3::sat)
+        for (size_t j = i; j < n; ++j)
+          if (ans.model->eval(sr.reached && sr.winner[j], true).is_true()) alive[j] = true;
+      if (ans.result != z3::unsat) continue;
       ++dead;
-      s.push();
-      s.add(sr.reached && sr.applies[i]);
-      const bool applies = s.check() == z3::sat;
-      s.pop();
+      const Answer applies = ask(s, sr.reached && sr.applies[i], opt_);
       Result r = base("dead-rule", fmt::format("{}: rule '{}'", dname, prog_.str(di.rules[i].name)), a.where(di.rules[i].pos));
       r.status = Status::Failed;
-      r.message = applies ? "the rule never decides: whenever it applies, a rule that overrides it applies too"
-                          : "the rule never applies (its condition and window are never both true when the decision is made)";
+      r.message = applies.result == z3::sat ? "the rule never decides: whenever it applies, a rule that overrides it applies too"
+                  : applies.result == z3::unsat
+                      ? "the rule never applies (its condition and window are never both true when the decision is made)"
+                      : "the rule never decides (whether it ever applies, the solver could not tell: " + applies.why + ")";
       r.seconds = since(t0);
       report_.results.push_back(std::move(r));
     }
     if (!dead) {
       Result r = base("dead-rule", fmt::format("{}: every rule can decide ({} rules)", dname, n), a.where(di.pos));
-      r.status = gave_up ? Status::NotProved : Status::Proved;
-      if (gave_up) r.message = "the solver gave up on a rule: " + s.reason_unknown();
+      r.status = gave_up.empty() ? Status::Proved : Status::NotProved;
+      r.message = gave_up;
       r.seconds = since(t0);
       report_.results.push_back(std::move(r));
     }
@@ -430,20 +495,18 @@ class EquivChecker {
       return;
     }
     z3::solver s(ctx);
-    prepare(s, ea, pa_, opt_.timeout_ms);
+    prepare(s, ea, pa_, opt_);
     for (const z3::expr& e : eb.domain()) s.add(e);
     for (const z3::expr& e : eb.take_side()) s.add(e);
     s.add(eb.routed_to(pb_));
     size_t moves = 0;
-    bool gave_up = false;
-    auto ask = [&](const z3::expr& moved, const std::string& subject, auto describe) {
-      s.push();
-      s.add(moved);
-      const z3::check_result cr = s.check();
-      if (cr == z3::unknown) gave_up = true;
-      if (cr == z3::sat) {
+    std::string gave_up;
+    auto query = [&](const z3::expr& moved, const std::string& subject, auto describe) {
+      const Answer ans = ask(s, moved, opt_);
+      if (ans.result == z3::unknown) gave_up = ans.why;
+      if (ans.result == z3::sat) {
         ++moves;
-        z3::model m = s.get_model();
+        const z3::model& m = *ans.model;
         Witness w;
         w.contact = ea.root_json(m, "contact");
         w.campaign = ea.root_json(m, "campaign");
@@ -465,17 +528,16 @@ class EquivChecker {
         r.seconds = since(t0);
         report_.results.push_back(std::move(r));
       }
-      s.pop();
     };
     const char* names[] = {"allow", "deny", "review"};
     for (int v1 = 0; v1 < 3; ++v1)
       for (int v2 = 0; v2 < 3; ++v2) {
         if (v1 == v2) continue;
-        ask(oa->verdict == v1 && ob->verdict == v2, fmt::format("{}: {} -> {}", name_, names[v1], names[v2]),
+        query(oa->verdict == v1 && ob->verdict == v2, fmt::format("{}: {} -> {}", name_, names[v1], names[v2]),
             [&](const z3::model&) { return fmt::format("the old version decides '{}', the new '{}'", names[v1], names[v2]); });
       }
     const int allow = static_cast<int>(VerdictCode::Allow);
-    ask(oa->verdict == allow && ob->verdict == allow && oa->basis != ob->basis, name_ + ": allow, another basis",
+    query(oa->verdict == allow && ob->verdict == allow && oa->basis != ob->basis, name_ + ": allow, another basis",
         [&](const z3::model& m) {
           return fmt::format("allowed by both, on basis '{}' before and '{}' after",
                              a_.basis_name(static_cast<int32_t>(m.eval(oa->basis, true).get_numeral_int64())),
@@ -484,7 +546,7 @@ class EquivChecker {
     z3::expr differ = ctx.bool_val(false);
     const size_t n = std::min(oa->obliges.size(), ob->obliges.size());
     for (size_t k = 0; k < n; ++k) differ = differ || (oa->obliges[k] != ob->obliges[k]);
-    ask(oa->verdict == ob->verdict && differ, name_ + ": other obligations", [&](const z3::model& m) {
+    query(oa->verdict == ob->verdict && differ, name_ + ": other obligations", [&](const z3::model& m) {
       std::vector<std::string> gone, added;
       for (size_t k = 0; k < n; ++k) {
         const bool x = m.eval(oa->obliges[k], true).is_true(), y = m.eval(ob->obliges[k], true).is_true();
@@ -495,8 +557,8 @@ class EquivChecker {
                          fmt::join(added, ", "));
     });
     if (!moves)
-      push(gave_up ? Status::NotProved : Status::Proved, name_ + ": decides the same", where,
-           gave_up ? "the solver gave up: " + s.reason_unknown() : std::string(), t0);
+      push(gave_up.empty() ? Status::Proved : Status::NotProved, name_ + ": decides the same", where,
+           gave_up.empty() ? std::string() : "the solver gave up: " + gave_up, t0);
   }
 
  private:

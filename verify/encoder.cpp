@@ -38,12 +38,16 @@ std::string json_string(const std::string& s) {
   return out + "\"";
 }
 
-Encoder::Encoder(z3::context& ctx, const Program& prog, const Options& opt, const std::string& prefix)
+Encoder::Encoder(z3::context& ctx, const Program& prog, const Options& opt, const std::string& prefix,
+                 const Encoder* values_of)
     : ctx_(ctx), prog_(prog), opt_(opt), prefix_(prefix),
       lower_(ctx.function("lower", ctx.string_sort(), ctx.string_sort())),
       domain_fn_(ctx.function("domain", ctx.string_sort(), ctx.string_sort())),
       local_fn_(ctx.function("local_part", ctx.string_sort(), ctx.string_sort())) {
   const Schema& s = prog.schema;
+  // The same values: the same (year, month, day) of each date term, whose constraints
+  // values_of's solver already holds.
+  if (values_of) civil_ = values_of->civil_;
   slots_.resize(s.root_slots);
   for (const RootDef& root : s.roots) {
     JNode n;
@@ -59,6 +63,10 @@ Encoder::Encoder(z3::context& ctx, const Program& prog, const Options& opt, cons
     val_.push_back(ctx_.int_const((base + "_val").c_str()));
     const bool is_str = v.kind == VSlot::Scalar && v.type == types::kString;
     str_.push_back(is_str ? ctx_.string_const((base + "_str").c_str()) : ctx_.string_val(""));
+    if (values_of) {
+      val_.back() = values_of->val_[k];
+      str_.back() = values_of->str_[k];
+    }
     z3::expr kn = known_.back(), x = val_.back();
     if (v.kind == VSlot::List) {
       domain_.push_back(x >= 0 && x <= static_cast<int>(opt_.max_list));
@@ -931,6 +939,7 @@ SOutcome Encoder::decide_policy(uint32_t p) {
     undetermined = undetermined && v != kReview;
     z3::expr verdict = z3::ite(!any || conflict || undetermined, kReview, v);
     z3::expr b = z3::ite(verdict == kAllow, basis, ctx_.int_val(-1));
+    sr.verdict = verdict;
     out.verdict = z3::ite(reached, verdict, out.verdict);
     out.basis = z3::ite(reached, b, out.basis);
     // The decision asked for alone (Vm::decide_decision, as `lawful test` and properties
@@ -977,6 +986,10 @@ z3::expr Encoder::refines(const Encoder& less) const {
   for (size_t k = 0; k < slots_.size(); ++k) {
     const VSlot& v = slots_[k];
     const z3::expr& kl = less.known_[k];
+    if (z3::eq(val_[k], less.val_[k])) {  // the same values (values_of): only what is known differs
+      all = all && (v.kind == VSlot::Presence ? kl == known_[k] : z3::implies(kl, known_[k]));
+      continue;
+    }
     switch (v.kind) {
       case VSlot::Presence: all = all && (kl == known_[k]); break;
       case VSlot::List: all = all && z3::implies(kl, known_[k] && val_[k] == less.val_[k]); break;

@@ -77,12 +77,18 @@ struct SRules {
   std::vector<z3::expr> unknown;     // state unknown
   std::vector<z3::expr> winner;      // applies and no applicable rule overrides it
   z3::expr reached;                  // decide_policy resolves this decision
-  explicit SRules(z3::context& c) : reached(c) {}
+  z3::expr verdict;                  // Int: its verdict when it is the one resolved
+  explicit SRules(z3::context& c) : reached(c), verdict(c) {}
 };
 
 class Encoder {
  public:
-  Encoder(z3::context& ctx, const Program& prog, const Options& opt, const std::string& prefix);
+  // With `values_of`: this encoding's facts have values_of's values, and only whether
+  // each is known is its own (the missing-data check: the facts filled in). No loss: the
+  // value of a fact that is absent is never read, so any refinement of values_of's facts
+  // is one with the same values; and the date arithmetic on them is shared, not done twice.
+  Encoder(z3::context& ctx, const Program& prog, const Options& opt, const std::string& prefix,
+          const Encoder* values_of = nullptr);
 
   // The constraints every contact and campaign satisfies (domains, list bounds, dates).
   const std::vector<z3::expr>& domain() const { return domain_; }

@@ -48,6 +48,9 @@ struct Options {
   unsigned max_list = 2;          // lists (consents, products...) have at most this many elements
   std::optional<Days> as_of;      // decide as of this date instead of campaign.send_date
   unsigned timeout_ms = 20000;    // per solver query; past it the result is "not proved"
+  // Per solver query too, in Z3's resource units (`rlimit`): a budget that does not depend
+  // on the machine's load, so a run gives the same results on a busy machine. 0: none.
+  uint64_t rlimit = 0;
   std::vector<std::string> only_policies;  // empty: every policy of the program
   std::vector<Property> properties;        // proved after the built-in checks of their policy
   bool builtin_checks = true;              // missing data, conflicts, dead rules

@@ -387,6 +387,22 @@ def calendar_durations_are_proved_and_refuted():
 
 
 @test
+def a_query_the_budget_cuts_is_never_proved():
+    # A budget too small to settle fr.cnil's queries (--rlimit: resource units, the same on
+    # a busy machine): each cut query is `not_proved`, says why and which query, never `proved`.
+    p = run("verify", "policies", "--policy", "fr.cnil", "--json", "--rlimit", "2000")
+    rs = [r for r in results(p) if "check" in r]
+    cut = [r for r in rs if "resource units" in r.get("message", "")]
+    check(p.returncode == 1 and cut, "cut queries: exit 1", p)
+    check(all(r["status"] == "not_proved" and "unknown (gave up after its budget of 2000 resource units" in r["message"]
+              for r in cut), "each cut query is not proved, with the budget named", p)
+    check(any(r["check"] == "missing-data" and "rule '" in r["message"] for r in cut),
+          "the missing-data case that was cut is named", p)
+    check(all(r["status"] == "not_proved" for r in rs if r["check"] in ("missing-data", "dead-rule")),
+          "checks whose queries were cut are not proved", p)
+
+
+@test
 def usage_and_compile_errors_exit_2():
     p = run("verify", write("broken.law", "policy x\n  rule"))
     check(p.returncode == 2, "compile error: exit 2", p)
