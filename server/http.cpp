@@ -460,12 +460,13 @@ void Http::drain() {
 
 bool Http::process_and_close_socket(socket_t sock) {
   Conn conn(sock, read_ms_, write_ms_);
+  const std::string keep_alive = connection_header(false);  // made once per connection, not per answer
   bool ret = false;
   for (size_t left = std::max<size_t>(1, keep_alive_max_count_); left > 0; --left) {
     if (!wait_for_request(conn, left == keep_alive_max_count_)) break;
     const bool close = left == 1 || draining_.load();
     bool closed = false;
-    int fast = fast_decide(conn, close, closed);
+    int fast = fast_decide(conn, close, closed, keep_alive);
     ret = fast == 0 ? process_request(conn, close, closed, nullptr) : fast > 0;
     ret = conn.flush() && ret;
     if (!ret || closed || close || draining_.load()) break;
@@ -488,7 +489,7 @@ std::string Http::connection_header(bool closing) const {
 // serve"); a body too large for the buffer goes to the service's stream path. Anything
 // else, and anything this parser is unsure of, is left unread to httplib. 1: answered,
 // 0: left to httplib, -1: the answer could not be written.
-int Http::fast_decide(Conn& conn, bool close, bool& closed) {
+int Http::fast_decide(Conn& conn, bool close, bool& closed, const std::string& keep_alive) {
   static constexpr std::string_view kLine = "POST /v1/decide HTTP/1.1\r\n";
   if ((!fast_ && !fast_stream_) || !conn.fill()) return 0;
   const std::string_view buf = conn.peek();
@@ -543,7 +544,7 @@ int Http::fast_decide(Conn& conn, bool close, bool& closed) {
   const bool closing = close || client_close || draining_.load();
   if (body_at + length > Conn::kBuffer) {
     if (!fast_stream_) return 0;
-    int answered = fast_stream(conn, r, body_at, expect_continue, closing, closed);
+    int answered = fast_stream(conn, r, body_at, expect_continue, closing, closed, keep_alive);
     if (answered != 0 && client_close) closed = true;
     return answered;
   }
@@ -553,7 +554,7 @@ int Http::fast_decide(Conn& conn, bool close, bool& closed) {
   if (length > buf.size() - body_at) {
     while (conn.peek().size() < body_at + length)
       if (!conn.fill_to(body_at + length)) return 0;  // httplib reads on from what is buffered
-    return fast_decide(conn, close, closed);
+    return fast_decide(conn, close, closed, keep_alive);
   }
   r.body = buf.substr(body_at, length);
   FastAnswer a;
@@ -561,7 +562,7 @@ int Http::fast_decide(Conn& conn, bool close, bool& closed) {
   conn.consume(body_at + length);
   closed = client_close;
   std::string head = fmt::format("HTTP/1.1 {} {}\r\nContent-Length: {}\r\n", a.status, reason(a.status), a.body.size());
-  head += connection_header(closing);
+  head += closing ? connection_header(true) : keep_alive;
   head += a.headers;
   head += "\r\n";
   if (conn.write(head.data(), head.size()) < 0 || conn.write(a.body.data(), a.body.size()) < 0) return -1;
@@ -573,8 +574,8 @@ int Http::fast_decide(Conn& conn, bool close, bool& closed) {
 // a StreamExchange; the connection goes on only when both went to their end. The views in
 // `r` point into the connection's buffer, which the exchange leaves as it is.
 int Http::fast_stream(Conn& conn, const FastRequest& r, size_t body_at, bool expect_continue, bool closing,
-                      bool& closed) {
-  StreamExchange exchange(conn, r.length, connection_header(closing), body_at, expect_continue);
+                      bool& closed, const std::string& keep_alive) {
+  StreamExchange exchange(conn, r.length, closing ? connection_header(true) : keep_alive, body_at, expect_continue);
   // Declined before the exchange began: httplib's, the request still unread.
   if (!fast_stream_(r, exchange) && !exchange.began()) return 0;
   // Cut short (the body or the client failed, or the service could not finish): the

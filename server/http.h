@@ -200,9 +200,9 @@ class Http final : public httplib::Server {
 
  private:
   bool process_and_close_socket(socket_t sock) override;
-  int fast_decide(Conn& conn, bool close, bool& closed);
+  int fast_decide(Conn& conn, bool close, bool& closed, const std::string& keep_alive);
   int fast_stream(Conn& conn, const FastRequest& r, size_t body_at, bool expect_continue, bool closing,
-                  bool& closed);
+                  bool& closed, const std::string& keep_alive);
   std::string connection_header(bool closing) const;
   bool wait_for_request(Conn& conn, bool first);
 
