@@ -336,6 +336,7 @@ ssize_t StreamExchange::read(char* to, size_t n) {
     errno = ECONNRESET;
     return -1;
   }
+  if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) errno = ETIMEDOUT;  // silent for --read-timeout-ms
   if (r > 0) left_.store(left - static_cast<uint64_t>(r));
   return r;
 }
