@@ -8,7 +8,9 @@
 #include "compiler/compiler.h"
 #include "compiler/policy_sources.h"
 #include "compiler/test_runner.h"
+#include "runtime/facts/chunk_reader.h"
 #include "runtime/facts/text_buffer.h"
+#include "runtime/vm/line_pipeline.h"
 
 namespace lawful::api {
 
@@ -62,6 +64,83 @@ void decide_cases(const lawful_engine& e, std::string_view text, bool whole, std
     one(pos, nl - pos);
     pos = nl + 1;
   }
+}
+
+namespace {
+
+// A stream's counts for the pipeline (line_pipeline.h's `Counts`): by policy (the last
+// for "no policy"), by verdict; the error records.
+struct CaseTally {
+  std::vector<std::array<uint64_t, 3>> policies;
+  uint64_t lines = 0, errors = 0;
+  void reset(const Program& prog) {
+    policies.assign(prog.policies.size() + 1, {});
+    lines = errors = 0;
+  }
+  void count(const Outcome& o) {
+    ++lines;
+    size_t p = o.policy >= 0 ? static_cast<size_t>(o.policy) : policies.size() - 1;
+    ++policies[p][static_cast<size_t>(o.verdict)];
+  }
+  void error(uint64_t, std::string_view) {
+    ++lines;
+    ++errors;
+  }
+  void add(const CaseTally& t) {
+    if (policies.size() < t.policies.size()) policies.resize(t.policies.size());
+    for (size_t i = 0; i < t.policies.size(); ++i)
+      for (size_t v = 0; v < 3; ++v) policies[i][v] += t.policies[i][v];
+    lines += t.lines;
+    errors += t.errors;
+  }
+};
+
+}  // namespace
+
+StreamDecided decide_stream(const lawful_engine& e, const std::function<ssize_t(char*, size_t)>& source,
+                            const std::string& name, unsigned threads, bool inputs,
+                            const std::function<bool(const CasesChunk&)>& sink, const std::function<bool()>& poll) {
+  StreamDecided result;
+  threads = std::max(1u, threads);
+  LineJob job;
+  job.prog = e.program.get();
+  job.entry = e.entry;
+  job.line.input = LineInput::Case;
+  job.line.native = e.native();
+  job.names = e.names;
+  ChunkReader in;
+  // The chunk sizes of `lawful check`: 1 MiB for one thread, 256 KiB for several.
+  in.open(source, name, job.line.limits.max_line, threads == 1 ? (1u << 20) : (1u << 18));
+  LinePipeline<CaseTally> pipe(job, threads, in);
+  auto first = std::make_unique<LineWorker>(job);  // cases: no campaign to bind, cannot fail
+  CaseTally total;
+  total.reset(*job.prog);
+  CasesChunk chunk;
+  auto hand_over = [&](LineSlot<CaseTally>& s) {
+    chunk.first_line = s.chunk.first_line;
+    chunk.records = s.out.view();
+    chunk.inputs.clear();
+    if (inputs)
+      for (size_t i = 0; i < s.chunk.lines.size(); ++i) chunk.inputs.push_back(s.chunk.line(i));
+    total.add(s.tally);
+    return sink(chunk);
+  };
+  auto polled = [&] { return !poll || poll(); };
+  // Nothing read here: the pipeline's reader reads it all, so that this thread only
+  // waits, polls and hands the records over.
+  result.error = pipe.run(nullptr, std::move(first), hand_over, polled);
+  result.cancelled = pipe.cancelled();
+  if (result.error.empty() && in.failed()) result.error = in.failure();
+  result.lines = total.lines;
+  result.errors = total.errors;
+  const Program& prog = *job.prog;
+  for (size_t p = 0; p < total.policies.size(); ++p)
+    for (size_t v = 0; v < 3; ++v) {
+      if (!total.policies[p][v]) continue;
+      std::string policy = p < prog.policies.size() ? prog.str(prog.policies[p].name) : std::string();
+      result.counts[{policy, verdict_name(static_cast<VerdictCode>(v))}] += total.policies[p][v];
+    }
+  return result;
 }
 
 EngineInfo describe(const lawful_engine& e) {

@@ -8,8 +8,11 @@
 
 #include <lawful/lawful.h>
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +43,28 @@ struct LineDecided {
 // numbered from `first_line` (a part of a longer text, decided on another thread).
 void decide_cases(const lawful_engine& e, std::string_view text, bool whole, std::string& out,
                   const std::function<void(const LineDecided&)>& each, uint64_t first_line = 1);
+
+// A long stream of cases decided by `lawful check`'s own pipeline (runtime/vm/line_pipeline.h):
+// `source` is read as read(2) would be (bytes, 0 at the end, -1 with errno) by a reader
+// thread, in chunks of whole lines cut as decide_cases cuts them; `threads` workers decide
+// the chunks; `sink` gets each chunk's records in input order, on the calling thread,
+// and `poll` runs every 50 ms while it waits. Either returning false ends the run (the
+// records already handed over stay the only ones). The records are those of
+// decide_cases, byte for byte.
+struct CasesChunk {
+  uint64_t first_line = 0;             // the number of its first line, from 1
+  std::string_view records;            // its records, one a line, in order
+  std::vector<std::string_view> inputs;  // its lines, without their ends (only when asked)
+};
+struct StreamDecided {
+  std::string error;      // "" or why the run stopped (a read that failed, memory, threads)
+  bool cancelled = false;  // the sink or poll ended it
+  uint64_t lines = 0, errors = 0;  // records written, error records among them
+  std::map<std::pair<std::string, std::string>, uint64_t> counts;  // by (policy, verdict); "" for none
+};
+StreamDecided decide_stream(const lawful_engine& e, const std::function<ssize_t(char*, size_t)>& source,
+                            const std::string& name, unsigned threads, bool inputs,
+                            const std::function<bool(const CasesChunk&)>& sink, const std::function<bool()>& poll);
 
 // What a version serves, for a service to show.
 struct EngineInfo {

@@ -46,6 +46,14 @@ bool ChunkReader::open(const std::string& path, size_t max_line, size_t block, s
   return true;
 }
 
+void ChunkReader::open(Source source, std::string name, size_t max_line, size_t block) {
+  source_ = std::move(source);
+  name_ = std::move(name);
+  max_line_ = max_line;
+  block_ = block;
+  carry_.reserve(max_line + 1);
+}
+
 ChunkReader::~ChunkReader() {
   if (own_ && fd_ >= 0) ::close(fd_);
 }
@@ -91,7 +99,7 @@ bool ChunkReader::next(Chunk& c) {
           }
           if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) continue;
         }
-        ssize_t r = ::read(fd, to + n, want - n);
+        ssize_t r = source_ ? source_(to + n, want - n) : ::read(fd, to + n, want - n);
         if (r < 0) {
           if (errno == EINTR) continue;
           errno_ = errno;

@@ -6,8 +6,11 @@
 // still gets its error record.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -61,6 +64,10 @@ class ChunkReader {
   // a FIFO waits for a writer; a stop (stop_when, called first) breaks that off, and
   // interrupted() says so.
   bool open(const std::string& path, size_t max_line, size_t block, std::string* error);
+  // Reads from `source` instead of a file (a request's body): it answers as read(2) does
+  // (bytes, 0 at the end, -1 with errno set). `name` is for failure().
+  using Source = std::function<ssize_t(char* to, size_t n)>;
+  void open(Source source, std::string name, size_t max_line, size_t block);
   ~ChunkReader();
 
   // Fills `c` with the next lines; false at the end of input.
@@ -89,6 +96,7 @@ class ChunkReader {
   size_t capacity() const { return max_line_ + block_ + kPadding; }
 
   int fd_ = -1;
+  Source source_;  // instead of fd_
   bool own_ = false;
   std::string name_;  // for messages
   int errno_ = 0;     // of the failed read

@@ -537,6 +537,83 @@ def large_stream_is_chunked_in_bounded_memory():
         srv.stop()
 
 
+def read_chunked(data):
+    """The body of a chunked answer (the bytes after its head), and whether it ended."""
+    out, pos = b"", 0
+    while True:
+        eol = data.find(b"\r\n", pos)
+        if eol < 0:
+            return out, False
+        size = int(data[pos:eol], 16)
+        if size == 0:
+            return out, True
+        out += data[eol + 2:eol + 2 + size]
+        pos = eol + 2 + size + 2
+
+
+@test
+def long_stream_answered_as_it_arrives():
+    # A stream over 4 MiB sent with a Content-Length is decided by the pipeline of lawful
+    # check as its body arrives: a client that reads as it sends gets records before it
+    # has sent all (after `100 Continue` when it asked for it); the records are check's,
+    # byte for byte; the decision log has every line in order. A client that leaves in
+    # the middle of its body leaves the service serving.
+    log = TMP / "arriving.log"
+    srv = Server(LAWFUL, ROOT / "policies", "--max-body", "100000000", "--decision-log", str(log),
+                 "--watch-ms", "0")
+    try:
+        text = (CASES + BAD) * (6_000_000 // len(CASES + BAD) + 1)
+        data = text.encode()
+        half = len(data) // 2
+        sock = socket.create_connection(("127.0.0.1", srv.port))
+        sock.settimeout(60 if SANITIZED else 20)
+        sock.sendall(b"POST /v1/decide HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+                     b"Expect: 100-continue\r\nContent-Length: " + str(len(data)).encode() + b"\r\n\r\n")
+        got = b""
+        while b"\r\n\r\n" not in got:
+            got += sock.recv(65536)
+        check(got.startswith(b"HTTP/1.1 100 Continue\r\n\r\n"), "100 Continue first", got[:200])
+        got = got[len(b"HTTP/1.1 100 Continue\r\n\r\n"):]
+        sock.sendall(data[:half])
+        # Records of the first half come while the second is still to be sent.
+        while b'"decision"' not in got and b'"error"' not in got:
+            more = sock.recv(1 << 20)
+            check(more, "the connection closed early", got[:300])
+            got += more
+        check(got.startswith(b"HTTP/1.1 200 OK\r\n") and b"Transfer-Encoding: chunked\r\n" in got,
+              "a chunked answer", got[:300])
+        sender = threading.Thread(target=sock.sendall, args=(data[half:],))
+        sender.start()
+        while True:
+            more = sock.recv(1 << 20)
+            if not more:
+                break
+            got += more
+            if got.endswith(b"\r\n0\r\n\r\n"):
+                break
+        sender.join()
+        sock.close()
+        head, _, rest = got.partition(b"\r\n\r\n")
+        body, ended = read_chunked(rest)
+        want = expected_records(text, ROOT / "policies")
+        check(ended and body == want, "the records differ from lawful check --cases",
+              f"got {len(body)} bytes (ended: {ended}), want {len(want)}")
+        logged = [json.loads(l)["line"] for l in log.read_text().splitlines()]
+        check(logged == list(range(1, text.count("\n") + 1)), "the log has every line, in order",
+              f"{len(logged)} lines logged")
+        # Half a body, then gone.
+        sock = socket.create_connection(("127.0.0.1", srv.port))
+        sock.sendall(b"POST /v1/decide HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+                     b"Content-Length: " + str(len(data)).encode() + b"\r\n\r\n" + data[:half])
+        sock.close()
+        time.sleep(0.5)
+        status, _, body = srv.request("POST", "/v1/decide", CASES, NDJSON)
+        check(srv.proc.poll() is None and status == 200 and body == expected_records(CASES, ROOT / "policies"),
+              "serves on", srv.log())
+    finally:
+        srv.stop()
+
+
 @test
 def sigterm_answers_queued_connections():
     # One worker, held by a client that sends its request slowly; three more connections
