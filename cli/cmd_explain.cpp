@@ -231,7 +231,10 @@ std::string bind_mapped_row(const ExplainOptions& o, const Program& prog, const 
   std::string name;
   if (!read_json_arg(o.contact, "--contact", text, name)) return "-";
   bool csv = false;
-  line_options.mapping = load_input_mapping(o.mapping, prog.schema, name, o.input_format, &csv);
+  // A row given as the argument itself (it starts with '{') is a JSON object.
+  const bool inline_row = name == "--contact";
+  line_options.mapping =
+      load_input_mapping(o.mapping, prog.schema, inline_row ? "--contact.jsonl" : name, o.input_format, &csv);
   if (!line_options.mapping) return "-";
   line_options.input = csv ? LineInput::MappedCsv : LineInput::MappedJson;
   line = std::make_unique<LineDecider>(prog, entry, line_options);

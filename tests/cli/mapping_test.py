@@ -192,6 +192,10 @@ def explain_through_a_mapping_as_native():
     check(p.returncode == 1 and "no row with id '9'" in p.stderr, "an id no row has", p)
     p = run(*base, "--id", "2")
     check(p.returncode == 0 and "Decision for contact '2'" in p.stdout, "the good row explained", p)
+    row = '{"Record ID": "2", "Email": "b@x.com", "Country/Region": "GB"}'
+    q = run("explain", "policies", "--contact", row, "--mapping", "mappings/hubspot-contacts.toml",
+            "--campaign", CAMPAIGN)
+    check(q.returncode == 0 and q.stdout == p.stdout, "a row given as a JSON object", q)
     typo = write("explain-typo.toml", "[contact]\nid = \"Record ID\"\ncountri = \"Country/Region\"\n")
     p = run("explain", "policies", "--contact", export, "--mapping", typo, "--campaign", CAMPAIGN, "--id", "2")
     check(p.returncode == 1 and f"{typo}:3:1: error: 'contact' has no field 'countri' [E201]" in p.stderr,
