@@ -173,6 +173,7 @@ const char* lawful_status_name(lawful_status status) {
     case LAWFUL_ERR_MEMORY: return "out of memory";
     case LAWFUL_ERR_INTERNAL: return "internal error";
     case LAWFUL_ERR_UNSUPPORTED: return "not in this build";
+    case LAWFUL_ERR_MAPPING: return "mapping error";
   }
   return "unknown status";
 }
@@ -536,6 +537,82 @@ lawful_status lawful_decide_batch(const lawful_engine* engine, const char* campa
     if (need(decisions[i], "decisions[]")) return need(decisions[i], ("decisions[" + std::to_string(i) + "]").c_str());
   return guarded(
       [&] { return lawful::api::decide_batch(*engine, text_of(campaign, campaign_len), contacts, count, decisions); });
+}
+
+// ---------------------------------------------------------------- mappings
+
+namespace {
+lawful_status mapping_load(const lawful_engine* engine, const char* path, const std::string* text,
+                           lawful_mapping** mapping, lawful_diagnostics** diags) noexcept {
+  if (diags) *diags = nullptr;
+  if (!mapping) return null_argument("mapping");
+  *mapping = nullptr;
+  if (lawful_status st = need(engine, "engine")) return st;
+  return guarded([&] {
+    auto dl = std::make_shared<DiagList>();
+    lawful_status st = lawful::api::mapping_load(*engine, path, text, mapping, *dl);
+    if (diags) {
+      auto out = std::make_unique<lawful_diagnostics>();
+      out->list = std::move(dl);
+      *diags = out.release();
+    }
+    return st;
+  });
+}
+}  // namespace
+
+lawful_status lawful_mapping_load(const lawful_engine* engine, const char* path, lawful_mapping** mapping,
+                                  lawful_diagnostics** diags) {
+  if (!path) {
+    if (diags) *diags = nullptr;
+    if (mapping) *mapping = nullptr;
+    return null_argument("path");
+  }
+  return mapping_load(engine, path, nullptr, mapping, diags);
+}
+
+lawful_status lawful_mapping_load_text(const lawful_engine* engine, const char* name, const char* text, size_t len,
+                                       lawful_mapping** mapping, lawful_diagnostics** diags) {
+  if (!text) {
+    if (diags) *diags = nullptr;
+    if (mapping) *mapping = nullptr;
+    return null_argument("text");
+  }
+  return guarded([&] {
+    std::string body(text_of(text, len));
+    return mapping_load(engine, name && *name ? name : "mapping.toml", &body, mapping, diags);
+  });
+}
+
+lawful_mapping* lawful_mapping_retain(lawful_mapping* mapping) {
+  if (need(mapping, "mapping")) return nullptr;
+  return lawful::api::retain(mapping);
+}
+
+void lawful_mapping_free(lawful_mapping* mapping) {
+  if (mapping && need(mapping, "mapping") == LAWFUL_OK) lawful::api::release(mapping);
+}
+
+const char* lawful_mapping_input(const lawful_mapping* mapping) {
+  if (need(mapping, "mapping")) return nullptr;
+  return mapping->mapping->format.c_str();
+}
+
+lawful_status lawful_decide_mapped(const lawful_engine* engine, const lawful_mapping* mapping, const char* campaign,
+                                   size_t campaign_len, const char* header, size_t header_len,
+                                   const lawful_text* rows, size_t count, lawful_decision* const* decisions) {
+  if (lawful_status st = need(engine, "engine")) return st;
+  if (lawful_status st = need(mapping, "mapping")) return st;
+  if (!campaign) return null_argument("campaign");
+  if (count && !rows) return null_argument("rows");
+  if (count && !decisions) return null_argument("decisions");
+  for (size_t i = 0; i < count; ++i)
+    if (need(decisions[i], "decisions[]")) return need(decisions[i], ("decisions[" + std::to_string(i) + "]").c_str());
+  return guarded([&] {
+    std::string_view head = header ? text_of(header, header_len) : std::string_view();
+    return lawful::api::decide_mapped(*engine, *mapping, text_of(campaign, campaign_len), header ? &head : nullptr,
+                                      rows, count, decisions);
+  });
 }
 
 lawful_verdict lawful_decision_verdict(const lawful_decision* d) {

@@ -9,6 +9,7 @@
 
 #include "api/internal.h"
 #include "compiler/compiler.h"
+#include "compiler/mapping/mapping_loader.h"
 #include "compiler/policy_sources.h"
 #include "compiler/program_cache.h"
 #include "compiler/test_runner.h"
@@ -106,17 +107,19 @@ void DiagList::add(bool error, std::string code, std::string file, uint32_t line
   if (error) ++errors_;
 }
 
-void DiagList::add_compilation(const Compilation& c) {
-  for (const Diagnostic& d : c.diags.all()) {
+void DiagList::add_compilation(const Compilation& c) { add_diagnostics(c.diags, c.sources); }
+
+void DiagList::add_diagnostics(const Diagnostics& diags, const SourceManager& sources) {
+  for (const Diagnostic& d : diags.all()) {
     std::string file;
     LineCol lc;
     if (d.span.valid()) {
-      file = c.sources.path(d.span.file);
-      lc = c.sources.line_col(d.span.file, d.span.begin);
+      file = sources.path(d.span.file);
+      lc = sources.line_col(d.span.file, d.span.begin);
     }
     add(d.severity == Severity::Error, diag_info(d.code).code, file, lc.line, lc.col, d.message, d.help);
   }
-  append_text(c.diags.render(c.sources, false));
+  append_text(diags.render(sources, false));
 }
 
 void DiagList::add_test_failures(const Compilation& c, const TestReport& r) {
@@ -601,11 +604,12 @@ lawful_status decide_facts(const lawful_engine& e, const lawful_facts& f, lawful
   return st == LAWFUL_OK ? st : fail(st, d.error);
 }
 
-lawful_status decide_batch(const lawful_engine& e, std::string_view campaign, const lawful_text* contacts,
-                           size_t count, lawful_decision* const* decisions) {
-  Lease s(e);
-  s->line.set_as_of(std::nullopt);
-  std::string bad_campaign = s->line.set_campaign(campaign);
+namespace {
+// Decides texts[0..count) with `line` into decisions[], the i-th numbered first_line + i
+// ("line" of its error record; `label` names it in the last error: "contact 3"). `bad`:
+// why none can be decided (a campaign that cannot be read): each decision is that error.
+lawful_status decide_each(const lawful_engine& e, LineDecider& line, const std::string& bad, const lawful_text* texts,
+                          size_t count, uint64_t first_line, const char* label, lawful_decision* const* decisions) {
   lawful_status worst = LAWFUL_OK;
   std::string first;
   for (size_t i = 0; i < count; ++i) {
@@ -614,26 +618,91 @@ lawful_status decide_batch(const lawful_engine& e, std::string_view campaign, co
     if (!hold.held()) {
       if (worst == LAWFUL_OK) {
         worst = Filling::refused();
-        first = fmt::format("contact {}: {}", i + 1, lawful_last_error());
+        first = fmt::format("{} {}: {}", label, first_line + i, lawful_last_error());
       }
       continue;
     }
     begin(d, e);
-    d.line = i + 1;
+    d.line = first_line + i;
     lawful_status st;
-    if (!bad_campaign.empty()) {
-      st = failed(d, LAWFUL_ERR_DATA, bad_campaign, {}, false);
+    if (!bad.empty()) {
+      st = failed(d, LAWFUL_ERR_DATA, bad, {}, false);
     } else {
-      std::string_view text = contacts[i].data ? std::string_view(contacts[i].data, contacts[i].len) : std::string_view();
-      s->line.decide(text, text.size());
-      st = take(d, s->line);
+      std::string_view text = texts[i].data ? std::string_view(texts[i].data, texts[i].len) : std::string_view();
+      line.decide(text, text.size());
+      st = take(d, line);
     }
     if (st != LAWFUL_OK && worst == LAWFUL_OK) {
       worst = st;
-      first = fmt::format("contact {}: {}", i + 1, d.error);
+      first = fmt::format("{} {}: {}", label, d.line, d.error);
     }
   }
   return worst == LAWFUL_OK ? worst : fail(worst, first);
+}
+}  // namespace
+
+lawful_status decide_batch(const lawful_engine& e, std::string_view campaign, const lawful_text* contacts,
+                           size_t count, lawful_decision* const* decisions) {
+  Lease s(e);
+  s->line.set_as_of(std::nullopt);
+  std::string bad_campaign = s->line.set_campaign(campaign);
+  return decide_each(e, s->line, bad_campaign, contacts, count, 1, "contact", decisions);
+}
+
+// ---------------------------------------------------------------- mappings
+
+lawful_mapping* retain(lawful_mapping* m) {
+  if (m) m->refs.fetch_add(1, std::memory_order_relaxed);
+  return m;
+}
+
+void release(lawful_mapping* m) {
+  if (m && m->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete_handle(m);
+}
+
+lawful_status mapping_load(const lawful_engine& e, const std::string& path, const std::string* text,
+                           lawful_mapping** out, DiagList& diags) {
+  // The command's loader: the same checks, positions and suggestions as `lawful map`.
+  LoadedMapping m = text ? load_mapping_text(path, *text, e.program->schema) : load_mapping(path, e.program->schema);
+  diags.add_diagnostics(m.diags, m.sources);
+  if (!m.ok()) {
+    std::string first = diags.first_error();
+    return fail(LAWFUL_ERR_MAPPING, first.empty() ? path + ": the mapping cannot be used" : first);
+  }
+  auto h = make_handle<lawful_mapping>();
+  h->fingerprint = e.schema->fingerprint;
+  h->mapping = std::move(m.mapping);
+  *out = h.release();
+  return LAWFUL_OK;
+}
+
+lawful_status decide_mapped(const lawful_engine& e, const lawful_mapping& m, std::string_view campaign,
+                            const std::string_view* header, const lawful_text* rows, size_t count,
+                            lawful_decision* const* decisions) {
+  if (m.fingerprint != e.schema->fingerprint)
+    return fail(LAWFUL_ERR_SCHEMA, "the mapping was loaded for an engine with another fact schema");
+  Lease s(e);
+  const bool csv = header != nullptr;
+  if (!s->mapped || s->mapped_with != m.mapping || s->mapped_csv != csv) {
+    LineDecider::Options options;
+    options.mapping = m.mapping;
+    options.input = csv ? LineInput::MappedCsv : LineInput::MappedJson;
+    s->mapped = std::make_unique<LineDecider>(*e.program, e.entry, options, e.names);
+    s->mapped_with = m.mapping;
+    s->mapped_csv = csv;
+  }
+  LineDecider& line = *s->mapped;
+  line.set_native(e.native());
+  line.set_as_of(std::nullopt);
+  // Everything a row cannot be decided without: a campaign that cannot be read, a header
+  // that lacks a column the mapping reads. Every decision is then that error.
+  std::string bad = line.set_campaign(campaign);
+  if (bad.empty() && csv) {
+    bad = line.set_csv_header(*header);
+    if (!bad.empty()) bad = "the header: " + bad;
+  }
+  // A row's "line" is its line in the export: after the header for CSV.
+  return decide_each(e, line, bad, rows, count, csv ? 2 : 1, "line", decisions);
 }
 
 // ---------------------------------------------------------------- what a decision says

@@ -57,6 +57,7 @@ enum class HandleKind : uint32_t {
   Decision = 0x6c4dec15,
   Reloader = 0x6c4e7e10,
   Campaign = 0x6c4ca3a1,
+  Mapping = 0x6c4aa991,
   Freed = 0xf7eed0ff,
 };
 void* allocate_handle(size_t size);     // the object's storage, its tag not yet alive
@@ -150,6 +151,8 @@ class DiagList {
            std::string help = {});
   // The compiler's messages, and their rendering.
   void add_compilation(const Compilation& c);
+  // Any compiler-kind messages (a mapping's, say), and their rendering.
+  void add_diagnostics(const Diagnostics& d, const SourceManager& sources);
   // A failed test per message.
   void add_test_failures(const Compilation& c, const TestReport& r);
   void set_text(std::string text) { text_ = std::move(text); }
@@ -185,6 +188,11 @@ struct Scratch {
   std::string named;
   Entry named_entry;
   std::unique_ptr<LineDecider> cases;  // the same step for case lines, made on first use (api/lines.h)
+  // Rows of an export through a mapping (lawful_decide_mapped): the step made for the
+  // mapping last used, and whether it reads CSV rows; kept for the next call with the same.
+  std::shared_ptr<const Mapping> mapped_with;
+  bool mapped_csv = false;
+  std::unique_ptr<LineDecider> mapped;
 };
 
 }  // namespace lawful::api
@@ -274,6 +282,14 @@ struct lawful_campaign {
   std::vector<std::string> lacks, unknown, warnings;  // the C lists
 };
 
+// A mapping of an export's columns (lawful_mapping_load), checked against a schema.
+// Immutable and reference-counted: any number of threads decide with it at once.
+struct lawful_mapping {
+  std::atomic<long> refs{1};
+  uint64_t fingerprint = 0;  // of the schema it was checked against
+  std::shared_ptr<const lawful::Mapping> mapping;
+};
+
 struct lawful_facts {
   std::shared_ptr<const lawful::api::SchemaInfo> schema;
   // In the handles of this object's elements (facts.cpp, item_of), so that an element
@@ -341,6 +357,7 @@ template <> constexpr HandleKind kind_of<lawful_facts>() { return HandleKind::Fa
 template <> constexpr HandleKind kind_of<lawful_decision>() { return HandleKind::Decision; }
 template <> constexpr HandleKind kind_of<lawful_reloader>() { return HandleKind::Reloader; }
 template <> constexpr HandleKind kind_of<lawful_campaign>() { return HandleKind::Campaign; }
+template <> constexpr HandleKind kind_of<lawful_mapping>() { return HandleKind::Mapping; }
 
 // A scratch for the length of one call, returned to its engine's pool afterwards.
 class Lease {
@@ -381,6 +398,16 @@ lawful_status decide_campaign(const lawful_engine& e, const lawful_campaign& c, 
 lawful_status campaign_new(const lawful_engine& e, std::string_view json, lawful_campaign** out);
 void release(lawful_campaign* c);
 lawful_campaign* retain(lawful_campaign* c);
+// Mappings. `text` null: read the file at `path`; else `path` names the text.
+lawful_status mapping_load(const lawful_engine& e, const std::string& path, const std::string* text,
+                           lawful_mapping** out, DiagList& diags);
+void release(lawful_mapping* m);
+lawful_mapping* retain(lawful_mapping* m);
+// Rows of an export through `m`: CSV rows under `header`, or (header null) JSON objects
+// keyed by its columns.
+lawful_status decide_mapped(const lawful_engine& e, const lawful_mapping& m, std::string_view campaign,
+                            const std::string_view* header, const lawful_text* rows, size_t count,
+                            lawful_decision* const* decisions);
 lawful_status engine_with_strict_fields(const lawful_engine& e, bool strict, lawful_engine** out);
 const char* decision_unknown_suggestion(const lawful_decision& d, size_t i);
 lawful_status decide_facts(const lawful_engine& e, const lawful_facts& f, lawful_decision& d);

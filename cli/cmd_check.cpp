@@ -357,15 +357,9 @@ int run_check(const CheckOptions& o) {
   if (!o.mapping.empty()) {
     // The export's columns become facts through the mapping, checked against this
     // program's schema; its declared input, unless the file's name or --input-format says.
-    LoadedMapping m = load_mapping(o.mapping, prog.schema);
-    if (!m.ok()) {
-      print_stderr(m.render(color_stderr()));
-      return kExitFailed;
-    }
-    bool named_jsonl = o.input_format == "jsonl" ||
-                       (input.size() > 6 && input.compare(input.size() - 6, 6, ".jsonl") == 0);
-    if (o.input_format == "auto" && !csv_in && !named_jsonl) csv_in = m.mapping->format == "csv";
-    job.line.mapping = m.mapping;
+    std::shared_ptr<const Mapping> m = load_input_mapping(o.mapping, prog.schema, input, o.input_format, &csv_in);
+    if (!m) return kExitFailed;
+    job.line.mapping = std::move(m);
     job.line.input = csv_in ? LineInput::MappedCsv : LineInput::MappedJson;
   }
   job.csv_in = csv_in;

@@ -33,6 +33,7 @@ struct DiffOptions {
   std::string contacts;
   std::string campaign;
   std::string input_format = "auto";
+  std::string mapping;  // --mapping FILE: the contacts are a CRM export read through it
   std::string report;
   bool json = false;
   bool fail_on_change = false;
@@ -47,6 +48,7 @@ struct Side {
   Entry entry;
   Engine engine;  // before the step, whose Vm uses its code
   std::unique_ptr<LineDecider> line;
+  bool csv = false;  // its input is CSV rows under a header
   const Program& prog() const { return *loaded.program; }
   const Outcome& out() const { return line->outcome(); }
 };
@@ -83,6 +85,15 @@ bool load_side(const std::string& path, const DiffOptions& o, LineInput input, c
   line.input = input;
   line.decide = opt;
   line.native = s.engine.native();
+  s.csv = input == LineInput::CsvRow;
+  if (!o.mapping.empty()) {
+    // Checked against each side's schema: the same export may not fit both.
+    bool csv_in = false;
+    line.mapping = load_input_mapping(o.mapping, s.prog().schema, o.contacts, o.input_format, &csv_in);
+    if (!line.mapping) return false;
+    line.input = csv_in ? LineInput::MappedCsv : LineInput::MappedJson;
+    s.csv = csv_in;
+  }
   s.line = std::make_unique<LineDecider>(s.prog(), s.entry, line);
   return true;
 }
@@ -98,6 +109,10 @@ int run_diff(const DiffOptions& o) {
     return kExitUsage;
   }
   const std::string input = o.cases.empty() ? o.contacts : o.cases;
+  if (!o.mapping.empty() && !o.cases.empty()) {
+    print_error("--mapping reads an export's contacts (--contacts), not cases");
+    return kExitUsage;
+  }
   const bool csv_in = o.input_format == "csv" || (o.input_format == "auto" && input.size() > 4 &&
                                                   input.compare(input.size() - 4, 4, ".csv") == 0);
   if (csv_in && !o.cases.empty()) {
@@ -117,6 +132,8 @@ int run_diff(const DiffOptions& o) {
   Side sides[2];
   if (!load_side(o.old_path, o, kind, opt, sides[0]) || !load_side(o.new_path, o, kind, opt, sides[1]))
     return kExitFailed;
+  // Through a mapping, the export is CSV as the mapping (or the file's name) says.
+  const bool csv_rows = sides[0].csv;
   std::string campaign_text;  // also for the report
   if (!o.campaign.empty()) {
     std::string err;
@@ -156,7 +173,7 @@ int run_diff(const DiffOptions& o) {
     for (size_t i = 0; i < chunk.lines.size(); ++i) {
       const uint64_t n = chunk.first_line + i;
       const std::string_view line = chunk.line(i);
-      if (csv_in && n == 1) {
+      if (csv_rows && n == 1) {
         if (chunk.lines[i].too_long) {
           print_error(fmt::format("{}: the header row is too long", input));
           return kExitFailed;
@@ -196,7 +213,7 @@ int run_diff(const DiffOptions& o) {
     print_error(in.failure());
     return kExitFailed;
   }
-  if (csv_in && in.lines() == 0) {
+  if (csv_rows && in.lines() == 0) {
     print_error(fmt::format("{}: no header row (CSV input starts with the names of its columns)", input));
     return kExitFailed;
   }
@@ -354,7 +371,7 @@ int run_diff(const DiffOptions& o) {
     facts.as_of = o.as_of;
     facts.started = started;
     facts.lawful_version = LAWFUL_VERSION;
-    facts.explainable = !csv_in && o.cases.empty() && input != "-";
+    facts.explainable = !csv_rows && o.mapping.empty() && o.cases.empty() && input != "-";
     std::string why;
     if (!write_whole(o.report, report::diff_report_html(sides[0].prog(), sides[1].prog(), changed_defs, counts, facts),
                      &why)) {
@@ -381,6 +398,8 @@ void add_diff(Command& app, int& exit_code) {
                  "jsonl or csv; auto (the default) takes CSV for a file named *.csv, else JSON Lines")
       .check_member({"auto", "jsonl", "csv"});
   cmd.add_option("--campaign", o->campaign, "One campaign as a JSON object");
+  cmd.add_option("--mapping", o->mapping,
+                 "Read --contacts as a CRM export through this mapping of its columns (docs/mappings.md)");
   cmd.add_option("--examples", o->examples, "Contact ids to show per movement (default 5)");
   cmd.add_option("--engine", o->engine, kEngineHelp).check_member(kEngineNames);
   cmd.add_flag("--json", o->json, "The same report as one JSON object");

@@ -9,9 +9,11 @@
 #include "compiler/policy_sources.h"
 #include "runtime/core/dates.h"
 #include "runtime/facts/binder.h"
+#include "runtime/facts/mapping.h"
 #include "runtime/facts/records.h"
 #include "runtime/vm/entry.h"
 #include "runtime/vm/explain.h"
+#include "runtime/vm/line_decider.h"
 #include "runtime/vm/vm.h"
 
 namespace lawful::cli {
@@ -25,6 +27,8 @@ struct ExplainOptions {
   std::string id;
   std::string decision;
   std::string as_of;
+  std::string mapping;       // --mapping FILE: --contact is a CRM export read through it
+  std::string input_format = "auto";
   bool json = false;
 };
 
@@ -199,6 +203,76 @@ bool contact_candidates(const ExplainOptions& o, std::string& name, std::vector<
   return !out.empty();
 }
 
+// The lines of `text`, each without its end of line ("\r\n" or "\n"); the last need not end
+// with one.
+std::vector<std::string_view> text_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    std::string_view l = text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+    lines.push_back(l);
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+  return lines;
+}
+
+// --contact EXPORT --mapping FILE: the row of a CRM export (its only row, or the one whose
+// mapped id is --id) read through the mapping by the per-line step `lawful check` uses, so
+// that a value the mapping cannot convert is the same error, naming the column, the row
+// (its line) and the value. The store then holds the row's facts, for the explanation.
+// "" or what went wrong (printed by the caller). The facts' strings are views of `text`,
+// which must outlive the explanation.
+std::string bind_mapped_row(const ExplainOptions& o, const Program& prog, const Entry& entry,
+                            const std::string& campaign, LineDecider::Options line_options,
+                            std::unique_ptr<LineDecider>& line, std::string& text) {
+  std::string name;
+  if (!read_json_arg(o.contact, "--contact", text, name)) return "-";
+  bool csv = false;
+  // A row given as the argument itself (it starts with '{') is a JSON object.
+  const bool inline_row = name == "--contact";
+  line_options.mapping =
+      load_input_mapping(o.mapping, prog.schema, inline_row ? "--contact.jsonl" : name, o.input_format, &csv);
+  if (!line_options.mapping) return "-";
+  line_options.input = csv ? LineInput::MappedCsv : LineInput::MappedJson;
+  line = std::make_unique<LineDecider>(prog, entry, line_options);
+  std::string why = line->set_campaign(campaign);
+  if (!why.empty()) return fmt::format("{}: {}", o.campaign, why);
+  const std::vector<std::string_view> lines = text_lines(text);
+  size_t first_row = 0;
+  if (csv) {
+    if (lines.empty()) return fmt::format("{}: no header row (CSV input starts with the names of its columns)", name);
+    why = line->set_csv_header(lines[0]);
+    if (!why.empty()) return fmt::format("{}: {}", name, why);
+    first_row = 1;
+  }
+  std::vector<size_t> rows;  // indices of the lines that are not blank
+  for (size_t i = first_row; i < lines.size(); ++i)
+    if (lines[i].find_first_not_of(" \t") != std::string_view::npos) rows.push_back(i);
+  if (rows.empty()) return fmt::format("{}: no rows", name);
+  if (o.id.empty() && rows.size() > 1)
+    return fmt::format("{} holds {} rows: say which with --id (the id the mapping reads)", name, rows.size());
+  // Every row with the id is read, to count them; the first is explained.
+  size_t chosen = lines.size(), carrying = 0;
+  for (size_t i : rows) {
+    const LineResult& r = line->decide(lines[i], lines[i].size());
+    std::string_view id = r.decided ? line->subject().id : r.id;
+    bool has_id = r.decided ? line->subject().has_id : r.has_id;
+    if (!o.id.empty() && (!has_id || id != o.id)) continue;
+    if (chosen == lines.size()) chosen = i;
+    ++carrying;
+  }
+  if (chosen == lines.size()) return fmt::format("{}: no row with id '{}'", name, o.id);
+  if (carrying > 1)
+    print_stderr(terminal_safe(
+        fmt::format("lawful: note: {} rows of {} have the id '{}': this is the first\n", carrying, name, o.id)));
+  const LineResult& r = line->decide(lines[chosen], lines[chosen].size());
+  if (!r.decided && !r.run_error) return fmt::format("{}: line {}: {}", name, chosen + 1, r.error);
+  return {};
+}
+
 int run_explain(const ExplainOptions& o) {
   DecideOptions opt;
   if (!o.as_of.empty()) {
@@ -218,10 +292,29 @@ int run_explain(const ExplainOptions& o) {
     print_error(why);
     return kExitFailed;
   }
-  Vm vm(prog);
-  Binder binder(prog);
+  std::shared_ptr<const PolicySources> sources;
+  if (loaded.compilation) sources = policy_sources(*loaded.compilation);
+  // The text quotes the policy's strings and the contact's: it must not drive the terminal.
+  auto print = [&](const Explanation& e) {
+    print_stdout(o.json ? explanation_json(e) + "\n" : terminal_safe(TextWriter(e).write()));
+    return e.outcome.error.empty() ? kExitOk : kExitFailed;
+  };
   std::string campaign, campaign_name, contact, contact_name;
   if (!read_json_arg(o.campaign, "--campaign", campaign, campaign_name)) return kExitFailed;
+  if (!o.mapping.empty()) {
+    LineDecider::Options options;
+    options.decide = opt;
+    std::unique_ptr<LineDecider> line;
+    std::string text;
+    why = bind_mapped_row(o, prog, entry, campaign, options, line, text);
+    if (!why.empty()) {
+      if (why != "-") print_error(why);
+      return kExitFailed;
+    }
+    return print(explain_decision(line->vm(), entry, opt, sources.get()));
+  }
+  Vm vm(prog);
+  Binder binder(prog);
   BindResult r = binder.bind_campaign(vm.facts(), campaign);
   if (!r.ok) {
     print_error(fmt::format("{}: {}", campaign_name, r.error));
@@ -256,12 +349,7 @@ int run_explain(const ExplainOptions& o) {
                                            carrying, contact_name, o.id)));
   contact = std::move(candidates[first]);
   r = binder.bind_contact(vm.facts(), contact.data(), contact.size(), contact.size());
-  std::shared_ptr<const PolicySources> sources;
-  if (loaded.compilation) sources = policy_sources(*loaded.compilation);
-  Explanation e = explain_decision(vm, entry, opt, sources.get());
-  // The text quotes the policy's strings and the contact's: it must not drive the terminal.
-  print_stdout(o.json ? explanation_json(e) + "\n" : terminal_safe(TextWriter(e).write()));
-  return e.outcome.error.empty() ? kExitOk : kExitFailed;
+  return print(explain_decision(vm, entry, opt, sources.get()));
 }
 
 }  // namespace
@@ -274,7 +362,13 @@ void add_explain(Command& app, int& exit_code) {
                  "The contact: a JSON object, given as it is or in a file; or a JSON Lines file with --id")
       .required();
   cmd.add_option("--campaign", o->campaign, "The campaign: a JSON object, given as it is or in a file").required();
-  cmd.add_option("--id", o->id, "With a JSON Lines --contact file: the contact with this id");
+  cmd.add_option("--id", o->id, "With a JSON Lines --contact file (or an export): the contact with this id");
+  cmd.add_option("--mapping", o->mapping,
+                 "Read --contact as a CRM export (CSV or JSON Lines) through this mapping of its columns "
+                 "(docs/mappings.md)");
+  cmd.add_option("--input-format", o->input_format,
+                 "With --mapping: jsonl or csv; auto (the default) takes the file's name, else the mapping's input")
+      .check_member({"auto", "jsonl", "csv"});
   cmd.add_option("--decision", o->decision, "Explain this decision rather than the whole policy");
   cmd.add_option("--as-of", o->as_of, "Take rules as in force on this date (YYYY-MM-DD) instead of the send date");
   cmd.add_flag("--json", o->json, "The same explanation as one JSON object, for programs");

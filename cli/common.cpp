@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "compiler/mapping/mapping_loader.h"
 #include "runtime/bytecode/verifier.h"
 #include "runtime/io/input_file.h"
 #include "runtime/io/output_file.h"
@@ -147,6 +148,23 @@ void print_diagnostics(const Compilation& c) {
   print_stderr(c.diags.render(c.sources, color_stderr()));
   size_t e = c.diags.error_count(), w = c.diags.warning_count();
   if (e) print_stderr(fmt::format("{} error{}, {} warning{}\n", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s"));
+}
+
+std::shared_ptr<const Mapping> load_input_mapping(const std::string& path, const Schema& schema,
+                                                  const std::string& input, const std::string& input_format,
+                                                  bool* csv_in) {
+  LoadedMapping m = load_mapping(path, schema);
+  if (!m.ok()) {
+    print_stderr(m.render(color_stderr()));
+    return nullptr;
+  }
+  auto named = [&](std::string_view suffix) {
+    return input.size() > suffix.size() && input.compare(input.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (input_format == "csv" || input_format == "jsonl") *csv_in = input_format == "csv";
+  else if (named(".csv") || named(".jsonl")) *csv_in = named(".csv");
+  else *csv_in = m.mapping->format == "csv";
+  return m.mapping;
 }
 
 }  // namespace lawful::cli

@@ -12,6 +12,10 @@
 #include "runtime/bytecode/program.h"
 #include "runtime/core/dates.h"
 
+namespace lawful {
+struct Mapping;
+}
+
 namespace lawful::cli {
 
 // Exit codes of every command.
@@ -28,6 +32,13 @@ struct Loaded {
 Loaded load(const std::string& path);
 // A compilation's diagnostics, with the count of errors, on standard error.
 void print_diagnostics(const Compilation& c);
+// --mapping FILE (docs/mappings.md) of a command that reads the export `input`: the mapping
+// checked against `schema` (null when refused: its diagnostics printed), and whether the
+// export is CSV: as --input-format says, else as the file's name says (*.csv, *.jsonl),
+// else as the mapping's own `input` says.
+std::shared_ptr<const Mapping> load_input_mapping(const std::string& path, const Schema& schema,
+                                                  const std::string& input, const std::string& input_format,
+                                                  bool* csv_in);
 
 bool is_lawc(const std::string& path);
 // Reads a whole file (at most 256 MiB: runtime/io/input_file.h); `*error` is "cannot read PATH: REASON". An open

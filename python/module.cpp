@@ -24,6 +24,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -61,14 +62,36 @@ struct Engine {
 };
 using EnginePtr = std::shared_ptr<Engine>;
 
+// One reference to a mapping of an export's columns (api/internal.h).
+struct MappingRef {
+  explicit MappingRef(lawful_mapping* m) : m(m) {}
+  ~MappingRef() { api::release(m); }
+  MappingRef(const MappingRef&) = delete;
+  MappingRef& operator=(const MappingRef&) = delete;
+  lawful_mapping* m;
+};
+using MappingPtr = std::shared_ptr<MappingRef>;
+
+// Rows of an export read through a mapping: CSV rows under `header`, or JSON objects.
+struct Mapped {
+  std::shared_ptr<const Mapping> mapping;
+  bool csv = false;
+  std::string header;
+};
+
 // (engine or None, diagnostics, rendered text, one-line message)
-py::tuple loaded(lawful_status st, lawful_engine* e, const api::DiagList& d) {
+py::list diag_list(const api::DiagList& d) {
   py::list diags;
   for (size_t i = 0; i < d.size(); ++i) {
     const lawful_diagnostic* x = d.at(i);
     diags.append(py::make_tuple(x->is_error != 0, text(x->code), text(x->file), x->line, x->column,
                                 text(x->message), text(x->help)));
   }
+  return diags;
+}
+
+py::tuple loaded(lawful_status st, lawful_engine* e, const api::DiagList& d) {
+  py::list diags = diag_list(d);
   py::object engine = py::none();
   if (st == LAWFUL_OK) engine = py::cast(std::make_shared<Engine>(e));
   return py::make_tuple(engine, diags, text(d.text()), text(st == LAWFUL_OK ? "" : lawful_last_error()));
@@ -358,12 +381,16 @@ void finish(const Program& prog, uint64_t first_line, Batch& batch) {
 // The binder may read kBindPadding bytes past a line: lines that close to the end of
 // `buf` are copied by the per-line step. Runs without the GIL.
 std::string decide_blocks(const lawful_engine& e, const std::string& campaign, std::string_view buf, unsigned threads,
-                          uint64_t first_line, Batch& batch) {
+                          uint64_t first_line, Batch& batch, const Mapped* mapped = nullptr) {
   const Program& prog = *e.program;
   std::vector<Block>& blocks = batch.blocks;
   const size_t max_line = BindLimits{}.max_line;
   LineDecider::Options options;
   options.native = e.native();
+  if (mapped) {
+    options.mapping = mapped->mapping;
+    options.input = mapped->csv ? LineInput::MappedCsv : LineInput::MappedJson;
+  }
   std::atomic<size_t> next{0};
   std::mutex bad_mutex;
   std::string bad;
@@ -373,6 +400,10 @@ std::string decide_blocks(const lawful_engine& e, const std::string& campaign, s
     // The campaign is checked here, by the deciders that bind it: a probe of its own
     // would cost a machine more for every batch (a Dask task's block, say).
     std::string why = line.set_campaign(campaign);
+    if (why.empty() && mapped && mapped->csv) {
+      why = line.set_csv_header(mapped->header);
+      if (!why.empty()) why = "header: " + why;
+    }
     if (!why.empty()) {
       failed = true;
       std::lock_guard<std::mutex> g(bad_mutex);
@@ -543,7 +574,8 @@ std::string campaign_error(const lawful_engine& e, const std::string& campaign) 
 
 // Decides the lines of `buf`: cut into blocks here (raw), or given (`lines`).
 std::shared_ptr<Batch> run_batch(const EnginePtr& engine, const std::string& campaign, std::string_view buf,
-                                 const std::vector<Line>* lines, py::object threads, uint64_t first_line) {
+                                 const std::vector<Line>* lines, py::object threads, uint64_t first_line,
+                                 const Mapped* mapped = nullptr) {
   unsigned n = thread_count(threads);
   auto batch = std::make_shared<Batch>();
   batch->engine = engine;
@@ -551,10 +583,23 @@ std::shared_ptr<Batch> run_batch(const EnginePtr& engine, const std::string& cam
   {
     py::gil_scoped_release nogil;
     batch->blocks = lines ? line_blocks(*lines) : raw_blocks(buf);
-    bad = decide_blocks(*engine->e, campaign, buf, n, first_line, *batch);
+    bad = decide_blocks(*engine->e, campaign, buf, n, first_line, *batch, mapped);
   }
-  if (!bad.empty()) throw py::value_error("campaign: " + bad);
+  if (!bad.empty()) throw py::value_error(bad.rfind("header: ", 0) == 0 ? bad : "campaign: " + bad);
   return batch;
+}
+
+// The rows of an export through a mapping (None: none), checked against the engine's
+// schema: CSV when `csv` (the caller then gives the header), else JSON objects.
+std::optional<Mapped> mapped_of(const EnginePtr& engine, py::object mapping, bool csv) {
+  if (mapping.is_none()) return std::nullopt;
+  const MappingRef& m = mapping.cast<const MappingRef&>();
+  if (m.m->fingerprint != engine->e->schema->fingerprint)
+    throw py::value_error("the mapping was loaded for policies with another fact schema");
+  Mapped out;
+  out.mapping = m.m->mapping;
+  out.csv = csv;
+  return out;
 }
 
 // The bytes of a bytes-like object.
@@ -718,14 +763,32 @@ PYBIND11_MODULE(_lawful, m) {
   });
 
   // Lines of JSON Lines text (bytes-like), cut as `lawful check` cuts a file.
-  m.def("decide_buffer", [](const EnginePtr& engine, py::buffer data, const std::string& campaign, py::object threads,
-                            uint64_t first_line) {
-    // Decided where it lies: the export (held by `info`) keeps a bytearray from being
-    // resized while the GIL is released.
-    py::buffer_info info;
-    std::string_view in = bytes_of(data, info);
-    return run_batch(engine, campaign, in, nullptr, threads, first_line);
-  });
+  m.def(
+      "decide_buffer",
+      [](const EnginePtr& engine, py::buffer data, const std::string& campaign, py::object threads,
+         uint64_t first_line, py::object mapping) {
+        // Decided where it lies: the export (held by `info`) keeps a bytearray from being
+        // resized while the GIL is released.
+        py::buffer_info info;
+        std::string_view in = bytes_of(data, info);
+        std::optional<Mapped> mapped =
+            mapped_of(engine, mapping, !mapping.is_none() && mapping.cast<const MappingRef&>().m->mapping->format == "csv");
+        if (mapped && mapped->csv) {
+          // An export read through a mapping: its first line is the header, and its rows
+          // are numbered as lines of the file, from 2.
+          size_t nl = in.find('\n');
+          std::string_view head = in.substr(0, nl);
+          if (!head.empty() && head.back() == '\r') head.remove_suffix(1);
+          if (head.find_first_not_of(" \t") == std::string_view::npos)
+            throw py::value_error("no header row (CSV input starts with the names of its columns)");
+          mapped->header.assign(head.data(), head.size());
+          in = nl == std::string_view::npos ? std::string_view() : in.substr(nl + 1);
+          first_line += 1;
+        }
+        return run_batch(engine, campaign, in, nullptr, threads, first_line, mapped ? &*mapped : nullptr);
+      },
+      py::arg("engine"), py::arg("data"), py::arg("campaign"), py::arg("threads"), py::arg("first_line"),
+      py::arg("mapping") = py::none());
 
   // The pool of blocks' buffers (BlockPool): (blocks held, bytes, blocks taken again).
   m.def("pool_stats", [] { return block_pool().stats(); });
@@ -810,7 +873,7 @@ PYBIND11_MODULE(_lawful, m) {
 
   // One contact per item (bytes), each one line whatever it holds.
   m.def("decide_texts", [](const EnginePtr& engine, const py::list& items, const std::string& campaign,
-                           py::object threads, uint64_t first_line) {
+                           py::object threads, uint64_t first_line, py::object mapping) {
     std::string buf;
     std::vector<Line> lines;
     const size_t max_line = BindLimits{}.max_line;
@@ -829,8 +892,33 @@ PYBIND11_MODULE(_lawful, m) {
       buf += '\n';
     }
     buf.append(kBindPadding, '\0');
-    return run_batch(engine, campaign, buf, &lines, threads, first_line);
-  });
+    // Through a mapping, each item is a JSON object keyed by the export's columns.
+    std::optional<Mapped> mapped = mapped_of(engine, mapping, false);
+    return run_batch(engine, campaign, buf, &lines, threads, first_line, mapped ? &*mapped : nullptr);
+  }, py::arg("engine"), py::arg("items"), py::arg("campaign"), py::arg("threads"), py::arg("first_line"),
+     py::arg("mapping") = py::none());
+
+  py::class_<MappingRef, MappingPtr>(m, "Mapping")
+      .def_property_readonly("input", [](const MappingRef& r) { return r.m->mapping->format; })
+      .def_property_readonly("name", [](const MappingRef& r) { return text(r.m->mapping->name); });
+
+  // A mapping file (or its text) checked against an engine's schema: (mapping or None,
+  // diagnostics, rendered text, one-line message), as load_path gives an engine.
+  m.def("load_mapping", [](const EnginePtr& engine, const std::string& path, py::object source) {
+    api::DiagList diags;
+    lawful_mapping* out = nullptr;
+    lawful_status st;
+    std::optional<std::string> body;
+    if (!source.is_none()) body = source.cast<std::string>();
+    {
+      py::gil_scoped_release nogil;
+      st = api::mapping_load(*engine->e, path, body ? &*body : nullptr, &out, diags);
+    }
+    py::object mapping = py::none();
+    if (st == LAWFUL_OK) mapping = py::cast(std::make_shared<MappingRef>(out));
+    return py::make_tuple(mapping, diag_list(diags), text(diags.text()),
+                          text(st == LAWFUL_OK ? "" : lawful_last_error()));
+  }, py::arg("engine"), py::arg("path"), py::arg("source") = py::none());
 
   // The tests written beside the policies at `path`: (compiled, diagnostics text,
   // [(title, policy, where, failures)]).

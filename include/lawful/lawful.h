@@ -58,7 +58,8 @@ typedef enum lawful_status {
   LAWFUL_ERR_BUFFER = 9,     /* the caller's buffer is too small; the size needed was returned */
   LAWFUL_ERR_MEMORY = 10,    /* out of memory */
   LAWFUL_ERR_INTERNAL = 11,  /* a bug in lawful: please report it */
-  LAWFUL_ERR_UNSUPPORTED = 12 /* not in this build: the native back end in a library built without LLVM */
+  LAWFUL_ERR_UNSUPPORTED = 12, /* not in this build: the native back end in a library built without LLVM */
+  LAWFUL_ERR_MAPPING = 13      /* a mapping of an export's columns that cannot be read or is refused */
 } lawful_status;
 
 typedef enum lawful_verdict { LAWFUL_ALLOW = 0, LAWFUL_DENY = 1, LAWFUL_REVIEW = 2 } lawful_verdict;
@@ -69,6 +70,7 @@ typedef struct lawful_facts lawful_facts;
 typedef struct lawful_decision lawful_decision;
 typedef struct lawful_reloader lawful_reloader;
 typedef struct lawful_campaign lawful_campaign;
+typedef struct lawful_mapping lawful_mapping;
 
 /* ------------------------------------------------------------------ library */
 
@@ -302,6 +304,43 @@ LAWFUL_API lawful_status lawful_decide_campaign(const lawful_engine* engine, con
 LAWFUL_API lawful_status lawful_decide_campaign_with(const lawful_engine* engine, const lawful_campaign* campaign,
                                                      const char* contact, size_t contact_len, const char* as_of,
                                                      const char* decision_name, lawful_decision* decision);
+
+/* ------------------------------------------------------------------ mappings */
+
+/* A mapping of a CRM export's columns to facts (a TOML file, docs/mappings.md), loaded
+ * once and checked against the engine's fact schema, as `lawful map` checks it: a field
+ * that does not exist, a conversion to the wrong type, a word that is no member of its
+ * enumeration is refused with LAWFUL_ERR_MAPPING (*mapping NULL) and *diags (may be NULL)
+ * gives each message with its file, line and column, a suggestion, and the text as the
+ * command prints it. Immutable: any number of threads may decide with it at once, on this
+ * engine or any engine of the same schema (every reload of it). */
+LAWFUL_API lawful_status lawful_mapping_load(const lawful_engine* engine, const char* path, lawful_mapping** mapping,
+                                             lawful_diagnostics** diags);
+/* The same from the mapping's text; `name` is the file name messages show (may be NULL). */
+LAWFUL_API lawful_status lawful_mapping_load_text(const lawful_engine* engine, const char* name, const char* text,
+                                                  size_t len, lawful_mapping** mapping, lawful_diagnostics** diags);
+/* Another reference to the same mapping; each is released by lawful_mapping_free. */
+LAWFUL_API lawful_mapping* lawful_mapping_retain(lawful_mapping* mapping);
+LAWFUL_API void lawful_mapping_free(lawful_mapping* mapping);
+/* "csv" or "jsonl": the export the mapping says it reads ([mapping] input); NULL for NULL. */
+LAWFUL_API const char* lawful_mapping_input(const lawful_mapping* mapping);
+/* Decides for `count` rows of an export read through `mapping`, with one campaign, on one
+ * policy version, into decisions[0..count), as `lawful check --mapping` decides them.
+ * With a `header` (the export's header row, without its end of line), each row is a CSV
+ * row under it (cells between the mapping's separator); with header NULL, each row is a
+ * JSON object whose keys are the export's columns (a JSON Lines export, or rows a program
+ * built). LAWFUL_OK when every row was decided; LAWFUL_ERR_DATA (or _RUNTIME) when some
+ * could not be: a value the mapping cannot convert gives that row's decision the error
+ * "column Country: 'Atlantis' is not a country (...)", naming the column and the value,
+ * and its error record's "line" is the row's line in the export (the header is line 1,
+ * so row i, from 0, is line i + 2; without a header, i + 1). An empty cell is an absent
+ * fact. A campaign that cannot be read, or a header that lacks a column the mapping
+ * reads, makes every decision that error. LAWFUL_ERR_SCHEMA for a mapping loaded for
+ * another fact schema. */
+LAWFUL_API lawful_status lawful_decide_mapped(const lawful_engine* engine, const lawful_mapping* mapping,
+                                              const char* campaign, size_t campaign_len, const char* header,
+                                              size_t header_len, const lawful_text* rows, size_t count,
+                                              lawful_decision* const* decisions);
 
 /* What a decision says. Strings are NULL where FACTS.md has null. */
 LAWFUL_API lawful_verdict lawful_decision_verdict(const lawful_decision* decision);

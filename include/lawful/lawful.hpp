@@ -52,6 +52,7 @@ enum class [[nodiscard]] Status : int {
   memory = LAWFUL_ERR_MEMORY,
   internal = LAWFUL_ERR_INTERNAL,
   unsupported = LAWFUL_ERR_UNSUPPORTED,
+  mapping = LAWFUL_ERR_MAPPING,
 };
 
 // Which engine decides (lawful_engine_set_backend).
@@ -432,6 +433,35 @@ class Campaign {
   lawful_campaign* c_ = nullptr;
 };
 
+// ---------------------------------------------------------------- mappings
+
+// A mapping of a CRM export's columns to facts (docs/mappings.md), loaded once by
+// Engine::mapping and checked against its schema; immutable, shared by copies and by any
+// number of threads. Engine::decide_mapped decides an export's rows through it.
+class Mapping {
+ public:
+  Mapping() = default;  // empty: deciding with it throws Error(Status::argument)
+  Mapping(const Mapping& o) : m_(o.m_ ? lawful_mapping_retain(o.m_) : nullptr) {}
+  Mapping(Mapping&& o) noexcept : m_(std::exchange(o.m_, nullptr)) {}
+  Mapping& operator=(Mapping o) noexcept {
+    std::swap(m_, o.m_);
+    return *this;
+  }
+  ~Mapping() { lawful_mapping_free(m_); }
+  explicit operator bool() const { return m_ != nullptr; }
+  // "csv" or "jsonl": the export it says it reads.
+  std::string input() const {
+    const char* s = lawful_mapping_input(m_);
+    return s ? s : "";
+  }
+  lawful_mapping* handle() const { return m_; }
+
+ private:
+  friend class Engine;
+  explicit Mapping(lawful_mapping* m) : m_(m) {}
+  lawful_mapping* m_ = nullptr;
+};
+
 // What one call may change: the rules as in force on `as_of` ("YYYY-MM-DD"; empty: the
 // send date) and the decision evaluated (`decision`, "email"; empty: the engine's
 // default), as `lawful check --as-of` and `--decision`.
@@ -611,6 +641,33 @@ class Engine {
     return decided(s);
   }
 
+  // A mapping file (TOML), checked against this engine's schema. Not ok, with the
+  // messages (file:line:col, a suggestion), for one that is refused (Status::mapping).
+  Loaded<Mapping> mapping(const std::string& path) const {
+    return load_mapping([&](lawful_mapping** m, lawful_diagnostics** d) {
+      return lawful_mapping_load(e_, path.c_str(), m, d);
+    });
+  }
+  // The same from the mapping's text; `name` is the file name messages show.
+  Loaded<Mapping> mapping_from_text(std::string_view text, const std::string& name = "mapping.toml") const {
+    return load_mapping([&](lawful_mapping** m, lawful_diagnostics** d) {
+      return lawful_mapping_load_text(e_, name.c_str(), text.data() ? text.data() : "", text.size(), m, d);
+    });
+  }
+  // Rows of an export through `mapping`, one campaign, one policy version: CSV rows under
+  // `header` (the export's header row), as lawful_decide_mapped. `out` is resized to
+  // match and its decisions reused. Status::ok when every row was decided; a row the
+  // mapping cannot convert is an error decision naming the column, its line and value.
+  Status decide_mapped(const Mapping& mapping, std::string_view campaign, std::string_view header,
+                       const std::vector<std::string_view>& rows, std::vector<Decision>& out) const {
+    return mapped(mapping, campaign, &header, rows, out);
+  }
+  // Rows that are JSON objects keyed by the export's columns (a JSON Lines export).
+  Status decide_mapped(const Mapping& mapping, std::string_view campaign, const std::vector<std::string_view>& rows,
+                       std::vector<Decision>& out) const {
+    return mapped(mapping, campaign, nullptr, rows, out);
+  }
+
   lawful_engine* handle() const { return e_; }
   // Takes a reference the caller owns (from lawful_reloader_engine, say).
   static Engine adopt(lawful_engine* e) { return Engine(e); }
@@ -621,6 +678,36 @@ class Engine {
     if (s == LAWFUL_OK || s == LAWFUL_ERR_DATA || s == LAWFUL_ERR_RUNTIME || s == LAWFUL_ERR_SCHEMA)
       return static_cast<Status>(s);
     detail::raise(s);
+  }
+  Status mapped(const Mapping& mapping, std::string_view campaign, const std::string_view* header,
+                const std::vector<std::string_view>& rows, std::vector<Decision>& out) const {
+    if (out.size() < rows.size()) out.resize(rows.size());
+    std::vector<lawful_text> texts(rows.size());
+    std::vector<lawful_decision*> handles(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      texts[i] = {rows[i].data() ? rows[i].data() : "", rows[i].size()};
+      handles[i] = out[i].handle();
+    }
+    const char* head = header ? (header->data() ? header->data() : "") : nullptr;
+    lawful_status s = lawful_decide_mapped(e_, mapping.handle(), campaign.data() ? campaign.data() : "",
+                                           campaign.size(), head, header ? header->size() : 0, texts.data(),
+                                           texts.size(), handles.data());
+    out.resize(rows.size());
+    return decided(s);
+  }
+  template <class F>
+  Loaded<Mapping> load_mapping(F&& load) const {
+    lawful_mapping* m = nullptr;
+    lawful_diagnostics* d = nullptr;
+    lawful_status s = load(&m, &d);
+    if (s != LAWFUL_OK && s != LAWFUL_ERR_MAPPING) {
+      lawful_diagnostics_free(d);
+      detail::raise(s);
+    }
+    std::string message = s == LAWFUL_OK ? "" : lawful_last_error();
+    std::optional<Mapping> out;
+    if (m) out.emplace(Mapping(m));
+    return Loaded<Mapping>(std::move(out), static_cast<Status>(s), std::move(message), Diagnostics(d));
   }
   template <class F>
   static Loaded<Engine> finish(F&& load) {

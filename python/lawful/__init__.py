@@ -25,12 +25,14 @@ import os
 import threading
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Union
 
+Mapping_ = Mapping  # typing's (a dict-like), before lawful.Mapping (an export's mapping) takes the name
+
 from . import _lawful
 
 __all__ = [
     "load", "load_bytecode", "load_source", "Policies", "Decision", "Decisions", "Version",
     "Diagnostic", "LawfulError", "CompileError", "DataError", "TestsFailed", "TestResults", "TestResult",
-    "__version__",
+    "Mapping", "MappingError", "__version__",
 ]
 
 __version__: str = _lawful.__version__
@@ -75,6 +77,13 @@ class CompileError(LawfulError):
     @property
     def errors(self) -> List[Diagnostic]:
         return [d for d in self.diagnostics if d.is_error]
+
+
+class MappingError(CompileError):
+    """A mapping of an export's columns that cannot be read or is refused by the schema
+    check (a field that does not exist, a conversion to the wrong type): ``diagnostics``
+    give file, line and column and a suggestion, ``text`` them as ``lawful map`` prints
+    them."""
 
 
 class DataError(LawfulError, ValueError):
@@ -338,7 +347,7 @@ def _text(value: Json, what: str) -> str:
         return value
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).decode("utf-8", "surrogateescape")
-    if isinstance(value, Mapping):
+    if isinstance(value, Mapping_):
         return json.dumps(value, ensure_ascii=False, default=_json_default)
     raise TypeError(f"{what}: a dict or JSON text, not {type(value).__name__}")
 
@@ -356,7 +365,7 @@ def _line(value: Any) -> bytes:
         if b.endswith(b"\n"):
             b = b[:-2] if b.endswith(b"\r\n") else b[:-1]
         return b
-    if isinstance(value, Mapping):
+    if isinstance(value, Mapping_):
         return json.dumps(value, ensure_ascii=False, default=_json_default).encode("utf-8", "surrogateescape")
     raise TypeError(f"decide_many: each contact is a dict or JSON text, not {type(value).__name__}")
 
@@ -401,6 +410,41 @@ def _frame(records: List[Dict[str, Any]], index: Any):
         if "error" in r:
             cols["verdict"][-1] = "review"  # an error is never permission
     return pd.DataFrame(cols, index=index)
+
+
+# ---------------------------------------------------------------- mappings
+
+class Mapping:
+    """A mapping of a CRM export's columns to facts (docs/mappings.md), loaded once by
+    ``Policies.load_mapping`` and checked against their schema. Give it to ``decide``,
+    ``decide_many`` or ``decide_frame`` as ``mapping=``; any number of threads may use it."""
+
+    def __init__(self, handle: Any, path: str, diagnostics: Sequence[Diagnostic] = ()):
+        self._handle = handle
+        self.path = path
+        #: Warnings of the check (a mapping that loads has no errors).
+        self.diagnostics: List[Diagnostic] = list(diagnostics)
+
+    @property
+    def input(self) -> str:
+        """``'csv'`` or ``'jsonl'``: the export the mapping says it reads."""
+        return self._handle.input
+
+    @property
+    def name(self) -> str:
+        return self._handle.name
+
+    def __repr__(self) -> str:
+        return f"<Mapping {self.path} ({self.name}, input {self.input})>"
+
+
+def _mapped_row(row: Any) -> bytes:
+    """A row of an export given one by one: a dict of its columns (missing values left
+    out: unknown, as an empty cell), or a JSON object's text."""
+    if isinstance(row, Mapping_):
+        return json.dumps({str(k): v for k, v in row.items() if not _is_missing(v)}, ensure_ascii=False,
+                          default=_json_default).encode("utf-8", "surrogateescape")
+    return _line(row)
 
 
 # ---------------------------------------------------------------- policies
@@ -457,14 +501,37 @@ class Policies:
         return self._current().backend()
 
     # -- deciding
-    def decide(self, contact: Json, campaign: Json, *, errors: str = "raise") -> Decision:
+    def load_mapping(self, path: Union[str, os.PathLike], text: Optional[str] = None) -> "Mapping":
+        """Loads a mapping of a CRM export's columns (a TOML file, docs/mappings.md), or
+        its ``text`` (``path`` then names it in messages), checked against these policies'
+        schema as ``lawful map`` checks it. Raises ``MappingError`` with the diagnostics
+        (file, line, column, a suggestion) for one that is refused. Load it once; it
+        serves every reload of these policies with the same schema."""
+        p = os.fspath(path)
+        handle, diags, txt, message = _lawful.load_mapping(self._current(), p, text)
+        diagnostics = [Diagnostic(*d) for d in diags]
+        if handle is None:
+            raise MappingError(message or f"{p}: the mapping cannot be used", diagnostics, txt)
+        return Mapping(handle, p, diagnostics)
+
+    def decide(self, contact: Json, campaign: Json, *, errors: str = "raise",
+               mapping: Optional["Mapping"] = None) -> Decision:
         """Decides for one contact (a dict or JSON text) and one campaign.
 
-        A contact that does not fit the schema raises ``DataError`` (its ``record`` is the
-        error record), or with ``errors="record"`` comes back as an error ``Decision``.
+        With ``mapping``, ``contact`` is a row of an export: a dict of its columns (or a
+        JSON object's text), read through the mapping. A contact that does not fit the
+        schema (or a cell the mapping cannot convert) raises ``DataError`` (its ``record``
+        is the error record), or with ``errors="record"`` comes back as an error
+        ``Decision``.
         """
         if errors not in ("raise", "record"):
             raise ValueError("errors: 'raise' or 'record'")
+        if mapping is not None:
+            d = self.decide_many([contact], campaign, threads=1, mapping=mapping)[0]
+            if not d.ok and errors == "raise":
+                rec = d.to_dict()
+                raise DataError(rec.get("error", "data error"), rec)
+            return d
         e = self._current()
         status, record = e.decide(_text(contact, "contact"), _text(campaign, "campaign"))
         d = _split(record)
@@ -475,7 +542,8 @@ class Policies:
 
     def decide_many(self, lines: Union[bytes, bytearray, memoryview, str, os.PathLike, Iterable[Json]],
                     campaign: Json, threads: Optional[int] = None,
-                    output: Union[str, os.PathLike, None] = None) -> Union[Decisions, Dict[str, Any]]:
+                    output: Union[str, os.PathLike, None] = None,
+                    mapping: Optional["Mapping"] = None) -> Union[Decisions, Dict[str, Any]]:
         """Decides for many contacts and one campaign, in input order, on ``threads``
         threads (default: every core), without the GIL.
 
@@ -496,9 +564,19 @@ class Policies:
         a file replaces the file it names; a device or named pipe is written as it is;
         a directory or a dangling link is refused with ``OSError``). Ctrl-C stops the
         run and leaves ``output`` as it was.
+
+        With ``mapping`` (``load_mapping``), ``lines`` is a CRM export read through it, as
+        ``lawful check --mapping`` reads it: a path or bytes of the export (CSV with its
+        header row first, or JSON Lines, as the mapping's ``input`` says), or an iterable
+        of rows, each a dict of the export's columns (or a JSON object's text). A cell the
+        mapping cannot convert gives its row an error record naming the column, the line
+        and the value; a header without a column the mapping reads raises ``ValueError``.
+        An export from a path is read whole into memory.
         """
         e = self._current()
         camp = _text(campaign, "campaign")
+        if mapping is not None:
+            return self._decide_mapped(e, lines, camp, threads, output, mapping)
         path: Optional[str] = None
         if isinstance(lines, str) and "\n" not in lines and lines.strip() and not lines.lstrip().startswith("{"):
             path = lines
@@ -523,13 +601,40 @@ class Policies:
             return batch.summary()
         return Decisions(batch, Version(e.generation, "%016x" % e.source_hash))
 
-    def decide_frame(self, df: Any, campaign: Json, threads: Optional[int] = None):
+    def _decide_mapped(self, e: Any, lines: Any, camp: str, threads: Optional[int], output: Any,
+                       mapping: "Mapping") -> Union[Decisions, Dict[str, Any]]:
+        if not isinstance(mapping, Mapping):
+            raise TypeError(f"mapping: a lawful.Mapping (Policies.load_mapping), not {type(mapping).__name__}")
+        m = mapping._handle
+        if isinstance(lines, os.PathLike) or (isinstance(lines, str) and "\n" not in lines and lines.strip()
+                                              and not lines.lstrip().startswith("{")):
+            with open(os.fspath(lines), "rb") as f:
+                batch = _lawful.decide_buffer(e, f.read(), camp, threads, 1, m)
+        elif isinstance(lines, (bytes, bytearray, memoryview)):
+            batch = _lawful.decide_buffer(e, lines, camp, threads, 1, m)
+        elif isinstance(lines, str):
+            batch = _lawful.decide_buffer(e, lines.encode("utf-8", "surrogateescape"), camp, threads, 1, m)
+        else:
+            batch = _lawful.decide_texts(e, [_mapped_row(x) for x in lines], camp, threads, 1, m)
+        if output is not None:
+            if not isinstance(output, (str, os.PathLike)):
+                raise TypeError(f"output: a path, not {type(output).__name__}")
+            _lawful.write_batch(batch, os.fspath(output))
+            return batch.summary()
+        return Decisions(batch, Version(e.generation, "%016x" % e.source_hash))
+
+    def decide_frame(self, df: Any, campaign: Json, threads: Optional[int] = None,
+                     mapping: Optional["Mapping"] = None):
         """Decides for every row of a pandas DataFrame of contacts (a column per field;
         dotted names such as ``customer.opt_out_offered`` for a record's field; lists such
         as ``consents`` as lists of dicts; missing values are unknown facts). Returns a
         DataFrame with the same index and the columns id, verdict, basis, policy,
         decision, rules, cites, obligations, missing, reason and error (None for rows that
-        were decided; such a row's verdict is ``'review'``)."""
+        were decided; such a row's verdict is ``'review'``). With ``mapping``, the columns
+        are an export's, read through the mapping."""
+        if mapping is not None:
+            rows = df.to_dict("records")
+            return self.decide_many(rows, campaign, threads=threads, mapping=mapping).to_frame(index=df.index)
         contacts = [_row_contact(r) for r in df.to_dict("records")]
         return self.decide_many(contacts, campaign, threads=threads).to_frame(index=df.index)
 

@@ -2,6 +2,7 @@
 #include "runtime/facts/csv_binder.h"
 
 #include <charconv>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -17,8 +18,10 @@ bool CsvBinder::split(std::string_view line, FactStore& fs, std::string* error) 
 }
 
 bool split_csv_row(std::string_view line, FactStore& fs, std::vector<std::string_view>& cells, std::string* error,
-                   char separator) {
+                   char separator, bool strict_quotes) {
   cells.clear();
+  // One search of the whole line, rather than one per cell: most rows hold no quote.
+  if (strict_quotes && !std::memchr(line.data(), '"', line.size())) strict_quotes = false;
   size_t i = 0;
   const size_t n = line.size();
   for (;;) {
@@ -29,7 +32,9 @@ bool split_csv_row(std::string_view line, FactStore& fs, std::vector<std::string
       bool has_quote = false;
       for (;;) {
         if (i >= n) {
-          *error = fmt::format("column {}: a quoted field is not closed", cells.size() + 1);
+          *error = fmt::format("column {}: a quoted field is not closed on its line (a cell spanning lines is not "
+                               "read: each line is a row)",
+                               cells.size() + 1);
           return false;
         }
         if (line[i] == '"') {
@@ -63,6 +68,12 @@ bool split_csv_row(std::string_view line, FactStore& fs, std::vector<std::string
       // Cells are short: a loop over the bytes costs less than a call to memchr each.
       size_t end = i;
       while (end < n && line[end] != separator) ++end;
+      if (strict_quotes && std::memchr(line.data() + i, '"', end - i)) {
+        *error = fmt::format("column {}: a quote inside an unquoted field (RFC 4180 quotes the whole field; or the "
+                             "line ends a quoted cell spanning lines, which is not read)",
+                             cells.size() + 1);
+        return false;
+      }
       cells.push_back(trim_blanks(line.substr(i, end - i)));
       i = end;
     }

@@ -37,9 +37,13 @@ inline std::string_view trim_blanks(std::string_view s) {
 // One CSV row's cells, unquoted ("" is a quote; a cell with one goes to the store's
 // scratch memory, the others are views of the line), spaces around unquoted cells
 // trimmed. False with `*error` for a quoted field not closed or text after one.
-// `separator`: a comma, or what an export uses instead (a semicolon, a tab).
+// `separator`: a comma, or what an export uses instead (a semicolon, a tab). A row is one
+// line: a quoted cell with a line break in it (RFC 4180 allows one) is not read; its
+// first line fails as not closed. `strict_quotes`: a quote inside an unquoted cell fails
+// too (RFC 4180 has none there), which is how the last line of such a cell shows; mapped
+// exports are read so (docs/mappings.md, "Cells spanning lines").
 bool split_csv_row(std::string_view line, FactStore& fs, std::vector<std::string_view>& cells, std::string* error,
-                   char separator = ',');
+                   char separator = ',', bool strict_quotes = false);
 
 class CsvBinder {
  public:

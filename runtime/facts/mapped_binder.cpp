@@ -91,7 +91,7 @@ BindResult MappedBinder::bind_row(FactStore& fs, std::string_view line) {
     return res;
   }
   std::string err;
-  if (!split_csv_row(line, fs, row_, &err, mapping_->separator)) {
+  if (!split_csv_row(line, fs, row_, &err, mapping_->separator, true)) {
     for (std::string_view& c : cells_) c = {};
     res.ok = false;
     res.error = std::move(err);

@@ -42,7 +42,8 @@ TEST_CASE("the version, status names and the last error") {
   CHECK(std::string(lawful_status_name(LAWFUL_OK)) == "ok");
   const lawful_status all[] = {LAWFUL_ERR_ARGUMENT, LAWFUL_ERR_NOT_FOUND, LAWFUL_ERR_TYPE,   LAWFUL_ERR_DATA,
                                LAWFUL_ERR_POLICY,   LAWFUL_ERR_TESTS,     LAWFUL_ERR_RUNTIME, LAWFUL_ERR_SCHEMA,
-                               LAWFUL_ERR_BUFFER,   LAWFUL_ERR_MEMORY,    LAWFUL_ERR_INTERNAL};
+                               LAWFUL_ERR_BUFFER,   LAWFUL_ERR_MEMORY,    LAWFUL_ERR_INTERNAL, LAWFUL_ERR_UNSUPPORTED,
+                               LAWFUL_ERR_MAPPING};
   std::vector<std::string> names;
   for (lawful_status s : all) {
     std::string n = lawful_status_name(s);

@@ -3,7 +3,8 @@
 the decisions of the same contacts written as native JSON Lines; a mapping with a typo is
 refused at load with its position; a value that cannot be converted is an error record
 naming the column, the row and the value, counted in the summary by column; `lawful map
---preview`; JSON Lines exports; threads give the same output.
+--preview`; JSON Lines exports; threads give the same output; `lawful diff` and `lawful
+explain` through a mapping; cells spanning lines refused row by row.
 
 usage: mapping_test.py LAWFUL        (run from the repository root)
 """
@@ -139,6 +140,90 @@ def threads_give_the_same_output():
     recs = records(out[0])
     check(len(recs) == 3000 and sum("error" in r for r in recs) == sum(1 for i in range(3000) if i % 7 == 5),
           "one record a row; the Atlantis rows are errors")
+
+
+@test
+def diff_through_a_mapping_as_native():
+    for name in ("hubspot-contacts", "mailchimp-unsubscribed", "brevo-contacts"):
+        mapped = run("diff", "policies", "policies", "--contacts", f"tests/mappings/{name}.csv", "--mapping",
+                     f"mappings/{name}.toml", "--campaign", CAMPAIGN, "--json")
+        native = run("diff", "policies", "policies", "--contacts", f"tests/mappings/{name}.jsonl",
+                     "--campaign", CAMPAIGN, "--json")
+        check(mapped.returncode == 0 and native.returncode == 0, f"{name}: diff runs", mapped)
+        check(mapped.stdout == native.stdout, f"{name}: the same diff as native JSON Lines", mapped)
+    export = write("diff-bad.csv", "Record ID,Email,Country/Region,Unsubscribed from all email,Became a Customer Date\n"
+                                   "1,a@x.com,Atlantis,false,\n2,b@x.com,GB,,\n")
+    p = run("diff", "policies", "policies", "--contacts", export, "--mapping", "mappings/hubspot-contacts.toml",
+            "--campaign", CAMPAIGN, "--json")
+    check(p.returncode == 1, "exit 1 when a row is not decided", p)
+    out = json.loads(p.stdout)
+    check(out["contacts"] == 2 and out["unchanged"] == 1, "the good row decided", p)
+    check(out["error_lines"] == [{"line": 2, "error": "column Country/Region: 'Atlantis' is not a country "
+                                                      "(a name, or an ISO 3166 code of two or three letters)"}],
+          "the column, the row and the value", p)
+    typo = write("diff-typo.toml", "[contact]\nid = \"Record ID\"\ncountri = \"Country/Region\"\n")
+    p = run("diff", "policies", "policies", "--contacts", export, "--mapping", typo, "--campaign", CAMPAIGN)
+    check(p.returncode == 1 and f"{typo}:3:1: error: 'contact' has no field 'countri' [E201]" in p.stderr,
+          "a bad mapping refused with file:line:col", p)
+
+
+@test
+def explain_through_a_mapping_as_native():
+    for name in ("hubspot-contacts", "mailchimp-subscribed", "brevo-contacts"):
+        ids = [json.loads(l)["id"] for l in (ROOT / "tests" / "mappings" / f"{name}.jsonl").read_text().splitlines()]
+        for cid in ids[1:2]:
+            mapped = run("explain", "policies", "--contact", f"tests/mappings/{name}.csv", "--mapping",
+                         f"mappings/{name}.toml", "--campaign", CAMPAIGN, "--id", cid, "--json")
+            native = run("explain", "policies", "--contact", f"tests/mappings/{name}.jsonl", "--campaign", CAMPAIGN,
+                         "--id", cid, "--json")
+            check(mapped.returncode == 0, f"{name} {cid}: explained", mapped)
+            check(mapped.stdout == native.stdout, f"{name} {cid}: the same explanation as native", mapped)
+    export = write("explain-bad.csv", "Record ID,Email,Country/Region,Unsubscribed from all email,Became a Customer Date\n"
+                                      "1,a@x.com,Atlantis,false,\n2,b@x.com,GB,,\n")
+    base = ["explain", "policies", "--contact", export, "--mapping", "mappings/hubspot-contacts.toml",
+            "--campaign", CAMPAIGN]
+    p = run(*base, "--id", "1")
+    check(p.returncode == 1 and p.stdout == "", "a row that cannot be converted is not explained", p)
+    check(f"{export}: line 2: column Country/Region: 'Atlantis' is not a country" in p.stderr,
+          "the row, the column and the value", p)
+    p = run(*base)
+    check(p.returncode == 1 and "holds 2 rows: say which with --id" in p.stderr, "two rows need --id", p)
+    p = run(*base, "--id", "9")
+    check(p.returncode == 1 and "no row with id '9'" in p.stderr, "an id no row has", p)
+    p = run(*base, "--id", "2")
+    check(p.returncode == 0 and "Decision for contact '2'" in p.stdout, "the good row explained", p)
+    row = '{"Record ID": "2", "Email": "b@x.com", "Country/Region": "GB"}'
+    q = run("explain", "policies", "--contact", row, "--mapping", "mappings/hubspot-contacts.toml",
+            "--campaign", CAMPAIGN)
+    check(q.returncode == 0 and q.stdout == p.stdout, "a row given as a JSON object", q)
+    typo = write("explain-typo.toml", "[contact]\nid = \"Record ID\"\ncountri = \"Country/Region\"\n")
+    p = run("explain", "policies", "--contact", export, "--mapping", typo, "--campaign", CAMPAIGN, "--id", "2")
+    check(p.returncode == 1 and f"{typo}:3:1: error: 'contact' has no field 'countri' [E201]" in p.stderr,
+          "a bad mapping refused with file:line:col", p)
+
+
+@test
+def cells_spanning_lines_are_error_records_line_by_line():
+    # RFC 4180 lets a quoted cell hold a line break; lawful reads a row per line. The line
+    # that opens such a cell and the line that closes it are errors, each in its place;
+    # the rows around them are decided as usual (docs/mappings.md, "Cells spanning lines").
+    export = write("multiline.csv", "Record ID,Email,Country/Region,Unsubscribed from all email,Became a Customer Date\n"
+                                    "1,a@x.com,GB,false,\n"
+                                    "2,b@x.com,\"United\nKingdom\",false,\n"
+                                    "3,c@x.com,DE,true,\n")
+    p = run("check", "policies", "--contacts", export, "--mapping", "mappings/hubspot-contacts.toml",
+            "--campaign", CAMPAIGN)
+    check(p.returncode == 1, "exit 1", p)
+    recs = records(p.stdout)
+    check(len(recs) == 4, "a record for every line of the export, nothing lost", p)
+    check("verdict" in recs[0] and "verdict" in recs[3] and recs[3]["id"] == "3", "the rows around it decided", p)
+    check(recs[1]["line"] == 3 and "a quoted field is not closed on its line" in recs[1]["error"], "the opening line", p)
+    check(recs[2]["line"] == 4 and "a quote inside an unquoted field" in recs[2]["error"], "the closing line", p)
+    native = run("check", "policies", "--contacts", write("multiline-native.csv",
+                 "id,country\nx1,GB\nx2,\"G\nB\"\n"), "--campaign", CAMPAIGN)
+    nrecs = records(native.stdout)
+    check(native.returncode == 1 and "a quoted field is not closed on its line" in nrecs[1]["error"],
+          "native CSV says the same of the opening line", native)
 
 
 main()

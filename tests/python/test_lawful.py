@@ -412,3 +412,68 @@ def test_jit_backend_equals_vm(policies, contacts, tmp_path):
         assert p.decide(line, CAMPAIGN, errors="record") == policies.decide(line, CAMPAIGN, errors="record")
     p.set_backend("vm")
     assert p.backend == "vm" and p.decide_many(contacts["path"], CAMPAIGN).to_jsonl() == expected
+
+
+# ---------------------------------------------------------------- mappings (issue 23)
+
+def test_mapping_decides_an_export_as_check_and_as_native(policies):
+    for name in ("hubspot-contacts", "mailchimp-subscribed", "brevo-contacts"):
+        m = policies.load_mapping(ROOT / "mappings" / f"{name}.toml")
+        assert m.input == "csv"
+        export = ROOT / "tests" / "mappings" / f"{name}.csv"
+        batch = policies.decide_many(str(export), CAMPAIGN, mapping=m)
+        cli = run("check", POLICIES, "--contacts", export, "--mapping", ROOT / "mappings" / f"{name}.toml",
+                  "--campaign", CAMPAIGN_PATH, "-q")
+        assert batch.to_jsonl() == cli.stdout
+        native = policies.decide_many(str(ROOT / "tests" / "mappings" / f"{name}.jsonl"), CAMPAIGN)
+        assert batch.to_jsonl() == native.to_jsonl()
+        # The same bytes from the export's bytes, and (one thread) in order.
+        assert policies.decide_many(export.read_bytes(), CAMPAIGN, mapping=m, threads=1).to_jsonl() == cli.stdout
+
+
+def test_mapping_rows_as_dicts_and_a_frame(policies):
+    m = policies.load_mapping(ROOT / "mappings" / "hubspot-contacts.toml")
+    row = {"Record ID": "7", "Email": "a@x.com", "Country/Region": "United Kingdom",
+           "Unsubscribed from all email": "No", "Last Activity Date": None}
+    d = policies.decide(row, CAMPAIGN, mapping=m)
+    native = policies.decide({"id": "7", "email": "a@x.com", "country": "GB", "objected": False}, CAMPAIGN)
+    assert d.to_json() == native.to_json()
+    bad = dict(row, **{"Country/Region": "Atlantis"})
+    with pytest.raises(lawful.DataError) as e:
+        policies.decide(bad, CAMPAIGN, mapping=m)
+    assert e.value.record == {"id": "7", "line": 1, "error": "column Country/Region: 'Atlantis' is not a country "
+                                                              "(a name, or an ISO 3166 code of two or three letters)"}
+    pd = pytest.importorskip("pandas")
+    frame = policies.decide_frame(pd.DataFrame([row, bad]), CAMPAIGN, mapping=m)
+    assert list(frame["verdict"]) == [d.verdict, "review"]
+    assert frame["error"][1].startswith("column Country/Region: 'Atlantis'")
+
+
+def test_mapping_bad_value_is_an_error_record_naming_column_line_value(policies, tmp_path):
+    m = policies.load_mapping(ROOT / "mappings" / "hubspot-contacts.toml")
+    export = b"Record ID,Email,Country/Region,Unsubscribed from all email,Became a Customer Date\n" \
+             b"1,a@x.com,GB,false,\n2,b@x.com,GB,maybe,\n"
+    batch = policies.decide_many(export, CAMPAIGN, mapping=m)
+    assert batch.verdicts()[1] == "error"
+    rec = json.loads(batch.records()[1])
+    assert rec["line"] == 3 and rec["error"].startswith("column Unsubscribed from all email: 'maybe'")
+    with pytest.raises(ValueError, match="the header has no column 'Email'"):
+        policies.decide_many(b"Record ID,Country/Region\n1,GB\n", CAMPAIGN, mapping=m)
+    out = tmp_path / "mapped.jsonl"
+    summary = policies.decide_many(export, CAMPAIGN, mapping=m, output=out)
+    assert summary["errors"] == 1 and out.read_bytes() == batch.to_jsonl()
+
+
+def test_mapping_with_a_typo_is_refused_with_its_position(policies, tmp_path):
+    typo = tmp_path / "typo.toml"
+    typo.write_text('[contact]\nid = "Record ID"\ncountri = { column = "Country/Region", convert = "country" }\n')
+    with pytest.raises(lawful.MappingError) as e:
+        policies.load_mapping(typo)
+    err = e.value
+    assert isinstance(err, lawful.CompileError)
+    assert str(err) == f"{typo}:3:1: 'contact' has no field 'countri'"
+    (d,) = err.errors
+    assert (d.file, d.line, d.column, d.code, d.help) == (str(typo), 3, 1, "E201", "did you mean 'country'?")
+    assert " 3 | countri = " in err.text
+    with pytest.raises(lawful.MappingError):
+        policies.load_mapping("inline.toml", text="[contact]\nidd = \"x\"\n")
