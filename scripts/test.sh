@@ -92,11 +92,14 @@ scripts/tsan_check.sh build-tsan/lawful
 # ---- fuzzing (tests/fuzz): a clang build of the libFuzzer targets, each run from its
 # seeds and regressions for a bounded time; any crash, leak or hang fails the run.
 phase "Fuzzing build (clang, ASan, UBSan)"
+# As many targets at once as there are cores (LAWFUL_FUZZ_SMOKE_JOBS to change it): each
+# is one process on one core, so on CI's two idle cores two at once run as many inputs
+# each as one alone, in half the time. On a machine busy with other work, set it to 1, or
+# each target runs fewer inputs in its seconds.
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAWFUL_FUZZ=ON \
-  -DLAWFUL_TESTS=OFF -DLAWFUL_FUZZ_SMOKE_SECONDS="${LAWFUL_FUZZ_SMOKE_SECONDS:-30}"
+  -DLAWFUL_TESTS=OFF -DLAWFUL_FUZZ_SMOKE_SECONDS="${LAWFUL_FUZZ_SMOKE_SECONDS:-30}" \
+  -DLAWFUL_FUZZ_SMOKE_JOBS="${LAWFUL_FUZZ_SMOKE_JOBS:-$jobs}"
 cmake --build build-fuzz --target fuzzers
-# One target at a time: two at once on 2 cores take 90 s rather than 150 s, but on a
-# machine that is busy (a load of 5) each ran about half the inputs.
 phase "Fuzzing smoke: each libFuzzer target for ${LAWFUL_FUZZ_SMOKE_SECONDS:-30} s"
 cmake --build build-fuzz --target fuzz-smoke
 # ---- end of fuzzing

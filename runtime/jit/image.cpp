@@ -59,7 +59,12 @@ int find_image(dl_phdr_info* info, size_t, void* data) {
     hi = std::max<uintptr_t>(hi, info->dlpi_addr + ph.p_vaddr + ph.p_memsz);
   }
   if (here < lo || here >= hi) return 0;
-  img->base = info->dlpi_addr;
+  // The anchor is the first loaded byte, not the load bias: a program linked at fixed
+  // addresses (-no-pie) has a bias of 0, and ORC takes a symbol at 0 for one that is not
+  // defined ("Program used external function 'lawful_image' which could not be
+  // resolved", and an abort). Where the first segment is at offset 0 (every
+  // position-independent image), the two are the same.
+  img->base = lo;
   img->lo = lo;
   img->hi = hi;
   img->identity = build_id(*info);

@@ -14,7 +14,7 @@ namespace lawful::jit {
 // The loaded file holding this code (lawful-jit.so, or the executable that links
 // lawful_jit in process).
 struct Image {
-  uintptr_t base = 0;                 // its load bias (addresses in it are base + offset)
+  uintptr_t base = 0;                 // its first loaded byte (addresses in it are base + offset)
   uintptr_t lo = UINTPTR_MAX, hi = 0; // the span of its loaded segments
   std::string identity;               // its GNU build ID, else the file's identity; "" when unknown
 };
