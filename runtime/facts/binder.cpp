@@ -296,7 +296,7 @@ inline bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' ||
 // is exact), or null
 // when none comes before `end`. The bytes before it are or-ed into `high`, so that a
 // line with anything but ASCII in its strings is known (and then validated as UTF-8).
-inline const char* string_stop(const char* q, const char* end, uint64_t& high) {
+[[gnu::always_inline]] inline const char* string_stop(const char* q, const char* end, uint64_t& high) {
 #ifdef __SSE2__
   // Sixteen bytes at a time (SSE2 is in every x86-64): the bytes equal to '"' or '\\',
   // and those at most 0x1f (a control character); the sign bits of the bytes before the
@@ -468,7 +468,7 @@ struct Binder::Impl {
   std::vector<std::string> record_paths;  // per record: where it sits ("contact", "contact.consents")
   std::string unknown_key;
 
-  uint32_t intern_unknown(uint32_t record, std::string_view name) {
+  [[gnu::noinline]] uint32_t intern_unknown(uint32_t record, std::string_view name) {
     unknown_key.assign(reinterpret_cast<const char*>(&record), sizeof record);
     unknown_key.append(name.data(), name.size());
     auto it = unknown_ids.find(unknown_key);
@@ -835,11 +835,15 @@ struct Binder::Impl {
   }
 
   // Functions of the fast path take the position and return the one after what they
-  // read, or null: not plainly good (the position stays in a register).
+  // read, or null: not plainly good (the position stays in a register). The small ones
+  // called for every key and value (ws, string_stop, fast_date, gather_list) are inlined
+  // by force: when the unknown-key counting grew fast_object, GCC stopped inlining them
+  // and a contact line took about 700 instructions more (docs/performance.md, issue 14).
+  // intern_unknown, off the hot path, is kept out of line for the same reason.
   // Most often there is no space or one (", " and ": "): one or two comparisons. The
   // byte at fast_end may be read (the line's padding); where it is not a space, either
   // way gives fast_end.
-  const char* ws(const char* p) const {
+  [[gnu::always_inline]] const char* ws(const char* p) const {
     if (static_cast<unsigned char>(*p) > ' ') return p;
     if (p < fast_end && *p == ' ' && static_cast<unsigned char>(p[1]) > ' ') return p + 1;
     while (p < fast_end && is_json_space(*p)) ++p;
@@ -944,7 +948,7 @@ struct Binder::Impl {
   };
   MonthEntry months[512];
 
-  bool fast_date(std::string_view s, Value& out) {
+  [[gnu::always_inline]] bool fast_date(std::string_view s, Value& out) {
     if (s.size() != 10) return false;
     const unsigned d1 = static_cast<unsigned>(s[8] - '0'), d2 = static_cast<unsigned>(s[9] - '0');
     if (d1 > 9 || d2 > 9) return false;
@@ -1142,7 +1146,8 @@ struct Binder::Impl {
 
   // A list's elements lie from `start` when they came together; record elements with a
   // list inside one between them are gathered into one block at the end of the arena.
-  bool gather_list(FactStore& fs, bool records, size_t stride, size_t start, size_t mark, size_t count, Value& out) {
+  [[gnu::always_inline]] bool gather_list(FactStore& fs, bool records, size_t stride, size_t start, size_t mark,
+                                          size_t count, Value& out) {
     size_t first = start;
     if (records && count > 0) {
       bool together = true;
