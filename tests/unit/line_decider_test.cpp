@@ -4,8 +4,10 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include "helpers.h"
+#include "runtime/vm/campaign_check.h"
 #include "runtime/vm/line_decider.h"
 
 using namespace lawful;
@@ -108,4 +110,31 @@ TEST_CASE("the per-line step reads cases and CSV rows, and pads a line that has 
   CHECK(dr.result().decided);
   CHECK(row == want);
   CHECK(dr.set_csv_header("id,consents").find("consents") != std::string::npos);
+}
+
+TEST_CASE("the campaign check on a worker's machine: the same report, then the same records") {
+  Compilation c = testing::compile_text(kPolicy);
+  REQUIRE(c.ok());
+  const Program& prog = *c.program;
+  Entry e;
+  REQUIRE(choose_entry(prog, "", e).empty());
+  const std::vector<std::string> lines = {R"({"id": "a", "objected": true})", R"({"id": "b", "objected": false})",
+                                          R"({"id": "c", "suppressed": true, "last_contact": "2026-01-01"})",
+                                          R"({"id": "d"})"};
+  for (const char* campaign : {kCampaign, R"({"channel": "email"})", R"({"chanel": "email"})", "{}"}) {
+    INFO("campaign: " << campaign);
+    const CampaignReport alone = check_campaign(prog, e, campaign);
+    LineDecider fresh(prog, e, LineDecider::Options{});
+    LineDecider worker(prog, e, LineDecider::Options{});
+    REQUIRE(fresh.set_campaign(campaign).empty());
+    REQUIRE(worker.set_campaign(campaign).empty());
+    const CampaignReport shared = check_campaign(worker.vm(), worker.binder(), prog, e, campaign);
+    CHECK(shared.messages() == alone.messages());
+    CHECK(shared.every_review == alone.every_review);
+    CHECK(shared.lacks.size() == alone.lacks.size());
+    CHECK(shared.unknown == alone.unknown);
+    worker.forget_campaign();
+    REQUIRE(worker.set_campaign(campaign).empty());
+    for (size_t i = 0; i < lines.size(); ++i) CHECK(record(worker, lines[i], i + 1) == record(fresh, lines[i], i + 1));
+  }
 }
