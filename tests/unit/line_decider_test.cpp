@@ -30,6 +30,13 @@ decision d:
 
 const char* kCampaign = R"({"id": "k", "channel": "email", "send_date": "2026-12-01"})";
 
+// The program's whole entry (its policy).
+Entry whole(const Program& prog) {
+  Entry e;
+  REQUIRE(choose_entry(prog, "", e).empty());
+  return e;
+}
+
 std::string record(LineDecider& d, std::string_view line, uint64_t n, RecordFormat f = RecordFormat::Json) {
   TextBuffer out;
   d.step(line, line.size(), n, out, f);
@@ -42,8 +49,7 @@ TEST_CASE("the per-line step: records, error records in place, run-time errors")
   Compilation c = testing::compile_text(kPolicy);
   REQUIRE(c.ok());
   const Program& prog = *c.program;
-  Entry e;
-  REQUIRE(choose_entry(prog, "", e).empty());
+  const Entry e = whole(prog);
   LineDecider d(prog, e, LineDecider::Options{});
   REQUIRE(d.set_campaign(kCampaign).empty());
   CHECK(d.set_campaign(kCampaign).empty());  // the same text again: kept
@@ -81,8 +87,7 @@ TEST_CASE("the per-line step reads cases and CSV rows, and pads a line that has 
   Compilation c = testing::compile_text(kPolicy);
   REQUIRE(c.ok());
   const Program& prog = *c.program;
-  Entry e;
-  REQUIRE(choose_entry(prog, "", e).empty());
+  const Entry e = whole(prog);
 
   LineDecider::Options cases;
   cases.input = LineInput::Case;
@@ -116,8 +121,7 @@ TEST_CASE("the campaign check on a worker's machine: the same report, then the s
   Compilation c = testing::compile_text(kPolicy);
   REQUIRE(c.ok());
   const Program& prog = *c.program;
-  Entry e;
-  REQUIRE(choose_entry(prog, "", e).empty());
+  const Entry e = whole(prog);
   const std::vector<std::string> lines = {R"({"id": "a", "objected": true})", R"({"id": "b", "objected": false})",
                                           R"({"id": "c", "suppressed": true, "last_contact": "2026-01-01"})",
                                           R"({"id": "d"})"};
