@@ -16,8 +16,9 @@ int run(const Options& options) {
   constexpr const char* kModuleName = "lawful-serve.so";
   std::vector<std::string> candidates;
   if (std::string exe = io::executable_folder(); !exe.empty()) candidates.push_back(exe + "/" + kModuleName);
-  const io::LoadedModule<ModuleTable> m = io::load_module<ModuleTable>(
-      "LAWFUL_SERVE_MODULE", candidates, kModuleName, LAWFUL_SERVE_ENTRY, "lawful serve's module", this_abi(LAWFUL_SERVE_ABI));
+  const io::LoadedModule<ModuleTable> m =
+      io::load_module<ModuleTable>("LAWFUL_SERVE_MODULE", candidates, kModuleName, LAWFUL_SERVE_ENTRY,
+                                   "lawful serve's module", this_abi(LAWFUL_SERVE_ABI));
   if (!m.table) {
     if (options.say) options.say("lawful serve: error: " + m.why);
     return kFailed;

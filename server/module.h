@@ -29,4 +29,4 @@ inline ModuleAbi this_abi(const char* abi) { return ModuleAbi{abi, sizeof(Option
 
 #define LAWFUL_SERVE_ENTRY "lawful_serve_module_v1"
 extern "C" const lawful::server::ModuleTable* lawful_serve_module_v1(const lawful::server::ModuleAbi* caller,
-                                                                    const char** error);
+                                                                     const char** error);

@@ -22,11 +22,12 @@ const lawful::server::ModuleTable table{run_c};
 }  // namespace
 
 extern "C" const lawful::server::ModuleTable* lawful_serve_module_v1(const lawful::server::ModuleAbi* caller,
-                                                                    const char** error) {
+                                                                     const char** error) {
   static std::string why;
   const lawful::server::ModuleAbi own = lawful::server::this_abi(LAWFUL_SERVE_ABI);
   if (std::string(caller->abi) != own.abi || caller->options_size != own.options_size) {
-    why = std::string("lawful-serve.so is of another build (its ABI ") + own.abi + ", the caller's " + caller->abi + ")";
+    why =
+        std::string("lawful-serve.so is of another build (its ABI ") + own.abi + ", the caller's " + caller->abi + ")";
     *error = why.c_str();
     return nullptr;
   }
