@@ -436,7 +436,15 @@ int run_check(const CheckOptions& o) {
   // later in a million review records (runtime/vm/campaign_check.h).
   CampaignReport campaign_check;
   if (job.campaign) {
-    campaign_check = check_campaign(prog, job.entry, campaign, job.line.decide.as_of, job.strict_fields);
+    // With the first worker's machine and binder (one machine fewer to set up at start),
+    // whose campaign is then bound again.
+    LineDecider& line = first_worker->line;
+    campaign_check = check_campaign(line.vm(), line.binder(), prog, job.entry, campaign, job.line.decide.as_of);
+    line.forget_campaign();
+    if (std::string bad = first_worker->start(); !bad.empty()) {
+      print_error(fmt::format("{}: {}", o.campaign, bad));
+      return kExitFailed;
+    }
     if (!o.quiet)
       for (const std::string& m : campaign_check.messages())
         print_stderr(fmt::format("lawful check: warning: {}: {}\n", o.campaign, terminal_safe(m)));

@@ -63,6 +63,14 @@ struct KeyTable {
     uint64_t lo = 0, hi = 0, mask_lo = 0, mask_hi = 0;
   };
   std::vector<Short> shorts;
+  // What matches() compares a raw key with: a name of at most 15 bytes and its closing
+  // quote as two masked words (one test for both), and where the key ends.
+  struct Probe {
+    uint64_t lo = 0, hi = 0, mask_lo = 0, mask_hi = 0;
+    uint32_t skip = 0;       // the name's length + 1: past the closing quote
+    uint32_t long_name = 0;  // 16 bytes or more: memcmp, then the quote
+  };
+  std::vector<Probe> probes;
   uint64_t mask = 0;
   uint64_t seed = 0;
   bool full = false;
@@ -76,10 +84,23 @@ struct KeyTable {
     padded.clear();
     for (std::string_view k : names) padded.emplace_back(std::string(k) + std::string(16, '\0'));
     shorts.assign(n, Short{});
+    probes.assign(n, Probe{});
+    auto keep = [](size_t bytes) { return bytes >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * bytes)) - 1; };
     for (size_t i = 0; i < n; ++i) {
       const size_t len = names[i].size();
+      Probe& pr = probes[i];
+      pr.skip = static_cast<uint32_t>(len + 1);
+      pr.long_name = len >= 16;
+      if (len < 16) {
+        char quoted[16] = {};
+        std::memcpy(quoted, names[i].data(), len);
+        quoted[len] = '"';
+        std::memcpy(&pr.lo, quoted, 8);
+        std::memcpy(&pr.hi, quoted + 8, 8);
+        pr.mask_lo = keep(len + 1);
+        pr.mask_hi = len + 1 > 8 ? keep(len + 1 - 8) : 0;
+      }
       if (len > 16) continue;
-      auto keep = [](size_t bytes) { return bytes >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * bytes)) - 1; };
       Short& w = shorts[i];
       std::memcpy(&w.lo, padded[i].data(), 8);
       std::memcpy(&w.hi, padded[i].data() + 8, 8);
@@ -132,9 +153,15 @@ struct KeyTable {
   // its bytes, then the closing quote. A name has no quote or backslash, so a key that
   // matches has no escape either.
   bool matches(size_t i, const char* p) const {
-    const size_t n = names[i].size();
-    if (n <= 16) return short_equal(i, p) && p[n] == '"';
-    return std::memcmp(p, padded_names[i].data(), n) == 0 && p[n] == '"';
+    const Probe& w = probes[i];
+    if (__builtin_expect(w.long_name, 0)) {
+      const size_t n = names[i].size();
+      return std::memcmp(p, padded_names[i].data(), n) == 0 && p[n] == '"';
+    }
+    uint64_t a, b;
+    std::memcpy(&a, p, 8);
+    std::memcpy(&b, p + 8, 8);
+    return (((a & w.mask_lo) ^ w.lo) | ((b & w.mask_hi) ^ w.hi)) == 0;
   }
   // Whether the 16 readable bytes at p (see load8) start with name i, of at most 16.
   bool short_equal(size_t i, const char* p) const {
@@ -296,7 +323,7 @@ inline bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' ||
 // is exact), or null
 // when none comes before `end`. The bytes before it are or-ed into `high`, so that a
 // line with anything but ASCII in its strings is known (and then validated as UTF-8).
-inline const char* string_stop(const char* q, const char* end, uint64_t& high) {
+[[gnu::always_inline]] inline const char* string_stop(const char* q, const char* end, uint64_t& high) {
 #ifdef __SSE2__
   // Sixteen bytes at a time (SSE2 is in every x86-64): the bytes equal to '"' or '\\',
   // and those at most 0x1f (a control character); the sign bits of the bytes before the
@@ -468,7 +495,7 @@ struct Binder::Impl {
   std::vector<std::string> record_paths;  // per record: where it sits ("contact", "contact.consents")
   std::string unknown_key;
 
-  uint32_t intern_unknown(uint32_t record, std::string_view name) {
+  [[gnu::noinline]] uint32_t intern_unknown(uint32_t record, std::string_view name) {
     unknown_key.assign(reinterpret_cast<const char*>(&record), sizeof record);
     unknown_key.append(name.data(), name.size());
     auto it = unknown_ids.find(unknown_key);
@@ -835,17 +862,50 @@ struct Binder::Impl {
   }
 
   // Functions of the fast path take the position and return the one after what they
-  // read, or null: not plainly good (the position stays in a register).
+  // read, or null: not plainly good (the position stays in a register). The small ones
+  // called for every key and value (ws, string_stop, fast_date, gather_list) are inlined
+  // by force: when the unknown-key counting grew fast_object, GCC stopped inlining them
+  // and a contact line took about 700 instructions more (docs/performance.md, issue 14).
+  // intern_unknown, off the hot path, is kept out of line for the same reason.
   // Most often there is no space or one (", " and ": "): one or two comparisons. The
   // byte at fast_end may be read (the line's padding); where it is not a space, either
   // way gives fast_end.
-  const char* ws(const char* p) const {
+  [[gnu::always_inline]] const char* ws(const char* p) const {
     if (static_cast<unsigned char>(*p) > ' ') return p;
     if (p < fast_end && *p == ' ' && static_cast<unsigned char>(p[1]) > ' ') return p + 1;
     while (p < fast_end && is_json_space(*p)) ++p;
     return p;
   }
   char at(const char* p) const { return p < fast_end ? *p : '\0'; }
+  // The separators as JSON Lines writers put them, each in one test of a word: ": " or
+  // ":" after a key (then the value's first byte), and ", " before the next key. The
+  // three bytes tested lie before fast_end; anything else goes through ws() and at().
+  static uint32_t load3(const char* p) {
+    uint32_t x;
+    std::memcpy(&x, p, 4);  // p lies in a padded buffer
+    return x & 0xFFFFFFu;
+  }
+  // From a key's closing quote + 1: the value's first byte, or null.
+  [[gnu::always_inline]] const char* colon(const char* p) const {
+    if (__builtin_expect(p + 2 < fast_end, 1)) {
+      const uint32_t x = load3(p);
+      if ((x & 0xFFFFu) == (':' | ' ' << 8) && (x >> 16) > ' ') return p + 2;
+      if ((x & 0xFFu) == ':' && ((x >> 8) & 0xFFu) > ' ') return p + 1;
+    }
+    p = ws(p);
+    if (at(p) != ':') return nullptr;
+    return ws(p + 1);
+  }
+  // Whether ", \"" comes at p (a value's end): the next key's quote is at p + 2.
+  [[gnu::always_inline]] bool comma_key(const char* p) const {
+    return p + 2 < fast_end && load3(p) == (',' | ' ' << 8 | '"' << 16);
+  }
+  // Whether ", " and then the next element's first byte come at p (a list element's end).
+  [[gnu::always_inline]] bool comma_element(const char* p) const {
+    if (p + 2 >= fast_end) return false;
+    const uint32_t x = load3(p);
+    return (x & 0xFFFFu) == (',' | ' ' << 8) && (x >> 16) > ' ';
+  }
 
   bool fast_contact(FactStore& fs, uint32_t root, const char* data, size_t len) {
     fast_end = data + len;
@@ -944,7 +1004,7 @@ struct Binder::Impl {
   };
   MonthEntry months[512];
 
-  bool fast_date(std::string_view s, Value& out) {
+  [[gnu::always_inline]] bool fast_date(std::string_view s, Value& out) {
     if (s.size() != 10) return false;
     const unsigned d1 = static_cast<unsigned>(s[8] - '0'), d2 = static_cast<unsigned>(s[9] - '0');
     if (d1 > 9 || d2 > 9) return false;
@@ -1041,6 +1101,10 @@ struct Binder::Impl {
         }
         if (!p) return nullptr;
         ++i;
+        if (comma_element(p)) {
+          p += 2;
+          continue;
+        }
         p = ws(p);
         char d = at(p);
         if (d == ']') {
@@ -1079,7 +1143,7 @@ struct Binder::Impl {
       const FieldPlan::Unknown& u = unknowns[state];
       uint32_t unknown_id = 0;
       if (fi >= 0) {
-        p = raw + table.names[static_cast<size_t>(fi)].size() + 1;
+        p = raw + table.probes[static_cast<size_t>(fi)].skip;
       } else if (u.len && ((load8(raw, u.len) ^ u.lo) | (u.len > 8 ? load8(raw + 8, u.len - 8) ^ u.hi : 0)) == 0 &&
                  raw[u.len] == '"') {
         p = raw + u.len + 1;  // the same key not in the schema as last time
@@ -1102,9 +1166,7 @@ struct Binder::Impl {
         p = q + 1;
       }
       state = fi < 0 ? unknown_key : fi + 1;
-      p = ws(p);
-      if (at(p) != ':') return nullptr;
-      p = ws(p + 1);
+      if (!(p = colon(p))) return nullptr;
       if (fi < 0) {
         if (strict) return nullptr;  // the simdjson walk says which key, and why
         line_unknown.push_back(unknown_id);
@@ -1132,6 +1194,10 @@ struct Binder::Impl {
         }
       }
       if (!p) return nullptr;
+      if (comma_key(p)) {
+        p += 2;
+        continue;
+      }
       p = ws(p);
       char d = at(p);
       if (d == '}') return p + 1;
@@ -1142,7 +1208,8 @@ struct Binder::Impl {
 
   // A list's elements lie from `start` when they came together; record elements with a
   // list inside one between them are gathered into one block at the end of the arena.
-  bool gather_list(FactStore& fs, bool records, size_t stride, size_t start, size_t mark, size_t count, Value& out) {
+  [[gnu::always_inline]] bool gather_list(FactStore& fs, bool records, size_t stride, size_t start, size_t mark,
+                                          size_t count, Value& out) {
     size_t first = start;
     if (records && count > 0) {
       bool together = true;

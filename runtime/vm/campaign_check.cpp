@@ -39,11 +39,16 @@ bool review_for_campaign(Vm& vm, const Program& prog, uint32_t contact_base, uin
 
 CampaignReport check_campaign(const Program& prog, const Entry& entry, std::string_view json,
                               std::optional<Days> as_of, bool strict) {
-  CampaignReport rep;
-  const Schema& schema = prog.schema;
   Vm vm(prog);
   Binder binder(prog);
   binder.set_strict_fields(strict);
+  return check_campaign(vm, binder, prog, entry, json, as_of);
+}
+
+CampaignReport check_campaign(Vm& vm, Binder& binder, const Program& prog, const Entry& entry, std::string_view json,
+                              std::optional<Days> as_of) {
+  CampaignReport rep;
+  const Schema& schema = prog.schema;
   BindResult bound = binder.bind_campaign(vm.facts(), json);
   if (!bound.ok) {
     rep.error = bound.error;

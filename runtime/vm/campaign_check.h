@@ -47,4 +47,12 @@ struct CampaignReport {
 CampaignReport check_campaign(const Program& prog, const Entry& entry, std::string_view json,
                               std::optional<Days> as_of = std::nullopt, bool strict = false);
 
+class Vm;
+class Binder;
+// The same with a machine and a binder of `prog` the caller has already (a worker's, so
+// that a start-up sets up one machine, not two; the binder's strictness is the check's).
+// Their facts are left as the check leaves them: the caller binds its campaign again.
+CampaignReport check_campaign(Vm& vm, Binder& binder, const Program& prog, const Entry& entry, std::string_view json,
+                              std::optional<Days> as_of = std::nullopt);
+
 }  // namespace lawful

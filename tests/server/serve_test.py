@@ -694,6 +694,29 @@ def jit_engine_answers_as_the_interpreter():
         srv.stop()
 
 
+@test
+def the_service_is_a_module_opened_by_serve_only():
+    # lawful does not link cpp-httplib or OpenSSL (their loading and OpenSSL's start-up
+    # were a third of every start of lawful check, docs/performance.md): check maps
+    # neither the module nor them; serve does (the main server above runs through it);
+    # a module that cannot be loaded is said, exit 1.
+    needed = subprocess.run(["readelf", "-d", LAWFUL], capture_output=True, text=True).stdout
+    check("libssl" not in needed and "libcrypto" not in needed and "httplib" not in needed,
+          "no NEEDED libssl, libcrypto or cpp-httplib in lawful", needed)
+    env = dict(os.environ, LD_DEBUG="files")
+    p = subprocess.run([LAWFUL, "check", str(ROOT / "policies"), "--contacts", "/dev/null", "--campaign",
+                        str(ROOT / "examples/campaign.json"), "-q"], capture_output=True, text=True, env=env)
+    check(p.returncode == 0 and "lawful-serve.so" not in p.stderr and "libssl" not in p.stderr
+          and "libcrypto" not in p.stderr, "check opens neither the module nor OpenSSL", p.stderr[-2000:])
+    bad = TMP / "not-a-module.so"
+    bad.write_text("nothing")
+    env = dict(os.environ, LAWFUL_SERVE_MODULE=str(bad))
+    p = subprocess.run([LAWFUL, "serve", str(ROOT / "policies"), "--listen", "127.0.0.1:0"], capture_output=True,
+                       text=True, env=env, timeout=60)
+    check(p.returncode == 1 and "lawful serve's module cannot be loaded" in p.stderr, "a broken module is said: exit 1",
+          p)
+
+
 def main():
     only = os.environ.get("SERVE_TEST_ONLY")
     if only:

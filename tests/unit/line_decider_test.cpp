@@ -4,8 +4,10 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include "helpers.h"
+#include "runtime/vm/campaign_check.h"
 #include "runtime/vm/line_decider.h"
 
 using namespace lawful;
@@ -28,6 +30,13 @@ decision d:
 
 const char* kCampaign = R"({"id": "k", "channel": "email", "send_date": "2026-12-01"})";
 
+// The program's whole entry (its policy).
+Entry whole(const Program& prog) {
+  Entry e;
+  REQUIRE(choose_entry(prog, "", e).empty());
+  return e;
+}
+
 std::string record(LineDecider& d, std::string_view line, uint64_t n, RecordFormat f = RecordFormat::Json) {
   TextBuffer out;
   d.step(line, line.size(), n, out, f);
@@ -40,8 +49,7 @@ TEST_CASE("the per-line step: records, error records in place, run-time errors")
   Compilation c = testing::compile_text(kPolicy);
   REQUIRE(c.ok());
   const Program& prog = *c.program;
-  Entry e;
-  REQUIRE(choose_entry(prog, "", e).empty());
+  const Entry e = whole(prog);
   LineDecider d(prog, e, LineDecider::Options{});
   REQUIRE(d.set_campaign(kCampaign).empty());
   CHECK(d.set_campaign(kCampaign).empty());  // the same text again: kept
@@ -79,8 +87,7 @@ TEST_CASE("the per-line step reads cases and CSV rows, and pads a line that has 
   Compilation c = testing::compile_text(kPolicy);
   REQUIRE(c.ok());
   const Program& prog = *c.program;
-  Entry e;
-  REQUIRE(choose_entry(prog, "", e).empty());
+  const Entry e = whole(prog);
 
   LineDecider::Options cases;
   cases.input = LineInput::Case;
@@ -108,4 +115,30 @@ TEST_CASE("the per-line step reads cases and CSV rows, and pads a line that has 
   CHECK(dr.result().decided);
   CHECK(row == want);
   CHECK(dr.set_csv_header("id,consents").find("consents") != std::string::npos);
+}
+
+TEST_CASE("the campaign check on a worker's machine: the same report, then the same records") {
+  Compilation c = testing::compile_text(kPolicy);
+  REQUIRE(c.ok());
+  const Program& prog = *c.program;
+  const Entry e = whole(prog);
+  const std::vector<std::string> lines = {R"({"id": "a", "objected": true})", R"({"id": "b", "objected": false})",
+                                          R"({"id": "c", "suppressed": true, "last_contact": "2026-01-01"})",
+                                          R"({"id": "d"})"};
+  for (const char* campaign : {kCampaign, R"({"channel": "email"})", R"({"chanel": "email"})", "{}"}) {
+    INFO("campaign: " << campaign);
+    const CampaignReport alone = check_campaign(prog, e, campaign);
+    LineDecider fresh(prog, e, LineDecider::Options{});
+    LineDecider worker(prog, e, LineDecider::Options{});
+    REQUIRE(fresh.set_campaign(campaign).empty());
+    REQUIRE(worker.set_campaign(campaign).empty());
+    const CampaignReport shared = check_campaign(worker.vm(), worker.binder(), prog, e, campaign);
+    CHECK(shared.messages() == alone.messages());
+    CHECK(shared.every_review == alone.every_review);
+    CHECK(shared.lacks.size() == alone.lacks.size());
+    CHECK(shared.unknown == alone.unknown);
+    worker.forget_campaign();
+    REQUIRE(worker.set_campaign(campaign).empty());
+    for (size_t i = 0; i < lines.size(); ++i) CHECK(record(worker, lines[i], i + 1) == record(fresh, lines[i], i + 1));
+  }
 }
