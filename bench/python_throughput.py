@@ -11,7 +11,7 @@ busy to trust clocks: each way runs on N and 2N lines, one thread, and the diffe
 is divided by N (start-up, loading and the Python interpreter cancel out).
 
 usage: PYTHONPATH=build/python bench/python_throughput.py [--lawful build/lawful]
-           [--n 200000] [--threads 2] [--repeat 3] [--dask | --dask-only] [--count]
+           [--n 200000] [--threads 2] [--repeat 3] [--dask | --dask-only] [--no-malloc-trim] [--count]
 (Debian's python3: the module is built for it; docs/performance.md has the figures.)
 """
 import argparse
@@ -35,6 +35,8 @@ p.add_argument("--repeat", type=int, default=3)
 p.add_argument("--dask", action="store_true", help="also through Dask: a LocalCluster of --threads one-thread workers")
 p.add_argument("--dask-only", action="store_true", help="only the Dask runs")
 p.add_argument("--count", action="store_true", help="instructions per decision under callgrind (one thread)")
+p.add_argument("--no-malloc-trim", action="store_true",
+               help="Dask workers without the nanny's MALLOC_TRIM_THRESHOLD_ (pre-spawn-environ emptied)")
 args = p.parse_args() if __name__ == "__main__" else None  # not in a Dask worker process
 
 import lawful  # noqa: E402
@@ -100,6 +102,9 @@ def count_instructions():
              "d = p.decide_many(sys.argv[2], open(sys.argv[3]).read(), threads=1); b = d.to_jsonl()")
     to_file = ("import lawful, sys; p = lawful.load(sys.argv[1]); "
                "p.decide_many(sys.argv[2], open(sys.argv[3]).read(), threads=1, output='/dev/null')")
+    each = ("import lawful, sys; p = lawful.load(sys.argv[1]); "
+            "d = p.decide_many(sys.argv[2], open(sys.argv[3]).read(), threads=1); "
+            "n = sum(1 for x in d if x.verdict == 'allow')")
     print(f"instructions per decision (callgrind; {2 * n:,} minus {n:,} lines, one thread)")
     for name, cmd in (("lawful check --threads 1", lambda f: [args.lawful, "check", args.policies, "--contacts", str(f),
                                                              "--campaign", args.campaign, "-o", "/dev/null",
@@ -107,7 +112,9 @@ def count_instructions():
                       ("decide_many(path, threads=1)", lambda f: [sys.executable, "-c", probe, args.policies, str(f),
                                                                   args.campaign]),
                       ("decide_many(path, threads=1, output=)", lambda f: [sys.executable, "-c", to_file,
-                                                                           args.policies, str(f), args.campaign])):
+                                                                           args.policies, str(f), args.campaign]),
+                      ("decide_many, then each Decision's verdict", lambda f: [sys.executable, "-c", each,
+                                                                               args.policies, str(f), args.campaign])):
         per = (ir(cmd(large)) - ir(cmd(small))) / n
         print(f"  {name:<40} {per:10,.0f}")
 
@@ -147,11 +154,40 @@ def compare(policies, path):
     report("decide_many(path, threads=1) in memory", *one_py, args.n)
 
 
+def _probe_tasks(reset=False):
+    """In a worker: wraps lawful.dask's partition functions to add up, per call, the
+    task thread's processor time and page faults (RUSAGE_THREAD: the worker's other
+    threads left out) and the lines decided. Returns the sums so far."""
+    import resource as r
+    import time as t
+    import lawful.dask as ld
+    if not hasattr(ld, "_bench_probe"):
+        ld._bench_probe = {}
+
+        def wrap(fn):
+            def timed(*a, **k):
+                u0, c0 = r.getrusage(r.RUSAGE_THREAD), t.thread_time()
+                out = fn(*a, **k)
+                u1, c1 = r.getrusage(r.RUSAGE_THREAD), t.thread_time()
+                s = ld._bench_probe
+                for key, v in (("calls", 1), ("lines", out[1]["lines"]), ("cpu", c1 - c0),
+                               ("faults", u1.ru_minflt - u0.ru_minflt)):
+                    s[key] = s.get(key, 0) + v
+                return out
+            return timed
+        ld.decide_block, ld.decide_partition = wrap(ld.decide_block), wrap(ld.decide_partition)
+    if reset:
+        ld._bench_probe.clear()
+    return dict(ld._bench_probe)
+
+
 def dask_runs(policies, path):
     import dask
     import dask.bag as db
     import distributed
     from lawful import dask as lawful_dask
+    if args.no_malloc_trim:
+        dask.config.set({"distributed.nanny.pre-spawn-environ": {}})
     with distributed.LocalCluster(n_workers=args.threads, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None, silence_logs=50) as cluster, distributed.Client(cluster):
         def workers_cpu(client):
@@ -166,6 +202,7 @@ def dask_runs(policies, path):
         def dask_run(decide):
             # The task stream gives each task's time computing: the partition
             # functions' share of the run, apart from Dask's own.
+            client.run(_probe_tasks, True)
             with distributed.get_task_stream(client) as stream:
                 c0, t0 = workers_cpu(client), time.perf_counter()
                 r = decide()
@@ -178,13 +215,22 @@ def dask_runs(policies, path):
                 for ss in t["startstops"]:
                     if ss["action"] == "compute":
                         tasks[name] = tasks.get(name, 0.0) + ss["stop"] - ss["start"]
-            return wall, cpu, tasks
+            probe = {}
+            for st in client.run(_probe_tasks).values():
+                for k, v in st.items():
+                    probe[k] = probe.get(k, 0) + v
+            return wall, cpu, tasks, probe, r.records.npartitions
 
         def show(name, run):
-            wall, cpu, tasks = run
+            wall, cpu, tasks, probe, parts = run
             report(f"dask: {name}, {args.threads} workers", wall, cpu, args.n)
             top = sorted(tasks.items(), key=lambda kv: -kv[1])[:4]
             print("    computing, by task: " + ", ".join(f"{k} {v:.2f} s" for k, v in top))
+            # Per input line, whatever the load: partition calls for each partition (1
+            # when the records and the summary share their tasks), and the calls' own
+            # processor time and page faults, in the workers.
+            print(f"    partition calls {probe['calls']} for {parts} partitions; per input line: "
+                  f"{probe['cpu'] / args.n * 1e6:.2f} µs of the task thread, {probe['faults'] / args.n:.3f} page faults")
 
         runs = (("decide_files, blocks of 4 MB", lambda: lawful_dask.decide_files(
                     str(path), policies, campaign, blocksize=4_000_000)),

@@ -23,6 +23,7 @@
 #include <deque>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -147,6 +148,65 @@ struct Block {
 constexpr size_t kBlockBytes = 256u << 10;
 constexpr size_t kBlockLines = 512;  // items given one by one
 
+// Blocks' buffers, kept from one batch to the next: a Dask worker decides block after
+// block, and its nanny sets MALLOC_TRIM_THRESHOLD_, which fixes glibc's mmap threshold at
+// 128 KiB, so each block's record buffer was a fresh mapping, faulted in page by page and
+// unmapped when its batch was freed: about twice the processor time a line in a worker
+// (docs/performance.md). A freed batch gives its blocks back here, up to kPoolBytes of
+// buffers in all, and the next batch takes them, their memory already in place.
+constexpr size_t kPoolBytes = 64u << 20;
+
+class BlockPool {
+ public:
+  Block take() {
+    std::lock_guard<std::mutex> g(m_);
+    if (free_.empty()) return Block{};
+    Block k = std::move(free_.back().first);
+    bytes_ -= free_.back().second;
+    free_.pop_back();
+    ++reused_;
+    return k;
+  }
+  void give(std::vector<Block>& blocks) {
+    std::lock_guard<std::mutex> g(m_);
+    for (Block& k : blocks) {
+      const size_t n = held(k);  // before it is cleared
+      if (bytes_ + n > kPoolBytes) break;
+      k.lines.clear();
+      k.out.clear();
+      k.ends.clear();
+      k.verdicts.clear();
+      k.errors.clear();
+      k.from = k.to = 0;
+      k.first = k.numbered = 1;
+      bytes_ += n;
+      free_.emplace_back(std::move(k), n);
+    }
+  }
+  // (blocks held, bytes of their buffers, blocks taken again since the start)
+  std::array<uint64_t, 3> stats() {
+    std::lock_guard<std::mutex> g(m_);
+    return {free_.size(), bytes_, reused_};
+  }
+
+ private:
+  // The memory a block holds, about: the records written (what was touched of its
+  // buffer) and its vectors.
+  static size_t held(const Block& k) {
+    return k.out.size() + k.lines.capacity() * sizeof(Line) + k.ends.capacity() * sizeof(uint32_t) +
+           k.verdicts.capacity();
+  }
+  std::mutex m_;
+  std::vector<std::pair<Block, size_t>> free_;
+  size_t bytes_ = 0;
+  uint64_t reused_ = 0;
+};
+
+BlockPool& block_pool() {
+  static BlockPool* pool = new BlockPool;  // never destroyed: batches may outlive static destructors
+  return *pool;
+}
+
 // Blocks of whole lines of `buf`, each about kBlockBytes: a probe for the next newline
 // per block; the lines are cut by the workers.
 std::vector<Block> raw_blocks(std::string_view buf) {
@@ -158,7 +218,7 @@ std::vector<Block> raw_blocks(std::string_view buf) {
       const char* nl = static_cast<const char*>(std::memchr(buf.data() + end, '\n', buf.size() - end));
       end = nl ? static_cast<size_t>(nl - buf.data()) + 1 : buf.size();
     }
-    blocks.emplace_back();
+    blocks.push_back(block_pool().take());
     blocks.back().from = pos;
     blocks.back().to = end;
     pos = end;
@@ -168,10 +228,13 @@ std::vector<Block> raw_blocks(std::string_view buf) {
 
 // Blocks of lines given one by one.
 std::vector<Block> line_blocks(const std::vector<Line>& lines) {
-  std::vector<Block> blocks((lines.size() + kBlockLines - 1) / kBlockLines);
-  for (size_t b = 0; b < blocks.size(); ++b)
+  std::vector<Block> blocks;
+  blocks.reserve((lines.size() + kBlockLines - 1) / kBlockLines);
+  for (size_t b = 0; b * kBlockLines < lines.size(); ++b) {
+    blocks.push_back(block_pool().take());
     blocks[b].lines.assign(lines.begin() + static_cast<std::ptrdiff_t>(b * kBlockLines),
                            lines.begin() + static_cast<std::ptrdiff_t>(std::min(lines.size(), (b + 1) * kBlockLines)));
+  }
   return blocks;
 }
 
@@ -184,6 +247,11 @@ struct Batch {
   size_t bytes = 0;
   Tally tally;
   EnginePtr engine;
+
+  Batch() = default;
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+  ~Batch() { block_pool().give(blocks); }
 
   std::string_view record(size_t i) const {
     size_t b = static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), i) - starts.begin()) - 1;
@@ -343,7 +411,7 @@ std::string decide_chunks(const lawful_engine& e, const std::string& campaign, C
       {
         std::lock_guard<std::mutex> g(m);
         if (failed.load() || !in.next(c)) return;
-        blocks.emplace_back();
+        blocks.push_back(block_pool().take());
         k = &blocks.back();
       }
       k->lines.reserve(c.lines.size());
@@ -658,6 +726,9 @@ PYBIND11_MODULE(_lawful, m) {
     std::string_view in = bytes_of(data, info);
     return run_batch(engine, campaign, in, nullptr, threads, first_line);
   });
+
+  // The pool of blocks' buffers (BlockPool): (blocks held, bytes, blocks taken again).
+  m.def("pool_stats", [] { return block_pool().stats(); });
 
   // How many lines `lawful check` counts in bytes of whole lines: one a newline, and a
   // last one without. memchr, without the GIL (bytes.count is a byte at a time: it cost

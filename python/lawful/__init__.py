@@ -105,6 +105,14 @@ class Version(NamedTuple):
 
 
 _FIELDS = ("id", "verdict", "basis", "policy", "decision", "rules", "cites", "obligations", "missing", "reason")
+_VERDICTS = ("allow", "deny", "review", "review")  # by the batch's code; 3, an error, is never permission
+
+
+def _field(name: str, doc: str, listy: bool = False) -> property:
+    def get(self: "Decision") -> Any:
+        value = self._fields().get(name)
+        return ([] if value is None else value) if listy else value
+    return property(get, doc=doc)
 
 
 class Decision:
@@ -116,31 +124,55 @@ class Decision:
     ``reason`` a review's reason in words. A line that could not be decided (bad JSON, a
     value outside the schema) is an error: ``error`` says why, ``line`` is its position,
     ``verdict`` is ``'review'`` (an error is never permission) and ``ok`` is False.
+
+    The record is read (``json.loads``) when a field other than ``verdict`` is first
+    asked for: a ``Decision`` of ``decide_many`` knows its verdict without reading it.
     """
 
-    __slots__ = ("id", "verdict", "basis", "policy", "decision", "rules", "cites", "obligations", "missing",
-                 "reason", "error", "line", "version", "_record")
+    __slots__ = ("version", "_record", "_parsed", "_code")
 
-    def __init__(self, record: str, version: Optional[Version] = None):
-        d = json.loads(record)
+    def __init__(self, record: str, version: Optional[Version] = None, _code: Optional[int] = None):
         self._record = record
         self.version = version
-        self.error: Optional[str] = d.get("error")
-        self.line: Optional[int] = d.get("line")
-        self.id: Optional[str] = d.get("id")
-        self.verdict: str = d.get("verdict", "review")
-        self.basis: Optional[str] = d.get("basis")
-        self.policy: Optional[str] = d.get("policy")
-        self.decision: Optional[str] = d.get("decision")
-        self.rules: List[str] = d.get("rules", [])
-        self.cites: List[str] = d.get("cites", [])
-        self.obligations: List[str] = d.get("obligations", [])
-        self.missing: List[str] = d.get("missing", [])
-        self.reason: Optional[str] = d.get("reason")
+        self._parsed: Optional[Dict[str, Any]] = None
+        self._code = _code  # the batch's verdict: 0 allow, 1 deny, 2 review, 3 an error record
+
+    def _fields(self) -> Dict[str, Any]:
+        d = self._parsed
+        if d is None:
+            d = self._parsed = json.loads(self._record)
+        return d
+
+    @property
+    def verdict(self) -> str:
+        """'allow', 'deny' or 'review' ('review' for an error record)."""
+        if self._code is not None:
+            return _VERDICTS[self._code]
+        return self._fields().get("verdict", "review")
+
+    @property
+    def error(self) -> Optional[str]:
+        """Why the line could not be decided (None for a decision)."""
+        if self._code is not None and self._code != 3:
+            return None
+        return self._fields().get("error")
+
+    id = _field("id", "The contact's id.")
+    basis = _field("basis", "The legal basis of an allow (else None).")
+    policy = _field("policy", "The policy that decided.")
+    decision = _field("decision", "The decision (kind of processing) decided.")
+    rules = _field("rules", "The rules that decided.", True)
+    cites = _field("cites", "Their provisions.", True)
+    obligations = _field("obligations", "What an allow obliges.", True)
+    missing = _field("missing", "The facts a review needs.", True)
+    reason = _field("reason", "A review's reason in words.")
+    line = _field("line", "An error record's input line.")
 
     @property
     def ok(self) -> bool:
         """True when the contact was decided (not an error record)."""
+        if self._code is not None:
+            return self._code != 3
         return self.error is None
 
     @property
@@ -183,6 +215,7 @@ class Decisions(Sequence[Decision]):
     def __init__(self, batch: Any, version: Version):
         self._batch = batch
         self.version = version
+        self._verdict_codes: Optional[bytes] = None
 
     def __len__(self) -> int:
         return len(self._batch)
@@ -195,11 +228,18 @@ class Decisions(Sequence[Decision]):
             i += n
         if not 0 <= i < n:
             raise IndexError("decision index out of range")
-        return Decision(self._batch.record(i), self.version)
+        return Decision(self._batch.record(i), self.version, self._codes()[i])
+
+    def _codes(self) -> bytes:
+        """Each record's verdict code (0 allow, 1 deny, 2 review, 3 error), read once."""
+        if self._verdict_codes is None:
+            self._verdict_codes = self._batch.verdicts()
+        return self._verdict_codes
 
     def __iter__(self) -> Iterator[Decision]:
+        codes, version, record = self._codes(), self.version, self._batch.record
         for i in range(len(self)):
-            yield Decision(self._batch.record(i), self.version)
+            yield Decision(record(i), version, codes[i])
 
     def to_jsonl(self) -> bytes:
         """Every record, one a line, each ending with a newline: ``lawful check``'s output."""
@@ -212,7 +252,7 @@ class Decisions(Sequence[Decision]):
     def verdicts(self) -> List[str]:
         """Each line's verdict; ``'error'`` for a line that could not be decided."""
         names = ("allow", "deny", "review", "error")
-        return [names[v] for v in self._batch.verdicts()]
+        return [names[v] for v in self._codes()]
 
     @property
     def errors(self) -> int:

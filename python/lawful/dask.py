@@ -7,14 +7,15 @@ keyed by their hash): never compiled again per task. Order is kept within and ac
 partitions; error records carry the input line number ``lawful check`` would give (the
 partitions' lengths are counted first, so a partition knows where it starts). The
 summary (counts by policy and verdict) is added up on the cluster, partition by
-partition, in a tree.
+partition, in a tree, from the same tasks as the records: compute them together
+(``dask.compute(result.records, result.summary)``, or ``result.write(path)``) and each
+partition is decided once.
 
     import dask.bag as db, lawful, lawful.dask
     policies = lawful.load("policies")
     lines = db.read_text("s3://crm/contacts-*.jsonl", blocksize="64MiB")
     result = lawful.dask.decide_bag(lines, policies, campaign)
-    result.records.to_textfiles("s3://crm/decisions-*.jsonl")   # `lawful check`'s records
-    print(result.summary.compute())
+    summary = result.write("s3://crm/decisions-*.jsonl")   # `lawful check`'s records; the counts
 
 Files of JSON Lines are best decided as blocks of bytes (``decide_files``): each task
 reads a block of whole lines (``dask.bytes.read_bytes`` with a ``blocksize``), the
@@ -23,7 +24,7 @@ object per line on the way::
 
     result = lawful.dask.decide_files("s3://crm/contacts-*.jsonl", policies, campaign,
                                       blocksize="64MiB")
-    result.records.to_textfiles("s3://crm/decisions-*.jsonl", encoding=None)
+    summary = result.write("s3://crm/decisions-*.jsonl")
 
 Partition functions (``decide_partition``, ``decide_block``, ``decide_frame_partition``) are plain
 functions of (data, lawc bytes, campaign text, first line), usable from other engines:
@@ -32,6 +33,7 @@ docs/scale-out.md maps them to Spark's ``mapInPandas``.
 
 from __future__ import annotations
 
+import collections.abc
 import hashlib
 import itertools
 import operator
@@ -41,12 +43,24 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 import lawful
 from . import _lawful
 
-__all__ = ["decide_bag", "decide_files", "decide_dataframe", "decide_partition", "decide_block",
-           "decide_frame_partition", "merge_summaries", "Result", "FrameResult"]
+__all__ = ["decide_bag", "decide_files", "decide_dataframe", "decide_partition", "decide_block", "worker_stats",
+           "decide_frame_partition", "merge_summaries", "Result", "FrameResult", "Part"]
 
 _engines: Dict[str, Any] = {}
 _engines_lock = threading.Lock()
 _last: Optional[Tuple[Any, str, Any]] = None  # (lawc object, backend, engine) of the last call
+# What this process did: programs loaded from .lawc bytes, partitions decided (tasks of
+# decide_bag, decide_files and decide_dataframe). worker_stats() reads them.
+_stats = {"loads": 0, "partitions": 0}
+
+
+def worker_stats() -> Dict[str, int]:
+    """What this process has done for ``lawful.dask``: ``loads``, the programs loaded
+    (and verified) from ``.lawc`` bytes, one per program and backend whatever the number
+    of tasks; ``partitions``, the partition tasks it ran. On a cluster:
+    ``client.run(lawful.dask.worker_stats)`` gives each worker's."""
+    with _engines_lock:
+        return dict(_stats)
 
 
 def _engine(lawc: bytes, backend: str = "vm"):
@@ -64,6 +78,7 @@ def _engine(lawc: bytes, backend: str = "vm"):
         e = _engines.get(key)
         if e is None:
             e = lawful._load_engine(_lawful.load_bytecode(bytes(lawc)), "bytecode")[0]
+            _stats["loads"] += 1
             if backend == "jit":
                 why = e.set_backend(True)
                 if why:
@@ -165,6 +180,10 @@ def merge_summaries(*summaries: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
+def _merge_list(summaries: List[Dict[str, Any]]) -> Dict[str, Any]:
+    return merge_summaries(*summaries)
+
+
 def _tree_reduce(items: List[Any], delayed, width: int = 8):
     """Adds the summaries up on the cluster, `width` at a time."""
     level = items
@@ -193,13 +212,104 @@ def _program(policies: Any) -> bytes:
     return lawc
 
 
+class Part(collections.abc.Sequence):
+    """A decided partition as the records bag holds it: a sequence of its records (the
+    bag's items), with ``summary``, the partition's, beside them for the summary's
+    reduction. (Not a list subclass: Dask moves lists between workers item by item, and
+    would drop the summary.)"""
+
+    __slots__ = ("records", "summary")
+
+    def __init__(self, records: List[Any], summary: Dict[str, Any]):
+        self.records = records
+        self.summary = summary
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return self.records[i]
+
+    def __iter__(self):
+        return iter(self.records)
+
+    def __reduce__(self):
+        return (Part, (self.records, self.summary))
+
+    def __repr__(self) -> str:
+        return f"<lawful.dask.Part of {len(self.records)} records>"
+
+
+def _decide_task(partition_fn: Any, part: Any, lawc: bytes, campaign: str, first_line: int, threads: Optional[int],
+                 backend: str) -> Part:
+    out = Part(*partition_fn(part, lawc, campaign, first_line, threads, backend))
+    with _engines_lock:
+        _stats["partitions"] += 1
+    return out
+
+
+def _part_summary(part: Part) -> Dict[str, Any]:
+    return part.summary
+
+
+def _register_sizeof() -> None:
+    """Dask's memory accounting sees a Part's records (it would see only the object)."""
+    try:
+        from dask.sizeof import sizeof
+    except ImportError:  # pragma: no cover
+        return
+
+    @sizeof.register(Part)
+    def _(p: Part) -> int:
+        return sizeof(p.records) + sizeof(p.summary) + 64
+
+
+_register_sizeof()
+
+
+def _counted(partition_fn: Any, *args: Any):
+    with _engines_lock:
+        _stats["partitions"] += 1
+    return partition_fn(*args)
+
+
 class Result(NamedTuple):
-    """``records``: a Dask bag of the records (str, without newlines), in input order;
-    ``summary``: a Delayed of the summary (``Decisions.summary()``'s keys), reduced on the
-    cluster."""
+    """``records``: a Dask bag of the records, in input order; ``summary``: a Dask
+    ``Item`` (``compute()``, or ``to_delayed()``) of the summary
+    (``Decisions.summary()``'s keys), reduced on the cluster from the same tasks:
+    compute both in one call, ``dask.compute(result.records, result.summary)``, and every
+    partition is decided once (two separate computes decide it twice)."""
 
     records: Any
     summary: Any
+
+    def write(self, path: Any, name_function: Any = None, **storage_options: Any) -> Dict[str, Any]:
+        """Writes the records, one file per partition (``path`` a pattern with ``*``, a
+        folder, or a list of paths, on any file system Dask writes; the files joined in
+        order are ``lawful check``'s output), and returns the summary: one compute, each
+        partition decided once. (``records.to_textfiles(..., compute=False)`` is
+        optimised on its own: computed with ``summary``, each partition would be
+        decided twice.)"""
+        import dask
+        import dask.bag as db
+        from dask.base import tokenize
+        from fsspec.core import open_files
+        from dask.highlevelgraph import HighLevelGraph
+        records = self.records
+        files = open_files(path, mode="wb", num=records.npartitions, name_function=name_function, **storage_options)
+        name = "lawful-write-" + tokenize(records.name, [f.path for f in files])
+        dsk = {(name, i): (_write_part, (records.name, i), f) for i, f in enumerate(files)}
+        written = db.Bag(HighLevelGraph.from_collections(name, dsk, dependencies=[records]), name, len(files))
+        return dask.compute(written, self.summary)[1]
+
+
+def _write_part(part: Sequence[Any], file: Any) -> List[str]:
+    """A partition's records into one file: bytes (decide_files') as they are, str
+    (decide_bag's) each with a newline."""
+    with file as f:
+        for r in part:
+            f.write(r if isinstance(r, bytes) else r.encode("utf-8", "surrogateescape") + b"\n")
+    return [file.path]
 
 
 class FrameResult(NamedTuple):
@@ -216,13 +326,8 @@ def _finish(summary: Dict[str, Any]) -> Dict[str, Any]:
     return summary
 
 
-def _plan(policies: Any, campaign: Any, parts: List[Any], partition_fn: Any, threads: Optional[int],
-          backend: Optional[str], count=len, as_part=_as_list):
-    """One task per partition: `partition_fn(part, lawc, campaign, first_line, threads)`,
-    the program one key of the graph, the partitions' lines counted by `count`; and the
-    summary, reduced on the cluster."""
-    import dask
-    delayed = dask.delayed
+def _setup(policies: Any, campaign: Any, backend: Optional[str]):
+    """The program's .lawc bytes, the campaign's text (checked here) and the backend."""
     lawc = _program(policies)
     if backend is None:  # the Policies' own, or the interpreter
         backend = policies.backend if isinstance(policies, lawful.Policies) else "vm"
@@ -232,31 +337,54 @@ def _plan(policies: Any, campaign: Any, parts: List[Any], partition_fn: Any, thr
     why = _engine(lawc).campaign_error(camp)
     if why:
         raise ValueError(f"campaign: {why}")
+    return lawc, camp, backend
+
+
+def _plan(policies: Any, campaign: Any, parts: List[Any], partition_fn: Any, threads: Optional[int],
+          backend: Optional[str], count=len, as_part=_as_list) -> Result:
+    """One task per partition, `partition_fn(part, lawc, campaign, first_line, threads,
+    backend)`, the program one key of the graph, the partitions' lines counted by `count`.
+    Those tasks are the records bag's own partitions, and the summary is a reduction of
+    that bag: computed together, the two read the same tasks. (A bag's graph optimisation
+    fuses a task into its only consumer under a new key; records made by tasks that the
+    summary also read were fused away from the summary's, and every partition was decided
+    twice.)"""
+    import dask
+    import dask.bag as db
+    from dask.base import tokenize
+    from dask.highlevelgraph import HighLevelGraph
+    delayed = dask.delayed
+    lawc, camp, backend = _setup(policies, campaign, backend)
     program = delayed(lawc, pure=True)
     # A partition may be a lazy iterator: made a list once, read by both tasks below.
     if as_part is not None:
         parts = [delayed(as_part, pure=True)(p) for p in parts]
     firsts = _first_lines(parts, delayed, count)
-    outs = [delayed(partition_fn, pure=True, nout=2)(p, program, camp, f, threads, backend)
-            for p, f in zip(parts, firsts)]
-    summary = delayed(_finish, pure=True)(_tree_reduce([o[1] for o in outs], delayed))
-    return [o[0] for o in outs], summary
+    name = f"{partition_fn.__name__}-" + tokenize(partition_fn, program.key, camp, threads, backend,
+                                                   [p.key for p in parts])
+    first_key = [f.key if hasattr(f, "key") else f for f in firsts]
+    dsk = {(name, i): (_decide_task, partition_fn, p.key, program.key, camp, first_key[i], threads, backend)
+           for i, p in enumerate(parts)}
+    deps = [program, *parts, *(f for f in firsts if hasattr(f, "key"))]
+    records = db.Bag(HighLevelGraph.from_collections(name, dsk, dependencies=deps), name, len(parts))
+    if not parts:
+        return Result(records, delayed(_finish, pure=True)(merge_summaries()))
+    summary = records.reduction(_part_summary, _merge_list, split_every=8).apply(_finish)
+    return Result(records, summary)
 
 
 def decide_bag(bag: Any, policies: Any, campaign: Any, threads: Optional[int] = 1,
                backend: Optional[str] = None) -> Result:
     """Decides every line of a Dask bag of JSON lines (``dask.bag.read_text``'s lines, or
-    str/bytes/dict items, one contact each), one task per partition.
+    str/bytes/dict items, one contact each), one task per partition. ``records`` holds
+    the records as str, without newlines.
 
     ``policies``: a ``lawful.Policies`` or ``.lawc`` bytes. ``threads``: threads per task
     (1 suits one-thread workers; a worker with several threads runs several tasks).
     ``backend``: "vm" or "jit" on the workers (default: the ``Policies``' own backend,
     or "vm" for bytes); the records are the same either way.
     The campaign is checked here: one that cannot be read raises ``ValueError``."""
-    import dask.bag as db
-    records, summary = _plan(policies, campaign, bag.to_delayed(optimize_graph=True), decide_partition, threads,
-                             backend)
-    return Result(db.from_delayed(records), summary)
+    return _plan(policies, campaign, bag.to_delayed(optimize_graph=True), decide_partition, threads, backend)
 
 
 def decide_files(urlpath: Any, policies: Any, campaign: Any, blocksize: Any = "64MiB", threads: Optional[int] = 1,
@@ -268,17 +396,14 @@ def decide_files(urlpath: Any, policies: Any, campaign: Any, blocksize: Any = "6
     Each task reads its block as bytes and the library decides it (``decide_block``):
     no Python object per line. ``records`` is a Dask bag with one item per block, the
     bytes of its records (``lawful check``'s, each line ending with a newline): joined in
-    order they are ``lawful check``'s output, and ``records.to_textfiles(pattern,
-    encoding=None)`` writes one file per block. Error records count lines from 1 at the
+    order they are ``lawful check``'s output, and ``result.write(pattern)`` writes one
+    file per block and returns the summary. Error records count lines from 1 at the
     first file's start, on across the files in the order ``read_bytes`` lists them.
     ``threads`` and ``backend`` as for ``decide_bag``."""
-    import dask.bag as db
     from dask.bytes import read_bytes
     _, blocks = read_bytes(urlpath, delimiter=b"\n", blocksize=blocksize, sample=False, **storage_options)
     parts = [b for file_blocks in blocks for b in file_blocks]
-    records, summary = _plan(policies, campaign, parts, decide_block, threads, backend, count=lines_in,
-                             as_part=None)
-    return Result(db.from_delayed(records), summary)
+    return _plan(policies, campaign, parts, decide_block, threads, backend, count=lines_in, as_part=None)
 
 
 def decide_dataframe(ddf: Any, policies: Any, campaign: Any, threads: Optional[int] = 1,
@@ -286,8 +411,18 @@ def decide_dataframe(ddf: Any, policies: Any, campaign: Any, threads: Optional[i
     """Decides every row of a Dask DataFrame of contacts (columns as for
     ``Policies.decide_frame``), one task per partition. Returns a Dask DataFrame of
     decisions with the input's partitions and index, and the summary."""
+    import dask
     import dask.dataframe as dd
-    frames, summary = _plan(policies, campaign, ddf.to_delayed(optimize_graph=True), decide_frame_partition,
-                             threads, backend)
-    decisions = dd.from_delayed(frames, meta=lawful._frame([], None), divisions=ddf.divisions, verify_meta=False)
+    delayed = dask.delayed
+    lawc, camp, backend = _setup(policies, campaign, backend)
+    program = delayed(lawc, pure=True)
+    parts = ddf.to_delayed(optimize_graph=True)
+    firsts = _first_lines(parts, delayed)
+    # A DataFrame's graph is not fused (nor a Delayed's): the frames and the summary read
+    # the same tasks.
+    outs = [delayed(_counted, pure=True, nout=2)(decide_frame_partition, p, program, camp, f, threads, backend)
+            for p, f in zip(parts, firsts)]
+    summary = delayed(_finish, pure=True)(_tree_reduce([o[1] for o in outs], delayed))
+    decisions = dd.from_delayed([o[0] for o in outs], meta=lawful._frame([], None), divisions=ddf.divisions,
+                                verify_meta=False)
     return FrameResult(decisions, summary)

@@ -38,24 +38,38 @@ def joined(records):
     return "".join(r + "\n" for r in records).encode()
 
 
-def test_bag_equals_check(client, policies, contacts):
+def stats(client):
+    return client.run(lawful.dask.worker_stats)
+
+
+def partitions_since(client, before):
+    return sum(s["partitions"] - before.get(w, {"partitions": 0})["partitions"] for w, s in stats(client).items())
+
+
+def test_bag_equals_check(client, policies, contacts, tmp_path):
     expected = contacts["expected"]
     # dask.bag.read_text's lines keep their newline; blocks of 200 KB cut the file into
     # several partitions (the 1 MiB line makes one of its own).
     bag = db.read_text(str(contacts["path"]), blocksize=200_000)
     assert bag.npartitions > 3
     result = lawful.dask.decide_bag(bag, policies, CAMPAIGN)
+    before = stats(client)
     records, summary = dask.compute(result.records, result.summary)
     assert joined(records) == expected
     for key in ("lines", "decisions", "errors", "verdicts", "bases", "policies", "first_error"):
         assert summary[key] == contacts["summary"][key], key
-    # Each worker loaded the program from the .lawc bytes once, whatever the tasks.
-    assert set(client.run(lambda: len(lawful.dask._engines)).values()) <= {1}
+    # The records and the summary read the same tasks: each partition decided once.
+    assert partitions_since(client, before) == bag.npartitions
 
     # Items that are contacts (str lines without newline; dicts), in more partitions.
     lines = [l.decode() for l in contacts["lines"]]
     bag = db.from_sequence(lines, npartitions=9)
-    assert joined(lawful.dask.decide_bag(bag, policies.bytecode(), json.loads(CAMPAIGN)).records.compute()) == expected
+    result = lawful.dask.decide_bag(bag, policies.bytecode(), json.loads(CAMPAIGN))
+    assert joined(result.records.compute()) == expected
+    # str records written with their newlines, one file per partition.
+    out = tmp_path / "out"
+    assert result.write(str(out / "*.jsonl"))["lines"] == len(lines)
+    assert b"".join(p.read_bytes() for p in sorted(out.iterdir(), key=lambda p: int(p.stem))) == expected
 
 
 def test_files_as_blocks_equal_check(client, policies, contacts, tmp_path):
@@ -65,17 +79,30 @@ def test_files_as_blocks_equal_check(client, policies, contacts, tmp_path):
     error lines count on from the first's."""
     expected = contacts["expected"]
     result = lawful.dask.decide_files(str(contacts["path"]), policies, CAMPAIGN, blocksize=150_000)
-    assert result.records.npartitions > 5
+    n = result.records.npartitions
+    assert n > 5
+    before = stats(client)
     blocks, summary = dask.compute(result.records, result.summary)
-    assert all(isinstance(b, bytes) for b in blocks) and len(blocks) == result.records.npartitions
+    assert all(isinstance(b, bytes) for b in blocks) and len(blocks) == n
     assert b"".join(blocks) == expected
     for key in ("lines", "decisions", "errors", "verdicts", "bases", "policies", "first_error"):
         assert summary[key] == contacts["summary"][key], key
+    # Each block decided once (the summary reads the records' own tasks), and each worker
+    # loaded the program from the .lawc bytes once however many tasks it ran (here and in
+    # the test before): the per-process cache.
+    after = stats(client)
+    assert partitions_since(client, before) == n
+    ran = {w: s["partitions"] for w, s in after.items() if s["partitions"]}
+    assert sum(ran.values()) > len(after)  # so that some worker ran several
+    assert all(after[w]["loads"] == 1 for w in ran), after
+
+    # Written one file per block, and the summary, in one compute: each block decided once.
     out = tmp_path / "out"
-    out.mkdir()
-    result.records.to_textfiles(str(out / "decisions-*.jsonl"), encoding=None)
+    before = stats(client)
+    assert result.write(str(out / "decisions-*.jsonl")) == summary
+    assert partitions_since(client, before) == n
     files = sorted(out.iterdir(), key=lambda p: int(p.stem.split("-")[1]))
-    assert b"".join(f.read_bytes() for f in files) == expected
+    assert len(files) == n and b"".join(f.read_bytes() for f in files) == expected
 
     twice = tmp_path / "in"
     twice.mkdir()
@@ -102,7 +129,9 @@ def test_dataframe_equals_decide_frame(client, policies, contacts):
     df.loc[5, "entity"] = "compny"  # a bad row, in place
     ddf = dd.from_pandas(df, npartitions=4)
     result = lawful.dask.decide_dataframe(ddf, policies, CAMPAIGN)
+    before = stats(client)
     got, summary = dask.compute(result.decisions, result.summary)
+    assert partitions_since(client, before) == 4
     want = policies.decide_frame(df, CAMPAIGN)
     pd.testing.assert_frame_equal(got, want)
     assert summary == policies.decide_many([lawful._row_contact(r) for r in df.to_dict("records")], CAMPAIGN).summary()
