@@ -336,6 +336,58 @@ class Translator {
   llvm::Value* bit(llvm::Value* cond, size_t i) {
     return b_.CreateShl(b_.CreateZExt(cond, i64_), i64c(static_cast<int64_t>(i)));
   }
+  // The obligations of decision `di` with `verdict` known to them (LoadVerdict), in order,
+  // as Vm::obligations: `oblige NAME for R, ...` only when one of R decided (a bit of
+  // `decided_rules`: a winner, of the verdict), its condition evaluated only then; a
+  // name once, at its first obligation that holds. Their bits, by index in the decision.
+  llvm::Value* obligations(const DecisionInfo& di, llvm::Value* verdict, llvm::Value* decided_rules) {
+    b_.CreateStore(verdict, field(L::kVerdict, i64_));
+    llvm::Value* obliged = i64c(0);
+    for (size_t k = 0; k < di.obliges.size(); ++k) {
+      const ObligeInfo& o = di.obliges[k];
+      llvm::Value* pass = b_.getTrue();
+      if (!o.rules.empty()) {
+        uint64_t for_mask = 0;
+        for (uint32_t r : o.rules)
+          if (r < di.rules.size()) for_mask |= uint64_t{1} << r;
+        pass = b_.CreateICmpNE(b_.CreateAnd(decided_rules, i64c(static_cast<int64_t>(for_mask))), i64c(0));
+      }
+      uint64_t same_name = 0;  // the obligations before this one of the same name
+      for (size_t j = 0; j < k; ++j)
+        if (di.obliges[j].name == o.name) same_name |= uint64_t{1} << j;
+      if (same_name) pass = b_.CreateAnd(pass, b_.CreateICmpEQ(b_.CreateAnd(obliged, i64c(static_cast<int64_t>(same_name))), i64c(0)));
+      llvm::Value* holds;
+      if (o.cond < 0) {
+        holds = pass;
+      } else {
+        llvm::BasicBlock* before = b_.GetInsertBlock();
+        llvm::BasicBlock* eval = block();
+        llvm::BasicBlock* join = block();
+        b_.CreateCondBr(pass, eval, join);
+        b_.SetInsertPoint(eval);
+        llvm::Value* c = inline_call(static_cast<uint32_t>(o.cond));
+        if (raises(o.cond)) check_error();
+        // An obligation that might apply is kept: a duty in doubt is a duty.
+        llvm::Value* kept = b_.CreateICmpNE(c, i64c(kFalse));
+        llvm::BasicBlock* from_eval = b_.GetInsertBlock();
+        b_.CreateBr(join);
+        b_.SetInsertPoint(join);
+        llvm::PHINode* phi = b_.CreatePHI(i1_, 2);
+        phi->addIncoming(b_.getFalse(), before);
+        phi->addIncoming(kept, from_eval);
+        holds = phi;
+      }
+      obliged = b_.CreateOr(obliged, bit(holds, k));
+    }
+    return obliged;
+  }
+  // Whether an obligation's condition can raise a run-time error (the step limit among
+  // them): then a `review` that names missing facts leaves its obligations to the Vm.
+  bool obligation_raises(const DecisionInfo& di) const {
+    for (const ObligeInfo& o : di.obliges)
+      if (o.cond >= 0 && raises(o.cond)) return true;
+    return false;
+  }
   void decision(uint32_t d) {
     const DecisionInfo& di = prog_.decisions[d];
     fn_ = decisions_[d];
@@ -438,7 +490,18 @@ class Translator {
         b_.CreateStore(conds[i], b_.CreateConstInBoundsGEP1_64(i64_, values, i));
         b_.CreateStore(b_.CreateSelect(evaluated[i], gen, b_.getInt32(0)), b_.CreateConstInBoundsGEP1_64(i32_, gens, i));
       }
-      b_.CreateRet(i64c(kNativeStates));
+      if (obligation_raises(di)) {
+        b_.CreateRet(i64c(kNativeStates));
+      } else {
+        // The Vm will make it a `review` (NoRuleApplies or Undetermined), whose
+        // obligations are these: no rule decided it (the winners, if any, are of another
+        // verdict), so no `oblige ... for R` holds. None of them can raise, so computing
+        // them before the Vm's traced path changes nothing; the verdict is unknown again
+        // for that path, as before.
+        b_.CreateStore(obligations(di, i64c(review), i64c(0)), field(L::kOutObliged, i64_));
+        b_.CreateStore(unknown(), field(L::kVerdict, i64_));
+        b_.CreateRet(i64c(kNativeStatesObliged));
+      }
     }
     b_.SetInsertPoint(decided);
     llvm::Value* verdict = b_.CreateSelect(b_.CreateOr(none, conflict), i64c(review), v_first);
@@ -448,49 +511,8 @@ class Translator {
         b_.CreateSelect(conflict, reason_c(Reason::Conflict), b_.CreateSelect(review_rule, reason_c(Reason::ReviewRule), reason_c(Reason::None))));
     llvm::Value* reason_a = b_.CreateSelect(b_.CreateOr(conflict, review_rule), first, i64c(-1));
     llvm::Value* reason_b = b_.CreateSelect(conflict, b_.CreateBinaryIntrinsic(llvm::Intrinsic::cttz, others, b_.getFalse()), i64c(-1));
-    // The obligations, with the verdict known to them (LoadVerdict), in order, as
-    // Vm::obligations: `oblige NAME for R, ...` only when one of R decided (a winner, of
-    // the verdict: every rule this function lists applies for certain), its condition
-    // evaluated only then; a name once, at its first obligation that holds.
-    b_.CreateStore(verdict, field(L::kVerdict, i64_));
-    llvm::Value* decided_rules = b_.CreateAnd(winners, of_verdict(verdict));
-    llvm::Value* obliged = i64c(0);
-    for (size_t k = 0; k < di.obliges.size(); ++k) {
-      const ObligeInfo& o = di.obliges[k];
-      llvm::Value* pass = b_.getTrue();
-      if (!o.rules.empty()) {
-        uint64_t for_mask = 0;
-        for (uint32_t r : o.rules)
-          if (r < di.rules.size()) for_mask |= uint64_t{1} << r;
-        pass = b_.CreateICmpNE(b_.CreateAnd(decided_rules, i64c(static_cast<int64_t>(for_mask))), i64c(0));
-      }
-      uint64_t same_name = 0;  // the obligations before this one of the same name
-      for (size_t j = 0; j < k; ++j)
-        if (di.obliges[j].name == o.name) same_name |= uint64_t{1} << j;
-      if (same_name) pass = b_.CreateAnd(pass, b_.CreateICmpEQ(b_.CreateAnd(obliged, i64c(static_cast<int64_t>(same_name))), i64c(0)));
-      llvm::Value* holds;
-      if (o.cond < 0) {
-        holds = pass;
-      } else {
-        llvm::BasicBlock* before = b_.GetInsertBlock();
-        llvm::BasicBlock* eval = block();
-        llvm::BasicBlock* join = block();
-        b_.CreateCondBr(pass, eval, join);
-        b_.SetInsertPoint(eval);
-        llvm::Value* c = inline_call(static_cast<uint32_t>(o.cond));
-        if (raises(o.cond)) check_error();
-        // An obligation that might apply is kept: a duty in doubt is a duty.
-        llvm::Value* kept = b_.CreateICmpNE(c, i64c(kFalse));
-        llvm::BasicBlock* from_eval = b_.GetInsertBlock();
-        b_.CreateBr(join);
-        b_.SetInsertPoint(join);
-        llvm::PHINode* phi = b_.CreatePHI(i1_, 2);
-        phi->addIncoming(b_.getFalse(), before);
-        phi->addIncoming(kept, from_eval);
-        holds = phi;
-      }
-      obliged = b_.CreateOr(obliged, bit(holds, k));
-    }
+    // The obligations (every rule this function lists applies for certain).
+    llvm::Value* obliged = obligations(di, verdict, b_.CreateAnd(winners, of_verdict(verdict)));
     b_.CreateStore(winners, field(L::kOutRules, i64_));
     b_.CreateStore(obliged, field(L::kOutObliged, i64_));
     b_.CreateStore(b_.CreateTrunc(verdict, i32_), field(L::kOutVerdict, i32_));

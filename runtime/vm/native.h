@@ -14,7 +14,9 @@
 // `as_of` and writing the `out_` fields. It returns kNativeDecided; or kNativeStates when
 // the interpreter must finish (a `review` that must name missing facts): the rules'
 // states are in out_rules (applies) and out_unknown, each evaluated rule's condition in
-// rule_cond (rule_cond_gen = gen); or kNativeInterpret, and the interpreter decides
+// rule_cond (rule_cond_gen = gen); or kNativeStatesObliged, the same with the
+// obligations of that `review` in out_obliged (when none of their conditions can raise a
+// run-time error); or kNativeInterpret, and the interpreter decides
 // instead (a run-time error).
 //
 // After the decisions come the policies (at functions.size() + decisions.size() +
@@ -71,6 +73,7 @@ inline constexpr Value kNativeInterpret = 0;
 inline constexpr Value kNativeDecided = 1;
 inline constexpr Value kNativeStates = 2;
 inline constexpr Value kNativeNoDecision = 3;
+inline constexpr Value kNativeStatesObliged = 4;
 
 namespace native_layout {
 inline constexpr size_t kSlots = offsetof(NativeFrame, slots);

@@ -21,18 +21,27 @@ Value Vm::eval_traced(int32_t fn, FactSet& mask, FactSet& reads) {
   return exec<true>(static_cast<uint32_t>(fn), &mask, &reads);
 }
 
-Value Vm::as_of_value(const DecideOptions& opt) const {
+namespace {
+// The bodies of as_of_value and window_state, which decide_policy inlines (the members
+// are not: the library is position-independent, so GCC may not inline them).
+inline Value as_of_of(const DecideOptions& opt, int32_t slot, const FactStore* facts) {
   if (opt.as_of) return *opt.as_of;
-  return as_of_slot_ >= 0 ? facts_->slots[static_cast<size_t>(as_of_slot_)] : kUnknown;
+  return slot >= 0 ? facts->slots[static_cast<size_t>(slot)] : kUnknown;
 }
 
-Value Vm::window_state(const Window& w, Value as_of) const {
+inline Value window_of(const Window& w, Value as_of) {
   if (w.always()) return kTrue;
   if (as_of == kUnknown) return kUnknown;
   return as_of >= w.from && as_of < w.until ? kTrue : kFalse;
 }
+}  // namespace
 
-void Vm::next_generation() {
+Value Vm::as_of_value(const DecideOptions& opt) const { return as_of_of(opt, as_of_slot_, facts_); }
+
+Value Vm::window_state(const Window& w, Value as_of) const { return window_of(w, as_of); }
+
+// begin_decision, next_generation and native_outcome are used in this file only: inline.
+inline void Vm::next_generation() {
   ++gen_;
   if (gen_ == 0) {  // wrapped: forget every cache
     std::fill(let_gen_.begin(), let_gen_.end(), 0);
@@ -43,7 +52,7 @@ void Vm::next_generation() {
   frame_.gen = gen_;
 }
 
-void Vm::begin_decision() {
+inline void Vm::begin_decision() {
   next_generation();
   error_.clear();
   sp_ = 0;
@@ -122,25 +131,39 @@ void Vm::native_failed() {
   next_generation();
 }
 
-void Vm::native_outcome(uint32_t d, Outcome& out) {
+namespace {
+// The names of a decision's obligations (`steps`) whose bits are in `mask` (out_obliged).
+template <class Step>  // Vm::ObligeStep
+inline void push_obliged(const Step* steps, uint64_t mask, Outcome& out) {
+  for (uint64_t m = mask; m; m &= m - 1) out.obligations.push_back(steps[__builtin_ctzll(m)].name);
+}
+}  // namespace
+
+inline void Vm::native_outcome(uint32_t d, Outcome& out) {
   const NativeFrame& fr = frame_;
   const DecisionInfo& di = prog_.decisions[d];
+  ++native_resolved_;
+  out.decision = static_cast<int32_t>(d);
+  out.policy = static_cast<int32_t>(di.policy);
   out.verdict = static_cast<VerdictCode>(fr.out_verdict);
   out.reason = static_cast<Reason>(fr.out_reason);
   out.reason_a = fr.out_reason_a;
   out.reason_b = fr.out_reason_b;
-  // Reserved by resolve_after: at most 64 of each.
-  for (uint64_t m = fr.out_rules; m; m &= m - 1) out.rules.push_back(static_cast<uint32_t>(__builtin_ctzll(m)));
+  // Once per Outcome: at most 64 of each (the decision is compiled whole), so the
+  // pushes below never reallocate.
+  if (out.rules.capacity() < max_rules_) out.rules.reserve(max_rules_);
+  if (out.obligations.capacity() < max_obliges_) out.obligations.reserve(max_obliges_);
+  const uint64_t rules = fr.out_rules;
+  for (uint64_t m = rules; m; m &= m - 1) out.rules.push_back(static_cast<uint32_t>(__builtin_ctzll(m)));
   if (out.reason == Reason::ReviewRule) {
     for (uint32_t i : out.rules)
       for (uint32_t p : di.rules[i].needs) out.missing.add(p);
   } else if (out.verdict == VerdictCode::Allow) {
-    out.basis = di.rules[out.rules.front()].basis;
+    out.basis = di.rules[static_cast<size_t>(__builtin_ctzll(rules))].basis;
   }
   verdict_ = static_cast<Value>(out.verdict);
   // The compiled code checked `oblige NAME for R, ...` and kept each name once.
-  const ObligeStep* steps = oblige_steps_.data() + oblige_base_[d];
-  for (uint64_t m = fr.out_obliged; m; m &= m - 1) out.obligations.push_back(steps[__builtin_ctzll(m)].name);
+  push_obliged(oblige_steps_.data() + oblige_base_[d], fr.out_obliged, out);
 }
 
 void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
@@ -151,6 +174,10 @@ void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
 }
 
 void Vm::resolve_after(uint32_t d, Outcome& out, Value as_of, Value native) {
+  if (native == kNativeDecided) {
+    native_outcome(d, out);
+    return;
+  }
   const DecisionInfo& di = prog_.decisions[d];
   // Once per Outcome: its lists never grow after this, whatever the contact.
   if (out.rules.capacity() < max_rules_) out.rules.reserve(max_rules_);
@@ -159,11 +186,6 @@ void Vm::resolve_after(uint32_t d, Outcome& out, Value as_of, Value native) {
   const uint32_t rb = decision_rule_base_[d];
   out.decision = static_cast<int32_t>(d);
   out.policy = static_cast<int32_t>(di.policy);
-  if (native == kNativeDecided) {
-    ++native_resolved_;
-    native_outcome(d, out);
-    return;
-  }
   const RuleFast* const fast = rule_fast_.data() + rb;
   // Which rules apply: one word for up to 64 rules (every real decision), else a vector.
   const bool small = n <= 64;
@@ -174,7 +196,8 @@ void Vm::resolve_after(uint32_t d, Outcome& out, Value as_of, Value native) {
     return small ? (overridden64_[rb + i] & applies64) != 0 : Bits::intersects(overridden_by_[rb + i], applies);
   };
   uint64_t unknown64 = 0;
-  if (native == kNativeStates) {
+  const bool from_states = native == kNativeStates || native == kNativeStatesObliged;
+  if (from_states) {
     // The compiled function evaluated every rule (without an error) and kept their
     // conditions in conds_; the traced path below names the missing facts.
     ++native_deferred_;
@@ -186,7 +209,7 @@ void Vm::resolve_after(uint32_t d, Outcome& out, Value as_of, Value native) {
   } else if (native_ && !coverage_ && native_[prog_.functions.size() + d]) {
     ++native_deferred_;
   }
-  for (size_t i = 0; native != kNativeStates && i < n; ++i) {
+  for (size_t i = 0; !from_states && i < n; ++i) {
     Value s = fast[i].always ? kTrue : window_state(di.rules[i].window, as_of);
     if (s != kFalse) {
       Value c = eval(fast[i].cond);
@@ -287,6 +310,16 @@ void Vm::resolve_after(uint32_t d, Outcome& out, Value as_of, Value native) {
         for (uint32_t i : out.rules) decisive_[d][i] = true;
     }
   }
+  // The compiled function evaluated the obligations of this `review` already, none of
+  // which can raise; unless the traced path above raised an error (the step limit),
+  // which Vm::obligations reports at the first obligation it evaluates.
+  if (native == kNativeStatesObliged && error_.empty() && out.verdict == VerdictCode::Review) {
+    ++native_states_obliged_;
+    verdict_ = static_cast<Value>(out.verdict);
+    frame_.verdict = verdict_;
+    push_obliged(oblige_steps_.data() + oblige_base_[d], frame_.out_obliged, out);
+    return;
+  }
   obligations(d, out);
 }
 
@@ -333,8 +366,8 @@ void Vm::decide_policy(uint32_t p, Outcome& out, const DecideOptions& opt) {
   begin_decision();
   const PolicyInfo& pi = prog_.policies[p];
   out.policy = static_cast<int32_t>(p);
-  Value as_of = as_of_value(opt);
-  Value in_force = window_state(pi.window, as_of);
+  Value as_of = as_of_of(opt, as_of_slot_, facts_);
+  Value in_force = window_of(pi.window, as_of);
   if (in_force != kTrue) {
     out.verdict = VerdictCode::Review;
     out.reason = Reason::PolicyNotInForce;
@@ -356,7 +389,13 @@ void Vm::decide_policy(uint32_t p, Outcome& out, const DecideOptions& opt) {
         out.reason = Reason::NoDecisionApplies;
         return;
       }
-      if (r == kNativeDecided || r == kNativeStates) {
+      if (r == kNativeDecided) {
+        ++native_policies_;
+        steps_ = fr.steps;
+        native_outcome(static_cast<uint32_t>(fr.out_decision), out);
+        return;
+      }
+      if (r == kNativeStates || r == kNativeStatesObliged) {
         ++native_policies_;
         steps_ = fr.steps;
         resolve_after(static_cast<uint32_t>(fr.out_decision), out, as_of, r);

@@ -68,6 +68,9 @@ class Vm {
   // decision (decide_policy).
   uint64_t native_states() const { return native_states_; }
   uint64_t native_policies() const { return native_policies_; }
+  // Of the states, those whose obligations the compiled function evaluated too
+  // (kNativeStatesObliged).
+  uint64_t native_states_obliged() const { return native_states_obliged_; }
 
   // Through the router (by the contact's country).
   void decide_routed(Outcome& out, const DecideOptions& opt = {});
@@ -180,7 +183,8 @@ class Vm {
 
   const Program& prog_;
   const NativeFn* native_ = nullptr;
-  uint64_t native_resolved_ = 0, native_deferred_ = 0, native_states_ = 0, native_policies_ = 0;
+  uint64_t native_resolved_ = 0, native_deferred_ = 0, native_states_ = 0, native_policies_ = 0,
+           native_states_obliged_ = 0;
   NativeFrame frame_;
   // The code the fast path runs: the program's, with jumps threaded and common
   // sequences fused into instructions of the VM's own (see fuse() in vm.cpp). The

@@ -218,7 +218,8 @@ struct Pair {
         if (k) opt.as_of = as_of;
         decide_entry(vm, e, a, opt);
         const uint64_t resolved = jit.native_resolved(), deferred = jit.native_deferred(),
-                       states = jit.native_states(), policies = jit.native_policies();
+                       states = jit.native_states(), policies = jit.native_policies(),
+                       obliged = jit.native_states_obliged();
         decide_entry(jit, e, b, opt);
         ++decisions;
         std::string d = compare(a, b);
@@ -226,6 +227,8 @@ struct Pair {
         if (tally && jit.native_resolved() != resolved) count_native(opt);
         if (tally && jit.native_deferred() != deferred) ++ways[b.error.empty() ? "deferred" : "deferred-error"];
         if (tally && jit.native_states() != states) ++ways["states"];
+        if (tally && jit.native_states_obliged() != obliged)
+          ++ways[b.obligations.empty() ? "states-obliged" : "states-obligation"];
         if (tally && jit.native_policies() != policies) ++ways["policy"];
       }
     return {};

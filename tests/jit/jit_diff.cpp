@@ -10,7 +10,8 @@
 // compiled whole (native, allow, deny, conflict, review-rule, no-rule, obligation,
 // override, window, unknown-rule, as-of: engine_diff.h's count_native), or handed back by
 // one to the interpreter (deferred, deferred-error; states: finished from the rule
-// states it gave), or a policy's guards and choice of decision made by its compiled
+// states it gave; states-obliged, states-obligation: with the obligations it evaluated
+// too, none or some holding), or a policy's guards and choice of decision made by its compiled
 // function (policy). The counts are printed.
 // Exit 0: no disagreement; 1: some (printed); 77: this build has no native back end.
 #include <algorithm>
