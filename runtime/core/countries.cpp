@@ -17,17 +17,22 @@ const Country kCountries[] = {
 // Lower-case ASCII, one space between words, none around them. Bytes above ASCII (the
 // accents of "Åland", "Côte") are kept as they are.
 void normalise(std::string_view s, std::string& out) {
-  out.clear();
+  // Written in place: the result is never longer than `s` (each space written stands for
+  // at least one blank read), and appending a byte at a time cost 12 instructions a byte.
+  out.resize(s.size());
+  char* p = out.data();
+  size_t k = 0;
   bool space = false;
   for (char c : s) {
     if (c == ' ' || c == '\t' || c == '\r') {
-      space = !out.empty();
+      space = k != 0;
       continue;
     }
-    if (space) out += ' ';
+    if (space) p[k++] = ' ';
     space = false;
-    out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    p[k++] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   }
+  out.resize(k);
 }
 
 struct Index {
@@ -62,11 +67,21 @@ size_t country_count() { return sizeof(kCountries) / sizeof(kCountries[0]); }
 
 std::string_view country_alpha2(std::string_view text) {
   if (text.size() > 80) return {};
+  // An export's rows mostly repeat the previous row's country: the last text asked for,
+  // and its answer, are kept per thread (a comparison instead of normalising and hashing).
+  thread_local std::string last_text;
+  thread_local std::string_view last_code;
+  thread_local bool have_last = false;
+  if (have_last && text == last_text) return last_code;
   thread_local std::string key;
   normalise(text, key);
   const Index& i = index();
   auto it = i.by_key.find(key);
-  return it == i.by_key.end() ? std::string_view() : std::string_view(it->second, 2);
+  std::string_view code = it == i.by_key.end() ? std::string_view() : std::string_view(it->second, 2);
+  last_text.assign(text.data(), text.size());
+  last_code = code;
+  have_last = true;
+  return code;
 }
 
 }  // namespace lawful

@@ -44,6 +44,28 @@ std::vector<std::string> rows(const std::string& mapping, const std::vector<std:
 
 }  // namespace
 
+TEST_CASE("countries: the same text asked again, or another, gives its own answer (the last answer kept)") {
+  for (int round = 0; round < 2; ++round) {
+    CHECK(country_alpha2("France") == "FR");
+    CHECK(country_alpha2("France") == "FR");
+    CHECK(country_alpha2("Atlantis") == "");
+    CHECK(country_alpha2("Atlantis") == "");
+    CHECK(country_alpha2("France ") == "FR");
+    CHECK(country_alpha2("Germany") == "DE");
+    CHECK(country_alpha2("germany") == "DE");
+    CHECK(country_alpha2("") == "");
+    CHECK(country_alpha2("FR") == "FR");
+  }
+  // The text asked for may live in a buffer that is then overwritten: the answer to the
+  // next question must not come from the old bytes.
+  std::string row = "Spain";
+  CHECK(country_alpha2(row) == "ES");
+  row = "Italy";
+  CHECK(country_alpha2(row) == "IT");
+  row[0] = 'X';
+  CHECK(country_alpha2(row) == "");
+}
+
 TEST_CASE("countries: codes, names and other names to alpha-2; nothing guessed") {
   CHECK(country_count() == 249);
   CHECK(country_alpha2("GB") == "GB");
