@@ -148,7 +148,6 @@ bool MappedBinder::value_of(FactStore& fs, const MappedSource& src, int col, Val
     return true;
   }
   std::string_view cell = cells_[static_cast<size_t>(col)];
-  std::string why;
   if (src.conversion == Conversion::Split) {
     // A list of strings: the pieces between separators, trimmed, empty ones dropped.
     const size_t start = fs.slots.size();
@@ -180,8 +179,8 @@ bool MappedBinder::value_of(FactStore& fs, const MappedSource& src, int col, Val
       return true;
     }
   }
-  if (!convert_cell(src, prog_.schema, cell, out, &text, &why)) {
-    *error = fmt::format("column {}: '{}' {}", src.column, utf8_prefix(cell, 40), why);
+  if (!convert_cell(src, prog_.schema, cell, out, &text, &why_)) {
+    *error = fmt::format("column {}: '{}' {}", src.column, utf8_prefix(cell, 40), why_);
     return false;
   }
   // Kept when its text outlives the row (a country's, a table's; not a cell's own).

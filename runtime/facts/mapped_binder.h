@@ -62,6 +62,7 @@ class MappedBinder {
   std::vector<int> when_col_, confirmed_col_;
   std::vector<std::vector<Memo>> memo_;  // by (record, field), as field_col_
   std::vector<Memo> confirmed_memo_;
+  std::string why_;  // why convert_cell refused a cell (kept, so as not to make a string a cell)
   std::vector<bool> optional_;        // columns_[i] may be missing from the header
   int id_col_ = -1;                    // the column of contact.id, for error records
   size_t header_size_ = 0;
