@@ -67,21 +67,11 @@ size_t country_count() { return sizeof(kCountries) / sizeof(kCountries[0]); }
 
 std::string_view country_alpha2(std::string_view text) {
   if (text.size() > 80) return {};
-  // An export's rows mostly repeat the previous row's country: the last text asked for,
-  // and its answer, are kept per thread (a comparison instead of normalising and hashing).
-  thread_local std::string last_text;
-  thread_local std::string_view last_code;
-  thread_local bool have_last = false;
-  if (have_last && text == last_text) return last_code;
   thread_local std::string key;
   normalise(text, key);
   const Index& i = index();
   auto it = i.by_key.find(key);
-  std::string_view code = it == i.by_key.end() ? std::string_view() : std::string_view(it->second, 2);
-  last_text.assign(text.data(), text.size());
-  last_code = code;
-  have_last = true;
-  return code;
+  return it == i.by_key.end() ? std::string_view() : std::string_view(it->second, 2);
 }
 
 }  // namespace lawful

@@ -44,7 +44,7 @@ std::vector<std::string> rows(const std::string& mapping, const std::vector<std:
 
 }  // namespace
 
-TEST_CASE("countries: the same text asked again, or another, gives its own answer (the last answer kept)") {
+TEST_CASE("countries: the same text asked again, or another, gives its own answer") {
   for (int round = 0; round < 2; ++round) {
     CHECK(country_alpha2("France") == "FR");
     CHECK(country_alpha2("France") == "FR");
@@ -56,8 +56,8 @@ TEST_CASE("countries: the same text asked again, or another, gives its own answe
     CHECK(country_alpha2("") == "");
     CHECK(country_alpha2("FR") == "FR");
   }
-  // The text asked for may live in a buffer that is then overwritten: the answer to the
-  // next question must not come from the old bytes.
+  // The text asked for may live in a buffer that is then overwritten (a row's cells): the
+  // answer to the next question must not come from the old bytes.
   std::string row = "Spain";
   CHECK(country_alpha2(row) == "ES");
   row = "Italy";
