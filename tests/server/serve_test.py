@@ -274,6 +274,30 @@ def metrics_move():
     check(value(after, "lawful_decisions_total") == value(before, "lawful_decisions_total") + 1, "decisions", after)
     check(value(after, 'lawful_http_request_duration_seconds_count{route="/v1/decide"}') ==
           value(before, 'lawful_http_request_duration_seconds_count{route="/v1/decide"}') + 1, "the histogram", after)
+    # Each connection's thread counts apart (the metrics' shards): the sums are exact.
+    lines = CASES.splitlines()[:5]
+
+    def send(conn):
+        for line in lines:
+            SRV.request("POST", "/v1/decide", line, JSON, conn=conn)
+    conns = [SRV.conn() for _ in range(4)]
+    threads = [threading.Thread(target=send, args=(c,)) for c in conns]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    SRV.request("POST", "/v1/decide", "\n".join(lines) + "\nnot json\n", NDJSON)
+    for c in conns:
+        c.close()
+    last = SRV.request("GET", "/metrics")[2].decode()
+    check(value(last, "lawful_decisions_total") == value(after, "lawful_decisions_total") + 4 * 5 + 5,
+          "decisions on four connections at once, and a stream", last)
+    check(value(last, "lawful_decision_errors_total") == value(after, "lawful_decision_errors_total") + 1,
+          "the stream's error record", last)
+    check(value(last, 'lawful_http_requests_total{route="/v1/decide",code="200"}') ==
+          value(after, 'lawful_http_requests_total{route="/v1/decide",code="200"}') + 21, "requests", last)
+    check(value(last, 'lawful_http_request_duration_seconds_count{route="/v1/decide"}') ==
+          value(after, 'lawful_http_request_duration_seconds_count{route="/v1/decide"}') + 21, "the histogram", last)
     check("# TYPE lawful_http_request_duration_seconds histogram" in after, "typed", after)
     check("lawful_policy_generation 1" in after, "the generation", after)
 
