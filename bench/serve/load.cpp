@@ -268,14 +268,33 @@ int decide(const Target& t, const std::string& cases_path, double rate, double s
     for (int e = 0; e < n; ++e) {
       size_t c = static_cast<size_t>(events[e].data.u64);
       Conn& conn = conns[c];
+      bool gone = false;
       for (;;) {
         ssize_t got = ::recv(conn.fd, buf, sizeof(buf), 0);
         if (got < 0 && errno == EINTR) continue;
         if (got < 0 && errno == EAGAIN) break;
-        if (got <= 0) die("the server closed a connection" + std::string(got < 0 ? ": " : "") +
-                          (got < 0 ? std::strerror(errno) : ""));
+        if (got <= 0) {
+          gone = true;
+          break;
+        }
         conn.in.append(buf, static_cast<size_t>(got));
         if (static_cast<size_t>(got) < sizeof(buf)) break;
+      }
+      if (gone) {
+        // Closed by the server: an idle one at its keep-alive timeout (opened again),
+        // or one with a request in flight (that request failed).
+        if (conn.busy) {
+          if (conn.due >= measured_from && conn.due < stop) ++failed, ++answered;
+          --in_flight;
+        }
+        const bool was_idle = !conn.busy;
+        conn.busy = false;
+        epoll_ctl(ep, EPOLL_CTL_DEL, conn.fd, nullptr);
+        ::close(conn.fd);
+        conn.in.clear();
+        open(c);
+        if (!was_idle) idle.push_back(static_cast<int>(c));
+        continue;
       }
       // One answer at a time on a connection (no pipelining).
       size_t head_end = conn.in.find("\r\n\r\n");
