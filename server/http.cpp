@@ -460,6 +460,14 @@ void Http::drain() {
   if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RDWR);  // accept() fails: httplib's loop ends
 }
 
+int Http::bind(const std::string& host, int port) {
+  int bound = port == 0 ? bind_to_any_port(host) : (bind_to_port(host, port) ? port : -1);
+  // Listening again on a listening socket sets its queue's length (SOMAXCONN: the most
+  // the kernel allows, net.core.somaxconn capping it).
+  if (bound >= 0 && ::listen(listen_fd_, SOMAXCONN) != 0) return -1;
+  return bound;
+}
+
 bool Http::process_and_close_socket(socket_t sock) {
   Conn conn(sock, read_ms_, write_ms_);
   const std::string keep_alive = connection_header(false);  // made once per connection, not per answer

@@ -468,7 +468,7 @@ int run(const Options& o) {
     });
   }
 
-  int bound = port == 0 ? http.bind_to_any_port(host) : (http.bind_to_port(host, port) ? port : -1);
+  int bound = http.bind(host, port);
   if (bound < 0) {
     say(fmt::format("lawful serve: cannot listen on {}: the address is in use or not this machine's", o.listen));
     pthread_sigmask(SIG_SETMASK, &old, nullptr);

@@ -11,7 +11,7 @@ usage: serve_test.py LAWFUL [--sanitized]     (run from the repository root)
 point is timing (SIGTERM with requests in flight, slow and surplus connections) and the
 option checks are left to the Release run; the rest runs, with longer client timeouts.
 """
-import hashlib, hmac, json, os, re, pathlib, shutil, signal, socket, subprocess, sys, tempfile, threading, time, traceback
+import hashlib, hmac, json, os, re, pathlib, select, shutil, signal, socket, subprocess, sys, tempfile, threading, time, traceback
 
 sys.path.insert(0, os.path.dirname(__file__))
 from serve_common import ROOT, Server, cases_from  # noqa: E402
@@ -261,6 +261,44 @@ def slow_and_surplus_connections():
         check("lawful_rejected_connections_total 0" not in srv.request("GET", "/metrics")[2].decode(), "counted")
     finally:
         srv.stop()
+
+
+@test
+def a_burst_of_connections_waits_in_the_accept_queue():
+    """A client's pool opening 32 connections at once. httplib listens with a queue of 5:
+    the kernel dropped the SYNs beyond it, and those clients sent theirs again only a
+    second later (their first requests waited as long). With the server stopped (SIGSTOP),
+    only the kernel answers: each handshake completes at once when the queue holds it."""
+    socks = []
+    SRV.signal(signal.SIGSTOP)
+    try:
+        for _ in range(32):
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", SRV.port))
+            socks.append(s)
+        connected, deadline = set(), time.time() + 0.5  # a dropped SYN is sent again after 1 s
+        while len(connected) < len(socks) and time.time() < deadline:
+            _, writable, _ = select.select([], [s for s in socks if s not in connected], [], 0.05)
+            connected.update(writable)
+        check(len(connected) == len(socks) and all(s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0
+                                                   for s in socks),
+              f"{len(connected)} of {len(socks)} connections accepted by the kernel while the server was stopped")
+    finally:
+        SRV.signal(signal.SIGCONT)
+    try:
+        for s in socks:
+            s.setblocking(True)
+            s.settimeout(Server.timeout)
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        for s in socks:
+            data = b""
+            while chunk := s.recv(4096):
+                data += chunk
+            check(data.startswith(b"HTTP/1.1 200"), "each connection of the burst answered", data[:200])
+    finally:
+        for s in socks:
+            s.close()
 
 
 @test
