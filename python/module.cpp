@@ -766,14 +766,18 @@ PYBIND11_MODULE(_lawful, m) {
   m.def(
       "decide_buffer",
       [](const EnginePtr& engine, py::buffer data, const std::string& campaign, py::object threads,
-         uint64_t first_line, py::object mapping) {
+         uint64_t first_line, py::object mapping, py::object header) {
         // Decided where it lies: the export (held by `info`) keeps a bytearray from being
         // resized while the GIL is released.
         py::buffer_info info;
         std::string_view in = bytes_of(data, info);
         std::optional<Mapped> mapped =
             mapped_of(engine, mapping, !mapping.is_none() && mapping.cast<const MappingRef&>().m->mapping->format == "csv");
-        if (mapped && mapped->csv) {
+        if (mapped && mapped->csv && !header.is_none()) {
+          // A block from the middle of an export (lawful.dask): its file's header given,
+          // its rows numbered from `first_line`.
+          mapped->header = header.cast<std::string>();
+        } else if (mapped && mapped->csv) {
           // An export read through a mapping: its first line is the header, and its rows
           // are numbered as lines of the file, from 2.
           size_t nl = in.find('\n');
@@ -788,7 +792,7 @@ PYBIND11_MODULE(_lawful, m) {
         return run_batch(engine, campaign, in, nullptr, threads, first_line, mapped ? &*mapped : nullptr);
       },
       py::arg("engine"), py::arg("data"), py::arg("campaign"), py::arg("threads"), py::arg("first_line"),
-      py::arg("mapping") = py::none());
+      py::arg("mapping") = py::none(), py::arg("header") = py::none());
 
   // The pool of blocks' buffers (BlockPool): (blocks held, bytes, blocks taken again).
   m.def("pool_stats", [] { return block_pool().stats(); });
@@ -900,7 +904,8 @@ PYBIND11_MODULE(_lawful, m) {
 
   py::class_<MappingRef, MappingPtr>(m, "Mapping")
       .def_property_readonly("input", [](const MappingRef& r) { return r.m->mapping->format; })
-      .def_property_readonly("name", [](const MappingRef& r) { return text(r.m->mapping->name); });
+      .def_property_readonly("name", [](const MappingRef& r) { return text(r.m->mapping->name); })
+      .def_property_readonly("source", [](const MappingRef& r) { return text(r.m->source); });
 
   // A mapping file (or its text) checked against an engine's schema: (mapping or None,
   // diagnostics, rendered text, one-line message), as load_path gives an engine.

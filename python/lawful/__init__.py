@@ -23,7 +23,7 @@ import json
 import math
 import os
 import threading
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 Mapping_ = Mapping  # typing's (a dict-like), before lawful.Mapping (an export's mapping) takes the name
 
@@ -433,6 +433,12 @@ class Mapping:
     @property
     def name(self) -> str:
         return self._handle.name
+
+    @property
+    def source(self) -> Tuple[str, str]:
+        """(path, text): the mapping file as it was checked, what ``lawful.dask`` sends to
+        its workers (each checks it once against the program's schema)."""
+        return (self.path, self._handle.source)
 
     def __repr__(self) -> str:
         return f"<Mapping {self.path} ({self.name}, input {self.input})>"
