@@ -3,7 +3,8 @@
 those of `lawful check --cases`, the stream and the single case, bad requests and limits,
 reloads (SIGHUP, a file changed, a broken edit, under load), the decision log (masking,
 reopening, complete after SIGTERM with requests in flight), the bearer token, metrics
-that move.
+that move (and add up across the connections' threads), a burst of connections held by
+the accept queue.
 
 usage: serve_test.py LAWFUL [--sanitized]     (run from the repository root)
 
