@@ -31,7 +31,8 @@ class Metrics {
     std::string_view policy, verdict;
     uint64_t n = 0;
   };
-  // A request's few counts, kept without allocating (up to four pairs in place).
+  // A request's few counts, kept without allocating (up to four pairs in place). The views
+  // must outlive the call to decisions(): the program's names, kept while its engine is.
   class Counts {
    public:
     void add(std::string_view policy, std::string_view verdict, uint64_t n = 1);
