@@ -113,6 +113,7 @@ Value Vm::run_native_decision(uint32_t d, Value as_of) {
   NativeFrame& fr = frame_;
   fr.as_of = as_of;
   fr.steps = steps_;
+  share_strings();
   const Value r = f(&fr);
   if (r == kNativeInterpret) {
     native_failed();
@@ -381,6 +382,7 @@ void Vm::decide_policy(uint32_t p, Outcome& out, const DecideOptions& opt) {
       NativeFrame& fr = frame_;
       fr.as_of = as_of;
       fr.steps = steps_;
+      share_strings();
       const Value r = f(&fr);
       if (r == kNativeNoDecision) {
         ++native_policies_;

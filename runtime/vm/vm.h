@@ -160,6 +160,12 @@ class Vm {
   }
   Value eval_campaign_only(uint32_t fn);
   Value eval_native(uint32_t fn);
+  // Before each call of compiled code: the facts' strings as they are now (the
+  // interpreter's builtins may have grown them since the decision began).
+  void share_strings() {
+    frame_.strings = facts_->strings.data();
+    frame_.nstrings = facts_->strings.size();
+  }
   Value eval_traced(int32_t fn, FactSet& mask, FactSet& reads);
   Value window_state(const Window& w, Value as_of) const;
   void begin_decision();
