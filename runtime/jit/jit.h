@@ -48,9 +48,11 @@ enum Probe : uint32_t {
   kProbeTextWords,     // two texts of one length, 8 bytes or more, compared
   kProbeTextShort,     // two texts of one length, 1 to 7 bytes, compared
   kProbeTextEmpty,     // two empty texts
+  kProbeListElement,   // an element of a list of values compared (x in list)
   kProbeCount
 };
-inline constexpr const char* kProbeNames[kProbeCount] = {"text-constant", "text-words", "text-short", "text-empty"};
+inline constexpr const char* kProbeNames[kProbeCount] = {"text-constant", "text-words", "text-short", "text-empty",
+                                                          "list-element"};
 
 inline constexpr const char* kNotCached = "not in the cache";
 

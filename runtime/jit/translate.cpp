@@ -951,7 +951,37 @@ class Translator {
       return r;
     });
   }
-  void op_InList(uint32_t) { in_list(false); }
+  // x in a list of values (not texts): the list's range checked, then its elements
+  // compared in a loop, as helper::in_list.
+  void op_InList(uint32_t) {
+    on_known(2, [&](const std::vector<llvm::Value*>& x) {
+      llvm::Value* start = b_.CreateLShr(x[1], 32);
+      llvm::Value* n = b_.CreateAnd(x[1], i64c(0xffffffff));
+      fail_if(b_.CreateICmpUGT(b_.CreateAdd(start, n), nslots_), kListRange);
+      llvm::BasicBlock* before = b_.GetInsertBlock();
+      llvm::BasicBlock* loop = block();
+      llvm::BasicBlock* body = block();
+      llvm::BasicBlock* done = block();
+      b_.CreateBr(loop);
+      b_.SetInsertPoint(loop);
+      llvm::PHINode* i = b_.CreatePHI(i64_, 2);
+      i->addIncoming(i64c(0), before);
+      b_.CreateCondBr(b_.CreateICmpULT(i, n), body, done);
+      b_.SetInsertPoint(body);
+      probe(kProbeListElement);
+      llvm::Value* found = b_.CreateICmpEQ(slot(b_.CreateAdd(start, i)), x[0]);
+      llvm::BasicBlock* next = block();
+      b_.CreateCondBr(found, done, next);
+      b_.SetInsertPoint(next);
+      i->addIncoming(b_.CreateAdd(i, i64c(1)), next);
+      b_.CreateBr(loop);
+      b_.SetInsertPoint(done);
+      llvm::PHINode* r = b_.CreatePHI(i1_, 2);
+      r->addIncoming(b_.getFalse(), loop);
+      r->addIncoming(b_.getTrue(), body);
+      return boolean(r);
+    });
+  }
   void op_InListStr(uint32_t) { in_list(true); }
   void op_InStrSet(uint32_t w) {
     const SortedSet* set = &sets_[decode_a(w)];
