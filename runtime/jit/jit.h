@@ -49,10 +49,11 @@ enum Probe : uint32_t {
   kProbeTextShort,     // two texts of one length, 1 to 7 bytes, compared
   kProbeTextEmpty,     // two empty texts
   kProbeListElement,   // an element of a list of values compared (x in list)
+  kProbeListText,      // an element of a list of texts compared (x in list)
   kProbeCount
 };
 inline constexpr const char* kProbeNames[kProbeCount] = {"text-constant", "text-words", "text-short", "text-empty",
-                                                          "list-element"};
+                                                          "list-element", "list-text"};
 
 inline constexpr const char* kNotCached = "not in the cache";
 

@@ -944,17 +944,15 @@ class Translator {
     llvm::Value* bit = b_.CreateTrunc(b_.CreateLShr(s, b_.CreateSelect(in_range, x, i64c(0))), i1_);
     put(h_ - 2, known_or_u(either_u(s, x), b_.CreateAnd(in_range, bit)));
   }
+  // x in a list (of values, or by text): the list's range checked against the facts (the
+  // interpreter's error), then its elements compared in a loop, as helper::in_list.
   void in_list(bool by_text) {
     on_known(2, [&](const std::vector<llvm::Value*>& x) {
-      llvm::Value* r = call(&helper::in_list, {frame_, x[1], x[0], i64c(by_text ? 1 : 0), i64c(pc_)});
-      check_error();
-      return r;
-    });
-  }
-  // x in a list of values (not texts): the list's range checked, then its elements
-  // compared in a loop, as helper::in_list.
-  void op_InList(uint32_t) {
-    on_known(2, [&](const std::vector<llvm::Value*>& x) {
+      if (by_text && !inline_texts()) {
+        llvm::Value* r = call(&helper::in_list, {frame_, x[1], x[0], i64c(1), i64c(pc_)});
+        check_error();
+        return r;
+      }
       llvm::Value* start = b_.CreateLShr(x[1], 32);
       llvm::Value* n = b_.CreateAnd(x[1], i64c(0xffffffff));
       fail_if(b_.CreateICmpUGT(b_.CreateAdd(start, n), nslots_), kListRange);
@@ -968,8 +966,11 @@ class Translator {
       i->addIncoming(i64c(0), before);
       b_.CreateCondBr(b_.CreateICmpULT(i, n), body, done);
       b_.SetInsertPoint(body);
-      probe(kProbeListElement);
-      llvm::Value* found = b_.CreateICmpEQ(slot(b_.CreateAdd(start, i)), x[0]);
+      probe(by_text ? kProbeListText : kProbeListElement);
+      llvm::Value* e = slot(b_.CreateAdd(start, i));
+      llvm::Value* found =
+          by_text ? b_.CreateICmpEQ(texts_equal(e, x[0], false), i64c(kTrue)) : b_.CreateICmpEQ(e, x[0]);
+      llvm::BasicBlock* at_found = b_.GetInsertBlock();
       llvm::BasicBlock* next = block();
       b_.CreateCondBr(found, done, next);
       b_.SetInsertPoint(next);
@@ -978,10 +979,11 @@ class Translator {
       b_.SetInsertPoint(done);
       llvm::PHINode* r = b_.CreatePHI(i1_, 2);
       r->addIncoming(b_.getFalse(), loop);
-      r->addIncoming(b_.getTrue(), body);
+      r->addIncoming(b_.getTrue(), at_found);
       return boolean(r);
     });
   }
+  void op_InList(uint32_t) { in_list(false); }
   void op_InListStr(uint32_t) { in_list(true); }
   void op_InStrSet(uint32_t w) {
     const SortedSet* set = &sets_[decode_a(w)];

@@ -13,8 +13,8 @@
 // states it gave; states-obliged, states-obligation: with the obligations it evaluated
 // too, none or some holding), or a policy's guards and choice of decision made by its compiled
 // function (policy); or, inside the code, a comparison compiled inline (jit::Probe:
-// text-constant, text-words, text-short, text-empty, list-element; counted by code made with probes,
-// only when --expect is given). The counts are printed.
+// text-constant, text-words, text-short, text-empty, list-element, list-text; counted by
+// code made with probes, only when --expect is given). The counts are printed.
 // Exit 0: no disagreement; 1: some (printed); 77: this build has no native back end.
 #include <algorithm>
 #include <cstdio>
