@@ -73,7 +73,7 @@ void log_line(Service& s, const Batch& b, std::string& log, uint64_t line, std::
 
 // What a body's decisions came to.
 struct Decided {
-  std::map<std::pair<std::string, std::string>, uint64_t> counts;
+  Metrics::Counts counts;
   uint64_t errors = 0;
   bool decided = false, run_error = false;  // of the last line (for a single case: the case)
 };
@@ -87,7 +87,7 @@ Decided decide_here(Service& s, const Batch& b, std::string_view text, bool whol
   api::decide_cases(*b.engine.handle(), text, whole, out, [&](const api::LineDecided& line) {
     d.decided = line.decided;
     d.run_error = line.run_error;
-    if (line.decided) ++d.counts[{std::string(line.policy), line.verdict}];
+    if (line.decided) d.counts.add(line.policy, line.verdict);
     else ++d.errors;
     if (s.log.is_open()) log_line(s, b, log, line.line, line.input, line.record);
   });
@@ -307,10 +307,15 @@ bool fast_decide(Service& s, const Http::FastRequest& r, Http::FastAnswer& a) {
     Whole w = decide_whole(s, r.request_id, r.body, false);
     a.status = w.status;
     a.body = std::move(w.out);
-    a.headers = fmt::format(
-        "Content-Type: application/json\r\nLawful-Policy-Generation: {}\r\nLawful-Policy-Hash: {:016x}\r\n"
-        "X-Request-Id: {}\r\n",
-        w.batch.version.generation, w.batch.version.source_hash, w.batch.request_id);
+    // Made by hand: fmt's parse of a format string cost a twentieth of a request.
+    a.headers.reserve(128 + w.batch.request_id.size());
+    a.headers += "Content-Type: application/json\r\nLawful-Policy-Generation: ";
+    append_decimal(a.headers, w.batch.version.generation);
+    a.headers += "\r\nLawful-Policy-Hash: ";
+    append_hex16(a.headers, w.batch.version.source_hash);
+    a.headers += "\r\nX-Request-Id: ";
+    a.headers += w.batch.request_id;
+    a.headers += "\r\n";
   } catch (const std::bad_alloc&) {
     a.status = 503;
     a.body = json{{"error", "out of memory for this request"}}.dump() + "\n";

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 
@@ -459,6 +460,14 @@ void Http::drain() {
   if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RDWR);  // accept() fails: httplib's loop ends
 }
 
+int Http::bind(const std::string& host, int port) {
+  int bound = port == 0 ? bind_to_any_port(host) : (bind_to_port(host, port) ? port : -1);
+  // Listening again on a listening socket sets its queue's length (SOMAXCONN: the most
+  // the kernel allows, net.core.somaxconn capping it).
+  if (bound >= 0 && ::listen(listen_fd_, SOMAXCONN) != 0) return -1;
+  return bound;
+}
+
 bool Http::process_and_close_socket(socket_t sock) {
   Conn conn(sock, read_ms_, write_ms_);
   const std::string keep_alive = connection_header(false);  // made once per connection, not per answer
@@ -562,7 +571,17 @@ int Http::fast_decide(Conn& conn, bool close, bool& closed, const std::string& k
   if (!fast_(r, a)) return 0;
   conn.consume(body_at + length);
   closed = client_close;
-  std::string head = fmt::format("HTTP/1.1 {} {}\r\nContent-Length: {}\r\n", a.status, reason(a.status), a.body.size());
+  // Made by hand, as the service's headers are (fmt's parse cost more than the rest).
+  char number[20];
+  std::string head;
+  head.reserve(96 + keep_alive.size() + a.headers.size());
+  head += "HTTP/1.1 ";
+  head.append(number, static_cast<size_t>(std::to_chars(number, number + sizeof(number), a.status).ptr - number));
+  head += ' ';
+  head += reason(a.status);
+  head += "\r\nContent-Length: ";
+  head.append(number, static_cast<size_t>(std::to_chars(number, number + sizeof(number), a.body.size()).ptr - number));
+  head += "\r\n";
   head += closing ? connection_header(true) : keep_alive;
   head += a.headers;
   head += "\r\n";

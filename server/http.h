@@ -197,6 +197,11 @@ class Http final : public httplib::Server {
   ~Http() override;
   bool draining() const { return draining_.load(); }
   void drain();
+  // Binds to HOST:PORT (port 0: a free one) and listens with a deep accept queue: the
+  // port bound, or -1. httplib listens with a queue of 5 (CPPHTTPLIB_LISTEN_BACKLOG, fixed
+  // when Debian's library was compiled), so a burst of connections (a client's pool
+  // opening) had all but the first six wait a second and more for their handshake.
+  int bind(const std::string& host, int port);
 
  private:
   bool process_and_close_socket(socket_t sock) override;

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <ctime>
@@ -38,7 +39,24 @@ std::string now_rfc3339() {
                      tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
-std::string hex16(uint64_t v) { return fmt::format("{:016x}", v); }
+std::string hex16(uint64_t v) {
+  std::string out;
+  append_hex16(out, v);
+  return out;
+}
+
+void append_hex16(std::string& out, uint64_t v) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  char text[16];
+  for (int i = 15; i >= 0; --i, v >>= 4) text[i] = kDigits[v & 15];
+  out.append(text, sizeof(text));
+}
+
+void append_decimal(std::string& out, uint64_t v) {
+  char text[20];
+  auto r = std::to_chars(text, text + sizeof(text), v);
+  out.append(text, static_cast<size_t>(r.ptr - text));
+}
 
 // ---------------------------------------------------------------- the service's state
 
@@ -85,7 +103,12 @@ std::string Service::request_id(std::string_view given) {
   bool good = !given.empty() && given.size() <= 128;
   for (char c : given) good = good && c > ' ' && c < 127;
   if (good) return std::string(given);
-  return fmt::format("{}-{}", id_prefix, requests.fetch_add(1, std::memory_order_relaxed) + 1);
+  std::string id;
+  id.reserve(id_prefix.size() + 21);
+  id += id_prefix;
+  id += '-';
+  append_decimal(id, requests.fetch_add(1, std::memory_order_relaxed) + 1);
+  return id;
 }
 
 void send_error(httplib::Response& res, int status, std::string_view message) {
@@ -445,7 +468,7 @@ int run(const Options& o) {
     });
   }
 
-  int bound = port == 0 ? http.bind_to_any_port(host) : (http.bind_to_port(host, port) ? port : -1);
+  int bound = http.bind(host, port);
   if (bound < 0) {
     say(fmt::format("lawful serve: cannot listen on {}: the address is in use or not this machine's", o.listen));
     pthread_sigmask(SIG_SETMASK, &old, nullptr);

@@ -21,6 +21,9 @@ namespace lawful::server {
 // RFC 3339 in UTC, with milliseconds.
 std::string now_rfc3339();
 std::string hex16(uint64_t v);
+// The same appended to `out` (for the answers made on every request), and a number in decimal.
+void append_hex16(std::string& out, uint64_t v);
+void append_decimal(std::string& out, uint64_t v);
 
 struct Service {
   const Options& o;

@@ -3,7 +3,8 @@
 those of `lawful check --cases`, the stream and the single case, bad requests and limits,
 reloads (SIGHUP, a file changed, a broken edit, under load), the decision log (masking,
 reopening, complete after SIGTERM with requests in flight), the bearer token, metrics
-that move.
+that move (and add up across the connections' threads), a burst of connections held by
+the accept queue.
 
 usage: serve_test.py LAWFUL [--sanitized]     (run from the repository root)
 
@@ -11,7 +12,7 @@ usage: serve_test.py LAWFUL [--sanitized]     (run from the repository root)
 point is timing (SIGTERM with requests in flight, slow and surplus connections) and the
 option checks are left to the Release run; the rest runs, with longer client timeouts.
 """
-import hashlib, hmac, json, os, re, pathlib, shutil, signal, socket, subprocess, sys, tempfile, threading, time, traceback
+import hashlib, hmac, json, os, re, pathlib, select, shutil, signal, socket, subprocess, sys, tempfile, threading, time, traceback
 
 sys.path.insert(0, os.path.dirname(__file__))
 from serve_common import ROOT, Server, cases_from  # noqa: E402
@@ -264,6 +265,44 @@ def slow_and_surplus_connections():
 
 
 @test
+def a_burst_of_connections_waits_in_the_accept_queue():
+    """A client's pool opening 32 connections at once. httplib listens with a queue of 5:
+    the kernel dropped the SYNs beyond it, and those clients sent theirs again only a
+    second later (their first requests waited as long). With the server stopped (SIGSTOP),
+    only the kernel answers: each handshake completes at once when the queue holds it."""
+    socks = []
+    SRV.signal(signal.SIGSTOP)
+    try:
+        for _ in range(32):
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", SRV.port))
+            socks.append(s)
+        connected, deadline = set(), time.time() + 0.5  # a dropped SYN is sent again after 1 s
+        while len(connected) < len(socks) and time.time() < deadline:
+            _, writable, _ = select.select([], [s for s in socks if s not in connected], [], 0.05)
+            connected.update(writable)
+        check(len(connected) == len(socks) and all(s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0
+                                                   for s in socks),
+              f"{len(connected)} of {len(socks)} connections accepted by the kernel while the server was stopped")
+    finally:
+        SRV.signal(signal.SIGCONT)
+    try:
+        for s in socks:
+            s.setblocking(True)
+            s.settimeout(Server.timeout)
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        for s in socks:
+            data = b""
+            while chunk := s.recv(4096):
+                data += chunk
+            check(data.startswith(b"HTTP/1.1 200"), "each connection of the burst answered", data[:200])
+    finally:
+        for s in socks:
+            s.close()
+
+
+@test
 def metrics_move():
     before = SRV.request("GET", "/metrics")[2].decode()
     SRV.request("POST", "/v1/decide", FIRST, JSON)
@@ -274,6 +313,34 @@ def metrics_move():
     check(value(after, "lawful_decisions_total") == value(before, "lawful_decisions_total") + 1, "decisions", after)
     check(value(after, 'lawful_http_request_duration_seconds_count{route="/v1/decide"}') ==
           value(before, 'lawful_http_request_duration_seconds_count{route="/v1/decide"}') + 1, "the histogram", after)
+    # Each connection's thread counts apart (the metrics' shards): the sums are exact.
+    lines = CASES.splitlines()[:5]
+
+    def send(conn):
+        for line in lines:
+            SRV.request("POST", "/v1/decide", line, JSON, conn=conn)
+    conns = [SRV.conn() for _ in range(4)]
+    threads = [threading.Thread(target=send, args=(c,)) for c in conns]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # A stream whose decisions fall in more (policy, verdict) pairs than a request counts in place.
+    every = CASES.splitlines()
+    SRV.request("POST", "/v1/decide", "\n".join(every) + "\nnot json\n", NDJSON)
+    for c in conns:
+        c.close()
+    last = SRV.request("GET", "/metrics")[2].decode()
+    pairs = [l for l in last.splitlines() if l.startswith("lawful_decisions_total{")]
+    check(len(pairs) > 4, "more than four (policy, verdict) pairs", last)
+    check(value(last, "lawful_decisions_total") == value(after, "lawful_decisions_total") + 4 * 5 + len(every),
+          "decisions on four connections at once, and a stream", last)
+    check(value(last, "lawful_decision_errors_total") == value(after, "lawful_decision_errors_total") + 1,
+          "the stream's error record", last)
+    check(value(last, 'lawful_http_requests_total{route="/v1/decide",code="200"}') ==
+          value(after, 'lawful_http_requests_total{route="/v1/decide",code="200"}') + 21, "requests", last)
+    check(value(last, 'lawful_http_request_duration_seconds_count{route="/v1/decide"}') ==
+          value(after, 'lawful_http_request_duration_seconds_count{route="/v1/decide"}') + 21, "the histogram", last)
     check("# TYPE lawful_http_request_duration_seconds histogram" in after, "typed", after)
     check("lawful_policy_generation 1" in after, "the generation", after)
 
