@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """End-to-end tests of the `lawful` command on the built binary.
 
-usage: run_cli.py LAWFUL        (run from the repository root)
+Each test runs the binary as a user would and checks its output and exit status. The
+tests marked @text_test check the command's words and exit statuses on paths other tests
+run under the sanitizers; the sanitizer build skips them (docs/performance.md, "The test
+command's time", names what covers each there).
 
-Each test runs the binary as a user would and checks its output and exit status.
+usage: run_cli.py LAWFUL [--sanitized]        (run from the repository root)
 """
 import json, os, pathlib, re, shutil, subprocess, sys
 
@@ -20,14 +23,14 @@ def contacts_file(rows):
     return write("contacts.jsonl", "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows))
 
 
-@test
+@text_test
 def help_on_every_command():
     for cmd in ([], ["check"], ["test"], ["compile"], ["disasm"], ["explain"], ["diff"], ["fmt"], ["lint"]):
         p = run(*cmd, "--help")
         check(p.returncode == 0 and "Usage" in p.stdout, f"--help for {cmd}", p)
 
 
-@test
+@text_test
 def version_names_the_build_and_the_standard_library():
     # The hash is FNV-1a 64 over "lawful standard library", then each module's path and
     # text (sorted by path, as stdlib/embed.cmake embeds them), each followed by its length.
@@ -54,7 +57,7 @@ def version_names_the_build_and_the_standard_library():
     check(p.returncode == 2 and "give a command" in p.stderr, "no command and no --version: a usage error", p)
 
 
-@test
+@text_test
 def usage_errors_exit_2():
     check(run().returncode == 2, "no command")
     check(run("nonsense").returncode == 2, "unknown command")
@@ -168,7 +171,7 @@ def run_time_errors_point_at_the_expression_with_either_engine():
     check(p.stdout == outs[0], "the compiled file reports the same position", p)
 
 
-@test
+@text_test
 def errors_in_policies_exit_1_with_positions():
     bad = write("bad.law", 'policy t.bad "x"\ndecision d:\n  rule r: deny\n    when contact.entiy == company\n')
     p = run("check", bad, "--cases", "/dev/null")
@@ -208,7 +211,7 @@ def damaged_lawc_is_refused():
     check(p.returncode == 1 and "truncated" in p.stderr, "truncated file refused", p)
 
 
-@test
+@text_test
 def disasm_shows_the_program():
     lawc = TMP / "spec.lawc"
     run("compile", SPEC, "-o", lawc)
@@ -218,7 +221,7 @@ def disasm_shows_the_program():
         check(needle in p.stdout, f"disasm shows {needle!r}", p)
 
 
-@test
+@text_test
 def test_command_reports_failures():
     pol = write("t.law", 'policy t.t "x"\ndecision d:\n  rule r: deny\n    cite "c"\n'
                 'test "passes" {\n  expect d is deny\n}\n'
@@ -237,7 +240,7 @@ def test_command_reports_failures():
     check(p.returncode == 0 and " 0 failed" in p.stdout, "the language corpus passes", p)
 
 
-@test
+@text_test
 def test_coverage():
     head = ('policy t.cov "x"\ndecision d:\n  rule r: deny\n    cite "c"\n  rule s: allow basis consent\n'
             '    when contact.objected == false\n    overrides r\n    cite "s"\n')
@@ -308,7 +311,7 @@ def every_policy_rule_is_documented_for_lawyers():
 
 
 
-@test
+@text_test
 def test_as_of_and_coverage_by_date():
     # A regulation change: the old rules until 2026-08-11, the new ones from then.
     pol = write("change.law", 'policy t.change "x"\ndecision d:\n'
@@ -386,7 +389,7 @@ def gen(n, seed=1, fmt="jsonl"):
     return path
 
 
-@test
+@text_test
 def gen_contacts_is_realistic_and_repeatable():
     a, b = gen(3000), gen(3000)
     check(a.read_bytes() == b.read_bytes(), "the same seed gives the same file")
