@@ -402,8 +402,8 @@ class PolicyChecker {
       r.status = Status::NotProved;
       r.message = "the solver's counterexample does not replay in the VM (" +
                   (replay_note_.empty() ? std::string("second contact") : replay_note_) +
-                  "): the encoding approximates something here (lower() of a text compared with anything but a "
-                  "constant is a function the solver chooses)";
+                  "): the encoding approximates something here (lower(), domain() or local_part() are any function "
+                  "to the solver)";
     }
     replay_note_.clear();
     r.witness = std::move(w);
