@@ -262,23 +262,40 @@ class PolicyChecker {
           const SRules& ra = a.rules_of(d);
           for (size_t i = 0; i < di.rules.size() && r.status != Status::Failed; ++i) {
             if (di.rules[i].verdict != allow) continue;
-            Answer ans = ask(s, ra.reached && ra.winner[i] && ra.verdict == allow, opt_);
-            if (ans.result == z3::unknown) {
-              r.status = Status::NotProved;
-              r.message = fmt::format("{} (decision {}, rule '{}' allowing)", ans.why, prog_.str(di.name),
-                                      prog_.str(di.rules[i].name));
-            } else if (ans.result == z3::sat) {
-              const z3::model& m = *ans.model;
-              Witness w = witness(a, m, oa->verdict);
-              w.second_contact = b.root_json(m, "contact");
-              w.second_campaign = b.root_json(m, "campaign");
-              w.second_verdict = verdict_name(m.eval(ob.verdict, true).get_numeral_int64());
-              const std::string replay2 = vm_verdict(prog_, p_, w.second_contact, w.second_campaign, opt_);
-              w.replayed = w.replayed && replay2 == w.second_verdict;
-              r.status = Status::Failed;
-              r.message = fmt::format("allowed with some facts absent (rule '{}'), but '{}' once they are filled in",
-                                      prog_.str(di.rules[i].name), w.second_verdict);
-              finish_witness(r, std::move(w));
+            const z3::expr query = ra.reached && ra.winner[i] && ra.verdict == allow;
+            // A counterexample that does not replay is asked again with lower(), domain()
+            // and local_part() made exact (Encoder::exactness): costly, so only then.
+            const bool can_refine = !a.exactness().empty() || !b.exactness().empty();
+            for (int attempt = 0; attempt < (can_refine ? 2 : 1); ++attempt) {
+              if (attempt == 1) {
+                s.push();
+                for (const z3::expr& e : a.exactness()) s.add(e);
+                for (const z3::expr& e : b.exactness()) s.add(e);
+              }
+              Answer ans = ask(s, query, opt_);
+              if (attempt == 1) s.pop();
+              if (ans.result == z3::unknown) {
+                r.status = Status::NotProved;
+                r.message = fmt::format("{} (decision {}, rule '{}' allowing{})", ans.why, prog_.str(di.name),
+                                        prog_.str(di.rules[i].name), attempt ? ", with lower() exact" : "");
+              } else if (ans.result == z3::sat) {
+                const z3::model& m = *ans.model;
+                Witness w = witness(a, m, oa->verdict);
+                w.second_contact = b.root_json(m, "contact");
+                w.second_campaign = b.root_json(m, "campaign");
+                w.second_verdict = verdict_name(m.eval(ob.verdict, true).get_numeral_int64());
+                const std::string replay2 = vm_verdict(prog_, p_, w.second_contact, w.second_campaign, opt_);
+                w.replayed = w.replayed && replay2 == w.second_verdict;
+                if (!w.replayed && attempt == 0 && can_refine) {
+                  replay_note_.clear();
+                  continue;
+                }
+                r.status = Status::Failed;
+                r.message = fmt::format("allowed with some facts absent (rule '{}'), but '{}' once they are filled in",
+                                        prog_.str(di.rules[i].name), w.second_verdict);
+                finish_witness(r, std::move(w));
+              }
+              break;
             }
           }
         }
