@@ -884,12 +884,12 @@ std::vector<std::pair<z3::expr, SVal>> Encoder::run_function(uint32_t fn, const 
               v.kind = SVal::Str;
               const z3::expr s = as_str(args[0]);
               std::string text;
-              if (text_of(s, text)) {  // a constant: lowered here, as the VM would
+              v.str = lower_(s);
+              if (text_of(s, text)) {  // a constant: lowered here, as the VM would, and known as a text
                 for (char& ch : text)
                   if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
-                v.str = text_val(text);
-              } else {
-                v.str = lower_(s);
+                side_.push_back(v.str == ctx_.string_val(text));
+                texts_.emplace(v.str.id(), std::make_pair(v.str, text));
               }
               break;
             }
