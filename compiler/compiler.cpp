@@ -297,6 +297,7 @@ Compilation compile_here(std::vector<SourceFile> user, std::vector<SourceFile> a
     if (c.is_user_file(t.span.file)) c.tests.push_back(std::move(t));
   for (sema::CompiledProperty& p : sr.properties)
     if (c.is_user_file(p.span.file)) c.properties.push_back(std::move(p));
+  c.conflicts = std::move(sr.conflicts);
   // One user policy and no router: that policy is what a caller evaluates.
   if (!prog->has_router) {
     int found = -1, count = 0;

@@ -72,6 +72,7 @@ struct Compilation {
   std::shared_ptr<const Program> program;  // null when there are errors
   std::vector<sema::CompiledTest> tests;   // of the user's files only
   std::vector<sema::CompiledProperty> properties;  // of the user's files only
+  std::vector<sema::ConflictPair> conflicts;       // W100's pairs (lawful lint asks the solver)
   // Every file's module, in the order analysed. The standard library's may be shared
   // with other compilations (reuse_stdlib): modules are never changed once parsed.
   std::vector<std::shared_ptr<const ast::Module>> modules;

@@ -184,6 +184,57 @@ class PolicyChecker {
     }
   }
 
+  // `lawful lint`'s pairs of this policy (verify_conflicts): a Result each, in order.
+  void check_pairs(const std::vector<const RulePair*>& pairs, std::vector<Result>& out) {
+    z3::context ctx;
+    Encoder a(ctx, prog_, opt_, "a");
+    std::optional<SOutcome> oa;
+    std::string unsupported;
+    try {
+      oa = a.decide_policy(p_);
+    } catch (const Unsupported& e) {
+      unsupported = e.what();
+    }
+    z3::solver s(ctx);
+    if (oa) prepare(s, a, p_, opt_);
+    for (const RulePair* pair : pairs) {
+      auto t0 = Clock::now();
+      Result r = base("conflict", fmt::format("{}: rules '{}' and '{}'", pair->decision, pair->first, pair->second),
+                      a.where(prog_.policies[p_].pos));
+      int d = -1, i = -1, j = -1;
+      for (uint32_t k : prog_.policies[p_].decisions)
+        if (prog_.str(prog_.decisions[k].name) == pair->decision) d = static_cast<int>(k);
+      if (d >= 0) {
+        const DecisionInfo& di = prog_.decisions[static_cast<size_t>(d)];
+        for (size_t k = 0; k < di.rules.size(); ++k) {
+          if (prog_.str(di.rules[k].name) == pair->first) i = static_cast<int>(k);
+          if (prog_.str(di.rules[k].name) == pair->second) j = static_cast<int>(k);
+        }
+        if (j >= 0) r.where = a.where(di.rules[static_cast<size_t>(j)].pos);
+      }
+      r.status = Status::NotProved;
+      if (!oa) {
+        r.message = unsupported;
+      } else if (i < 0 || j < 0) {
+        r.message = "the program has no such rules";
+      } else {
+        const SRules& sr = a.rules_of(static_cast<uint32_t>(d));
+        const Answer ans = ask(s, sr.reached && sr.winner[static_cast<size_t>(i)] && sr.winner[static_cast<size_t>(j)], opt_);
+        if (ans.result == z3::unsat) {
+          r.status = Status::Proved;
+        } else if (ans.result == z3::sat) {
+          r.status = Status::Failed;
+          r.message = "both can apply, neither overridden: the decision is 'review' (conflict)";
+          finish_witness(r, witness(a, *ans.model, oa->verdict));
+        } else {
+          r.message = ans.why;
+        }
+      }
+      r.seconds = since(t0);
+      out.push_back(std::move(r));
+    }
+  }
+
  private:
   void builtin(Encoder& a, z3::solver& s, const SOutcome& oa0, const std::string& pos) {
     z3::context& ctx = a.ctx();
@@ -211,23 +262,40 @@ class PolicyChecker {
           const SRules& ra = a.rules_of(d);
           for (size_t i = 0; i < di.rules.size() && r.status != Status::Failed; ++i) {
             if (di.rules[i].verdict != allow) continue;
-            Answer ans = ask(s, ra.reached && ra.winner[i] && ra.verdict == allow, opt_);
-            if (ans.result == z3::unknown) {
-              r.status = Status::NotProved;
-              r.message = fmt::format("{} (decision {}, rule '{}' allowing)", ans.why, prog_.str(di.name),
-                                      prog_.str(di.rules[i].name));
-            } else if (ans.result == z3::sat) {
-              const z3::model& m = *ans.model;
-              Witness w = witness(a, m, oa->verdict);
-              w.second_contact = b.root_json(m, "contact");
-              w.second_campaign = b.root_json(m, "campaign");
-              w.second_verdict = verdict_name(m.eval(ob.verdict, true).get_numeral_int64());
-              const std::string replay2 = vm_verdict(prog_, p_, w.second_contact, w.second_campaign, opt_);
-              w.replayed = w.replayed && replay2 == w.second_verdict;
-              r.status = Status::Failed;
-              r.message = fmt::format("allowed with some facts absent (rule '{}'), but '{}' once they are filled in",
-                                      prog_.str(di.rules[i].name), w.second_verdict);
-              finish_witness(r, std::move(w));
+            const z3::expr query = ra.reached && ra.winner[i] && ra.verdict == allow;
+            // A counterexample that does not replay is asked again with lower(), domain()
+            // and local_part() made exact (Encoder::exactness): costly, so only then.
+            const bool can_refine = !a.exactness().empty() || !b.exactness().empty();
+            for (int attempt = 0; attempt < (can_refine ? 2 : 1); ++attempt) {
+              if (attempt == 1) {
+                s.push();
+                for (const z3::expr& e : a.exactness()) s.add(e);
+                for (const z3::expr& e : b.exactness()) s.add(e);
+              }
+              Answer ans = ask(s, query, opt_);
+              if (attempt == 1) s.pop();
+              if (ans.result == z3::unknown) {
+                r.status = Status::NotProved;
+                r.message = fmt::format("{} (decision {}, rule '{}' allowing{})", ans.why, prog_.str(di.name),
+                                        prog_.str(di.rules[i].name), attempt ? ", with lower() exact" : "");
+              } else if (ans.result == z3::sat) {
+                const z3::model& m = *ans.model;
+                Witness w = witness(a, m, oa->verdict);
+                w.second_contact = b.root_json(m, "contact");
+                w.second_campaign = b.root_json(m, "campaign");
+                w.second_verdict = verdict_name(m.eval(ob.verdict, true).get_numeral_int64());
+                const std::string replay2 = vm_verdict(prog_, p_, w.second_contact, w.second_campaign, opt_);
+                w.replayed = w.replayed && replay2 == w.second_verdict;
+                if (!w.replayed && attempt == 0 && can_refine) {
+                  replay_note_.clear();
+                  continue;
+                }
+                r.status = Status::Failed;
+                r.message = fmt::format("allowed with some facts absent (rule '{}'), but '{}' once they are filled in",
+                                        prog_.str(di.rules[i].name), w.second_verdict);
+                finish_witness(r, std::move(w));
+              }
+              break;
             }
           }
         }
@@ -647,6 +715,52 @@ Report verify_equiv(const Program& a, const Program& b, const Options& opt) {
     if (wanted(name) && a.find_policy(name) < 0)
       simple(name, name + ": only in the new version", Status::Failed, "the old version has no such policy");
   }
+  return report;
+}
+
+Report verify_conflicts(const Program& prog, const std::vector<RulePair>& pairs, const Options& opt) {
+  Report report;
+  report.max_list = opt.max_list;
+  report.bound_text = bound_text(prog, opt.max_list);
+  std::vector<std::optional<Result>> results(pairs.size());
+  std::vector<bool> done(pairs.size(), false);
+  for (size_t first = 0; first < pairs.size(); ++first) {
+    if (done[first]) continue;
+    // This pair's policy, and every later pair of it: one encoding and one solver.
+    std::vector<size_t> mine;
+    std::vector<const RulePair*> asked;
+    for (size_t k = first; k < pairs.size(); ++k)
+      if (!done[k] && pairs[k].policy == pairs[first].policy) {
+        done[k] = true;
+        mine.push_back(k);
+        asked.push_back(&pairs[k]);
+      }
+    const int p = prog.find_policy(pairs[first].policy);
+    std::vector<Result> out;
+    std::string failed = p < 0 ? "the program has no such policy" : "";
+    if (p >= 0) {
+      try {
+        Report scratch;
+        PolicyChecker(prog, opt, static_cast<uint32_t>(p), scratch).check_pairs(asked, out);
+      } catch (const z3::exception& e) {
+        failed = fmt::format("the solver failed: {}", e.msg());
+      }
+    }
+    for (size_t k = 0; k < mine.size(); ++k) {
+      if (k < out.size() && failed.empty()) {
+        results[mine[k]] = std::move(out[k]);
+        continue;
+      }
+      Result r;
+      r.check = "conflict";
+      r.policy = pairs[mine[k]].policy;
+      r.subject = fmt::format("{}: rules '{}' and '{}'", pairs[mine[k]].decision, pairs[mine[k]].first, pairs[mine[k]].second);
+      r.status = Status::NotProved;
+      r.message = failed;
+      results[mine[k]] = std::move(r);
+    }
+  }
+  for (std::optional<Result>& r : results) report.results.push_back(std::move(*r));
   return report;
 }
 

@@ -47,7 +47,10 @@ Encoder::Encoder(z3::context& ctx, const Program& prog, const Options& opt, cons
   const Schema& s = prog.schema;
   // The same values: the same (year, month, day) of each date term, whose constraints
   // values_of's solver already holds.
-  if (values_of) civil_ = values_of->civil_;
+  if (values_of) {
+    civil_ = values_of->civil_;
+    splits_ = values_of->splits_;  // the same parts of the same addresses
+  }
   slots_.resize(s.root_slots);
   for (const RootDef& root : s.roots) {
     JNode n;
@@ -206,10 +209,90 @@ z3::expr Encoder::as_str(const SVal& v) {
   if (v.is_const && v.cval != kUnknown) {
     if (v.cval < 0 || static_cast<uint64_t>(v.cval) >= prog_.strings.size())
       throw Unsupported("a string constant outside the program's strings");
-    return ctx_.string_val(prog_.strings[static_cast<size_t>(v.cval)]);
+    return text_val(prog_.strings[static_cast<size_t>(v.cval)]);
   }
   if (v.is_const) return ctx_.string_val("");  // unknown: its text is never read
   throw Unsupported("a computed value used as a string");
+}
+
+z3::expr Encoder::text_val(const std::string& s) {
+  z3::expr e = ctx_.string_val(s);
+  texts_.emplace(e.id(), std::make_pair(e, s));
+  return e;
+}
+
+bool Encoder::text_of(const z3::expr& e, std::string& out) const {
+  auto it = texts_.find(e.id());
+  if (it == texts_.end()) return false;
+  out = it->second.second;
+  return true;
+}
+
+// The VM lowers the ASCII capitals of the text's bytes and leaves every other byte as it
+// is (runtime/vm/run_builtin.cpp). A byte of a multi-byte UTF-8 character is never ASCII,
+// so the text splits at ASCII letters into pieces the solver reads as the VM does: each
+// letter of c is that letter or its capital in t, each run of other characters is itself.
+// No capital of c can come out of lower(). Exact for texts of any length.
+z3::expr Encoder::lower_equals(const z3::expr& t, const std::string& c) {
+  auto letter = [](char x) { return (x >= 'a' && x <= 'z') || (x >= 'A' && x <= 'Z'); };
+  z3::expr all = ctx_.bool_val(true);
+  z3::expr at = ctx_.int_val(0);
+  size_t i = 0;
+  while (i < c.size()) {
+    const char ch = c[i];
+    if (ch >= 'A' && ch <= 'Z') return ctx_.bool_val(false);
+    if (letter(ch)) {
+      const z3::expr here = t.at(at);
+      all = all && (here == ctx_.string_val(std::string(1, ch)) ||
+                    here == ctx_.string_val(std::string(1, static_cast<char>(ch - 32))));
+      at = (at + 1).simplify();
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < c.size() && !letter(c[j])) ++j;
+    const z3::expr run = ctx_.string_val(c.substr(i, j - i));
+    const z3::expr len = run.length().simplify();
+    all = all && t.extract(at, len) == run;
+    at = (at + len).simplify();
+    i = j;
+  }
+  return t.length() == at && all;
+}
+
+z3::expr Encoder::str_equals(const z3::expr& a, const z3::expr& b) {
+  std::string text;
+  auto applies = [&](const z3::expr& e) {
+    if (!e.is_app()) return false;
+    const unsigned f = e.decl().id();
+    return f == lower_.id() || f == domain_fn_.id() || f == local_fn_.id();
+  };
+  const z3::expr* l = applies(a) && text_of(b, text) ? &a : applies(b) && text_of(a, text) ? &b : nullptr;
+  if (!l || !exact_done_.insert({l->id(), text}).second) return a == b;
+  const z3::expr s = l->arg(0);
+  const z3::expr is = *l == text_val(text);
+  const unsigned f = l->decl().id();
+  if (f == lower_.id()) {
+    exact_.push_back(is == lower_equals(s, text));
+  } else {
+    // domain() and local_part() are read only when the address has an '@'.
+    const auto [pre, post] = split_at_last_at(s);
+    exact_.push_back(z3::implies(s.contains(ctx_.string_val("@")), is == lower_equals(f == domain_fn_.id() ? post : pre, text)));
+  }
+  return a == b;
+}
+
+std::pair<z3::expr, z3::expr> Encoder::split_at_last_at(const z3::expr& s) {
+  auto it = splits_.find(s.id());
+  if (it != splits_.end()) return {it->second[1], it->second[2]};
+  const unsigned n = fresh_++;
+  z3::expr pre = ctx_.string_const(fmt::format("{}_at{}_pre", prefix_, n).c_str());
+  z3::expr post = ctx_.string_const(fmt::format("{}_at{}_post", prefix_, n).c_str());
+  const z3::expr at = ctx_.string_val("@");
+  // With an '@', exactly one pair: the part after the last '@' holds none.
+  exact_.push_back(z3::implies(s.contains(at), s == z3::concat(pre, z3::concat(at, post)) && !post.contains(at)));
+  splits_.emplace(s.id(), std::vector<z3::expr>{s, pre, post});
+  return {pre, post};
 }
 
 z3::expr Encoder::days_from_civil(const z3::expr& y0, const z3::expr& m, const z3::expr& d) {
@@ -568,7 +651,7 @@ std::vector<std::pair<z3::expr, SVal>> Encoder::run_function(uint32_t fn, const 
         case Op::StrEq:
         case Op::StrNe: {
           SVal y = pop(), x = pop();
-          z3::expr e = as_str(x) == as_str(y);
+          z3::expr e = str_equals(as_str(x), as_str(y));
           st.push_back(mk_bool(conj(x.known, y.known), op == Op::StrEq ? e : !e));
           break;
         }
@@ -706,7 +789,7 @@ std::vector<std::pair<z3::expr, SVal>> Encoder::run_function(uint32_t fn, const 
           SVal x = pop();
           z3::expr any = ctx_.bool_val(false);
           z3::expr xs = as_str(x);
-          for (uint32_t id : prog_.string_sets.at(a)) any = any || xs == ctx_.string_val(prog_.strings.at(id));
+          for (uint32_t id : prog_.string_sets.at(a)) any = any || str_equals(xs, text_val(prog_.strings.at(id)));
           st.push_back(mk_bool(x.known, any));
           break;
         }
@@ -797,16 +880,26 @@ std::vector<std::pair<z3::expr, SVal>> Encoder::run_function(uint32_t fn, const 
           v.known = known;
           v.num = ctx_.int_val(0);
           switch (id) {
-            case BuiltinId::Lower:
+            case BuiltinId::Lower: {
               v.kind = SVal::Str;
-              v.str = lower_(as_str(args[0]));
+              const z3::expr s = as_str(args[0]);
+              std::string text;
+              v.str = lower_(s);
+              if (text_of(s, text)) {  // a constant: lowered here, as the VM would, and known as a text
+                for (char& ch : text)
+                  if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
+                side_.push_back(v.str == ctx_.string_val(text));
+                texts_.emplace(v.str.id(), std::make_pair(v.str, text));
+              }
               break;
+            }
             case BuiltinId::Domain:
             case BuiltinId::LocalPart: {
+              // lower() of the part after (or before) the last '@'; unknown without one.
               z3::expr s = as_str(args[0]);
               v.kind = SVal::Str;
               v.known = known && s.contains(ctx_.string_val("@"));
-              v.str = (id == BuiltinId::Domain ? domain_fn_ : local_fn_)(s);
+              v.str = (id == BuiltinId::Domain ? domain_fn_ : local_fn_)(s);  // exactness(): split at the last '@'
               break;
             }
             case BuiltinId::StartsWith:

@@ -96,6 +96,11 @@ class Encoder {
   // that a duration is added to): the caller adds them to its solver, outside any
   // push/pop scope that a memoized definition could outlive.
   std::vector<z3::expr> take_side() { return std::exchange(side_, {}); }
+  // What makes lower(), domain() and local_part() exact (verify/README.md): formulas true
+  // of the VM's functions over the terms this encoding made. The encoding itself leaves
+  // them functions the solver chooses (cheaper); a check adds these when a
+  // counterexample does not replay.
+  const std::vector<z3::expr>& exactness() const { return exact_; }
   // decide_policy(p): throws Unsupported.
   SOutcome decide_policy(uint32_t p);
   const SRules& rules_of(uint32_t d) const { return rules_.at(d); }
@@ -131,6 +136,15 @@ class Encoder {
   SVal mk_const(int64_t w);
   SVal unknown();
   z3::expr as_str(const SVal& v);
+  // A string constant whose text the encoding knows (text_of gives it back).
+  z3::expr text_val(const std::string& s);
+  bool text_of(const z3::expr& e, std::string& out) const;
+  // lower(t) == c, exactly as the VM lowers (ASCII capitals, byte by byte).
+  z3::expr lower_equals(const z3::expr& t, const std::string& c);
+  // a == b; when one is lower(t) and the other a known text, with its exactness.
+  z3::expr str_equals(const z3::expr& a, const z3::expr& b);
+  // s's parts around its last '@' (when it has one), memoized by term.
+  std::pair<z3::expr, z3::expr> split_at_last_at(const z3::expr& s);
   // Conjunction, disjunction and negation that fold the constants true and false as
   // they build (no simplify() over large terms at every branch).
   z3::expr conj(const z3::expr& a, const z3::expr& b) {
@@ -186,6 +200,13 @@ class Encoder {
   std::map<uint32_t, SRules> rules_;
   std::map<uint32_t, SOutcome> alone_;
   z3::func_decl lower_, domain_fn_, local_fn_;
+  std::vector<z3::expr> exact_;
+  // By term id, with the term (kept, so that its id is not reused): a string constant's
+  // text; a string's parts around its last '@'.
+  std::map<unsigned, std::pair<z3::expr, std::string>> texts_;
+  std::map<unsigned, std::vector<z3::expr>> splits_;  // the string, the part before, after
+  std::set<std::pair<unsigned, std::string>> exact_done_;
+  unsigned fresh_ = 0;
   std::set<std::pair<uint32_t, uint32_t>> index_locals_;  // (function, local): a quantifier's index
 };
 

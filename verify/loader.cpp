@@ -65,4 +65,14 @@ Report verify_equiv(const Program& old_prog, const Program& new_prog, const Opti
   return r;
 }
 
+Report verify_conflicts(const Program& prog, const std::vector<RulePair>& pairs, const Options& opt) {
+  Report r;
+  if (!available()) {
+    r.error = "the SMT solver is not available: " + unavailable_reason();
+    return r;
+  }
+  loaded().table->verify_conflicts(&prog, &pairs, &opt, &r);
+  return r;
+}
+
 }  // namespace lawful::verify

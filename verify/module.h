@@ -22,6 +22,7 @@ struct ModuleTable {
   // Fills *out; never throws (an exception becomes out->error).
   void (*verify_program)(const Program* prog, const Options* opt, Report* out);
   void (*verify_equiv)(const Program* old_prog, const Program* new_prog, const Options* opt, Report* out);
+  void (*verify_conflicts)(const Program* prog, const std::vector<RulePair>* pairs, const Options* opt, Report* out);
 };
 
 inline ModuleAbi this_abi(const char* abi) { return ModuleAbi{abi, sizeof(Program), sizeof(Options), sizeof(Report)}; }

@@ -34,7 +34,17 @@ void verify_equiv_c(const lawful::Program* a, const lawful::Program* b, const la
   }
 }
 
-const lawful::verify::ModuleTable table{solver_version_c, verify_program_c, verify_equiv_c};
+void verify_conflicts_c(const lawful::Program* prog, const std::vector<lawful::verify::RulePair>* pairs,
+                        const lawful::verify::Options* opt, lawful::verify::Report* out) {
+  try {
+    *out = lawful::verify::verify_conflicts(*prog, *pairs, *opt);
+  } catch (const std::exception& e) {
+    *out = lawful::verify::Report{};
+    out->error = std::string("the solver failed: ") + e.what();
+  }
+}
+
+const lawful::verify::ModuleTable table{solver_version_c, verify_program_c, verify_equiv_c, verify_conflicts_c};
 
 }  // namespace
 

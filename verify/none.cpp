@@ -24,4 +24,10 @@ Report verify_equiv(const Program&, const Program&, const Options&) {
   return r;
 }
 
+Report verify_conflicts(const Program&, const std::vector<RulePair>&, const Options&) {
+  Report r;
+  r.error = "the SMT solver is not in this build: " + unavailable_reason();
+  return r;
+}
+
 }  // namespace lawful::verify

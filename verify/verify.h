@@ -97,6 +97,18 @@ struct Report {
 
 Report verify_program(const Program& prog, const Options& opt);
 
+// Two rules of a decision of a policy, by name (`lawful lint`'s W100 pairs).
+struct RulePair {
+  std::string policy, decision, first, second;
+};
+
+// The conflict check on these pairs only (`lawful lint`, verify/lint_conflicts.h): one
+// Result per pair, in order, check "conflict": Failed when both rules can win together
+// (with a witness the VM replays), Proved when they never do, NotProved when the solver
+// gave up within the budget or the encoding does not cover the policy (the message says
+// which). A pair that names no rule of the program is NotProved.
+Report verify_conflicts(const Program& prog, const std::vector<RulePair>& pairs, const Options& opt);
+
 // `lawful verify --equiv OLD NEW`: the two programs decide the same (verdict, basis,
 // obligations) for every contact and campaign, policy by policy (matched by name), or
 // one counterexample per way the decision moved ("allow -> deny", "basis", ...), each

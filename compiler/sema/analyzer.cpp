@@ -456,7 +456,7 @@ void Analyzer::assemble_decision(PolicyUnit& unit, const MergedDecision& md, uin
   std::vector<const Ir*> cond_irs;
   for (const RuleInfo& ri : info.rules)
     cond_irs.push_back(ri.cond >= 0 ? functions[static_cast<size_t>(ri.cond)].body.get() : nullptr);
-  check_conflicts(md, info, cond_irs);
+  check_conflicts(policy_name, md, info, cond_irs);
   if (lint) lint_decision(unit, md, info, cond_irs);
 
   for (const MergedOblige& mo : md.obliges) {
@@ -710,6 +710,7 @@ SemaResult analyze(const std::vector<const ast::Module*>& modules, const SourceM
   r.functions = std::move(a.functions);
   r.tests = std::move(a.tests);
   r.properties = std::move(a.properties);
+  r.conflicts = std::move(a.conflicts);
   return r;
 }
 

@@ -104,6 +104,7 @@ class Analyzer {
   std::vector<FunctionIr> functions;
   std::vector<CompiledTest> tests;
   std::vector<CompiledProperty> properties;
+  std::vector<ConflictPair> conflicts;  // W100's pairs (sema.h)
   std::map<uint32_t, const ast::Module*> policy_modules;  // program policy index → module
   bool lint = false;  // also the checks only `lawful lint` runs (lint.cpp)
 
@@ -161,7 +162,7 @@ class Analyzer {
 
   // checks.cpp
   void check_cycles(const MergedDecision& md, const std::vector<std::vector<uint32_t>>& overrides);
-  void check_conflicts(const MergedDecision& md, const DecisionInfo& info, const std::vector<const Ir*>& conds);
+  void check_conflicts(const std::string& policy, const MergedDecision& md, const DecisionInfo& info, const std::vector<const Ir*>& conds);
   void check_unused();
 
   // lint.cpp: W103 no citation, W104 no default rule, W105 never decides, W106 windows,

@@ -80,22 +80,11 @@ void Analyzer::check_cycles(const MergedDecision& md, const std::vector<std::vec
 
 namespace {
 
-// Atoms: what a condition says for certain about single facts (atoms.h).
-bool provably_disjoint(const Atoms& x, const Atoms& y) {
-  for (const auto& [slot, bits] : x) {
-    auto it = y.find(slot);
-    if ((it != y.end() && (bits & it->second) == 0) || bits == 0) return true;
-  }
-  for (const auto& [slot, bits] : y)
-    if (bits == 0) return true;
-  return false;
-}
-
 bool windows_disjoint(const Window& a, const Window& b) { return a.until <= b.from || b.until <= a.from; }
 
 }  // namespace
 
-void Analyzer::check_conflicts(const MergedDecision& md, const DecisionInfo& info, const std::vector<const Ir*>& conds) {
+void Analyzer::check_conflicts(const std::string& policy, const MergedDecision& md, const DecisionInfo& info, const std::vector<const Ir*>& conds) {
   size_t n = info.rules.size();
   // reach[i] bit j: rule i prevails over rule j through a chain of overrides. Bit sets
   // and atoms computed once per rule keep this fast at the limit of rules per decision.
@@ -108,8 +97,15 @@ void Analyzer::check_conflicts(const MergedDecision& md, const DecisionInfo& inf
     for (size_t i = 0; i < n; ++i)
       if (bit(i, k))
         for (size_t w = 0; w < words; ++w) reach[i][w] |= reach[k][w];
-  std::vector<Atoms> atoms(n);
-  for (size_t i = 0; i < n; ++i) collect_atoms(conds[i], atoms[i]);
+  // What each condition says for certain about single facts, through its conjunctions and
+  // the definitions without parameters it uses (atoms.h): two rules whose conditions
+  // compare one fact in ways no value meets both cannot both apply.
+  std::vector<Limits> limits(n);
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<const Ir*> parts;
+    conjuncts(conds[i], parts, 0);
+    for (const Ir* part : parts) collect_limits(part, prog_.string_sets, limits[i]);
+  }
   // Pairs are quadratic in the rules: a decision of 512 allow and 512 deny rules has
   // 262,144. The first few are shown, the others counted in one warning.
   auto unordered = [&](size_t i, size_t j) {
@@ -118,7 +114,7 @@ void Analyzer::check_conflicts(const MergedDecision& md, const DecisionInfo& inf
     if (a.verdict != static_cast<uint8_t>(ast::Verdict::Allow) || b.verdict != static_cast<uint8_t>(ast::Verdict::Deny))
       return false;
     if (bit(i, j) || bit(j, i)) return false;
-    return !windows_disjoint(a.window, b.window) && !provably_disjoint(atoms[i], atoms[j]);
+    return !windows_disjoint(a.window, b.window) && !limits_disjoint(limits[i], limits[j]);
   };
   // Per deny rule, the allow rules it meets unordered: when there are several, one
   // `overrides every allow` on it is the likely fix (an objection beats every route).
@@ -135,10 +131,11 @@ void Analyzer::check_conflicts(const MergedDecision& md, const DecisionInfo& inf
       const ast::RuleDecl& rb = *md.rules[j].decl;
       const ast::RuleDecl& later = i > j ? ra : rb;
       const ast::RuleDecl& earlier = i > j ? rb : ra;
-      Diagnostic& d = diags_.warn(
-          DiagCode::Conflict, later.name.span,
+      std::string message =
           fmt::format("rules '{}' (allow) and '{}' (deny) of decision '{}' can both apply, and neither overrides the other",
-                      ra.name.text, rb.name.text, md.head->name.text));
+                      ra.name.text, rb.name.text, md.head->name.text);
+      conflicts.push_back({later.name.span, message, policy, md.head->name.text, ra.name.text, rb.name.text});
+      Diagnostic& d = diags_.warn(DiagCode::Conflict, later.name.span, std::move(message));
       d.help = fmt::format("when both apply the decision is `review`; say which prevails with `overrides {}` on '{}', or the reverse",
                            earlier.name.text, later.name.text);
       if (partners[j] > 1)

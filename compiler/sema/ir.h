@@ -50,6 +50,17 @@ enum class IrOp : uint8_t {
 };
 
 enum class CmpOp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
+// `a OP b` as `b OP' a`.
+inline CmpOp flip(CmpOp op) {
+  switch (op) {
+    case CmpOp::Lt: return CmpOp::Gt;
+    case CmpOp::Le: return CmpOp::Ge;
+    case CmpOp::Gt: return CmpOp::Lt;
+    case CmpOp::Ge: return CmpOp::Le;
+    default: return op;
+  }
+}
+
 enum class ArithOp : uint8_t { Add, Sub, Mul };
 
 struct Ir;

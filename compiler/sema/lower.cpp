@@ -54,16 +54,6 @@ uint32_t lets_below(const Ir& ir, const std::vector<uint32_t>& let_depth) {
   return d;
 }
 
-CmpOp flip(CmpOp op) {
-  switch (op) {
-    case CmpOp::Lt: return CmpOp::Gt;
-    case CmpOp::Le: return CmpOp::Ge;
-    case CmpOp::Gt: return CmpOp::Lt;
-    case CmpOp::Ge: return CmpOp::Le;
-    default: return op;
-  }
-}
-
 }  // namespace
 
 int32_t Analyzer::path_id(const std::string& name) const { return schema_.find_path(name); }

@@ -68,10 +68,22 @@ struct SemaLimits {
   uint32_t max_strings = 65536;    // distinct strings in one program: names, citations, literals (E004)
 };
 
+// A pair of rules the conflict check reports (W100): an allow and a deny rule of a decision
+// that it cannot show exclude each other. `lawful lint` asks the solver about each, when
+// there is one (verify/lint_conflicts.h). One per policy that decides the pair: the
+// diagnostic (its place and words) is kept once, though an inherited pair is checked in
+// every policy that inherits it.
+struct ConflictPair {
+  Span span;
+  std::string message;
+  std::string policy, decision, allow_rule, deny_rule;
+};
+
 struct SemaResult {
   std::vector<FunctionIr> functions;
   std::vector<CompiledTest> tests;
   std::vector<CompiledProperty> properties;
+  std::vector<ConflictPair> conflicts;  // the W100 pairs shown (not those only counted)
 };
 
 struct SemaOptions {

@@ -67,6 +67,18 @@ void Diagnostics::append(const Diagnostics& other) {
   left_out_warnings_ += other.left_out_warnings_;
 }
 
+void Diagnostics::revise(const std::function<bool(Diagnostic&)>& keep) {
+  std::vector<Diagnostic> kept;
+  for (Diagnostic& d : diags_) {
+    if (keep(d)) {
+      kept.push_back(std::move(d));
+      continue;
+    }
+    --(d.severity == Severity::Error ? kept_errors_ : kept_warnings_);
+  }
+  diags_ = std::move(kept);
+}
+
 void Diagnostics::sort() {
   std::stable_sort(diags_.begin(), diags_.end(), [](const Diagnostic& a, const Diagnostic& b) {
     if (a.span.file != b.span.file) return a.span.file < b.span.file;
@@ -167,7 +179,8 @@ std::string Diagnostics::render_one(const SourceManager& sm, const Diagnostic& d
   render_snippet(out, sm, d.span, color);
   if (!d.help.empty()) out += fmt::format("help: {}\n", terminal_safe(d.help));
   for (const Note& n : d.notes) {
-    out += fmt::format("note: {}: {}\n", terminal_safe(sm.where(n.span)), terminal_safe(n.message));
+    if (n.span.valid()) out += fmt::format("note: {}: {}\n", terminal_safe(sm.where(n.span)), terminal_safe(n.message));
+    else out += fmt::format("note: {}\n", terminal_safe(n.message));
     render_snippet(out, sm, n.span, color);
   }
   return out;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -64,6 +65,9 @@ class Diagnostics {
   size_t left_out() const { return left_out_errors_ + left_out_warnings_; }
   bool has_errors() const { return error_count() > 0; }
   void append(const Diagnostics& other);
+  // Edits the kept diagnostics: `keep` may change one, and returns false to drop it (it
+  // leaves the counts too). `lawful lint` drops the W100s the solver refutes.
+  void revise(const std::function<bool(Diagnostic&)>& keep);
   // Sorted by file and position; errors and warnings interleaved as in the source.
   void sort();
 

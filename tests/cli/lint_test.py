@@ -30,9 +30,24 @@ def codes(p):
     return sorted(c for _, _, c in found(p))
 
 
+def solver_built():
+    """Whether this lawful has the SMT solver (LAWFUL_Z3): lint then checks W100 with it."""
+    return "not available" not in run("--version").stdout.split("SMT solver")[1].splitlines()[0]
+
+
+SOLVER = solver_built()
+NO_SOLVER_REASON = "skipped: lawful is built without Z3 (LAWFUL_Z3), so lint's W100 is the syntactic check alone"
+
+
+def skip(reason):
+    print(f"     {reason}")
+
+
 @test
 def each_problem_once_with_its_position():
-    p = run("lint", PROBLEMS)
+    # --no-solver: the text of problems.expected is the same in every build (with Z3, the
+    # W100 also gets the solver's witness: solver_confirms_a_real_conflict_with_a_witness).
+    p = run("lint", "--no-solver", PROBLEMS)
     check(p.returncode == 0, "warnings alone do not fail", p)
     check(p.stdout == (ROOT / "tests/lint/problems.expected").read_text(), "the exact text of problems.expected", p)
     check(sorted(found(p)) == sorted([
@@ -226,6 +241,195 @@ def conflicts_know_every_allow():
     p = lint(policy(never), "every4.law")
     check("W105" in codes(p) and "'objection' overrides 'consented' here (`overrides every allow`)" in p.stdout
           and "every4.law:12:15: 'objection'" in p.stdout, "W105's note at the every clause", p)
+
+
+# W100 and the solver (docs/commands/lint.md, "W100 and the solver"). The issue's example:
+# rules on disjoint values of one fact never both apply. Also dates, texts, `not`, `!=`
+# and definitions without parameters: the compiler sees each of these, in every build.
+DISJOINT = """policy t.p "p"
+
+let business = contact.entity in {company, llp}
+
+decision by_entity:
+  rule fallback: deny
+    cite "x"
+  rule company: allow basis corporate_subscriber
+    when contact.entity in {company, llp}
+    overrides fallback
+    cite "a"
+  rule individual: deny
+    when contact.entity in {consumer, sole_trader}
+    cite "b"
+
+decision by_date:
+  rule fallback: deny
+    cite "x"
+  rule recent: allow basis consent
+    when contact.last_contact >= 2020-01-01 and campaign.unsubscribe
+    overrides fallback
+    cite "a"
+  rule stale: deny
+    when not (contact.last_contact >= 2019-06-01)
+    cite "b"
+  rule that_day: deny
+    when contact.last_contact == 2019-12-31
+    cite "c"
+
+decision by_text:
+  rule fallback: deny
+    cite "x"
+  rule france: allow basis consent
+    when contact.country == "FR"
+    overrides fallback
+    cite "a"
+  rule elsewhere: deny
+    when contact.country in {"DE", "AT"}
+    cite "b"
+  rule not_france: deny
+    when contact.country != "FR"
+    cite "c"
+
+decision by_definition:
+  rule fallback: deny
+    cite "x"
+  rule b2b: allow basis corporate_subscriber
+    when business and campaign.unsubscribe
+    overrides fallback
+    cite "a"
+  rule consumers: deny
+    when contact.entity != company and contact.entity != llp
+    cite "b"
+"""
+
+# A real conflict: a company that objected.
+CONFLICT = """policy t.p "p"
+
+decision d:
+  rule fallback: deny
+    cite "x"
+  rule consented: allow basis consent
+    when contact.entity == company
+    overrides fallback
+    cite "a"
+  rule objection: deny
+    when contact.objected
+    cite "b"
+"""
+
+# Disjoint only through the date the rules are in force on: 'new_regime' is in force from
+# 2025 on the campaign's send date, 'legacy' applies to send dates before 2024. The
+# compiler does not relate a window to a condition; the solver does.
+WINDOW = """policy t.p "p"
+
+decision d:
+  rule fallback: deny
+    cite "x"
+  rule legacy: allow basis consent
+    when campaign.send_date < 2024-01-01
+    overrides fallback
+    cite "a"
+  rule new_regime: deny
+    effective 2025-01-01
+    cite "b"
+"""
+
+
+@test
+def disjoint_conditions_give_no_conflict_in_every_build():
+    path = write("lint/disjoint.law", DISJOINT)
+    for args in ([], ["--no-solver"]):
+        p = run("lint", *args, path)
+        check(p.returncode == 0 and "W100" not in p.stdout, f"no W100 ({args or 'default'})", p)
+    p = run("check", path, "--cases", "/dev/null", "--quiet")
+    check("W100" not in p.stderr, "nor from check", p)
+    # The same file with the values overlapping: each decision gets its W100 back.
+    overlapping = (DISJOINT.replace("{consumer, sole_trader}", "{consumer, llp}")
+                   .replace(">= 2019-06-01", ">= 2021-06-01").replace("2019-12-31", "2020-12-31")
+                   .replace('{"DE", "AT"}', '{"DE", "FR"}').replace('!= "FR"', '!= "DE"')
+                   .replace("contact.entity != llp", "contact.entity != public_body"))
+    p = run("lint", "--no-solver", write("lint/overlapping.law", overlapping))
+    pairs = re.findall(r"rules '(\w+)' \(allow\) and '(\w+)' \(deny\)", p.stdout)
+    check(sorted(pairs) == sorted([("b2b", "consumers"), ("company", "individual"), ("france", "elsewhere"),
+                                   ("france", "not_france"), ("recent", "stale"), ("recent", "that_day")]),
+          f"every overlapping pair flagged: {pairs}", p)
+
+
+@test
+def a_real_conflict_is_flagged_in_every_build():
+    path = write("lint/conflict.law", CONFLICT)
+    for args in ([], ["--no-solver"]):
+        p = run("lint", *args, path)
+        check(codes(p).count("W100") == 1 and "'consented' (allow) and 'objection' (deny)" in p.stdout,
+              f"W100 ({args or 'default'})", p)
+
+
+@test
+def without_the_solver_w100_is_syntactic():
+    # --no-solver (and a build without Z3): the window pair is flagged, as `check` does.
+    path = write("lint/window_nosolver.law", WINDOW)
+    p = run("lint", "--no-solver", path)
+    check(codes(p) == ["W100"] and "the solver" not in p.stdout, "the syntactic W100, no solver note", p)
+    p = run("check", path, "--cases", "/dev/null", "--quiet")
+    check(p.stderr.count("[W100]") == 1, "check reports it too", p)
+
+
+@test
+def without_z3_lint_is_the_syntactic_check():
+    if SOLVER:
+        skip("skipped: this lawful is built with Z3 (without_the_solver_w100_is_syntactic covers --no-solver)")
+        return
+    for name, text in (("nz3_window.law", WINDOW), ("nz3_conflict.law", CONFLICT), ("nz3_problems.law", None)):
+        path = write(f"lint/{name}", text) if text else PROBLEMS
+        p, q = run("lint", path), run("lint", "--no-solver", path)
+        check(p.stdout == q.stdout and "the solver" not in p.stdout, f"{name}: lint is lint --no-solver", p)
+    check(codes(run("lint", write("lint/nz3_window2.law", WINDOW))) == ["W100"], "the window pair is flagged")
+
+
+@test
+def solver_confirms_a_real_conflict_with_a_witness():
+    if not SOLVER:
+        skip(NO_SOLVER_REASON)
+        return
+    path = write("lint/conflict_z3.law", CONFLICT)
+    p = run("lint", path)
+    m = re.search(r"^note: the solver confirms it: both apply, and the decision is 'review' \(conflict\), for\n"
+                  r"  contact:  (\{.*\})\n  campaign: (\{.*\})$", p.stdout, re.M)
+    check(m, "the witness, as lawful verify prints it", p)
+    # The witness, run through lawful check: both rules apply, the decision is review.
+    contact = write("lint/witness.jsonl", m[1] + "\n")
+    campaign = write("lint/witness.json", m[2])
+    q = run("check", path, "--contacts", contact, "--campaign", campaign, "--quiet")
+    recs = records(q.stdout)
+    check(len(recs) == 1 and recs[0]["verdict"] == "review", "check decides review", q)
+    check(sorted(recs[0]["rules"]) == ["consented", "objection"], "both rules apply", q)
+    # problems.law's W100 gets its witness too, and nothing else changes.
+    p = run("lint", PROBLEMS)
+    with_note = (ROOT / "tests/lint/problems.expected").read_text()
+    check("the solver confirms it" in p.stdout and
+          re.sub(r"note: the solver confirms it.*\n  contact: .*\n  campaign: .*\n", "", p.stdout) == with_note,
+          "problems.law: the W100 with a witness, the rest as problems.expected", p)
+
+
+@test
+def solver_refutes_what_the_compiler_cannot_see():
+    if not SOLVER:
+        skip(NO_SOLVER_REASON)
+        return
+    p = run("lint", write("lint/window.law", WINDOW))
+    check(p.returncode == 0 and "W100" not in p.stdout, "the window pair never both apply: no W100", p)
+    # One day of overlap, and the solver confirms it.
+    p = run("lint", write("lint/window2.law", WINDOW.replace("2024-01-01", "2025-01-02")))
+    check(codes(p) == ["W100"] and '"send_date": "2025-01-01"' in p.stdout, "the overlap on 2025-01-01", p)
+
+
+@test
+def solver_that_gives_up_keeps_the_warning():
+    if not SOLVER:
+        skip(NO_SOLVER_REASON)
+        return
+    p = run("lint", "--rlimit", "1", write("lint/conflict_budget.law", CONFLICT))
+    check(codes(p) == ["W100"] and "the solver gave up on this pair within lint's budget" in p.stdout
+          and "`lawful verify` is the exact check" in p.stdout, "W100 kept, the solver gave up", p)
 
 
 if __name__ == "__main__":

@@ -402,6 +402,45 @@ def a_query_the_budget_cuts_is_never_proved():
           "checks whose queries were cut are not proved", p)
 
 
+LOWER = """policy t.lower "lower"
+
+let kind = if known(contact.email_kind) then contact.email_kind
+  else if domain(contact.email) == "gmail.com" then personal else professional
+
+decision mail when campaign.channel == email:
+  rule no_consent: deny
+    cite "default"
+  rule listed: allow basis corporate_subscriber
+    when kind == professional and lower(contact.email) == "ann@gmail.com"
+    overrides no_consent
+    cite "listed"
+  rule private: deny
+    when kind == personal
+    overrides listed
+    cite "private"
+"""
+
+
+@test
+def lower_and_domain_are_exact_in_the_missing_data_check():
+    # lower(email) == "ann@gmail.com" makes domain(email) "gmail.com", so the guessed kind
+    # is personal and `listed` never allows with email_kind absent: proved. With lower()
+    # and domain() as functions the solver chooses, its counterexample did not replay
+    # (not proved).
+    p = verify(write("lower.law", LOWER))
+    (r,) = [r for r in results(p) if r["check"] == "missing-data"]
+    check(r["status"] == "proved", "proved: lower() and domain() as the VM computes them", p)
+    # Guess professional for gmail.com instead: a real counterexample, in any letter case.
+    path = write("lower2.law", LOWER.replace('"gmail.com" then personal', '"gmail.com" then professional'))
+    cx_policy[0] = path
+    p = verify(path)
+    (r,) = failed_with_witness(p, "missing-data")
+    cx = r["counterexample"]
+    check(cx["contact"]["email"].lower() == "ann@gmail.com", "the address, in some letter case", p)
+    check(decided_by_check(cx) == "allow", "lawful check allows it with email_kind absent")
+    check(decided_by_check(cx["filled_in"]) == "deny", "and denies it filled in")
+
+
 @test
 def usage_and_compile_errors_exit_2():
     p = run("verify", write("broken.law", "policy x\n  rule"))
