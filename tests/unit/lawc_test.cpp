@@ -11,6 +11,20 @@
 using namespace lawful;
 using namespace lawful::testing;
 
+TEST_CASE("the .lawc checksum is FNV-1a 64, whatever the length and alignment") {
+  // The published test value, then every length and start against the definition.
+  CHECK(fnv1a64("a", 0xcbf29ce484222325ull) == 0xaf63dc4c8601ec8cull);
+  CHECK(fnv1a64("foobar", 0xcbf29ce484222325ull) == 0x85944171f73967e8ull);
+  std::string bytes;
+  for (int i = 0; i < 80; ++i) bytes += static_cast<char>(i * 37 + 200);
+  for (size_t from = 0; from < 8; ++from)
+    for (size_t n = 0; from + n <= bytes.size(); ++n) {
+      uint64_t h = 0x1234567890abcdefull;
+      for (size_t i = from; i < from + n; ++i) h = (h ^ static_cast<unsigned char>(bytes[i])) * 0x100000001b3ull;
+      CHECK(fnv1a64(std::string_view(bytes).substr(from, n), 0x1234567890abcdefull) == h);
+    }
+}
+
 TEST_CASE("a program survives the round trip and decides the same") {
   Compilation c = compile_text(kSamplePolicy);
   REQUIRE(c.ok());
