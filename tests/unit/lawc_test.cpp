@@ -73,6 +73,27 @@ TEST_CASE("every truncation of a .lawc file is refused") {
   CHECK(deserialize_program(bytes + "x", p) != "");
 }
 
+TEST_CASE("every truncation of the payload is refused, even with its length and checksum made right") {
+  // Past the checksum: the decoder's own bounds (numbers, lists read in one copy, the
+  // code spans' varints) at every length of the payload.
+  Compilation c = compile_text(kSamplePolicy);
+  REQUIRE(c.ok());
+  const std::string bytes = serialize_program(*c.program);
+  constexpr size_t kHeader = 32;  // magic, version, source hash, length, checksum
+  auto put64 = [](std::string& b, size_t at, uint64_t v) {
+    for (int i = 0; i < 8; ++i) b[at + static_cast<size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xff);
+  };
+  for (size_t n = 0; n + kHeader < bytes.size(); ++n) {
+    std::string cut = bytes.substr(0, kHeader + n);
+    put64(cut, 16, n);
+    put64(cut, 24, fnv1a64(std::string_view(cut).substr(kHeader), fnv1a64(std::string_view(cut).substr(0, kHeader - 8))));
+    Program p;
+    const std::string why = deserialize_program(cut, p);
+    CHECK_MESSAGE(why.find("checksum") == std::string::npos, "length " << n << ": " << why);
+    CHECK_MESSAGE(why != "", "payload length " << n);
+  }
+}
+
 TEST_CASE("a file that is not a .lawc file says so") {
   Program p;
   CHECK(deserialize_program("policy x \"not bytecode\"\n and some more text to be long enough", p).find("magic") !=
