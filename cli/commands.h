@@ -19,6 +19,8 @@ namespace lawful::cli {
 // same calls, so the options behave as CLI11's do.
 class Option {
  public:
+  // Null: an option of a command this run does not parse (Command below); every call
+  // is then nothing.
   explicit Option(CLI::Option* option) : option_(option) {}
   Option required();
   Option check_range(double min, double max);  // CLI::Range(min, max)
@@ -30,9 +32,14 @@ class Option {
   CLI::Option* option_;
 };
 
+// Start-up: CLI11 builds every option (its names, validators, help text) when it is
+// added, about 1.5 M instructions for all the commands' options. When the command line
+// names a command (`only`), the other commands are added with their names and
+// descriptions but without options: they are never parsed in this run, and `lawful
+// --help` (no command named) still adds them all.
 class Command {
  public:
-  explicit Command(CLI::App* app) : app_(app) {}
+  explicit Command(CLI::App* app, std::string only = {}) : app_(app), only_(std::move(only)) {}
   Command add_subcommand(const std::string& name, const std::string& description);
   Option add_option(const std::string& name, std::string& into, const std::string& description);
   Option add_option(const std::string& name, std::vector<std::string>& into, const std::string& description);
@@ -44,6 +51,8 @@ class Command {
 
  private:
   CLI::App* app_;
+  std::string only_;   // a root's: the one command whose options are added, or all when empty
+  bool skip_ = false;  // a command not named on this command line: no options
 };
 
 void add_check(Command& app, int& exit_code);

@@ -19,53 +19,71 @@
 namespace lawful::cli {
 
 Option Option::required() {
-  option_->required();
+  if (option_) option_->required();
   return *this;
 }
 
 Option Option::check_range(double min, double max) {
-  option_->check(CLI::Range(min, max));
+  if (option_) option_->check(CLI::Range(min, max));
   return *this;
 }
 
 Option Option::check_member(const std::vector<std::string>& allowed) {
-  option_->check(CLI::IsMember(allowed));
+  if (option_) option_->check(CLI::IsMember(allowed));
   return *this;
 }
 
 Command Command::add_subcommand(const std::string& name, const std::string& description) {
-  return Command(app_->add_subcommand(name, description));
+  Command sub(app_->add_subcommand(name, description));
+  sub.skip_ = !only_.empty() && name != only_;
+  return sub;
 }
 
 Option Command::add_option(const std::string& name, std::string& into, const std::string& description) {
+  if (skip_) return Option(nullptr);
   return Option(app_->add_option(name, into, description));
 }
 
 Option Command::add_option(const std::string& name, std::vector<std::string>& into, const std::string& description) {
+  if (skip_) return Option(nullptr);
   return Option(app_->add_option(name, into, description));
 }
 
 Option Command::add_option(const std::string& name, unsigned& into, const std::string& description) {
+  if (skip_) return Option(nullptr);
   return Option(app_->add_option(name, into, description));
 }
 
 Option Command::add_option(const std::string& name, uint64_t& into, const std::string& description) {
+  if (skip_) return Option(nullptr);
   return Option(app_->add_option(name, into, description));
 }
 
 Option Command::add_option(const std::string& name, double& into, const std::string& description) {
+  if (skip_) return Option(nullptr);
   return Option(app_->add_option(name, into, description));
 }
 
 Option Command::add_flag(const std::string& name, bool& into, const std::string& description) {
+  if (skip_) return Option(nullptr);
   return Option(app_->add_flag(name, into, description));
 }
 
-void Command::callback(std::function<void()> run) { app_->callback(std::move(run)); }
+void Command::callback(std::function<void()> run) {
+  if (!skip_) app_->callback(std::move(run));
+}
 
 }  // namespace lawful::cli
 
 namespace {
+
+// The command this command line names: its first word that is not an option (the root
+// has only flags, so no option's value comes before it), or "" when there is none.
+std::string named_command(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (argv[i][0] != '-') return argv[i];
+  return {};
+}
 
 // `lawful --version`: the version, what this build can do, and the standard library it
 // compiles policies with (README.md, "Using it").
@@ -98,7 +116,7 @@ int main(int argc, char** argv) {
   bool version = false;
   app.add_flag("--version", version, "Print the version, what this build can do, and the standard library's hash");
   int exit_code = lawful::cli::kExitOk;
-  lawful::cli::Command root(&app);
+  lawful::cli::Command root(&app, named_command(argc, argv));
   lawful::cli::add_check(root, exit_code);
   lawful::cli::add_test(root, exit_code);
   lawful::cli::add_compile(root, exit_code);

@@ -54,6 +54,11 @@ class Verifier {
   }
 
  private:
+  struct Loop {
+    uint32_t head;  // the IterNext jumped back to
+    uint32_t back;  // the Jump
+  };
+
   bool fail(std::string msg) {
     if (error_.empty()) error_ = std::move(msg);
     return false;
@@ -190,8 +195,11 @@ class Verifier {
     if (f.max_stack > lim_.max_stack || f.n_locals > lim_.max_locals)
       return fail(fmt::format("function {} asks for too much stack or too many locals", fi));
 
-    // Instruction boundaries and operands.
-    std::vector<bool> start(f.end - f.begin, false);
+    // Instruction boundaries and operands. The per-function tables are the verifier's,
+    // reused from one function to the next (282 functions in policies/: three or four
+    // allocations each before).
+    std::vector<uint8_t>& start = start_;
+    start.assign(f.end - f.begin, 0);
     std::set<uint32_t> loop_bases;
     std::map<uint32_t, std::vector<uint32_t>> begins;  // loop base -> its IterBegins, in order
     for (uint32_t pc = f.begin; pc < f.end;) {
@@ -202,7 +210,7 @@ class Verifier {
       const OpInfo& info = op_info(op);
       int words = op_words(info.format);
       if (pc + static_cast<uint32_t>(words) > f.end) return fail(fmt::format("{}: {} runs past the end of its function", where(pc), info.name));
-      start[pc - f.begin] = true;
+      start[pc - f.begin] = 1;
       uint32_t a = decode_a(w);
       uint32_t b = words == 2 ? p_.code[pc + 1] : 0;
       switch (info.format) {
@@ -250,7 +258,7 @@ class Verifier {
 
     // Jump targets: every jump lands on an instruction of its function, reachable or not
     // (the VM's set-up reads all of them); then stack heights along every path.
-    auto target_ok = [&](uint32_t t) { return t >= f.begin && t < f.end && start[t - f.begin]; };
+    auto target_ok = [&](uint32_t t) { return t >= f.begin && t < f.end && start[t - f.begin] != 0; };
     for (uint32_t pc = f.begin; pc < f.end;) {
       const OpInfo& info = op_info(decode_op(p_.code[pc]));
       bool ok = true;
@@ -261,13 +269,12 @@ class Verifier {
       if (!ok) return false;
       pc += static_cast<uint32_t>(op_words(info.format));
     }
-    struct Loop {
-      uint32_t head;  // the IterNext jumped back to
-      uint32_t back;  // the Jump
-    };
-    std::vector<Loop> loops;
-    std::vector<int> height(f.end - f.begin, -1);
-    std::vector<uint32_t> work{f.begin};
+    std::vector<Loop>& loops = loops_;
+    loops.clear();
+    std::vector<int>& height = height_;
+    height.assign(f.end - f.begin, -1);
+    std::vector<uint32_t>& work = work_;
+    work.assign(1, f.begin);
     height[0] = 0;
     while (!work.empty()) {
       uint32_t pc = work.back();
@@ -360,7 +367,6 @@ class Verifier {
   // nest or are apart (never overlap), and the IterNext's exit lies after the Jump, so
   // once the list is done the loop is left for good; with the checks above (no IterBegin
   // of the same loop inside it, its list and index never stored to) its index only grows.
-  template <class Loop>
   bool loops_terminate(uint32_t fi, std::vector<Loop>& loops) {
     for (const Loop& l : loops) {
       uint32_t exit = iter_exit(p_.code[l.head + 1]);
@@ -369,7 +375,8 @@ class Verifier {
     std::sort(loops.begin(), loops.end(), [](const Loop& a, const Loop& b) {
       return a.head != b.head ? a.head < b.head : a.back > b.back;
     });
-    std::vector<uint32_t> open;  // ends of the loops that enclose the current one
+    std::vector<uint32_t>& open = open_;  // ends of the loops that enclose the current one
+    open.clear();
     for (const Loop& l : loops) {
       while (!open.empty() && open.back() < l.head) open.pop_back();
       if (!open.empty() && l.back > open.back())
@@ -512,6 +519,12 @@ class Verifier {
   const VerifyLimits& lim_;
   std::vector<int32_t>* heights_;
   std::string error_;
+  // function()'s tables, kept between functions (cleared at each).
+  std::vector<uint8_t> start_;   // per code word of the function: an instruction starts here
+  std::vector<int> height_;      // per code word: the stack height there, or -1 (not reached)
+  std::vector<uint32_t> work_;   // instructions to visit
+  std::vector<Loop> loops_;
+  std::vector<uint32_t> open_;   // loops_terminate's
 };
 
 }  // namespace

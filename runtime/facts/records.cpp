@@ -184,8 +184,9 @@ RecordWriter::RecordWriter(const Program& prog) : RecordWriter(std::make_shared<
 
 RecordWriter::RecordWriter(std::shared_ptr<const RecordNames> names) : names_(std::move(names)), prog_(names_->prog) {
   scratch_.reserve(256);
+  // A tail's room is taken when it is first filled (below), not here: 64 allocations
+  // at every start-up, most of them never used by a short run.
   tails_.resize(kTails);
-  for (Tail& t : tails_) t.text.reserve(kTailRoom);
 }
 
 void RecordWriter::decision_json(TextBuffer& out, const Outcome& o, const FactStore& facts) {
@@ -231,6 +232,7 @@ void RecordWriter::decision_json(TextBuffer& out, const Outcome& o, const FactSt
   std::copy(o.rules.begin(), o.rules.end(), t.rules);
   std::copy(o.obligations.begin(), o.obligations.end(), t.obligations);
   t.missing = o.missing;
+  if (t.text.capacity() < kTailRoom) t.text.reserve(kTailRoom);
   t.text.assign(tail.data(), tail.size());
 }
 

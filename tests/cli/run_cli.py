@@ -31,6 +31,28 @@ def help_on_every_command():
 
 
 @text_test
+def only_the_named_command_gets_its_options_yet_all_are_listed():
+    # main.cpp adds the options of the command a command line names only (start-up):
+    # the list of commands stays whole, and each command still parses its own options.
+    names = ["check", "test", "compile", "disasm", "fmt", "lint", "explain", "diff", "gen-contacts", "verify",
+             "lsp", "serve", "map"]
+    p = run("--help")
+    listed = [l.split()[0] for l in p.stdout.splitlines() if l.startswith("  ") and not l.lstrip().startswith("-")]
+    check(p.returncode == 0 and listed == names, "lawful --help lists every command", p)
+    for cmd, option in (("check", "--contacts"), ("gen-contacts", "--seed"), ("map", "--preview"), ("diff", "--cases"),
+                        ("test", "--min-coverage FLOAT:FLOAT in [0 - 100]")):
+        p = run(cmd, "--help")
+        check(p.returncode == 0 and option in p.stdout, f"{cmd} --help shows {option}", p)
+    # An option of another command is still unknown to the one named, as before.
+    p = run("lint", "--contacts", "x.jsonl", "tests/lang/spec_example.law")
+    check(p.returncode == 2 and "--contacts" in p.stderr, "another command's option is a usage error", p)
+    p = run("--version", "check")
+    check(p.returncode == 2 and "path" in p.stderr, "a command after --version is parsed as that command", p)
+    p = run("nonsense")
+    check(p.returncode == 2 and "nonsense" in p.stderr, "an unknown command is a usage error, as before", p)
+
+
+@text_test
 def version_names_the_build_and_the_standard_library():
     # The hash is FNV-1a 64 over "lawful standard library", then each module's path and
     # text (sorted by path, as stdlib/embed.cmake embeds them), each followed by its length.

@@ -100,3 +100,43 @@ TEST_CASE("a source that fails is a failed read, named") {
   CHECK(in.failed());
   CHECK(in.failure() == std::string("cannot read the request's body: ") + std::strerror(ETIMEDOUT));
 }
+
+TEST_CASE("a chunk reads a block at a time, and a line up to max_line still fits") {
+  // A chunk asks for a block of new input at a time (it asked for all the room left,
+  // max_line + block, before), and for more only while it holds no whole line: each of
+  // the pipeline's slots then touches about a block of its buffer, not all of it. Lines
+  // of every length up to max_line, and one over it.
+  const size_t max_line = 300, block = 64;
+  std::string text;
+  for (size_t len = 0; len <= max_line; len += 7) text += std::string(len, 'a' + len % 26) + "\n";
+  text += std::string(max_line, 'z') + "\n" + std::string(max_line + 1, 'y') + "\nend";
+  size_t pos = 0;
+  std::vector<size_t> asked;
+  ChunkReader in;
+  in.open(
+      [&](char* to, size_t n) -> ssize_t {
+        asked.push_back(n);
+        n = std::min(n, text.size() - pos);
+        std::memcpy(to, text.data() + pos, n);
+        pos += n;
+        return static_cast<ssize_t>(n);
+      },
+      "text", max_line, block);
+  std::vector<Line> got;
+  Chunk c;
+  while (in.next(c)) {
+    // More than a block only to finish a line begun in it: then the chunk is that line.
+    if (c.bytes > block) CHECK(c.lines.size() <= 2);
+    for (size_t i = 0; i < c.lines.size(); ++i) got.push_back({c.first_line + i, std::string(c.line(i)), c.lines[i].too_long});
+  }
+  for (size_t n : asked) CHECK(n <= block);
+  size_t number = 1;
+  for (size_t len = 0; len <= max_line; len += 7, ++number) {
+    REQUIRE(number <= got.size());
+    CHECK(got[number - 1] == Line{number, std::string(len, 'a' + len % 26), 0});
+  }
+  REQUIRE(got.size() == number + 2);
+  CHECK(got[number - 1] == Line{number, std::string(max_line, 'z'), 0});
+  CHECK(got[number] == Line{number + 1, "", max_line + 1});
+  CHECK(got[number + 1] == Line{number + 2, "end", 0});
+}

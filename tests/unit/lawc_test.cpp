@@ -11,6 +11,20 @@
 using namespace lawful;
 using namespace lawful::testing;
 
+TEST_CASE("the .lawc checksum is FNV-1a 64, whatever the length and alignment") {
+  // The published test value, then every length and start against the definition.
+  CHECK(fnv1a64("a", 0xcbf29ce484222325ull) == 0xaf63dc4c8601ec8cull);
+  CHECK(fnv1a64("foobar", 0xcbf29ce484222325ull) == 0x85944171f73967e8ull);
+  std::string bytes;
+  for (int i = 0; i < 80; ++i) bytes += static_cast<char>(i * 37 + 200);
+  for (size_t from = 0; from < 8; ++from)
+    for (size_t n = 0; from + n <= bytes.size(); ++n) {
+      uint64_t h = 0x1234567890abcdefull;
+      for (size_t i = from; i < from + n; ++i) h = (h ^ static_cast<unsigned char>(bytes[i])) * 0x100000001b3ull;
+      CHECK(fnv1a64(std::string_view(bytes).substr(from, n), 0x1234567890abcdefull) == h);
+    }
+}
+
 TEST_CASE("a program survives the round trip and decides the same") {
   Compilation c = compile_text(kSamplePolicy);
   REQUIRE(c.ok());
@@ -57,6 +71,27 @@ TEST_CASE("every truncation of a .lawc file is refused") {
   }
   Program p;
   CHECK(deserialize_program(bytes + "x", p) != "");
+}
+
+TEST_CASE("every truncation of the payload is refused, even with its length and checksum made right") {
+  // Past the checksum: the decoder's own bounds (numbers, lists read in one copy, the
+  // code spans' varints) at every length of the payload.
+  Compilation c = compile_text(kSamplePolicy);
+  REQUIRE(c.ok());
+  const std::string bytes = serialize_program(*c.program);
+  constexpr size_t kHeader = 32;  // magic, version, source hash, length, checksum
+  auto put64 = [](std::string& b, size_t at, uint64_t v) {
+    for (int i = 0; i < 8; ++i) b[at + static_cast<size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xff);
+  };
+  for (size_t n = 0; n + kHeader < bytes.size(); ++n) {
+    std::string cut = bytes.substr(0, kHeader + n);
+    put64(cut, 16, n);
+    put64(cut, 24, fnv1a64(std::string_view(cut).substr(kHeader), fnv1a64(std::string_view(cut).substr(0, kHeader - 8))));
+    Program p;
+    const std::string why = deserialize_program(cut, p);
+    CHECK_MESSAGE(why.find("checksum") == std::string::npos, "length " << n << ": " << why);
+    CHECK_MESSAGE(why != "", "payload length " << n);
+  }
 }
 
 TEST_CASE("a file that is not a .lawc file says so") {
