@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "runtime/core/closest_name.h"
+#include "runtime/facts/member_table.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -458,7 +459,7 @@ struct Binder::Impl {
   BindLimits limits;
   std::vector<KeyTable> keys;                   // per record: field name to field index
   std::vector<FieldPlan> plans;                 // per record: the order of its fields last time
-  std::vector<KeyTable> members;                // per enumeration: member name to index
+  std::vector<MemberTable> members;             // per enumeration: member name to index
   std::vector<std::vector<Value>> templates;    // per record: the slots of an absent record
   od::parser parser;
   od::parser campaign_parser;
@@ -1048,9 +1049,18 @@ struct Binder::Impl {
         out = i;
         return p;
       }
-      case TypeKind::String:
-      case TypeKind::Date:
       case TypeKind::Enum: {
+        // A member and its closing quote, found from the string's first bytes
+        // (member_table.h): no scan for the quote; anything else goes the slow way.
+        if (at(p) != '"') return nullptr;
+        size_t n = 0;
+        const int m = members[ref].match(p + 1, fast_end, n);
+        if (m < 0 || n > limits.max_string) return nullptr;
+        out = m;
+        return p + n + 2;
+      }
+      case TypeKind::String:
+      case TypeKind::Date: {
         if (at(p) != '"') return nullptr;
         const char* q = plain_string_end(p + 1, fast_end, fast_high);
         if (!q) return nullptr;
@@ -1058,12 +1068,8 @@ struct Binder::Impl {
         if (s.size() > limits.max_string) return nullptr;
         if (kind == TypeKind::String) {
           out = fs.add_string(s);
-        } else if (kind == TypeKind::Date) {
-          if (!fast_date(s, out)) return nullptr;
-        } else {
-          int m = members[ref].find(s);
-          if (m < 0) return nullptr;
-          out = m;
+        } else if (!fast_date(s, out)) {
+          return nullptr;
         }
         return q + 1;
       }
