@@ -65,11 +65,14 @@ struct KeyTable {
   };
   std::vector<Short> shorts;
   // What matches() compares a raw key with: a name of at most 15 bytes and its closing
-  // quote as two masked words (one test for both), and where the key ends.
+  // quote as two masked words (one test for both), and where the key ends; a longer
+  // name's first 16 bytes the same way, then the rest (its last eight bytes as a word
+  // up to 24 bytes, the quote).
   struct Probe {
     uint64_t lo = 0, hi = 0, mask_lo = 0, mask_hi = 0;
+    uint64_t tail = 0;       // 17 to 24 bytes: the last eight
     uint32_t skip = 0;       // the name's length + 1: past the closing quote
-    uint32_t long_name = 0;  // 16 bytes or more: memcmp, then the quote
+    uint32_t long_name = 0;  // 16 bytes or more
   };
   std::vector<Probe> probes;
   uint64_t mask = 0;
@@ -92,14 +95,16 @@ struct KeyTable {
       Probe& pr = probes[i];
       pr.skip = static_cast<uint32_t>(len + 1);
       pr.long_name = len >= 16;
-      if (len < 16) {
+      {
+        const size_t compared = std::min<size_t>(len + 1, 16);  // with the quote when it fits
         char quoted[16] = {};
-        std::memcpy(quoted, names[i].data(), len);
-        quoted[len] = '"';
+        std::memcpy(quoted, names[i].data(), std::min<size_t>(len, 16));
+        if (len < 16) quoted[len] = '"';
         std::memcpy(&pr.lo, quoted, 8);
         std::memcpy(&pr.hi, quoted + 8, 8);
-        pr.mask_lo = keep(len + 1);
-        pr.mask_hi = len + 1 > 8 ? keep(len + 1 - 8) : 0;
+        pr.mask_lo = keep(compared);
+        pr.mask_hi = compared > 8 ? keep(compared - 8) : 0;
+        if (len >= 16 && len <= 24) std::memcpy(&pr.tail, names[i].data() + len - 8, 8);
       }
       if (len > 16) continue;
       Short& w = shorts[i];
@@ -155,14 +160,18 @@ struct KeyTable {
   // matches has no escape either.
   bool matches(size_t i, const char* p) const {
     const Probe& w = probes[i];
-    if (__builtin_expect(w.long_name, 0)) {
-      const size_t n = names[i].size();
-      return std::memcmp(p, padded_names[i].data(), n) == 0 && p[n] == '"';
-    }
     uint64_t a, b;
     std::memcpy(&a, p, 8);
     std::memcpy(&b, p + 8, 8);
-    return (((a & w.mask_lo) ^ w.lo) | ((b & w.mask_hi) ^ w.hi)) == 0;
+    if ((((a & w.mask_lo) ^ w.lo) | ((b & w.mask_hi) ^ w.hi)) != 0) return false;
+    if (__builtin_expect(!w.long_name, 1)) return true;
+    const size_t n = names[i].size();
+    if (n <= 24) {
+      uint64_t t;
+      std::memcpy(&t, p + n - 8, 8);
+      return t == w.tail && p[n] == '"';
+    }
+    return std::memcmp(p + 16, padded_names[i].data() + 16, n - 16) == 0 && p[n] == '"';
   }
   // Whether the 16 readable bytes at p (see load8) start with name i, of at most 16.
   bool short_equal(size_t i, const char* p) const {

@@ -17,11 +17,28 @@ uint64_t word_at(const std::string& padded, size_t at) {
 
 }  // namespace
 
+MemberTable::Slot MemberTable::slot_of(size_t member) const {
+  const std::string& m = names_[member];
+  const std::string padded = m + '"' + std::string(24, '\0');
+  const size_t compared = std::min<size_t>(m.size() + 1, 16);  // with the quote when it fits
+  Slot w;
+  w.mask_lo = keep(compared);
+  w.mask_hi = compared > 8 ? keep(compared - 8) : 0;
+  w.lo = word_at(padded, 0) & w.mask_lo;
+  w.hi = word_at(padded, 8) & w.mask_hi;
+  w.len = static_cast<uint32_t>(m.size());
+  w.member = static_cast<int32_t>(member);
+  return w;
+}
+
 void MemberTable::build(const std::vector<std::string>& members) {
   names_ = members;
-  probes_.assign(names_.size(), Probe{});
-  cells_.clear();
-  order_.clear();
+  more_.clear();
+  slots_.assign(1, Slot{});  // no member: one empty cell, every text lands there
+  multiplier_ = 0;
+  shift_ = 0;
+  offset_ = 0;
+  prefix_mask_ = 0;
   if (names_.empty()) return;
   size_t shortest = names_[0].size();
   for (const std::string& m : names_) shortest = std::min(shortest, m.size());
@@ -30,7 +47,6 @@ void MemberTable::build(const std::vector<std::string>& members) {
   // members are alike, the first of those.
   const size_t width = std::min<size_t>(shortest, 8);
   prefix_mask_ = keep(width);
-  offset_ = 0;
   size_t fewest = ~size_t{0};
   for (size_t o = 0; o + width <= shortest && o <= 8; ++o) {
     std::vector<uint64_t> at;
@@ -52,37 +68,25 @@ void MemberTable::build(const std::vector<std::string>& members) {
     }
   }
   std::vector<uint64_t> prefixes;
-  for (size_t i = 0; i < names_.size(); ++i) {
-    const std::string& m = names_[i];
-    std::string padded = m + '"' + std::string(24, '\0');
-    Probe& w = probes_[i];
-    w.len = static_cast<uint32_t>(m.size());
-    const size_t compared = std::min<size_t>(m.size() + 1, 16);  // with the quote when it fits
-    w.lo = word_at(padded, 0) & keep(compared);
-    w.hi = compared > 8 ? word_at(padded, 8) & keep(compared - 8) : 0;
-    w.mask_lo = keep(compared);
-    w.mask_hi = compared > 8 ? keep(compared - 8) : 0;
-    if (m.size() >= 16 && m.size() <= 24) w.tail = word_at(padded, m.size() - 8);
+  for (const std::string& m : names_) {
+    const std::string padded = m + std::string(16, '\0');
     prefixes.push_back(word_at(padded, offset_) & prefix_mask_);
   }
   // A multiplier and a table size that put members with different bytes there in
   // different cells, the smallest table that does; members alike there share a cell
-  // whatever the multiplier. Failing that (it does not for any schema's
-  // enumeration), the table with the fewest members in one cell.
+  // whatever the multiplier. Failing that (it does not for any schema's enumeration),
+  // the table with the fewest members in one cell.
   std::vector<uint64_t> distinct = prefixes;
   std::sort(distinct.begin(), distinct.end());
   distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-  size_t same = 0;  // the most members sharing their first bytes
-  for (uint64_t p : distinct)
-    same = std::max<size_t>(same, static_cast<size_t>(std::count(prefixes.begin(), prefixes.end(), p)));
   unsigned bits = 1;
   while ((size_t{1} << bits) < 2 * distinct.size()) ++bits;
   size_t best = ~size_t{0};
   uint64_t best_multiplier = 0;
   unsigned best_bits = bits;
   uint64_t state = 0x9E3779B97F4A7C15ull;
-  for (unsigned b = bits; b <= bits + 3 && best > same; ++b) {
-    for (int attempt = 0; attempt < 256 && best > same; ++attempt) {
+  for (unsigned b = bits; b <= bits + 3 && best > fewest; ++b) {
+    for (int attempt = 0; attempt < 256 && best > fewest; ++attempt) {
       // splitmix64: odd multipliers with well-mixed high bits
       state += 0x9E3779B97F4A7C15ull;
       uint64_t z = state;
@@ -101,26 +105,35 @@ void MemberTable::build(const std::vector<std::string>& members) {
   }
   multiplier_ = best_multiplier;
   shift_ = 64 - best_bits;
-  cells_.assign(size_t{1} << best_bits, Cell{});
-  for (uint64_t p : prefixes) ++cells_[bucket(p)].count;
-  uint32_t at = 0;
-  for (Cell& c : cells_) {
-    c.first = at;
-    at += c.count;
-    c.count = 0;
-  }
-  order_.assign(names_.size(), 0);
-  for (size_t i = 0; i < names_.size(); ++i) {
-    Cell& c = cells_[bucket(prefixes[i])];
-    order_[c.first + c.count++] = static_cast<uint32_t>(i);
+  // Each cell holds its first member; the others that land there follow one another in
+  // more_, from the cell's first_more.
+  slots_.assign(size_t{1} << best_bits, Slot{});
+  std::vector<std::vector<size_t>> in(slots_.size());
+  for (size_t i = 0; i < names_.size(); ++i) in[bucket(prefixes[i])].push_back(i);
+  for (size_t c = 0; c < slots_.size(); ++c) {
+    if (in[c].empty()) continue;
+    slots_[c] = slot_of(in[c][0]);
+    slots_[c].first_more = static_cast<uint32_t>(more_.size());
+    slots_[c].more = static_cast<uint32_t>(in[c].size() - 1);
+    for (size_t k = 1; k < in[c].size(); ++k) more_.push_back(slot_of(in[c][k]));
   }
 }
 
-bool MemberTable::long_equal(uint32_t i, const char* raw) const {
-  const Probe& w = probes_[i];
-  if (raw[w.len] != '"') return false;
-  if (w.len <= 24) return load8(raw + w.len - 8) == w.tail;
-  return std::memcmp(raw + 16, names_[i].data() + 16, w.len - 16) == 0;
+bool MemberTable::long_equal(const Slot& w, const char* raw) const {
+  const size_t n = w.len;
+  if (raw[n] != '"') return false;
+  return std::memcmp(raw + 16, names_[static_cast<size_t>(w.member)].data() + 16, n - 16) == 0;
+}
+
+int MemberTable::match_more(const Slot& s, const char* raw, const char* end, size_t& len) const {
+  for (uint32_t k = 0; k < s.more; ++k) {
+    const Slot& w = more_[s.first_more + k];
+    if (equal(w, raw, end)) {
+      len = w.len;
+      return w.member;
+    }
+  }
+  return -1;
 }
 
 int MemberTable::find(std::string_view text) const {
@@ -140,7 +153,8 @@ int MemberTable::find(std::string_view text) const {
 
 size_t MemberTable::longest_cell() const {
   size_t n = 0;
-  for (const Cell& c : cells_) n = std::max<size_t>(n, c.count);
+  for (const Slot& c : slots_)
+    if (c.member >= 0) n = std::max<size_t>(n, c.more + 1);
   return n;
 }
 

@@ -34,16 +34,12 @@ class MemberTable {
   // length (the quote is at raw + len). At least 16 bytes from raw must be readable (a
   // padded buffer), and every byte up to `end`.
   [[gnu::always_inline]] int match(const char* raw, const char* end, size_t& len) const {
-    if (cells_.empty()) return -1;
-    const Cell c = cells_[bucket(load8(raw + offset_) & prefix_mask_)];
-    for (uint32_t k = 0; k < c.count; ++k) {
-      const uint32_t i = order_[c.first + k];
-      if (equal(i, raw, end)) {
-        len = probes_[i].len;
-        return static_cast<int>(i);
-      }
+    const Slot& s = slots_[bucket(load8(raw + offset_) & prefix_mask_)];
+    if (equal(s, raw, end)) {
+        len = s.len;
+        return s.member;
     }
-    return -1;
+    return __builtin_expect(s.more != 0, 0) ? match_more(s, raw, end, len) : -1;
   }
 
   // The member that `text` is, or -1 (any buffer: the text is copied when short).
@@ -55,15 +51,16 @@ class MemberTable {
   size_t longest_cell() const;
 
  private:
-  struct Probe {
-    // The member and its quote, or the member's first 16 bytes when longer: two words
-    // and the masks that keep as many bytes of a raw string.
-    uint64_t lo = 0, hi = 0, mask_lo = 0, mask_hi = 0;
-    uint64_t tail = 0;  // 17 to 24 bytes: its last 8 bytes
+  // A cell of the table: the first member whose bytes land there, as what equal()
+  // compares with a raw string (the member and its quote, or its first 16 bytes when
+  // longer: two words and the masks that keep as many bytes), and where the others that
+  // land there lie in more_ (members alike in the bytes loaded). An empty cell matches
+  // nothing (its masks keep no byte, its word is not 0).
+  struct Slot {
+    uint64_t lo = 1, hi = 0, mask_lo = 0, mask_hi = 0;
     uint32_t len = 0;
-  };
-  struct Cell {
-    uint32_t first = 0, count = 0;  // order_[first, first + count)
+    int32_t member = -1;
+    uint32_t first_more = 0, more = 0;
   };
 
   static uint64_t load8(const char* p) {
@@ -73,20 +70,19 @@ class MemberTable {
   }
   uint32_t bucket(uint64_t prefix) const { return static_cast<uint32_t>((prefix * multiplier_) >> shift_); }
 
-  [[gnu::always_inline]] bool equal(uint32_t i, const char* raw, const char* end) const {
-    const Probe& w = probes_[i];
-    if (static_cast<size_t>(end - raw) <= w.len) return false;  // the quote must come before end
+  [[gnu::always_inline]] bool equal(const Slot& w, const char* raw, const char* end) const {
     const uint64_t a = load8(raw), b = load8(raw + 8);
     if ((((a & w.mask_lo) ^ w.lo) | ((b & w.mask_hi) ^ w.hi)) != 0) return false;
-    if (__builtin_expect(w.len < 16, 1)) return true;  // the quote was in the comparison
-    return long_equal(i, raw);
+    if (static_cast<size_t>(end - raw) <= w.len) return false;  // the quote must come before end
+    return __builtin_expect(w.len < 16, 1) || long_equal(w, raw);  // else the rest of a long member
   }
-  bool long_equal(uint32_t i, const char* raw) const;
+  bool long_equal(const Slot& w, const char* raw) const;
+  [[gnu::noinline]] int match_more(const Slot& s, const char* raw, const char* end, size_t& len) const;
+  Slot slot_of(size_t member) const;
 
   std::vector<std::string> names_;
-  std::vector<Probe> probes_;
-  std::vector<Cell> cells_;
-  std::vector<uint32_t> order_;
+  std::vector<Slot> slots_;
+  std::vector<Slot> more_;
   uint64_t prefix_mask_ = 0;  // the bytes loaded that every member has
   uint32_t offset_ = 0;       // where they start: at most 8, within the 16 bytes readable
   uint64_t multiplier_ = 0;

@@ -347,6 +347,13 @@ TEST_CASE("the fast path keeps every guarantee on hand-made lines") {
       R"({"customer": {"opt_out_offered": true}})",
       R"({"customer": {"opt_out_offere": true, "opt_out_offered": false}})",
       R"({"customer": {"opt_out_offeredx": true, "opt_out_offered": false}})",
+      // Names of 17 and 22 bytes (their first sixteen in one test, then their last eight
+      // and the quote), and keys alike in all but one byte, one shorter and longer.
+      R"({"published_address": true, "no_solicitation_notice": false})",
+      R"({"published_addresx": true, "no_solicitation_notic": false, "published_address": false})",
+      R"({"published_addres": true, "no_solicitation_noticee": false, "tps": true})",
+      R"({"publishedXaddress": true, "no_solicitation_noticE": false})",
+      R"({"published_address" : true, "no_solicitation_notice": null})",
   };
   for (const std::string& line : lines) {
     normal.compare(line);
