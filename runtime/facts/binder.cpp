@@ -858,15 +858,21 @@ struct Binder::Impl {
     uint32_t ref;     // the type's ref (enum, element type, record)
     uint32_t offset;
     TypeId type;
+    uint64_t bit;     // its bit among the keys an object has given (fast_object's `seen`)
   };
   std::vector<std::vector<FastField>> fast_fields;
+  // Per record: at most 64 fields, so that each has a bit of `seen`. A record with more
+  // (none in the schema's) always goes the slow way.
+  std::vector<uint8_t> fast_record;
 
   void build_fast_fields() {
     for (const RecordDef& r : schema.records) {
       fast_fields.emplace_back();
+      fast_record.push_back(r.fields.size() <= 64);
       for (const FieldDef& f : r.fields) {
         const Type& t = schema.type(f.type);
-        fast_fields.back().push_back({t.kind, f.optional, t.ref, f.offset, f.type});
+        const size_t i = fast_fields.back().size();
+        fast_fields.back().push_back({t.kind, f.optional, t.ref, f.offset, f.type, i < 64 ? uint64_t{1} << i : 0});
       }
     }
   }
@@ -1135,7 +1141,7 @@ struct Binder::Impl {
 
   // p at '{'; `depth` counts it.
   const char* fast_object(FactStore& fs, uint32_t record, size_t base, const char* p, size_t depth) {
-    if (depth > limits.max_depth) return nullptr;
+    if (depth > limits.max_depth || !fast_record[record]) return nullptr;
     const KeyTable& table = keys[record];
     const FastField* const fields = fast_fields[record].data();
     int32_t* const plan = plans[record].next.data();
@@ -1187,9 +1193,9 @@ struct Binder::Impl {
         line_unknown.push_back(unknown_id);
         p = fast_skip(p, depth);
       } else {
-        if (fi >= 64 || (seen >> fi & 1)) return nullptr;  // a key twice: the slow way
-        seen |= uint64_t{1} << fi;
         const FastField& fd = fields[fi];
+        if (seen & fd.bit) return nullptr;  // a key twice: the slow way
+        seen |= fd.bit;
         const char c = at(p);
         if (c == 'n') {
           p = literal_at(p, fast_end, "null") ? p + 4 : nullptr;  // null is absent

@@ -36,8 +36,8 @@ class MemberTable {
   [[gnu::always_inline]] int match(const char* raw, const char* end, size_t& len) const {
     const Slot& s = slots_[bucket(load8(raw + offset_) & prefix_mask_)];
     if (equal(s, raw, end)) {
-        len = s.len;
-        return s.member;
+      len = s.len;
+      return s.member;
     }
     return __builtin_expect(s.more != 0, 0) ? match_more(s, raw, end, len) : -1;
   }
@@ -73,7 +73,7 @@ class MemberTable {
   [[gnu::always_inline]] bool equal(const Slot& w, const char* raw, const char* end) const {
     const uint64_t a = load8(raw), b = load8(raw + 8);
     if ((((a & w.mask_lo) ^ w.lo) | ((b & w.mask_hi) ^ w.hi)) != 0) return false;
-    if (static_cast<size_t>(end - raw) <= w.len) return false;  // the quote must come before end
+    if (static_cast<size_t>(end - raw) <= w.len) return false;     // the quote must come before end
     return __builtin_expect(w.len < 16, 1) || long_equal(w, raw);  // else the rest of a long member
   }
   bool long_equal(const Slot& w, const char* raw) const;
