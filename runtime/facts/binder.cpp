@@ -1111,8 +1111,8 @@ struct Binder::Impl {
           if (at(p) != '{') return nullptr;
           size_t slot = fs.slots.size();
           if (slot + stride > 0x7fffffffu) return nullptr;
-          fs.slots.resize(slot + stride);
-          init(fs, et.ref, slot);
+          const std::vector<Value>& t = templates[et.ref];  // the absent record, copied once
+          fs.slots.insert(fs.slots.end(), t.begin(), t.end());
           bases.push_back(slot);
           p = fast_object(fs, et.ref, slot, p, depth + 2);
         } else {
@@ -1151,9 +1151,9 @@ struct Binder::Impl {
     uint64_t seen = 0;
     p = ws(p + 1);
     if (at(p) == '}') return p + 1;
+    if (at(p) != '"') return nullptr;
     for (;;) {
-      if (at(p) != '"') return nullptr;
-      const char* raw = p + 1;
+      const char* raw = p + 1;  // p is at a key's opening quote (comma_key saw it, or at() below)
       int fi = -1;
       for (int32_t k = 0, cand = plan[state]; k < FieldPlan::kLookahead && cand >= 0; ++k, cand = plan[cand + 1]) {
         if (table.matches(static_cast<size_t>(cand), raw)) {
@@ -1224,6 +1224,7 @@ struct Binder::Impl {
       if (d == '}') return p + 1;
       if (d != ',') return nullptr;
       p = ws(p + 1);
+      if (at(p) != '"') return nullptr;
     }
   }
 
