@@ -1197,21 +1197,21 @@ struct Binder::Impl {
         if (seen & fd.bit) return nullptr;  // a key twice: the slow way
         seen |= fd.bit;
         const char c = at(p);
-        if (c == 'n') {
+        if (__builtin_expect(fd.kind < TypeKind::List, 1) && c != 'n') {  // a scalar, the usual case
+          Value x = kUnknown;
+          p = fast_scalar(fs, fd.kind, fd.ref, p, x);
+          fs.slots[base + fd.offset] = x;
+        } else if (c == 'n') {
           p = literal_at(p, fast_end, "null") ? p + 4 : nullptr;  // null is absent
         } else if (fd.kind == TypeKind::Record) {
           if (c != '{') return nullptr;
           size_t slot = base + fd.offset + (fd.optional ? 1 : 0);
           if (fd.optional) fs.slots[base + fd.offset] = kTrue;
           p = fast_object(fs, fd.ref, slot, p, depth + 1);
-        } else if (fd.kind == TypeKind::List) {
+        } else {
           Value list = kUnknown;
           p = c == '[' ? fast_list(fs, fd.ref, p, depth, list) : nullptr;
           fs.slots[base + fd.offset] = list;
-        } else {
-          Value x = kUnknown;
-          p = fast_scalar(fs, fd.kind, fd.ref, p, x);
-          fs.slots[base + fd.offset] = x;
         }
       }
       if (!p) return nullptr;
