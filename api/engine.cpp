@@ -672,6 +672,7 @@ lawful_status mapping_load(const lawful_engine& e, const std::string& path, cons
   auto h = make_handle<lawful_mapping>();
   h->fingerprint = e.schema->fingerprint;
   h->mapping = std::move(m.mapping);
+  if (m.sources.size()) h->source = m.sources.text(0);
   *out = h.release();
   return LAWFUL_OK;
 }

@@ -288,6 +288,7 @@ struct lawful_mapping {
   std::atomic<long> refs{1};
   uint64_t fingerprint = 0;  // of the schema it was checked against
   std::shared_ptr<const lawful::Mapping> mapping;
+  std::string source;  // the mapping file's text, as checked (lawful.dask ships it to workers)
 };
 
 struct lawful_facts {

@@ -12,6 +12,7 @@
 
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <array>
@@ -27,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 
@@ -283,6 +285,126 @@ struct Batch {
     uint32_t begin = j ? k.ends[j - 1] : 0;
     return {k.out.data() + begin, k.ends[j] - begin - 1};
   }
+};
+
+// The columns of `decide_frame` (Decisions.to_frame) from a batch's records: each record
+// read once with simdjson and its values made Python objects here, rather than a dict per
+// record from json.loads and a Python loop over it. Strings other than ids are made once
+// and shared (str is immutable): verdicts, policies, rules, citations and reasons repeat
+// on every line. An error record's verdict is "review" (an error is never permission). A
+// record simdjson refuses (an error record quoting input bytes that are not UTF-8) is read
+// by json.loads from its text decoded with replacement, as the Python path reads it.
+class FrameColumns {
+ public:
+  // In the order of lawful._COLUMNS; the four lists default to [], the rest to None.
+  static constexpr std::array<std::string_view, 11> kNames = {
+      "id", "verdict", "basis", "policy", "decision", "rules", "cites", "obligations", "missing", "reason", "error"};
+
+  explicit FrameColumns(size_t rows) {
+    for (auto& c : cols_) {
+      c = py::reinterpret_steal<py::list>(PyList_New(static_cast<Py_ssize_t>(rows)));
+      if (!c) throw py::error_already_set();
+    }
+  }
+
+  void add(std::string_view record) {
+    pad_.assign(record.data(), record.size());
+    pad_.append(simdjson::SIMDJSON_PADDING, '\0');
+    simdjson::dom::element doc;
+    simdjson::dom::object obj;
+    if (parser_.parse(pad_.data(), record.size(), false).get(doc) == simdjson::SUCCESS &&
+        doc.get_object().get(obj) == simdjson::SUCCESS) {
+      std::array<py::object, kNames.size()> row;
+      bool error = false;
+      for (simdjson::dom::key_value_pair field : obj) {
+        int c = column(field.key);
+        if (c < 0) continue;
+        row[static_cast<size_t>(c)] = value(field.value, c != 0);
+        error |= c == 10;
+      }
+      put(row, error);
+      return;
+    }
+    if (!loads_) loads_ = py::module_::import("json").attr("loads");
+    py::dict d = loads_(text(record));
+    std::array<py::object, kNames.size()> row;
+    for (size_t c = 0; c < kNames.size(); ++c) {
+      py::str key(kNames[c].data(), kNames[c].size());
+      if (d.contains(key)) row[c] = d[key];
+    }
+    put(row, d.contains("error"));
+  }
+
+  py::dict dict() const {
+    py::dict out;
+    for (size_t c = 0; c < kNames.size(); ++c) out[py::str(kNames[c].data(), kNames[c].size())] = cols_[c];
+    return out;
+  }
+
+ private:
+  static int column(std::string_view key) {
+    for (size_t c = 0; c < kNames.size(); ++c)
+      if (kNames[c] == key) return static_cast<int>(c);
+    return -1;
+  }
+
+  void put(std::array<py::object, kNames.size()>& row, bool error) {
+    if (error) row[1] = shared("review");
+    for (size_t c = 0; c < kNames.size(); ++c) {
+      py::object v = std::move(row[c]);
+      if (!v) v = (c >= 5 && c <= 8) ? py::object(py::list()) : py::object(py::none());
+      PyList_SET_ITEM(cols_[c].ptr(), static_cast<Py_ssize_t>(n_), v.release().ptr());
+    }
+    ++n_;
+  }
+
+  // A str made once for each distinct text (up to kShared of them).
+  py::object shared(std::string_view s) {
+    auto it = strings_.find(s);
+    if (it != strings_.end()) return it->second;
+    py::object o = text(s);
+    if (strings_.size() < kShared) strings_.emplace(kept_.emplace_back(s), o);
+    return o;
+  }
+
+  py::object value(simdjson::dom::element e, bool share) {
+    switch (e.type()) {
+      case simdjson::dom::element_type::STRING: {
+        std::string_view s = e.get_string().value_unsafe();
+        return share ? shared(s) : py::object(text(s));
+      }
+      case simdjson::dom::element_type::ARRAY: {
+        simdjson::dom::array a;
+        if (e.get_array().get(a) != simdjson::SUCCESS) return py::none();
+        py::list out(a.size());
+        size_t i = 0;
+        for (simdjson::dom::element x : a) PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i++), value(x, share).release().ptr());
+        return std::move(out);
+      }
+      case simdjson::dom::element_type::OBJECT: {
+        simdjson::dom::object o;
+        if (e.get_object().get(o) != simdjson::SUCCESS) return py::none();
+        py::dict out;
+        for (simdjson::dom::key_value_pair field : o) out[text(field.key)] = value(field.value, share);
+        return std::move(out);
+      }
+      case simdjson::dom::element_type::INT64: return py::int_(e.get_int64().value_unsafe());
+      case simdjson::dom::element_type::UINT64: return py::int_(e.get_uint64().value_unsafe());
+      case simdjson::dom::element_type::DOUBLE: return py::float_(e.get_double().value_unsafe());
+      case simdjson::dom::element_type::BOOL: return py::bool_(e.get_bool().value_unsafe());
+      case simdjson::dom::element_type::NULL_VALUE: return py::none();
+    }
+    return py::none();
+  }
+
+  static constexpr size_t kShared = 1u << 16;
+  std::array<py::list, kNames.size()> cols_;
+  size_t n_ = 0;
+  simdjson::dom::parser parser_;
+  std::string pad_;
+  std::deque<std::string> kept_;  // the keys' text (a deque: its strings never move)
+  std::unordered_map<std::string_view, py::object> strings_;
+  py::object loads_;
 };
 
 // Writes a block's error records again with their numbers from k.first.
@@ -740,6 +862,18 @@ PYBIND11_MODULE(_lawful, m) {
              if (i >= b.lines) throw py::index_error("record index out of range");
              return text(b.record(i));
            })
+      .def("columns",
+           [](const Batch& b) {
+             FrameColumns cols(b.lines);
+             for (const Block& k : b.blocks) {
+               uint32_t begin = 0;
+               for (uint32_t end : k.ends) {
+                 cols.add(std::string_view(k.out.data() + begin, end - begin - 1));
+                 begin = end;
+               }
+             }
+             return cols.dict();
+           })
       .def("verdicts",
            [](const Batch& b) {
              std::string v;
@@ -766,14 +900,18 @@ PYBIND11_MODULE(_lawful, m) {
   m.def(
       "decide_buffer",
       [](const EnginePtr& engine, py::buffer data, const std::string& campaign, py::object threads,
-         uint64_t first_line, py::object mapping) {
+         uint64_t first_line, py::object mapping, py::object header) {
         // Decided where it lies: the export (held by `info`) keeps a bytearray from being
         // resized while the GIL is released.
         py::buffer_info info;
         std::string_view in = bytes_of(data, info);
         std::optional<Mapped> mapped =
             mapped_of(engine, mapping, !mapping.is_none() && mapping.cast<const MappingRef&>().m->mapping->format == "csv");
-        if (mapped && mapped->csv) {
+        if (mapped && mapped->csv && !header.is_none()) {
+          // A block from the middle of an export (lawful.dask): its file's header given,
+          // its rows numbered from `first_line`.
+          mapped->header = header.cast<std::string>();
+        } else if (mapped && mapped->csv) {
           // An export read through a mapping: its first line is the header, and its rows
           // are numbered as lines of the file, from 2.
           size_t nl = in.find('\n');
@@ -788,7 +926,7 @@ PYBIND11_MODULE(_lawful, m) {
         return run_batch(engine, campaign, in, nullptr, threads, first_line, mapped ? &*mapped : nullptr);
       },
       py::arg("engine"), py::arg("data"), py::arg("campaign"), py::arg("threads"), py::arg("first_line"),
-      py::arg("mapping") = py::none());
+      py::arg("mapping") = py::none(), py::arg("header") = py::none());
 
   // The pool of blocks' buffers (BlockPool): (blocks held, bytes, blocks taken again).
   m.def("pool_stats", [] { return block_pool().stats(); });
@@ -900,7 +1038,8 @@ PYBIND11_MODULE(_lawful, m) {
 
   py::class_<MappingRef, MappingPtr>(m, "Mapping")
       .def_property_readonly("input", [](const MappingRef& r) { return r.m->mapping->format; })
-      .def_property_readonly("name", [](const MappingRef& r) { return text(r.m->mapping->name); });
+      .def_property_readonly("name", [](const MappingRef& r) { return text(r.m->mapping->name); })
+      .def_property_readonly("source", [](const MappingRef& r) { return text(r.m->source); });
 
   // A mapping file (or its text) checked against an engine's schema: (mapping or None,
   // diagnostics, rendered text, one-line message), as load_path gives an engine.

@@ -23,7 +23,7 @@ import json
 import math
 import os
 import threading
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 Mapping_ = Mapping  # typing's (a dict-like), before lawful.Mapping (an export's mapping) takes the name
 
@@ -276,7 +276,10 @@ class Decisions(Sequence[Decision]):
 
     def to_frame(self, index: Any = None):
         """The decisions as a pandas DataFrame (the columns of ``decide_frame``)."""
-        return _frame([json.loads(r) for r in self.records()], index)
+        import pandas as pd
+        # The columns made in the module from the records (Batch.columns): what _frame
+        # makes of each record's json.loads, without a dict per record.
+        return pd.DataFrame(self._batch.columns(), index=index)
 
     def __repr__(self) -> str:
         s = self.summary()
@@ -402,6 +405,8 @@ _COLUMNS = ("id", "verdict", "basis", "policy", "decision", "rules", "cites", "o
 
 
 def _frame(records: List[Dict[str, Any]], index: Any):
+    """A DataFrame of decisions from records as dicts (the empty one is Dask's meta;
+    Batch.columns makes the same columns in the module, tests/python/test_lawful.py)."""
     import pandas as pd
     cols: Dict[str, list] = {c: [] for c in _COLUMNS}
     for r in records:
@@ -433,6 +438,12 @@ class Mapping:
     @property
     def name(self) -> str:
         return self._handle.name
+
+    @property
+    def source(self) -> Tuple[str, str]:
+        """(path, text): the mapping file as it was checked, what ``lawful.dask`` sends to
+        its workers (each checks it once against the program's schema)."""
+        return (self.path, self._handle.source)
 
     def __repr__(self) -> str:
         return f"<Mapping {self.path} ({self.name}, input {self.input})>"

@@ -1,6 +1,6 @@
 # Type hints of the lawful package (python/lawful/__init__.py documents each name).
 import os
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Union, overload
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union, overload
 
 import pandas
 
@@ -37,6 +37,8 @@ class Mapping:
     def input(self) -> str: ...
     @property
     def name(self) -> str: ...
+    @property
+    def source(self) -> Tuple[str, str]: ...
 
 class DataError(LawfulError, ValueError):
     record: Optional[Dict[str, Any]]

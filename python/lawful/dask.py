@@ -26,9 +26,18 @@ object per line on the way::
                                       blocksize="64MiB")
     summary = result.write("s3://crm/decisions-*.jsonl")
 
+A CRM export is read through a mapping of its columns (``Policies.load_mapping``,
+docs/mappings.md) with ``mapping=``, as ``lawful check --mapping`` reads it: the mapping's
+text goes to the workers once, beside the program, and each worker checks it once. A CSV
+export's blocks each get their file's header row::
+
+    crm = policies.load_mapping("mappings/hubspot.toml")
+    result = lawful.dask.decide_files("s3://crm/export-*.csv", policies, campaign, mapping=crm)
+
 Partition functions (``decide_partition``, ``decide_block``, ``decide_frame_partition``) are plain
 functions of (data, lawc bytes, campaign text, first line), usable from other engines:
-docs/scale-out.md maps them to Spark's ``mapInPandas``.
+docs/scale-out.md maps them to Spark's ``mapInPandas``. Their ``mapping`` is
+``Mapping.source``: the pair (path, text) of the mapping file.
 """
 
 from __future__ import annotations
@@ -49,15 +58,19 @@ __all__ = ["decide_bag", "decide_files", "decide_dataframe", "decide_partition",
 _engines: Dict[str, Any] = {}
 _engines_lock = threading.Lock()
 _last: Optional[Tuple[Any, str, Any]] = None  # (lawc object, backend, engine) of the last call
+_mappings: Dict[Tuple[int, str], Any] = {}  # (id of the engine, sha256 of the mapping's text) -> its handle
 # What this process did: programs loaded from .lawc bytes, partitions decided (tasks of
-# decide_bag, decide_files and decide_dataframe). worker_stats() reads them.
-_stats = {"loads": 0, "partitions": 0}
+# decide_bag, decide_files and decide_dataframe), mappings of exports loaded (and checked).
+# worker_stats() reads them.
+_stats = {"loads": 0, "partitions": 0, "mappings": 0}
 
 
 def worker_stats() -> Dict[str, int]:
     """What this process has done for ``lawful.dask``: ``loads``, the programs loaded
     (and verified) from ``.lawc`` bytes, one per program and backend whatever the number
-    of tasks; ``partitions``, the partition tasks it ran. On a cluster:
+    of tasks; ``partitions``, the partition tasks it ran; ``mappings``, the mappings of
+    exports loaded (and checked against the program's schema), one per mapping and
+    program whatever the number of tasks. On a cluster:
     ``client.run(lawful.dask.worker_stats)`` gives each worker's."""
     with _engines_lock:
         return dict(_stats)
@@ -88,6 +101,25 @@ def _engine(lawc: bytes, backend: str = "vm"):
         return e
 
 
+def _mapping(e: Any, mapping: Optional[Tuple[str, str]]) -> Any:
+    """The handle of a mapping given as (path, text) (``Mapping.source``), checked against
+    engine `e`'s schema once in this process."""
+    if mapping is None:
+        return None
+    path, text = mapping
+    key = (id(e), hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest())
+    with _engines_lock:
+        m = _mappings.get(key)
+        if m is None:
+            m, diags, rendered, message = _lawful.load_mapping(e, path, text)
+            if m is None:
+                raise lawful.MappingError(message or f"{path}: the mapping cannot be used",
+                                          [lawful.Diagnostic(*d) for d in diags], rendered)
+            _stats["mappings"] += 1
+            _mappings[key] = m  # engines are never dropped (_engines), so id(e) stays theirs
+        return m
+
+
 def _join(lines: Sequence[Any]) -> List[bytes]:
     # A line of a text file read by dask.bag.read_text keeps its newline: _line drops it.
     return [lawful._line(x) for x in lines]
@@ -109,12 +141,19 @@ def _file_text(lines: Sequence[Any]) -> Optional[bytes]:
 
 
 def decide_partition(lines: Sequence[Any], lawc: bytes, campaign: str, first_line: int = 1,
-                     threads: Optional[int] = 1, backend: str = "vm") -> Tuple[List[str], Dict[str, Any]]:
+                     threads: Optional[int] = 1, backend: str = "vm",
+                     mapping: Optional[Tuple[str, str]] = None) -> Tuple[List[str], Dict[str, Any]]:
     """Decides one partition of JSON lines (str or bytes, each one contact; a trailing
     newline is dropped; dicts are accepted too). Returns the records (``lawful check``'s,
     without newlines, error records numbered from ``first_line``) and the partition's
-    summary. ``backend``: "vm" or "jit" (the same records)."""
+    summary. ``backend``: "vm" or "jit" (the same records). With ``mapping``
+    (``Mapping.source``), each item is a row of an export: a dict of its columns, or a
+    JSON object's text."""
     e = _engine(lawc, backend)
+    if mapping is not None:
+        rows = [lawful._mapped_row(x) for x in lines]
+        batch = _lawful.decide_texts(e, rows, campaign, threads, first_line, _mapping(e, mapping))
+        return batch.records().decode("utf-8", "replace").split("\n")[:-1], batch.summary(True)
     text = _file_text(lines)
     if text is not None:
         batch = _lawful.decide_buffer(e, text, campaign, threads, first_line)
@@ -130,24 +169,46 @@ def lines_in(block: bytes) -> int:
 
 
 def decide_block(block: bytes, lawc: bytes, campaign: str, first_line: int = 1,
-                 threads: Optional[int] = 1, backend: str = "vm") -> Tuple[List[bytes], Dict[str, Any]]:
+                 threads: Optional[int] = 1, backend: str = "vm", mapping: Optional[Tuple[str, str]] = None,
+                 header: Optional[bytes] = None) -> Tuple[List[bytes], Dict[str, Any]]:
     """Decides one block of JSON Lines text (bytes of whole lines, as
     ``dask.bytes.read_bytes(..., delimiter=b"\\n")`` cuts a file) in the library: the lines
     are cut and decided without a Python object each. Returns ``[records]`` (the records
     as one bytes object, ``lawful check``'s output for these lines, error records numbered
-    from ``first_line``) and the block's summary."""
-    batch = _lawful.decide_buffer(_engine(lawc, backend), block, campaign, threads, first_line)
+    from ``first_line``) and the block's summary.
+
+    With ``mapping`` (``Mapping.source``), the block is part of an export read through
+    it: JSON Lines, or CSV rows. A CSV block that starts its file holds the header row
+    (``header`` None; its rows are numbered from ``first_line + 1``); any other block is
+    given its file's ``header``."""
+    e = _engine(lawc, backend)
+    if mapping is None:
+        batch = _lawful.decide_buffer(e, block, campaign, threads, first_line)
+    else:
+        batch = _lawful.decide_buffer(e, block, campaign, threads, first_line, _mapping(e, mapping), header)
     return [batch.records()], batch.summary(True)
 
 
+def _csv_header(block: bytes) -> bytes:
+    """The header row of a CSV export, from its file's first block (without the line's
+    end)."""
+    head = bytes(block).split(b"\n", 1)[0]
+    return head[:-1] if head.endswith(b"\r") else head
+
+
 def decide_frame_partition(df: Any, lawc: bytes, campaign: str, first_line: int = 1, threads: Optional[int] = 1,
-                           backend: str = "vm"):
+                           backend: str = "vm", mapping: Optional[Tuple[str, str]] = None):
     """Decides one pandas DataFrame of contacts (as ``Policies.decide_frame``). Returns
     the DataFrame of decisions (same index; error rows have ``error`` and a ``line``
-    counted from ``first_line``) and the partition's summary."""
-    contacts = [lawful._row_contact(r) for r in df.to_dict("records")]
+    counted from ``first_line``) and the partition's summary. With ``mapping``
+    (``Mapping.source``), the columns are an export's, read through it."""
     e = _engine(lawc, backend)
-    batch = _lawful.decide_texts(e, [lawful._line(c) for c in contacts], campaign, threads, first_line)
+    if mapping is not None:
+        rows = [lawful._mapped_row(r) for r in df.to_dict("records")]
+        batch = _lawful.decide_texts(e, rows, campaign, threads, first_line, _mapping(e, mapping))
+    else:
+        contacts = [lawful._row_contact(r) for r in df.to_dict("records")]
+        batch = _lawful.decide_texts(e, [lawful._line(c) for c in contacts], campaign, threads, first_line)
     v = lawful.Version(e.generation, "%016x" % e.source_hash)
     return lawful.Decisions(batch, v).to_frame(index=df.index), batch.summary(True)
 
@@ -241,8 +302,8 @@ class Part(collections.abc.Sequence):
 
 
 def _decide_task(partition_fn: Any, part: Any, lawc: bytes, campaign: str, first_line: int, threads: Optional[int],
-                 backend: str) -> Part:
-    out = Part(*partition_fn(part, lawc, campaign, first_line, threads, backend))
+                 backend: str, *extra: Any) -> Part:
+    out = Part(*partition_fn(part, lawc, campaign, first_line, threads, backend, *extra))
     with _engines_lock:
         _stats["partitions"] += 1
     return out
@@ -340,10 +401,25 @@ def _setup(policies: Any, campaign: Any, backend: Optional[str]):
     return lawc, camp, backend
 
 
+def _mapping_source(mapping: Any, lawc: bytes) -> Optional[Tuple[str, str]]:
+    """A ``lawful.Mapping``'s (path, text), checked here against the program's schema
+    (a mapping for other policies fails now, not on every worker)."""
+    if mapping is None:
+        return None
+    if not isinstance(mapping, lawful.Mapping):
+        raise TypeError(f"mapping: a lawful.Mapping (Policies.load_mapping), not {type(mapping).__name__}")
+    source = mapping.source
+    _mapping(_engine(lawc), source)
+    return source
+
+
 def _plan(policies: Any, campaign: Any, parts: List[Any], partition_fn: Any, threads: Optional[int],
-          backend: Optional[str], count=len, as_part=_as_list) -> Result:
+          backend: Optional[str], count=len, as_part=_as_list, mapping: Any = None,
+          headers: Optional[List[Any]] = None) -> Result:
     """One task per partition, `partition_fn(part, lawc, campaign, first_line, threads,
-    backend)`, the program one key of the graph, the partitions' lines counted by `count`.
+    backend[, mapping, header])`, the program (and the mapping's source) one key of the
+    graph, the partitions' lines counted by `count`; `headers`, a CSV header (a Delayed)
+    or None for each partition.
     Those tasks are the records bag's own partitions, and the summary is a reduction of
     that bag: computed together, the two read the same tasks. (A bag's graph optimisation
     fuses a task into its only consumer under a new key; records made by tasks that the
@@ -356,16 +432,23 @@ def _plan(policies: Any, campaign: Any, parts: List[Any], partition_fn: Any, thr
     delayed = dask.delayed
     lawc, camp, backend = _setup(policies, campaign, backend)
     program = delayed(lawc, pure=True)
+    source = _mapping_source(mapping, lawc)
     # A partition may be a lazy iterator: made a list once, read by both tasks below.
     if as_part is not None:
         parts = [delayed(as_part, pure=True)(p) for p in parts]
     firsts = _first_lines(parts, delayed, count)
-    name = f"{partition_fn.__name__}-" + tokenize(partition_fn, program.key, camp, threads, backend,
-                                                   [p.key for p in parts])
-    first_key = [f.key if hasattr(f, "key") else f for f in firsts]
-    dsk = {(name, i): (_decide_task, partition_fn, p.key, program.key, camp, first_key[i], threads, backend)
-           for i, p in enumerate(parts)}
+    extra: List[Tuple[Any, ...]] = [()] * len(parts)
     deps = [program, *parts, *(f for f in firsts if hasattr(f, "key"))]
+    if source is not None:
+        src = delayed(source, pure=True)
+        heads = headers or [None] * len(parts)
+        extra = [(src.key,) + ((h.key,) if h is not None else ()) for h in heads]
+        deps += [src, *(h for h in heads if h is not None)]
+    name = f"{partition_fn.__name__}-" + tokenize(partition_fn, program.key, camp, threads, backend,
+                                                   [p.key for p in parts], source, extra)
+    first_key = [f.key if hasattr(f, "key") else f for f in firsts]
+    dsk = {(name, i): (_decide_task, partition_fn, p.key, program.key, camp, first_key[i], threads, backend, *extra[i])
+           for i, p in enumerate(parts)}
     records = db.Bag(HighLevelGraph.from_collections(name, dsk, dependencies=deps), name, len(parts))
     if not parts:
         return Result(records, delayed(_finish, pure=True)(merge_summaries()))
@@ -374,7 +457,7 @@ def _plan(policies: Any, campaign: Any, parts: List[Any], partition_fn: Any, thr
 
 
 def decide_bag(bag: Any, policies: Any, campaign: Any, threads: Optional[int] = 1,
-               backend: Optional[str] = None) -> Result:
+               backend: Optional[str] = None, mapping: Any = None) -> Result:
     """Decides every line of a Dask bag of JSON lines (``dask.bag.read_text``'s lines, or
     str/bytes/dict items, one contact each), one task per partition. ``records`` holds
     the records as str, without newlines.
@@ -383,12 +466,15 @@ def decide_bag(bag: Any, policies: Any, campaign: Any, threads: Optional[int] = 
     (1 suits one-thread workers; a worker with several threads runs several tasks).
     ``backend``: "vm" or "jit" on the workers (default: the ``Policies``' own backend,
     or "vm" for bytes); the records are the same either way.
-    The campaign is checked here: one that cannot be read raises ``ValueError``."""
-    return _plan(policies, campaign, bag.to_delayed(optimize_graph=True), decide_partition, threads, backend)
+    The campaign is checked here: one that cannot be read raises ``ValueError``.
+    ``mapping`` (``Policies.load_mapping``): the items are rows of an export, dicts of its
+    columns or JSON objects' text (a CSV export's lines: ``decide_files``)."""
+    return _plan(policies, campaign, bag.to_delayed(optimize_graph=True), decide_partition, threads, backend,
+                 mapping=mapping)
 
 
 def decide_files(urlpath: Any, policies: Any, campaign: Any, blocksize: Any = "64MiB", threads: Optional[int] = 1,
-                 backend: Optional[str] = None, **storage_options: Any) -> Result:
+                 backend: Optional[str] = None, mapping: Any = None, **storage_options: Any) -> Result:
     """Decides every line of one or more files of JSON Lines (a path, a glob, a list; any
     file system ``dask.bytes.read_bytes`` reads), one task per block of about
     ``blocksize`` bytes of whole lines.
@@ -399,28 +485,46 @@ def decide_files(urlpath: Any, policies: Any, campaign: Any, blocksize: Any = "6
     order they are ``lawful check``'s output, and ``result.write(pattern)`` writes one
     file per block and returns the summary. Error records count lines from 1 at the
     first file's start, on across the files in the order ``read_bytes`` lists them.
-    ``threads`` and ``backend`` as for ``decide_bag``."""
+    ``threads`` and ``backend`` as for ``decide_bag``.
+
+    ``mapping`` (``Policies.load_mapping``): the files are exports read through it, as
+    ``lawful check --mapping`` reads one. For CSV, each file starts with its header row
+    (counted as a line, so rows are numbered as in the file); the header goes from the
+    file's first block to its other blocks' tasks. A row holds no newline inside a cell
+    (docs/mappings.md), so blocks cut at newlines cut between rows."""
+    import dask
     from dask.bytes import read_bytes
     _, blocks = read_bytes(urlpath, delimiter=b"\n", blocksize=blocksize, sample=False, **storage_options)
     parts = [b for file_blocks in blocks for b in file_blocks]
-    return _plan(policies, campaign, parts, decide_block, threads, backend, count=lines_in, as_part=None)
+    headers = None
+    if mapping is not None and isinstance(mapping, lawful.Mapping) and mapping.input == "csv":
+        headers = []
+        for file_blocks in blocks:
+            head = dask.delayed(_csv_header, pure=True)(file_blocks[0]) if file_blocks else None
+            headers += [None] + [head] * (len(file_blocks) - 1)
+    return _plan(policies, campaign, parts, decide_block, threads, backend, count=lines_in, as_part=None,
+                 mapping=mapping, headers=headers)
 
 
 def decide_dataframe(ddf: Any, policies: Any, campaign: Any, threads: Optional[int] = 1,
-                     backend: Optional[str] = None) -> FrameResult:
+                     backend: Optional[str] = None, mapping: Any = None) -> FrameResult:
     """Decides every row of a Dask DataFrame of contacts (columns as for
     ``Policies.decide_frame``), one task per partition. Returns a Dask DataFrame of
-    decisions with the input's partitions and index, and the summary."""
+    decisions with the input's partitions and index, and the summary. ``mapping``
+    (``Policies.load_mapping``): the columns are an export's (``dd.read_csv(...,
+    dtype=str)`` reads a CSV export's cells as its text), read through it."""
     import dask
     import dask.dataframe as dd
     delayed = dask.delayed
     lawc, camp, backend = _setup(policies, campaign, backend)
     program = delayed(lawc, pure=True)
+    source = _mapping_source(mapping, lawc)
+    src = () if source is None else (delayed(source, pure=True),)
     parts = ddf.to_delayed(optimize_graph=True)
     firsts = _first_lines(parts, delayed)
     # A DataFrame's graph is not fused (nor a Delayed's): the frames and the summary read
     # the same tasks.
-    outs = [delayed(_counted, pure=True, nout=2)(decide_frame_partition, p, program, camp, f, threads, backend)
+    outs = [delayed(_counted, pure=True, nout=2)(decide_frame_partition, p, program, camp, f, threads, backend, *src)
             for p, f in zip(parts, firsts)]
     summary = delayed(_finish, pure=True)(_tree_reduce([o[1] for o in outs], delayed))
     decisions = dd.from_delayed([o[0] for o in outs], meta=lawful._frame([], None), divisions=ddf.divisions,

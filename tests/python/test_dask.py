@@ -234,3 +234,107 @@ def test_lines_in_counts_as_check():
     first line numbers rest on it): one a newline, and a last one without."""
     for block in (b"", b"a", b"a\n", b"a\nb", b"\n\n", b"a\r\nb\n", bytearray(b"x\ny"), b"{}\n" * 1000 + b"{}"):
         assert lawful.dask.lines_in(block) == block.count(b"\n") + (1 if block and not block.endswith(b"\n") else 0)
+
+
+# ---------------------------------------------------------------- exports through a mapping
+
+HUBSPOT = os.path.join(os.path.dirname(__file__), "..", "..", "mappings", "hubspot-contacts.toml")
+HUBSPOT_CSV = os.path.join(os.path.dirname(__file__), "..", "mappings", "hubspot-contacts.csv")
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory):
+    """A HubSpot export of 2,000 rows (the sample's rows again and again, with new
+    Record IDs), a cell the mapping refuses, a row of too few cells and a blank line among
+    them, the last row without a newline; and `lawful check --mapping`'s output for it."""
+    from conftest import POLICIES, CAMPAIGN_PATH, run
+    head, *rows = open(HUBSPOT_CSV, encoding="utf-8").read().splitlines()
+    out = [head]
+    for i in range(2000):
+        cells = rows[i % len(rows)].split(",")
+        cells[0] = str(100000 + i)
+        out.append(",".join(cells))
+    bad_date = rows[0].split(",")
+    bad_date[11] = "2024-13-45 09:00"  # Last Activity Date
+    out[500] = ",".join(bad_date)
+    out[1000] = "1,2,3"
+    out[1500] = ""
+    d = tmp_path_factory.mktemp("export")
+    path = d / "export.csv"
+    path.write_bytes("\n".join(out).encode())
+    p = run("check", POLICIES, "--contacts", path, "--mapping", HUBSPOT, "--campaign", CAMPAIGN_PATH, "--quiet")
+    assert p.returncode == 1 and p.stdout.count(b'"error"') == 3
+    return {"path": path, "lines": len(out), "expected": p.stdout, "dir": d}
+
+
+def test_files_through_a_mapping_equal_check(client, policies, export, tmp_path):
+    """decide_files(mapping=): a CSV export cut into blocks, the header row going from each
+    file's first block to its other blocks, equals `lawful check --mapping` byte for byte
+    (error records in place, numbered as the file's lines); each worker checks the mapping
+    once. Two files: the second's header is its own, and its lines count on."""
+    m = policies.load_mapping(HUBSPOT)
+    before = stats(client)
+    result = lawful.dask.decide_files(str(export["path"]), policies, CAMPAIGN, blocksize=30_000, mapping=m)
+    n = result.records.npartitions
+    assert n > 5
+    blocks, summary = dask.compute(result.records, result.summary)
+    assert b"".join(blocks) == export["expected"]
+    assert summary["lines"] == export["lines"] - 1 and summary["errors"] == 3  # the header is no contact
+    after = stats(client)
+    assert partitions_since(client, before) == n
+    assert all(s["mappings"] - before.get(w, {"mappings": 0})["mappings"] <= 1 for w, s in after.items()), after
+    assert sum(s["mappings"] for s in after.values()) >= 1
+
+    two = tmp_path / "two"
+    two.mkdir()
+    data = export["path"].read_bytes() + b"\n"
+    (two / "a.csv").write_bytes(data)
+    (two / "b.csv").write_bytes(data)
+    result = lawful.dask.decide_files(str(two / "*.csv"), policies.bytecode(), CAMPAIGN, blocksize=30_000, mapping=m)
+    records = b"".join(result.records.compute()).split(b"\n")[:-1]
+    k = export["lines"] - 1
+    assert b"\n".join(records[:k]) + b"\n" == export["expected"]
+    first = [json.loads(r)["line"] for r in records[:k] if b'"error"' in r]
+    second = [json.loads(r)["line"] for r in records[k:] if b'"error"' in r]
+    assert len(first) == 3 and second == [x + export["lines"] for x in first]
+
+
+def test_bag_and_frame_through_a_mapping(client, policies, export):
+    """decide_bag(mapping=) over rows as dicts, decide_dataframe(mapping=) over a frame of
+    the export's columns: the same records as Policies.decide_many / decide_frame with the
+    mapping."""
+    import csv
+    m = policies.load_mapping(HUBSPOT)
+    with open(export["path"], encoding="utf-8", newline="") as f:
+        rows = [{k: v for k, v in r.items() if v} for r in csv.DictReader(f) if len(r) == 13 and None not in r]
+    rows = rows[:800]
+    result = lawful.dask.decide_bag(db.from_sequence(rows, npartitions=5), policies, CAMPAIGN, mapping=m)
+    records, summary = dask.compute(result.records, result.summary)
+    want = policies.decide_many(rows, CAMPAIGN, mapping=m)
+    assert joined(records) == want.to_jsonl()
+    assert summary["errors"] == 1 and summary["lines"] == len(rows)  # the refused Last Activity Date
+
+    df = pd.read_csv(export["path"], dtype=str, nrows=800)
+    got, summary = dask.compute(*lawful.dask.decide_dataframe(dd.from_pandas(df, npartitions=4), policies, CAMPAIGN,
+                                                              mapping=m))
+    pd.testing.assert_frame_equal(got, policies.decide_frame(df, CAMPAIGN, mapping=m))
+    assert summary["errors"] >= 1
+
+    with pytest.raises(TypeError, match="lawful.Mapping"):
+        lawful.dask.decide_files(str(export["path"]), policies, CAMPAIGN, mapping=HUBSPOT)
+
+
+def test_block_through_a_mapping_alone(policies, export):
+    """decide_block without a cluster: a CSV block that starts its file (header inside) and
+    one from its middle given the header decide as the whole file does."""
+    m = policies.load_mapping(HUBSPOT)
+    assert m.source[0] == HUBSPOT and m.source[1] == open(HUBSPOT, encoding="utf-8").read()
+    data = export["path"].read_bytes()
+    cut = data.index(b"\n", len(data) // 2) + 1
+    lawc = policies.bytecode()
+    first, _ = lawful.dask.decide_block(data[:cut], lawc, CAMPAIGN, 1, 1, "vm", m.source)
+    header = lawful.dask._csv_header(data[:cut])
+    second, _ = lawful.dask.decide_block(data[cut:], lawc, CAMPAIGN, 1 + data[:cut].count(b"\n"), 1, "vm", m.source,
+                                         header)
+    assert first[0] + second[0] == export["expected"]
+    assert lawful.dask._csv_header(b"a,b\r\n1,2\n") == b"a,b"

@@ -256,6 +256,27 @@ def test_decide_frame(policies, contacts):
     assert out2["error"][2] and "compny" in out2["error"][2] and out2["verdict"][2] == "review"
 
 
+def test_to_frame_equals_the_records(policies, contacts):
+    """Decisions.to_frame builds its columns in the module (Batch.columns): the frame must
+    be what the records read with json.loads give, cell for cell, on every kind of record
+    (decisions, every error record, a line that is not UTF-8 quoted in its error, numbers
+    and nested values in ids), with the index given."""
+    pd = pytest.importorskip("pandas")
+    lines = list(contacts["lines"]) + [b'{"id": "\xff\xfe", "country": "GB"}', b"\xff not json \xfe",
+                                       b'{"id": 7, "country": "GB"}', b'{"id": {"a": [1, 2.5, true, null]}}']
+    d = policies.decide_many(lines, CAMPAIGN, threads=2)
+    records = [json.loads(r) for r in d.records()]
+    assert any("error" in r for r in records) and any(r.get("missing") for r in records)
+    index = [f"r{i}" for i in range(len(d))]
+    got = d.to_frame(index=index)
+    pd.testing.assert_frame_equal(got, lawful._frame(records, index))
+    assert list(got["verdict"][-4:]) == [r.get("verdict", "review") for r in records[-4:]]
+    # Each row's lists are its own (a shared list would change every row it is in).
+    got["rules"].iloc[0].append("x")
+    assert "x" not in got["rules"].iloc[1]
+    assert len(policies.decide_many([], CAMPAIGN).to_frame()) == 0
+
+
 def test_lawc_round_trip(policies, contacts, tmp_path):
     expected = contacts["expected"]
     lawc = policies.bytecode()
