@@ -66,8 +66,12 @@ Value in_str_set(const SortedSet* set, FactStore* facts, Value x) {
   return std::binary_search(set->begin(), set->end(), facts->text(x)) ? kTrue : kFalse;
 }
 
-Value builtin(FactStore* facts, uint64_t id, const Value* args) {
-  return run_builtin(*facts, static_cast<BuiltinId>(id), args);
+Value builtin(NativeFrame* fr, uint64_t id, const Value* args) {
+  FactStore& facts = *fr->facts;
+  const Value r = run_builtin(facts, static_cast<BuiltinId>(id), args);
+  fr->strings = facts.strings.data();  // lower() and domain() add a string
+  fr->nstrings = facts.strings.size();
+  return r;
 }
 
 Value lower_eq(FactStore* facts, Value a, Value b, int64_t both) {

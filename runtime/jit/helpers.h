@@ -21,7 +21,8 @@ Value span_end(NativeFrame* fr, Value s, Value d, uint64_t pc);
 Value dur_add(NativeFrame* fr, Value a, Value b, uint64_t pc);
 Value in_list(NativeFrame* fr, Value l, Value x, int64_t by_text, uint64_t pc);
 Value in_str_set(const SortedSet* set, FactStore* facts, Value x);
-Value builtin(FactStore* facts, uint64_t id, const Value* args);
+// Updates the frame's strings (a builtin may add one).
+Value builtin(NativeFrame* fr, uint64_t id, const Value* args);
 // lower(a) == b (lower(a) == lower(b) when `both`), without making the lowered copy.
 Value lower_eq(FactStore* facts, Value a, Value b, int64_t both);
 }  // namespace helper

@@ -383,7 +383,7 @@ std::unique_ptr<Code> Code::compile(const Program& prog, const Options& opt, std
 
   // The cache: an entry made for this program by this build, for this CPU and level.
   std::string entry, key, program_hash;
-  if (!opt.cache_dir.empty() && !this_image().identity.empty() && io::prepare_cache_dir(opt.cache_dir).empty()) {
+  if (!opt.cache_dir.empty() && !opt.probes && !this_image().identity.empty() && io::prepare_cache_dir(opt.cache_dir).empty()) {
     auto t0 = std::chrono::steady_clock::now();
     program_hash = hash_of(serialize_program(prog), "program");
     key = cache_key(program_hash, *jtmb, o);
@@ -432,7 +432,7 @@ std::unique_ptr<Code> Code::compile(const Program& prog, const Options& opt, std
     error = "the bytecode does not verify: " + error;
     return nullptr;
   }
-  error = translate(prog, impl.sets, heights, *module);
+  error = translate(prog, impl.sets, heights, opt.probes, *module);
   if (!error.empty()) return nullptr;
   const Image& image = this_image();
   const auto sets = reinterpret_cast<uintptr_t>(impl.sets.data());

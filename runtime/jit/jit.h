@@ -36,7 +36,24 @@ struct Options {
   // Only load from the cache: when the program's code is not there, compile nothing and
   // return null with the error "not in the cache" (`--engine auto` on a medium input).
   bool cache_only = false;
+  // For the differential tests (tests/jit): kProbeCount counters of the ways the code
+  // takes inside the comparisons it compiles inline (Probe), which it increments; null
+  // for none. Code made with probes is not cached.
+  uint64_t* probes = nullptr;
 };
+
+// The ways counted by Options::probes.
+enum Probe : uint32_t {
+  kProbeTextConstant,  // a text of a constant's length compared with the constant
+  kProbeTextWords,     // two texts of one length, 8 bytes or more, compared
+  kProbeTextShort,     // two texts of one length, 1 to 7 bytes, compared
+  kProbeTextEmpty,     // two empty texts
+  kProbeListElement,   // an element of a list of values compared (x in list)
+  kProbeListText,      // an element of a list of texts compared (x in list)
+  kProbeCount
+};
+inline constexpr const char* kProbeNames[kProbeCount] = {"text-constant", "text-words", "text-short", "text-empty",
+                                                          "list-element", "list-text"};
 
 inline constexpr const char* kNotCached = "not in the cache";
 

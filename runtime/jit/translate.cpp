@@ -10,6 +10,8 @@
 #include "runtime/jit/translate.h"
 
 #include <algorithm>
+#include <cstring>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <llvm/IR/Constants.h>
@@ -33,8 +35,9 @@ namespace L = native_layout;
 
 class Translator {
  public:
-  Translator(const Program& prog, const std::vector<SortedSet>& sets, const std::vector<int32_t>& heights, llvm::Module& m)
-      : prog_(prog), sets_(sets), heights_(heights), m_(m), ctx_(m.getContext()), b_(ctx_) {
+  Translator(const Program& prog, const std::vector<SortedSet>& sets, const std::vector<int32_t>& heights,
+             uint64_t* probes, llvm::Module& m)
+      : prog_(prog), sets_(sets), heights_(heights), probes_(probes), m_(m), ctx_(m.getContext()), b_(ctx_) {
     i1_ = llvm::Type::getInt1Ty(ctx_);
     i8_ = llvm::Type::getInt8Ty(ctx_);
     i32_ = llvm::Type::getInt32Ty(ctx_);
@@ -700,9 +703,185 @@ class Translator {
     put(h_ - n, unknown());
     when(b_.CreateNot(any), [&] { put(h_ - n, f(ops)); });
   }
+  // ---------------------------------------------------------------- texts
+  // Where a std::string_view (FactStore::strings' element) keeps its length and its
+  // data, found by looking at one; {-1, -1} if it is not two such words, and the
+  // comparisons call the helpers instead.
+  struct ViewLayout {
+    int len = -1, data = -1;
+  };
+  static ViewLayout view_layout() {
+    static const char kText[] = "ab";
+    const std::string_view v(kText, 2);
+    ViewLayout out;
+    if (sizeof v != 16) return out;
+    uint64_t w[2];
+    std::memcpy(w, &v, sizeof w);
+    const auto at = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(kText));
+    if (w[0] == 2 && w[1] == at) out = {0, 8};
+    if (w[1] == 2 && w[0] == at) out = {8, 0};
+    return out;
+  }
+  bool inline_texts() const { return layout_.len >= 0; }
+  // Counts a way taken (Options::probes), when the tests ask for it.
+  void probe(Probe p) {
+    if (!probes_) return;
+    llvm::Value* at = b_.CreatePointerCast(address(probes_ + p), i64_->getPointerTo());
+    b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64_, at), i64c(1)), at);
+  }
+  // The text of `x` as FactStore::text gives it: its length and its first byte, or an
+  // empty text (length 0) when x is not one of the facts' strings.
+  std::pair<llvm::Value*, llvm::Value*> text(llvm::Value* x) {
+    // Not invariant: a builtin may grow the strings (helper::builtin sets them again).
+    llvm::Value* strings = b_.CreateLoad(ptr_, field(L::kStrings, ptr_));
+    llvm::Value* n = b_.CreateLoad(i64_, field(L::kNstrings, i64_));
+    llvm::BasicBlock* before = b_.GetInsertBlock();
+    llvm::BasicBlock* yes = block();
+    llvm::BasicBlock* join = block();
+    b_.CreateCondBr(b_.CreateICmpULT(x, n), yes, join);
+    b_.SetInsertPoint(yes);
+    llvm::Value* entry = b_.CreateInBoundsGEP(i8_, strings, b_.CreateMul(x, i64c(sizeof(std::string_view))));
+    llvm::Value* len = b_.CreateLoad(i64_, b_.CreatePointerCast(b_.CreateConstInBoundsGEP1_64(i8_, entry, static_cast<uint64_t>(layout_.len)), i64_->getPointerTo()));
+    llvm::Value* data = b_.CreateLoad(ptr_, b_.CreatePointerCast(b_.CreateConstInBoundsGEP1_64(i8_, entry, static_cast<uint64_t>(layout_.data)), ptr_->getPointerTo()));
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    llvm::PHINode* l = b_.CreatePHI(i64_, 2);
+    l->addIncoming(i64c(0), before);
+    l->addIncoming(len, yes);
+    llvm::PHINode* d = b_.CreatePHI(ptr_, 2);
+    d->addIncoming(llvm::ConstantPointerNull::get(ptr_), before);
+    d->addIncoming(data, yes);
+    return {l, d};
+  }
+  llvm::Constant* splat(llvm::IntegerType* t, uint8_t byte) {
+    return llvm::ConstantInt::get(t, llvm::APInt::getSplat(t->getBitWidth(), llvm::APInt(8, byte)));
+  }
+  // `bytes` bytes (1, 2, 4 or 8) of a text from `offset`, as one integer (unaligned).
+  llvm::Value* load_bytes(llvm::Value* data, llvm::Value* offset, unsigned bytes) {
+    llvm::IntegerType* t = b_.getIntNTy(bytes * 8);
+    llvm::Value* p = b_.CreatePointerCast(b_.CreateInBoundsGEP(i8_, data, offset), t->getPointerTo());
+    return b_.CreateAlignedLoad(t, p, llvm::MaybeAlign(1));
+  }
+  // Each byte 'A' to 'Z' of `x` made lower case, the others kept: lower8 of
+  // runtime/core/builtins.h, at any width.
+  llvm::Value* lower_bytes(llvm::Value* x) {
+    auto* t = llvm::cast<llvm::IntegerType>(x->getType());
+    llvm::Value* high = splat(t, 0x80);
+    llvm::Value* low7 = b_.CreateAnd(x, b_.CreateNot(high));
+    llvm::Value* from_a = b_.CreateAdd(low7, splat(t, 0x80 - 'A'));
+    llvm::Value* past_z = b_.CreateAdd(low7, splat(t, 0x7f - 'Z'));
+    llvm::Value* upper = b_.CreateAnd(b_.CreateAnd(from_a, b_.CreateNot(past_z)), b_.CreateAnd(b_.CreateNot(x), high));
+    return b_.CreateOr(x, b_.CreateLShr(upper, 2));
+  }
+  // text(a) == `k` (with `lower_a`, lower(text(a)) == k), as lower_equal and text
+  // equality compute it: the length first, then the whole text in at most a few loads
+  // compared with constants. kTrue or kFalse.
+  llvm::Value* text_equals_constant(llvm::Value* a, const std::string& k, bool lower_a) {
+    const size_t n = k.size();
+    // lower() makes no capital: a constant with one never equals it.
+    if (lower_a && std::any_of(k.begin(), k.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) return i64c(kFalse);
+    auto [len, data] = text(a);
+    llvm::Value* same_length = b_.CreateICmpEQ(len, i64c(static_cast<int64_t>(n)));
+    if (n == 0) return boolean(same_length);
+    llvm::BasicBlock* before = b_.GetInsertBlock();
+    llvm::BasicBlock* words = block();
+    llvm::BasicBlock* join = block();
+    b_.CreateCondBr(same_length, words, join);
+    b_.SetInsertPoint(words);
+    probe(kProbeTextConstant);
+    // The offsets of the loads: whole words, then the last (overlapping the one before).
+    const unsigned width = n >= 8 ? 8 : n >= 4 ? 4 : n >= 2 ? 2 : 1;
+    std::vector<size_t> offsets;
+    for (size_t i = 0; i + width <= n; i += width) offsets.push_back(i);
+    if (offsets.back() + width != n) offsets.push_back(n - width);
+    llvm::Value* all = b_.getTrue();
+    for (size_t off : offsets) {
+      llvm::Value* w = load_bytes(data, i64c(static_cast<int64_t>(off)), width);
+      if (lower_a) w = lower_bytes(w);
+      uint64_t kw = 0;
+      std::memcpy(&kw, k.data() + off, width);  // the same byte order as the load
+      all = b_.CreateAnd(all, b_.CreateICmpEQ(w, llvm::ConstantInt::get(w->getType(), kw)));
+    }
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    llvm::PHINode* r = b_.CreatePHI(i1_, 2);
+    r->addIncoming(b_.getFalse(), before);
+    r->addIncoming(all, words);
+    return boolean(r);
+  }
+  // text(a) == text(b), with `lower` lower(text(a)) == lower(text(b)): the lengths, then
+  // the texts a word at a time (the last word overlapping the one before), or in two
+  // overlapping loads of 4, 2 or 1 byte when shorter than a word. kTrue or kFalse.
+  llvm::Value* texts_equal(llvm::Value* a, llvm::Value* b, bool lower) {
+    auto [la, da] = text(a);
+    auto [lb, db] = text(b);
+    llvm::BasicBlock* start = b_.GetInsertBlock();
+    llvm::BasicBlock* join = block();
+    b_.SetInsertPoint(join);
+    llvm::PHINode* r = b_.CreatePHI(i1_, 8);
+    b_.SetInsertPoint(start);
+    r->addIncoming(b_.getFalse(), start);
+    llvm::BasicBlock* same = block();
+    b_.CreateCondBr(b_.CreateICmpEQ(la, lb), same, join);
+    b_.SetInsertPoint(same);
+    llvm::Value* n = la;
+    auto pair_equal = [&](llvm::Value* off, unsigned width) {
+      llvm::Value* x = load_bytes(da, off, width);
+      llvm::Value* y = load_bytes(db, off, width);
+      if (lower) {
+        x = lower_bytes(x);
+        y = lower_bytes(y);
+      }
+      return b_.CreateICmpEQ(x, y);
+    };
+    // Shorter than a word: by size, 0 (equal), 1, 2 to 3, 4 to 7.
+    llvm::BasicBlock* longer = block();
+    llvm::BasicBlock* short_ = block();
+    b_.CreateCondBr(b_.CreateICmpUGE(n, i64c(8)), longer, short_);
+    b_.SetInsertPoint(short_);
+    for (unsigned width : {4u, 2u, 1u}) {
+      llvm::BasicBlock* here = block();
+      llvm::BasicBlock* next = block();
+      b_.CreateCondBr(b_.CreateICmpUGE(n, i64c(width)), here, next);
+      b_.SetInsertPoint(here);
+      probe(kProbeTextShort);
+      llvm::Value* last = b_.CreateSub(n, i64c(width));
+      llvm::Value* eq = b_.CreateAnd(pair_equal(i64c(0), width), pair_equal(last, width));
+      r->addIncoming(eq, b_.GetInsertBlock());
+      b_.CreateBr(join);
+      b_.SetInsertPoint(next);
+    }
+    probe(kProbeTextEmpty);
+    r->addIncoming(b_.getTrue(), b_.GetInsertBlock());  // both empty
+    b_.CreateBr(join);
+    // A word at a time while a whole word is left, then the last word.
+    b_.SetInsertPoint(longer);
+    probe(kProbeTextWords);
+    llvm::BasicBlock* loop = block();
+    llvm::BasicBlock* body = block();
+    llvm::BasicBlock* tail = block();
+    b_.CreateBr(loop);
+    b_.SetInsertPoint(loop);
+    llvm::PHINode* i = b_.CreatePHI(i64_, 2);
+    i->addIncoming(i64c(0), longer);
+    b_.CreateCondBr(b_.CreateICmpULE(b_.CreateAdd(i, i64c(8)), n), body, tail);
+    b_.SetInsertPoint(body);
+    llvm::BasicBlock* go_on = block();
+    llvm::Value* eq = pair_equal(i, 8);
+    r->addIncoming(b_.getFalse(), b_.GetInsertBlock());
+    b_.CreateCondBr(eq, go_on, join);
+    b_.SetInsertPoint(go_on);
+    i->addIncoming(b_.CreateAdd(i, i64c(8)), go_on);
+    b_.CreateBr(loop);
+    b_.SetInsertPoint(tail);
+    r->addIncoming(pair_equal(b_.CreateSub(n, i64c(8)), 8), b_.GetInsertBlock());
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    return boolean(r);
+  }
   void text_compare(bool equal) {
     on_known(2, [&](const std::vector<llvm::Value*>& x) {
-      llvm::Value* r = call(&helper::str_eq, {facts_, x[0], x[1]});
+      llvm::Value* r = inline_texts() ? texts_equal(x[0], x[1], false) : call(&helper::str_eq, {facts_, x[0], x[1]});
       return equal ? r : b_.CreateXor(r, i64c(1));
     });
   }
@@ -765,11 +944,43 @@ class Translator {
     llvm::Value* bit = b_.CreateTrunc(b_.CreateLShr(s, b_.CreateSelect(in_range, x, i64c(0))), i1_);
     put(h_ - 2, known_or_u(either_u(s, x), b_.CreateAnd(in_range, bit)));
   }
+  // x in a list (of values, or by text): the list's range checked against the facts (the
+  // interpreter's error), then its elements compared in a loop, as helper::in_list.
   void in_list(bool by_text) {
     on_known(2, [&](const std::vector<llvm::Value*>& x) {
-      llvm::Value* r = call(&helper::in_list, {frame_, x[1], x[0], i64c(by_text ? 1 : 0), i64c(pc_)});
-      check_error();
-      return r;
+      if (by_text && !inline_texts()) {
+        llvm::Value* r = call(&helper::in_list, {frame_, x[1], x[0], i64c(1), i64c(pc_)});
+        check_error();
+        return r;
+      }
+      llvm::Value* start = b_.CreateLShr(x[1], 32);
+      llvm::Value* n = b_.CreateAnd(x[1], i64c(0xffffffff));
+      fail_if(b_.CreateICmpUGT(b_.CreateAdd(start, n), nslots_), kListRange);
+      llvm::BasicBlock* before = b_.GetInsertBlock();
+      llvm::BasicBlock* loop = block();
+      llvm::BasicBlock* body = block();
+      llvm::BasicBlock* done = block();
+      b_.CreateBr(loop);
+      b_.SetInsertPoint(loop);
+      llvm::PHINode* i = b_.CreatePHI(i64_, 2);
+      i->addIncoming(i64c(0), before);
+      b_.CreateCondBr(b_.CreateICmpULT(i, n), body, done);
+      b_.SetInsertPoint(body);
+      probe(by_text ? kProbeListText : kProbeListElement);
+      llvm::Value* e = slot(b_.CreateAdd(start, i));
+      llvm::Value* found =
+          by_text ? b_.CreateICmpEQ(texts_equal(e, x[0], false), i64c(kTrue)) : b_.CreateICmpEQ(e, x[0]);
+      llvm::BasicBlock* at_found = b_.GetInsertBlock();
+      llvm::BasicBlock* next = block();
+      b_.CreateCondBr(found, done, next);
+      b_.SetInsertPoint(next);
+      i->addIncoming(b_.CreateAdd(i, i64c(1)), next);
+      b_.CreateBr(loop);
+      b_.SetInsertPoint(done);
+      llvm::PHINode* r = b_.CreatePHI(i1_, 2);
+      r->addIncoming(b_.getFalse(), loop);
+      r->addIncoming(b_.getTrue(), at_found);
+      return boolean(r);
     });
   }
   void op_InList(uint32_t) { in_list(false); }
@@ -857,8 +1068,14 @@ class Translator {
     // lower(x) == "text" and lower(x) == lower(fact): compared without the lowered copy,
     // as the interpreter's fused instructions do.
     if (id == BuiltinId::Lower && op_at(pc_ + 1) == Op::PushInt && op_at(pc_ + 2) == Op::StrEq && alone(2)) {
-      llvm::Value* text = i64c(decode_imm(word(1)));
-      on_known(1, [&](const std::vector<llvm::Value*>& x) { return call(&helper::lower_eq, {facts_, x[0], text, i64c(0)}); });
+      const int64_t k = decode_imm(word(1));
+      // A string of the program (the first of the facts' strings): compared with its
+      // text, known now.
+      const bool constant = inline_texts() && k >= 0 && static_cast<uint64_t>(k) < prog_.strings.size();
+      on_known(1, [&](const std::vector<llvm::Value*>& x) {
+        return constant ? text_equals_constant(x[0], prog_.strings[static_cast<size_t>(k)], true)
+                        : call(&helper::lower_eq, {facts_, x[0], i64c(k), i64c(0)});
+      });
       skip_to_ = pc_ + 3;
       return;
     }
@@ -866,7 +1083,9 @@ class Translator {
         alone(3)) {
       put(h_, slot(i64c(decode_a(word(1)))));
       ++h_;
-      on_known(2, [&](const std::vector<llvm::Value*>& x) { return call(&helper::lower_eq, {facts_, x[0], x[1], i64c(1)}); });
+      on_known(2, [&](const std::vector<llvm::Value*>& x) {
+        return inline_texts() ? texts_equal(x[0], x[1], true) : call(&helper::lower_eq, {facts_, x[0], x[1], i64c(1)});
+      });
       skip_to_ = pc_ + 4;
       return;
     }
@@ -880,7 +1099,7 @@ class Translator {
     }
     auto run = [&](const std::vector<llvm::Value*>& x) {
       for (size_t i = 0; i < x.size(); ++i) b_.CreateStore(x[i], b_.CreateConstInBoundsGEP1_64(i64_, args_, i));
-      return call(&helper::builtin, {facts_, i64c(static_cast<int64_t>(id)), b_.CreatePointerCast(args_, ptr_)});
+      return call(&helper::builtin, {frame_, i64c(static_cast<int64_t>(id)), b_.CreatePointerCast(args_, ptr_)});
     };
     if (n == 0) {
       put(h_, run({}));
@@ -892,6 +1111,7 @@ class Translator {
   const Program& prog_;
   const std::vector<SortedSet>& sets_;
   const std::vector<int32_t>& heights_;  // the verifier's, by code word
+  uint64_t* const probes_;  // Options::probes
   llvm::Module& m_;
   llvm::LLVMContext& ctx_;
   llvm::IRBuilder<> b_;
@@ -911,6 +1131,7 @@ class Translator {
   llvm::AllocaInst* args_ = nullptr;
   llvm::MDNode* unlikely_ = nullptr;
   llvm::BasicBlock* fail_ = nullptr;
+  const ViewLayout layout_ = view_layout();
   std::vector<llvm::AllocaInst*> stack_, locals_;
   std::vector<llvm::BasicBlock*> blocks_;
   uint32_t begin_ = 0, end_ = 0;
@@ -925,8 +1146,8 @@ class Translator {
 }  // namespace
 
 std::string translate(const Program& prog, const std::vector<SortedSet>& sets, const std::vector<int32_t>& heights,
-                      llvm::Module& module) {
-  return Translator(prog, sets, heights, module).run();
+                      uint64_t* probes, llvm::Module& module) {
+  return Translator(prog, sets, heights, probes, module).run();
 }
 
 }  // namespace lawful::jit

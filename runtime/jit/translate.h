@@ -20,8 +20,8 @@ inline constexpr const char* kTableName = "lawful_functions";
 
 // Fills `module` with the program's functions. `sets` are the program's string sets,
 // sorted, which the code reads in place (so they must outlive it); `heights` the stack
-// heights verify_program found. "" or why not.
+// heights verify_program found; `probes` Options::probes. "" or why not.
 std::string translate(const Program& prog, const std::vector<SortedSet>& sets, const std::vector<int32_t>& heights,
-                      llvm::Module& module);
+                      uint64_t* probes, llvm::Module& module);
 
 }  // namespace lawful::jit

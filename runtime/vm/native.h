@@ -33,6 +33,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "runtime/core/value.h"
 
@@ -66,6 +67,11 @@ struct NativeFrame {
   uint32_t* rule_cond_gen = nullptr;  // valid when its generation is `gen` (Vm::conds_)
   int32_t out_decision = -1;     // a policy function's: the decision that applied
   int32_t unused2_ = 0;
+  // FactStore::strings, which a builtin may grow (and move): set by the Vm before each
+  // call of compiled code and by the helper that runs builtins, read by the text
+  // comparisons compiled inline.
+  const std::string_view* strings = nullptr;
+  uint64_t nstrings = 0;
 };
 
 // What a decision's or a policy's function returns.
@@ -99,6 +105,8 @@ inline constexpr size_t kOutUnknown = offsetof(NativeFrame, out_unknown);
 inline constexpr size_t kRuleCond = offsetof(NativeFrame, rule_cond);
 inline constexpr size_t kRuleCondGen = offsetof(NativeFrame, rule_cond_gen);
 inline constexpr size_t kOutDecision = offsetof(NativeFrame, out_decision);
+inline constexpr size_t kStrings = offsetof(NativeFrame, strings);
+inline constexpr size_t kNstrings = offsetof(NativeFrame, nstrings);
 }  // namespace native_layout
 
 // One compiled function of the program (Program::functions, same index), decision

@@ -108,11 +108,12 @@ void Vm::obligations(uint32_t d, Outcome& out) {
 }
 
 Value Vm::run_native_decision(uint32_t d, Value as_of) {
-  const NativeFn f = native_[prog_.functions.size() + d];
+  const NativeFn f = native_decisions_[d];
   if (!f) return kNativeInterpret;
   NativeFrame& fr = frame_;
   fr.as_of = as_of;
   fr.steps = steps_;
+  share_strings();
   const Value r = f(&fr);
   if (r == kNativeInterpret) {
     native_failed();
@@ -132,10 +133,10 @@ void Vm::native_failed() {
 }
 
 namespace {
-// The names of a decision's obligations (`steps`) whose bits are in `mask` (out_obliged).
-template <class Step>  // Vm::ObligeStep
-inline void push_obliged(const Step* steps, uint64_t mask, Outcome& out) {
-  for (uint64_t m = mask; m; m &= m - 1) out.obligations.push_back(steps[__builtin_ctzll(m)].name);
+// The names of a decision's obligations (`names`: Vm::oblige_names_ from the decision's
+// first) whose bits are in `mask` (out_obliged).
+inline void push_obliged(const uint32_t* names, uint64_t mask, Outcome& out) {
+  for (uint64_t m = mask; m; m &= m - 1) out.obligations.push_back(names[__builtin_ctzll(m)]);
 }
 }  // namespace
 
@@ -163,7 +164,7 @@ inline void Vm::native_outcome(uint32_t d, Outcome& out) {
   }
   verdict_ = static_cast<Value>(out.verdict);
   // The compiled code checked `oblige NAME for R, ...` and kept each name once.
-  push_obliged(oblige_steps_.data() + oblige_base_[d], fr.out_obliged, out);
+  push_obliged(oblige_names_.data() + oblige_base_[d], fr.out_obliged, out);
 }
 
 void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
@@ -317,7 +318,7 @@ void Vm::resolve_after(uint32_t d, Outcome& out, Value as_of, Value native) {
     ++native_states_obliged_;
     verdict_ = static_cast<Value>(out.verdict);
     frame_.verdict = verdict_;
-    push_obliged(oblige_steps_.data() + oblige_base_[d], frame_.out_obliged, out);
+    push_obliged(oblige_names_.data() + oblige_base_[d], frame_.out_obliged, out);
     return;
   }
   obligations(d, out);
@@ -377,10 +378,11 @@ void Vm::decide_policy(uint32_t p, Outcome& out, const DecideOptions& opt) {
   }
   // The policy compiled whole: its guards, then the decision's function (native.h).
   if (native_ && !coverage_) {
-    if (const NativeFn f = native_[prog_.functions.size() + prog_.decisions.size() + p]) {
+    if (const NativeFn f = native_policies_fn_[p]) {
       NativeFrame& fr = frame_;
       fr.as_of = as_of;
       fr.steps = steps_;
+      share_strings();
       const Value r = f(&fr);
       if (r == kNativeNoDecision) {
         ++native_policies_;

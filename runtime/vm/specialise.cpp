@@ -415,6 +415,7 @@ Vm::Vm(const Program& prog, const VmLimits& limits)
       const int32_t fo = d.obliges[k].cond;
       ObligeStep step;
       step.name = d.obliges[k].name;
+      oblige_names_.push_back(step.name);
       step.fn = fo;
       step.for_begin = static_cast<uint32_t>(oblige_for_.size());
       step.for_count = static_cast<uint32_t>(d.obliges[k].rules.size());

@@ -32,6 +32,7 @@ using vm_internal::or3;
 Value Vm::eval_native(uint32_t fn) {
   NativeFrame& fr = frame_;  // the rest is set once per decision (begin_decision, obligations)
   fr.steps = steps_;
+  share_strings();
   Value v = native_[fn](&fr);
   steps_ = fr.steps;
   if (fr.error) {

@@ -57,7 +57,11 @@ class Vm {
   // decision's replaces resolve() except where it needs the traced path that finds
   // missing facts, or a run-time error's place (resolve_after), and coverage; a
   // policy's replaces decide_policy's guard loop.
-  void use_native(const NativeFn* fns) { native_ = fns; }
+  void use_native(const NativeFn* fns) {
+    native_ = fns;
+    native_decisions_ = fns ? fns + prog_.functions.size() : nullptr;
+    native_policies_fn_ = fns ? native_decisions_ + prog_.decisions.size() : nullptr;
+  }
   bool native() const { return native_ != nullptr; }
   // Decisions resolved by their compiled function, and handed back by it to resolve()
   // (for tests/jit, which checks that each way was taken).
@@ -160,6 +164,12 @@ class Vm {
   }
   Value eval_campaign_only(uint32_t fn);
   Value eval_native(uint32_t fn);
+  // Before each call of compiled code: the facts' strings as they are now (the
+  // interpreter's builtins may have grown them since the decision began).
+  void share_strings() {
+    frame_.strings = facts_->strings.data();
+    frame_.nstrings = facts_->strings.size();
+  }
   Value eval_traced(int32_t fn, FactSet& mask, FactSet& reads);
   Value window_state(const Window& w, Value as_of) const;
   void begin_decision();
@@ -183,6 +193,8 @@ class Vm {
 
   const Program& prog_;
   const NativeFn* native_ = nullptr;
+  const NativeFn* native_decisions_ = nullptr;   // native_'s decisions, then
+  const NativeFn* native_policies_fn_ = nullptr;  // its policies (native.h)
   uint64_t native_resolved_ = 0, native_deferred_ = 0, native_states_ = 0, native_policies_ = 0,
            native_states_obliged_ = 0;
   NativeFrame frame_;
@@ -232,6 +244,7 @@ class Vm {
   // verdict, and with `states_known` applying for certain in states_).
   bool oblige_for_decided(const ObligeStep& o, uint32_t d, const Outcome& out, bool states_known) const;
   std::vector<ObligeStep> oblige_steps_;
+  std::vector<uint32_t> oblige_names_;  // oblige_steps_' names, packed: an outcome's from a mask of them
   std::vector<uint32_t> oblige_base_;
   std::vector<uint8_t> oblige_unique_;
   std::vector<Value> conds_;

@@ -52,8 +52,20 @@ class FactMaker {
  public:
   explicit FactMaker(const Program& prog) : prog_(prog) {
     // Texts the program compares with, and a few of its own.
+    // Each in capitals too (for lower()), and with its last byte changed: a text of the
+    // same length that differs at its end only.
     for (const std::string& s : prog.strings)
-      if (s.size() < 40) texts_.push_back(s);
+      if (s.size() < 40) {
+        texts_.push_back(s);
+        std::string upper = s;
+        for (char& ch : upper) ch = ch >= 'a' && ch <= 'z' ? static_cast<char>(ch - 32) : ch;
+        if (upper != s) texts_.push_back(upper);
+        if (!s.empty()) {
+          std::string last = s;
+          last.back() = last.back() == 'z' ? 'y' : 'z';
+          texts_.push_back(last);
+        }
+      }
     for (const char* s : {"", "GB", "fr", "Ann@Example.COM", "x@", "@", "no address", "Acme", "tools", "uk.pecr"})
       texts_.emplace_back(s);
   }

@@ -12,7 +12,9 @@
 // one to the interpreter (deferred, deferred-error; states: finished from the rule
 // states it gave; states-obliged, states-obligation: with the obligations it evaluated
 // too, none or some holding), or a policy's guards and choice of decision made by its compiled
-// function (policy). The counts are printed.
+// function (policy); or, inside the code, a comparison compiled inline (jit::Probe:
+// text-constant, text-words, text-short, text-empty, list-element, list-text; counted by
+// code made with probes, only when --expect is given). The counts are printed.
 // Exit 0: no disagreement; 1: some (printed); 77: this build has no native back end.
 #include <algorithm>
 #include <cstdio>
@@ -56,6 +58,10 @@ void check_program(Run& run, const std::string& name, const Program& prog) {
   std::string error;
   jit::Options opt;
   opt.opt_level = run.opt_level;
+  // With --expect, the code counts the ways it takes inside the comparisons it compiles
+  // inline (jit::Probe); the counters outlive the code, which is freed with this frame.
+  uint64_t probes[jit::kProbeCount] = {};
+  if (!run.expect.empty()) opt.probes = probes;
   std::unique_ptr<jit::Code> code = jit::Code::compile(prog, opt, error);
   if (!code) {
     std::printf("FAIL %s: the native back end cannot compile it: %s\n", name.c_str(), error.c_str());
@@ -104,6 +110,8 @@ void check_program(Run& run, const std::string& name, const Program& prog) {
   run.decisions += pair.decisions + tight.decisions;
   for (const jit_test::Pair* p : {&pair, &tight})
     for (const auto& [way, n] : p->ways) run.ways[way] += n;
+  for (uint32_t k = 0; k < jit::kProbeCount; ++k)
+    if (probes[k]) run.ways[jit::kProbeNames[k]] += probes[k];
 }
 
 void check_path(Run& run, const std::string& path) {
