@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "runtime/core/closest_name.h"
+#include "runtime/facts/member_table.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -64,11 +65,14 @@ struct KeyTable {
   };
   std::vector<Short> shorts;
   // What matches() compares a raw key with: a name of at most 15 bytes and its closing
-  // quote as two masked words (one test for both), and where the key ends.
+  // quote as two masked words (one test for both), and where the key ends; a longer
+  // name's first 16 bytes the same way, then the rest (its last eight bytes as a word
+  // up to 24 bytes, the quote).
   struct Probe {
     uint64_t lo = 0, hi = 0, mask_lo = 0, mask_hi = 0;
+    uint64_t tail = 0;       // 17 to 24 bytes: the last eight
     uint32_t skip = 0;       // the name's length + 1: past the closing quote
-    uint32_t long_name = 0;  // 16 bytes or more: memcmp, then the quote
+    uint32_t long_name = 0;  // 16 bytes or more
   };
   std::vector<Probe> probes;
   uint64_t mask = 0;
@@ -91,14 +95,16 @@ struct KeyTable {
       Probe& pr = probes[i];
       pr.skip = static_cast<uint32_t>(len + 1);
       pr.long_name = len >= 16;
-      if (len < 16) {
+      {
+        const size_t compared = std::min<size_t>(len + 1, 16);  // with the quote when it fits
         char quoted[16] = {};
-        std::memcpy(quoted, names[i].data(), len);
-        quoted[len] = '"';
+        std::memcpy(quoted, names[i].data(), std::min<size_t>(len, 16));
+        if (len < 16) quoted[len] = '"';
         std::memcpy(&pr.lo, quoted, 8);
         std::memcpy(&pr.hi, quoted + 8, 8);
-        pr.mask_lo = keep(len + 1);
-        pr.mask_hi = len + 1 > 8 ? keep(len + 1 - 8) : 0;
+        pr.mask_lo = keep(compared);
+        pr.mask_hi = compared > 8 ? keep(compared - 8) : 0;
+        if (len >= 16 && len <= 24) std::memcpy(&pr.tail, names[i].data() + len - 8, 8);
       }
       if (len > 16) continue;
       Short& w = shorts[i];
@@ -154,14 +160,18 @@ struct KeyTable {
   // matches has no escape either.
   bool matches(size_t i, const char* p) const {
     const Probe& w = probes[i];
-    if (__builtin_expect(w.long_name, 0)) {
-      const size_t n = names[i].size();
-      return std::memcmp(p, padded_names[i].data(), n) == 0 && p[n] == '"';
-    }
     uint64_t a, b;
     std::memcpy(&a, p, 8);
     std::memcpy(&b, p + 8, 8);
-    return (((a & w.mask_lo) ^ w.lo) | ((b & w.mask_hi) ^ w.hi)) == 0;
+    if ((((a & w.mask_lo) ^ w.lo) | ((b & w.mask_hi) ^ w.hi)) != 0) return false;
+    if (__builtin_expect(!w.long_name, 1)) return true;
+    const size_t n = names[i].size();
+    if (n <= 24) {
+      uint64_t t;
+      std::memcpy(&t, p + n - 8, 8);
+      return t == w.tail && p[n] == '"';
+    }
+    return std::memcmp(p + 16, padded_names[i].data() + 16, n - 16) == 0 && p[n] == '"';
   }
   // Whether the 16 readable bytes at p (see load8) start with name i, of at most 16.
   bool short_equal(size_t i, const char* p) const {
@@ -458,7 +468,7 @@ struct Binder::Impl {
   BindLimits limits;
   std::vector<KeyTable> keys;                   // per record: field name to field index
   std::vector<FieldPlan> plans;                 // per record: the order of its fields last time
-  std::vector<KeyTable> members;                // per enumeration: member name to index
+  std::vector<MemberTable> members;             // per enumeration: member name to index
   std::vector<std::vector<Value>> templates;    // per record: the slots of an absent record
   od::parser parser;
   od::parser campaign_parser;
@@ -848,15 +858,21 @@ struct Binder::Impl {
     uint32_t ref;     // the type's ref (enum, element type, record)
     uint32_t offset;
     TypeId type;
+    uint64_t bit;     // its bit among the keys an object has given (fast_object's `seen`)
   };
   std::vector<std::vector<FastField>> fast_fields;
+  // Per record: at most 64 fields, so that each has a bit of `seen`. A record with more
+  // (none in the schema's) always goes the slow way.
+  std::vector<uint8_t> fast_record;
 
   void build_fast_fields() {
     for (const RecordDef& r : schema.records) {
       fast_fields.emplace_back();
+      fast_record.push_back(r.fields.size() <= 64);
       for (const FieldDef& f : r.fields) {
         const Type& t = schema.type(f.type);
-        fast_fields.back().push_back({t.kind, f.optional, t.ref, f.offset, f.type});
+        const size_t i = fast_fields.back().size();
+        fast_fields.back().push_back({t.kind, f.optional, t.ref, f.offset, f.type, i < 64 ? uint64_t{1} << i : 0});
       }
     }
   }
@@ -1048,9 +1064,18 @@ struct Binder::Impl {
         out = i;
         return p;
       }
-      case TypeKind::String:
-      case TypeKind::Date:
       case TypeKind::Enum: {
+        // A member and its closing quote, found from the string's first bytes
+        // (member_table.h): no scan for the quote; anything else goes the slow way.
+        if (at(p) != '"') return nullptr;
+        size_t n = 0;
+        const int m = members[ref].match(p + 1, fast_end, n);
+        if (m < 0 || n > limits.max_string) return nullptr;
+        out = m;
+        return p + n + 2;
+      }
+      case TypeKind::String:
+      case TypeKind::Date: {
         if (at(p) != '"') return nullptr;
         const char* q = plain_string_end(p + 1, fast_end, fast_high);
         if (!q) return nullptr;
@@ -1058,12 +1083,8 @@ struct Binder::Impl {
         if (s.size() > limits.max_string) return nullptr;
         if (kind == TypeKind::String) {
           out = fs.add_string(s);
-        } else if (kind == TypeKind::Date) {
-          if (!fast_date(s, out)) return nullptr;
-        } else {
-          int m = members[ref].find(s);
-          if (m < 0) return nullptr;
-          out = m;
+        } else if (!fast_date(s, out)) {
+          return nullptr;
         }
         return q + 1;
       }
@@ -1090,8 +1111,8 @@ struct Binder::Impl {
           if (at(p) != '{') return nullptr;
           size_t slot = fs.slots.size();
           if (slot + stride > 0x7fffffffu) return nullptr;
-          fs.slots.resize(slot + stride);
-          init(fs, et.ref, slot);
+          const std::vector<Value>& t = templates[et.ref];  // the absent record, copied once
+          fs.slots.insert(fs.slots.end(), t.begin(), t.end());
           bases.push_back(slot);
           p = fast_object(fs, et.ref, slot, p, depth + 2);
         } else {
@@ -1120,7 +1141,7 @@ struct Binder::Impl {
 
   // p at '{'; `depth` counts it.
   const char* fast_object(FactStore& fs, uint32_t record, size_t base, const char* p, size_t depth) {
-    if (depth > limits.max_depth) return nullptr;
+    if (depth > limits.max_depth || !fast_record[record]) return nullptr;
     const KeyTable& table = keys[record];
     const FastField* const fields = fast_fields[record].data();
     int32_t* const plan = plans[record].next.data();
@@ -1130,9 +1151,9 @@ struct Binder::Impl {
     uint64_t seen = 0;
     p = ws(p + 1);
     if (at(p) == '}') return p + 1;
+    if (at(p) != '"') return nullptr;
     for (;;) {
-      if (at(p) != '"') return nullptr;
-      const char* raw = p + 1;
+      const char* raw = p + 1;  // p is at a key's opening quote (comma_key saw it, or at() below)
       int fi = -1;
       for (int32_t k = 0, cand = plan[state]; k < FieldPlan::kLookahead && cand >= 0; ++k, cand = plan[cand + 1]) {
         if (table.matches(static_cast<size_t>(cand), raw)) {
@@ -1172,25 +1193,25 @@ struct Binder::Impl {
         line_unknown.push_back(unknown_id);
         p = fast_skip(p, depth);
       } else {
-        if (fi >= 64 || (seen >> fi & 1)) return nullptr;  // a key twice: the slow way
-        seen |= uint64_t{1} << fi;
         const FastField& fd = fields[fi];
+        if (seen & fd.bit) return nullptr;  // a key twice: the slow way
+        seen |= fd.bit;
         const char c = at(p);
-        if (c == 'n') {
+        if (__builtin_expect(fd.kind < TypeKind::List, 1) && c != 'n') {  // a scalar, the usual case
+          Value x = kUnknown;
+          p = fast_scalar(fs, fd.kind, fd.ref, p, x);
+          fs.slots[base + fd.offset] = x;
+        } else if (c == 'n') {
           p = literal_at(p, fast_end, "null") ? p + 4 : nullptr;  // null is absent
         } else if (fd.kind == TypeKind::Record) {
           if (c != '{') return nullptr;
           size_t slot = base + fd.offset + (fd.optional ? 1 : 0);
           if (fd.optional) fs.slots[base + fd.offset] = kTrue;
           p = fast_object(fs, fd.ref, slot, p, depth + 1);
-        } else if (fd.kind == TypeKind::List) {
+        } else {
           Value list = kUnknown;
           p = c == '[' ? fast_list(fs, fd.ref, p, depth, list) : nullptr;
           fs.slots[base + fd.offset] = list;
-        } else {
-          Value x = kUnknown;
-          p = fast_scalar(fs, fd.kind, fd.ref, p, x);
-          fs.slots[base + fd.offset] = x;
         }
       }
       if (!p) return nullptr;
@@ -1203,6 +1224,7 @@ struct Binder::Impl {
       if (d == '}') return p + 1;
       if (d != ',') return nullptr;
       p = ws(p + 1);
+      if (at(p) != '"') return nullptr;
     }
   }
 

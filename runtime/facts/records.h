@@ -36,6 +36,9 @@ void append_json_string(Out& out, std::string_view s) {
   size_t i = 0;
   // Eight bytes at a time while there is nothing to escape (the usual case).
   while (i + 8 <= s.size() && !json_special8(s.data() + i)) i += 8;
+  // The last bytes as the eight that end the text (they overlap those already read):
+  // an id of 10 bytes is two tests and one copy, not two more rounds of the loop below.
+  if (i < s.size() && i + 8 > s.size() && s.size() >= 8 && !json_special8(s.data() + s.size() - 8)) i = s.size();
   for (; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;

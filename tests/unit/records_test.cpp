@@ -28,21 +28,25 @@ TEST_CASE("JSON strings are escaped wherever the special character falls") {
   CHECK(json("") == "\"\"");
   CHECK(json("plain") == "\"plain\"");
   CHECK(json("0123456789abcdefXYZ") == "\"0123456789abcdefXYZ\"");
-  for (size_t at = 0; at < 20; ++at) {
-    for (char c : {'"', '\\', '\n', '\t', '\x01', '\x1f'}) {
-      std::string s(20, 'a');
-      s[at] = c;
-      std::string want = "\"" + std::string(at, 'a');
-      switch (c) {
-        case '"': want += "\\\""; break;
-        case '\\': want += "\\\\"; break;
-        case '\n': want += "\\n"; break;
-        case '\t': want += "\\t"; break;
-        case '\x01': want += "\\u0001"; break;
-        default: want += "\\u001f";
+  // Every length to 20 (the last bytes are tested as the eight that end the text, which
+  // overlap those before), every place.
+  for (size_t len = 1; len <= 20; ++len) {
+    for (size_t at = 0; at < len; ++at) {
+      for (char c : {'"', '\\', '\n', '\t', '\x01', '\x1f'}) {
+        std::string s(len, 'a');
+        s[at] = c;
+        std::string want = "\"" + std::string(at, 'a');
+        switch (c) {
+          case '"': want += "\\\""; break;
+          case '\\': want += "\\\\"; break;
+          case '\n': want += "\\n"; break;
+          case '\t': want += "\\t"; break;
+          case '\x01': want += "\\u0001"; break;
+          default: want += "\\u001f";
+        }
+        want += std::string(len - 1 - at, 'a') + "\"";
+        CHECK(json(s) == want);
       }
-      want += std::string(19 - at, 'a') + "\"";
-      CHECK(json(s) == want);
     }
   }
   CHECK(json("Müller, Zoë, 東京 and more text") == "\"Müller, Zoë, 東京 and more text\"");  // UTF-8 as it is
