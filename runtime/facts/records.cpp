@@ -184,8 +184,8 @@ RecordWriter::RecordWriter(const Program& prog) : RecordWriter(std::make_shared<
 
 RecordWriter::RecordWriter(std::shared_ptr<const RecordNames> names) : names_(std::move(names)), prog_(names_->prog) {
   scratch_.reserve(256);
-  // A tail's room is taken when it is first filled (below), not here: 64 allocations
-  // at every start-up, most of them never used by a short run.
+  // The tails' room is taken when the first is kept (below), not here: a writer that
+  // writes nothing (a short run's other threads) allocates nothing for it.
   tails_.resize(kTails);
 }
 
@@ -205,14 +205,15 @@ void RecordWriter::decision_json(TextBuffer& out, const Outcome& o, const FactSt
   for (uint32_t b : o.obligations) h = (h ^ (b + 0x100)) * 0xC2B2AE3D27D4EB4Full;
   for (unsigned w = 0; w < 4; ++w) h = (h ^ o.missing.word(w)) * 0x9E3779B97F4A7C15ull;
   h ^= static_cast<uint64_t>(static_cast<uint32_t>(o.policy)) ^ (static_cast<uint64_t>(static_cast<uint32_t>(o.reason_b)) << 20);
-  Tail& t = tails_[(h ^ (h >> 29)) & (kTails - 1)];
+  const size_t slot = (h ^ (h >> 29)) & (kTails - 1);
+  Tail& t = tails_[slot];
   bool hit = t.used && t.verdict == o.verdict && t.reason == o.reason && t.basis == o.basis && t.policy == o.policy &&
              t.decision == o.decision && t.reason_a == o.reason_a && t.reason_b == o.reason_b && t.n_rules == nr &&
              t.n_obligations == no && t.missing == o.missing;
   for (size_t i = 0; hit && i < nr; ++i) hit = t.rules[i] == o.rules[i];
   for (size_t i = 0; hit && i < no; ++i) hit = t.obligations[i] == o.obligations[i];
   if (hit) {
-    out += t.text;
+    out += std::string_view(room_.get() + slot * kTailRoom, t.length);
     return;
   }
   const size_t at = out.size();
@@ -232,8 +233,9 @@ void RecordWriter::decision_json(TextBuffer& out, const Outcome& o, const FactSt
   std::copy(o.rules.begin(), o.rules.end(), t.rules);
   std::copy(o.obligations.begin(), o.obligations.end(), t.obligations);
   t.missing = o.missing;
-  if (t.text.capacity() < kTailRoom) t.text.reserve(kTailRoom);
-  t.text.assign(tail.data(), tail.size());
+  if (!room_) room_.reset(new char[kTails * kTailRoom]);  // not zeroed: only what is kept is read
+  std::memcpy(room_.get() + slot * kTailRoom, tail.data(), tail.size());
+  t.length = static_cast<uint32_t>(tail.size());
 }
 
 void RecordWriter::error_json(TextBuffer& out, std::string_view id, bool has_id, uint64_t line, std::string_view error) {

@@ -198,8 +198,10 @@ class RecordWriter {
 
   // Everything of a JSON record after its id depends on the outcome only (but a reason
   // naming the contact's country), and most contacts share a few outcomes: the text
-  // after the id is kept per outcome, in a small table indexed by the outcome's hash,
-  // each entry with its room taken at the start (so nothing is allocated per record).
+  // after the id is kept per outcome, in a small table indexed by the outcome's hash.
+  // The entries' text lies in one block of kTails * kTailRoom bytes, taken when the
+  // first tail is kept: one allocation in a writer's life, none per record and none at
+  // start-up for a writer that writes nothing (tests/unit/alloc_test.cpp).
   struct Tail {
     bool used = false;
     uint8_t n_rules = 0, n_obligations = 0;
@@ -208,10 +210,11 @@ class RecordWriter {
     int32_t basis = -1, policy = -1, decision = -1, reason_a = -1, reason_b = -1;
     uint32_t rules[kTailList] = {}, obligations[kTailList] = {};
     FactSet missing;
-    std::string text;
+    uint32_t length = 0;  // of its text, at room_ + kTailRoom * its index
   };
   static constexpr size_t kTails = 64, kTailRoom = 1024;
   std::vector<Tail> tails_;
+  std::unique_ptr<char[]> room_;
 
   std::shared_ptr<const RecordNames> names_;
   const Program& prog_;
