@@ -813,8 +813,11 @@ class Translator {
   // the texts a word at a time (the last word overlapping the one before), or in two
   // overlapping loads of 4, 2 or 1 byte when shorter than a word. kTrue or kFalse.
   llvm::Value* texts_equal(llvm::Value* a, llvm::Value* b, bool lower) {
-    auto [la, da] = text(a);
-    auto [lb, db] = text(b);
+    auto [la, da_] = text(a);
+    auto [lb, db_] = text(b);
+    // Plain copies: a lambda may not capture a structured binding in C++17 (clang).
+    llvm::Value* da = da_;
+    llvm::Value* db = db_;
     llvm::BasicBlock* start = b_.GetInsertBlock();
     llvm::BasicBlock* join = block();
     b_.SetInsertPoint(join);
