@@ -45,34 +45,32 @@ std::string unavailable_reason() { return loaded().why; }
 
 std::string solver_version() { return available() ? loaded().table->solver_version() : ""; }
 
-Report verify_program(const Program& prog, const Options& opt) {
+namespace {
+
+// A report from the module's entry `call`, or one that says why there is no solver.
+template <class Call>
+Report through_module(Call call) {
   Report r;
   if (!available()) {
     r.error = "the SMT solver is not available: " + unavailable_reason();
     return r;
   }
-  loaded().table->verify_program(&prog, &opt, &r);
+  call(*loaded().table, &r);
   return r;
+}
+
+}  // namespace
+
+Report verify_program(const Program& prog, const Options& opt) {
+  return through_module([&](const auto& t, Report* r) { t.verify_program(&prog, &opt, r); });
 }
 
 Report verify_equiv(const Program& old_prog, const Program& new_prog, const Options& opt) {
-  Report r;
-  if (!available()) {
-    r.error = "the SMT solver is not available: " + unavailable_reason();
-    return r;
-  }
-  loaded().table->verify_equiv(&old_prog, &new_prog, &opt, &r);
-  return r;
+  return through_module([&](const auto& t, Report* r) { t.verify_equiv(&old_prog, &new_prog, &opt, r); });
 }
 
 Report verify_conflicts(const Program& prog, const std::vector<RulePair>& pairs, const Options& opt) {
-  Report r;
-  if (!available()) {
-    r.error = "the SMT solver is not available: " + unavailable_reason();
-    return r;
-  }
-  loaded().table->verify_conflicts(&prog, &pairs, &opt, &r);
-  return r;
+  return through_module([&](const auto& t, Report* r) { t.verify_conflicts(&prog, &pairs, &opt, r); });
 }
 
 }  // namespace lawful::verify
