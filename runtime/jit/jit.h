@@ -50,10 +50,17 @@ enum Probe : uint32_t {
   kProbeTextEmpty,     // two empty texts
   kProbeListElement,   // an element of a list of values compared (x in list)
   kProbeListText,      // an element of a list of texts compared (x in list)
+  kProbeSetText,       // a text compared with a set's texts of its length (x in SET)
+  kProbeAtWords,       // the last '@' of a text of 8 bytes or more sought (domain(x) in SET)
+  kProbeAtShort,       // the last '@' of a text of 1 to 7 bytes sought
+  kProbeAtNone,        // a text without '@': domain(x) in SET unknown
+  kProbeTraced,        // a review's missing facts named by compiled code (kNativeStatesTraced)
+  kProbeTracedError,   // a run-time error there: the Vm names them
   kProbeCount
 };
 inline constexpr const char* kProbeNames[kProbeCount] = {"text-constant", "text-words", "text-short", "text-empty",
-                                                          "list-element", "list-text"};
+                                                          "list-element", "list-text", "set-text", "at-words",
+                                                          "at-short", "at-none", "traced", "traced-error"};
 
 inline constexpr const char* kNotCached = "not in the cache";
 

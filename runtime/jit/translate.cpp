@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -44,6 +45,8 @@ class Translator {
     i64_ = llvm::Type::getInt64Ty(ctx_);
     ptr_ = i8_->getPointerTo();
     fn_type_ = llvm::FunctionType::get(i64_, {ptr_}, false);
+    tfn_type_ = llvm::FunctionType::get(i64_, {ptr_, ptr_}, false);
+    m256_ = llvm::Type::getIntNTy(ctx_, 256);
   }
 
   std::string run() {
@@ -109,7 +112,20 @@ class Translator {
         fns_[i]->setLinkage(llvm::GlobalValue::InternalLinkage);
         fns_[i]->addFnAttr(llvm::Attribute::AlwaysInline);
       }
+    // The traced twins of the rule conditions of the decisions whose review's missing
+    // facts are named by compiled code (decision()).
+    find_traceable();
+    tfns_.assign(prog_.functions.size(), nullptr);
+    traced_.assign(prog_.decisions.size(), false);
+    for (uint32_t d = 0; d < prog_.decisions.size(); ++d) {
+      if (!decisions_[d] || !decision_traceable(prog_.decisions[d])) continue;
+      traced_[d] = true;
+      for (const RuleInfo& r : prog_.decisions[d].rules)
+        if (r.cond >= 0) need_twin(static_cast<uint32_t>(r.cond));
+    }
     for (uint32_t i = 0; i < prog_.functions.size(); ++i) function(i);
+    for (uint32_t i = 0; i < prog_.functions.size(); ++i)
+      if (tfns_[i]) function(i, true);
     for (uint32_t d = 0; d < prog_.decisions.size(); ++d)
       if (decisions_[d]) decision(d);
     for (uint32_t p = 0; p < prog_.policies.size(); ++p)
@@ -255,9 +271,10 @@ class Translator {
   }
 
   // ---------------------------------------------------------------- functions
-  void function(uint32_t fi) {
+  void function(uint32_t fi, bool traced = false) {
     const Function& f = prog_.functions[fi];
-    fn_ = fns_[fi];
+    fn_ = traced ? tfns_[fi] : fns_[fi];
+    tracing_ = traced;
     begin_ = f.begin;
     end_ = f.end;
     const uint32_t n = f.end - f.begin;
@@ -270,6 +287,26 @@ class Translator {
     for (uint32_t i = 0; i < f.max_stack + 1; ++i) stack_.push_back(b_.CreateAlloca(i64_));
     for (uint32_t i = 0; i < f.n_locals; ++i) locals_.push_back(b_.CreateAlloca(i64_));
     for (uint32_t i = 0; i < f.n_locals; ++i) set_local(i, unknown());
+    if (traced) {
+      trace_depths(fi);  // this function's own, should another's code overlap it
+      // Beside each value, its missing facts and its sources (FactSet's two halves).
+      auto pairs = [&](std::vector<llvm::AllocaInst*>& w, std::vector<llvm::AllocaInst*>& s, size_t count, bool zero) {
+        w.clear();
+        s.clear();
+        for (size_t i = 0; i < count; ++i) {
+          w.push_back(b_.CreateAlloca(m256_));
+          s.push_back(b_.CreateAlloca(m256_));
+          if (zero) {
+            b_.CreateStore(none256(), w.back());
+            b_.CreateStore(none256(), s.back());
+          }
+        }
+      };
+      pairs(mw_, ms_, f.max_stack + 1, false);
+      pairs(lw_, ls_, f.n_locals, true);
+      pairs(iw_, is_, static_cast<size_t>(if_depth_max_[fi]) + 1, false);
+      mask_out_ = fn_->getArg(1);
+    }
     slots_ = frame_const(L::kSlots, i64_->getPointerTo());
     nslots_ = frame_const(L::kNslots, i64_);
     facts_ = frame_const(L::kFacts, ptr_);
@@ -308,7 +345,12 @@ class Translator {
         h_ = h;
         next_ = pc + words;
         skip_to_ = 0;
-        emit(op, w);
+        if (traced) {
+          depth_ = if_depth_[pc];
+          trace(op, w);
+        } else {
+          emit(op, w);
+        }
         if (skip_to_) {  // translated together with the instructions up to there
           pc = skip_to_;
           continue;
@@ -318,6 +360,307 @@ class Translator {
     }
     b_.SetInsertPoint(fail_);
     b_.CreateRet(unknown());
+    tracing_ = false;
+  }
+
+  // ---------------------------------------------------------------- the traced path
+  // A function's traced twin, `t<N>(frame, mask)`, computes what the interpreter's
+  // exec<true> computes (runtime/vm/vm.cpp): beside each value of the stack and of the
+  // locals, the set of absent facts it came from and its sources (FactSet's two halves,
+  // as i256: paths 0 to 255), and on return writes them (nothing for a known value) to
+  // `mask`. A definition's twin is computed once per decision (NativeFrame::tlet_*). The
+  // `if`s whose condition is unknown keep it on a stack whose depth at each instruction
+  // is known when compiling (trace_depths): a function where it is not, or that calls
+  // such a one, has no twin, and neither has a decision that would need one.
+  llvm::Constant* none256() { return llvm::ConstantInt::get(m256_, 0); }
+  llvm::Constant* path_bit(int p) {
+    if (p < 0 || p >= 256) return none256();  // FactSet keeps paths below 256
+    return llvm::ConstantInt::get(ctx_, llvm::APInt::getOneBitSet(256, static_cast<unsigned>(p)));
+  }
+  llvm::Value* mw(int i) { return b_.CreateLoad(m256_, mw_[static_cast<size_t>(i)]); }
+  llvm::Value* ms(int i) { return b_.CreateLoad(m256_, ms_[static_cast<size_t>(i)]); }
+  void put_m(int i, llvm::Value* w, llvm::Value* s) {
+    b_.CreateStore(w, mw_[static_cast<size_t>(i)]);
+    b_.CreateStore(s, ms_[static_cast<size_t>(i)]);
+  }
+  llvm::Value* sel(llvm::Value* c, llvm::Value* a, llvm::Value* b) { return b_.CreateSelect(c, a, b); }
+  // The depth of the stack of unknown `if`s at each instruction of function `fi`
+  // (if_depth_), as exec<true> keeps it: a Branch3's unknown way one deeper, a MergeIf
+  // one less; false if it is not one number at each instruction, a MergeIf has nothing
+  // to take or a Ret leaves one.
+  bool trace_depths(uint32_t fi) {
+    const Function& f = prog_.functions[fi];
+    if (f.begin >= f.end || heights_[f.begin] < 0) return false;
+    std::fill(if_depth_.begin() + f.begin, if_depth_.begin() + f.end, -1);
+    std::vector<uint32_t> work{f.begin};
+    if_depth_[f.begin] = 0;
+    int most = 0;
+    auto reach = [&](uint32_t to, int d) {
+      if (to < f.begin || to >= f.end || heights_[to] < 0) return false;
+      if (if_depth_[to] < 0) {
+        if_depth_[to] = d;
+        work.push_back(to);
+        return true;
+      }
+      return if_depth_[to] == d;
+    };
+    while (!work.empty()) {
+      const uint32_t pc = work.back();
+      work.pop_back();
+      const uint32_t w = prog_.code[pc];
+      const Op op = decode_op(w);
+      const uint32_t next = pc + static_cast<uint32_t>(op_words(op_info(op).format));
+      const int d = if_depth_[pc];
+      most = std::max(most, d);
+      bool ok = true;
+      switch (op) {
+        case Op::Ret: ok = d == 0; break;
+        case Op::Jump: ok = reach(decode_a(w), d); break;
+        case Op::Branch3:
+          ok = reach(next, d) && reach(decode_a(w), d) && reach(prog_.code[pc + 1], d + 1);
+          most = std::max(most, d + 1);
+          break;
+        case Op::MergeIf: ok = d >= 1 && reach(next, d - 1); break;
+        default:
+          for_each_jump_target(prog_.code.data(), pc, [&](uint32_t to) { ok = ok && reach(to, d); });
+          ok = ok && reach(next, d);
+      }
+      if (!ok) return false;
+    }
+    if_depth_max_[fi] = most;
+    return true;
+  }
+  // Which functions can have a twin: their depths are known and every definition they
+  // use has one (definitions do not recurse; one that did would have none).
+  void find_traceable() {
+    if_depth_.assign(prog_.code.size(), -1);
+    if_depth_max_.assign(prog_.functions.size(), 0);
+    std::vector<bool> depths(prog_.functions.size());
+    for (uint32_t i = 0; i < prog_.functions.size(); ++i) depths[i] = trace_depths(i);
+    traceable_.assign(prog_.functions.size(), false);
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (uint32_t i = 0; i < prog_.functions.size(); ++i) {
+        if (traceable_[i] || !depths[i]) continue;
+        bool ok = true;
+        const Function& f = prog_.functions[i];
+        for (uint32_t pc = f.begin; pc < f.end && ok;) {
+          const uint32_t w = prog_.code[pc];
+          const Op op = decode_op(w);
+          if (heights_[pc] >= 0 && op == Op::Let)
+            ok = decode_a(w) < prog_.lets.size() && prog_.lets[decode_a(w)].fn < traceable_.size() &&
+                 traceable_[prog_.lets[decode_a(w)].fn];
+          pc += static_cast<uint32_t>(op_words(op_info(op).format));
+        }
+        if (ok) traceable_[i] = changed = true;
+      }
+    }
+  }
+  // The twins a decision needs: its rules' conditions and the definitions they use.
+  void need_twin(uint32_t fi) {
+    if (tfns_[fi]) return;
+    tfns_[fi] = llvm::Function::Create(tfn_type_, llvm::Function::InternalLinkage, fmt::format("t{}", fi), m_);
+    tfns_[fi]->addFnAttr(llvm::Attribute::NoUnwind);
+    const Function& f = prog_.functions[fi];
+    for (uint32_t pc = f.begin; pc < f.end;) {
+      const uint32_t w = prog_.code[pc];
+      const Op op = decode_op(w);
+      if (heights_[pc] >= 0 && op == Op::Let) need_twin(prog_.lets[decode_a(w)].fn);
+      pc += static_cast<uint32_t>(op_words(op_info(op).format));
+    }
+  }
+  bool decision_traceable(const DecisionInfo& di) const {
+    if (obligation_raises(di)) return false;  // only the kNativeStatesObliged way is traced
+    for (const RuleInfo& r : di.rules)
+      if (r.cond >= 0 && (static_cast<size_t>(r.cond) >= traceable_.size() || !traceable_[static_cast<size_t>(r.cond)]))
+        return false;
+    return true;
+  }
+  // The result of an operation on the top `n` operands (LAW_RESULT): unknown, the union
+  // of theirs; known, no missing facts and their sources.
+  struct Operands {
+    std::vector<llvm::Value*> values, w, s;
+  };
+  Operands operands(int n) {
+    Operands o;
+    for (int i = n; i >= 1; --i) {
+      o.values.push_back(get(h_ - i));
+      o.w.push_back(mw(h_ - i));
+      o.s.push_back(ms(h_ - i));
+    }
+    return o;
+  }
+  void result_masks(const Operands& o, llvm::Value* r, bool promote) {
+    llvm::Value* w = none256();
+    llvm::Value* s = none256();
+    for (size_t i = 0; i < o.w.size(); ++i) {
+      w = b_.CreateOr(w, o.w[i]);
+      s = b_.CreateOr(s, o.s[i]);
+    }
+    llvm::Value* u = is_u(r);
+    w = sel(u, w, none256());
+    if (promote) {  // known arguments a builtin cannot read: their sources would settle it
+      llvm::Value* any_u = b_.getFalse();
+      for (llvm::Value* v : o.values) any_u = b_.CreateOr(any_u, is_u(v));
+      w = sel(b_.CreateAnd(u, b_.CreateNot(any_u)), b_.CreateOr(w, s), w);
+    }
+    put_m(h_ - static_cast<int>(o.w.size()), w, s);
+  }
+  // A load of the fact at `path` gave `v`: absent, its path; its source, the path.
+  void load_masks(int i, llvm::Value* v, int path, bool source = true) {
+    put_m(i, sel(is_u(v), path_bit(path), none256()), source ? path_bit(path) : none256());
+  }
+  // One instruction of a twin: its value as emit() computes it (without the fused forms
+  // of op_Builtin), and its masks as exec<true> does.
+  void trace(Op op, uint32_t w) {
+    const int path = prog_.code_paths[pc_];
+    switch (op) {
+      case Op::PushInt: case Op::PushConst: case Op::PushUnknown: case Op::LoadVerdict:
+        emit(op, w);
+        put_m(h_, none256(), none256());
+        return;
+      case Op::LoadSlot:
+        emit(op, w);
+        load_masks(h_, get(h_), path);
+        return;
+      case Op::RecordRef:
+        emit(op, w);
+        load_masks(h_, get(h_), path, false);
+        return;
+      case Op::LoadField: case Op::SubRecord: {  // a known reference: the load's; else as it was
+        llvm::Value* known = b_.CreateNot(is_u(get(h_ - 1)));
+        llvm::Value* w0 = mw(h_ - 1);
+        llvm::Value* s0 = ms(h_ - 1);
+        emit(op, w);
+        llvm::Value* v = get(h_ - 1);
+        llvm::Value* s1 = op == Op::LoadField ? path_bit(path) : none256();
+        put_m(h_ - 1, sel(known, sel(is_u(v), path_bit(path), none256()), w0), sel(known, s1, s0));
+        return;
+      }
+      case Op::LoadLocal:
+        emit(op, w);
+        put_m(h_, b_.CreateLoad(m256_, lw_[decode_a(w)]), b_.CreateLoad(m256_, ls_[decode_a(w)]));
+        return;
+      case Op::StoreLocal:
+        emit(op, w);
+        b_.CreateStore(mw(h_ - 1), lw_[decode_a(w)]);
+        b_.CreateStore(ms(h_ - 1), ls_[decode_a(w)]);
+        return;
+      case Op::Let: trace_let(decode_a(w)); return;
+      case Op::Known:
+        emit(op, w);
+        put_m(h_ - 1, none256(), none256());
+        return;
+      case Op::MergeIf: {
+        Operands o = operands(2);
+        emit(op, w);
+        llvm::Value* u = is_u(get(h_ - 2));
+        llvm::Value* cw = b_.CreateLoad(m256_, iw_[static_cast<size_t>(depth_ - 1)]);
+        llvm::Value* cs = b_.CreateLoad(m256_, is_[static_cast<size_t>(depth_ - 1)]);
+        put_m(h_ - 2, sel(u, b_.CreateOr(b_.CreateOr(o.w[0], o.w[1]), cw), none256()),
+              sel(u, b_.CreateOr(b_.CreateOr(o.s[0], o.s[1]), cs), none256()));
+        return;
+      }
+      case Op::Branch3:  // kept for its unknown way (only a MergeIf one deeper reads it)
+        b_.CreateStore(mw(h_ - 1), iw_[static_cast<size_t>(depth_)]);
+        b_.CreateStore(ms(h_ - 1), is_[static_cast<size_t>(depth_)]);
+        emit(op, w);
+        return;
+      case Op::Ret: {
+        llvm::Value* u = is_u(get(h_ - 1));
+        llvm::Value* out = b_.CreatePointerCast(mask_out_, m256_->getPointerTo());
+        b_.CreateAlignedStore(sel(u, mw(h_ - 1), none256()), out, llvm::MaybeAlign(8));
+        b_.CreateAlignedStore(sel(u, ms(h_ - 1), none256()), b_.CreateConstInBoundsGEP1_64(m256_, out, 1),
+                              llvm::MaybeAlign(8));
+        emit(op, w);
+        return;
+      }
+      case Op::And: case Op::Or: case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge:
+      case Op::StrEq: case Op::StrNe: case Op::Add: case Op::Sub: case Op::Mul: case Op::DateAdd: case Op::DateSub:
+      case Op::DateDiff: case Op::DurAdd: case Op::InSet: case Op::InList: case Op::InListStr: {
+        Operands o = operands(2);
+        emit(op, w);
+        result_masks(o, get(h_ - 2), false);
+        return;
+      }
+      case Op::SpanSplit: {  // either unknown: both take the union; else as they were
+        Operands o = operands(2);
+        emit(op, w);
+        llvm::Value* u = either_u(o.values[0], o.values[1]);
+        llvm::Value* uw = b_.CreateOr(o.w[0], o.w[1]);
+        llvm::Value* us = b_.CreateOr(o.s[0], o.s[1]);
+        put_m(h_ - 2, sel(u, uw, o.w[0]), sel(u, us, o.s[0]));
+        put_m(h_ - 1, sel(u, uw, o.w[1]), sel(u, us, o.s[1]));
+        return;
+      }
+      case Op::IterBegin:  // on the way on (the list known), the list's local has none
+        emit(op, w);
+        b_.CreateStore(none256(), lw_[decode_a(w)]);
+        b_.CreateStore(none256(), ls_[decode_a(w)]);
+        return;
+      case Op::IterNext:
+        emit(op, w);
+        b_.CreateStore(none256(), lw_[decode_a(w) + 2]);
+        b_.CreateStore(none256(), ls_[decode_a(w) + 2]);
+        return;
+      case Op::AnyStep: case Op::AllStep: case Op::CountStep: {
+        // The accumulator: unknown, it takes the step's facts; known again, none.
+        const uint32_t a = decode_a(w) + 3;
+        llvm::Value* b = get(h_ - 1);
+        llvm::Value* acc = local(a);
+        llvm::Value* u = is_u(b);
+        llvm::Value* settles = op == Op::AnyStep   ? b_.CreateICmpEQ(b, i64c(kTrue))
+                               : op == Op::AllStep ? b_.CreateICmpEQ(b, i64c(kFalse))
+                                                   : b_.getFalse();
+        llvm::Value* unknown_after = b_.CreateOr(u, b_.CreateAnd(is_u(acc), b_.CreateNot(settles)));
+        llvm::Value* aw = b_.CreateLoad(m256_, lw_[a]);
+        llvm::Value* as = b_.CreateLoad(m256_, ls_[a]);
+        b_.CreateStore(sel(unknown_after, sel(u, b_.CreateOr(aw, mw(h_ - 1)), aw), none256()), lw_[a]);
+        b_.CreateStore(sel(unknown_after, sel(u, b_.CreateOr(as, ms(h_ - 1)), as), none256()), ls_[a]);
+        emit(op, w);
+        return;
+      }
+      case Op::Builtin: {
+        const int n = builtin_arity(static_cast<BuiltinId>(decode_a(w)));
+        Operands o = operands(n);
+        emit(op, w);
+        if (n == 0)
+          put_m(h_, none256(), none256());
+        else
+          result_masks(o, get(h_ - n), true);
+        return;
+      }
+      // The value only: its masks stay (Not, Neg; InStrSet as exec<true>); no value.
+      case Op::Not: case Op::Neg: case Op::InStrSet: case Op::Jump: case Op::JumpIfFalseKeep:
+      case Op::JumpIfTrueKeep: case Op::Count_:
+        emit(op, w);
+        return;
+    }
+  }
+  // A definition, traced once per decision (call_let<true>): its value and masks kept in
+  // the frame's tlet_ arrays for the generation.
+  void trace_let(uint32_t k) {
+    const uint32_t fn = prog_.lets[k].fn;
+    llvm::Value* gen = frame_const(L::kGen, i32_);
+    llvm::Value* gen_at = b_.CreateConstInBoundsGEP1_64(i32_, frame_const(L::kTletGen, i32_->getPointerTo()), k);
+    llvm::Value* value_at = b_.CreateConstInBoundsGEP1_64(i64_, frame_const(L::kTletValue, i64_->getPointerTo()), k);
+    llvm::Value* mask_at = b_.CreateConstInBoundsGEP1_64(m256_, b_.CreatePointerCast(frame_const(L::kTletMask, ptr_), m256_->getPointerTo()), 2 * k);
+    llvm::BasicBlock* compute = block();
+    llvm::BasicBlock* done = block();
+    b_.CreateCondBr(b_.CreateICmpEQ(b_.CreateLoad(i32_, gen_at), gen), done, compute);
+    b_.SetInsertPoint(compute);
+    llvm::CallInst* v = b_.CreateCall(tfn_type_, tfns_[fn], {frame_, b_.CreatePointerCast(mask_at, ptr_)});
+    v->addFnAttr(llvm::Attribute::NoUnwind);
+    b_.CreateStore(v, value_at);
+    b_.CreateStore(gen, gen_at);
+    if (raises(static_cast<int32_t>(fn))) check_error();
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    llvm::Value* r = b_.CreateLoad(i64_, value_at);
+    put(h_, r);
+    llvm::Value* u = is_u(r);
+    put_m(h_, sel(u, b_.CreateAlignedLoad(m256_, mask_at, llvm::MaybeAlign(8)), none256()),
+          sel(u, b_.CreateAlignedLoad(m256_, b_.CreateConstInBoundsGEP1_64(m256_, mask_at, 1), llvm::MaybeAlign(8)), none256()));
   }
 
   // ---------------------------------------------------------------- decisions
@@ -390,6 +733,57 @@ class Translator {
     for (const ObligeInfo& o : di.obliges)
       if (o.cond >= 0 && raises(o.cond)) return true;
     return false;
+  }
+  // The missing facts of the review the Vm will make (Vm::resolve_after's add_missing):
+  // of each rule that might apply (when none applies), or that might apply, is not
+  // overridden and is of another verdict than the winners (`set_aside`), the date's
+  // path when its window is unknown, and its condition's missing facts, by its twin.
+  // Into out_missing, returning kNativeStatesTraced; on a run-time error in a twin (the
+  // step limit), the steps of before and no error, and on to kNativeStatesObliged: the
+  // Vm's traced path then does it all, and reports the error as it does.
+  void missing_facts(const DecisionInfo& di, llvm::Value* none, llvm::Value* unknown_rules, llvm::Value* set_aside,
+                     llvm::Value* as_of) {
+    llvm::Value* traced = b_.CreateSelect(none, unknown_rules, b_.CreateAnd(unknown_rules, b_.CreateNot(set_aside)));
+    llvm::Value* steps_at = field(L::kSteps, i64_);
+    llvm::Value* steps = b_.CreateLoad(i64_, steps_at);
+    llvm::AllocaInst* missing;
+    llvm::AllocaInst* mask;
+    {
+      llvm::IRBuilderBase::InsertPointGuard guard(b_);
+      b_.SetInsertPoint(&fn_->getEntryBlock(), fn_->getEntryBlock().begin());
+      missing = b_.CreateAlloca(m256_);
+      mask = b_.CreateAlloca(m256_, i64c(2));
+    }
+    b_.CreateStore(none256(), missing);
+    llvm::BasicBlock* bail = block("bail");
+    const int as_of_path = prog_.schema.as_of_path;
+    for (size_t i = 0; i < di.rules.size(); ++i) {
+      const RuleInfo& r = di.rules[i];
+      if (r.window.always() && r.cond < 0) continue;  // applies, never unknown
+      when(b_.CreateICmpNE(b_.CreateAnd(traced, i64c(static_cast<int64_t>(uint64_t{1} << i))), i64c(0)), [&] {
+        if (!r.window.always() && as_of_path >= 0)
+          b_.CreateStore(b_.CreateOr(b_.CreateLoad(m256_, missing), sel(is_u(as_of), path_bit(as_of_path), none256())),
+                         missing);
+        if (r.cond < 0) return;
+        llvm::CallInst* v = b_.CreateCall(tfn_type_, tfns_[static_cast<size_t>(r.cond)], {frame_, b_.CreatePointerCast(mask, ptr_)});
+        v->addFnAttr(llvm::Attribute::NoUnwind);
+        if (raises(r.cond)) {
+          llvm::BasicBlock* ok = block();
+          b_.CreateCondBr(b_.CreateIsNotNull(b_.CreateLoad(ptr_, field(L::kError, ptr_))), bail, ok, unlikely_);
+          b_.SetInsertPoint(ok);
+        }
+        b_.CreateStore(b_.CreateOr(b_.CreateLoad(m256_, missing), sel(is_u(v), b_.CreateLoad(m256_, mask), none256())),
+                       missing);
+      });
+    }
+    probe(kProbeTraced);
+    b_.CreateAlignedStore(b_.CreateLoad(m256_, missing),
+                          b_.CreatePointerCast(field(L::kOutMissing, i64_), m256_->getPointerTo()), llvm::MaybeAlign(8));
+    b_.CreateRet(i64c(kNativeStatesTraced));
+    b_.SetInsertPoint(bail);
+    probe(kProbeTracedError);
+    b_.CreateStore(llvm::ConstantPointerNull::get(ptr_), field(L::kError, ptr_));
+    b_.CreateStore(steps, steps_at);
   }
   void decision(uint32_t d) {
     const DecisionInfo& di = prog_.decisions[d];
@@ -503,6 +897,7 @@ class Translator {
         // for that path, as before.
         b_.CreateStore(obligations(di, i64c(review), i64c(0)), field(L::kOutObliged, i64_));
         b_.CreateStore(unknown(), field(L::kVerdict, i64_));
+        if (traced_[d]) missing_facts(di, none, unknown_rules, b_.CreateOr(overridden, same), as_of);
         b_.CreateRet(i64c(kNativeStatesObliged));
       }
     }
@@ -773,6 +1168,186 @@ class Translator {
     llvm::Value* upper = b_.CreateAnd(b_.CreateAnd(from_a, b_.CreateNot(past_z)), b_.CreateAnd(b_.CreateNot(x), high));
     return b_.CreateOr(x, b_.CreateLShr(upper, 2));
   }
+  // A text of a length `n` known when compiling, as a few loads: whole words, then the
+  // last (overlapping the one before); below 8 bytes, two overlapping loads of 4, 2 or
+  // 1 byte. `loaded` holds them (lowered, with `lower`), `constant` a text's same bytes.
+  struct Words {
+    unsigned width = 1;
+    std::vector<size_t> offsets;
+    std::vector<llvm::Value*> loaded;
+    llvm::Constant* constant(std::string_view k, size_t j) const {
+      uint64_t kw = 0;
+      std::memcpy(&kw, k.data() + offsets[j], width);  // the same byte order as the load
+      return llvm::ConstantInt::get(loaded[j]->getType(), kw);
+    }
+  };
+  Words text_words(llvm::Value* data, size_t n, bool lower) {
+    Words w;
+    w.width = n >= 8 ? 8 : n >= 4 ? 4 : n >= 2 ? 2 : 1;
+    for (size_t i = 0; i + w.width <= n; i += w.width) w.offsets.push_back(i);
+    if (w.offsets.back() + w.width != n) w.offsets.push_back(n - w.width);
+    for (size_t off : w.offsets) {
+      llvm::Value* x = load_bytes(data, i64c(static_cast<int64_t>(off)), w.width);
+      w.loaded.push_back(lower ? lower_bytes(x) : x);
+    }
+    return w;
+  }
+  // The `len` bytes from `data` (lowered, with `lower`) are one of `set`'s texts, as a
+  // binary search of the set finds them: a switch on the length, then on the first
+  // word among the texts of that length, then the other words of the texts that begin
+  // so. A text with a capital never equals a lowered one. i1.
+  llvm::Value* in_constant_set(llvm::Value* len, llvm::Value* data, const SortedSet& set, bool lower) {
+    std::map<size_t, std::vector<std::string_view>> by_length;
+    for (std::string_view k : set)
+      if (!lower || std::none_of(k.begin(), k.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+        by_length[k.size()].push_back(k);
+    llvm::BasicBlock* start = b_.GetInsertBlock();
+    llvm::BasicBlock* join = block();
+    llvm::BasicBlock* no = block();
+    b_.SetInsertPoint(join);
+    llvm::PHINode* r = b_.CreatePHI(i1_, 4);
+    b_.SetInsertPoint(start);
+    llvm::SwitchInst* by_len = b_.CreateSwitch(len, no, static_cast<unsigned>(by_length.size()));
+    for (const auto& [n, texts] : by_length) {
+      llvm::BasicBlock* here = block();
+      by_len->addCase(llvm::ConstantInt::get(llvm::cast<llvm::IntegerType>(i64_), n), here);
+      b_.SetInsertPoint(here);
+      probe(kProbeSetText);
+      if (n == 0) {
+        r->addIncoming(b_.getTrue(), b_.GetInsertBlock());
+        b_.CreateBr(join);
+        continue;
+      }
+      const Words words = text_words(data, n, lower);
+      std::map<uint64_t, std::vector<std::string_view>> by_first;
+      for (std::string_view k : texts)
+        by_first[llvm::cast<llvm::ConstantInt>(words.constant(k, 0))->getZExtValue()].push_back(k);
+      llvm::SwitchInst* first = b_.CreateSwitch(words.loaded[0], no, static_cast<unsigned>(by_first.size()));
+      for (const auto& [w0, group] : by_first) {
+        llvm::BasicBlock* case_ = block();
+        first->addCase(llvm::cast<llvm::ConstantInt>(words.constant(group[0], 0)), case_);
+        b_.SetInsertPoint(case_);
+        llvm::Value* any = b_.getFalse();
+        for (std::string_view k : group) {
+          llvm::Value* all = b_.getTrue();
+          for (size_t j = 1; j < words.offsets.size(); ++j)
+            all = b_.CreateAnd(all, b_.CreateICmpEQ(words.loaded[j], words.constant(k, j)));
+          any = b_.CreateOr(any, all);
+        }
+        r->addIncoming(any, b_.GetInsertBlock());
+        b_.CreateBr(join);
+      }
+    }
+    b_.SetInsertPoint(no);
+    r->addIncoming(b_.getFalse(), no);
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    return r;
+  }
+  // The bytes of `w` equal to '@', as 0x80 in their place and 0 elsewhere: exactly (no
+  // carry between bytes, unlike the quicker test for a zero byte).
+  llvm::Value* at_bytes(llvm::Value* w) {
+    auto* t = llvm::cast<llvm::IntegerType>(w->getType());
+    llvm::Value* y = b_.CreateXor(w, splat(t, '@'));
+    llvm::Value* low = b_.CreateAdd(b_.CreateAnd(y, splat(t, 0x7f)), splat(t, 0x7f));
+    return b_.CreateNot(b_.CreateOr(b_.CreateOr(low, y), splat(t, 0x7f)));
+  }
+  // The index of the last '@' of the `len` bytes from `data`, or -1, as
+  // std::string_view::rfind: from the end a word at a time, the first word last
+  // (overlapping the ones before, which hold no '@'); shorter than a word, byte by byte.
+  llvm::Value* last_at(llvm::Value* len, llvm::Value* data) {
+    llvm::BasicBlock* start = b_.GetInsertBlock();
+    llvm::BasicBlock* join = block();
+    b_.SetInsertPoint(join);
+    llvm::PHINode* r = b_.CreatePHI(i64_, 4);
+    b_.SetInsertPoint(start);
+    llvm::BasicBlock* words = block();
+    llvm::BasicBlock* short_ = block();
+    b_.CreateCondBr(b_.CreateICmpUGE(len, i64c(8)), words, short_);
+    // Whole words while more than one is left, then the first.
+    b_.SetInsertPoint(words);
+    probe(kProbeAtWords);
+    llvm::BasicBlock* loop = block();
+    llvm::BasicBlock* body = block();
+    llvm::BasicBlock* found = block();
+    llvm::BasicBlock* next = block();
+    llvm::BasicBlock* first = block();
+    b_.CreateBr(loop);
+    b_.SetInsertPoint(loop);
+    llvm::PHINode* i = b_.CreatePHI(i64_, 2);  // the bytes from i on hold no '@'
+    i->addIncoming(len, words);
+    b_.CreateCondBr(b_.CreateICmpUGT(i, i64c(8)), body, first);
+    b_.SetInsertPoint(body);
+    llvm::Value* base = b_.CreateSub(i, i64c(8));
+    llvm::Value* t = at_bytes(load_bytes(data, base, 8));
+    b_.CreateCondBr(b_.CreateICmpNE(t, i64c(0)), found, next);
+    b_.SetInsertPoint(found);
+    auto highest = [&](llvm::Value* bits) {  // the byte of the highest bit
+      return b_.CreateLShr(b_.CreateSub(i64c(63), b_.CreateBinaryIntrinsic(llvm::Intrinsic::ctlz, bits, b_.getFalse())), i64c(3));
+    };
+    r->addIncoming(b_.CreateAdd(base, highest(t)), found);
+    b_.CreateBr(join);
+    b_.SetInsertPoint(next);
+    i->addIncoming(base, next);
+    b_.CreateBr(loop);
+    b_.SetInsertPoint(first);
+    llvm::Value* t0 = at_bytes(load_bytes(data, i64c(0), 8));
+    r->addIncoming(b_.CreateSelect(b_.CreateICmpNE(t0, i64c(0)), highest(t0), i64c(-1)), first);
+    b_.CreateBr(join);
+    // Byte by byte from the end.
+    b_.SetInsertPoint(short_);
+    llvm::BasicBlock* sloop = block();
+    llvm::BasicBlock* sbody = block();
+    llvm::BasicBlock* sfound = block();
+    llvm::BasicBlock* snext = block();
+    llvm::BasicBlock* none = block();
+    b_.CreateBr(sloop);
+    b_.SetInsertPoint(sloop);
+    llvm::PHINode* j = b_.CreatePHI(i64_, 2);
+    j->addIncoming(len, short_);
+    b_.CreateCondBr(b_.CreateICmpEQ(j, i64c(0)), none, sbody);
+    b_.SetInsertPoint(sbody);
+    probe(kProbeAtShort);
+    llvm::Value* k = b_.CreateSub(j, i64c(1));
+    b_.CreateCondBr(b_.CreateICmpEQ(load_bytes(data, k, 1), b_.getInt8('@')), sfound, snext);
+    b_.SetInsertPoint(sfound);
+    r->addIncoming(k, sfound);
+    b_.CreateBr(join);
+    b_.SetInsertPoint(snext);
+    j->addIncoming(k, snext);
+    b_.CreateBr(sloop);
+    b_.SetInsertPoint(none);
+    r->addIncoming(i64c(-1), none);
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    return r;
+  }
+  // domain(x) in SET (`domain`), local_part(x) in SET: the part of x's text after (or
+  // before) its last '@' compared lowered with the set's texts, without the lowered copy
+  // run_builtin makes; unknown when x has no '@', as the builtin is.
+  llvm::Value* address_part_in_set(llvm::Value* x, const SortedSet& set, bool domain) {
+    auto [len, data_] = text(x);
+    llvm::Value* data = data_;  // a copy: a lambda may not capture a structured binding (clang, C++17)
+    llvm::Value* at = last_at(len, data);
+    llvm::Value* none = b_.CreateICmpSLT(at, i64c(0));
+    if (probes_) when(none, [&] { probe(kProbeAtNone); });
+    llvm::BasicBlock* before = b_.GetInsertBlock();
+    llvm::BasicBlock* found = block();
+    llvm::BasicBlock* join = block();
+    b_.CreateCondBr(none, join, found);
+    b_.SetInsertPoint(found);
+    llvm::Value* after = b_.CreateAdd(at, i64c(1));
+    llvm::Value* in = domain ? in_constant_set(b_.CreateSub(len, after), b_.CreateInBoundsGEP(i8_, data, after), set, true)
+                             : in_constant_set(at, data, set, true);
+    llvm::Value* known = boolean(in);
+    llvm::BasicBlock* from_found = b_.GetInsertBlock();
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    llvm::PHINode* r = b_.CreatePHI(i64_, 2);
+    r->addIncoming(unknown(), before);
+    r->addIncoming(known, from_found);
+    return r;
+  }
   // text(a) == `k` (with `lower_a`, lower(text(a)) == k), as lower_equal and text
   // equality compute it: the length first, then the whole text in at most a few loads
   // compared with constants. kTrue or kFalse.
@@ -789,19 +1364,10 @@ class Translator {
     b_.CreateCondBr(same_length, words, join);
     b_.SetInsertPoint(words);
     probe(kProbeTextConstant);
-    // The offsets of the loads: whole words, then the last (overlapping the one before).
-    const unsigned width = n >= 8 ? 8 : n >= 4 ? 4 : n >= 2 ? 2 : 1;
-    std::vector<size_t> offsets;
-    for (size_t i = 0; i + width <= n; i += width) offsets.push_back(i);
-    if (offsets.back() + width != n) offsets.push_back(n - width);
+    const Words loads = text_words(data, n, lower_a);
     llvm::Value* all = b_.getTrue();
-    for (size_t off : offsets) {
-      llvm::Value* w = load_bytes(data, i64c(static_cast<int64_t>(off)), width);
-      if (lower_a) w = lower_bytes(w);
-      uint64_t kw = 0;
-      std::memcpy(&kw, k.data() + off, width);  // the same byte order as the load
-      all = b_.CreateAnd(all, b_.CreateICmpEQ(w, llvm::ConstantInt::get(w->getType(), kw)));
-    }
+    for (size_t j = 0; j < loads.offsets.size(); ++j)
+      all = b_.CreateAnd(all, b_.CreateICmpEQ(loads.loaded[j], loads.constant(k, j)));
     b_.CreateBr(join);
     b_.SetInsertPoint(join);
     llvm::PHINode* r = b_.CreatePHI(i1_, 2);
@@ -990,7 +1556,11 @@ class Translator {
   void op_InListStr(uint32_t) { in_list(true); }
   void op_InStrSet(uint32_t w) {
     const SortedSet* set = &sets_[decode_a(w)];
-    on_known(1, [&](const std::vector<llvm::Value*>& x) { return call(&helper::in_str_set, {address(set), facts_, x[0]}); });
+    on_known(1, [&](const std::vector<llvm::Value*>& x) {
+      if (!inline_texts()) return call(&helper::in_str_set, {address(set), facts_, x[0]});
+      auto [len, data] = text(x[0]);
+      return boolean(in_constant_set(len, data, *set, false));
+    });
   }
   void op_IterBegin(uint32_t w) {
     llvm::Value* l = get(h_ - 1);
@@ -1070,7 +1640,7 @@ class Translator {
     BuiltinId id = static_cast<BuiltinId>(decode_a(w));
     // lower(x) == "text" and lower(x) == lower(fact): compared without the lowered copy,
     // as the interpreter's fused instructions do.
-    if (id == BuiltinId::Lower && op_at(pc_ + 1) == Op::PushInt && op_at(pc_ + 2) == Op::StrEq && alone(2)) {
+    if (id == BuiltinId::Lower && op_at(pc_ + 1) == Op::PushInt && op_at(pc_ + 2) == Op::StrEq && alone(2) && !tracing_) {
       const int64_t k = decode_imm(word(1));
       // A string of the program (the first of the facts' strings): compared with its
       // text, known now.
@@ -1083,13 +1653,23 @@ class Translator {
       return;
     }
     if (id == BuiltinId::Lower && op_at(pc_ + 1) == Op::LoadSlot && is_lower(pc_ + 2) && op_at(pc_ + 3) == Op::StrEq &&
-        alone(3)) {
+        alone(3) && !tracing_) {
       put(h_, slot(i64c(decode_a(word(1)))));
       ++h_;
       on_known(2, [&](const std::vector<llvm::Value*>& x) {
         return inline_texts() ? texts_equal(x[0], x[1], true) : call(&helper::lower_eq, {facts_, x[0], x[1], i64c(1)});
       });
       skip_to_ = pc_ + 4;
+      return;
+    }
+    // domain(x) in SET, local_part(x) in SET: compared in place with the set's texts.
+    if ((id == BuiltinId::Domain || id == BuiltinId::LocalPart) && op_at(pc_ + 1) == Op::InStrSet && alone(1) &&
+        inline_texts() && !tracing_) {
+      const SortedSet& set = sets_[decode_a(word(1))];
+      on_known(1, [&](const std::vector<llvm::Value*>& x) {
+        return address_part_in_set(x[0], set, id == BuiltinId::Domain);
+      });
+      skip_to_ = pc_ + 2;
       return;
     }
     int n = builtin_arity(id);
@@ -1121,10 +1701,21 @@ class Translator {
   llvm::Type *i1_, *i8_, *i32_, *i64_;
   llvm::PointerType* ptr_;
   llvm::FunctionType* fn_type_;
+  llvm::FunctionType* tfn_type_;  // a twin's: (frame, mask)
+  llvm::IntegerType* m256_;       // a FactSet's half
   std::vector<llvm::Function*> fns_;
+  std::vector<llvm::Function*> tfns_;  // by function: its twin, or null
+  std::vector<bool> traceable_;        // by function: it may have a twin (find_traceable)
+  std::vector<int> if_depth_;          // by code word: the unknown ifs open there (trace_depths)
+  std::vector<int> if_depth_max_;      // by function: the deepest
+  bool tracing_ = false;               // translating a twin
+  int depth_ = 0;                      // if_depth_ of the instruction
+  llvm::Value* mask_out_ = nullptr;
+  std::vector<llvm::AllocaInst*> mw_, ms_, lw_, ls_, iw_, is_;  // the masks of the stack, locals, ifs
   std::vector<bool> raises_;  // by function: may raise a run-time error (find_raisers)
   std::vector<llvm::Function*> decisions_;  // null: not compiled (more than 64 rules or obligations)
   std::vector<llvm::Function*> policies_;   // null: not compiled (a decision of theirs is not)
+  std::vector<bool> traced_;  // by decision: its review's missing facts named by compiled code
   // The function being translated.
   llvm::Function* fn_ = nullptr;
   llvm::Value* frame_ = nullptr;

@@ -16,7 +16,9 @@
 // states are in out_rules (applies) and out_unknown, each evaluated rule's condition in
 // rule_cond (rule_cond_gen = gen); or kNativeStatesObliged, the same with the
 // obligations of that `review` in out_obliged (when none of their conditions can raise a
-// run-time error); or kNativeInterpret, and the interpreter decides
+// run-time error); or kNativeStatesTraced, the same with the review's missing facts in
+// out_missing (named by the compiled twin of the traced path, runtime/jit/README.md);
+// or kNativeInterpret, and the interpreter decides
 // instead (a run-time error).
 //
 // After the decisions come the policies (at functions.size() + decisions.size() +
@@ -72,6 +74,13 @@ struct NativeFrame {
   // comparisons compiled inline.
   const std::string_view* strings = nullptr;
   uint64_t nstrings = 0;
+  // kNativeStatesTraced: the review's missing facts (FactSet's set, paths 0 to 255),
+  // found by the compiled traced path, which keeps per definition its value and its
+  // FactSet (set, then sources: 8 words) when its generation is `gen`.
+  uint64_t out_missing[4] = {0, 0, 0, 0};
+  uint32_t* tlet_gen = nullptr;
+  Value* tlet_value = nullptr;
+  uint64_t* tlet_mask = nullptr;
 };
 
 // What a decision's or a policy's function returns.
@@ -80,6 +89,7 @@ inline constexpr Value kNativeDecided = 1;
 inline constexpr Value kNativeStates = 2;
 inline constexpr Value kNativeNoDecision = 3;
 inline constexpr Value kNativeStatesObliged = 4;
+inline constexpr Value kNativeStatesTraced = 5;  // kNativeStatesObliged, with out_missing
 
 namespace native_layout {
 inline constexpr size_t kSlots = offsetof(NativeFrame, slots);
@@ -107,6 +117,10 @@ inline constexpr size_t kRuleCondGen = offsetof(NativeFrame, rule_cond_gen);
 inline constexpr size_t kOutDecision = offsetof(NativeFrame, out_decision);
 inline constexpr size_t kStrings = offsetof(NativeFrame, strings);
 inline constexpr size_t kNstrings = offsetof(NativeFrame, nstrings);
+inline constexpr size_t kOutMissing = offsetof(NativeFrame, out_missing);
+inline constexpr size_t kTletGen = offsetof(NativeFrame, tlet_gen);
+inline constexpr size_t kTletValue = offsetof(NativeFrame, tlet_value);
+inline constexpr size_t kTletMask = offsetof(NativeFrame, tlet_mask);
 }  // namespace native_layout
 
 // One compiled function of the program (Program::functions, same index), decision

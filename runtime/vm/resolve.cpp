@@ -47,6 +47,7 @@ inline void Vm::next_generation() {
     std::fill(let_gen_.begin(), let_gen_.end(), 0);
     std::fill(let_tgen_.begin(), let_tgen_.end(), 0);
     std::fill(cond_gen_.begin(), cond_gen_.end(), 0);
+    std::fill(tlet_gen_.begin(), tlet_gen_.end(), 0);
     gen_ = 1;
   }
   frame_.gen = gen_;
@@ -197,7 +198,12 @@ void Vm::resolve_after(uint32_t d, Outcome& out, Value as_of, Value native) {
     return small ? (overridden64_[rb + i] & applies64) != 0 : Bits::intersects(overridden_by_[rb + i], applies);
   };
   uint64_t unknown64 = 0;
-  const bool from_states = native == kNativeStates || native == kNativeStatesObliged;
+  const bool traced = native == kNativeStatesTraced;  // the missing facts named by compiled code
+  const bool from_states = native == kNativeStates || native == kNativeStatesObliged || traced;
+  if (traced)
+    for (uint32_t w = 0; w < 4; ++w)
+      for (uint64_t bits = frame_.out_missing[w]; bits; bits &= bits - 1)
+        out.missing.add(w * 64 + static_cast<uint32_t>(__builtin_ctzll(bits)));
   if (from_states) {
     // The compiled function evaluated every rule (without an error) and kept their
     // conditions in conds_; the traced path below names the missing facts.
@@ -258,6 +264,7 @@ void Vm::resolve_after(uint32_t d, Outcome& out, Value as_of, Value native) {
     }
   });
   auto add_missing = [&](size_t i) {
+    if (traced) return;
     const RuleInfo& r = di.rules[i];
     if (window_state(r.window, as_of) == kUnknown && prog_.schema.as_of_path >= 0)
       out.missing.add(static_cast<uint32_t>(prog_.schema.as_of_path));
@@ -314,7 +321,7 @@ void Vm::resolve_after(uint32_t d, Outcome& out, Value as_of, Value native) {
   // The compiled function evaluated the obligations of this `review` already, none of
   // which can raise; unless the traced path above raised an error (the step limit),
   // which Vm::obligations reports at the first obligation it evaluates.
-  if (native == kNativeStatesObliged && error_.empty() && out.verdict == VerdictCode::Review) {
+  if ((native == kNativeStatesObliged || traced) && error_.empty() && out.verdict == VerdictCode::Review) {
     ++native_states_obliged_;
     verdict_ = static_cast<Value>(out.verdict);
     frame_.verdict = verdict_;
@@ -397,7 +404,7 @@ void Vm::decide_policy(uint32_t p, Outcome& out, const DecideOptions& opt) {
         native_outcome(static_cast<uint32_t>(fr.out_decision), out);
         return;
       }
-      if (r == kNativeStates || r == kNativeStatesObliged) {
+      if (r == kNativeStates || r == kNativeStatesObliged || r == kNativeStatesTraced) {
         ++native_policies_;
         steps_ = fr.steps;
         resolve_after(static_cast<uint32_t>(fr.out_decision), out, as_of, r);

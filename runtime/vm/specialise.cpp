@@ -344,6 +344,12 @@ Vm::Vm(const Program& prog, const VmLimits& limits)
   let_reads_.assign(prog.lets.size(), FactSet{});
   frame_.let_value = let_value_.data();
   frame_.let_gen = let_gen_.data();
+  tlet_gen_.assign(prog.lets.size(), 0);
+  tlet_value_.assign(prog.lets.size(), kUnknown);
+  tlet_mask_.assign(prog.lets.size() * 8, 0);
+  frame_.tlet_gen = tlet_gen_.data();
+  frame_.tlet_value = tlet_value_.data();
+  frame_.tlet_mask = tlet_mask_.data();
   frame_.max_steps = limits_.max_steps;
   frame_.steps_error = steps_error_.c_str();
   // An `if` whose condition is unknown keeps its condition's facts on if_masks_ until

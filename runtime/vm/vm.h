@@ -213,6 +213,10 @@ class Vm {
   std::vector<FactSet> let_mask_;
   std::vector<FactSet> let_reads_;
   std::vector<uint32_t> let_tgen_;
+  // The compiled traced path's own cache of definitions (NativeFrame::tlet_*).
+  std::vector<uint32_t> tlet_gen_;
+  std::vector<Value> tlet_value_;
+  std::vector<uint64_t> tlet_mask_;
   uint32_t gen_ = 0;
   VmLimits limits_;
   uint64_t steps_ = 0;

@@ -66,7 +66,20 @@ class FactMaker {
           texts_.push_back(last);
         }
       }
-    for (const char* s : {"", "GB", "fr", "Ann@Example.COM", "x@", "@", "no address", "Acme", "tools", "uk.pecr"})
+    // Addresses at some of each set's texts (`domain(x) in SET`, `local_part(x) in SET`):
+    // in capitals, after two '@', changed at the end, and as the local part.
+    for (const auto& set : prog.string_sets)
+      for (size_t i = 0; i < set.size(); i += set.size() / 12 + 1) {
+        const std::string& s = prog.strings[set[i]];
+        if (s.empty() || s.size() >= 40) continue;
+        std::string upper = s, last = s;
+        for (char& ch : upper) ch = ch >= 'a' && ch <= 'z' ? static_cast<char>(ch - 32) : ch;
+        last.back() = last.back() == 'z' ? 'y' : 'z';
+        for (std::string a : {"Ann.Lee@" + upper, "a@b@" + s, "x@" + last, s + "@example.org", upper + "@X"})
+          texts_.push_back(std::move(a));
+      }
+    for (const char* s : {"", "GB", "fr", "Ann@Example.COM", "x@", "@", "no address", "Acme", "tools", "uk.pecr",
+                          "a@b", "first.last@@", "n@GMAIL.COM", "info@a.b"})
       texts_.emplace_back(s);
   }
 
