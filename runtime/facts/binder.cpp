@@ -499,6 +499,7 @@ struct Binder::Impl {
   std::deque<UnknownField> unknown_fields;
   std::deque<std::string> unknown_names;  // the bare key, for a strict error's path
   std::vector<uint64_t> unknown_stamp;    // the last line that counted it
+  std::vector<uint64_t*> unknown_lines;   // its count of lines, in unknown_fields
   std::unordered_map<std::string, uint32_t> unknown_ids;  // record (4 bytes) and name
   std::vector<uint32_t> line_unknown, campaign_unknown;
   uint64_t line_serial = 0;
@@ -530,6 +531,7 @@ struct Binder::Impl {
     unknown_fields.push_back(std::move(u));
     unknown_names.push_back(std::move(bare));
     unknown_stamp.push_back(0);
+    unknown_lines.push_back(&unknown_fields.back().lines);  // a deque's elements stay where they are
     unknown_ids.emplace(unknown_key, id);
     return id;
   }
@@ -539,13 +541,19 @@ struct Binder::Impl {
     return u.suggestion.empty() ? "not a field of the schema (--strict-fields)"
                                 : fmt::format("not a field of the schema (--strict-fields); did you mean '{}'?", near);
   }
-  // The line's unknown keys, each once per line.
-  void count_line() {
-    ++line_serial;
+  // The line's unknown keys, each once per line. Most often one (an export's own column
+  // on every line, such as the generated contacts' `name`): counted at once, without the
+  // stamps that keep a key given twice in a line from counting twice.
+  [[gnu::always_inline]] void count_line() {
+    if (__builtin_expect(line_unknown.size() == 1, 1)) ++*unknown_lines[line_unknown[0]];
+    else count_many();
+  }
+  [[gnu::noinline]] void count_many() {
+    ++line_serial;  // a stamp of an earlier line never equals it
     for (uint32_t id : line_unknown)
       if (unknown_stamp[id] != line_serial) {
         unknown_stamp[id] = line_serial;
-        ++unknown_fields[id].lines;
+        ++*unknown_lines[id];
       }
   }
   void build_record_paths() {
@@ -865,16 +873,55 @@ struct Binder::Impl {
   // (none in the schema's) always goes the slow way.
   std::vector<uint8_t> fast_record;
 
+  // Per record, per field: the text a value is followed by when the next
+  // key is that field's, as JSON Lines writers put it, `, "name": `, compared with the
+  // bytes after a value in one test (next_key_at): the comma, the key, its closing quote
+  // and the colon, where the FieldPlan expects that field. A name too long for the 32
+  // bytes, another spelling of the separators, another key: the step by step way.
+  struct NextKey {
+    char bytes[32] = {};
+    uint32_t need = 0;            // the bytes compared, a bit each (the first len)
+    size_t len = kNoNextKey;      // the text's length; kNoNextKey: never compared
+  };
+  static constexpr size_t kNoNextKey = ~size_t{0} >> 1;  // more than a line can have after a value
+  std::vector<std::vector<NextKey>> next_keys;
+
   void build_fast_fields() {
     for (const RecordDef& r : schema.records) {
       fast_fields.emplace_back();
       fast_record.push_back(r.fields.size() <= 64);
+      next_keys.emplace_back();
       for (const FieldDef& f : r.fields) {
         const Type& t = schema.type(f.type);
         const size_t i = fast_fields.back().size();
         fast_fields.back().push_back({t.kind, f.optional, t.ref, f.offset, f.type, i < 64 ? uint64_t{1} << i : 0});
+        NextKey k;
+        const std::string text = ", \"" + f.name + "\": ";
+        if (text.size() <= sizeof k.bytes) {
+          std::memcpy(k.bytes, text.data(), text.size());
+          k.len = text.size();
+          k.need = text.size() == 32 ? ~uint32_t{0} : (uint32_t{1} << text.size()) - 1;
+        }
+        next_keys.back().push_back(k);
       }
     }
+  }
+
+  // Whether the text of `k` is at p (32 bytes readable: the line's padding).
+  [[gnu::always_inline]] static bool next_key_at(const NextKey& k, const char* p) {
+#ifdef __SSE2__
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(k.bytes));
+    const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(k.bytes + 16));
+    const unsigned eq = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, x))) |
+                        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(b, y))) << 16;
+    return (eq & k.need) == k.need;
+#else
+    for (unsigned i = 0; i < 32; ++i)
+      if ((k.need >> i & 1) && p[i] != k.bytes[i]) return false;
+    return true;
+#endif
   }
 
   // Functions of the fast path take the position and return the one after what they
@@ -1147,47 +1194,54 @@ struct Binder::Impl {
     int32_t* const plan = plans[record].next.data();
     FieldPlan::Unknown* const unknowns = plans[record].unknown.data();
     const int32_t unknown_key = static_cast<int32_t>(fast_fields[record].size()) + 1;
+    const NextKey* const next = next_keys[record].data();
     int32_t state = 0;
     uint64_t seen = 0;
     p = ws(p + 1);
     if (at(p) == '}') return p + 1;
     if (at(p) != '"') return nullptr;
+    int fi = -1;
+    bool known = false;  // the key at p is field fi, read with its separators (next_key_at)
     for (;;) {
-      const char* raw = p + 1;  // p is at a key's opening quote (comma_key saw it, or at() below)
-      int fi = -1;
-      for (int32_t k = 0, cand = plan[state]; k < FieldPlan::kLookahead && cand >= 0; ++k, cand = plan[cand + 1]) {
-        if (table.matches(static_cast<size_t>(cand), raw)) {
-          fi = cand;
-          break;
-        }
-      }
-      const FieldPlan::Unknown& u = unknowns[state];
       uint32_t unknown_id = 0;
-      if (fi >= 0) {
-        p = raw + table.probes[static_cast<size_t>(fi)].skip;
-      } else if (u.len && ((load8(raw, u.len) ^ u.lo) | (u.len > 8 ? load8(raw + 8, u.len - 8) ^ u.hi : 0)) == 0 &&
-                 raw[u.len] == '"') {
-        p = raw + u.len + 1;  // the same key not in the schema as last time
-        unknown_id = u.id;
+      if (known) {
+        if (static_cast<unsigned char>(*p) <= ' ') p = ws(p);  // a value after more than ": "
       } else {
-        uint64_t high = 0;
-        const char* q = plain_string_end(raw, fast_end, high);
-        if (!q) return nullptr;  // an escape in a key
-        fast_high |= high;
-        const size_t n = static_cast<size_t>(q - raw);
-        fi = table.find(std::string_view(raw, n));
-        plan[state] = fi;
-        FieldPlan::Unknown& w = unknowns[state];
-        w.len = fi < 0 && n > 0 && n <= 16 && !(high & kHigh8) ? static_cast<uint32_t>(n) : 0;
-        if (fi < 0) unknown_id = w.id = intern_unknown(record, std::string_view(raw, n));
-        if (w.len) {
-          w.lo = load8(raw, n);
-          w.hi = n > 8 ? load8(raw + 8, n - 8) : 0;
+        const char* raw = p + 1;  // p is at a key's opening quote (comma_key saw it, or at() below)
+        fi = -1;
+        for (int32_t k = 0, cand = plan[state]; k < FieldPlan::kLookahead && cand >= 0; ++k, cand = plan[cand + 1]) {
+          if (table.matches(static_cast<size_t>(cand), raw)) {
+            fi = cand;
+            break;
+          }
         }
-        p = q + 1;
+        const FieldPlan::Unknown& u = unknowns[state];
+        if (fi >= 0) {
+          p = raw + table.probes[static_cast<size_t>(fi)].skip;
+        } else if (u.len && ((load8(raw, u.len) ^ u.lo) | (u.len > 8 ? load8(raw + 8, u.len - 8) ^ u.hi : 0)) == 0 &&
+                   raw[u.len] == '"') {
+          p = raw + u.len + 1;  // the same key not in the schema as last time
+          unknown_id = u.id;
+        } else {
+          uint64_t high = 0;
+          const char* q = plain_string_end(raw, fast_end, high);
+          if (!q) return nullptr;  // an escape in a key
+          fast_high |= high;
+          const size_t n = static_cast<size_t>(q - raw);
+          fi = table.find(std::string_view(raw, n));
+          plan[state] = fi;
+          FieldPlan::Unknown& w = unknowns[state];
+          w.len = fi < 0 && n > 0 && n <= 16 && !(high & kHigh8) ? static_cast<uint32_t>(n) : 0;
+          if (fi < 0) unknown_id = w.id = intern_unknown(record, std::string_view(raw, n));
+          if (w.len) {
+            w.lo = load8(raw, n);
+            w.hi = n > 8 ? load8(raw + 8, n - 8) : 0;
+          }
+          p = q + 1;
+        }
+        if (!(p = colon(p))) return nullptr;
       }
       state = fi < 0 ? unknown_key : fi + 1;
-      if (!(p = colon(p))) return nullptr;
       if (fi < 0) {
         if (strict) return nullptr;  // the simdjson walk says which key, and why
         line_unknown.push_back(unknown_id);
@@ -1215,6 +1269,21 @@ struct Binder::Impl {
         }
       }
       if (!p) return nullptr;
+      // The key the plan expects next (or one of the few after it: keys left out), with
+      // the comma before it and the colon after: one test of the bytes after the value
+      // each, which must all lie in the line.
+      const size_t avail = static_cast<size_t>(fast_end - p);
+      known = false;
+      for (int32_t k = 0, cand = plan[state]; k < FieldPlan::kLookahead && cand >= 0; ++k, cand = plan[cand + 1]) {
+        const NextKey& nk = next[cand];
+        if (avail >= nk.len && next_key_at(nk, p)) {
+          p += nk.len;
+          fi = cand;
+          known = true;
+          break;
+        }
+      }
+      if (known) continue;
       if (comma_key(p)) {
         p += 2;
         continue;
@@ -1316,6 +1385,10 @@ void Binder::clear_root(FactStore& fs, uint32_t root) const {
 }
 
 void Binder::init_record(FactStore& fs, uint32_t record, size_t base) const { impl_->init(fs, record, base); }
+
+int Binder::enum_member(uint32_t enumeration, std::string_view text) const {
+  return impl_->members[enumeration].find(text);
+}
 
 
 BindResult Binder::bind_campaign(FactStore& fs, std::string_view json) {

@@ -81,6 +81,10 @@ class Binder {
 
   const BindLimits& limits() const { return limits_; }
 
+  // The member of enumeration `enumeration` that `text` is, exactly, or -1: through the
+  // table the JSON lines use (member_table.h), for the CSV binder's cells.
+  int enum_member(uint32_t enumeration, std::string_view text) const;
+
   // Unknown fields: refused (an error for the line, naming the key and the field it is
   // likely a typo of) when strict, else accepted and counted (the default).
   void set_strict_fields(bool on);

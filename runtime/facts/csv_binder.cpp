@@ -215,11 +215,10 @@ BindResult CsvBinder::bind_row(FactStore& fs, std::string_view line) {
         break;
       }
       case TypeKind::Enum: {
-        const EnumDef& e = s.enums[col.ref];
-        int m = -1;
-        for (size_t k = 0; k < e.members.size(); ++k)
-          if (e.members[k] == cell) m = static_cast<int>(k);
-        if (m < 0) return fail(fmt::format("contact.{}: '{}' is not a value of {}", col.name, utf8_prefix(cell, 40), e.name));
+        const int m = binder_.enum_member(col.ref, cell);  // exactly, as a JSON line's
+        if (m < 0)
+          return fail(fmt::format("contact.{}: '{}' is not a value of {}", col.name, utf8_prefix(cell, 40),
+                                  s.enums[col.ref].name));
         v = m;
         break;
       }

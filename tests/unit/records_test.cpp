@@ -5,8 +5,10 @@
 #include <string>
 
 #include "runtime/facts/records.h"
+#include "helpers.h"
 
 using namespace lawful;
+using namespace lawful::testing;
 
 namespace {
 std::string json(std::string_view s) {
@@ -67,4 +69,53 @@ TEST_CASE("CSV fields a spreadsheet would run as formulas are neutralised, NUL r
   CHECK(csv("a=b") == "a=b");
   CHECK(csv(std::string_view("a\0b", 3)) == "\"a\xEF\xBF\xBD" "b\"");
   CHECK(csv("") == "");
+}
+
+TEST_CASE("a decision record's id is written exactly, whatever its length and bytes") {
+  // RecordWriter writes an id of 8 to 16 plain bytes as two overlapping words: every
+  // length from 0 to 24, with a character to escape at every place (and none), must give
+  // what append_decision_json writes, and the id as append_json_string escapes it.
+  Compilation c = compile_text(R"(policy t.ids "ids"
+decision d:
+  rule yes: allow basis consent
+    cite "yes"
+)");
+  REQUIRE(c.ok());
+  const Program& prog = *c.program;
+  Vm vm(prog);
+  Binder binder(prog);
+  RecordWriter writer(prog);
+  Entry entry;
+  REQUIRE(choose_entry(prog, "", entry).empty());
+  REQUIRE(binder.bind_campaign(vm.facts(), R"({"channel": "email"})").ok);
+  Outcome out;
+  TextBuffer buf;
+  size_t written = 0;
+  for (size_t len = 0; len <= 24; ++len) {
+    for (size_t at = 0; at <= len; ++at) {
+      for (char ch : {'"', '\\', '\n', '\x1f', 'e'}) {
+        std::string id(len, 'x');
+        for (size_t i = 0; i < len; ++i) id[i] = static_cast<char>('a' + (i * 7 + len) % 26);  // no two alike
+        if (at < len) id[at] = ch;
+        std::string line = "{\"id\": ";
+        append_json_string(line, id);
+        line += ", \"country\": \"GB\"}";
+        const std::string padded = line + std::string(64, ' ');
+        INFO("line: " << line);
+        REQUIRE(binder.bind_contact(vm.facts(), padded.data(), line.size(), padded.size()).ok);
+        decide_entry(vm, entry, out);
+        buf.clear();
+        writer.decision_json(buf, out, vm.facts());
+        std::string want;
+        append_decision_json(want, prog, out, vm.facts());
+        CHECK(std::string(buf.view()) == want);
+        std::string id_json = "{\"id\": ";
+        append_json_string(id_json, id);
+        CHECK(std::string(buf.view()).compare(0, id_json.size(), id_json) == 0);
+        CHECK(buf.view()[id_json.size()] == ',');
+        ++written;
+      }
+    }
+  }
+  CHECK(written > 1000);
 }
