@@ -126,7 +126,7 @@ StreamDecided decide_stream(const lawful_engine& e, const std::function<ssize_t(
     return sink(chunk);
   };
   auto polled = [&] { return !poll || poll(); };
-  // Nothing read here: the pipeline's reader reads it all, so that this thread only
+  // Nothing read here: the pipeline's workers read it all, so that this thread only
   // waits, polls and hands the records over.
   result.error = pipe.run(nullptr, std::move(first), hand_over, polled);
   result.cancelled = pipe.cancelled();

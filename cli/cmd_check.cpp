@@ -1,10 +1,11 @@
 // `lawful check`: decide for every input line, in order, one record per line, on as
 // many threads as asked.
 //
-// The pipeline is the library's (runtime/vm/line_pipeline.h): a reader cuts the input
-// into chunks of whole lines, workers each with their own per-line step decide a chunk at
-// a time, and this thread writes the chunks' output in input order, with the same output
-// byte for byte whatever the number of threads. This file adds what is the command's: the
+// The pipeline is the library's (runtime/vm/line_pipeline.h): the input is cut into
+// chunks of whole lines, workers each with their own per-line step read and decide a
+// chunk at a time, and this thread, one of them, writes the chunks' output in input
+// order between its own chunks, with the same output byte for byte whatever the number
+// of threads. This file adds what is the command's: the
 // options, the output (standard output or -o, by the one rule of runtime/io/output_file.h),
 // signals and resuming, the progress bar and the summary.
 #include <fcntl.h>

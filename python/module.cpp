@@ -650,7 +650,7 @@ ToFile decide_to_file(const LineJob& job, unsigned threads, const std::string& i
     total.add(s.tally);
     return true;
   };
-  // Nothing read here: the pipeline's reader reads it all, so that this thread (Python's,
+  // Nothing read here: the pipeline's workers read it all, so that this thread (Python's,
   // which alone runs its signal handlers) only waits, polls and writes.
   result.error = pipe.run(nullptr, std::move(worker), sink, poll);
   if (result.interrupted) return result;  // ~OutputFile removes the temporary

@@ -76,6 +76,7 @@ class FactStore {
 
  private:
   const Program* prog_;
+  size_t constants_ = 0;  // the program's strings at the start of `strings`, once copied
   size_t campaign_slots_ = 0;
   size_t campaign_strings_ = 0;
   uint64_t campaign_epoch_ = 0;

@@ -4,8 +4,9 @@
 //
 // A reader (runtime/facts/chunk_reader.h) cuts the input into chunks of whole lines;
 // workers, each with its own per-line step (LineDecider, runtime/vm/line_decider.h) and
-// output buffer, decide a chunk at a time; the caller's thread hands the chunks' records
-// to its sink in input order. A fixed pool of chunks goes round, so memory stays the same
+// output buffer, each read a chunk (one at a time, in turn) and decide it; the caller's
+// thread hands the chunks' records to its sink in input order, and decides chunks too
+// when it read the first one itself. A fixed pool of chunks goes round, so memory stays the same
 // however long the input; with one thread the same functions run one after the other,
 // so the output is the same byte for byte whatever the number of threads.
 //
@@ -104,11 +105,16 @@ struct LineSlot {
   Counts tally;
 };
 
-// The run. The reader and the workers hand slots round through three queues under one
-// lock: free -> read -> done (indexed by sequence number) -> free. Each queue has its
-// own condition: a hand-over wakes the one thread that waits for it (the reader, a
-// worker, or this thread), not all of them (with one condition every chunk woke every
-// thread: 394 context switches against 77 with one thread, 200,000 contacts).
+// The run. There is no reader thread: a thread that decides reads its own chunk (under
+// the reading lock, so chunks keep their order of sequence numbers) and decides it on
+// the core that read it, while the bytes are in that core's cache. Slots go round
+// free -> being read and decided -> done (indexed by sequence number) -> free under one
+// lock; the caller's thread hands the done ones to the sink in input order. When the
+// caller read the first chunk (`lawful check`), its thread decides too: between
+// chunks it hands over whatever is done in order, so with two threads there are two
+// threads in all and neither waits for the other in the steady state (one thread woken
+// per chunk before: the reader for a free slot, the writer for a chunk decided; about
+// 1.7 context switches a chunk, docs/performance.md, "Issue 14: threads without ...").
 template <class Counts>
 class LinePipeline {
  public:
@@ -135,15 +141,17 @@ class LinePipeline {
   // workers finish the chunks they hold, nothing more is read, and cancelled() says so.
   // Returns "" or why the run failed (a thread that could not be started, memory).
   //
-  // With one thread, the worker runs on this thread, between reads. With `first` null
-  // (nothing read yet), the reader's thread reads from the first chunk on, even for one
-  // worker: this thread never blocks on the input, only waits, polls and hands over.
+  // With `first` given, this thread is one of the `threads` that read and decide (with
+  // one, the only one, between reads), and it may wait for input as it reads. With
+  // `first` null (nothing read yet), `threads` other threads read and decide from the
+  // first chunk on: this thread never blocks on the input, only waits, polls and hands
+  // over (Python's thread, which alone runs its signal handlers; a server's).
   template <class Sink, class Poll>
   std::string run(Slot* first, std::unique_ptr<LineWorker> started, Sink sink, Poll poll) {
     if (threads_ <= 1 && first) return run_serial(first, *started, sink, poll);
     // Memory is taken here, once there is input (an empty one starts and ends sooner),
-    // and touched where it is first written: by the reader and the workers, side by
-    // side, not by this thread before they start (7.5 MiB, ~3,400 page faults, in
+    // and touched where it is first written: by the threads that read and decide, side
+    // by side, not by this thread before they start (7.5 MiB, ~3,400 page faults, in
     // series). The peak is the same once every slot has gone round once.
     for (auto& s : slots_) {
       in_.prepare(s->chunk);
@@ -156,52 +164,73 @@ class LinePipeline {
       std::string why = workers.back()->start();
       if (!why.empty()) return why;
     }
-    // The first chunk (read already, for a CSV header) goes first.
+    LineWorker* here = nullptr;  // this thread's worker, when it decides too
+    Slot* mine = nullptr;        // a chunk read for this thread to decide
     if (first) {
+      here = workers.front().get();
+      mine = first;
       first->chunk.seq = 0;
+      seq_ = 1;
       std::lock_guard<std::mutex> g(m_);
       for (auto it = free_.begin(); it != free_.end(); ++it)
         if (*it == first) {
           free_.erase(it);
           break;
         }
-      read_.push_back(first);
     }
-    std::thread reader([this, seq = first ? 1u : 0u] { read_loop(seq); });
     std::vector<std::thread> pool;
     try {
-      for (unsigned i = 0; i < threads_; ++i) pool.emplace_back([this, w = workers[i].get()] { work_loop(*w); });
+      for (size_t i = here ? 1 : 0; i < workers.size(); ++i)
+        pool.emplace_back([this, w = workers[i].get()] { work_loop(*w); });
     } catch (const std::system_error& e) {
       // No more threads to be had (a ulimit): the ones started decide it all, with the
-      // same output; none at all is an error, not an abort over a joinable thread.
-      if (pool.empty()) {
-        stop_all();
-        reader.join();
-        return std::string("cannot start a thread: ") + e.what();
-      }
+      // same output; none at all (and this thread not deciding) is an error, not an
+      // abort over a joinable thread.
+      if (pool.empty() && !here) return std::string("cannot start a thread: ") + e.what();
     }
     uint64_t next = 0;
+    auto end = [&] { return failed_ || (reading_done_ && next == read_count_); };
     for (;;) {
-      Slot* s = nullptr;
-      {
-        std::unique_lock<std::mutex> g(m_);
-        auto ready = [&] {
-          return failed_ || done_[next % done_.size()] != nullptr || (reading_done_ && next == read_count_);
-        };
-        bool go_on = true;
-        while (go_on && !done_cv_.wait_for(g, std::chrono::milliseconds(50), ready)) {
-          g.unlock();
-          go_on = poll();
-          g.lock();
-        }
-        if (!go_on) {
+      if (mine) {
+        if (!poll()) {
           cancelled_ = true;
           break;
         }
+        decide(*here, mine);
+        mine = nullptr;
+      }
+      // Every chunk that is done, in order.
+      Slot* s = nullptr;
+      {
+        std::unique_lock<std::mutex> g(m_);
         if (failed_) break;
         s = done_[next % done_.size()];
-        if (!s) break;
-        done_[next % done_.size()] = nullptr;
+        if (s) {
+          done_[next % done_.size()] = nullptr;
+        } else if (end()) {
+          break;
+        } else if (!here || free_.empty() || reading_done_) {
+          // Nothing to hand over and nothing this thread could read: wait.
+          auto ready = [&] { return done_[next % done_.size()] != nullptr || end(); };
+          bool go_on = true;
+          while (go_on && !done_cv_.wait_for(g, std::chrono::milliseconds(50), ready)) {
+            g.unlock();
+            go_on = poll();
+            g.lock();
+          }
+          if (!go_on) {
+            cancelled_ = true;
+            break;
+          }
+          continue;
+        } else {
+          mine = free_.back();
+          free_.pop_back();
+        }
+      }
+      if (mine) {
+        if (!read_into(mine)) mine = nullptr;  // the end of the input: the slot is free again
+        continue;
       }
       if (!poll() || !sink(*s)) {
         cancelled_ = true;
@@ -212,10 +241,9 @@ class LinePipeline {
         std::lock_guard<std::mutex> g(m_);
         free_.push_back(s);
       }
-      free_cv_.notify_one();  // only the reader waits for a free slot
+      free_cv_.notify_one();  // a worker may wait for a free slot (no call when none does)
     }
     stop_all();
-    reader.join();
     for (auto& t : pool) t.join();
     return failed_ ? failed_ : std::string();
   }
@@ -244,45 +272,61 @@ class LinePipeline {
       stop_ = true;
     }
     free_cv_.notify_all();
-    read_cv_.notify_all();
     done_cv_.notify_all();
   }
 
-  void read_loop(uint64_t seq) {
-    for (;;) {
-      Slot* s = nullptr;
-      {
-        std::unique_lock<std::mutex> g(m_);
-        free_cv_.wait(g, [&] { return !free_.empty() || stop_; });
-        if (stop_) break;
-        s = free_.back();
-        free_.pop_back();
-      }
-      s->skip = 0;
-      bool more = false;
-      bool no_memory = false;
-      try {
-        more = in_.next(s->chunk);
-      } catch (const std::bad_alloc&) {
-        no_memory = true;  // a chunk's lines past the memory limit: an error, not an abort
-      }
+  // Reads the next chunk into `s`, with the next sequence number; false (and `s` back
+  // with the free slots) at the end of the input, after a stop, or when memory runs out.
+  bool read_into(Slot* s) {
+    std::lock_guard<std::mutex> r(read_m_);
+    bool more = false;
+    const char* why = nullptr;
+    {
       std::lock_guard<std::mutex> g(m_);
-      if (no_memory) failed_ = "out of memory reading the input (a limit on memory, or a line too large)";
-      if (!more) {
+      if (stop_ || reading_done_) {
         free_.push_back(s);
-        break;
+        return false;
       }
-      s->chunk.seq = seq++;
-      read_.push_back(s);
-      read_cv_.notify_one();
+    }
+    s->skip = 0;
+    try {
+      more = in_.next(s->chunk);
+    } catch (const std::bad_alloc&) {
+      // A chunk's lines past the memory limit: an error, not an abort.
+      why = "out of memory reading the input (a limit on memory, or a line too large)";
+    }
+    if (more && !why) {
+      s->chunk.seq = seq_++;
+      return true;
     }
     {
       std::lock_guard<std::mutex> g(m_);
+      if (why) failed_ = why;
+      free_.push_back(s);
       reading_done_ = true;
-      read_count_ = seq;
+      read_count_ = seq_;
     }
-    read_cv_.notify_all();  // idle workers end; this thread sees the count (or failed_)
-    done_cv_.notify_all();
+    free_cv_.notify_all();  // idle workers end
+    done_cv_.notify_all();  // the caller's thread sees the count (or failed_)
+    return false;
+  }
+
+  // Decides a chunk read into `s` and puts it with the done ones.
+  void decide(LineWorker& w, Slot* s) {
+    const char* why = nullptr;
+    try {
+      w.run(s->chunk, s->skip, s->out, s->tally);
+    } catch (const std::bad_alloc&) {
+      why = "out of memory deciding (a limit on memory)";  // the run ends with an error, not an abort
+    }
+    {
+      std::lock_guard<std::mutex> g(m_);
+      if (why)
+        failed_ = why;
+      else
+        done_[s->chunk.seq % done_.size()] = s;
+    }
+    done_cv_.notify_one();  // only the caller's thread waits for decided chunks (or failed_)
   }
 
   void work_loop(LineWorker& w) {
@@ -290,26 +334,13 @@ class LinePipeline {
       Slot* s = nullptr;
       {
         std::unique_lock<std::mutex> g(m_);
-        read_cv_.wait(g, [&] { return !read_.empty() || stop_ || (reading_done_ && read_.empty()); });
-        if (read_.empty()) return;
-        s = read_.front();
-        read_.erase(read_.begin());
+        free_cv_.wait(g, [&] { return !free_.empty() || stop_ || reading_done_ || failed_; });
+        if (stop_ || reading_done_ || failed_) return;
+        s = free_.back();
+        free_.pop_back();
       }
-      bool no_memory = false;
-      try {
-        w.run(s->chunk, s->skip, s->out, s->tally);
-      } catch (const std::bad_alloc&) {
-        no_memory = true;  // the run ends with an error (run() sees failed_), not an abort
-      }
-      {
-        std::lock_guard<std::mutex> g(m_);
-        if (no_memory)
-          failed_ = "out of memory deciding (a limit on memory)";
-        else
-          done_[s->chunk.seq % done_.size()] = s;
-      }
-      done_cv_.notify_one();  // only this thread waits for decided chunks (or failed_)
-      if (no_memory) return;
+      if (!read_into(s)) return;
+      decide(w, s);
     }
   }
 
@@ -317,13 +348,13 @@ class LinePipeline {
   unsigned threads_;
   ChunkReader& in_;
   std::vector<std::unique_ptr<Slot>> slots_;
-  std::mutex m_;
-  std::condition_variable free_cv_;  // the reader waits for a free slot
-  std::condition_variable read_cv_;  // the workers wait for a chunk read
+  std::mutex m_;                     // the slots' queues and the run's state
+  std::mutex read_m_;                // the input and seq_, one reader at a time
+  std::condition_variable free_cv_;  // workers wait for a free slot
   std::condition_variable done_cv_;  // run()'s thread waits for the next chunk decided
   std::vector<Slot*> free_;
-  std::vector<Slot*> read_;  // in sequence order
   std::vector<Slot*> done_;  // by sequence number modulo the pool's size
+  uint64_t seq_ = 0;         // the next chunk's sequence number (under read_m_)
   bool reading_done_ = false;
   const char* failed_ = nullptr;  // why the run stopped before the input's end (no allocation)
   bool stop_ = false;

@@ -3,6 +3,7 @@
 // from a bad line; a line with no room after it is bound the same as one with room.
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -140,5 +141,74 @@ TEST_CASE("the campaign check on a worker's machine: the same report, then the s
     worker.forget_campaign();
     REQUIRE(worker.set_campaign(campaign).empty());
     for (size_t i = 0; i < lines.size(); ++i) CHECK(record(worker, lines[i], i + 1) == record(fresh, lines[i], i + 1));
+  }
+}
+
+namespace {
+
+// The store after the last line: its slots, and the strings the line added (the
+// program's own come first).
+struct Bound {
+  std::vector<Value> slots;
+  std::vector<std::string> strings;
+};
+
+Bound bound(LineDecider& d) {
+  const FactStore& fs = d.vm().facts();
+  Bound b;
+  b.slots = fs.slots;
+  for (size_t i = fs.program().strings.size(); i < fs.strings.size(); ++i) b.strings.emplace_back(fs.strings[i]);
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("nothing of one line is left for the next: a field the next line lacks reads as missing") {
+  Compilation c = testing::compile_text(kPolicy);
+  REQUIRE(c.ok());
+  const Program& prog = *c.program;
+  const Entry e = whole(prog);
+  // Every kind of fact set, then a line that sets almost none of them.
+  const std::string full =
+      R"({"id": "full", "name": "Ann", "email": "ann@example.org", "country": "GB", "objected": true,)"
+      R"( "suppressed": false, "last_contact": "2026-01-01", "consents": [{"channel": "email",)"
+      R"( "purpose": "marketing", "controller": "Northwind Ltd", "given_at": "2026-04-21", "method": "double_opt_in"}]})";
+  const std::string sparse = R"({"id": "sparse"})";
+  const std::string other = R"({"id": "other", "suppressed": true, "consents": []})";
+  const std::string campaign2 = R"({"id": "k2", "channel": "email"})";
+  auto as_case = [&](const std::string& contact, const std::string& camp) {
+    return R"({"contact": )" + contact + R"(, "campaign": )" + camp + "}";
+  };
+
+  for (LineInput input : {LineInput::Contact, LineInput::Case}) {
+    CAPTURE(static_cast<int>(input));
+    LineDecider::Options options;
+    options.input = input;
+    auto line = [&](const std::string& contact, bool second) {
+      return input == LineInput::Case ? as_case(contact, second ? campaign2 : kCampaign) : contact;
+    };
+    auto make = [&] {
+      auto d = std::make_unique<LineDecider>(prog, e, options);
+      if (input == LineInput::Contact) REQUIRE(d->set_campaign(kCampaign).empty());
+      return d;
+    };
+    // One decider through every line, against a new one for each line alone.
+    auto seq = make();
+    const std::vector<std::string> lines = {line(full, false), line(sparse, true), line(full, false),
+                                            line(other, true), line(sparse, false)};
+    for (size_t i = 0; i < lines.size(); ++i) {
+      CAPTURE(i);
+      std::string got = record(*seq, lines[i], i + 1);
+      auto alone = make();
+      std::string want = record(*alone, lines[i], i + 1);
+      CHECK(got == want);
+      Bound a = bound(*seq), b = bound(*alone);
+      CHECK(a.slots == b.slots);
+      CHECK(a.strings == b.strings);
+    }
+    // The sparse line does not inherit the full line's objection: it is not denied for it.
+    record(*seq, lines[0], 1);
+    std::string r = record(*seq, lines[1], 2);
+    CHECK(r.find("\"rules\": [\"objected\"]") == std::string::npos);
   }
 }
