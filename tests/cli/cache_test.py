@@ -102,6 +102,30 @@ def an_edited_source_is_a_miss():
 
 
 @test
+def a_single_file_and_the_files_beside_it_make_the_key():
+    # A hit reads the sources one at a time and keeps none (compiler/program_cache.cpp,
+    # cache_key_of_path); the entry is named from the sources compiled. The two must
+    # give one key, the files beside a single file included, or no run would ever hit.
+    pol, home = fresh()
+    (pol / "q.law").write_text("module t.extra \"unused\"\n")
+    one = pol / "p.law"
+    check(verdicts(check_run(one, home)) == EXPECTED, "first run")
+    names = entries(home / "lawful")
+    check(len(names) == 1, f"one entry: {names}")
+    before = os.stat(home / "lawful" / names[0])
+    check(verdicts(check_run(one, home)) == EXPECTED, "second run")
+    after = os.stat(home / "lawful" / names[0])
+    check((before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns), "the second run is a hit")
+    check(entries(home / "lawful") == names, "no new entry")
+    # A file beside it is part of the key: edited, a miss, then a hit again.
+    (pol / "q.law").write_text("module t.extra \"edited\"\n")
+    check(verdicts(check_run(one, home)) == EXPECTED, "after the edit")
+    check(len(entries(home / "lawful")) == 2, "a second entry")
+    check(verdicts(check_run(one, home)) == EXPECTED, "again")
+    check(len(entries(home / "lawful")) == 2, "still two entries")
+
+
+@test
 def a_damaged_entry_is_refused_and_compiled_again():
     pol, home = fresh()
     check(verdicts(check_run(pol, home)) == EXPECTED, "first run")
