@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "compiler/codegen/codegen.h"
+#include "compiler/path_files.h"
 #include "runtime/bytecode/serialize.h"
 #include "runtime/bytecode/sha256.h"
 #include "runtime/bytecode/verifier.h"

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "compiler/path_files.h"
 #include "runtime/bytecode/serialize.h"
 #include "runtime/bytecode/verifier.h"
 #include "runtime/io/cache_entry.h"
