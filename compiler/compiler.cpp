@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "compiler/codegen/codegen.h"
+#include "compiler/path_files.h"
 #include "runtime/bytecode/serialize.h"
 #include "runtime/bytecode/sha256.h"
 #include "runtime/bytecode/verifier.h"
@@ -330,38 +331,46 @@ std::vector<std::string> law_files(const std::string& path, std::string* error) 
   return out;
 }
 
-namespace {
 // Reads at most `limit` + 1 bytes (io::read_file): a source over the limit is refused
 // (E003) without being held in memory, however large it is.
-bool read_file(const std::string& path, std::string& text, size_t limit) {
+bool read_source(const std::string& path, std::string& text, size_t limit) {
   io::ReadOptions options;
   options.limit = limit;
   options.keep_prefix = true;
   return io::read_file(path, text, nullptr, options);
 }
-}  // namespace
 
-PathSources read_path_sources(const std::string& path, const CompileOptions& options) {
-  PathSources src;
-  std::vector<std::string> files = law_files(path, &src.error);
-  for (const std::string& f : files) {
-    SourceFile sf{f, {}};
-    if (!read_file(f, sf.text, options.parse.max_bytes)) src.unreadable.push_back(f);
-    else src.user.push_back(std::move(sf));
-  }
-  src.no_files = files.empty();
+PathFiles path_files(const std::string& path) {
+  PathFiles out;
+  out.user = law_files(path, &out.error);
+  out.no_files = out.user.empty();
   std::error_code ec;
-  if (!fs::is_directory(path, ec) && files.size() == 1) {
+  if (!fs::is_directory(path, ec) && out.user.size() == 1) {
     fs::path dir = fs::path(path).parent_path();
     if (dir.empty()) dir = ".";
     for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
       if (!it->is_regular_file() || it->path().extension() != ".law") continue;
       if (fs::equivalent(it->path(), path, ec)) continue;
-      SourceFile sf{it->path().string(), {}};
-      if (read_file(sf.path, sf.text, options.parse.max_bytes)) src.available.push_back(std::move(sf));
+      out.available.push_back(it->path().string());
     }
-    std::sort(src.available.begin(), src.available.end(),
-              [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
+    std::sort(out.available.begin(), out.available.end());
+  }
+  return out;
+}
+
+PathSources read_path_sources(const std::string& path, const CompileOptions& options) {
+  PathSources src;
+  PathFiles files = path_files(path);
+  src.error = std::move(files.error);
+  src.no_files = files.no_files;
+  for (std::string& f : files.user) {
+    SourceFile sf{std::move(f), {}};
+    if (!read_source(sf.path, sf.text, options.parse.max_bytes)) src.unreadable.push_back(std::move(sf.path));
+    else src.user.push_back(std::move(sf));
+  }
+  for (std::string& f : files.available) {
+    SourceFile sf{std::move(f), {}};
+    if (read_source(sf.path, sf.text, options.parse.max_bytes)) src.available.push_back(std::move(sf));
   }
   return src;
 }

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "compiler/path_files.h"
 #include "runtime/bytecode/serialize.h"
 #include "runtime/bytecode/verifier.h"
 #include "runtime/io/cache_entry.h"
@@ -19,22 +20,54 @@ constexpr std::string_view kMagic = "LAWFUL-CACHE 1 ";  // then the key in hex, 
 // An entry is a .lawc like any other: the one whole-file limit (runtime/io/input_file.h).
 constexpr size_t kMaxEntry = io::kMaxFileBytes;
 
+// The key: the cache's version, the compiler's identity, the standard library, then the
+// user's files and the files available to them, each by path and content.
+class KeyBuilder {
+ public:
+  explicit KeyBuilder(const std::string& identity) {
+    h_.add("lawful program cache 1");
+    h_.add(identity);
+    for (const SourceFile& f : stdlib_sources()) file(f.path, f.text);
+  }
+  void list(bool user) { h_.add(user ? "user" : "available"); }
+  void file(std::string_view path, std::string_view text) {
+    h_.add(path);
+    h_.add(text);
+  }
+  std::string hex() const { return h_.hex(); }
+
+ private:
+  io::KeyHash h_;
+};
+
 std::string cache_key(const PathSources& src, const std::string& identity) {
-  io::KeyHash h;
-  h.add("lawful program cache 1");
-  h.add(identity);
-  for (const SourceFile& f : stdlib_sources()) {
-    h.add(f.path);
-    h.add(f.text);
-  }
+  KeyBuilder k(identity);
   for (const auto* list : {&src.user, &src.available}) {
-    h.add(list == &src.user ? "user" : "available");
-    for (const SourceFile& f : *list) {
-      h.add(f.path);
-      h.add(f.text);
-    }
+    k.list(list == &src.user);
+    for (const SourceFile& f : *list) k.file(f.path, f.text);
   }
-  return h.hex();
+  return k.hex();
+}
+
+// cache_key(read_path_sources(path)), with each file read in turn into one buffer and
+// hashed, none kept: a hit needs the key only (holding the sources touched 53 pages of
+// fresh memory at every warm start, about a millisecond). "" when the sources are not
+// cacheable (PathSources::readable).
+std::string cache_key_of_path(const std::string& path, const std::string& identity) {
+  PathFiles files = path_files(path);
+  if (!files.error.empty() || files.no_files) return {};
+  const size_t limit = CompileOptions{}.parse.max_bytes;
+  KeyBuilder k(identity);
+  std::string text;
+  k.list(true);
+  for (const std::string& f : files.user) {
+    if (!read_source(f, text, limit)) return {};
+    k.file(f, text);
+  }
+  k.list(false);
+  for (const std::string& f : files.available)
+    if (read_source(f, text, limit)) k.file(f, text);
+  return k.hex();
 }
 
 enum class Read { Missing, Bad, Good };
@@ -78,12 +111,15 @@ std::string default_cache_dir() {
 
 CachedCompile compile_path_cached(const std::string& path, const std::string& dir, const std::string& identity) {
   CachedCompile out;
-  PathSources src = read_path_sources(path);
-  std::string key;
-  if (!dir.empty() && src.readable()) {
-    std::string why = io::prepare_cache_dir(dir);
-    if (why.empty()) {
-      key = cache_key(src, identity);
+  bool cacheable = false;
+  if (!dir.empty()) {
+    std::string key = cache_key_of_path(path, identity);
+    if (key.empty()) {
+      out.state = CachedCompile::State::Skipped;
+    } else if (std::string why = io::prepare_cache_dir(dir); !why.empty()) {
+      out.note = why;
+    } else {
+      cacheable = true;
       out.entry = fmt::format("{}/{}.lawc", dir, key);
       auto prog = std::make_shared<Program>();
       switch (read_entry(out.entry, key, *prog, out.note)) {
@@ -94,19 +130,20 @@ CachedCompile compile_path_cached(const std::string& path, const std::string& di
         case Read::Missing: out.state = CachedCompile::State::Miss; break;
         case Read::Bad: out.state = CachedCompile::State::Refused; break;
       }
-    } else {
-      out.note = why;
     }
-  } else if (!dir.empty()) {
-    out.state = CachedCompile::State::Skipped;
   }
+  PathSources src = read_path_sources(path);
+  // The entry is named by the sources compiled, as read now (a source edited since the
+  // key above was made gives another key).
+  std::string key = cacheable && src.readable() ? cache_key(src, identity) : std::string();
   out.compilation = std::make_unique<Compilation>(compile_path_sources(std::move(src), path));
   out.program = out.compilation->program;
-  if (key.empty()) return out;
-  if (!out.program || !out.compilation->diags.all().empty()) {
+  if (!cacheable) return out;
+  if (key.empty() || !out.program || !out.compilation->diags.all().empty()) {
     out.state = CachedCompile::State::Skipped;
     return out;
   }
+  out.entry = fmt::format("{}/{}.lawc", dir, key);
   std::string why = write_entry(out.entry, key, *out.program);
   if (!why.empty()) out.note = why;
   return out;

@@ -4,12 +4,13 @@ run loads the entry the first wrote and runs it; an edited source is a miss; a d
 truncated, foreign or symlinked entry is refused and the sources compiled again; processes
 racing to fill one entry all decide right and leave one whole entry; the cache can be
 turned off; a folder others may write to is not used; a policy with warnings is not
-cached (its warnings show on every run). Every test has its own cache folder under a
+cached (its warnings show on every run); a warm start opens only the libraries every run
+needs (LD_DEBUG=files). Every test has its own cache folder under a
 temporary folder (XDG_CACHE_HOME, LAWFUL_CACHE_DIR): the real home is never touched.
 
 usage: cache_test.py LAWFUL        (run from the repository root)
 """
-import json, os, shutil, subprocess, sys, tempfile
+import json, os, re, shutil, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 from clitest import *  # noqa: E402,F403
@@ -99,6 +100,54 @@ def an_edited_source_is_a_miss():
     (pol / "q.law").write_text("module t.extra \"unused\"\n")
     check(verdicts(check_run(pol, home)) == EXPECTED, "with another file")
     check(len(entries(home / "lawful")) == 3, "a third entry")
+
+
+@test
+def a_single_file_and_the_files_beside_it_make_the_key():
+    # A hit reads the sources one at a time and keeps none (compiler/program_cache.cpp,
+    # cache_key_of_path); the entry is named from the sources compiled. The two must
+    # give one key, the files beside a single file included, or no run would ever hit.
+    pol, home = fresh()
+    (pol / "q.law").write_text("module t.extra \"unused\"\n")
+    one = pol / "p.law"
+    check(verdicts(check_run(one, home)) == EXPECTED, "first run")
+    names = entries(home / "lawful")
+    check(len(names) == 1, f"one entry: {names}")
+    before = os.stat(home / "lawful" / names[0])
+    check(verdicts(check_run(one, home)) == EXPECTED, "second run")
+    after = os.stat(home / "lawful" / names[0])
+    check((before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns), "the second run is a hit")
+    check(entries(home / "lawful") == names, "no new entry")
+    # A file beside it is part of the key: edited, a miss, then a hit again.
+    (pol / "q.law").write_text("module t.extra \"edited\"\n")
+    check(verdicts(check_run(one, home)) == EXPECTED, "after the edit")
+    check(len(entries(home / "lawful")) == 2, "a second entry")
+    check(verdicts(check_run(one, home)) == EXPECTED, "again")
+    check(len(entries(home / "lawful")) == 2, "still two entries")
+
+
+# What every run maps (docs/performance.md, "Issue 14: start-up, ..."); the sanitizer
+# builds add their runtimes.
+START_UP_LIBRARIES = {"libfmt", "libsimdjson", "libstdc++", "libm", "libgcc_s", "libc",
+                      "libasan", "libubsan", "libtsan"}
+
+
+@test
+def a_warm_start_opens_only_the_libraries_every_run_needs():
+    # LD_DEBUG=files lists every object the dynamic loader opens, dlopen included: a warm
+    # lawful check maps neither LLVM (lawful-jit.so) nor Z3 (lawful-verify.so) nor the
+    # service's libraries (lawful-serve.so: cpp-httplib, OpenSSL) nor ANTLR's runtime
+    # (linked into the command), each of which cost start-up time when it was mapped.
+    pol, home = fresh()
+    check(verdicts(check_run(pol, home)) == EXPECTED, "first run")
+    ld = TMP / f"cache/t{_n[0]}/ld"
+    ld.mkdir()
+    p = check_run(pol, home, env_extra={"LD_DEBUG": "files", "LD_DEBUG_OUTPUT": str(ld / "out")})
+    check(verdicts(p) == EXPECTED, "warm run")
+    text = "".join(f.read_text(errors="replace") for f in ld.iterdir())
+    opened = {os.path.basename(f).split(".so")[0] for f in re.findall(r"file=(\S+)\s+\[\d+\];", text)}
+    check({"libc", "libstdc++"} <= opened, f"LD_DEBUG=files named what was opened: {sorted(opened)}")
+    check(opened <= START_UP_LIBRARIES, f"a warm start opened more: {sorted(opened - START_UP_LIBRARIES)}")
 
 
 @test
