@@ -77,8 +77,15 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 # ---- Embedding API (issue 6): decisions from several threads while good and broken
 # policies are reloaded, under ThreadSanitizer. Builds only that test's program (and the
 # libraries it links), in its own build directory.
+# Without the modules that neither ThreadSanitizer test opens: the native back end
+# (both decide with the interpreter, `lawful check`'s default and the API's), lawful
+# verify (Z3) and lawful serve (cpp-httplib). Built, they cost 19 of its 111 compiles
+# (about 95 s of processor time: LLVM's, Z3's and httplib's headers) and 3 links, and
+# ran nothing; the ASan/UBSan phase builds and runs all three (docs/performance.md,
+# "The builds' share, measured").
 phase "ThreadSanitizer: deciding while policies are reloaded"
-cmake -S . -B build-tsan -G Ninja "${sanitizer_build[@]}" -DLAWFUL_TSAN=ON -DLAWFUL_BENCH=OFF
+cmake -S . -B build-tsan -G Ninja "${sanitizer_build[@]}" -DLAWFUL_TSAN=ON -DLAWFUL_BENCH=OFF \
+  -DLAWFUL_JIT=OFF -DLAWFUL_Z3=OFF -DLAWFUL_SERVER=OFF
 cmake --build build-tsan --target lawful_reload_stress
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 build-tsan/tests/api/lawful_reload_stress 16 4
 # ---- end of the embedding API's block
@@ -96,7 +103,13 @@ phase "Fuzzing build (clang, ASan, UBSan)"
 # is one process on one core, so on CI's two idle cores two at once run as many inputs
 # each as one alone, in half the time. On a machine busy with other work, set it to 1, or
 # each target runs fewer inputs in its seconds.
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAWFUL_FUZZ=ON \
+# -O2 as RelWithDebInfo has it, with line tables only (-gline-tables-only, clang's -g1)
+# rather than full debug information: a crash's stack still names each frame's function,
+# file and line (llvm-symbolizer reads the line tables), and a file compiles in less
+# processor time (runtime/facts/binder.cpp 28.7 -> 23.1 s, compiler/sema/analyzer.cpp
+# 16.2 -> 15.6 s). -O1 was no faster to compile here.
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -gline-tables-only -DNDEBUG" -DLAWFUL_FUZZ=ON \
   -DLAWFUL_TESTS=OFF -DLAWFUL_FUZZ_SMOKE_SECONDS="${LAWFUL_FUZZ_SMOKE_SECONDS:-30}" \
   -DLAWFUL_FUZZ_SMOKE_JOBS="${LAWFUL_FUZZ_SMOKE_JOBS:-$jobs}"
 cmake --build build-fuzz --target fuzzers
