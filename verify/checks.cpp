@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 
+#include "runtime/bytecode/routes.h"
 #include "runtime/facts/binder.h"
 #include "runtime/vm/vm.h"
 #include "verify/encoder.h"
@@ -114,6 +115,40 @@ struct Answer {
   std::string why;  // unknown: gave_up()'s words
 };
 
+// Z3 4.8's texts are bytes, any of 256, and a model may give a text fact bytes that are
+// not UTF-8, which no contact line can hold (the binder refuses it: the counterexample
+// would not replay). So a model with a text beyond ASCII is asked for again with its texts
+// in ASCII (each text constant of the model, twice at most, as a new model may name new
+// ones); if that has no model, or gives up, the first model stands. Proofs are unchanged:
+// this only chooses among counterexamples.
+bool texts_beyond_ascii(const z3::model& m, z3::expr& ascii) {
+  z3::context& c = m.ctx();
+  const z3::expr one_byte = z3::star(z3::range(c.string_val(std::string(1, '\0')), c.string_val("\x7f")));
+  bool beyond = false;
+  ascii = c.bool_val(true);
+  for (unsigned i = 0; i < m.num_consts(); ++i) {
+    const z3::func_decl d = m.get_const_decl(i);
+    if (!d.range().is_seq()) continue;
+    const z3::expr v = m.get_const_interp(d);
+    if (!v.is_string_value()) continue;
+    for (const unsigned char ch : v.get_string()) beyond = beyond || ch >= 0x80;
+    ascii = ascii && z3::in_re(d(), one_byte);
+  }
+  return beyond;
+}
+
+void prefer_ascii_texts(z3::solver& s, std::optional<z3::model>& model) {
+  z3::expr ascii(s.ctx());
+  for (int round = 0; round < 2 && model && texts_beyond_ascii(*model, ascii); ++round) {
+    s.push();
+    s.add(ascii);
+    const z3::check_result r = s.check();
+    if (r == z3::sat) model = s.get_model();
+    s.pop();
+    if (r != z3::sat) return;
+  }
+}
+
 // Asks whether `query` can hold with what s holds. First of s itself, in a scope (an
 // incremental solver keeps what it learned from one query to the next); if that gives
 // up, of a fresh solver over the same assertions: Z3 preprocesses the formula (solving
@@ -127,7 +162,10 @@ Answer ask(z3::solver& s, const z3::expr& query, const Options& opt) {
   s.add(query);
   set_budget(s, opt, opt.rlimit ? std::min(opt.rlimit, kIncrementalBudget) : kIncrementalBudget);
   a.result = s.check();
-  if (a.result == z3::sat) a.model = s.get_model();
+  if (a.result == z3::sat) {
+    a.model = s.get_model();
+    prefer_ascii_texts(s, a.model);
+  }
   set_budget(s, opt);
   s.pop();
   if (a.result != z3::unknown) return a;
@@ -136,7 +174,10 @@ Answer ask(z3::solver& s, const z3::expr& query, const Options& opt) {
   for (const z3::expr& x : s.assertions()) fresh.add(x);
   fresh.add(query);
   a.result = fresh.check();
-  if (a.result == z3::sat) a.model = fresh.get_model();
+  if (a.result == z3::sat) {
+    a.model = fresh.get_model();
+    prefer_ascii_texts(fresh, a.model);
+  }
   if (a.result == z3::unknown) a.why = gave_up(fresh.reason_unknown(), opt);
   return a;
 }
@@ -654,9 +695,10 @@ class EquivChecker {
   std::string name_;
 };
 
+// Where a country (in country case) is routed: routes match whatever the letter case.
 std::string route_target(const Program& prog, const std::string& country) {
   for (const Route& r : prog.routes)
-    if (prog.str(r.country) == country) return r.policy < 0 ? "review" : prog.str(prog.policies[static_cast<size_t>(r.policy)].name);
+    if (country_key(prog.str(r.country)) == country) return r.policy < 0 ? "review" : prog.str(prog.policies[static_cast<size_t>(r.policy)].name);
   return "(no route)";
 }
 
@@ -682,7 +724,7 @@ Report verify_equiv(const Program& a, const Program& b, const Options& opt) {
   if (a.has_router || b.has_router) {
     std::vector<std::string> countries;
     for (const Program* p : {&a, &b})
-      for (const Route& r : p->routes) countries.push_back(p->str(r.country));
+      for (const Route& r : p->routes) countries.push_back(country_key(p->str(r.country)));
     std::sort(countries.begin(), countries.end());
     countries.erase(std::unique(countries.begin(), countries.end()), countries.end());
     for (const std::string& c : countries) {

@@ -233,7 +233,7 @@ bool Encoder::text_of(const z3::expr& e, std::string& out) const {
 // so the text splits at ASCII letters into pieces the solver reads as the VM does: each
 // letter of c is that letter or its capital in t, each run of other characters is itself.
 // No capital of c can come out of lower(). Exact for texts of any length.
-z3::expr Encoder::lower_equals(const z3::expr& t, const std::string& c) {
+z3::expr Encoder::lower_equals(const z3::expr& t, const std::string& c) const {
   auto letter = [](char x) { return (x >= 'a' && x <= 'z') || (x >= 'A' && x <= 'Z'); };
   z3::expr all = ctx_.bool_val(true);
   z3::expr at = ctx_.int_val(0);
@@ -1101,8 +1101,15 @@ z3::expr Encoder::routed_to(uint32_t p) const {
   const int32_t slot = prog_.schema.paths[static_cast<size_t>(prog_.route_path)].slot;
   if (slot < 0) return ctx_.bool_val(true);
   z3::expr any = ctx_.bool_val(false);
-  for (const Route& r : prog_.routes)
-    if (r.policy == static_cast<int32_t>(p)) any = any || str_[static_cast<size_t>(slot)] == ctx_.string_val(prog_.str(r.country));
+  // The router compares in country case (ASCII letters upper case, every other byte as
+  // it is): the same as comparing lower(country) with the route's text in lower case.
+  for (const Route& r : prog_.routes) {
+    if (r.policy != static_cast<int32_t>(p)) continue;
+    std::string lowered = prog_.str(r.country);
+    for (char& c : lowered)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+    any = any || lower_equals(str_[static_cast<size_t>(slot)], lowered);
+  }
   return known_[static_cast<size_t>(slot)] && any;
 }
 

@@ -111,7 +111,8 @@ class Encoder {
   // The contact's facts refine another encoder's: every fact known there is known here
   // with the same value (the missing-data check).
   z3::expr refines(const Encoder& less) const;
-  // contact.country is one that routes to policy p (when the program has a router).
+  // contact.country is one that routes to policy p (when the program has a router), in
+  // any letter case, as the router matches it (runtime/bytecode/routes.h).
   z3::expr routed_to(uint32_t p) const;
   // The model's facts as JSON (contact, campaign).
   // literal: as a `test` block writes it (`{ entity: company, send_date: 2026-01-01 }`).
@@ -140,7 +141,7 @@ class Encoder {
   z3::expr text_val(const std::string& s);
   bool text_of(const z3::expr& e, std::string& out) const;
   // lower(t) == c, exactly as the VM lowers (ASCII capitals, byte by byte).
-  z3::expr lower_equals(const z3::expr& t, const std::string& c);
+  z3::expr lower_equals(const z3::expr& t, const std::string& c) const;
   // a == b; when one is lower(t) and the other a known text, with its exactness.
   z3::expr str_equals(const z3::expr& a, const z3::expr& b);
   // s's parts around its last '@' (when it has one), memoized by term.

@@ -441,6 +441,47 @@ def lower_and_domain_are_exact_in_the_missing_data_check():
     check(decided_by_check(cx["filled_in"]) == "deny", "and denies it filled in")
 
 
+ROUTED = '''policy t.routed "routed"
+
+decision mail when campaign.channel == email:
+  rule default: deny
+    cite "default"
+  rule british: allow basis consent
+    when contact.country == "GB"
+    overrides default
+    cite "written in upper case"
+
+property "every email routed here is allowed" {
+  when campaign.channel == email
+  expect mail is allow
+}
+'''
+
+
+@test
+def routes_match_in_any_letter_case_as_the_router_does():
+    # The router sends "gb" to t.routed as it sends "GB" (runtime/bytecode/routes.h), and
+    # the policy's own == is exact: the property holds only for "GB". When the encoding
+    # restricted the policy to contacts whose country is the route's text exactly, it was
+    # proved; now the counterexample is a lower-case country, and lawful check denies it.
+    write("rt/route.law", 'routing "one route"\n\nroute GB to t.routed\n')
+    path = write("rt/routed.law", ROUTED)
+    cx_policy[0] = path.parent
+    p = verify(path.parent, "--no-builtin")
+    check(p.returncode == 1, "the property fails: exit 1", p)
+    (r,) = results(p)
+    check(r["status"] == "failed" and r["counterexample"]["replayed"], "failed, and the VM replays it", p)
+    cx = r["counterexample"]
+    check(cx["contact"]["country"] != "GB" and cx["contact"]["country"].upper() == "GB", "GB in another case", p)
+    check(decided_by_check(cx) == "deny", "lawful check routes it to t.routed and denies it")
+    # Equivalence: a routing file that writes the country in lower case routes the same.
+    other = write("rt2/route.law", 'routing "one route"\n\nroute "gb" to t.routed\n')
+    write("rt2/routed.law", ROUTED)
+    q = run("verify", "--equiv", path.parent, other.parent, "--json", "--timeout", "60")
+    check(q.returncode == 0 and not [x for x in results(q) if x["subject"].startswith("route ")],
+          "equivalent: no route reported as moved", q)
+
+
 @test
 def usage_and_compile_errors_exit_2():
     p = run("verify", write("broken.law", "policy x\n  rule"))
