@@ -141,12 +141,15 @@ inline void push_obliged(const uint32_t* names, uint64_t mask, Outcome& out) {
 }
 }  // namespace
 
+// The whole Outcome, cleared here rather than before the compiled code ran: with the
+// stores of clear() and of the fields below side by side, the compiler keeps one of each.
 inline void Vm::native_outcome(uint32_t d, Outcome& out) {
   const NativeFrame& fr = frame_;
-  const DecisionInfo& di = prog_.decisions[d];
+  const DecisionFast& df = decision_fast_[d];
   ++native_resolved_;
+  out.clear();
   out.decision = static_cast<int32_t>(d);
-  out.policy = static_cast<int32_t>(di.policy);
+  out.policy = static_cast<int32_t>(df.policy);
   out.verdict = static_cast<VerdictCode>(fr.out_verdict);
   out.reason = static_cast<Reason>(fr.out_reason);
   out.reason_a = fr.out_reason_a;
@@ -158,14 +161,15 @@ inline void Vm::native_outcome(uint32_t d, Outcome& out) {
   const uint64_t rules = fr.out_rules;
   for (uint64_t m = rules; m; m &= m - 1) out.rules.push_back(static_cast<uint32_t>(__builtin_ctzll(m)));
   if (out.reason == Reason::ReviewRule) {
+    const DecisionInfo& di = prog_.decisions[d];
     for (uint32_t i : out.rules)
       for (uint32_t p : di.rules[i].needs) out.missing.add(p);
   } else if (out.verdict == VerdictCode::Allow) {
-    out.basis = di.rules[static_cast<size_t>(__builtin_ctzll(rules))].basis;
+    out.basis = rule_fast_[df.rule_base + static_cast<uint32_t>(__builtin_ctzll(rules))].basis;
   }
   verdict_ = static_cast<Value>(out.verdict);
   // The compiled code checked `oblige NAME for R, ...` and kept each name once.
-  push_obliged(oblige_names_.data() + oblige_base_[d], fr.out_obliged, out);
+  push_obliged(oblige_names_.data() + df.oblige_base, fr.out_obliged, out);
 }
 
 void Vm::resolve(uint32_t d, Outcome& out, const DecideOptions& opt) {
@@ -370,12 +374,46 @@ void Vm::decide_decision(uint32_t d, Outcome& out, const DecideOptions& opt) {
 }
 
 void Vm::decide_policy(uint32_t p, Outcome& out, const DecideOptions& opt) {
-  out.clear();
   begin_decision();
   const PolicyInfo& pi = prog_.policies[p];
+  const Value as_of = as_of_of(opt, as_of_slot_, facts_);
+  const Value in_force = window_of(pi.window, as_of);
+  // The policy compiled whole: its guards, then the decision's function (native.h). The
+  // outcome is cleared after it ran, by what fills it.
+  const NativeFn f = in_force == kTrue && native_policies_fast_ ? native_policies_fast_[p] : nullptr;
+  if (f) {
+    NativeFrame& fr = frame_;
+    fr.as_of = as_of;
+    fr.steps = 0;  // steps_, new
+    share_strings();
+    const Value r = f(&fr);
+    if (r == kNativeDecided) {
+      ++native_policies_;
+      steps_ = fr.steps;
+      native_outcome(static_cast<uint32_t>(fr.out_decision), out);
+      return;
+    }
+    out.clear();
+    out.policy = static_cast<int32_t>(p);
+    if (r == kNativeNoDecision) {
+      ++native_policies_;
+      steps_ = fr.steps;
+      out.verdict = VerdictCode::Review;
+      out.reason = Reason::NoDecisionApplies;
+      return;
+    }
+    if (r == kNativeStates || r == kNativeStatesObliged || r == kNativeStatesTraced) {
+      ++native_policies_;
+      steps_ = fr.steps;
+      resolve_after(static_cast<uint32_t>(fr.out_decision), out, as_of, r);
+      return;
+    }
+    native_failed();
+    interpret_policy(p, out, opt);
+    return;
+  }
+  out.clear();
   out.policy = static_cast<int32_t>(p);
-  Value as_of = as_of_of(opt, as_of_slot_, facts_);
-  Value in_force = window_of(pi.window, as_of);
   if (in_force != kTrue) {
     out.verdict = VerdictCode::Review;
     out.reason = Reason::PolicyNotInForce;
@@ -383,36 +421,11 @@ void Vm::decide_policy(uint32_t p, Outcome& out, const DecideOptions& opt) {
       out.missing.add(static_cast<uint32_t>(prog_.schema.as_of_path));
     return;
   }
-  // The policy compiled whole: its guards, then the decision's function (native.h).
-  if (native_ && !coverage_) {
-    if (const NativeFn f = native_policies_fn_[p]) {
-      NativeFrame& fr = frame_;
-      fr.as_of = as_of;
-      fr.steps = steps_;
-      share_strings();
-      const Value r = f(&fr);
-      if (r == kNativeNoDecision) {
-        ++native_policies_;
-        steps_ = fr.steps;
-        out.verdict = VerdictCode::Review;
-        out.reason = Reason::NoDecisionApplies;
-        return;
-      }
-      if (r == kNativeDecided) {
-        ++native_policies_;
-        steps_ = fr.steps;
-        native_outcome(static_cast<uint32_t>(fr.out_decision), out);
-        return;
-      }
-      if (r == kNativeStates || r == kNativeStatesObliged || r == kNativeStatesTraced) {
-        ++native_policies_;
-        steps_ = fr.steps;
-        resolve_after(static_cast<uint32_t>(fr.out_decision), out, as_of, r);
-        return;
-      }
-      native_failed();
-    }
-  }
+  interpret_policy(p, out, opt);
+}
+
+void Vm::interpret_policy(uint32_t p, Outcome& out, const DecideOptions& opt) {
+  const PolicyInfo& pi = prog_.policies[p];
   int32_t applies = -1;
   int32_t maybe = -1;
   for (uint32_t d : pi.decisions) {
@@ -452,29 +465,20 @@ void Vm::decide_policy(uint32_t p, Outcome& out, const DecideOptions& opt) {
   resolve(static_cast<uint32_t>(applies), out, opt);
 }
 
-int32_t Vm::route(Outcome& out) {
-  out.verdict = VerdictCode::Review;
-  if (route_slot_ < 0) {
-    out.reason = Reason::NoPolicyForCountry;
-    return -1;
-  }
-  Value c = facts_->slots[static_cast<size_t>(route_slot_)];
+// route_of is inlined by decide_routed: the outcome is written only when no policy is found.
+inline int32_t Vm::route_of(Reason& why) const {
+  why = Reason::NoPolicyForCountry;
+  if (route_slot_ < 0) return -1;
+  const Value c = facts_->slots[static_cast<size_t>(route_slot_)];
   if (c == kUnknown) {
-    out.reason = Reason::CountryUnknown;
-    out.missing.add(static_cast<uint32_t>(route_path_));
+    why = Reason::CountryUnknown;
     return -1;
   }
   std::string_view text = facts_->text(c);
   if (text.size() == 2) {  // an ISO code: by the table (every two-letter route is in it)
     const unsigned a = (static_cast<unsigned char>(text[0]) | 0x20u) - 'a';
     const unsigned b = (static_cast<unsigned char>(text[1]) | 0x20u) - 'a';
-    if (a < 26 && b < 26) {
-      const int32_t p = route2_[a * 26 + b];
-      if (p >= 0) return p;
-      out.reason = Reason::NoPolicyForCountry;
-      out.missing.add(static_cast<uint32_t>(route_path_));
-      return -1;
-    }
+    if (a < 26 && b < 26) return route2_[a * 26 + b];
   }
   // Any other length: the routes are in country case, the contact's text is compared in it.
   auto before = [](const std::pair<std::string, int32_t>& route, std::string_view t) {
@@ -491,16 +495,33 @@ int32_t Vm::route(Outcome& out) {
     for (size_t i = 0; i < text.size() && same; ++i) same = it->first[i] == country_case(text[i]);
     if (same) return it->second;
   }
-  out.reason = Reason::NoPolicyForCountry;
-  out.missing.add(static_cast<uint32_t>(route_path_));
   return -1;
 }
 
+void Vm::route_failed(Outcome& out, Reason why) const {
+  out.verdict = VerdictCode::Review;
+  out.reason = why;
+  // Without a routing fact nothing is missing; else the country is.
+  if (route_slot_ >= 0) out.missing.add(static_cast<uint32_t>(route_path_));
+}
+
+int32_t Vm::route(Outcome& out) {
+  Reason why;
+  const int32_t p = route_of(why);
+  out.verdict = VerdictCode::Review;
+  if (p < 0) route_failed(out, why);
+  return p;
+}
+
 void Vm::decide_routed(Outcome& out, const DecideOptions& opt) {
+  Reason why;
+  const int32_t p = route_of(why);
+  if (p >= 0) {
+    decide_policy(static_cast<uint32_t>(p), out, opt);  // which clears the outcome
+    return;
+  }
   out.clear();
-  int32_t p = route(out);
-  if (p < 0) return;
-  decide_policy(static_cast<uint32_t>(p), out, opt);
+  route_failed(out, why);
 }
 
 void Vm::trace_decision(uint32_t d, DecisionTrace& trace, const DecideOptions& opt) {

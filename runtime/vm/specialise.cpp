@@ -459,7 +459,9 @@ Vm::Vm(const Program& prog, const VmLimits& limits)
   campaign_value_epoch_.assign(prog.functions.size(), 0);
   for (const DecisionInfo& d : prog.decisions) {
     decision_rule_base_.push_back(static_cast<uint32_t>(overridden_by_.size()));
-    for (const RuleInfo& r : d.rules) rule_fast_.push_back({r.cond, static_cast<uint8_t>(r.window.always() ? 1 : 0)});
+    decision_fast_.push_back({d.policy, decision_rule_base_.back(), oblige_base_[decision_fast_.size()]});
+    for (const RuleInfo& r : d.rules)
+      rule_fast_.push_back({r.cond, r.basis, static_cast<uint8_t>(r.window.always() ? 1 : 0)});
     size_t words = (d.rules.size() + 63) / 64;
     for (size_t i = 0; i < d.rules.size(); ++i) overridden_by_.emplace_back(words, 0);
     for (size_t j = 0; j < d.rules.size(); ++j)

@@ -61,6 +61,7 @@ class Vm {
     native_ = fns;
     native_decisions_ = fns ? fns + prog_.functions.size() : nullptr;
     native_policies_fn_ = fns ? native_decisions_ + prog_.decisions.size() : nullptr;
+    native_policies_fast_ = coverage_ ? nullptr : native_policies_fn_;
   }
   bool native() const { return native_ != nullptr; }
   // Decisions resolved by their compiled function, and handed back by it to resolve()
@@ -97,7 +98,10 @@ class Vm {
   // false, or overridden by a rule that applies).
   const std::vector<std::vector<bool>>& decisive() const { return decisive_; }
   const std::vector<std::vector<bool>>& set_aside() const { return set_aside_; }
-  void record_coverage(bool on) { coverage_ = on; }
+  void record_coverage(bool on) {
+    coverage_ = on;
+    native_policies_fast_ = coverage_ ? nullptr : native_policies_fn_;
+  }
   // The date effective windows are read at for the bound facts: `opt.as_of`, else the
   // campaign's send date, else unknown (test coverage reports it per window).
   Value as_of_value(const DecideOptions& opt) const;
@@ -183,6 +187,12 @@ class Vm {
   // The rest of resolve, once `native` (what run_native_decision returned) is known.
   void resolve_after(uint32_t decision, Outcome& out, Value as_of, Value native);
   void native_outcome(uint32_t decision, Outcome& out);
+  // decide_policy once the policy is in force and its compiled function did not decide:
+  // the decisions' guards interpreted, in order, then the one that applies resolved.
+  void interpret_policy(uint32_t policy, Outcome& out, const DecideOptions& opt);
+  // The policy the router picks for the bound contact's country, or -1 with why (route).
+  int32_t route_of(Reason& why) const;
+  void route_failed(Outcome& out, Reason why) const;
   void obligations(uint32_t decision, Outcome& out);
   bool runtime_error(uint32_t pc, const char* what);
   // The run-time error, said where it happened: "<what> in rule 'far' (uk.law:3:3;
@@ -195,6 +205,7 @@ class Vm {
   const NativeFn* native_ = nullptr;
   const NativeFn* native_decisions_ = nullptr;   // native_'s decisions, then
   const NativeFn* native_policies_fn_ = nullptr;  // its policies (native.h)
+  const NativeFn* native_policies_fast_ = nullptr;  // the same, null while coverage is recorded
   uint64_t native_resolved_ = 0, native_deferred_ = 0, native_states_ = 0, native_policies_ = 0,
            native_states_obliged_ = 0;
   NativeFrame frame_;
@@ -257,9 +268,16 @@ class Vm {
   // contact, side by side.
   struct RuleFast {
     int32_t cond;
+    int32_t basis;   // RuleInfo::basis, for the outcome of an `allow`
     uint8_t always;  // no effective window
   };
   std::vector<RuleFast> rule_fast_;
+  // Per decision, what native_outcome reads of it: its policy, its first rule in
+  // rule_fast_ and first obligation in oblige_names_.
+  struct DecisionFast {
+    uint32_t policy, rule_base, oblige_base;
+  };
+  std::vector<DecisionFast> decision_fast_;
   std::vector<uint64_t> applies_;
   size_t max_rules_ = 0;
   size_t max_obliges_ = 0;

@@ -235,6 +235,61 @@ decision d:
   }
 }
 
+// decide_routed clears the outcome only once: decide_policy's, when a policy is found, or
+// its own before saying why none is. One Vm and one Outcome over contacts in turn, so a
+// field left from the contact before (rules, basis, missing facts) would show.
+TEST_CASE("a routed outcome keeps nothing of the contact before") {
+  Compilation c = compile_sources({SourceFile{"a.law", R"LAW(policy t.a "A"
+decision d:
+  rule yes: allow basis consent
+    cite "a"
+  oblige include_unsubscribe when verdict == allow cite "b"
+)LAW"},
+                                   SourceFile{"route.law", "routing \"R\"\nroute GB to t.a\n"}});
+  REQUIRE(c.ok());
+  const Program& prog = *c.program;
+  const int32_t country = prog.route_path;
+  REQUIRE(country >= 0);
+  Vm vm(prog);
+  Binder binder(prog);
+  Outcome out;
+  auto decide = [&](const std::string& contact) {
+    std::string json = "{\"contact\": " + contact + ", \"campaign\": {}}";
+    REQUIRE(binder.bind_case(vm.facts(), json.data(), json.size(), json.size()).ok);
+    vm.decide_routed(out);
+  };
+  for (int round = 0; round < 2; ++round) {
+    decide(R"({"country": "GB"})");
+    CHECK(out.verdict == VerdictCode::Allow);
+    CHECK(out.basis >= 0);
+    CHECK(out.rules.size() == 1);
+    CHECK(out.obligations.size() == 1);
+    CHECK(out.missing.empty());
+    decide(R"({"country": "FR"})");  // no route: the country would settle it
+    CHECK(out.verdict == VerdictCode::Review);
+    CHECK(out.reason == Reason::NoPolicyForCountry);
+    CHECK(out.basis == -1);
+    CHECK(out.policy == -1);
+    CHECK(out.rules.empty());
+    CHECK(out.obligations.empty());
+    CHECK(out.missing.has(static_cast<uint32_t>(country)));
+    decide(R"({"country": "GB"})");
+    CHECK(out.missing.empty());
+    decide(R"({})");  // no country
+    CHECK(out.reason == Reason::CountryUnknown);
+    CHECK(out.missing.has(static_cast<uint32_t>(country)));
+    CHECK(out.rules.empty());
+    decide(R"({"country": "FRANCE"})");  // by name, not found
+    CHECK(out.reason == Reason::NoPolicyForCountry);
+    CHECK(out.missing.has(static_cast<uint32_t>(country)));
+    // route() itself says the same.
+    Outcome r;
+    CHECK(vm.route(r) == -1);
+    CHECK(r.reason == Reason::NoPolicyForCountry);
+    CHECK(r.missing.has(static_cast<uint32_t>(country)));
+  }
+}
+
 namespace {
 
 // The fused instructions (fused.def) in the fast path's code of function f, in order.
