@@ -71,13 +71,7 @@ phase "AddressSanitizer + UndefinedBehaviorSanitizer build"
 cmake -S . -B build-asan -G Ninja "${sanitizer_build[@]}" -DLAWFUL_SANITIZE=ON -DLAWFUL_BENCH=OFF
 cmake --build build-asan
 phase "AddressSanitizer + UndefinedBehaviorSanitizer tests"
-# LSAN_OPTIONS=use_tls=0: GCC 12's LeakSanitizer, walking the threads' dynamic TLS at exit
-# after the native back end's module (LLVM, which has thread-locals) was dlopen'd, read a
-# stale entry and crashed ("Tracer caught signal 11", "LeakSanitizer has encountered a
-# fatal error") in lawful_api_tests, depending on the process's memory layout (its
-# arguments' length changed it). Without TLS as roots LeakSanitizer can only report more
-# leaks, never fewer: nothing it found before goes unreported.
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 LSAN_OPTIONS=use_tls=0 \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
 
 # ---- Embedding API (issue 6): decisions from several threads while good and broken
