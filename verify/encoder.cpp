@@ -228,6 +228,14 @@ bool Encoder::text_of(const z3::expr& e, std::string& out) const {
   return true;
 }
 
+// A text with its ASCII capitals lowered, every other byte as it is: what the VM's lower()
+// gives (runtime/vm/run_builtin.cpp).
+static std::string ascii_lowered(std::string text) {
+  for (char& ch : text)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + ('a' - 'A'));
+  return text;
+}
+
 // The VM lowers the ASCII capitals of the text's bytes and leaves every other byte as it
 // is (runtime/vm/run_builtin.cpp). A byte of a multi-byte UTF-8 character is never ASCII,
 // so the text splits at ASCII letters into pieces the solver reads as the VM does: each
@@ -886,8 +894,7 @@ std::vector<std::pair<z3::expr, SVal>> Encoder::run_function(uint32_t fn, const 
               std::string text;
               v.str = lower_(s);
               if (text_of(s, text)) {  // a constant: lowered here, as the VM would, and known as a text
-                for (char& ch : text)
-                  if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
+                text = ascii_lowered(std::move(text));
                 side_.push_back(v.str == ctx_.string_val(text));
                 texts_.emplace(v.str.id(), std::make_pair(v.str, text));
               }
@@ -1105,10 +1112,7 @@ z3::expr Encoder::routed_to(uint32_t p) const {
   // it is): the same as comparing lower(country) with the route's text in lower case.
   for (const Route& r : prog_.routes) {
     if (r.policy != static_cast<int32_t>(p)) continue;
-    std::string lowered = prog_.str(r.country);
-    for (char& c : lowered)
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
-    any = any || lower_equals(str_[static_cast<size_t>(slot)], lowered);
+    any = any || lower_equals(str_[static_cast<size_t>(slot)], ascii_lowered(prog_.str(r.country)));
   }
   return known_[static_cast<size_t>(slot)] && any;
 }
